@@ -1,0 +1,77 @@
+// One build script, three contexts: the extension (runs in the VS Code extension host), the server (a plain
+// Node process: language server + CLI), and the webview bundle (runs in a VS Code webview or a browser).
+// Usage: node esbuild.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import sveltePlugin from 'esbuild-svelte';
+import { copyFileSync, mkdirSync, cpSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+// better-sqlite3 is a native module built for one Node ABI. We bundle its JavaScript and ship the compiled
+// `.node` file next to the server bundle (dist/native/), then open databases with `nativeBinding` pointing at
+// it. That keeps the .vsix free of node_modules while making the one binary explicit (see docs/architecture.md).
+function copyNativeAssets() {
+  mkdirSync('dist/native', { recursive: true });
+  const sqliteDir = path.dirname(require.resolve('better-sqlite3/package.json'));
+  copyFileSync(path.join(sqliteDir, 'build/Release/better_sqlite3.node'), 'dist/native/better_sqlite3.node');
+  mkdirSync('dist/webview/codicons', { recursive: true });
+  const codicons = path.dirname(require.resolve('@vscode/codicons/package.json'));
+  cpSync(path.join(codicons, 'dist/codicon.css'), 'dist/webview/codicons/codicon.css');
+  cpSync(path.join(codicons, 'dist/codicon.ttf'), 'dist/webview/codicons/codicon.ttf');
+}
+
+const contexts = await Promise.all([
+  esbuild.context({
+    ...common,
+    entryPoints: { extension: 'extension/src/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  }),
+  esbuild.context({
+    ...common,
+    entryPoints: { 'server/main': 'server/src/main.ts', 'server/cli': 'server/src/cli.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // Optional peer modules some dependencies probe for at run time; never used by Agentora.
+    external: ['pino-pretty', 'bufferutil', 'utf-8-validate'],
+    define: { 'process.env.AGENTORA_BUNDLED': '"1"' },
+  }),
+  esbuild.context({
+    ...common,
+    entryPoints: { main: 'webview/src/main.ts' },
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    conditions: ['svelte', 'browser'],
+    mainFields: ['svelte', 'browser', 'module', 'main'],
+    plugins: [sveltePlugin({ compilerOptions: { css: 'external', dev: !production } })],
+  }),
+]);
+
+copyNativeAssets();
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('[esbuild] watching…');
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+  console.log(`[esbuild] built extension, server and webview${production ? ' (production)' : ''}`);
+}

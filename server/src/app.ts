@@ -1,0 +1,88 @@
+// Builds the server from its parts: config → data dir → database (migrations) → token → providers → services.
+// Both entry points (the language server in main.ts and the CLI in cli.ts) start the server through here.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pkg from '../../package.json';
+import { loadConfig, type Config, type LoadOptions } from './config';
+import { createModelProvider } from './bridges/models';
+import type { HttpState, ServerContext } from './context';
+import { EventBus } from './events';
+import { createLogger, type Logger } from './log';
+import { allServices } from './services';
+import { ServiceRegistry } from './services/registry';
+import { openDatabase, type Db } from './store/db';
+import { loadOrCreateToken } from './token';
+import { startHttpServer, type RunningHttpServer } from './http/server';
+
+export const VERSION: string = pkg.version;
+
+export interface App {
+  ctx: ServerContext;
+  registry: ServiceRegistry;
+  /** Start the HTTP API (REST, JSON-RPC, SSE, studio). A failure to listen is recorded, not thrown. */
+  startHttp(): Promise<HttpState>;
+  /** Apply new client settings. Host/port changes apply on the next start. */
+  reconfigure(overrides: LoadOptions['overrides']): void;
+  close(): Promise<void>;
+}
+
+/** The mutable state behind the read-only ServerContext the services see. */
+class MutableContext implements ServerContext {
+  readonly events = new EventBus();
+  readonly startedAt = new Date();
+  readonly version = VERSION;
+  readonly http: HttpState = { url: null, error: null };
+  constructor(
+    public config: Config,
+    public db: Db,
+    public log: Logger,
+    public models: ServerContext['models'],
+    public token: string,
+  ) {}
+}
+
+export function createApp(opts: LoadOptions = {}): App {
+  const config = loadConfig(opts);
+  const log = createLogger(config.logLevel);
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = openDatabase(path.join(config.dataDir, 'agentora.db'));
+  const token = loadOrCreateToken(config.dataDir);
+  const ctx = new MutableContext(config, db, log, createModelProvider(config), token);
+  const registry = new ServiceRegistry(ctx, allServices);
+  let http: RunningHttpServer | null = null;
+
+  return {
+    ctx,
+    registry,
+    async startHttp() {
+      if (!ctx.config['server.httpEnabled'] || http) return ctx.http;
+      const host = ctx.config['server.host'];
+      if (!['127.0.0.1', 'localhost', '::1'].includes(host)) log.warn(`HTTP API bound to ${host}: it is reachable from the network (token still required)`);
+      try {
+        http = await startHttpServer(ctx, registry, { host, port: ctx.config['server.port'] });
+        ctx.http.url = http.url;
+        ctx.http.error = null;
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        ctx.http.error = e.code === 'EADDRINUSE' ? `port ${ctx.config['server.port']} is already in use` : `HTTP API failed to start: ${e.message}`;
+        log.error(ctx.http.error);
+      }
+      return ctx.http;
+    },
+    reconfigure(overrides) {
+      // The client sends its complete set of explicit settings each time, so they replace (not merge with) the old ones.
+      const next = loadConfig({ ...opts, overrides: { dataDir: ctx.config.dataDir, ...overrides } });
+      for (const k of ['server.host', 'server.port', 'server.httpEnabled'] as const) {
+        if (next[k] !== ctx.config[k]) log.warn(`${k} changed: restart the Agentora server to apply it`);
+      }
+      ctx.config = next;
+      ctx.models = createModelProvider(next);
+      log.info('configuration updated');
+    },
+    async close() {
+      await http?.close();
+      http = null;
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The model provider interface. Services (chat, teams, memory embeddings, the doctor) only see this; the
+// Ollama client and the mock are the two implementations, chosen once at start (never `if (mock)` elsewhere).
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+}
+
+export interface ChatRequest {
+  model?: string;
+  messages: ChatMessage[];
+  /** `'json'` or a JSON schema object: the reply must be JSON (matching the schema). */
+  format?: 'json' | Record<string, unknown>;
+  options?: { temperature?: number; num_predict?: number; seed?: number };
+  signal?: AbortSignal;
+}
+
+export interface ChatChunk {
+  /** Text added by this chunk. */
+  content: string;
+  done: boolean;
+  /** Real token counts from the provider, on the final chunk. */
+  promptEvalCount?: number;
+  evalCount?: number;
+  doneReason?: string;
+}
+
+export interface ProviderModel {
+  name: string;
+  size: number | null;
+  family: string | null;
+  parameter_size: string | null;
+  quantization_level: string | null;
+}
+
+export interface ModelProvider {
+  readonly kind: 'ollama' | 'mock';
+  readonly host: string;
+  readonly defaultChatModel: string;
+  readonly defaultEmbedModel: string;
+  listModels(signal?: AbortSignal): Promise<ProviderModel[]>;
+  chat(req: ChatRequest): AsyncIterable<ChatChunk>;
+  embed(input: string[], model?: string, signal?: AbortSignal): Promise<number[][]>;
+}
+
+/** A provider failure the operator can act on: `fixHint` says how. */
+export class ModelProviderError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'unreachable' | 'model_not_found' | 'timeout' | 'aborted' | 'bad_response',
+    readonly fixHint: string,
+  ) {
+    super(message);
+    this.name = 'ModelProviderError';
+  }
+}
+
+/** Collect a whole streamed reply. */
+export async function collectChat(stream: AsyncIterable<ChatChunk>): Promise<{ text: string; last: ChatChunk | undefined }> {
+  let text = '';
+  let last: ChatChunk | undefined;
+  for await (const c of stream) {
+    text += c.content;
+    last = c;
+  }
+  return { text, last };
+}

@@ -1,0 +1,28 @@
+import { boolSetting, enumSetting, intSetting, listSetting, setting, strSetting, urlSetting } from '../define';
+
+export const coreSettings = [
+  setting({ key: 'dataDir', env: 'AGENTORA_DATA_DIR', schema: strSetting, default: '~/.agentora', standaloneOnly: true,
+    description: 'Where the SQLite database, the API token and the default config live (standalone server; inside VS Code the extension uses its global storage folder).' }),
+  setting({ key: 'server.host', env: 'AGENTORA_HOST', schema: strSetting, default: '127.0.0.1',
+    description: 'Address the HTTP API binds to. Anything other than a loopback address exposes Agentora to the network and prints a warning.' }),
+  setting({ key: 'server.port', env: 'AGENTORA_PORT', schema: intSetting(0, 65535), default: 8088,
+    description: 'Port of the HTTP API, MCP endpoint and browser studio (0 picks a free port).' }),
+  setting({ key: 'server.httpEnabled', env: 'AGENTORA_HTTP_ENABLED', schema: boolSetting, default: true,
+    description: 'Serve the HTTP API, MCP endpoint and browser studio beside the editor connection.' }),
+  setting({ key: 'server.apiUrl', env: 'AGENTORA_API_URL', schema: urlSetting, default: 'http://127.0.0.1:8088',
+    description: 'Where workers and scripts reach this server.' }),
+  setting({ key: 'logLevel', env: 'AGENTORA_LOG_LEVEL', schema: enumSetting(['error', 'warn', 'info', 'debug'] as const), default: 'info',
+    description: 'How much the server logs (to the Agentora output channel inside VS Code, to stderr standalone).' }),
+  setting({ key: 'models.useMock', env: 'AGENTORA_USE_MOCK_OLLAMA', schema: boolSetting, default: true,
+    description: 'Use the built-in deterministic mock model instead of Ollama (the default on first launch, so everything can be tried at once).' }),
+  setting({ key: 'models.ollamaUrl', env: 'AGENTORA_OLLAMA_URL', schema: urlSetting, default: 'http://127.0.0.1:11434',
+    description: 'Where Ollama listens.' }),
+  setting({ key: 'models.chatModel', env: 'AGENTORA_OLLAMA_CHAT_MODEL', schema: strSetting, default: 'llama3.2',
+    description: 'Model used for chat, plans and agents.' }),
+  setting({ key: 'models.embedModel', env: 'AGENTORA_OLLAMA_EMBED_MODEL', schema: strSetting, default: 'nomic-embed-text',
+    description: 'Model used for memory embeddings (leave empty to use full-text retrieval only).' }),
+  setting({ key: 'models.timeoutSeconds', env: 'AGENTORA_OLLAMA_TIMEOUT_SECONDS', schema: intSetting(1, 3600), default: 120,
+    description: 'Give up on a model request after this many seconds.' }),
+  setting({ key: 'workers.urls', env: 'AGENTORA_WORKER_URLS', schema: listSetting, default: [] as string[],
+    description: 'Comma-separated base URLs of `agentora worker` machines the doctor should check (optional two-PC assist).' }),
+] as const;

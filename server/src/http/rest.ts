@@ -1,0 +1,36 @@
+// REST adapter: mounts every protocol method that declares a route. Path params, query and JSON body are merged
+// into one params object and handed to the same service call the other transports use.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, HTTP_STATUS, type RestRoute } from '../protocol';
+import type { ServiceRegistry } from '../services/registry';
+
+export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  const e = err instanceof AppError ? err : new AppError('internal', 'Internal error');
+  return reply.code(HTTP_STATUS[e.kind]).send(e.toBody());
+}
+
+export function mountRest(app: FastifyInstance, registry: ServiceRegistry): void {
+  for (const impl of registry.methods()) {
+    const rest = impl.spec.rest;
+    if (!rest) continue;
+    for (const route of (Array.isArray(rest) ? rest : [rest]) as RestRoute[]) {
+      app.route({
+        method: route.verb,
+        url: route.path,
+        handler: async (req: FastifyRequest, reply: FastifyReply) => {
+          const body = req.body;
+          if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+            return sendError(reply, new AppError('bad_request', 'Invalid body: expected a JSON object', [{ path: '', message: 'expected a JSON object' }]));
+          }
+          const params = { ...(req.query as object), ...((body as object) ?? {}), ...(req.params as object) };
+          try {
+            const result = await registry.call(impl.spec.method, params, { transport: 'rest', actor: 'http' });
+            return reply.code(route.status ?? 200).send(result);
+          } catch (err) {
+            return sendError(reply, err);
+          }
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// The HTTP server: guards first, then REST routes, JSON-RPC, server-sent events and the studio.
+import Fastify from 'fastify';
+import type { AddressInfo } from 'node:net';
+import type { ServerContext } from '../context';
+import { AppError } from '../protocol';
+import type { ServiceRegistry } from '../services/registry';
+import { mountEvents } from './events';
+import { createGuard } from './guards';
+import { mountRest, sendError } from './rest';
+import { mountRpc } from './rpc';
+import { mountStudio } from './studio';
+
+export interface RunningHttpServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const BODY_LIMIT = 10 * 1024 * 1024;
+
+export async function startHttpServer(ctx: ServerContext, registry: ServiceRegistry, opts: { host: string; port: number }): Promise<RunningHttpServer> {
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, return503OnClosing: true });
+  let port = opts.port;
+  const guard = createGuard({ configuredHost: opts.host, port: () => port, token: () => ctx.token });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Cache-Control', 'no-store');
+    const denied = guard.check(req.headers, req.method, req.url);
+    if (denied) {
+      const kind = denied.status === 401 ? 'unauthorized' : 'forbidden';
+      return reply.code(denied.status).send(new AppError(kind, denied.message).toBody());
+    }
+  });
+
+  // Malformed JSON, wrong content type, oversized bodies: a clear 4xx in our error shape, never a 500.
+  app.setErrorHandler((err: { statusCode?: number; message: string; code?: string }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const kind = status === 404 ? 'not_found' : status === 413 ? 'bad_request' : 'bad_request';
+      return reply.code(status === 415 || status === 413 ? status : 400).send(new AppError(kind, `Invalid request: ${err.message}`).toBody());
+    }
+    ctx.log.error('unhandled HTTP error', err);
+    return sendError(reply, new AppError('internal', 'Internal error'));
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(new AppError('not_found', `No route ${req.method} ${req.url.split('?')[0]}`).toBody()));
+
+  mountRest(app, registry);
+  mountRpc(app, registry);
+  mountEvents(app, ctx.events);
+  mountStudio(app, ctx.version);
+
+  await app.listen({ host: opts.host, port: opts.port });
+  port = (app.server.address() as AddressInfo).port;
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `http://${hostForUrl}:${port}`;
+  ctx.log.info(`HTTP API listening on ${url}`);
+  return { url, port, close: () => app.close() };
+}

@@ -1,0 +1,65 @@
+// The standalone browser studio: one HTML shell plus the same webview bundle VS Code loads. Served with a strict
+// CSP (scripts and styles only from this origin, connections only back to it) and no-referrer, because the
+// page URL carries the token like Jupyter's does.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+};
+
+export const STUDIO_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** The built webview folder: beside the bundle in dist/, or dist/webview when running from sources. */
+export function webviewDir(): string {
+  const candidates = [path.join(__dirname, '..', 'webview'), path.resolve(__dirname, '../../../dist/webview')];
+  return candidates.find((d) => existsSync(path.join(d, 'main.js'))) ?? candidates[0]!;
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? listFiles(full, `${prefix}${name}/`) : [`${prefix}${name}`];
+  });
+}
+
+export function studioHtml(version: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Agentora Studio</title>
+<link rel="stylesheet" href="/webview/codicons/codicon.css" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" href="/webview/main.css">
+</head>
+<body class="agentora-standalone" data-host="browser" data-version="${version}">
+<div id="app"></div>
+<script src="/webview/main.js"></script>
+</body>
+</html>`;
+}
+
+export function mountStudio(app: FastifyInstance, version: string): void {
+  const dir = webviewDir();
+  // Only files that exist at start are served; the set is fixed, so no path from the URL touches the disk.
+  const files = new Map(listFiles(dir).map((rel) => [rel, path.join(dir, rel)]));
+  const html = studioHtml(version);
+  const page = (_req: unknown, reply: import('fastify').FastifyReply) =>
+    reply.header('Content-Security-Policy', STUDIO_CSP).type('text/html; charset=utf-8').send(html);
+  app.get('/', page);
+  app.get('/index.html', page);
+  app.get('/webview/*', (req, reply) => {
+    const rel = (req.params as { '*': string })['*'];
+    const file = files.get(rel);
+    if (!file) return reply.code(404).send({ ok: false, error: 'not_found', message: `No such studio file: ${rel}` });
+    return reply.type(TYPES[path.extname(file)] ?? 'application/octet-stream').header('Cache-Control', 'no-cache').send(readFileSync(file));
+  });
+}

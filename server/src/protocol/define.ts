@@ -1,0 +1,80 @@
+// The single contract. Every operation is declared once here — its JSON-RPC method name, zod params and result
+// schemas, and (optionally) the REST route of the HTTP API that reaches it. Server, extension and webviews
+// import these declarations; nothing re-declares them. Types come from z.infer.
+import { z } from 'zod';
+
+export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RestRoute {
+  verb: HttpVerb;
+  /** Fastify-style path, e.g. `/api/memory/capsules/:capsule_id`. Path params are merged into the params object. */
+  path: string;
+  /** HTTP status on success (default 200). */
+  status?: number;
+}
+
+export interface MethodSpec<P extends z.ZodType, R extends z.ZodType> {
+  /** `agentora/<area>/<verb>` — never the reserved `$/` prefix. */
+  method: string;
+  description: string;
+  params: P;
+  result: R;
+  rest?: RestRoute | RestRoute[];
+  /** Read-only operations may be exposed to read-only MCP clients and are safe to retry. */
+  readOnly?: boolean;
+}
+
+export type AnyMethod = MethodSpec<z.ZodType, z.ZodType>;
+export type ParamsOf<M extends AnyMethod> = z.input<M['params']>;
+export type ParsedParamsOf<M extends AnyMethod> = z.output<M['params']>;
+export type ResultOf<M extends AnyMethod> = z.output<M['result']>;
+
+const METHOD_NAME = /^agentora\/[a-z][a-zA-Z]*\/[a-z][a-zA-Z]*$/;
+const NOTIFICATION_NAME = /^agentora\/[a-z][a-zA-Z]*\/did[A-Z][a-zA-Z]*$/;
+
+export function defineMethod<P extends z.ZodType, R extends z.ZodType>(spec: MethodSpec<P, R>): MethodSpec<P, R> {
+  if (!METHOD_NAME.test(spec.method)) throw new Error(`bad method name ${spec.method}`);
+  return spec;
+}
+
+export interface NotificationSpec<T extends z.ZodType> {
+  /** `agentora/<area>/did<Event>` */
+  name: string;
+  description: string;
+  payload: T;
+}
+export type AnyNotification = NotificationSpec<z.ZodType>;
+export type PayloadOf<N extends AnyNotification> = z.output<N['payload']>;
+
+export function defineNotification<T extends z.ZodType>(spec: NotificationSpec<T>): NotificationSpec<T> {
+  if (!NOTIFICATION_NAME.test(spec.name)) throw new Error(`bad notification name ${spec.name}`);
+  return spec;
+}
+
+// ---- schema helpers for values that may arrive as query-string text (REST GET) or as JSON (RPC, bodies) ----
+
+/** A boolean that also accepts "true"/"false"/"1"/"0" (z.coerce.boolean would turn "false" into true). */
+export const zBool = z.preprocess((v) => {
+  if (typeof v === 'string') {
+    const s = v.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(s)) return true;
+    if (['false', '0', 'no', 'off', ''].includes(s)) return false;
+  }
+  return v;
+}, z.boolean());
+
+/** An integer that also accepts its decimal text. */
+export const zInt = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v), z.number().int());
+/** A number that also accepts its decimal text. */
+export const zNum = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v), z.number());
+
+/** Standard pagination: `limit` (1..max, default) and `offset` (≥ 0). */
+export function pagination(defaultLimit = 50, maxLimit = 500) {
+  return {
+    limit: zInt.pipe(z.number().int().min(1).max(maxLimit)).default(defaultLimit),
+    offset: zInt.pipe(z.number().int().min(0)).default(0),
+  };
+}
+
+/** Params for operations that take none. Unknown keys are ignored so REST query noise does not 400. */
+export const NoParams = z.object({}).default({});

@@ -1,0 +1,13 @@
+// Every method and notification of the contract, in one list each. Adding an area: write `<area>.ts` beside
+// this file and add its arrays here — the three transports pick the new methods up from these lists.
+import type { AnyMethod, AnyNotification } from './define';
+import { systemMethods, systemNotifications } from './system';
+import { modelMethods } from './models';
+
+export * from './define';
+export * from './errors';
+export * as system from './system';
+export * as models from './models';
+
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods];
+export const allNotifications: readonly AnyNotification[] = [...systemNotifications];

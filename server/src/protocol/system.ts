@@ -1,0 +1,125 @@
+// System area: health, version, doctor, bootstrap, connection info, server status notifications.
+import { z } from 'zod';
+import { defineMethod, defineNotification, NoParams, zBool } from './define';
+
+export const Mode = z.enum(['mock', 'live']);
+
+export const HealthResult = z.object({
+  ok: z.boolean(),
+  service: z.string(),
+  /** `mock` when the model provider or the integrations run in mock mode, else `live`. */
+  mode: Mode,
+});
+
+export const health = defineMethod({
+  method: 'agentora/system/health',
+  description: 'Liveness. The only operation reachable over HTTP without a token.',
+  params: NoParams,
+  result: HealthResult,
+  rest: [
+    { verb: 'GET', path: '/api/health' },
+    { verb: 'GET', path: '/api/system/health' },
+  ],
+  readOnly: true,
+});
+
+export const VersionResult = z.object({
+  ok: z.boolean(),
+  service: z.string(),
+  version: z.string(),
+  title: z.string(),
+  network_mode: z.enum(['loopback', 'network']),
+  offline_friendly: z.boolean(),
+  node_version: z.string(),
+  sqlite_version: z.string(),
+  schema_version: z.number().int(),
+  data_dir: z.string(),
+});
+
+export const version = defineMethod({
+  method: 'agentora/system/version',
+  description: 'Version of the server, its runtime and its database schema.',
+  params: NoParams,
+  result: VersionResult,
+  rest: { verb: 'GET', path: '/api/system/version' },
+  readOnly: true,
+});
+
+export const Severity = z.enum(['ok', 'info', 'warn', 'error']);
+export type Severity = z.infer<typeof Severity>;
+
+export const DoctorItem = z.object({
+  key: z.string(),
+  title: z.string(),
+  ok: z.boolean(),
+  severity: Severity,
+  detail: z.string(),
+  fix_hint: z.string(),
+});
+export type DoctorItem = z.infer<typeof DoctorItem>;
+
+export const DoctorResult = z.object({
+  ok: z.boolean(),
+  status: z.enum(['ok', 'warn', 'error']),
+  items: z.array(DoctorItem),
+  next_steps: z.array(z.string()),
+  checked_at: z.string(),
+});
+export type DoctorResult = z.infer<typeof DoctorResult>;
+
+export const doctor = defineMethod({
+  method: 'agentora/system/doctor',
+  description: 'Run every health check (runtime, SQLite, data dir, database, Ollama, integrations, workers, port) with fix hints.',
+  params: NoParams,
+  result: DoctorResult,
+  rest: { verb: 'GET', path: '/api/system/doctor' },
+  readOnly: true,
+});
+
+export const BootstrapStep = z.object({
+  step: z.string(),
+  status: z.enum(['done', 'skipped', 'failed']),
+  detail: z.string(),
+});
+
+export const BootstrapParams = z.object({ auto_fix: zBool.default(true) }).default({ auto_fix: true });
+export const BootstrapResult = z.object({
+  ok: z.boolean(),
+  status: z.enum(['ok', 'warn', 'error']),
+  report: z.object({ steps: z.array(BootstrapStep), doctor: DoctorResult }),
+  bootstrap_state_id: z.number().int(),
+  auto_fix_applied: z.boolean(),
+});
+export type BootstrapResult = z.infer<typeof BootstrapResult>;
+
+export const bootstrap = defineMethod({
+  method: 'agentora/system/bootstrap',
+  description: 'First-run setup: create the data dir, run migrations, write a default config; then re-run the doctor.',
+  params: BootstrapParams,
+  result: BootstrapResult,
+  rest: { verb: 'POST', path: '/api/system/bootstrap' },
+});
+
+export const ConnectionInfoResult = z.object({
+  http_url: z.string().nullable(),
+  studio_url: z.string().nullable(),
+  http_error: z.string().nullable(),
+  data_dir: z.string(),
+});
+
+export const connectionInfo = defineMethod({
+  method: 'agentora/system/connectionInfo',
+  description: 'Where the HTTP API and the browser studio listen (the studio URL carries the token).',
+  params: NoParams,
+  result: ConnectionInfoResult,
+  readOnly: true,
+});
+
+export const didFinishDoctor = defineNotification({
+  name: 'agentora/system/didFinishDoctor',
+  description: 'Sent by the server after any doctor run (including the one inside bootstrap) so every panel refreshes.',
+  payload: DoctorResult,
+});
+
+export const systemMethods = [health, version, doctor, bootstrap, connectionInfo] as const;
+export const systemNotifications = [didFinishDoctor] as const;

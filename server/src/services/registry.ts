@@ -1,0 +1,61 @@
+// Binds protocol declarations to service functions and runs them with validation on both sides. Every transport
+// (language server, JSON-RPC over HTTP, REST, MCP) calls `registry.call` — so validation, errors and logging are
+// identical whichever way a request arrives.
+import type { z } from 'zod';
+import { AppError, badInput, type AnyMethod, type ParsedParamsOf, type ResultOf } from '../protocol';
+import type { CallInfo, ServerContext } from '../context';
+
+export type Handler<M extends AnyMethod> = (params: ParsedParamsOf<M>, ctx: ServerContext, call: CallInfo) => Promise<ResultOf<M>> | ResultOf<M>;
+
+export interface Implementation {
+  spec: AnyMethod;
+  handler: Handler<AnyMethod>;
+}
+
+export function implement<M extends AnyMethod>(spec: M, handler: Handler<M>): Implementation {
+  return { spec, handler: handler as unknown as Handler<AnyMethod> };
+}
+
+export class ServiceRegistry {
+  private readonly byMethod = new Map<string, Implementation>();
+
+  constructor(
+    private readonly ctx: ServerContext,
+    impls: readonly Implementation[],
+  ) {
+    for (const impl of impls) {
+      if (this.byMethod.has(impl.spec.method)) throw new Error(`method implemented twice: ${impl.spec.method}`);
+      this.byMethod.set(impl.spec.method, impl);
+    }
+  }
+
+  methods(): Implementation[] {
+    return [...this.byMethod.values()];
+  }
+
+  has(method: string): boolean {
+    return this.byMethod.has(method);
+  }
+
+  async call(method: string, rawParams: unknown, call: CallInfo): Promise<unknown> {
+    const impl = this.byMethod.get(method);
+    if (!impl) throw new AppError('not_found', `Unknown method '${method}'`);
+    const parsed = (impl.spec.params as z.ZodType).safeParse(rawParams ?? undefined);
+    if (!parsed.success) throw badInput(parsed.error);
+    let result: unknown;
+    try {
+      result = await impl.handler(parsed.data, this.ctx, call);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      this.ctx.log.error(`${method} failed`, err);
+      throw new AppError('internal', `${method} failed: ${(err as Error)?.message ?? String(err)}`);
+    }
+    // Results are checked too: a service that drifts from its declared contract is a bug we want to see at once.
+    const out = (impl.spec.result as z.ZodType).safeParse(result);
+    if (!out.success) {
+      this.ctx.log.error(`${method} returned a result that does not match its schema`, out.error.issues);
+      throw new AppError('internal', `${method} produced an invalid result`);
+    }
+    return out.data;
+  }
+}

@@ -1,0 +1,150 @@
+// The doctor's checks. Each returns one item with a severity, what it found, and how to fix it. Checks never
+// throw: a failure to check is itself a finding.
+import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DoctorItem, Severity } from '../../protocol/system';
+import type { ServerContext } from '../../context';
+import { latestVersion, schemaVersion } from '../../store/db';
+import { ModelProviderError } from '../../bridges/models';
+
+const MIN_NODE_MAJOR = 20;
+
+function item(key: string, title: string, severity: Severity, detail: string, fix_hint = ''): DoctorItem {
+  return { key, title, ok: severity === 'ok' || severity === 'info', severity, detail, fix_hint };
+}
+
+export function checkNodeRuntime(): DoctorItem {
+  const major = Number(process.versions.node.split('.')[0]);
+  return major >= MIN_NODE_MAJOR
+    ? item('node_runtime', 'Node runtime', 'ok', `Node ${process.version} (${process.execPath})`)
+    : item('node_runtime', 'Node runtime', 'error', `Node ${process.version} is older than ${MIN_NODE_MAJOR}`, `Install Node ${MIN_NODE_MAJOR}+ and point agentora.server.runtime at it.`);
+}
+
+export function checkSqliteNative(ctx: ServerContext): DoctorItem {
+  try {
+    const row = ctx.db.prepare('SELECT sqlite_version() AS v').get() as { v: string };
+    const fts = ctx.db.prepare("SELECT sqlite_compileoption_used('ENABLE_FTS5') AS f").get() as { f: number };
+    return item('sqlite_native', 'SQLite native module', 'ok', `better-sqlite3 loaded, SQLite ${row.v}${fts.f ? ', FTS5 available' : ', FTS5 missing'}`);
+  } catch (err) {
+    return item('sqlite_native', 'SQLite native module', 'error', `better-sqlite3 failed: ${(err as Error).message}`, 'Rebuild it for this Node: `npm rebuild better-sqlite3` (or reinstall the extension).');
+  }
+}
+
+export function checkDataDir(ctx: ServerContext): DoctorItem {
+  const dir = ctx.config.dataDir;
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    const probe = path.join(dir, `.write-probe-${process.pid}`);
+    writeFileSync(probe, 'ok');
+    rmSync(probe);
+    return item('data_dir', 'Data directory', 'ok', `${dir} is writable`);
+  } catch (err) {
+    return item('data_dir', 'Data directory', 'error', `${dir} is not writable: ${(err as Error).message}`, `Fix the permissions of ${dir}, or set AGENTORA_DATA_DIR to a writable folder.`);
+  }
+}
+
+export function checkDatabase(ctx: ServerContext): DoctorItem {
+  try {
+    // quick_check is the O(n) subset of integrity_check that skips index/table cross-checks: fast enough to run
+    // on every doctor call even on a large store.
+    const rows = ctx.db.pragma('quick_check') as { quick_check: string }[];
+    const healthy = rows.length === 1 && rows[0]?.quick_check === 'ok';
+    const have = schemaVersion(ctx.db);
+    const want = latestVersion();
+    if (!healthy) return item('database', 'Database', 'error', `integrity problems: ${rows.slice(0, 3).map((r) => r.quick_check).join('; ')}`, 'Stop Agentora, back up agentora.db, and run `sqlite3 agentora.db ".recover"` into a new file.');
+    if (have < want) return item('database', 'Database', 'warn', `schema at version ${have}, code expects ${want}`, 'Run Bootstrap (it applies pending migrations).');
+    return item('database', 'Database', 'ok', `integrity ok, schema version ${have}/${want}`);
+  } catch (err) {
+    return item('database', 'Database', 'error', `cannot check the database: ${(err as Error).message}`, 'Run Bootstrap; if it persists, see docs/troubleshooting.md.');
+  }
+}
+
+export async function checkOllama(ctx: ServerContext): Promise<DoctorItem> {
+  const models = ctx.models;
+  if (models.kind === 'mock') return item('ollama', 'Models (Ollama)', 'info', 'mock model provider in use (AGENTORA_USE_MOCK_OLLAMA=true): deterministic replies and embeddings, no Ollama needed', 'To use real models: install Ollama, run `ollama serve`, and set AGENTORA_USE_MOCK_OLLAMA=false.');
+  try {
+    const list = await models.listModels(AbortSignal.timeout(3000));
+    const names = new Set(list.flatMap((m) => [m.name, m.name.replace(/:latest$/, '')]));
+    const wanted = [models.defaultChatModel, models.defaultEmbedModel].filter(Boolean);
+    const missing = wanted.filter((w) => !names.has(w) && !names.has(w.replace(/:latest$/, '')));
+    if (missing.length) return item('ollama', 'Models (Ollama)', 'warn', `Ollama at ${models.host} is up with ${list.length} model(s), but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`, missing.map((m) => `ollama pull ${m}`).join(' && '));
+    return item('ollama', 'Models (Ollama)', 'ok', `Ollama at ${models.host}: ${list.length} model(s), ${wanted.join(' and ')} present`);
+  } catch (err) {
+    const e = err instanceof ModelProviderError ? err : null;
+    return item('ollama', 'Models (Ollama)', 'error', e?.message ?? `Ollama check failed: ${(err as Error).message}`, e?.fixHint ?? 'Start Ollama with `ollama serve`.');
+  }
+}
+
+async function reachable(url: string, timeoutMs = 2000): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    await res.body?.cancel();
+    return { ok: res.status < 500, detail: `HTTP ${res.status}` };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    return { ok: false, detail: e.cause?.code ?? e.message };
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the first word of `command` resolves to an executable, searching PATH like a shell would. */
+export function commandOnPath(command: string, envPath = process.env.PATH ?? ''): boolean {
+  const exe = command.trim().split(/\s+/)[0] ?? '';
+  if (!exe) return false;
+  if (exe.includes('/')) return isExecutable(exe);
+  return envPath.split(path.delimiter).filter(Boolean).some((dir) => isExecutable(path.join(dir, exe)));
+}
+
+export async function checkIntegrations(ctx: ServerContext): Promise<DoctorItem[]> {
+  const c = ctx.config;
+  if (c['integrations.mock']) {
+    return [item('integrations', 'PhiOS and AgentCeption', 'info', 'mock integrations in use (AGENTORA_INTEGRATIONS_MOCK=true): the mission loop runs end to end without either service', 'To use the real services set AGENTORA_INTEGRATIONS_MOCK=false and enable them.')];
+  }
+  const out: DoctorItem[] = [];
+  if (!c['phios.enabled']) out.push(item('phios', 'PhiOS', 'info', 'disabled', 'Set AGENTORA_PHIOS_ENABLED=true to use PhiOS context packs and writeback.'));
+  else if (c['phios.transport'] === 'mcp-stdio') {
+    out.push(commandOnPath(c['phios.command'])
+      ? item('phios', 'PhiOS', 'ok', `PhiOS MCP command \`${c['phios.command']}\` found`)
+      : item('phios', 'PhiOS', 'error', `PhiOS MCP command \`${c['phios.command']}\` not found on PATH`, 'Install PhiOS (`pip install phios`, which provides `phi-mcp`) or set AGENTORA_PHIOS_COMMAND.'));
+  } else {
+    const r = await reachable(`${c['phios.url'].replace(/\/+$/, '')}/health`);
+    out.push(r.ok ? item('phios', 'PhiOS', 'ok', `${c['phios.url']} answers (${r.detail})`) : item('phios', 'PhiOS', 'error', `${c['phios.url']} unreachable: ${r.detail}`, 'Start the PhiOS-compatible service or fix AGENTORA_PHIOS_URL.'));
+  }
+  if (!c['agentception.enabled']) out.push(item('agentception', 'AgentCeption', 'info', 'disabled', 'Set AGENTORA_AGENTCEPTION_ENABLED=true to launch missions on AgentCeption.'));
+  else {
+    const r = await reachable(`${c['agentception.url'].replace(/\/+$/, '')}/health`);
+    out.push(r.ok ? item('agentception', 'AgentCeption', 'ok', `${c['agentception.url']} answers (${r.detail})`) : item('agentception', 'AgentCeption', 'error', `${c['agentception.url']} unreachable: ${r.detail}`, 'Start AgentCeption (it listens on port 1337) or fix AGENTORA_AGENTCEPTION_URL.'));
+  }
+  return out;
+}
+
+export async function checkWorkers(ctx: ServerContext): Promise<DoctorItem> {
+  const urls = ctx.config['workers.urls'];
+  if (!urls.length) return item('workers', 'Workers', 'info', 'no workers configured: jobs run locally (optional two-PC assist)', 'To offload work, run `agentora worker` on another machine and list it in AGENTORA_WORKER_URLS.');
+  const results = await Promise.all(urls.map(async (u) => ({ u, r: await reachable(`${u.replace(/\/+$/, '')}/health`) })));
+  const down = results.filter((x) => !x.r.ok);
+  if (down.length) return item('workers', 'Workers', 'warn', `${down.length} of ${urls.length} worker(s) unreachable: ${down.map((d) => `${d.u} (${d.r.detail})`).join(', ')}`, 'Start `agentora worker` on those machines; jobs fall back to local execution meanwhile.');
+  return item('workers', 'Workers', 'ok', `${urls.length} worker(s) reachable`);
+}
+
+export function checkPort(ctx: ServerContext): DoctorItem {
+  if (!ctx.config['server.httpEnabled']) return item('port', 'HTTP API', 'info', 'HTTP API disabled (AGENTORA_HTTP_ENABLED=false)', '');
+  if (ctx.http.url) {
+    const host = ctx.config['server.host'];
+    const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
+    return loopback
+      ? item('port', 'HTTP API', 'ok', `listening on ${ctx.http.url} (loopback only, token required)`)
+      : item('port', 'HTTP API', 'warn', `listening on ${ctx.http.url} — reachable from the network`, 'Set AGENTORA_HOST=127.0.0.1 unless you really need remote access.');
+  }
+  if (ctx.http.error) return item('port', 'HTTP API', 'error', ctx.http.error, `Free port ${ctx.config['server.port']} or set AGENTORA_PORT (agentora.server.port) to another port; 0 picks a free one.`);
+  return item('port', 'HTTP API', 'info', 'not started yet', '');
+}

@@ -1,0 +1,68 @@
+// Only the server opens the database. One connection, WAL, foreign keys on, a busy timeout, and numbered
+// migrations applied at open — each in its own transaction, recorded in `schema_version`.
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { migrations, type Migration } from './migrations';
+
+export type Db = Database.Database;
+
+/**
+ * The compiled better-sqlite3 addon. In the bundled server (dist/server/*.js) it sits in dist/native/ beside
+ * the bundle; running from sources (tests through tsx) the package finds its own build.
+ */
+export function nativeBindingPath(): string | undefined {
+  if (process.env.AGENTORA_BUNDLED !== '1') return undefined;
+  const candidate = path.join(__dirname, '..', 'native', 'better_sqlite3.node');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+export interface OpenOptions {
+  migrations?: readonly Migration[];
+}
+
+export function openDatabase(file: string, opts: OpenOptions = {}): Db {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const binding = nativeBindingPath();
+  const db = new Database(file, binding ? { nativeBinding: binding } : {});
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  migrate(db, opts.migrations ?? migrations);
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  const row = db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_version').get() as { v: number };
+  return row.v;
+}
+
+export function latestVersion(list: readonly Migration[] = migrations): number {
+  return list.reduce((m, x) => Math.max(m, x.version), 0);
+}
+
+export function migrate(db: Db, list: readonly Migration[]): { applied: number[] } {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const done = new Set((db.prepare('SELECT version FROM schema_version').all() as { version: number }[]).map((r) => r.version));
+  const ordered = [...list].sort((a, b) => a.version - b.version);
+  const seen = new Set<number>();
+  for (const m of ordered) {
+    if (seen.has(m.version)) throw new Error(`duplicate migration version ${m.version}`);
+    seen.add(m.version);
+  }
+  const applied: number[] = [];
+  for (const m of ordered) {
+    if (done.has(m.version)) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+    })();
+    applied.push(m.version);
+  }
+  return { applied };
+}

@@ -1,0 +1,13 @@
+// Numbered migrations, in code. Areas own number ranges so they never collide:
+//   1–9 core/system · 10–19 actions · 20–29 memory · 30–49 missions · 50–59 chat/runs · 60–69 workflows · 70–79 workers
+// A migration never changes after it has shipped: add a new one instead.
+import type Database from 'better-sqlite3';
+import { core001 } from './001_core';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database.Database): void;
+}
+
+export const migrations: readonly Migration[] = [core001];

@@ -1,0 +1,51 @@
+// Browser transport: JSON-RPC over `POST /rpc` and notifications from `GET /api/events` (SSE read with fetch so
+// the bearer token travels in a header, never in a URL after the first page load).
+import { RpcError, type PanelClient } from './types';
+
+export function createHttpClient(base: string, token: string): PanelClient {
+  let nextId = 1;
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
+
+  async function stream(): Promise<void> {
+    for (;;) {
+      try {
+        const res = await fetch(`${base}/api/events`, { headers });
+        const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += value;
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const name = /^event: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (name && data) listeners.get(name)?.forEach((fn) => fn(JSON.parse(data)));
+          }
+        }
+      } catch {
+        // reconnect below
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  void stream();
+
+  return {
+    async request<R>(method: string, params?: unknown): Promise<R> {
+      const res = await fetch(`${base}/rpc`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params: params ?? {} }) });
+      const body = await res.json();
+      if (body.error) throw new RpcError(body.error.code, body.error.message, body.error.data);
+      if (!res.ok) throw new RpcError(res.status, body.message ?? res.statusText);
+      return body.result as R;
+    },
+    onNotification(name, fn) {
+      if (!listeners.has(name)) listeners.set(name, new Set());
+      listeners.get(name)!.add(fn);
+      return () => listeners.get(name)?.delete(fn);
+    },
+  };
+}
