@@ -1,0 +1,63 @@
+// The extension's path: the language server process over stdio, spoken to with vscode-jsonrpc.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ROOT } from '../helpers/server';
+
+describe('language server (JSON-RPC over stdio)', () => {
+  let proc: ChildProcess;
+  let conn: MessageConnection;
+  let dataDir: string;
+  const notifications: string[] = [];
+
+  before(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-lsp-'));
+    proc = spawn(process.execPath, [path.join(ROOT, 'dist/server/main.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: dataDir } });
+    conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+    conn.onNotification((method) => notifications.push(method));
+    conn.listen();
+    const init = await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { dataDir, settings: { 'server.port': 0 } } });
+    assert.equal((init as { serverInfo: { name: string } }).serverInfo.name, 'agentora');
+    await conn.sendNotification('initialized', {});
+  });
+  after(async () => {
+    await conn.sendRequest('shutdown').catch(() => undefined);
+    await conn.sendNotification('exit').catch(() => undefined);
+    conn.dispose();
+    proc.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('answers protocol methods with the data dir the client gave', async () => {
+    const v = (await conn.sendRequest('agentora/system/version', {})) as { data_dir: string; schema_version: number };
+    assert.equal(v.data_dir, dataDir);
+    assert.equal(v.schema_version, 1);
+  });
+
+  test('client settings override defaults (port 0 → a free port, reported in connectionInfo)', async () => {
+    const info = (await conn.sendRequest('agentora/system/connectionInfo', {})) as { http_url: string; studio_url: string };
+    assert.match(info.http_url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.notEqual(info.http_url, 'http://127.0.0.1:8088');
+    assert.match(info.studio_url, /\?token=[\w-]{40,}$/);
+  });
+
+  test('doctor over the connection also sends the didFinishDoctor notification', async () => {
+    const d = (await conn.sendRequest('agentora/system/doctor', {})) as { items: unknown[] };
+    assert.equal(d.items.length, 8);
+    const deadline = Date.now() + 3000;
+    while (!notifications.includes('agentora/system/didFinishDoctor') && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    assert.ok(notifications.includes('agentora/system/didFinishDoctor'));
+  });
+
+  test('bad params are a JSON-RPC error naming the field', async () => {
+    await assert.rejects(conn.sendRequest('agentora/system/bootstrap', { auto_fix: 'x' }), (err: { code: number; message: string }) => {
+      assert.equal(err.code, -32602);
+      assert.match(err.message, /auto_fix/);
+      return true;
+    });
+  });
+});
