@@ -23,5 +23,5 @@ test('a failing migration rolls back completely and is not recorded', () => {
   const bad = { version: 999, name: 'bad', up: (d: typeof db) => { d.exec('CREATE TABLE half (x)'); throw new Error('boom'); } };
   assert.throws(() => migrate(db, [...migrations, bad]), /boom/);
   assert.equal(schemaVersion(db), latestVersion());
-  assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name='half'").get().n, 0);
+  assert.equal((db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name='half'").get() as { n: number }).n, 0);
 });
