@@ -39,6 +39,12 @@ export function studioHtml(version: string): string {
 <title>Agentora Studio</title>
 <link rel="stylesheet" href="/webview/codicons/codicon.css" id="vscode-codicon-stylesheet">
 <link rel="stylesheet" href="/webview/main.css">
+<style>
+  /* Outside VS Code there are no theme variables: supply the Dark Modern defaults the panels expect. */
+  :root { color-scheme: dark; --vscode-font-family: system-ui, sans-serif; --vscode-foreground: #cccccc;
+    --vscode-editor-background: #1f1f1f; --vscode-panel-border: #2b2b2b; --vscode-errorForeground: #f85149; }
+  body { background: var(--vscode-editor-background); color: var(--vscode-foreground); margin: 0 auto; max-width: 960px; }
+</style>
 </head>
 <body class="agentora-standalone" data-host="browser" data-version="${version}">
 <div id="app"></div>

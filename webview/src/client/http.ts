@@ -38,8 +38,9 @@ export function createHttpClient(base: string, token: string): PanelClient {
     async request<R>(method: string, params?: unknown): Promise<R> {
       const res = await fetch(`${base}/rpc`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params: params ?? {} }) });
       const body = await res.json();
+      // A refused request (401/403) answers in the REST error shape, not as a JSON-RPC envelope.
+      if (!res.ok) throw new RpcError(res.status, body.message ?? res.statusText, body);
       if (body.error) throw new RpcError(body.error.code, body.error.message, body.error.data);
-      if (!res.ok) throw new RpcError(res.status, body.message ?? res.statusText);
       return body.result as R;
     },
     onNotification(name, fn) {
