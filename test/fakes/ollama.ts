@@ -1,0 +1,46 @@
+// A fake Ollama speaking the real wire format on 127.0.0.1: /api/tags, NDJSON-streamed /api/chat, /api/embed,
+// a 404 for unknown models, and a mid-stream disconnect for the model named "crashy".
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeOllama {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-text:latest', 'crashy:latest']): Promise<FakeOllama> {
+  const known = (m: string) => models.includes(m) || models.includes(`${m}:latest`);
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      if (req.url === '/api/tags') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ models: models.map((name) => ({ name, model: name, size: 1000, digest: 'x', details: { family: 'llama', parameter_size: '3B', quantization_level: 'Q4_K_M' } })) }));
+      }
+      const json = body ? JSON.parse(body) : {};
+      if (!known(json.model)) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ error: `model '${json.model}' not found` }));
+      }
+      if (req.url === '/api/chat') {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        const words = ['Hello', ' from', ' fake', ' Ollama'];
+        for (const w of words) res.write(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: w }, done: false }) + '\n');
+        if (json.model.startsWith('crashy')) return res.destroy();
+        return res.end(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 1, prompt_eval_count: 5, eval_count: 4 }) + '\n');
+      }
+      if (req.url === '/api/embed') {
+        const input: string[] = Array.isArray(json.input) ? json.input : [json.input];
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ model: json.model, embeddings: input.map((t) => [t.length, 1, 0]) }));
+      }
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
