@@ -95,3 +95,19 @@ test('Agentora: Show System Doctor opens the System panel with real doctor items
   await page.screenshot({ path: path.join(ROOT, 'test-results/e2e-vscode-system.png') });
   console.log(`# status bar ready ${readyMs} ms after the workbench loaded`);
 });
+
+async function runCommand(title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input');
+  await page.keyboard.type(`Agentora: ${title}`);
+  await until(`"${title}" in the palette`, async () => page.$(`.quick-input-list .monaco-list-row[aria-label*="${title}"]`), 20000);
+  await page.keyboard.press('Enter');
+}
+
+const statusReady = () => page.$('[aria-label*="Agentora server is ready"], .statusbar-item[id="agentora.agentora.status"] .codicon-pulse');
+
+test('Restart Server brings the server back to ready', async () => {
+  await runCommand('Restart Server');
+  await until('status bar to leave ready', async () => !(await statusReady()), 20000).catch(() => true); // restart may be too quick to observe
+  await until('status bar ready again', statusReady, 60000);
+});
