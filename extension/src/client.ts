@@ -66,7 +66,10 @@ export class ServerController implements vscode.Disposable {
       this.output.info(`Agentora server ready in ${this.readyAt.ready - this.readyAt.activation} ms after activation`);
       this.setState('ready');
     } catch (err) {
-      this.lastError = (err as Error).message;
+      // vscode-languageclient may reject with a non-Error (e.g. when the runtime cannot be spawned): always say
+      // which runtime was used and how to fix it.
+      const reason = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
+      this.lastError = `${reason || 'the server process could not be started'} (runtime: '${runtime()}'; set agentora.server.runtime to a Node 20+ executable)`;
       this.output.error(`Agentora server failed to start: ${this.lastError}`);
       this.setState('error');
       void vscode.window.showErrorMessage(`Agentora server failed to start: ${this.lastError}`, 'Show Logs', 'Retry').then((pick) => {
