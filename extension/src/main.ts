@@ -4,6 +4,13 @@ import { ServerController } from './client';
 import { registerCommands } from './commands';
 import { createStatusBar } from './statusBar';
 import { PanelView } from './webviews/panelView';
+import { actionsArea } from './actions';
+import { memoryArea } from './memory';
+import { missionsArea } from './missions';
+
+/** Sidebar webview views (package.json `contributes.views.agentora`) → the panel each one shows. */
+const PANELS = ['system', 'missions', 'actions', 'memory'] as const;
+const AREAS = [actionsArea, memoryArea, missionsArea];
 
 let server: ServerController | undefined;
 
@@ -15,7 +22,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     server,
     createStatusBar(server),
     registerCommands(server),
-    vscode.window.registerWebviewViewProvider('agentora.system', new PanelView(context.extensionUri, 'system', server)),
+    ...PANELS.map((p) => vscode.window.registerWebviewViewProvider(`agentora.${p}`, new PanelView(context.extensionUri, p, server!))),
+    ...AREAS.map((a) => a.activate(context, server!)),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration('agentora') || server?.state !== 'ready') return;
       if (e.affectsConfiguration('agentora.server')) {

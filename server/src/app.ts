@@ -8,7 +8,7 @@ import { createModelProvider } from './bridges/models';
 import type { HttpState, ServerContext } from './context';
 import { EventBus } from './events';
 import { createLogger, type Logger } from './log';
-import { allServices } from './services';
+import { allRuntimes, allServices } from './services';
 import { ServiceRegistry } from './services/registry';
 import { openDatabase, type Db } from './store/db';
 import { loadOrCreateToken } from './token';
@@ -50,6 +50,12 @@ export function createApp(opts: LoadOptions = {}): App {
   const ctx = new MutableContext(config, db, log, createModelProvider(config), token);
   const registry = new ServiceRegistry(ctx, allServices);
   let http: RunningHttpServer | null = null;
+  // Background runtimes start at once but never block: a slow one cannot delay the server's ready line.
+  for (const rt of allRuntimes) {
+    Promise.resolve()
+      .then(() => rt.start?.(ctx, registry))
+      .catch((err) => log.error(`${rt.name} runtime failed to start`, err));
+  }
 
   return {
     ctx,
@@ -59,7 +65,7 @@ export function createApp(opts: LoadOptions = {}): App {
       const host = ctx.config['server.host'];
       if (!['127.0.0.1', 'localhost', '::1'].includes(host)) log.warn(`HTTP API bound to ${host}: it is reachable from the network (token still required)`);
       try {
-        http = await startHttpServer(ctx, registry, { host, port: ctx.config['server.port'] });
+        http = await startHttpServer(ctx, registry, { host, port: ctx.config['server.port'] }, allRuntimes);
         ctx.http.url = http.url;
         ctx.http.error = null;
       } catch (err) {
@@ -77,11 +83,13 @@ export function createApp(opts: LoadOptions = {}): App {
       }
       ctx.config = next;
       ctx.models = createModelProvider(next);
+      for (const rt of allRuntimes) rt.reconfigure?.(ctx);
       log.info('configuration updated');
     },
     async close() {
       await http?.close();
       http = null;
+      for (const rt of allRuntimes) await Promise.resolve(rt.stop?.(ctx)).catch((err) => log.error(`${rt.name} runtime failed to stop`, err));
       db.close();
     },
   };

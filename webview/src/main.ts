@@ -2,24 +2,25 @@
 // (`data-panel`) and which host (`data-host`); panels never know which transport they use.
 import { mount } from 'svelte';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import System from './panels/system/System.svelte';
+import Studio from './Studio.svelte';
+import { panelById } from './panels';
 import { createHttpClient } from './client/http';
 import { createVsCodeClient } from './client/vscode';
 import type { PanelClient } from './client/types';
-
-const panels = { system: System } as const;
 
 function browserClient(): PanelClient {
   const params = new URLSearchParams(location.search);
   const fromUrl = params.get('token');
   if (fromUrl) {
     sessionStorage.setItem('agentora-token', fromUrl);
-    history.replaceState(null, '', location.pathname); // keep the token out of history and screenshots
+    history.replaceState(null, '', location.pathname + location.hash); // keep the token out of history and screenshots
   }
   return createHttpClient(location.origin, sessionStorage.getItem('agentora-token') ?? '');
 }
 
 const body = document.body;
 const client = body.dataset.host === 'vscode' ? createVsCodeClient() : browserClient();
-const name = (body.dataset.panel ?? 'system') as keyof typeof panels;
-mount(panels[name] ?? System, { target: document.getElementById('app')!, props: { client } });
+const target = document.getElementById('app')!;
+// VS Code: one view per panel, named by the host. Browser: the studio shell with a tab per panel.
+if (body.dataset.host === 'vscode') mount(panelById(body.dataset.panel).component, { target, props: { client } });
+else mount(Studio, { target, props: { client } });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServerContext } from '../context';
 import { AppError } from '../protocol';
 import type { ServiceRegistry } from '../services/registry';
+import type { AreaRuntime } from '../runtime';
 import { mountEvents } from './events';
 import { createGuard } from './guards';
 import { mountRest, sendError } from './rest';
@@ -18,7 +19,7 @@ export interface RunningHttpServer {
 
 const BODY_LIMIT = 10 * 1024 * 1024;
 
-export async function startHttpServer(ctx: ServerContext, registry: ServiceRegistry, opts: { host: string; port: number }): Promise<RunningHttpServer> {
+export async function startHttpServer(ctx: ServerContext, registry: ServiceRegistry, opts: { host: string; port: number }, runtimes: readonly AreaRuntime[] = []): Promise<RunningHttpServer> {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, return503OnClosing: true });
   let port = opts.port;
   const guard = createGuard({ configuredHost: opts.host, port: () => port, token: () => ctx.token });
@@ -47,6 +48,7 @@ export async function startHttpServer(ctx: ServerContext, registry: ServiceRegis
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send(new AppError('not_found', `No route ${req.method} ${req.url.split('?')[0]}`).toBody()));
 
+  for (const rt of runtimes) rt.mountHttp?.(app, ctx, registry);
   mountRest(app, registry);
   mountRpc(app, registry);
   mountEvents(app, ctx.events);

@@ -42,7 +42,14 @@ export function studioHtml(version: string): string {
 <style>
   /* Outside VS Code there are no theme variables: supply the Dark Modern defaults the panels expect. */
   :root { color-scheme: dark; --vscode-font-family: system-ui, sans-serif; --vscode-foreground: #cccccc;
-    --vscode-editor-background: #1f1f1f; --vscode-panel-border: #2b2b2b; --vscode-errorForeground: #f85149; }
+    --vscode-editor-background: #1f1f1f; --vscode-panel-border: #2b2b2b; --vscode-errorForeground: #f85149;
+    --vscode-font-size: 13px; --vscode-editor-font-family: ui-monospace, monospace; --vscode-descriptionForeground: #9d9d9d;
+    --vscode-focusBorder: #0078d4; --vscode-textLink-foreground: #4daafc; --vscode-input-background: #313131;
+    --vscode-input-foreground: #cccccc; --vscode-input-border: #3c3c3c; --vscode-badge-background: #616161;
+    --vscode-badge-foreground: #f8f8f8; --vscode-list-hoverBackground: #2a2d2e; --vscode-list-activeSelectionBackground: #04395e;
+    --vscode-editorWarning-foreground: #cca700; --vscode-testing-iconPassed: #73c991; --vscode-charts-blue: #3794ff;
+    --vscode-charts-green: #89d185; --vscode-charts-red: #f14c4c; --vscode-charts-yellow: #cca700; --vscode-charts-purple: #b180d7;
+    --vscode-charts-orange: #d18616; --vscode-sideBar-background: #181818; --vscode-textCodeBlock-background: #2b2b2b; }
   body { background: var(--vscode-editor-background); color: var(--vscode-foreground); margin: 0 auto; max-width: 960px; }
 </style>
 </head>

@@ -3,11 +3,17 @@
 import type { AnyMethod, AnyNotification } from './define';
 import { systemMethods, systemNotifications } from './system';
 import { modelMethods } from './models';
+import { actionsMethods, actionsNotifications } from './actions';
+import { memoryMethods, memoryNotifications } from './memory';
+import { missionsMethods, missionsNotifications } from './missions';
 
 export * from './define';
 export * from './errors';
 export * as system from './system';
 export * as models from './models';
+export * as actions from './actions';
+export * as memory from './memory';
+export * as missions from './missions';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods];
-export const allNotifications: readonly AnyNotification[] = [...systemNotifications];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods];
+export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications];

@@ -1,6 +1,12 @@
-// Every implemented operation. Adding an area: `services/<area>/index.ts` exports its implementations; list them here.
+// Every implemented operation and every background runtime. Adding an area: `services/<area>/index.ts` exports
+// its implementations and runtime; list them here.
+import type { AreaRuntime } from '../runtime';
 import type { Implementation } from './registry';
+import { actionsRuntime, actionsServices } from './actions';
+import { memoryRuntime, memoryServices } from './memory';
+import { missionsRuntime, missionsServices } from './missions';
 import { modelServices } from './models';
 import { systemServices } from './system';
 
-export const allServices: readonly Implementation[] = [...systemServices, ...modelServices];
+export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices];
+export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime];

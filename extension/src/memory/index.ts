@@ -1,0 +1,12 @@
+// The Memory area in the editor: its commands, notifications and status. Registered by extension/src/main.ts.
+import * as vscode from 'vscode';
+import type { ServerController } from '../client';
+import type { ExtensionArea } from '../area';
+import { MEMORY_COMMAND_IDS } from './ids';
+
+export const memoryArea: ExtensionArea = {
+  commandIds: MEMORY_COMMAND_IDS,
+  activate(_context: vscode.ExtensionContext, _server: ServerController): vscode.Disposable {
+    return new vscode.Disposable(() => undefined);
+  },
+};

@@ -1,0 +1,12 @@
+// The Missions area in the editor: its commands, notifications and status. Registered by extension/src/main.ts.
+import * as vscode from 'vscode';
+import type { ServerController } from '../client';
+import type { ExtensionArea } from '../area';
+import { MISSIONS_COMMAND_IDS } from './ids';
+
+export const missionsArea: ExtensionArea = {
+  commandIds: MISSIONS_COMMAND_IDS,
+  activate(_context: vscode.ExtensionContext, _server: ServerController): vscode.Disposable {
+    return new vscode.Disposable(() => undefined);
+  },
+};

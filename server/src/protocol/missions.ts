@@ -1,0 +1,5 @@
+// Missions area contract.
+import type { AnyMethod, AnyNotification } from './define';
+
+export const missionsMethods: readonly AnyMethod[] = [];
+export const missionsNotifications: readonly AnyNotification[] = [];

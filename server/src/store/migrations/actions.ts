@@ -1,0 +1,4 @@
+// Actions migrations (see the number ranges in ./index.ts).
+import type { Migration } from './index';
+
+export const actionsMigrations: readonly Migration[] = [];

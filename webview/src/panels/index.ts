@@ -1,0 +1,26 @@
+// The panel registry: one entry per sidebar view in VS Code and per tab in the browser studio.
+import type { Component } from 'svelte';
+import type { PanelClient } from '../client/types';
+import System from './system/System.svelte';
+import Missions from './missions/Missions.svelte';
+import Actions from './actions/Actions.svelte';
+import Memory from './memory/Memory.svelte';
+
+export interface PanelEntry {
+  id: string;
+  title: string;
+  /** codicon name, without the `codicon-` prefix */
+  icon: string;
+  component: Component<{ client: PanelClient }>;
+}
+
+export const PANELS: readonly PanelEntry[] = [
+  { id: 'system', title: 'System', icon: 'pulse', component: System },
+  { id: 'missions', title: 'Missions', icon: 'rocket', component: Missions },
+  { id: 'actions', title: 'Actions', icon: 'shield', component: Actions },
+  { id: 'memory', title: 'Memory', icon: 'database', component: Memory },
+];
+
+export function panelById(id: string | undefined): PanelEntry {
+  return PANELS.find((p) => p.id === id) ?? PANELS[0]!;
+}
