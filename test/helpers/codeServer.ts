@@ -1,7 +1,7 @@
 // A real VS Code for the e2e tests: code-server (installed by scripts/setup-code-server.sh) with the packaged
 // .vsix installed into throwaway extension and user-data dirs, opened in Debian chromium.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,16 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | n
 
 export interface Editor {
   page: Page;
+  /** The opened workspace folder (a temp dir with a README.md). */
+  workspace: string;
+  /** code-server's --user-data-dir; the extension's data dir is under User/globalStorage/agentora.agentora. */
+  userDataDir: string;
+  /** The Agentora HTTP API inside this editor (a free port chosen here unless the settings name one). */
+  agentoraUrl: string;
+  /** The extension server's bearer token (read from its data dir once the server has started). */
+  agentoraToken(): Promise<string>;
+  /** fetch against the Agentora HTTP API with the bearer token. */
+  agentoraFetch(p: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -49,7 +59,8 @@ export async function openEditor(settings: Record<string, unknown>): Promise<Edi
   mkdirSync(path.join(user, 'User'), { recursive: true });
   mkdirSync(ws);
   writeFileSync(path.join(ws, 'README.md'), '# e2e workspace\n');
-  writeFileSync(path.join(user, 'User/settings.json'), JSON.stringify({ 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', ...settings }));
+  const agentoraPort = typeof settings['agentora.server.port'] === 'number' && settings['agentora.server.port'] !== 0 ? (settings['agentora.server.port'] as number) : await freePort();
+  writeFileSync(path.join(user, 'User/settings.json'), JSON.stringify({ 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', ...settings, 'agentora.server.port': agentoraPort }));
   const install = spawnSync(CODE_SERVER, ['--install-extension', VSIX, '--extensions-dir', ext, '--user-data-dir', user], { encoding: 'utf8', timeout: 120000 });
   if (install.status !== 0) throw new Error(`installing the .vsix failed:\n${install.stdout}${install.stderr}`);
   const port = await freePort();
@@ -72,7 +83,12 @@ export async function openEditor(settings: Record<string, unknown>): Promise<Edi
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-    return { page, stop };
+    const agentoraUrl = `http://127.0.0.1:${agentoraPort}`;
+    const tokenFile = path.join(user, 'User/globalStorage/agentora.agentora/token');
+    const agentoraToken = () => until('the Agentora token file', async () => existsSync(tokenFile) && readFileSync(tokenFile, 'utf8').trim(), 60000);
+    const agentoraFetch = async (p: string, init: RequestInit = {}) =>
+      fetch(`${agentoraUrl}${p}`, { ...init, headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string>), authorization: `Bearer ${await agentoraToken()}` } });
+    return { page, workspace: ws, userDataDir: user, agentoraUrl, agentoraToken, agentoraFetch, stop };
   } catch (err) {
     await stop();
     throw err;
