@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { ROOT } from './server';
 
@@ -93,6 +93,14 @@ export async function openEditor(settings: Record<string, unknown>): Promise<Edi
     await stop();
     throw err;
   }
+}
+
+/** The webview frame that contains `selector` (webviews are nested iframes; some frames detach while we look). */
+export async function webviewFrame(page: Page, selector: string, timeoutMs = 60000): Promise<Frame> {
+  return until(`${selector} in a webview`, async () => {
+    for (const f of page.frames()) if (await f.$(selector).catch(() => null)) return f;
+    return undefined;
+  }, timeoutMs);
 }
 
 /** Run an "Agentora: …" command from the command palette, as a user would. */

@@ -17,7 +17,8 @@ export function registerCommands(server: ServerController): vscode.Disposable {
     'agentora.showLogs': () => server.output.show(),
     'agentora.showServerStatus': async () => {
       const detail = server.state === 'ready' ? await server.request<{ http_url: string | null; data_dir: string }>('agentora/system/connectionInfo', {}) : null;
-      const msg = server.state === 'ready' ? `Agentora server ready. HTTP: ${detail?.http_url ?? 'off'} · data: ${detail?.data_dir}` : `Agentora server ${server.state}. ${server.lastError}`;
+      const startup = server.readyAt.ready ? ` (started ${server.readyAt.ready - server.readyAt.activation} ms after activation)` : '';
+      const msg = server.state === 'ready' ? `Agentora server ready${startup}. HTTP: ${detail?.http_url ?? 'off'} · data: ${detail?.data_dir}` : `Agentora server ${server.state}. ${server.lastError}`;
       const pick = await vscode.window.showInformationMessage(msg, 'Show Logs', 'Restart');
       if (pick === 'Show Logs') server.output.show();
       if (pick === 'Restart') await server.restart();
