@@ -48,3 +48,10 @@ test('method and notification names follow agentora/<area>/<verb> and are unique
   const routes = allMethods.flatMap((m) => (m.rest ? (Array.isArray(m.rest) ? m.rest : [m.rest]) : [])).map((r) => `${r.verb} ${r.path}`);
   assert.equal(new Set(routes).size, routes.length);
 });
+
+test('docs/api.md and docs/settings.md are generated from the current contract and settings', async () => {
+  const { renderApiDoc, renderSettingsDoc } = await import('../../scripts/gen-docs');
+  const stale = 'stale: run `npx tsx scripts/gen-docs.ts`';
+  assert.equal(readFileSync(path.join(ROOT, 'docs/api.md'), 'utf8'), renderApiDoc(), `docs/api.md ${stale}`);
+  assert.equal(readFileSync(path.join(ROOT, 'docs/settings.md'), 'utf8'), renderSettingsDoc(), `docs/settings.md ${stale}`);
+});
