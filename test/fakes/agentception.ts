@@ -72,6 +72,8 @@ export interface FakeAgentception {
   /** Requests matching a predicate (or all). */
   count(pred?: (h: FakeHit) => boolean): number;
   setMode(mode: FakeMode, opts?: { slowMs?: number }): Promise<void>;
+  /** Make /api/mcp answer 500 (the REST routes keep working), to exercise the /api/agents fallback. */
+  breakMcp(broken: boolean): void;
   /** Ends a run: status (default `completed`), a `done` event with pr_url/summary unless `done: false`. */
   finish(runId: string, o?: { pr_url?: string; summary?: string; status?: string; grade?: string; done?: boolean; pr_number?: number }): void;
   /** Sets a raw status (e.g. reviewing, stalled, blocked, something-new). */
@@ -89,6 +91,7 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
   const record = opts.recordHits ?? true;
   let mode: FakeMode = 'normal';
   let slowMs = opts.slowMs ?? 2000;
+  let mcpBroken = false;
   let eventSeq = 0;
   let labelSeq = 0;
   const timers = new Set<NodeJS.Timeout>();
@@ -229,6 +232,7 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
       return send(200, { ok: true, prompt: 'You are the AgentCeption coordinator. Read the pending launches and start them.', error: null });
     }
     if (m === 'POST' && p === '/api/mcp') {
+      if (mcpBroken) return send(500, { detail: 'Internal Server Error' });
       if (req.headers.origin && !/^https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(req.headers.origin)) return send(403, { detail: 'Origin not allowed' });
       const pv = req.headers['mcp-protocol-version'];
       if (pv !== undefined && pv !== '2025-11-25' && pv !== '2025-03-26') return send(400, { detail: `Unsupported MCP-Protocol-Version: ${String(pv)}` });
@@ -323,6 +327,7 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
       if (next !== 'down' && mode === 'down') await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
       mode = next;
     },
+    breakMcp: (b) => { mcpBroken = b; },
     finish: (id, o) => finish(mustRun(id), o),
     advance(id, status) {
       const run = mustRun(id);
