@@ -93,5 +93,7 @@ server.registerTool('phi_store_deliberation', {
   return reply({ ok: true, topic: d.topic, stored: true, created_at: d.created_at, positions_count: d.positions.length, tags: d.tags, narrative_ref: `agent_memory_${deliberations.length}`, experimental: true });
 });
 
+// Like phi-mcp: stdin closed (client gone) → exit, even while a delayed answer is pending.
+process.stdin.on('end', () => process.exit(0));
 const startDelay = Number(env.FAKE_PHIOS_START_DELAY_MS ?? 0);
 setTimeout(() => { void server.connect(new StdioServerTransport()); }, startDelay);

@@ -168,7 +168,8 @@ export class PhiosMcpStdioBridge implements PhiosBridge {
         new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new McpError(ErrorCode.RequestTimeout, 'connect')), ms); }),
       ]);
     } catch (err) {
-      await transport.close().catch(() => {});
+      // Not awaited: the SDK gives a wedged child 2 s after stdin closes before SIGTERM; the error need not wait.
+      void transport.close().catch(() => {});
       throw this.toUpstream(err, 'start', true);
     } finally {
       clearTimeout(timer);
@@ -215,7 +216,7 @@ export class PhiosMcpStdioBridge implements PhiosBridge {
     const c = this.current;
     this.current = null;
     this.conn = null;
-    if (c) await c.client.close().catch(() => {});
+    if (c) void c.client.close().catch(() => {}); // in the background, like above: the retry starts a new child now
   }
 
   private toUpstream(err: unknown, what: string, starting = false): UpstreamError {
