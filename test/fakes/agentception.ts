@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 
 export const AUTH_401_BODY = { detail: "Authentication required. Provide the API key via 'Authorization: Bearer <key>' or 'X-API-Key: <key>' header." };
 
-export type FakeMode = 'normal' | 'slow' | 'garbage' | 'down';
+/** normal; slow (every answer delayed); garbage (HTML bodies); garbage-mcp (valid JSON-RPC envelopes whose
+ * `text` is not JSON); down (nothing listens: connection refused). */
+export type FakeMode = 'normal' | 'slow' | 'garbage' | 'garbage-mcp' | 'down';
 
 export interface FakeEvent {
   id: number;
@@ -241,6 +243,7 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
       hit.rpc = String(json.method);
       if (json.method === 'resources/read') {
         hit.target = String(params.uri);
+        if (mode === 'garbage-mcp') return send(200, { jsonrpc: '2.0', id, result: { contents: [{ uri: params.uri, mimeType: 'application/json', text: '{"ok": tru' }] } });
         const data = readResource(String(params.uri));
         return send(200, { jsonrpc: '2.0', id, result: { contents: [{ uri: params.uri, mimeType: 'application/json', text: JSON.stringify(data) }] } });
       }

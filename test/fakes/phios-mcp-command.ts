@@ -1,14 +1,12 @@
 // How tests (and the server under test) spawn the fake PhiOS MCP server: plain `node` with tsx's loader given by
 // absolute URL, so it works from any cwd and needs no build step.
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const PHIOS_MCP_FAKE = path.join(here, 'phios-mcp.ts');
+export const PHIOS_MCP_FAKE = path.join(__dirname, 'phios-mcp.ts');
 
 export function phiosMcpCommand(): { command: string; args: string[] } {
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const tsx = pathToFileURL(require.resolve('tsx')).href;
   return { command: process.execPath, args: ['--import', tsx, PHIOS_MCP_FAKE] };
 }
 

@@ -253,6 +253,18 @@ describe('AgentCeption bridge', () => {
     }
   });
 
+  test('garbage inside a valid MCP envelope: live runs fall back to /api/agents, finished ones are bad_reply', async () => {
+    await fake.setMode('garbage-mcp');
+    try {
+      const live = await ac.status('issue-11');
+      assert.deepEqual([live.state, live.live, live.events.length], ['running', true, 0]);
+      const e = await rejectsUpstream(ac.status('issue-13'), 'bad_reply');
+      assert.match(e.message, /ac:\/\/runs\/issue-13/);
+    } finally {
+      await fake.setMode('normal');
+    }
+  });
+
   test('refused: nothing listening → refused with the URL setting to fix, retries bounded', async () => {
     await fake.setMode('down');
     try {

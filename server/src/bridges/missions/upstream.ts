@@ -145,7 +145,16 @@ export class Upstream {
     return new Promise((resolve, reject) => {
       let connectTimer: NodeJS.Timeout | undefined;
       let readTimer: NodeJS.Timeout | undefined;
+      let settled = false;
       const clear = () => { clearTimeout(connectTimer); clearTimeout(readTimer); };
+      // Once the response has started, a destroyed request reports on the response (or only closes): every path
+      // funnels into `fail` so the promise always settles exactly once.
+      const fail = (err: Error & { code?: string }) => {
+        if (settled) return;
+        settled = true;
+        clear();
+        reject(this.networkError(err, url, readMs));
+      };
       const startRead = () => {
         clearTimeout(connectTimer);
         readTimer = setTimeout(() => req.destroy(new TimeoutError('read', readMs)), readMs);
@@ -155,26 +164,40 @@ export class Upstream {
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size > maxBytes) return req.destroy(new Error(`answer larger than ${maxBytes} bytes`));
+          if (size > maxBytes) {
+            fail(new Error(`answer larger than ${maxBytes} bytes`));
+            return req.destroy();
+          }
           chunks.push(c);
         });
-        res.on('end', () => { clear(); resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }); });
-        res.on('error', () => { /* reported through req's error */ });
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clear();
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', fail);
+        res.on('close', () => fail(Object.assign(new Error('connection closed in the middle of the answer'), { code: 'ECONNRESET' })));
       });
       req.on('socket', (s) => (s.connecting ? s.once('connect', startRead) : startRead()));
       connectTimer = setTimeout(() => req.destroy(new TimeoutError('connect', connectMs)), connectMs);
-      req.on('error', (err: Error & { code?: string }) => {
-        clear();
-        const at = `${name(sys)} at ${url.origin}`;
-        if (err instanceof TimeoutError) return reject(new UpstreamError(sys, 'timeout', `${at}: ${err.message}`, err.phase === 'connect' ? this.opts.refusedHint : `${name(sys)} is up but slow; raise the read timeout setting if it is busy.`));
-        if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EADDRNOTAVAIL'].includes(err.code ?? '')) {
-          return reject(new UpstreamError(sys, 'refused', `${at} is not reachable (${err.code})`, this.opts.refusedHint));
-        }
-        if (/larger than/.test(err.message)) return reject(this.badReply(`${at}: ${err.message}`));
-        reject(new UpstreamError(sys, 'failed', `${at}: ${err.code ?? err.message}`, `The connection to ${name(sys)} broke; Agentora retries reads. Check its logs if it persists.`));
-      });
+      req.on('error', fail);
+      req.on('close', () => fail(Object.assign(new Error('connection closed before an answer'), { code: 'ECONNRESET' })));
       req.end(body);
     });
+  }
+
+  private networkError(err: Error & { code?: string }, url: URL, readMs: number): UpstreamError {
+    const sys = this.opts.system;
+    const at = `${name(sys)} at ${url.origin}`;
+    if (err instanceof TimeoutError) {
+      return new UpstreamError(sys, 'timeout', `${at}: ${err.message}`, err.phase === 'connect' ? this.opts.refusedHint : `${name(sys)} is up but slow (no complete answer in ${readMs} ms); raise its timeout setting if it is busy.`);
+    }
+    if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EADDRNOTAVAIL'].includes(err.code ?? '')) {
+      return new UpstreamError(sys, 'refused', `${at} is not reachable (${err.code})`, this.opts.refusedHint);
+    }
+    if (/larger than/.test(err.message)) return this.badReply(`${at}: ${err.message}`);
+    return new UpstreamError(sys, 'failed', `${at}: ${err.code ?? err.message}`, `The connection to ${name(sys)} broke; Agentora retries reads. Check its logs if it persists.`);
   }
 }
 

@@ -78,8 +78,11 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
     const after = Math.max(0, Math.trunc(opts.after_event_id ?? 0));
     const [ctxRes, evRes] = await Promise.allSettled([this.readContext(runId), this.readEvents(runId, after)]);
     if (ctxRes.status === 'rejected' && asUpstream(ctxRes.reason).kind === 'unauthorized') throw ctxRes.reason;
-    let events = evRes.status === 'fulfilled' ? evRes.value : [];
+    const events = evRes.status === 'fulfilled' ? evRes.value : [];
     const ctx = ctxRes.status === 'fulfilled' ? ctxRes.value : null;
+    // With a context but no events we could call a run finished without its done event (PR URL, summary, the
+    // legacy `done` verdict): better to fail this refresh and let the next one try again.
+    if (ctx && evRes.status === 'rejected') throw asUpstream(evRes.reason);
 
     if (!ctx) {
       // MCP could not tell us: ask the live-agent route. 404 there means "not live", and with no context either
