@@ -76,6 +76,8 @@ export interface FakeAgentception {
   setMode(mode: FakeMode, opts?: { slowMs?: number }): Promise<void>;
   /** Make /api/mcp answer 500 (the REST routes keep working), to exercise the /api/agents fallback. */
   breakMcp(broken: boolean): void;
+  /** Make /api/runs/{id}/execute answer this status (e.g. 500) instead of starting the run; null restores it. */
+  failExecute(status: number | null): void;
   /** Ends a run: status (default `completed`), a `done` event with pr_url/summary unless `done: false`. */
   finish(runId: string, o?: { pr_url?: string; summary?: string; status?: string; grade?: string; done?: boolean; pr_number?: number }): void;
   /** Sets a raw status (e.g. reviewing, stalled, blocked, something-new). */
@@ -94,6 +96,7 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
   let mode: FakeMode = 'normal';
   let slowMs = opts.slowMs ?? 2000;
   let mcpBroken = false;
+  let executeFailure: number | null = null;
   let eventSeq = 0;
   let labelSeq = 0;
   const timers = new Set<NodeJS.Timeout>();
@@ -267,6 +270,7 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
       const what = runRoute[2];
       if (what === 'memory' && m === 'GET') return send(200, { files_written: run.files_written });
       if (what === 'execute' && m === 'POST') {
+        if (executeFailure !== null) return send(executeFailure, { detail: 'git worktree add failed' });
         if (run.status !== 'pending_launch' && run.status !== 'implementing') return send(409, { detail: `Run is ${run.status}` });
         run.status = 'implementing';
         addEvent(run, 'step_start', { step: 'implement' });
@@ -331,6 +335,7 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
       mode = next;
     },
     breakMcp: (b) => { mcpBroken = b; },
+    failExecute: (st) => { executeFailure = st; },
     finish: (id, o) => finish(mustRun(id), o),
     advance(id, status) {
       const run = mustRun(id);

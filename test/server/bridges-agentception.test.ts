@@ -70,6 +70,30 @@ describe('AgentCeption bridge', () => {
     assert.ok(paths.indexOf(`/api/runs/${r.run_id}/execute`) > paths.indexOf('/api/dispatch/label'));
   });
 
+  test('label mode: when /execute fails the run id is still returned (queued, with a warning), never lost', async () => {
+    fake.failExecute(500);
+    try {
+      const r = await ac.launch({ ...issue(0), issue_number: 5, mode: 'label', label: 'flaky-exec' });
+      assert.equal(r.state, 'queued');
+      assert.equal(r.raw_status, 'pending_launch');
+      assert.ok(fake.runs.has(r.run_id));
+      assert.match(r.warning ?? '', /created but did not start.*git worktree add failed/);
+      assert.equal(fake.runs.get(r.run_id)!.issue_number, 5, 'scoped to the issue');
+      assert.equal(fake.count((x) => x.path === `/api/runs/${r.run_id}/execute`), 1, 'launch steps are not retried');
+    } finally {
+      fake.failExecute(null);
+    }
+  });
+
+  test('the fake reproduces the /dispatch/launch trap: a prompt, no run', async () => {
+    const before = fake.runs.size;
+    const res = await fetch(`${fake.url}/api/dispatch/launch`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` } });
+    const body = (await res.json()) as { ok: boolean; prompt: string; error: unknown };
+    assert.deepEqual(Object.keys(body).sort(), ['error', 'ok', 'prompt']);
+    assert.equal(typeof body.prompt, 'string');
+    assert.equal(fake.runs.size, before);
+  });
+
   test('label mode: 409 (worktree exists) is a conflict error, not a crash', async () => {
     const res = await fetch(`${fake.url}/api/dispatch/label`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'dup', scope: 'full_initiative', repo: 'acme/widgets' }) });
     assert.equal(res.status, 200);
