@@ -21,12 +21,20 @@ export interface RealBridgeOverrides {
 
 const secs = (s: number) => Math.max(1, Math.round(s * 1000));
 
-/** `KEY=VALUE` pairs (agentora.phios.env) → an env object; entries without `=` are ignored. */
+/**
+ * `KEY=VALUE` pairs (agentora.phios.env) → an env object. The setting is a comma list, and PhiOS's own values
+ * are comma lists too (`PHIOS_MCP_CAPABILITIES=a,b,agent_memory_write`), so an item that does not start with
+ * `NAME=` continues the previous value.
+ */
 export function parseEnvPairs(pairs: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const p of pairs) {
-    const i = p.indexOf('=');
-    if (i > 0) out[p.slice(0, i).trim()] = p.slice(i + 1).trim();
+  let last: string | null = null;
+  for (const item of pairs) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(item);
+    if (m) {
+      last = m[1]!;
+      out[last] = m[2]!.trim();
+    } else if (last !== null && item.trim()) out[last] += `,${item.trim()}`;
   }
   return out;
 }
