@@ -69,6 +69,8 @@ export function createRealBridges(config: Config, log: Logger, o: RealBridgeOver
   return {
     phios,
     agentception,
-    close: () => phios.close(),
+    close: async () => {
+      await Promise.all([phios.close(), agentception.close()]);
+    },
   };
 }

@@ -57,22 +57,28 @@ class TimeoutError extends Error {
   }
 }
 
-/** Keep-alive agents for retried reads: a watcher cycle over many runs reuses sockets instead of opening one per
- * call. Calls that are not retried (launch, writeback, cancel) get a fresh socket, so a kept-alive socket the
- * server just closed can never fail a launch. */
-const keepAlive = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 32 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 32 }),
-};
-const fresh = { 'http:': new http.Agent({ keepAlive: false }), 'https:': new https.Agent({ keepAlive: false }) };
-
 export class Upstream {
   readonly base: URL;
+  /** Keep-alive sockets for retried reads: a watcher cycle over many runs reuses sockets instead of opening one
+   * per call. Calls that are not retried (launch, writeback, cancel) get a fresh socket, so a kept-alive socket
+   * the server just closed can never fail a launch. Per instance (not module state), released by close(). */
+  private readonly keepAlive: http.Agent;
+  private readonly fresh: http.Agent;
+
   constructor(readonly opts: UpstreamOptions) {
     this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : opts.baseUrl + '/');
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
       throw new UpstreamError(opts.system, 'failed', `${opts.baseUrl} is not an http(s) URL`, opts.refusedHint);
     }
+    const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
+    this.keepAlive = new Agent({ keepAlive: true, maxSockets: 32 });
+    this.fresh = new Agent({ keepAlive: false });
+  }
+
+  /** Drops pooled sockets. */
+  close(): void {
+    this.keepAlive.destroy();
+    this.fresh.destroy();
   }
 
   /** Sends one request, retrying idempotent ones. HTTP error statuses are returned, not thrown (see `fail`). */
@@ -159,7 +165,7 @@ export class Upstream {
         clearTimeout(connectTimer);
         readTimer = setTimeout(() => req.destroy(new TimeoutError('read', readMs)), readMs);
       };
-      const req = mod.request(url, { method, headers, agent: (o.retry ? keepAlive : fresh)[url.protocol as 'http:' | 'https:'] }, (res) => {
+      const req = mod.request(url, { method, headers, agent: o.retry ? this.keepAlive : this.fresh }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {

@@ -136,7 +136,12 @@ export async function checkIntegrations(ctx: ServerContext): Promise<DoctorItem[
   };
   const agentception = async (): Promise<DoctorItem> => {
     if (!c['agentception.enabled']) return item('agentception', 'AgentCeption', 'info', 'disabled', 'Set AGENTORA_AGENTCEPTION_ENABLED=true to launch missions on AgentCeption.');
-    return healthItem('agentception', 'AgentCeption', await createRealAgentception(c, DOCTOR_HTTP).health());
+    const bridge = createRealAgentception(c, DOCTOR_HTTP);
+    try {
+      return healthItem('agentception', 'AgentCeption', await bridge.health());
+    } finally {
+      await bridge.close();
+    }
   };
   // Each check turns its own failures into an item; the catch is for bugs, so the doctor still answers.
   const safe = (key: string, title: string, p: Promise<DoctorItem>) => p.catch((err: Error) => item(key, title, 'error', `check failed: ${err.message}`, 'See the server log.'));

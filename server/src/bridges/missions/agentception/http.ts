@@ -132,6 +132,11 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
     return { ok: true, raw_status: raw, state: mapStatus(raw) };
   }
 
+  /** Drops pooled sockets (not part of the interface: MissionBridges.close() calls it). */
+  async close(): Promise<void> {
+    this.up.close();
+  }
+
   // ---------- reading ----------
 
   private async readContext(runId: string): Promise<RunContext | null> {

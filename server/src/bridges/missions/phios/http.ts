@@ -62,7 +62,9 @@ export class PhiosHttpBridge implements PhiosBridge {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.up.close();
+  }
 
   private async firstFound(paths: string[], body: unknown, retry: boolean): Promise<unknown> {
     let last: UpstreamError | null = null;
