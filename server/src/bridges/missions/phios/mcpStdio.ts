@@ -39,7 +39,10 @@ interface Connection {
 
 export class PhiosMcpStdioBridge implements PhiosBridge {
   readonly transport = 'mcp-stdio' as const;
+  /** The connection being opened or open (shared by concurrent first calls). */
   private conn: Promise<Connection> | null = null;
+  /** The open connection, once the handshake is done. */
+  private current: Connection | null = null;
   private stderrTail = '';
   private closing = false;
 
@@ -49,7 +52,6 @@ export class PhiosMcpStdioBridge implements PhiosBridge {
   get pid(): number | null {
     return this.current?.transport.pid ?? null;
   }
-  private current: Connection | null = null;
 
   private get argv(): { command: string; args: string[] } {
     const [command = '', ...inline] = this.opts.command.trim().split(/\s+/);
@@ -122,14 +124,17 @@ export class PhiosMcpStdioBridge implements PhiosBridge {
   }
 
   async close(): Promise<void> {
-    this.closing = true;
     const pending = this.conn;
     this.conn = null;
     this.current = null;
     if (!pending) return;
-    const c = await pending.catch(() => null);
-    if (c) await c.client.close().catch(() => {});
-    this.closing = false;
+    this.closing = true;
+    try {
+      const c = await pending.catch(() => null);
+      if (c) await c.client.close().catch(() => {});
+    } finally {
+      this.closing = false;
+    }
   }
 
   // ---------- connection ----------
