@@ -136,6 +136,8 @@ export interface LaunchResult {
   branch: string | null;
   worktree: string | null;
   batch_id: string | null;
+  /** Set when the run was created but not started (label mode: /execute failed); the run id is still valid. */
+  warning?: string;
 }
 
 export interface RunEvent {

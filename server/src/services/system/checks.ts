@@ -6,6 +6,8 @@ import type { DoctorItem, Severity } from '../../protocol/system';
 import type { ServerContext } from '../../context';
 import { latestVersion, schemaVersion } from '../../store/db';
 import { ModelProviderError } from '../../bridges/models';
+import type { BridgeHealth } from '../../bridges/missions/types';
+import { createRealAgentception, createRealPhios } from '../../bridges/missions/real';
 
 const MIN_NODE_MAJOR = 20;
 
@@ -104,27 +106,46 @@ export function commandOnPath(command: string, envPath = process.env.PATH ?? '')
   return envPath.split(path.delimiter).filter(Boolean).some((dir) => isExecutable(path.join(dir, exe)));
 }
 
+/** Doctor limits for the bridges' own health(): short, no retries, so the doctor answers in a few seconds even
+ * when a service hangs. Spawning the PhiOS child (Python) gets a longer connect budget than a TCP connect. */
+const DOCTOR_HTTP = { connectTimeoutMs: 1500, readTimeoutMs: 2500, retries: 0 };
+const DOCTOR_STDIO = { connectTimeoutMs: 5000, readTimeoutMs: 2500, retries: 0 };
+
+function healthItem(key: string, title: string, h: BridgeHealth): DoctorItem {
+  const latency = h.latency_ms === null ? '' : ` in ${h.latency_ms} ms`;
+  return h.ok ? item(key, title, 'ok', `${h.detail}${latency}`) : item(key, title, 'error', h.detail, h.fix_hint);
+}
+
 export async function checkIntegrations(ctx: ServerContext): Promise<DoctorItem[]> {
   const c = ctx.config;
   if (c['integrations.mock']) {
     return [item('integrations', 'PhiOS and AgentCeption', 'info', 'mock integrations in use (AGENTORA_INTEGRATIONS_MOCK=true): the mission loop runs end to end without either service', 'To use the real services set AGENTORA_INTEGRATIONS_MOCK=false and enable them.')];
   }
-  const out: DoctorItem[] = [];
-  if (!c['phios.enabled']) out.push(item('phios', 'PhiOS', 'info', 'disabled', 'Set AGENTORA_PHIOS_ENABLED=true to use PhiOS context packs and writeback.'));
-  else if (c['phios.transport'] === 'mcp-stdio') {
-    out.push(commandOnPath(c['phios.command'])
-      ? item('phios', 'PhiOS', 'ok', `PhiOS MCP command \`${c['phios.command']}\` found`)
-      : item('phios', 'PhiOS', 'error', `PhiOS MCP command \`${c['phios.command']}\` not found on PATH`, 'Install PhiOS (`pip install phios`, which provides `phi-mcp`) or set AGENTORA_PHIOS_COMMAND.'));
-  } else {
-    const r = await reachable(`${c['phios.url'].replace(/\/+$/, '')}/health`);
-    out.push(r.ok ? item('phios', 'PhiOS', 'ok', `${c['phios.url']} answers (${r.detail})`) : item('phios', 'PhiOS', 'error', `${c['phios.url']} unreachable: ${r.detail}`, 'Start the PhiOS-compatible service or fix AGENTORA_PHIOS_URL.'));
-  }
-  if (!c['agentception.enabled']) out.push(item('agentception', 'AgentCeption', 'info', 'disabled', 'Set AGENTORA_AGENTCEPTION_ENABLED=true to launch missions on AgentCeption.'));
-  else {
-    const r = await reachable(`${c['agentception.url'].replace(/\/+$/, '')}/health`);
-    out.push(r.ok ? item('agentception', 'AgentCeption', 'ok', `${c['agentception.url']} answers (${r.detail})`) : item('agentception', 'AgentCeption', 'error', `${c['agentception.url']} unreachable: ${r.detail}`, 'Start AgentCeption (it listens on port 1337) or fix AGENTORA_AGENTCEPTION_URL.'));
-  }
-  return out;
+  const phios = async (): Promise<DoctorItem> => {
+    if (!c['phios.enabled']) return item('phios', 'PhiOS', 'info', 'disabled', 'Set AGENTORA_PHIOS_ENABLED=true to use PhiOS context packs and writeback.');
+    const stdio = c['phios.transport'] === 'mcp-stdio';
+    if (stdio && !commandOnPath(c['phios.command'])) {
+      return item('phios', 'PhiOS', 'error', `PhiOS MCP command \`${c['phios.command']}\` not found on PATH`, 'Install PhiOS (`pip install phios`, which provides `phi-mcp`) or set AGENTORA_PHIOS_COMMAND.');
+    }
+    const bridge = createRealPhios(c, ctx.log, stdio ? DOCTOR_STDIO : DOCTOR_HTTP);
+    try {
+      return healthItem('phios', 'PhiOS', await bridge.health());
+    } finally {
+      await bridge.close().catch(() => {});
+    }
+  };
+  const agentception = async (): Promise<DoctorItem> => {
+    if (!c['agentception.enabled']) return item('agentception', 'AgentCeption', 'info', 'disabled', 'Set AGENTORA_AGENTCEPTION_ENABLED=true to launch missions on AgentCeption.');
+    const bridge = createRealAgentception(c, DOCTOR_HTTP);
+    try {
+      return healthItem('agentception', 'AgentCeption', await bridge.health());
+    } finally {
+      await bridge.close();
+    }
+  };
+  // Each check turns its own failures into an item; the catch is for bugs, so the doctor still answers.
+  const safe = (key: string, title: string, p: Promise<DoctorItem>) => p.catch((err: Error) => item(key, title, 'error', `check failed: ${err.message}`, 'See the server log.'));
+  return Promise.all([safe('phios', 'PhiOS', phios()), safe('agentception', 'AgentCeption', agentception())]);
 }
 
 export async function checkWorkers(ctx: ServerContext): Promise<DoctorItem> {

@@ -1,0 +1,251 @@
+// The real AgentCeption bridge (contracts/agentception.md): REST for launch / artifacts / cancel, MCP-over-HTTP
+// (`POST /api/mcp`, JSON-RPC 2.0, no initialize) for status and events, `/api/agents/{id}` as the live fallback.
+// Never calls `/api/dispatch/launch` (it only returns a prompt), never sends an Origin header to /api/mcp.
+import type { z } from 'zod';
+import { Upstream, type UpstreamOptions } from '../upstream';
+import {
+  type AgentceptionBridge, type Artifact, type BridgeHealth, type JobState, type LaunchRequest, type LaunchResult,
+  type RunEvent, type RunStatus, TERMINAL_JOB_STATES, UpstreamError,
+} from '../types';
+import { isStaleStatus, mapStatus } from './status';
+import {
+  AgentReply, CancelToolText, ContextResource, DispatchReply, DonePayload, EventsResource, FileWritten, MemoryReply,
+  RawEvent, ReadResult, RpcEnvelope, type RunContext, ToolResult,
+} from './schemas';
+
+export type AgentceptionHttpOptions = Omit<UpstreamOptions, 'system' | 'refusedHint' | 'unauthorizedHint'>;
+
+/** One of the two versions /api/mcp accepts. */
+const MCP_PROTOCOL_VERSION = '2025-03-26';
+
+export class AgentceptionHttpBridge implements AgentceptionBridge {
+  readonly transport = 'http' as const;
+  private readonly up: Upstream;
+  private rpcId = 0;
+
+  constructor(opts: AgentceptionHttpOptions) {
+    this.up = new Upstream({
+      ...opts,
+      system: 'agentception',
+      refusedHint: `Start AgentCeption (it listens on port 1337) or fix AGENTORA_AGENTCEPTION_URL (agentora.agentception.url), now ${opts.baseUrl}.`,
+      unauthorizedHint: "AgentCeption runs with AC_API_KEY: put the same key in AGENTORA_AGENTCEPTION_API_KEY (in VS Code: 'Agentora: Set Secret' → agentception.apiKey).",
+    });
+  }
+
+  async health(readTimeoutMs?: number): Promise<BridgeHealth> {
+    const base = { name: 'agentception' as const, transport: 'http', mock: false };
+    const t0 = Date.now();
+    try {
+      const { data } = await this.up.json('GET', '/health', { retry: true, readTimeoutMs });
+      const status = (data as { status?: unknown } | null)?.status;
+      // /health has no auth: probe one MCP read so a missing or wrong API key shows here, not at launch.
+      await this.rpc('resources/read', { uri: 'ac://runs/active' }, true, readTimeoutMs);
+      return { ...base, ok: true, detail: `AgentCeption at ${this.up.opts.baseUrl} answers (status ${String(status ?? '?')}), API access ok`, fix_hint: '', latency_ms: Date.now() - t0 };
+    } catch (err) {
+      const e = asUpstream(err);
+      return { ...base, ok: false, detail: e.message, fix_hint: e.fix_hint, latency_ms: null };
+    }
+  }
+
+  /** Never retried: a second POST could start a second agent. */
+  async launch(req: LaunchRequest): Promise<LaunchResult> {
+    if (req.mode === 'issue') {
+      if (!Number.isInteger(req.issue_number)) throw new UpstreamError('agentception', 'failed', 'issue launch mode needs an issue number', 'Give the mission an issue number, or set AGENTORA_AGENTCEPTION_LAUNCH_MODE=label.');
+      const { data } = await this.up.json('POST', '/api/dispatch/issue', {
+        body: { issue_number: req.issue_number, issue_title: req.issue_title, issue_body: req.issue_body, role: req.role, repo: req.repo },
+      });
+      return this.launched(data, 'implementing');
+    }
+    const label = req.label?.trim();
+    if (!label) throw new UpstreamError('agentception', 'failed', 'label launch mode needs a label', 'Set AGENTORA_AGENTCEPTION_LABEL (agentora.agentception.label).');
+    const scoped = Number.isInteger(req.issue_number);
+    const { data } = await this.up.json('POST', '/api/dispatch/label', {
+      body: { label, scope: scoped ? 'issue' : 'full_initiative', ...(scoped ? { scope_issue_number: req.issue_number } : {}), role: req.role, repo: req.repo, cascade_enabled: true },
+    });
+    const pending = this.launched(data, 'pending_launch');
+    // The label dispatch only creates the run; /execute starts it. If that fails the run still exists, so the
+    // result carries its id (never a lost run) plus a warning, and the caller sees it queued.
+    try {
+      await this.up.json('POST', `/api/runs/${enc(pending.run_id)}/execute`, { ok: [200, 202] });
+      return { ...pending, raw_status: 'implementing', state: 'running' };
+    } catch (err) {
+      const e = asUpstream(err);
+      return { ...pending, warning: `run ${pending.run_id} was created but did not start: ${e.message}. ${e.fix_hint}` };
+    }
+  }
+
+  async status(runId: string, opts: { after_event_id?: number } = {}): Promise<RunStatus> {
+    const after = Math.max(0, Math.trunc(opts.after_event_id ?? 0));
+    const [ctxRes, evRes] = await Promise.allSettled([this.readContext(runId), this.readEvents(runId, after)]);
+    if (ctxRes.status === 'rejected' && asUpstream(ctxRes.reason).kind === 'unauthorized') throw ctxRes.reason;
+    const events = evRes.status === 'fulfilled' ? evRes.value : [];
+    const ctx = ctxRes.status === 'fulfilled' ? ctxRes.value : null;
+    // With a context but no events we could call a run finished without its done event (PR URL, summary, the
+    // legacy `done` verdict): better to fail this refresh and let the next one try again.
+    if (ctx && evRes.status === 'rejected') throw asUpstream(evRes.reason);
+
+    if (!ctx) {
+      // MCP could not tell us: ask the live-agent route. 404 there means "not live", and with no context either
+      // the run is unknown to AgentCeption.
+      const agent = await this.readAgent(runId);
+      if (!agent) {
+        const why = ctxRes.status === 'rejected' ? asUpstream(ctxRes.reason) : null;
+        if (why && why.kind !== 'not_found') throw why;
+        throw new UpstreamError('agentception', 'not_found', `AgentCeption does not know run ${runId}`, 'The run may have been deleted on the AgentCeption side; relaunch the mission.', 404);
+      }
+      return this.build(runId, { status: agent.status, branch: agent.branch, gh_repo: agent.gh_repo, pr_number: agent.pr_number, issue_number: agent.issue_number }, events, true);
+    }
+
+    let done = lastDone(events);
+    const raw = (ctx.status ?? '').toLowerCase();
+    if (!done && after > 0 && (raw === 'done' || raw === 'completed')) {
+      // The done event may be older than the window asked for; it decides the legacy `done` and holds the PR URL.
+      done = lastDone(await this.readEvents(runId, 0).catch(() => []));
+    }
+    const state = this.stateOf(ctx, done);
+    return this.build(runId, ctx, events, !TERMINAL_JOB_STATES.includes(state), done);
+  }
+
+  async artifacts(runId: string): Promise<Artifact[]> {
+    const { data } = await this.up.json('GET', `/api/runs/${enc(runId)}/memory`, { retry: true });
+    const files = MemoryReply.parse(data ?? {}).files_written;
+    return files.flatMap((f) => {
+      const p = FileWritten.safeParse(f);
+      if (!p.success || !p.data.path) return [];
+      return [{ path: p.data.path, diff: p.data.diff, timestamp: p.data.timestamp ?? null, lines_omitted: p.data.lines_omitted ?? 0 }];
+    });
+  }
+
+  /** `/cancel` only works from pending_launch (204); a started run is cancelled with the build_cancel_run tool. */
+  async cancel(runId: string): Promise<{ ok: boolean; raw_status: string; state: JobState }> {
+    const r = await this.up.send('POST', `/api/runs/${enc(runId)}/cancel`);
+    if (r.status === 204 || r.status === 200) return { ok: true, raw_status: 'cancelled', state: 'cancelled' };
+    if (r.status !== 409) throw this.up.statusError(r.status, r.text, 'POST', `/api/runs/${runId}/cancel`);
+    const result = ToolResult.parse(await this.rpc('tools/call', { name: 'build_cancel_run', arguments: { run_id: runId } }, false) ?? {});
+    const text = result.content.find((c) => typeof c.text === 'string')?.text ?? '';
+    const parsed = CancelToolText.safeParse(text ? this.up.parse(text, 'tools/call', 'build_cancel_run') : {});
+    const out = parsed.success ? parsed.data : { ok: false, status: undefined, error: undefined };
+    if (result.isError || !out.ok) {
+      throw new UpstreamError('agentception', 'conflict', `AgentCeption refused to cancel run ${runId}: ${out.error ?? (text || 'no reason given')}`, 'The run may already be finished; refresh the mission.', 409);
+    }
+    const raw = out.status ?? 'cancelled';
+    return { ok: true, raw_status: raw, state: mapStatus(raw) };
+  }
+
+  /** Drops pooled sockets (not part of the interface: MissionBridges.close() calls it). */
+  async close(): Promise<void> {
+    this.up.close();
+  }
+
+  // ---------- reading ----------
+
+  private async readContext(runId: string): Promise<RunContext | null> {
+    const data = ContextResource.parse(await this.readResource(`ac://runs/${runId}/context`) ?? {});
+    if (!data.ok || !data.context) return null;
+    return data.context;
+  }
+
+  private async readEvents(runId: string, after: number): Promise<RunEvent[]> {
+    const uri = `ac://runs/${runId}/events${after > 0 ? `?after_id=${after}` : ''}`;
+    const data = EventsResource.parse(await this.readResource(uri) ?? {});
+    return data.events
+      .map((e) => RawEvent.safeParse(e))
+      .filter((p) => p.success)
+      .map(({ data: e }) => ({ id: e.id, event_type: e.event_type, payload: parseMaybeJson(e.payload), recorded_at: e.recorded_at }))
+      .filter((e) => e.id > after)
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /** null = 404 = not live (finished), which is not a failure. */
+  private async readAgent(runId: string): Promise<z.infer<typeof AgentReply> | null> {
+    try {
+      const { data } = await this.up.json('GET', `/api/agents/${enc(runId)}`, { retry: true });
+      return AgentReply.parse(data ?? {});
+    } catch (err) {
+      if (err instanceof UpstreamError && err.kind === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  private async readResource(uri: string): Promise<unknown> {
+    const result = ReadResult.parse(await this.rpc('resources/read', { uri }, true) ?? {});
+    const text = result.contents[0]?.text;
+    if (text === undefined) throw this.up.badReply(`resources/read ${uri}: no text content in the answer`);
+    // The resource is JSON inside a JSON string: parse it again.
+    return this.up.parse(text, 'resources/read', uri);
+  }
+
+  private async rpc(method: string, params: unknown, retry: boolean, readTimeoutMs?: number): Promise<unknown> {
+    const id = ++this.rpcId;
+    const { data } = await this.up.json('POST', '/api/mcp', {
+      body: { jsonrpc: '2.0', id, method, params },
+      headers: { 'mcp-protocol-version': MCP_PROTOCOL_VERSION },
+      retry,
+      readTimeoutMs,
+    });
+    const env = RpcEnvelope.safeParse(data);
+    if (!env.success || (env.data.result === undefined && !env.data.error)) throw this.up.badReply(`/api/mcp ${method}: not a JSON-RPC answer`);
+    if (env.data.error) {
+      const { code, message } = env.data.error;
+      throw new UpstreamError('agentception', code === -32002 || /not found/i.test(message) ? 'not_found' : 'failed', `AgentCeption MCP ${method} failed: ${message} (${code})`, 'Check that the AgentCeption version serves these MCP resources.');
+    }
+    return env.data.result;
+  }
+
+  // ---------- mapping ----------
+
+  private stateOf(ctx: { status?: string; pr_number?: number }, done: RunEvent | null): JobState {
+    const donePr = done && isObject(done.payload) ? DonePayload.parse(done.payload).pr_url : undefined;
+    return mapStatus(ctx.status, { hasDone: !!done, hasPr: !!donePr || Number.isInteger(ctx.pr_number) });
+  }
+
+  private build(runId: string, ctx: Partial<RunContext>, events: RunEvent[], live: boolean, done: RunEvent | null = lastDone(events)): RunStatus {
+    const d = done ? DonePayload.parse(isObject(done.payload) ? done.payload : {}) : null;
+    const repo = ctx.gh_repo;
+    const prUrl = d?.pr_url ?? (repo && Number.isInteger(ctx.pr_number) ? `https://github.com/${repo}/pull/${ctx.pr_number}` : null);
+    const raw = ctx.status ?? '';
+    return {
+      run_id: ctx.run_id ?? runId,
+      raw_status: raw,
+      state: this.stateOf(ctx, done),
+      stale: isStaleStatus(raw),
+      live,
+      branch: ctx.branch ?? null,
+      pr_url: prUrl,
+      issue_url: repo && Number.isInteger(ctx.issue_number) ? `https://github.com/${repo}/issues/${ctx.issue_number}` : null,
+      summary: d?.summary ?? null,
+      grade: d?.grade ?? null,
+      completed_at: ctx.completed_at ?? null,
+      events,
+    };
+  }
+
+  private launched(data: unknown, expected: string): LaunchResult {
+    const r = DispatchReply.parse(data ?? {});
+    if (!r.run_id) throw this.up.badReply(`AgentCeption accepted the dispatch but gave no run_id: ${JSON.stringify(data)?.slice(0, 200)}`);
+    const raw = r.status ?? expected;
+    return { run_id: r.run_id, raw_status: raw, state: mapStatus(raw), branch: r.branch ?? null, worktree: r.worktree ?? null, batch_id: r.batch_id ?? null };
+  }
+}
+
+function lastDone(events: RunEvent[]): RunEvent | null {
+  for (let i = events.length - 1; i >= 0; i--) if (events[i]!.event_type === 'done') return events[i]!;
+  return null;
+}
+
+function parseMaybeJson(v: unknown): unknown {
+  if (typeof v !== 'string') return v ?? null;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const enc = encodeURIComponent;
+
+export function asUpstream(err: unknown): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  return new UpstreamError('agentception', 'failed', (err as Error)?.message ?? String(err), 'See the server log.');
+}
