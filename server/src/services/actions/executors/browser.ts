@@ -20,7 +20,8 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
   const browser = await pw.chromium.launch({
     executablePath: opts.browserExecutable,
     headless: true,
-    timeout: opts.timeoutMs,
+    // Starting Chromium is not the action's work: give it its own, generous limit.
+    timeout: Math.max(opts.timeoutMs, 30000),
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   const blocked: string[] = [];
@@ -30,13 +31,14 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
     context.setDefaultTimeout(opts.timeoutMs);
     await context.route('**/*', (route) => {
       const u = route.request().url();
-      if (/^(data|blob|about):/.test(u)) return route.continue();
+      // A route settled after the page closed rejects; that must never become an unhandled rejection.
+      if (/^(data|blob|about):/.test(u)) return route.continue().catch(() => undefined);
       const why = opts.checkUrl(u);
       if (why) {
         blocked.push(`${u}: ${why}`);
-        return route.abort('blockedbyclient');
+        return route.abort('blockedbyclient').catch(() => undefined);
       }
-      return route.continue();
+      return route.continue().catch(() => undefined);
     });
     const page = await context.newPage();
     const p = ev.params;
@@ -56,7 +58,7 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
       return { url: target, path: out, bytes: body.length, content_type: res.headers()['content-type'] ?? null };
     }
 
-    const response = await page.goto(target, { waitUntil: 'domcontentloaded', timeout: opts.timeoutMs }).catch((err: Error) => {
+    const response = await page.goto(target, { waitUntil: 'load', timeout: opts.timeoutMs }).catch((err: Error) => {
       throw new ExecutionFailed(`could not load ${target}: ${blocked[0] ?? err.message.split('\n')[0]}`);
     });
     const status = response?.status() ?? null;
@@ -65,7 +67,7 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
     switch (ev.tool) {
       case 'browser_open_url':
       case 'browser_navigate':
-        return base();
+        return await base();
       case 'browser_extract_text': {
         const sel = typeof p.selector === 'string' ? p.selector : 'body';
         const el = await page.$(sel);
