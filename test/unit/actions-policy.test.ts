@@ -1,7 +1,7 @@
 // The policy engine alone, against temp folders: the attacks of issue 4 and the decision order (deny wins).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { argvMatches, evaluate, parseToolParams, type PolicyEnv } from '../../server/src/services/actions/policy';
@@ -24,6 +24,7 @@ before(() => {
   writeFileSync(path.join(outside, 'passwd'), 'x');
   symlinkSync(outside, path.join(root, 'link-out'));
   symlinkSync(path.join(outside, 'nothing-here'), path.join(root, 'dangling'));
+  linkSync(path.join(outside, 'passwd'), path.join(root, 'hardlink'));
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -58,6 +59,11 @@ describe('paths: every path-like parameter, after realpath', () => {
     const r = ev('desktop_write_text', { path: 'dangling', content: 'x' });
     assert.equal(r.decision, 'deny');
     assert.equal(r.rule, 'guard:symlink');
+  });
+  test('attack: a hard link inside the root to a file outside it is denied', () => {
+    const r = ev('desktop_read_text', { path: 'hardlink' });
+    assert.equal(r.decision, 'deny');
+    assert.equal(r.rule, 'guard:hard_link');
   });
   test('attack: a second path parameter outside the root is denied (copy/move dst, download output)', () => {
     for (const [tool, params] of [

@@ -2,7 +2,7 @@
 // temp folders: states, exactly-once execution, deny wins, audit rows, grants, notifications.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../server/src/config';
@@ -103,6 +103,17 @@ describe('approval queue', () => {
     await rejects(rpc('approve', { id: a.id }), 'forbidden', /now denied by policy/);
     assert.equal((await rpc('get', { id: a.id })).status, 'denied');
     assert.equal(existsSync(path.join(ws, 'later.txt')), false);
+  });
+
+  test('attack: a folder swapped for a symlink out of the root after the proposal → refused at approval, nothing written', async () => {
+    mkdirSync(path.join(ws, 'swap'));
+    const a = await rpc('propose', { tool_name: 'desktop_write_text', params: { path: 'swap/x.txt', content: 'x' } });
+    assert.equal(a.status, 'pending');
+    rmSync(path.join(ws, 'swap'), { recursive: true });
+    mkdirSync(path.join(tmp, 'elsewhere'), { recursive: true });
+    symlinkSync(path.join(tmp, 'elsewhere'), path.join(ws, 'swap'));
+    await rejects(rpc('approve', { id: a.id }), 'forbidden', /now denied by policy.*outside the allowed folders/);
+    assert.equal(existsSync(path.join(tmp, 'elsewhere/x.txt')), false);
   });
 
   test('deny leaves nothing behind; unknown ids are 404', async () => {

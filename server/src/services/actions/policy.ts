@@ -2,6 +2,7 @@
 // which rule decided, and resolve exactly what the action would touch (real paths, executable, cwd, hosts).
 // It reads the file system (realpath) but nothing else: no database, no settings — the caller passes a
 // PolicyEnv, so tests build one in a line. The queue evaluates at propose time AND again right before execution.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { AppError, badInput } from '../../protocol/errors';
@@ -107,6 +108,15 @@ function ruleMatches(rule: Rule, tool: ToolName, r: Resolved): boolean {
   return true;
 }
 
+function hardLinked(p: string): boolean {
+  try {
+    const st = statSync(p);
+    return st.isFile() && st.nlink > 1;
+  } catch {
+    return false;
+  }
+}
+
 class Refusal extends Error {
   constructor(readonly guard: string, message: string) {
     super(message);
@@ -129,6 +139,9 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
     try {
       const r = realpathNearest(value, base);
       checkPath(label, r.real);
+      // realpath cannot see through hard links: a second name inside the root for a file outside it (say a
+      // key file) would pass. Files with more than one link are refused.
+      if (r.exists && hardLinked(r.real)) throw new Refusal('hard_link', `${label} ${r.real} has several hard links; it may be a file outside the allowed folders`);
       return r.real;
     } catch (err) {
       if (err instanceof PathViolation) throw new Refusal('symlink', `${label}: ${err.message}`);

@@ -1,6 +1,6 @@
 // File tools: fs APIs only (no shell), on the real paths the policy resolved moments before.
 import { constants, createReadStream } from 'node:fs';
-import { copyFile, cp, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Evaluation } from '../policy';
 import { ExecutionFailed } from './types';
@@ -68,7 +68,15 @@ export async function runFileTool(ev: Evaluation): Promise<unknown> {
       const st = await stat(file).catch(() => null);
       if (st?.isDirectory()) throw new ExecutionFailed(`${file} is a folder`);
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, content, { encoding: 'utf8', flag: p.overwrite ? 'w' : 'wx' });
+      // O_NOFOLLOW: if the target was swapped for a symlink after the policy check, the open fails instead of
+      // writing wherever the link points.
+      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | (p.overwrite ? constants.O_TRUNC : constants.O_EXCL);
+      const fh = await open(file, flags, 0o644);
+      try {
+        await fh.writeFile(content, 'utf8');
+      } finally {
+        await fh.close();
+      }
       return { path: file, bytes: Buffer.byteLength(content, 'utf8') };
     }
     case 'desktop_move':
