@@ -252,4 +252,25 @@ describe('bad input', () => {
     const after = (await get('/api/actions/history?limit=1')).total + (await get('/api/actions/pending')).total;
     assert.equal(after, before, 'nothing was stored');
   });
+
+  test('fast-check garbage on the rules and decision routes: 4xx, never 500, no rule stored, nothing decided', async () => {
+    const p = await post('/api/actions', { tool_name: 'desktop_write_text', params: { path: 'fc.txt', content: 'x' } });
+    const rulesBefore = (await get('/api/actions/rules')).items.length;
+    const ruleBody = fc.oneof(fc.anything(), fc.record({ name: fc.anything(), tool_name: fc.constantFrom('desktop_shell', '*', 'x'), effect: fc.anything(), argv: fc.anything(), path_root: fc.anything() }, { requiredKeys: [] }));
+    // reason must be text and remember a scope: anything else is refused before any state changes
+    const decision = fc.record({ reason: fc.anything().filter((x) => typeof x !== 'string' && x !== undefined && x !== null), remember: fc.anything() }, { requiredKeys: ['reason'] });
+    await fc.assert(
+      fc.asyncProperty(ruleBody, decision, fc.constantFrom('approve', 'deny'), async (rb, db, verb) => {
+        const r = await s.fetch('/api/actions/rules', { method: 'POST', body: JSON.stringify(rb) ?? 'null' });
+        assert.ok(r.status >= 400 && r.status < 500, `rules ${r.status} for ${JSON.stringify(rb)}`);
+        const d = await s.fetch(`/api/actions/${p.body.id}/${verb}`, { method: 'POST', body: JSON.stringify(db) });
+        if (verb === 'deny' && d.status === 200) throw new Error(`deny accepted garbage ${JSON.stringify(db)}`);
+        assert.ok(d.status >= 400 && d.status < 500, `${verb} ${d.status} for ${JSON.stringify(db)}`);
+      }),
+      { numRuns: 100 },
+    );
+    assert.equal((await get('/api/actions/rules')).items.length, rulesBefore);
+    assert.equal((await get(`/api/actions/${p.body.id}`)).status, 'pending');
+    assert.equal(existsSync(path.join(ws, 'fc.txt')), false);
+  });
 });
