@@ -19,7 +19,11 @@ export class Approvals {
   async approve(item: ActionItem, remember?: 'session' | 'workspace'): Promise<void> {
     try {
       const done = await this.server.request<ActionItem>('agentora/actions/approve', { id: item.id, reason: remember ? `approved in VS Code (always allow: ${remember})` : 'approved in VS Code', ...(remember ? { remember } : {}) });
-      if (done.status === 'executed') void vscode.window.showInformationMessage(`Agentora: done — ${done.summary}`);
+      if (done.status === 'executed' && done.tool_name === 'browser_open_url' && done.scope_preview.urls[0]) {
+        // The server opened it headless; the operator may also want to see it in their own browser.
+        const url = done.scope_preview.urls[0];
+        void vscode.window.showInformationMessage(`Agentora: done — ${done.summary}`, 'Open in Browser').then((pick) => pick && vscode.env.openExternal(vscode.Uri.parse(url)));
+      } else if (done.status === 'executed') void vscode.window.showInformationMessage(`Agentora: done — ${done.summary}`);
       else void vscode.window.showErrorMessage(`Agentora: ${done.summary} failed: ${done.error ?? done.status}`);
     } catch (err) {
       void vscode.window.showErrorMessage(`Agentora: could not approve action ${item.id}: ${(err as Error).message}`);
