@@ -1,0 +1,115 @@
+// Browser tools through a real headless Chromium (playwright-core + the configured executable). Every request
+// the page makes — redirects, sub-resources, form posts — goes through the same domain check as the proposal;
+// anything else is aborted. Downloads land on the real path the policy checked.
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Evaluation } from '../policy';
+import { loadPlaywright } from '../state';
+import { ExecutionFailed, type ExecOptions } from './types';
+
+const DOWNLOAD_MAX = 50 * 1024 * 1024;
+
+export interface BrowserOptions extends ExecOptions {
+  /** null if the URL may be loaded, else why not. */
+  checkUrl: (url: string) => string | null;
+}
+
+export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Promise<unknown> {
+  const pw = loadPlaywright();
+  if (!pw || !opts.browserExecutable) throw new ExecutionFailed('no browser is available');
+  const browser = await pw.chromium.launch({
+    executablePath: opts.browserExecutable,
+    headless: true,
+    // Starting Chromium is not the action's work: give it its own, generous limit.
+    timeout: Math.max(opts.timeoutMs, 30000),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const blocked: string[] = [];
+  const cap = (s: string) => (s.length > opts.outputCap ? { text: s.slice(0, opts.outputCap), truncated: true } : { text: s, truncated: false });
+  try {
+    const context = await browser.newContext({ acceptDownloads: false, javaScriptEnabled: true });
+    context.setDefaultTimeout(opts.timeoutMs);
+    await context.route('**/*', (route) => {
+      const u = route.request().url();
+      // A route settled after the page closed rejects; that must never become an unhandled rejection.
+      if (/^(data|blob|about):/.test(u)) return route.continue().catch(() => undefined);
+      const why = opts.checkUrl(u);
+      if (why) {
+        blocked.push(`${u}: ${why}`);
+        return route.abort('blockedbyclient').catch(() => undefined);
+      }
+      return route.continue().catch(() => undefined);
+    });
+    const page = await context.newPage();
+    const p = ev.params;
+    const target = Object.values(ev.resolved.urls)[0]!.href;
+
+    if (ev.tool === 'browser_download') {
+      const res = await context.request.get(target, { maxRedirects: 0, timeout: opts.timeoutMs });
+      if (!res.ok()) throw new ExecutionFailed(`download failed: HTTP ${res.status()}`);
+      const body = await res.body();
+      if (body.length > DOWNLOAD_MAX) throw new ExecutionFailed(`download is larger than ${DOWNLOAD_MAX} bytes`);
+      const out = ev.resolved.paths.output_path!;
+      const st = await stat(out).catch(() => null);
+      if (st?.isDirectory()) throw new ExecutionFailed(`${out} is a folder`);
+      if (st && !p.overwrite) throw new ExecutionFailed(`${out} already exists (set overwrite: true to replace it)`);
+      await mkdir(path.dirname(out), { recursive: true });
+      await writeFile(out, body, { flag: p.overwrite ? 'w' : 'wx' });
+      return { url: target, path: out, bytes: body.length, content_type: res.headers()['content-type'] ?? null };
+    }
+
+    const response = await page.goto(target, { waitUntil: 'load', timeout: opts.timeoutMs }).catch((err: Error) => {
+      throw new ExecutionFailed(`could not load ${target}: ${blocked[0] ?? err.message.split('\n')[0]}`);
+    });
+    const status = response?.status() ?? null;
+    const base = async () => ({ url: page.url(), title: await page.title(), status, blocked_requests: blocked });
+
+    switch (ev.tool) {
+      case 'browser_open_url':
+      case 'browser_navigate':
+        return await base();
+      case 'browser_extract_text': {
+        const sel = typeof p.selector === 'string' ? p.selector : 'body';
+        const el = await page.$(sel);
+        if (!el) throw new ExecutionFailed(`no element matches ${sel}`);
+        const { text, truncated } = cap((await el.innerText()).trim());
+        return { ...(await base()), selector: sel, text, truncated };
+      }
+      case 'browser_page_summary':
+      case 'browser_search': {
+        const info = await page.evaluate(() => ({
+          description: document.querySelector('meta[name="description"]')?.getAttribute('content') ?? null,
+          headings: Array.from(document.querySelectorAll('h1,h2,h3')).slice(0, 20).map((h) => (h as HTMLElement).innerText.trim()).filter(Boolean),
+          links: Array.from(document.querySelectorAll('a[href]')).slice(0, 20).map((a) => ({ text: (a as HTMLElement).innerText.trim(), href: (a as HTMLAnchorElement).href })),
+          text: document.body?.innerText ?? '',
+        }));
+        return { ...(await base()), description: info.description, headings: info.headings, links: info.links, excerpt: info.text.trim().slice(0, 600) };
+      }
+      case 'browser_click': {
+        const sel = String(p.selector);
+        if (!(await page.$(sel))) throw new ExecutionFailed(`no element matches ${sel}`);
+        await page.click(sel);
+        await page.waitForLoadState('domcontentloaded').catch(() => undefined);
+        const { text } = cap(((await page.textContent('body')) ?? '').trim());
+        return { ...(await base()), clicked: sel, excerpt: text.slice(0, 600) };
+      }
+      case 'browser_fill_form': {
+        for (const f of p.fields as { selector: string; value: string }[]) {
+          if (!(await page.$(f.selector))) throw new ExecutionFailed(`no element matches ${f.selector}`);
+          await page.fill(f.selector, f.value);
+        }
+        if (typeof p.submit_selector === 'string') {
+          const nav = page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: opts.timeoutMs }).catch(() => null);
+          await page.click(p.submit_selector);
+          await nav;
+        }
+        const { text } = cap(((await page.textContent('body')) ?? '').trim());
+        return { ...(await base()), filled: (p.fields as unknown[]).length, submitted: typeof p.submit_selector === 'string', excerpt: text.slice(0, 600) };
+      }
+      default:
+        throw new ExecutionFailed(`${ev.tool} is not a browser tool`);
+    }
+  } finally {
+    await browser.close().catch(() => undefined);
+  }
+}
