@@ -22,7 +22,10 @@ test('Agentora: Show System Doctor opens the System panel with real doctor items
   await until('Agentora server ready in the status bar', statusReady, 60000);
   const readyMs = Date.now() - started;
   await runCommand(page, 'Show System Doctor');
-  const frame = await webviewFrame(page, '[data-testid=doctor-items] li[data-key=port]');
+  const frame = await webviewFrame(page, '[data-testid=doctor-items] li[data-key=port]').catch(async (err) => {
+    await page.screenshot({ path: screenshotPath('e2e-vscode-system-failed.png') });
+    throw err;
+  });
   const keys = await frame.$$eval('[data-testid=doctor-items] li', (lis) => lis.map((l) => l.getAttribute('data-key')));
   assert.deepEqual(keys, ['node_runtime', 'sqlite_native', 'data_dir', 'database', 'ollama', 'integrations', 'workers', 'port']);
   assert.match((await frame.textContent('li[data-key=sqlite_native]')) ?? '', /better-sqlite3 loaded/);
