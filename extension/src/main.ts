@@ -21,7 +21,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     server,
     createStatusBar(server),
-    registerCommands(server),
+    registerCommands(server, context),
     ...PANELS.map((p) => vscode.window.registerWebviewViewProvider(`agentora.${p}`, new PanelView(context.extensionUri, p, server!))),
     ...AREAS.map((a) => a.activate(context, server!)),
     vscode.workspace.onDidChangeConfiguration(async (e) => {

@@ -11,6 +11,7 @@ export const COMMAND_IDS = [
   'agentora.showLogs',
   'agentora.showServerStatus',
   'agentora.openStudioInBrowser',
+  'agentora.setSecret',
 ] as const;
 export type CommandId = (typeof COMMAND_IDS)[number];
 

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import type { ServerController } from '../client';
+import { SECRET_KEYS } from '../config';
 import { COMMAND_IDS, type CommandId } from './ids';
 
-export function registerCommands(server: ServerController): vscode.Disposable {
+export function registerCommands(server: ServerController, context: vscode.ExtensionContext): vscode.Disposable {
   const handlers: Record<CommandId, () => unknown> = {
     'agentora.showSystemDoctor': async () => {
       await vscode.commands.executeCommand('agentora.system.focus');
@@ -22,6 +23,26 @@ export function registerCommands(server: ServerController): vscode.Disposable {
       const pick = await vscode.window.showInformationMessage(msg, 'Show Logs', 'Restart');
       if (pick === 'Show Logs') server.output.show();
       if (pick === 'Restart') await server.restart();
+    },
+    // API keys live only in SecretStorage (never in settings files); the server gets them on its next start.
+    'agentora.setSecret': async () => {
+      const labels: Record<(typeof SECRET_KEYS)[number], string> = {
+        'phios.apiKey': 'PhiOS API key (http transport)',
+        'agentception.apiKey': 'AgentCeption API key',
+        'missions.mcpApiKey': 'Key outside tools must send to the Agentora MCP endpoint',
+        'missions.exportSigningKey': 'Signing key for mission exports',
+      };
+      const items = await Promise.all(
+        SECRET_KEYS.map(async (key) => ({ key, label: labels[key], description: (await context.secrets.get(`agentora.${key}`)) ? 'set' : 'not set' })),
+      );
+      const pick = await vscode.window.showQuickPick(items, { title: 'Agentora: which key?' });
+      if (!pick) return;
+      const value = await vscode.window.showInputBox({ title: pick.label, prompt: 'Leave empty to remove the key.', password: true, ignoreFocusOut: true });
+      if (value === undefined) return;
+      if (value) await context.secrets.store(`agentora.${pick.key}`, value);
+      else await context.secrets.delete(`agentora.${pick.key}`);
+      const again = await vscode.window.showInformationMessage(`${pick.label} ${value ? 'saved in SecretStorage' : 'removed'}. Restart the Agentora server to apply it.`, 'Restart Server');
+      if (again) await server.restart();
     },
     'agentora.openStudioInBrowser': async () => {
       const info = await server.request<{ studio_url: string | null; http_error: string | null }>('agentora/system/connectionInfo', {});
