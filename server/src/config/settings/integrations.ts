@@ -1,5 +1,5 @@
 // PhiOS and AgentCeption bridges, and the Software Missions loop (brief phases C–L).
-import { boolSetting, enumSetting, intSetting, listSetting, optionalUrlSetting, setting, strSetting, urlSetting } from '../define';
+import { boolSetting, enumSetting, intSetting, listSetting, numSetting, optionalUrlSetting, setting, strSetting, urlSetting } from '../define';
 
 export const integrationSettings = [
   setting({ key: 'integrations.mock', env: 'AGENTORA_INTEGRATIONS_MOCK', schema: boolSetting, default: true,
@@ -27,14 +27,14 @@ export const integrationSettings = [
 
   setting({ key: 'missions.watcherEnabled', env: 'AGENTORA_MISSIONS_WATCHER_ENABLED', schema: boolSetting, default: false,
     description: 'Refresh active missions in the background.' }),
-  setting({ key: 'missions.watcherIntervalSeconds', env: 'AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS', schema: intSetting(1, 86400), default: 20,
-    description: 'Seconds between watcher cycles.' }),
+  setting({ key: 'missions.watcherIntervalSeconds', env: 'AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS', schema: numSetting(0.05, 86400), default: 20,
+    description: 'Seconds between watcher cycles (decimals allowed, e.g. 0.2 in tests).' }),
   setting({ key: 'missions.watcherMaxActiveRuns', env: 'AGENTORA_MISSIONS_WATCHER_MAX_ACTIVE_RUNS', schema: intSetting(1, 100000), default: 25,
     description: 'Most active missions refreshed per watcher cycle.' }),
   setting({ key: 'missions.autoWriteback', env: 'AGENTORA_MISSIONS_AUTO_WRITEBACK', schema: boolSetting, default: false,
     description: 'Write a mission outcome back to PhiOS automatically when it changes.' }),
-  setting({ key: 'missions.writebackDebounceSeconds', env: 'AGENTORA_MISSIONS_WRITEBACK_DEBOUNCE_SECONDS', schema: intSetting(0, 86400), default: 300,
-    description: 'Minimum seconds between automatic writebacks of one mission.' }),
+  setting({ key: 'missions.writebackDebounceSeconds', env: 'AGENTORA_MISSIONS_WRITEBACK_DEBOUNCE_SECONDS', schema: numSetting(0, 86400), default: 300,
+    description: 'Minimum seconds between automatic writebacks of one mission (decimals allowed).' }),
   setting({ key: 'missions.mcpEnabled', env: 'AGENTORA_MISSIONS_MCP_ENABLED', schema: boolSetting, default: false,
     description: 'Serve the mission tools over MCP (`/mcp`) and the compatibility routes.' }),
   setting({ key: 'missions.mcpApiKey', env: 'AGENTORA_MISSIONS_MCP_API_KEY', schema: strSetting, default: '', secret: true,
