@@ -57,7 +57,7 @@ describe('MCP: tools over the real endpoint', () => {
       assert.equal(missing.isError, true);
       assert.match(text(missing), /not found/);
       const res = await c.readResource({ uri: `agentora://missions/${runId}` });
-      assert.match(String(res.contents[0]!.text), /"status":"succeeded"/);
+      assert.match(String((res.contents[0] as { text?: string }).text), /"status":"succeeded"/);
       await c.close();
       // Origin validation (DNS rebinding / cross-site): a foreign origin is refused even with the token.
       const foreign = await s.fetch('/mcp', { method: 'POST', headers: { origin: 'https://evil.example', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
