@@ -30,7 +30,7 @@ export const integrationSettings = [
   setting({ key: 'missions.watcherIntervalSeconds', env: 'AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS', schema: numSetting(0.05, 86400), default: 20,
     description: 'Seconds between watcher cycles (decimals allowed, e.g. 0.2 in tests).' }),
   setting({ key: 'missions.watcherMaxActiveRuns', env: 'AGENTORA_MISSIONS_WATCHER_MAX_ACTIVE_RUNS', schema: intSetting(1, 100000), default: 25,
-    description: 'Most active missions refreshed per watcher cycle.' }),
+    description: 'Most missions the watcher refreshes at once (its concurrency); every due watched mission is refreshed each cycle.' }),
   setting({ key: 'missions.autoWriteback', env: 'AGENTORA_MISSIONS_AUTO_WRITEBACK', schema: boolSetting, default: false,
     description: 'Write a mission outcome back to PhiOS automatically when it changes.' }),
   setting({ key: 'missions.writebackDebounceSeconds', env: 'AGENTORA_MISSIONS_WRITEBACK_DEBOUNCE_SECONDS', schema: numSetting(0, 86400), default: 300,
