@@ -43,8 +43,17 @@ export function getRow(ctx: ServerContext, id: string): MissionRow {
   return row;
 }
 
+function riskFlagsOf(r: MissionRow): { severity: string }[] {
+  // Scoring runs on every change (the watcher: thousands per cycle), so read only the risk flags, not the packet.
+  try {
+    const flags = (JSON.parse(r.packet_json) as { risk_flags?: unknown }).risk_flags;
+    return Array.isArray(flags) ? flags.map((f) => ({ severity: String((f as { severity?: unknown })?.severity ?? 'medium') })) : [];
+  } catch {
+    return [];
+  }
+}
+
 function scoreOf(ctx: ServerContext, r: MissionRow): Score {
-  const packet = packetOf(r);
   return scoreMission(
     {
       status: r.status,
@@ -53,7 +62,7 @@ function scoreOf(ctx: ServerContext, r: MissionRow): Score {
       artifact_count: r.artifacts_json === '[]' ? 0 : (JSON.parse(r.artifacts_json) as unknown[]).length,
       acceptance_criteria_count: (JSON.parse(r.acceptance_criteria_json) as unknown[]).length,
       writeback_succeeded: r.last_writeback_at !== null,
-      risk_flags: packet.risk_flags,
+      risk_flags: riskFlagsOf(r),
       has_error: r.last_error !== null,
     },
     ctx.config,

@@ -357,10 +357,21 @@ function makeStore(db: Db) {
         where.push('created_at <= @end');
         args.end = new Date(end).toISOString();
       }
+      let searchOnlyTotal: number | null = null;
       if (p.search) {
-        where.push("(mission_title LIKE @q ESCAPE '\\' OR objective LIKE @q ESCAPE '\\' OR repo LIKE @q ESCAPE '\\' OR id = @qid OR job_id = @qid)");
-        args.q = `%${p.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+        // Full-text (prefix match on every word) over title, objective and repo, or an exact mission / job id,
+        // as one IN over a UNION. Few matches: look them up by rowid and sort. Many: walk an index in list order
+        // and probe the set (`+rowid` keeps SQLite from choosing the rowid lookup).
+        const words = p.search.match(/[\p{L}\p{N}_]+/gu) ?? [];
+        const fts = words.map((w) => `"${w}"*`).join(' AND ');
+        const matches = `${fts ? 'SELECT rowid FROM missions_fts WHERE missions_fts MATCH @fts UNION ' : ''}SELECT rowid FROM missions WHERE id = @qid UNION SELECT rowid FROM missions WHERE job_id = @qid`;
+        if (fts) args.fts = fts;
         args.qid = p.search;
+        let countStmt = searchCounts.get(matches);
+        if (!countStmt) searchCounts.set(matches, (countStmt = db.prepare(`SELECT count(*) AS n FROM (${matches})`)));
+        const n = (countStmt.get(args) as { n: number }).n;
+        if (where.length === 0) searchOnlyTotal = n;
+        where.push(`${n <= 2000 ? 'rowid' : '+rowid'} IN (${matches})`);
       }
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const key = `${w}`;
@@ -374,11 +385,12 @@ function makeStore(db: Db) {
         listCache.set(key, pair);
       }
       const items = (pair.rows.all({ ...args, limit: p.limit, offset: p.offset }) as MissionRow[]).map(toSummary);
-      const total = (pair.count.get(args) as { n: number }).n;
+      const total = searchOnlyTotal ?? (pair.count.get(args) as { n: number }).n;
       return { items, total };
     },
   };
   const listCache = new Map<string, { rows: ReturnType<Db['prepare']>; count: ReturnType<Db['prepare']> }>();
+  const searchCounts = new Map<string, ReturnType<Db['prepare']>>();
   return store;
 }
 

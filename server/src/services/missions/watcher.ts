@@ -14,12 +14,16 @@ const CALL = { transport: 'internal', actor: 'watcher' } as const;
 /** Upper bound on missions considered per cycle (keeps one cycle's work list bounded at any scale). */
 const MAX_PER_CYCLE = 5000;
 
+/** Let queued I/O (HTTP requests) run: bridges that answer from memory (the mocks) never yield on their own. */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const item = items[next++]!;
       await fn(item);
+      await yieldToLoop();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));

@@ -83,14 +83,28 @@ const m030: Migration = {
         -- decisions (later issues)
         decision_state TEXT NOT NULL DEFAULT 'none'
       );
-      -- List filters: each filter column leads an index ending in the list order (created_at DESC, id DESC).
-      CREATE INDEX missions_order ON missions (created_at, id);
-      CREATE INDEX missions_status ON missions (status, created_at, id);
-      CREATE INDEX missions_repo ON missions (repo, created_at, id);
-      CREATE INDEX missions_persona ON missions (persona_id, created_at, id);
-      CREATE INDEX missions_writeback ON missions (writeback_status, created_at, id);
-      CREATE INDEX missions_confidence ON missions (confidence_level, created_at, id);
-      CREATE INDEX missions_score ON missions (mission_score, created_at, id);
+      -- List filters. Each filter column leads an index that continues with the list order (created_at, id) and
+      -- then carries the other filter columns, so any combination of filters is counted and narrowed inside one
+      -- index (no row lookups) and only the page's rows are read from the table.
+      CREATE INDEX missions_order ON missions (created_at, id, status, repo, persona_id, writeback_status, confidence_level, mission_score);
+      CREATE INDEX missions_status ON missions (status, created_at, id, repo, persona_id, writeback_status, confidence_level, mission_score);
+      CREATE INDEX missions_repo ON missions (repo, created_at, id, status, persona_id, writeback_status, confidence_level, mission_score);
+      CREATE INDEX missions_persona ON missions (persona_id, created_at, id, status, repo, writeback_status, confidence_level, mission_score);
+      CREATE INDEX missions_writeback ON missions (writeback_status, created_at, id, status, repo, persona_id, confidence_level, mission_score);
+      CREATE INDEX missions_confidence ON missions (confidence_level, created_at, id, status, repo, persona_id, writeback_status, mission_score);
+      CREATE INDEX missions_score ON missions (mission_score, created_at, id, status, repo, persona_id, writeback_status, confidence_level);
+      -- Search: full-text over title, objective and repo (external content, kept in step by triggers).
+      CREATE VIRTUAL TABLE missions_fts USING fts5(mission_title, objective, repo, content='missions', content_rowid='rowid', tokenize='unicode61');
+      CREATE TRIGGER missions_fts_insert AFTER INSERT ON missions BEGIN
+        INSERT INTO missions_fts (rowid, mission_title, objective, repo) VALUES (new.rowid, new.mission_title, new.objective, new.repo);
+      END;
+      CREATE TRIGGER missions_fts_delete AFTER DELETE ON missions BEGIN
+        INSERT INTO missions_fts (missions_fts, rowid, mission_title, objective, repo) VALUES ('delete', old.rowid, old.mission_title, old.objective, old.repo);
+      END;
+      CREATE TRIGGER missions_fts_update AFTER UPDATE OF mission_title, objective, repo ON missions BEGIN
+        INSERT INTO missions_fts (missions_fts, rowid, mission_title, objective, repo) VALUES ('delete', old.rowid, old.mission_title, old.objective, old.repo);
+        INSERT INTO missions_fts (rowid, mission_title, objective, repo) VALUES (new.rowid, new.mission_title, new.objective, new.repo);
+      END;
       CREATE INDEX missions_job ON missions (job_id);
       CREATE INDEX missions_root ON missions (root_mission_id, created_at);
       CREATE INDEX missions_parent ON missions (parent_mission_id);
