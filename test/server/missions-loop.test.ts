@@ -214,3 +214,26 @@ describe('missions: restart survival and upstream failure', () => {
     }
   });
 });
+
+describe('missions: generated garbage at the public routes', () => {
+  test('never a 500, never a crash: every answer is a clear 2xx/4xx', async () => {
+    const fc = (await import('fast-check')).default;
+    const s = await startServer();
+    try {
+      const routes = ['/runs/prepare', '/runs/launch', '/runs/run_x/writeback', '/runs/run_x/refresh', '/phios/context-pack', '/agentception/launch'];
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...routes), fc.jsonValue(), async (route, body) => {
+          const r = await s.fetch(API + route, { method: 'POST', body: JSON.stringify(body) });
+          await r.arrayBuffer();
+          return [200, 400, 404, 409].includes(r.status);
+        }),
+        { numRuns: 150 },
+      );
+      const q = await s.fetch(`${API}/runs?limit=abc&mission_score_min=%00&status[]=x`);
+      assert.equal(q.status, 400);
+      assert.equal((await s.fetch('/api/health', { auth: false })).status, 200, 'still alive');
+    } finally {
+      await s.stop();
+    }
+  });
+});

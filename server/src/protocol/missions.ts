@@ -29,6 +29,7 @@ export const TimelineEventType = z.enum([
   'outcome_updated',
   'artifacts_updated',
   'refresh_failed',
+  'error_cleared',
   'watch_started',
   'watch_stopped',
   'writeback_pending',

@@ -415,7 +415,7 @@ function applyStatus(ctx: ServerContext, r: MissionRow, st: RunStatus, artifacts
     events.push({ type: 'job_event', message: `${e.event_type}`, data: { job_event_id: e.id, event_type: e.event_type, payload: e.payload as Record<string, unknown>, recorded_at: e.recorded_at } });
   }
   if (status !== r.status) events.push({ type: 'state_changed', from_status: r.status, to_status: status, message: `${r.status} → ${status} (AgentCeption: ${st.raw_status}${st.stale ? ', stale' : ''})`, data: { raw_status: st.raw_status } });
-  if (r.last_error) events.push({ type: 'state_changed', from_status: r.status, to_status: status, message: 'Upstream reachable again: error cleared', data: { cleared_error: r.last_error } });
+  if (r.last_error) events.push({ type: 'error_cleared', message: 'AgentCeption answered again: error cleared', data: { cleared_error: r.last_error } });
   const merged = { ...r, ...fields } as MissionRow;
   if (merged.pr_url !== r.pr_url || merged.summary !== r.summary) events.push({ type: 'outcome_updated', message: merged.pr_url ? `PR ${merged.pr_url}` : 'summary updated', data: { pr_url: merged.pr_url, summary: merged.summary, branch: merged.branch } });
   if (artifacts && fields.artifacts_json !== r.artifacts_json) events.push({ type: 'artifacts_updated', message: `${artifacts.length} file(s) written`, data: { paths: artifacts.map((a) => a.path) } });
