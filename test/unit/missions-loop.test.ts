@@ -201,3 +201,26 @@ test('watched missions and pending writebacks survive a restart (state is in SQL
     two.close();
   }
 });
+
+test('label mode, a javascript: PR URL from upstream is not kept, and unwatch/watch are timeline events', async () => {
+  const t = makeCtx();
+  try {
+    const bad = await t.call('agentora/missions/launch', { ...PREPARE, mode: 'label' }).catch((e) => e);
+    assert.equal(bad.kind, 'bad_request');
+    assert.ok(bad.issues.some((i: any) => i.path === 'label'));
+    const dry = await t.call('agentora/missions/launch', { ...PREPARE, mode: 'label', label: 'agentora', dry_run: true });
+    assert.match(dry.run.launch_request.route, /dispatch\/label/);
+    assert.equal(dry.run.launch_request.body.label, 'agentora');
+    const ac = (await import('../../server/src/bridges/missions/mock')).createMockAgentception();
+    t.setBridges({}, { status: async (id, o) => ({ ...(await ac.status(id, o)), pr_url: 'javascript:alert(1)' }) });
+    const l = await t.call('agentora/missions/launch', PREPARE);
+    await t.call('agentora/missions/unwatch', { run_id: l.run_id });
+    await t.call('agentora/missions/watch', { run_id: l.run_id });
+    const r = await t.call('agentora/missions/refresh', { run_id: l.run_id });
+    assert.equal(r.run.pr_url, null);
+    const types = (await t.call('agentora/missions/timeline', { run_id: l.run_id })).events.map((e: any) => e.type);
+    assert.ok(types.filter((x: string) => x === 'watch_stopped').length >= 1 && types.filter((x: string) => x === 'watch_started').length >= 2);
+  } finally {
+    t.close();
+  }
+});

@@ -342,6 +342,17 @@ function nextRefreshAfterFailure(ctx: ServerContext, failures: number): string {
   return new Date(Date.now() + Math.min(base * 2 ** Math.min(failures, 10), 600_000)).toISOString();
 }
 
+/** Links shown to the operator must be http(s): an upstream that sends `javascript:` gets nothing shown. */
+function httpUrl(u: string | null): string | null {
+  if (!u) return null;
+  try {
+    const p = new URL(u).protocol;
+    return p === 'https:' || p === 'http:' ? u : null;
+  } catch {
+    return null;
+  }
+}
+
 export function outcomeHash(r: Pick<MissionRow, 'status' | 'summary' | 'pr_url' | 'branch' | 'artifacts_json'>): string {
   const paths = (JSON.parse(r.artifacts_json) as { path: string }[]).map((a) => a.path).sort();
   return hashOf({ status: r.status, summary: r.summary, pr_url: r.pr_url, branch: r.branch, artifacts: paths });
@@ -396,8 +407,8 @@ function applyStatus(ctx: ServerContext, r: MissionRow, st: RunStatus, artifacts
     job_stale: st.stale ? 1 : 0,
     job_live: st.live ? 1 : 0,
     branch: st.branch ?? r.branch,
-    pr_url: st.pr_url ?? r.pr_url,
-    issue_url: st.issue_url ?? r.issue_url,
+    pr_url: httpUrl(st.pr_url) ?? r.pr_url,
+    issue_url: httpUrl(st.issue_url) ?? r.issue_url,
     summary: st.summary ?? r.summary,
     grade: st.grade ?? r.grade,
     completed_at: st.completed_at ?? r.completed_at,
@@ -434,6 +445,11 @@ function applyStatus(ctx: ServerContext, r: MissionRow, st: RunStatus, artifacts
 }
 
 // ---------- watch ----------
+
+/** The watcher found a watched mission that is no longer active (e.g. finished by a manual refresh). */
+export function stopWatchingInactive(ctx: ServerContext, id: string): void {
+  commit(ctx, id, (r) => (r.watched === 1 && !isActive(r.status) ? { fields: { watched: 0 }, events: [{ type: 'watch_stopped', message: `Stopped watching: mission ${r.status}`, data: { reason: 'inactive' } }] } : { fields: {}, events: [] }), 'watcher');
+}
 
 export function setWatched(ctx: ServerContext, id: string, watched: boolean, call: CallInfo): Mission {
   const row = getRow(ctx, id);

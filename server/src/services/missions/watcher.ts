@@ -5,7 +5,7 @@
 // needs to resume (watched flags, event cursors, pending writebacks, debounce times) is in SQLite, so it picks up
 // after a restart where it left off.
 import type { ServerContext } from '../../context';
-import { describeError, getRow, refreshMission, writebackMission } from './loop';
+import { describeError, getRow, refreshMission, stopWatchingInactive, writebackMission } from './loop';
 import { isTerminal } from './stateMachine';
 import { missionStore } from './store';
 import { missionsState } from './state';
@@ -54,7 +54,7 @@ export async function runWatcherCycle(ctx: ServerContext): Promise<CycleReport> 
     const t = new Date().toISOString();
     for (const id of store.staleWatched()) {
       // Watched but no longer active (e.g. finished by a manual refresh while the watcher slept): let it go.
-      store.update(id, { watched: 0 }, t);
+      stopWatchingInactive(ctx, id);
       store.addWatcherEvent(t, 'stopped_watching', id, 'not active any more');
     }
     const due = store.dueWatched(t, MAX_PER_CYCLE);
