@@ -16,14 +16,33 @@ const MAX_PER_CYCLE = 5000;
 
 /** Let queued I/O (HTTP requests) run: bridges that answer from memory (the mocks) never yield on their own. */
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Most synchronous work the watcher does in one event-loop turn before it lets requests in. */
+const SLICE_MS = 8;
 
+/**
+ * Run fn over items, `limit` at a time, in time slices: whoever finds the current slice used up waits for the
+ * next loop turn, and the first one back opens a new slice. So however fast the bridges answer, a request never
+ * waits more than about one slice (plus one refresh) behind the watcher.
+ */
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let sliceStart = performance.now();
+  let slice = 0;
+  const waitForSlice = async () => {
+    while (performance.now() - sliceStart > SLICE_MS) {
+      const mine = slice;
+      await yieldToLoop();
+      if (slice === mine) {
+        slice++;
+        sliceStart = performance.now();
+      }
+    }
+  };
   const worker = async () => {
     while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-      await yieldToLoop();
+      await waitForSlice();
+      if (next >= items.length) break;
+      await fn(items[next++]!);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
