@@ -18,8 +18,13 @@ export interface TestServer {
 export const ROOT = path.resolve(__dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/server/cli.js');
 
-export async function startServer(env: Record<string, string> = {}, timeoutMs = 15000): Promise<TestServer> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-test-'));
+export interface StartOptions {
+  /** Reuse this data dir (e.g. to restart a server on the same data); it is then left in place by stop(). */
+  dataDir?: string;
+}
+
+export async function startServer(env: Record<string, string> = {}, timeoutMs = 15000, opts: StartOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'agentora-test-'));
   const started = performance.now();
   const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
     env: { PATH: process.env.PATH, HOME: dataDir, AGENTORA_DATA_DIR: dataDir, ...env },
@@ -58,7 +63,7 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
         proc.kill('SIGTERM');
         await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
     fetch(p, init = {}) {
       const headers = new Headers(init.headers);

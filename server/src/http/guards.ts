@@ -13,11 +13,17 @@ export function isOpenRoute(method: string, url: string): boolean {
   return false;
 }
 
+/** The MCP doors: the Streamable HTTP endpoint and the compatibility routes of the earlier product. */
+export function isMcpRoute(url: string): boolean {
+  const p = url.split('?')[0] ?? '';
+  return p === '/mcp' || p.startsWith('/api/integrations/mcp/');
+}
+
 export interface Guard {
   check(headers: IncomingHttpHeaders, method: string, url: string): { status: 401 | 403; message: string } | null;
 }
 
-export function createGuard(opts: { configuredHost: string; port: () => number; token: () => string }): Guard {
+export function createGuard(opts: { configuredHost: string; port: () => number; token: () => string; mcpApiKey?: () => string }): Guard {
   const hostNames = new Set([...LOOPBACK_NAMES, opts.configuredHost.toLowerCase()]);
   const allowedOrigin = (origin: string): boolean => {
     if (origin.startsWith('vscode-webview://')) return true; // the extension's own webviews
@@ -44,6 +50,16 @@ export function createGuard(opts: { configuredHost: string; port: () => number; 
       if (isOpenRoute(method, url)) return null;
       const auth = headers.authorization ?? '';
       const given = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
+      // MCP doors: when an MCP key is set it is required there (Bearer or X-API-Key), instead of the server token,
+      // so outside MCP clients get a key scoped to the mission tools rather than the whole API.
+      const mcpKey = opts.mcpApiKey?.() ?? '';
+      if (mcpKey && isMcpRoute(url)) {
+        const xKey = headers['x-api-key'];
+        const candidate = (Array.isArray(xKey) ? xKey[0] : xKey)?.trim() || given;
+        if (!candidate) return { status: 401, message: 'Missing MCP API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>` (AGENTORA_MISSIONS_MCP_API_KEY)' };
+        if (!tokensEqual(candidate, mcpKey)) return { status: 401, message: 'Invalid MCP API key' };
+        return null;
+      }
       if (!given) return { status: 401, message: 'Missing bearer token: send `Authorization: Bearer <token>` (the token is in the data dir, file `token`)' };
       if (!tokensEqual(given, opts.token())) return { status: 401, message: 'Invalid bearer token' };
       return null;

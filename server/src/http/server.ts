@@ -22,7 +22,7 @@ const BODY_LIMIT = 10 * 1024 * 1024;
 export async function startHttpServer(ctx: ServerContext, registry: ServiceRegistry, opts: { host: string; port: number }, runtimes: readonly AreaRuntime[] = []): Promise<RunningHttpServer> {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, return503OnClosing: true });
   let port = opts.port;
-  const guard = createGuard({ configuredHost: opts.host, port: () => port, token: () => ctx.token });
+  const guard = createGuard({ configuredHost: opts.host, port: () => port, token: () => ctx.token, mcpApiKey: () => ctx.config['missions.mcpApiKey'] });
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');

@@ -1,0 +1,80 @@
+// In a real VS Code (code-server): prepare and launch a mission from the command palette in mock integrations
+// mode, see it finish in the Missions panel, get the "mission succeeded" notification and write it back from
+// there. Needs `npm run package` and scripts/setup-code-server.sh first (.ci/run does both).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Frame, Page } from 'playwright-core';
+import { openEditor, runCommand, screenshotPath, until, type Editor } from '../helpers/codeServer';
+
+let editor: Editor;
+let page: Page;
+
+before(async () => {
+  editor = await openEditor({ 'agentora.server.port': 0, 'agentora.missions.watcherEnabled': true, 'agentora.missions.watcherIntervalSeconds': 0.3 });
+  page = editor.page;
+});
+after(() => editor?.stop());
+
+const statusReady = () => page.$('[aria-label*="Agentora server is ready"], .statusbar-item:has-text("Agentora") .codicon-pulse');
+
+/** Wait for the quick input whose title contains `title`, type `text` (if any) and press Enter. */
+async function answer(title: string, text: string): Promise<void> {
+  await until(`the "${title}" input`, async () => {
+    const t = await page.textContent('.quick-input-widget .quick-input-title').catch(() => '');
+    const visible = await page.isVisible('.quick-input-widget');
+    return visible && (t ?? '').includes(title);
+  }, 30000);
+  if (text) {
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(text);
+  }
+  await page.keyboard.press('Enter');
+}
+
+test('Prepare Mission and Launch Mission from the palette; the mission finishes in the Missions panel', async () => {
+  await until('Agentora server ready in the status bar', statusReady, 90000);
+  const title = `E2E mission ${Date.now()}`;
+
+  await runCommand(page, 'Prepare Mission');
+  await answer('(1/4)', 'acme/e2e');
+  await answer('(2/4)', title);
+  await answer('(3/4)', 'Make the e2e flow pass end to end');
+  await answer('(4/4)', '');
+  await until('the mission to be prepared', async () => {
+    const r = await (await editor.agentoraFetch('/api/integrations/runs?status=prepared')).json();
+    return r.items?.some((m: { mission_title: string }) => m.mission_title === title);
+  }, 30000);
+
+  await runCommand(page, 'Launch Mission');
+  await answer('Launch Mission', title);
+  await answer('Acceptance criteria', 'the e2e test passes');
+  await answer('Launch mode', '');
+
+  const frame = await until<Frame>('the finished mission in the Missions panel', async () => {
+    for (const f of page.frames()) {
+      const row = await f.$(`[data-testid=mission-row][data-status=succeeded]:has-text("${title}")`).catch(() => null);
+      if (row) return f;
+    }
+    return undefined;
+  }, 90000);
+  await page.screenshot({ path: screenshotPath('e2e-vscode-missions-list.png') });
+
+  // The watched mission's terminal notification offers Open and Write Back.
+  const toast = await until('the "mission succeeded" notification', async () => page.$(`.notification-toast:has-text("${title}"):has-text("succeeded")`), 30000);
+  assert.ok(await toast.$('a.monaco-button:has-text("Open"), .monaco-button:has-text("Open")'));
+  await (await toast.$('.monaco-button:has-text("Write Back")'))!.click();
+  await answer('Write back', 'checked in e2e');
+  const run = await until('the writeback', async () => {
+    const r = await (await editor.agentoraFetch(`/api/integrations/runs?search=${encodeURIComponent(title)}`)).json();
+    const m = r.items?.[0];
+    return m?.writeback_status === 'succeeded' && m;
+  }, 30000);
+  assert.match(run.pr_url, /^https:\/\/github\.com\/acme\/e2e\/pull\/\d+$/);
+  assert.match(run.branch, /^agent\/issue-\d+$/);
+
+  // The detail in the panel shows the PR link.
+  await frame.click(`[data-testid=mission-row]:has-text("${title}")`);
+  await frame.waitForSelector('[data-testid=pr-link]');
+  assert.equal(await frame.getAttribute('[data-testid=pr-link]', 'href'), run.pr_url);
+  await page.screenshot({ path: screenshotPath('e2e-vscode-missions-detail.png') });
+});
