@@ -53,10 +53,12 @@ export const missionsArea: ExtensionArea = {
       else void vscode.window.showErrorMessage(`Agentora: writeback of "${title}" failed: ${r.writeback.message}${r.writeback.fix_hint ? ` — Fix: ${r.writeback.fix_hint}` : ''}`);
     };
 
-    const showLaunch = (r: LaunchResult) => {
+    const showLaunch = async (r: LaunchResult) => {
       if (!r.ok) return void vscode.window.showErrorMessage(`Agentora: launch of "${r.run.mission_title}" failed: ${r.error}${r.fix_hint ? ` — Fix: ${r.fix_hint}` : ''}`);
-      const what = r.run.status === 'dry_run' ? 'dry run recorded (AgentCeption was not called)' : `launched (${r.run.job_id}${r.run.branch ? ` on ${r.run.branch}` : ''})`;
-      void vscode.window.showInformationMessage(`Agentora: "${r.run.mission_title}" ${what}.`);
+      if (r.run.status === 'dry_run') return void vscode.window.showInformationMessage(`Agentora: "${r.run.mission_title}" dry run recorded (AgentCeption was not called).`);
+      const status = await server.request<{ watcher: { enabled: boolean } }>('agentora/missions/status', {}).catch(() => null);
+      const next = status?.watcher.enabled ? 'Watching it in the background.' : 'The background watcher is off (agentora.missions.watcherEnabled): run "Agentora: Refresh Mission" to follow it.';
+      void vscode.window.showInformationMessage(`Agentora: "${r.run.mission_title}" launched (${r.run.job_id}${r.run.branch ? ` on ${r.run.branch}` : ''}). ${next}`);
     };
 
     const launch = async (runId: string) => {
@@ -72,7 +74,7 @@ export const missionsArea: ExtensionArea = {
       if (!mode) return;
       const acceptance = criteria.split(';').map((s) => s.trim()).filter(Boolean);
       const r = await server.request<LaunchResult>('agentora/missions/launch', { run_id: runId, dry_run: mode.dry, ...(acceptance.length ? { acceptance_criteria: acceptance } : {}) });
-      showLaunch(r);
+      await showLaunch(r);
       await vscode.commands.executeCommand('agentora.missions.focus');
     };
 
