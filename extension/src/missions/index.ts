@@ -1,6 +1,7 @@
 // The Missions area in the editor: command-palette mission actions (quick picks and input boxes), a
 // notification when a watched mission finishes (Open / Write Back), and Markdown views of a mission and a
-// compare. Everything is decided by the server; this only asks, shows and routes.
+// compare. Everything is decided by the server; this only asks, shows and routes. Multi-step inputs keep their
+// focus (ignoreFocusOut): a webview that loads meanwhile must not cancel the step the operator is on.
 import * as vscode from 'vscode';
 import type { ServerController } from '../client';
 import type { ExtensionArea } from '../area';
@@ -30,7 +31,7 @@ export const missionsArea: ExtensionArea = {
       if (!items.length) return void vscode.window.showInformationMessage(`Agentora: ${empty}`);
       const chosen = await vscode.window.showQuickPick(
         items.map((m) => ({ label: m.mission_title, description: `${m.status} · ${m.repo}`, detail: `${m.run_id}${m.pr_url ? ` · ${m.pr_url}` : ''}`, mission: m })),
-        { title, placeHolder: 'Type to filter missions', matchOnDescription: true, matchOnDetail: true },
+        { title, placeHolder: 'Type to filter missions', matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true },
       );
       return chosen?.mission;
     };
@@ -45,33 +46,35 @@ export const missionsArea: ExtensionArea = {
     };
 
     const writeback = async (runId: string, title: string) => {
-      const notes = await vscode.window.showInputBox({ title: `Write back "${title}"`, prompt: 'Operator notes (optional)', placeHolder: 'What should PhiOS remember about this outcome?' });
+      const notes = await vscode.window.showInputBox({ ignoreFocusOut: true, title: `Write back "${title}"`, prompt: 'Operator notes (optional)', placeHolder: 'What should PhiOS remember about this outcome?' });
       if (notes === undefined) return;
       const r = await server.request<{ ok: boolean; run: Mission; writeback: { message: string; fix_hint: string | null } }>('agentora/missions/writeback', { run_id: runId, operator_notes: notes, tags: [] });
       if (r.ok) void vscode.window.showInformationMessage(`Agentora: "${title}" written back to PhiOS.`);
       else void vscode.window.showErrorMessage(`Agentora: writeback of "${title}" failed: ${r.writeback.message}${r.writeback.fix_hint ? ` — Fix: ${r.writeback.fix_hint}` : ''}`);
     };
 
-    const showLaunch = (r: LaunchResult) => {
+    const showLaunch = async (r: LaunchResult) => {
       if (!r.ok) return void vscode.window.showErrorMessage(`Agentora: launch of "${r.run.mission_title}" failed: ${r.error}${r.fix_hint ? ` — Fix: ${r.fix_hint}` : ''}`);
-      const what = r.run.status === 'dry_run' ? 'dry run recorded (AgentCeption was not called)' : `launched (${r.run.job_id}${r.run.branch ? ` on ${r.run.branch}` : ''})`;
-      void vscode.window.showInformationMessage(`Agentora: "${r.run.mission_title}" ${what}.`);
+      if (r.run.status === 'dry_run') return void vscode.window.showInformationMessage(`Agentora: "${r.run.mission_title}" dry run recorded (AgentCeption was not called).`);
+      const status = await server.request<{ watcher: { enabled: boolean } }>('agentora/missions/status', {}).catch(() => null);
+      const next = status?.watcher.enabled ? 'Watching it in the background.' : 'The background watcher is off (agentora.missions.watcherEnabled): run "Agentora: Refresh Mission" to follow it.';
+      void vscode.window.showInformationMessage(`Agentora: "${r.run.mission_title}" launched (${r.run.job_id}${r.run.branch ? ` on ${r.run.branch}` : ''}). ${next}`);
     };
 
     const launch = async (runId: string) => {
-      const criteria = await vscode.window.showInputBox({ title: 'Acceptance criteria', prompt: 'Separate several with ";" (optional)', placeHolder: 'e.g. tests pass; the login redirects to the dashboard' });
+      const criteria = await vscode.window.showInputBox({ ignoreFocusOut: true, title: 'Acceptance criteria', prompt: 'Separate several with ";" (optional)', placeHolder: 'e.g. tests pass; the login redirects to the dashboard' });
       if (criteria === undefined) return;
       const mode = await vscode.window.showQuickPick(
         [
           { label: 'Launch', description: 'start the job on AgentCeption', dry: false },
           { label: 'Dry run', description: 'record what would be sent, call nothing', dry: true },
         ],
-        { title: 'Launch mode' },
+        { title: 'Launch mode', ignoreFocusOut: true },
       );
       if (!mode) return;
       const acceptance = criteria.split(';').map((s) => s.trim()).filter(Boolean);
       const r = await server.request<LaunchResult>('agentora/missions/launch', { run_id: runId, dry_run: mode.dry, ...(acceptance.length ? { acceptance_criteria: acceptance } : {}) });
-      showLaunch(r);
+      await showLaunch(r);
       await vscode.commands.executeCommand('agentora.missions.focus');
     };
 
@@ -86,13 +89,13 @@ export const missionsArea: ExtensionArea = {
     let lastRepo = context.workspaceState.get<string>('agentora.missions.lastRepo', '');
     const handlers: Record<MissionsCommandId, () => Promise<unknown>> = {
       'agentora.missions.prepare': async () => {
-        const repo = await vscode.window.showInputBox({ title: 'Prepare Mission (1/4): repository', prompt: 'owner/repo on GitHub', value: lastRepo, validateInput: (v) => (REPO.test(v.trim()) ? null : 'Expected "owner/repo"') });
+        const repo = await vscode.window.showInputBox({ ignoreFocusOut: true, title: 'Prepare Mission (1/4): repository', prompt: 'owner/repo on GitHub', value: lastRepo, validateInput: (v) => (REPO.test(v.trim()) ? null : 'Expected "owner/repo"') });
         if (!repo) return;
-        const title = await vscode.window.showInputBox({ title: 'Prepare Mission (2/4): title', validateInput: (v) => (v.trim() ? null : 'A title is required') });
+        const title = await vscode.window.showInputBox({ ignoreFocusOut: true, title: 'Prepare Mission (2/4): title', validateInput: (v) => (v.trim() ? null : 'A title is required') });
         if (!title) return;
-        const objective = await vscode.window.showInputBox({ title: 'Prepare Mission (3/4): objective', prompt: 'What should the agent achieve?', validateInput: (v) => (v.trim() ? null : 'An objective is required') });
+        const objective = await vscode.window.showInputBox({ ignoreFocusOut: true, title: 'Prepare Mission (3/4): objective', prompt: 'What should the agent achieve?', validateInput: (v) => (v.trim() ? null : 'An objective is required') });
         if (!objective) return;
-        const persona = await vscode.window.showInputBox({ title: 'Prepare Mission (4/4): persona id', prompt: 'PhiOS persona (e.g. default, skeptic_reviewer, rapid_builder)', value: 'default' });
+        const persona = await vscode.window.showInputBox({ ignoreFocusOut: true, title: 'Prepare Mission (4/4): persona id', prompt: 'PhiOS persona (e.g. default, skeptic_reviewer, rapid_builder)', value: 'default' });
         if (persona === undefined) return;
         lastRepo = repo.trim();
         await context.workspaceState.update('agentora.missions.lastRepo', lastRepo);

@@ -1,7 +1,7 @@
 // Missions area: the services behind every mission operation, and the runtime (watcher + MCP endpoint).
 import type { AreaRuntime } from '../../runtime';
 import type { ServerContext } from '../../context';
-import { AppError, conflict, notFound } from '../../protocol/errors';
+import { AppError, notFound } from '../../protocol/errors';
 import * as M from '../../protocol/missions';
 import { implement, type Implementation } from '../registry';
 import { compareMissions } from './compare';
@@ -102,7 +102,6 @@ export const missionsServices: readonly Implementation[] = [
     };
   }),
 ];
-void conflict;
 
 /** The watcher's stop function per server, while it runs. */
 const watchers = new WeakMap<ServerContext, { stop: () => Promise<void>; key: string }>();

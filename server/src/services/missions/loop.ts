@@ -6,9 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { CallInfo, ServerContext } from '../../context';
 import { UpstreamError, type LaunchRequest, type MissionContextPacket, type RunStatus } from '../../bridges/missions/types';
 import { AppError, conflict, notFound } from '../../protocol/errors';
-import { didChange, didFinish, type LaunchParams, type Mission, type MissionStatus, type PrepareParams, type WritebackRecord } from '../../protocol/missions';
+import { didChange, didFinish, LaunchParams, PrepareParams, type Mission, type MissionStatus, type WritebackRecord } from '../../protocol/missions';
 import type { z } from 'zod';
-import type { LaunchParams as LaunchSchema, PrepareParams as PrepareSchema } from '../../protocol/missions';
 import { renderBrief } from './brief';
 import { scoreMission, type Score } from './score';
 import { hashOf, snapshotHash } from './snapshot';
@@ -16,9 +15,9 @@ import { canTransition, hasOutcome, isActive, isLaunchable, isTerminal, statusFo
 import { missionStore, packetOf, toMission, type Column, type MissionRow, type NewEvent } from './store';
 import { bridgesOf, missionsState } from './state';
 
-type Prepared = z.output<typeof PrepareSchema>;
-type Launch = z.output<typeof LaunchSchema>;
-void (null as unknown as PrepareParams | LaunchParams);
+/** Params after validation (defaults applied). */
+type Prepared = z.output<typeof PrepareParams>;
+type Launch = z.output<typeof LaunchParams>;
 
 const now = () => new Date().toISOString();
 const newRunId = () => `run_${randomBytes(8).toString('hex')}`;
