@@ -45,8 +45,8 @@ export const integrationSettings = [
   setting({ key: 'integrations.retryBaseMs', env: 'AGENTORA_INTEGRATIONS_RETRY_BASE_MS', schema: intSetting(1, 60000), default: 250,
     description: 'First retry delay for PhiOS and AgentCeption reads; each retry doubles it, plus up to 50% jitter.' }),
 
-  setting({ key: 'missions.watcherEnabled', env: 'AGENTORA_MISSIONS_WATCHER_ENABLED', schema: boolSetting, default: false,
-    description: 'Refresh active missions in the background.' }),
+  setting({ key: 'missions.watcherEnabled', env: 'AGENTORA_MISSIONS_WATCHER_ENABLED', schema: boolSetting, default: true,
+    description: 'Refresh launched missions in the background until they finish, and notify when they do (on by default so a launched mission is followed without clicking Refresh; the earlier product had it off).' }),
   setting({ key: 'missions.watcherIntervalSeconds', env: 'AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS', schema: numSetting(0.05, 86400), default: 20,
     description: 'Seconds between watcher cycles (decimals allowed, e.g. 0.2 in tests).' }),
   setting({ key: 'missions.watcherMaxActiveRuns', env: 'AGENTORA_MISSIONS_WATCHER_MAX_ACTIVE_RUNS', schema: intSetting(1, 100000), default: 25,
