@@ -1,0 +1,47 @@
+// Text helpers shared by storage, retrieval and the scans: normalization (for exact-duplicate hashes), word
+// tokens, and the FTS5 query built from free text (every term quoted, so user input can never be FTS syntax).
+import { createHash } from 'node:crypto';
+
+export function words(text: string): string[] {
+  return text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+(?:[._-][\p{L}\p{N}]+)*/gu) ?? [];
+}
+
+/** Lower case, punctuation and runs of whitespace removed: "The port is 8080." ≡ "the  port is 8080". */
+export function normalizeText(text: string): string {
+  return words(text).join(' ');
+}
+
+export function normHash(text: string): string {
+  return createHash('sha256').update(normalizeText(text)).digest('hex').slice(0, 32);
+}
+
+const STOP = new Set(
+  'a an and are as at be but by for from has have how i in is it its of on or that the this to was what when where which who why will with we you our your do does did can could should would there their they them then than so if into about'.split(' '),
+);
+
+export function contentWords(text: string): string[] {
+  return words(text).filter((w) => !STOP.has(w));
+}
+
+/**
+ * An FTS5 MATCH expression for free text: the distinct content words, each a quoted string, OR-ed. BM25 then
+ * rewards memories matching more (and rarer) terms. Null when nothing searchable is left.
+ */
+export function ftsQuery(text: string, maxTerms = 16): string | null {
+  let terms = [...new Set(contentWords(text))];
+  if (!terms.length) terms = [...new Set(words(text))];
+  terms = terms.filter((t) => t.length > 0).slice(0, maxTerms);
+  if (!terms.length) return null;
+  return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
+}
+
+export function snippet(text: string, max = 240): string {
+  return text.length <= max ? text : text.slice(0, max - 1) + '…';
+}
+
+export const nowIso = (): string => new Date().toISOString();
+
+/** Canonical ISO form of a timestamp given with any zone, so it compares correctly with stored values. */
+export function isoOf(t: string): string {
+  return new Date(t).toISOString();
+}
