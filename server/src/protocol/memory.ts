@@ -284,7 +284,7 @@ export const upload = defineMethod({
 // ---------------------------------------------------------------- retrieval and contexts
 
 export const ScoreBreakdown = z.object({
-  /** SQLite FTS5 bm25 (lower is better; null: no text match). */
+  /** BM25 text score over the query terms, higher is better (null: FTS5 did not match it). */
   bm25: z.number().nullable(),
   text_rank: z.number().int().nullable(),
   vector_cosine: z.number().nullable(),

@@ -28,10 +28,16 @@ export interface KeyValue {
 
 const KV = /^(?:the |our |my |a |an )?([a-z][a-z0-9 ._/-]{0,60}?)\s+(?:is set to|is|are|=|:|equals|defaults to|listens on|runs on|uses|lives at|lives in)\s+(not\s+)?(.+)$/;
 
+/** Cheap prefilter: a key/value statement needs one of the linking words. */
+const LINK = /\s(?:is|are|equals|defaults|listens|runs|uses|lives)\s|=|:/;
+
 export function keyValues(text: string): KeyValue[] {
   const out: KeyValue[] = [];
-  const sentences = expandContractions(text).split(/(?<=[.!?;])\s+|\n+/).slice(0, 20);
+  const expanded = expandContractions(text);
+  if (!LINK.test(expanded)) return out;
+  const sentences = expanded.split(/(?<=[.!?;])\s+|\n+/).slice(0, 20);
   for (const raw of sentences) {
+    if (raw.length > 160 || !LINK.test(raw)) continue;
     const s = raw.trim().replace(/[.!?;,]+$/, '').replace(/\s+/g, ' ');
     const m = KV.exec(s);
     if (!m) continue;
@@ -48,6 +54,7 @@ export function keyValues(text: string): KeyValue[] {
 
 /** The statement without its negations: equal signatures + different polarity = a negation conflict. */
 export function polarity(text: string): { signature: string; negated: boolean } | null {
+  if (text.length > 400) return null;
   const w = words(expandContractions(text));
   if (w.length < 3 || w.length > 40) return null;
   const neg = w.filter((x) => NEGATIONS.has(x)).length;

@@ -139,6 +139,7 @@ async function runJob(ctx: ServerContext, job: JobReporter): Promise<void> {
     let at = 0;
     for (const { phase, span } of plan) {
       const from = at;
+      const started = performance.now();
       job.progress(phase, from, `${phase}…`, true);
       if (phase === 'duplicates') {
         const r = await scanDuplicates(ctx, by, (f, m) => job.progress(phase, from + span * f, m));
@@ -151,6 +152,7 @@ async function runJob(ctx: ServerContext, job: JobReporter): Promise<void> {
         job.summary.conflict_proposals = r.proposalIds.length;
         job.proposals(r.proposalIds, 'conflict scan finding');
       } else await decayAndArchive(ctx, job, from, span);
+      job.summary[`${phase}_ms`] = Math.round(performance.now() - started);
       at += span;
     }
     db.prepare(`UPDATE memory_jobs SET status = 'done', phase = 'done', progress = 1, summary_json = ?, finished_at = ? WHERE id = ?`).run(JSON.stringify(job.summary), nowIso(), job.id);

@@ -1,29 +1,31 @@
 // Neighbors of a memory: the most similar current memories. With embeddings, cosine over the same bounded
-// candidate set search uses (the memory's own FTS matches plus the recent/popular pool); otherwise BM25 on its
-// own words, with similarity = bm25 relative to the best match.
+// candidate set search uses (the memory's own text matches plus the recent/popular pool); otherwise BM25 on its
+// own words, with similarity = the score relative to the best match.
 import * as M from '../../protocol/memory';
 import { implement } from '../registry';
 import { mustGet } from './capsules';
 import { embedModel } from './embedder';
-import { loadRows, poolIds, textCandidates, vectorScores } from './search';
+import { loadRows, poolIds, textSearch, vectorScores } from './search';
 import { decodeVector } from './vectors';
 import { snippet } from './text';
 
 export const neighborServices = [
   implement(M.neighbors, (p, ctx) => {
     const row = mustGet(ctx, p.capsule_id);
-    const fts = row.text ? textCandidates(ctx, row.text, 200).filter((r) => r.id !== row.id) : [];
+    const text = row.text ? textSearch(ctx, row.text) : null;
+    const textIds = text?.ids.filter((id) => id !== row.id) ?? [];
     const model = embedModel(ctx);
     const own = model ? (ctx.db.prepare('SELECT vec FROM memory_embeddings WHERE memory_id = ? AND model = ?').get(row.id, model) as { vec: Buffer } | undefined) : undefined;
     let method: 'vector' | 'text' = 'text';
     let scored: [number, number][];
     if (model && own) {
       method = 'vector';
-      const ids = [...new Set([...fts.map((r) => r.id), ...poolIds(ctx)])].filter((id) => id !== row.id);
+      const ids = [...new Set([...textIds, ...poolIds(ctx)])].filter((id) => id !== row.id);
       scored = [...vectorScores(ctx, model, decodeVector(own.vec), ids).entries()];
     } else {
-      const best = fts[0]?.bm25 ?? -1;
-      scored = fts.map((r) => [r.id, best < 0 ? r.bm25 / best : 0]);
+      const ranked = text ? text.rank(loadRows(ctx, textIds)) : [];
+      const best = ranked[0]?.bm25 ?? 1;
+      scored = ranked.map((r) => [r.id, r.bm25 / best]);
     }
     const rows = loadRows(ctx, scored.map(([id]) => id));
     const items = scored

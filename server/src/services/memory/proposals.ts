@@ -26,8 +26,9 @@ const LAYER_RANK: Record<string, number> = { working: 0, episodic: 1, semantic: 
 function prepare(db: Db) {
   return {
     byKey: db.prepare('SELECT * FROM memory_proposals WHERE pair_key = ? ORDER BY id DESC LIMIT 1'),
-    openOverlapping: db.prepare(`SELECT DISTINCT p.* FROM memory_proposals p JOIN memory_proposal_members pm ON pm.proposal_id = p.id
-      WHERE p.status = 'open' AND p.kind = ? AND pm.memory_id IN (SELECT value FROM json_each(?)) ORDER BY p.id LIMIT 1`),
+    // From the members' side (indexed by memory), so the cost does not grow with the number of open proposals.
+    openOverlapping: db.prepare(`SELECT * FROM memory_proposals WHERE id IN (SELECT proposal_id FROM memory_proposal_members WHERE memory_id IN (SELECT value FROM json_each(@ids)))
+      AND status = 'open' AND kind = @kind ORDER BY id LIMIT 1`),
     insert: db.prepare(`INSERT INTO memory_proposals (kind, subkind, status, pair_key, similarity, detail, created_by, created_at) VALUES (?, ?, 'open', ?, ?, ?, ?, ?)`),
     addMember: db.prepare('INSERT OR IGNORE INTO memory_proposal_members (proposal_id, memory_id) VALUES (?, ?)'),
     setKey: db.prepare('UPDATE memory_proposals SET pair_key = ?, similarity = MIN(COALESCE(similarity, 1), ?) WHERE id = ?'),
@@ -39,7 +40,7 @@ function prepare(db: Db) {
     count: db.prepare('SELECT COUNT(*) AS n FROM memory_proposals WHERE kind = @kind AND (@status = \'all\' OR status = @status)'),
     resolve: db.prepare('UPDATE memory_proposals SET status = ?, resolution = ?, resolution_note = ?, resolved_at = ? WHERE id = ?'),
     flagsFor: db.prepare(`SELECT pm.memory_id, p.id, p.kind FROM memory_proposal_members pm JOIN memory_proposals p ON p.id = pm.proposal_id
-      WHERE p.status = 'open' AND pm.memory_id IN (SELECT value FROM json_each(?))`),
+      WHERE pm.memory_id IN (SELECT value FROM json_each(?)) AND p.status = 'open'`),
     openCount: db.prepare("SELECT COUNT(*) AS n FROM memory_proposals WHERE kind = ? AND status = 'open'"),
   };
 }
@@ -63,7 +64,7 @@ export function propose(db: Db, p: { kind: 'duplicate' | 'conflict'; subkind: Pr
   if (existing?.status === 'open') return { id: existing.id, created: false };
   if (existing && existing.status !== 'withdrawn') return null; // decided by the operator: never re-proposed
   if (p.kind === 'duplicate') {
-    const open = s.openOverlapping.get(p.kind, JSON.stringify(p.ids)) as ProposalRow | undefined;
+    const open = s.openOverlapping.get({ kind: p.kind, ids: JSON.stringify(p.ids) }) as ProposalRow | undefined;
     if (open) {
       for (const id of p.ids) s.addMember.run(open.id, id);
       const all = (s.memberIds.all(open.id) as { memory_id: number }[]).map((r) => r.memory_id);

@@ -30,19 +30,24 @@ interface Finding {
   detail: string;
 }
 
-function record(ctx: ServerContext, findings: Finding[], createdBy: string, report: ScanReport): void {
+/** Store findings as proposals, 100 per transaction with a yield between, so a big scan never stalls requests. */
+async function record(ctx: ServerContext, findings: Finding[], createdBy: string, report: ScanReport): Promise<void> {
   const now = nowIso();
-  ctx.db.transaction(() => {
-    for (const f of findings) {
-      if (report.proposalIds.length >= MAX_FINDINGS) {
-        report.capped = true;
-        return;
+  for (let i = 0; i < findings.length; i += 100) {
+    ctx.db.transaction(() => {
+      for (const f of findings.slice(i, i + 100)) {
+        if (report.proposalIds.length >= MAX_FINDINGS) {
+          report.capped = true;
+          return;
+        }
+        const p = propose(ctx.db, { ...f, createdBy }, now);
+        report.found++;
+        if (p?.created) report.proposalIds.push(p.id);
       }
-      const p = propose(ctx.db, { ...f, createdBy }, now);
-      report.found++;
-      if (p?.created) report.proposalIds.push(p.id);
-    }
-  })();
+    })();
+    if (report.capped) return;
+    await yieldLoop();
+  }
 }
 
 class UnionFind {
@@ -66,11 +71,15 @@ export async function scanDuplicates(ctx: ServerContext, createdBy: string, prog
   const report: ScanReport = { scanned: 0, found: 0, proposalIds: [], capped: false };
   const threshold = ctx.config['memory.nearDuplicateThreshold'];
 
-  // Exact: same normalized-text hash (an indexed GROUP BY).
-  const exact = ctx.db
-    .prepare(`SELECT GROUP_CONCAT(id) AS ids FROM memories WHERE status = 'active' AND valid_to IS NULL AND norm_hash <> '' GROUP BY norm_hash HAVING COUNT(*) > 1 LIMIT ?`)
-    .all(MAX_FINDINGS) as { ids: string }[];
-  record(ctx, exact.map((g) => ({ kind: 'duplicate', subkind: 'exact', ids: g.ids.split(',').map(Number), similarity: 1, detail: 'same normalized text' })), createdBy, report);
+  // Exact: same normalized-text hash — a GROUP BY over the partial index alone (no table rows read), then the
+  // members of each repeated hash.
+  const hashes = ctx.db
+    .prepare(`SELECT norm_hash FROM memories INDEXED BY memories_norm_hash WHERE status = 'active' GROUP BY norm_hash HAVING COUNT(*) > 1 LIMIT ?`)
+    .all(MAX_FINDINGS) as { norm_hash: string }[];
+  const members = ctx.db.prepare(`SELECT id FROM memories WHERE norm_hash = ? AND status = 'active' AND valid_to IS NULL ORDER BY id`).pluck();
+  const exact = hashes.map((h) => members.all(h.norm_hash) as number[]).filter((ids) => ids.length > 1);
+  await yieldLoop();
+  await record(ctx, exact.map((ids) => ({ kind: 'duplicate', subkind: 'exact', ids, similarity: 1, detail: 'same normalized text' })), createdBy, report);
   progress(0.1, `${exact.length} exact duplicate group(s)`);
 
   // Near: load every current signature into one typed array, then LSH band by band.
@@ -101,7 +110,7 @@ export async function scanDuplicates(ctx: ServerContext, createdBy: string, prog
     const key = a < b ? `${a},${b}` : `${b},${a}`;
     if (pairs.has(key)) return;
     const est = estimateJaccard(sigAt(a), sigAt(b));
-    if (est >= threshold - 0.1) pairs.set(key, [a, b, est]);
+    if (est >= threshold - 0.05) pairs.set(key, [a, b, est]);
   };
   for (let band = 0; band < BANDS; band++) {
     const first = new Map<number, number>();
@@ -150,7 +159,7 @@ export async function scanDuplicates(ctx: ServerContext, createdBy: string, prog
     const root = uf.find(id);
     clusters.set(root, [...(clusters.get(root) ?? []), id]);
   }
-  record(
+  await record(
     ctx,
     [...clusters.values()].map((members) => {
       const sim = Math.min(...members.map((m) => sims.get(m) ?? 1));
@@ -217,7 +226,7 @@ export async function scanConflicts(ctx: ServerContext, createdBy: string, progr
     for (const a of g.pos.slice(-2)) for (const b of g.neg.slice(-2)) findings.push({ kind: 'conflict', subkind: 'negation', ids: [a, b], similarity: null, detail: `#${a} states and #${b} negates the same thing (${statement})` });
     if (findings.length > MAX_FINDINGS * 3) break;
   }
-  record(ctx, findings, createdBy, report);
+  await record(ctx, findings, createdBy, report);
   progress(1, `${report.proposalIds.length} new conflict proposal(s)`);
   return report;
 }

@@ -1,9 +1,10 @@
 // Retrieval. Always FTS5 (BM25); when a model serves embeddings, also cosine similarity — fused by reciprocal-
 // rank fusion and weighted by recency, trust, usage, salience and the caller's per-source weights.
 //
-// Budget: p99 < 30 ms at 200k memories. The vector pass never scans every stored vector: it scores only a
-// bounded candidate set — the FTS top 100, plus the 150 most recently touched and 50 most used current memories
-// (both read from indexes) — loaded by primary key (≈300 Float32 BLOBs, a few hundred µs of dot products).
+// Budget: p99 < 30 ms at 200k memories. The text pass is bounded (textsearch.ts). The vector pass never scans
+// every stored vector: it scores only a bounded candidate set — the text candidates, plus the 100 most recently
+// touched and 50 most used current memories (both read from indexes) — loaded by primary key (≤ 300 Float32
+// BLOBs, well under a millisecond of dot products).
 // The price: a memory with no word in common with the query, neither recent nor popular, is not found by
 // meaning alone. An in-memory matrix of all vectors would lift that, but costs 200 MB at 200k × 256 dims.
 import type { ServerContext } from '../../context';
@@ -12,11 +13,11 @@ import type { z } from 'zod';
 import { flagsFor } from './proposals';
 import { embedModel, embedQuery, hasVectors } from './embedder';
 import { decodeVector, dot } from './vectors';
-import { ftsQuery, isoOf, nowIso } from './text';
+import { isoOf, nowIso } from './text';
+import { bm25Scores, planText, textCandidateIds } from './textsearch';
 import type { MemoryRow } from './store';
 
-export const FTS_K = 100;
-const RECENT_POOL = 150;
+const RECENT_POOL = 100;
 const POPULAR_POOL = 50;
 const RRF_K = 60;
 /** A memory found only by embedding must be at least this similar to be admitted. */
@@ -48,7 +49,6 @@ export interface Retrieval {
 function prepare(ctx: ServerContext) {
   const db = ctx.db;
   return {
-    fts: db.prepare('SELECT rowid AS id, bm25(memories_fts) AS bm25 FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rank LIMIT ?'),
     recent: db.prepare(`SELECT id FROM memories WHERE status = 'active' ORDER BY touched_at DESC LIMIT ?`),
     popular: db.prepare(`SELECT id FROM memories WHERE status = 'active' AND use_count > 0 ORDER BY use_count DESC LIMIT ?`),
     vectors: db.prepare('SELECT memory_id AS id, vec FROM memory_embeddings WHERE model = ? AND memory_id IN (SELECT value FROM json_each(?))'),
@@ -63,10 +63,17 @@ function stmts(ctx: ServerContext) {
   return s;
 }
 
-export function textCandidates(ctx: ServerContext, query: string, k = FTS_K): { id: number; bm25: number }[] {
-  const q = ftsQuery(query);
-  if (!q) return [];
-  return stmts(ctx).fts.all(q, k) as { id: number; bm25: number }[];
+/** Full-text candidates scored with BM25 (see textsearch.ts), best first. */
+export function textSearch(ctx: ServerContext, query: string): { ids: number[]; rank: (rows: Map<number, MemoryRow>) => { id: number; bm25: number }[] } {
+  const plan = planText(ctx, query);
+  const ids = textCandidateIds(ctx, plan);
+  return {
+    ids,
+    rank(rows) {
+      const texts = new Map(ids.filter((id) => rows.has(id)).map((id) => [id, rows.get(id)!.text]));
+      return [...bm25Scores(ctx, plan, texts).entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id, bm25]) => ({ id, bm25 }));
+    },
+  };
 }
 
 /** Cosine of the query vector with each candidate that has a vector of this model. */
@@ -106,8 +113,7 @@ export async function retrieve(ctx: ServerContext, p: Params): Promise<Retrieval
   const t0 = performance.now();
   const asOf = p.as_of ? isoOf(p.as_of) : null;
   const now = asOf ?? nowIso();
-  const fts = textCandidates(ctx, p.query);
-  const textRank = new Map(fts.map((r, i) => [r.id, { rank: i + 1, bm25: r.bm25 }]));
+  const text = textSearch(ctx, p.query);
 
   let vectorUsed = false;
   let vectorNote: string | null = null;
@@ -118,7 +124,7 @@ export async function retrieve(ctx: ServerContext, p: Params): Promise<Retrieval
   else {
     try {
       const qv = await embedQuery(ctx, model, p.query);
-      const ids = [...new Set([...fts.map((r) => r.id), ...poolIds(ctx)])];
+      const ids = [...new Set([...text.ids, ...poolIds(ctx)])];
       for (const [id, c] of vectorScores(ctx, model, qv, ids)) cos.set(id, c);
       vectorUsed = true;
     } catch (err) {
@@ -128,8 +134,10 @@ export async function retrieve(ctx: ServerContext, p: Params): Promise<Retrieval
   const vecOrder = [...cos.entries()].filter(([, c]) => c > 0).sort((a, b) => b[1] - a[1]);
   const vecRank = new Map(vecOrder.map(([id], i) => [id, i + 1]));
 
-  const ids = [...new Set([...textRank.keys(), ...vecRank.keys()])];
+  const ids = [...new Set([...text.ids, ...vecRank.keys()])];
   const rows = loadRows(ctx, ids);
+  const fts = text.rank(rows);
+  const textRank = new Map(fts.map((r, i) => [r.id, { rank: i + 1, bm25: r.bm25 }]));
   const weights = p.source_weight as Partial<Record<Source, number>>;
   const nowMs = Date.parse(now);
   const scored: Scored[] = [];
@@ -149,7 +157,7 @@ export async function retrieve(ctx: ServerContext, p: Params): Promise<Retrieval
     const signals = 0.6 + 0.15 * r.trust + 0.15 * recency + 0.1 * usage;
     const final = rrf * RRF_K * signals * (0.5 + 0.5 * r.salience) * sw;
     const breakdown: ScoreBreakdown = {
-      bm25: tr ? Number(tr.bm25.toPrecision(6)) : null,
+      bm25: tr ? round(tr.bm25) : null,
       text_rank: tr?.rank ?? null,
       vector_cosine: cos.has(id) ? round(cos.get(id)!) : null,
       vector_rank: vr,
