@@ -33,6 +33,7 @@ export const neighborServices = [
         const r = rows.get(id);
         return r && r.status === 'active' && r.valid_to === null;
       })
+      .filter(([, sim]) => sim > 0.05)
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
       .slice(0, p.limit)
       .map(([id, sim]) => {
