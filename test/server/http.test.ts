@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, type TestServer } from '../helpers/server';
+import { latestVersion } from '../../server/src/store/db';
 
 /** A raw request, so the Host header can be forged (fetch does not allow that). */
 function raw(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -73,7 +74,7 @@ describe('HTTP API: system area, doors and bad input', () => {
     assert.equal(v.version, '0.1.0');
     assert.equal(v.network_mode, 'loopback');
     assert.equal(v.offline_friendly, true);
-    assert.equal(v.schema_version, 1);
+    assert.equal(v.schema_version, latestVersion());
     assert.equal(v.node_version, process.version);
     assert.match(v.sqlite_version, /^3\.\d+/);
   });
@@ -86,7 +87,7 @@ describe('HTTP API: system area, doors and bad input', () => {
     assert.equal(byKey.sqlite_native.severity, 'ok');
     assert.match(byKey.sqlite_native.detail, /FTS5 available/);
     assert.match(byKey.data_dir.detail, new RegExp(s.dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-    assert.match(byKey.database.detail, /integrity ok, schema version 1\/1/);
+    assert.equal(byKey.database.detail, `integrity ok, schema version ${latestVersion()}/${latestVersion()}`);
     assert.equal(byKey.ollama.severity, 'info');
     assert.match(byKey.ollama.detail, /mock/);
     assert.match(byKey.port.detail, new RegExp(`listening on ${s.url}`));

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { ROOT } from '../helpers/server';
+import { latestVersion } from '../../server/src/store/db';
 
 describe('language server (JSON-RPC over stdio)', () => {
   let proc: ChildProcess;
@@ -35,7 +36,7 @@ describe('language server (JSON-RPC over stdio)', () => {
   test('answers protocol methods with the data dir the client gave', async () => {
     const v = (await conn.sendRequest('agentora/system/version', {})) as { data_dir: string; schema_version: number };
     assert.equal(v.data_dir, dataDir);
-    assert.equal(v.schema_version, 1);
+    assert.equal(v.schema_version, latestVersion());
   });
 
   test('client settings override defaults (port 0 → a free port, reported in connectionInfo)', async () => {
