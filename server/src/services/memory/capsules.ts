@@ -6,7 +6,7 @@ import { AppError, conflict, notFound } from '../../protocol/errors';
 import * as M from '../../protocol/memory';
 import { implement } from '../registry';
 import { propose } from './proposals';
-import { addLink, getRow, insertMemory, statements, toCapsule, updateMemory, type MemoryRow, type NewMemory } from './store';
+import { addLink, getRow, insertMemory, statements, toCapsule, updateMemory, type MemoryRow, type NewMemory, sql } from './store';
 import { isoOf, normHash, nowIso } from './text';
 import { wakeEmbedder } from './embedder';
 
@@ -85,7 +85,7 @@ export const capsuleServices = [
     const rows = ctx.db
       .prepare(`SELECT m.*, EXISTS (SELECT 1 FROM memory_embeddings e WHERE e.memory_id = m.id) AS embedded FROM memories m WHERE ${where} ORDER BY m.id DESC LIMIT @limit OFFSET @offset`)
       .all({ ...args, limit: p.limit, offset: p.offset }) as MemoryRow[];
-    const total = (ctx.db.prepare(`SELECT COUNT(*) AS n FROM memories m WHERE ${where}`).get(args) as { n: number }).n;
+    const total = (sql(ctx.db, `SELECT COUNT(*) AS n FROM memories m WHERE ${where}`).get(args) as { n: number }).n;
     return { ok: true, items: rows.map(toCapsule), total };
   }),
 

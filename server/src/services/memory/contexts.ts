@@ -7,6 +7,7 @@ import * as M from '../../protocol/memory';
 import { implement } from '../registry';
 import { RECORD_LIMIT, retrieve, toItem, type Retrieval } from './search';
 import { snippet, nowIso } from './text';
+import { sql } from './store';
 
 type Owner = { kind: 'run' | 'chat' | 'mission'; id: string };
 
@@ -20,11 +21,11 @@ export function recordContext(ctx: ServerContext, owner: Owner, p: { query: stri
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(owner.kind, owner.id, p.query, p.top_k, p.as_of ?? null, r.vectorUsed ? 1 : 0, r.vectorNote, r.ftsCandidates, r.vectorCandidates, r.tookMs, now).lastInsertRowid,
     );
-    const ins = db.prepare('INSERT INTO memory_context_items (context_id, position, memory_id, score, breakdown_json, admitted, reason) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const ins = sql(db, 'INSERT INTO memory_context_items (context_id, position, memory_id, score, breakdown_json, admitted, reason) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const recorded = [...r.items, ...r.considered.filter((s) => !s.admitted).slice(0, Math.max(0, RECORD_LIMIT - r.items.length))];
     recorded.sort((a, b) => b.breakdown.final - a.breakdown.final);
     recorded.forEach((s, i) => ins.run(id, i + 1, s.row.id, s.breakdown.final, JSON.stringify(s.breakdown), s.admitted ? 1 : 0, s.reason));
-    const used = db.prepare('UPDATE memories SET use_count = use_count + 1, last_used_at = ?, touched_at = ? WHERE id = ?');
+    const used = sql(db, 'UPDATE memories SET use_count = use_count + 1, last_used_at = ?, touched_at = ? WHERE id = ?');
     for (const s of r.items) used.run(now, now, s.row.id);
     return id;
   })();
@@ -56,9 +57,9 @@ interface ItemRow {
 }
 
 function contextsOf(ctx: ServerContext, runId: string, limit: number, offset: number): { contexts: M.Context[]; total: number } {
-  const rows = ctx.db.prepare('SELECT * FROM memory_contexts WHERE owner_id = ? ORDER BY id LIMIT ? OFFSET ?').all(runId, limit, offset) as ContextRow[];
-  const total = (ctx.db.prepare('SELECT COUNT(*) AS n FROM memory_contexts WHERE owner_id = ?').get(runId) as { n: number }).n;
-  const itemsOf = ctx.db.prepare('SELECT i.*, m.text FROM memory_context_items i LEFT JOIN memories m ON m.id = i.memory_id WHERE i.context_id = ? ORDER BY i.position');
+  const rows = sql(ctx.db, 'SELECT * FROM memory_contexts WHERE owner_id = ? ORDER BY id LIMIT ? OFFSET ?').all(runId, limit, offset) as ContextRow[];
+  const total = (sql(ctx.db, 'SELECT COUNT(*) AS n FROM memory_contexts WHERE owner_id = ?').get(runId) as { n: number }).n;
+  const itemsOf = sql(ctx.db, 'SELECT i.*, m.text FROM memory_context_items i LEFT JOIN memories m ON m.id = i.memory_id WHERE i.context_id = ? ORDER BY i.position');
   const contexts = rows.map((c) => ({
     context_id: c.id,
     owner_kind: c.owner_kind,

@@ -3,6 +3,7 @@
 // down, model missing) backs off and is reported in /api/memory/health, never as a failed write.
 import type { ServerContext } from '../../context';
 import { encodeVector, unit } from './vectors';
+import { sql } from './store';
 
 const BATCH = 32;
 const MAX_BACKOFF_MS = 60_000;
@@ -42,7 +43,7 @@ export function embedderStatus(ctx: ServerContext): { lastError: string | null }
 export function hasVectors(ctx: ServerContext, model: string): boolean {
   const s = state(ctx);
   if (s.modelsWithVectors.has(model)) return true;
-  const found = ctx.db.prepare('SELECT 1 FROM memory_embeddings WHERE model = ? LIMIT 1').get(model);
+  const found = sql(ctx.db, 'SELECT 1 FROM memory_embeddings WHERE model = ? LIMIT 1').get(model);
   if (found) s.modelsWithVectors.add(model);
   return !!found;
 }
@@ -85,16 +86,16 @@ async function tick(ctx: ServerContext): Promise<void> {
   let more = false;
   try {
     // Memories no longer active need no vector.
-    ctx.db.prepare(`DELETE FROM memory_embed_queue WHERE memory_id IN (SELECT q.memory_id FROM memory_embed_queue q JOIN memories m ON m.id = q.memory_id WHERE m.status <> 'active')`).run();
+    sql(ctx.db, `DELETE FROM memory_embed_queue WHERE memory_id IN (SELECT q.memory_id FROM memory_embed_queue q JOIN memories m ON m.id = q.memory_id WHERE m.status <> 'active')`).run();
     const batch = ctx.db
       .prepare(`SELECT q.memory_id AS id, m.text FROM memory_embed_queue q JOIN memories m ON m.id = q.memory_id ORDER BY q.queued_at, q.memory_id LIMIT ?`)
       .all(BATCH) as { id: number; text: string }[];
     if (batch.length) {
       const vectors = await ctx.models.embed(batch.map((b) => b.text), model, AbortSignal.timeout(ctx.config['models.timeoutSeconds'] * 1000));
       if (vectors.length !== batch.length) throw new Error(`the model returned ${vectors.length} embeddings for ${batch.length} texts`);
-      const current = ctx.db.prepare('SELECT text FROM memories WHERE id = ?');
-      const put = ctx.db.prepare('INSERT OR REPLACE INTO memory_embeddings (memory_id, model, dim, vec) VALUES (?, ?, ?, ?)');
-      const done = ctx.db.prepare('DELETE FROM memory_embed_queue WHERE memory_id = ?');
+      const current = sql(ctx.db, 'SELECT text FROM memories WHERE id = ?');
+      const put = sql(ctx.db, 'INSERT OR REPLACE INTO memory_embeddings (memory_id, model, dim, vec) VALUES (?, ?, ?, ?)');
+      const done = sql(ctx.db, 'DELETE FROM memory_embed_queue WHERE memory_id = ?');
       ctx.db.transaction(() => {
         batch.forEach((b, i) => {
           // The text may have changed while the model worked: then the newer request stays queued.

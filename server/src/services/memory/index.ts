@@ -10,7 +10,7 @@ import { failInterruptedJobs, jobServices, recentJobs, stopJobs } from './jobs';
 import { lineageServices } from './lineage';
 import { neighborServices } from './neighbors';
 import { acceptProposal, listProposals, openCount, rejectProposal } from './proposals';
-import { statements } from './store';
+import { statements, sql } from './store';
 import { uploadServices } from './upload';
 
 const proposalServices = [
@@ -37,7 +37,7 @@ const healthService = implement(M.health, (_p, ctx) => {
   const current = Object.values(byLayer).reduce((a, b) => a + b, 0);
   const hot = (s.hotCount.get(new Date(Date.now() - ctx.config['memory.hotDays'] * 86_400_000).toISOString()) as { n: number }).n;
   const since = new Date(Date.now() - 86_400_000).toISOString();
-  const activeRuns = (ctx.db.prepare('SELECT COUNT(DISTINCT owner_id) AS n FROM memory_contexts WHERE created_at >= ?').get(since) as { n: number }).n;
+  const activeRuns = (sql(ctx.db, 'SELECT COUNT(DISTINCT owner_id) AS n FROM memory_contexts WHERE created_at >= ?').get(since) as { n: number }).n;
   const jobs = recentJobs(ctx, 10);
   const model = embedModel(ctx);
   return {
@@ -54,8 +54,8 @@ const healthService = implement(M.health, (_p, ctx) => {
     embeddings: {
       enabled: model !== null,
       model,
-      embedded: model ? (ctx.db.prepare('SELECT COUNT(*) AS n FROM memory_embeddings WHERE model = ?').get(model) as { n: number }).n : 0,
-      pending: (ctx.db.prepare('SELECT COUNT(*) AS n FROM memory_embed_queue').get() as { n: number }).n,
+      embedded: model ? (sql(ctx.db, 'SELECT COUNT(*) AS n FROM memory_embeddings WHERE model = ?').get(model) as { n: number }).n : 0,
+      pending: (sql(ctx.db, 'SELECT COUNT(*) AS n FROM memory_embed_queue').get() as { n: number }).n,
       last_error: embedderStatus(ctx).lastError,
     },
   };

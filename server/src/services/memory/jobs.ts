@@ -8,6 +8,7 @@ import { implement } from '../registry';
 import { changed } from './capsules';
 import { scanConflicts, scanDuplicates, yieldLoop } from './scan';
 import { nowIso } from './text';
+import { sql } from './store';
 
 const CHUNK = 5000;
 type JobKind = M.Job['kind'];
@@ -40,18 +41,18 @@ export function toJob(r: JobRow): M.Job {
 }
 
 export function loadJob(ctx: ServerContext, id: number): M.Job {
-  const r = ctx.db.prepare(`${JOB_SELECT} WHERE j.id = ?`).get(id) as JobRow | undefined;
+  const r = sql(ctx.db, `${JOB_SELECT} WHERE j.id = ?`).get(id) as JobRow | undefined;
   if (!r) throw notFound('maintenance job', id);
   return toJob(r);
 }
 
 export function recentJobs(ctx: ServerContext, limit: number, offset = 0): M.Job[] {
-  return (ctx.db.prepare(`${JOB_SELECT} ORDER BY j.id DESC LIMIT ? OFFSET ?`).all(limit, offset) as JobRow[]).map(toJob);
+  return (sql(ctx.db, `${JOB_SELECT} ORDER BY j.id DESC LIMIT ? OFFSET ?`).all(limit, offset) as JobRow[]).map(toJob);
 }
 
 /** Jobs that were running when the server stopped are marked failed, never left "running" forever. */
 export function failInterruptedJobs(ctx: ServerContext): void {
-  ctx.db.prepare(`UPDATE memory_jobs SET status = 'failed', error = 'interrupted by a server restart', finished_at = ? WHERE status IN ('queued', 'running')`).run(nowIso());
+  sql(ctx.db, `UPDATE memory_jobs SET status = 'failed', error = 'interrupted by a server restart', finished_at = ? WHERE status IN ('queued', 'running')`).run(nowIso());
 }
 
 class JobReporter {
@@ -66,7 +67,7 @@ class JobReporter {
   progress(phase: string, progress: number, message: string, force = false): void {
     // Progress is reported between chunks: the natural place to stop when the server is shutting down.
     if (running.get(this.ctx)?.cancelled) throw new Error('cancelled: the server is stopping');
-    this.ctx.db.prepare('UPDATE memory_jobs SET phase = ?, progress = ?, summary_json = ? WHERE id = ?').run(phase, progress, JSON.stringify(this.summary), this.id);
+    sql(this.ctx.db, 'UPDATE memory_jobs SET phase = ?, progress = ?, summary_json = ? WHERE id = ?').run(phase, progress, JSON.stringify(this.summary), this.id);
     const t = Date.now();
     if (!force && t - this.lastEmit < 150) return;
     this.lastEmit = t;
@@ -75,7 +76,7 @@ class JobReporter {
 
   /** Record proposals a scan opened as changes of this job (undo withdraws them). */
   proposals(ids: number[], reason: string): void {
-    const ins = this.ctx.db.prepare(`INSERT INTO memory_job_changes (job_id, change, proposal_id, field, before_value, after_value, reason, created_at) VALUES (?, 'proposal', ?, 'status', NULL, 'open', ?, ?)`);
+    const ins = sql(this.ctx.db, `INSERT INTO memory_job_changes (job_id, change, proposal_id, field, before_value, after_value, reason, created_at) VALUES (?, 'proposal', ?, 'status', NULL, 'open', ?, ?)`);
     const now = nowIso();
     this.ctx.db.transaction(() => ids.forEach((p) => ins.run(this.id, p, reason, now)))();
   }
@@ -87,12 +88,12 @@ async function decayAndArchive(ctx: ServerContext, job: JobReporter, from: numbe
   const step = ctx.config['memory.decayStep'];
   const floor = ctx.config['memory.archiveBelowSalience'];
   const db = ctx.db;
-  const total = (db.prepare(`SELECT COUNT(*) AS n FROM memories WHERE status = 'active' AND valid_to IS NULL`).get() as { n: number }).n;
-  const page = db.prepare(`SELECT id, salience, last_decayed_at, use_count, trust, layer, touched_at FROM memories
+  const total = (sql(db, `SELECT COUNT(*) AS n FROM memories WHERE status = 'active' AND valid_to IS NULL`).get() as { n: number }).n;
+  const page = sql(db, `SELECT id, salience, last_decayed_at, use_count, trust, layer, touched_at FROM memories
     WHERE status = 'active' AND valid_to IS NULL AND id > ? ORDER BY id LIMIT ?`);
-  const setSalience = db.prepare('UPDATE memories SET salience = ?, last_decayed_at = ? WHERE id = ?');
-  const archive = db.prepare(`UPDATE memories SET status = 'archived', updated_at = ? WHERE id = ?`);
-  const change = db.prepare(`INSERT INTO memory_job_changes (job_id, change, memory_id, field, before_value, after_value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const setSalience = sql(db, 'UPDATE memories SET salience = ?, last_decayed_at = ? WHERE id = ?');
+  const archive = sql(db, `UPDATE memories SET status = 'archived', updated_at = ? WHERE id = ?`);
+  const change = sql(db, `INSERT INTO memory_job_changes (job_id, change, memory_id, field, before_value, after_value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   job.summary.decayed = 0;
   job.summary.archived = 0;
   let after = 0;
@@ -131,7 +132,7 @@ async function decayAndArchive(ctx: ServerContext, job: JobReporter, from: numbe
 
 async function runJob(ctx: ServerContext, job: JobReporter): Promise<void> {
   const db = ctx.db;
-  db.prepare(`UPDATE memory_jobs SET status = 'running', started_at = ? WHERE id = ?`).run(nowIso(), job.id);
+  sql(db, `UPDATE memory_jobs SET status = 'running', started_at = ? WHERE id = ?`).run(nowIso(), job.id);
   const by = `job ${job.id}`;
   try {
     const plan: { phase: string; span: number }[] =
@@ -155,11 +156,11 @@ async function runJob(ctx: ServerContext, job: JobReporter): Promise<void> {
       job.summary[`${phase}_ms`] = Math.round(performance.now() - started);
       at += span;
     }
-    db.prepare(`UPDATE memory_jobs SET status = 'done', phase = 'done', progress = 1, summary_json = ?, finished_at = ? WHERE id = ?`).run(JSON.stringify(job.summary), nowIso(), job.id);
+    sql(db, `UPDATE memory_jobs SET status = 'done', phase = 'done', progress = 1, summary_json = ?, finished_at = ? WHERE id = ?`).run(JSON.stringify(job.summary), nowIso(), job.id);
     ctx.events.emit(M.didProgress, { job_id: job.id, kind: job.kind, status: 'done', phase: 'done', progress: 1, message: summaryText(job.summary) });
   } catch (err) {
     ctx.log.error(`memory ${job.kind} job ${job.id} failed`, err);
-    db.prepare(`UPDATE memory_jobs SET status = 'failed', error = ?, summary_json = ?, finished_at = ? WHERE id = ?`).run((err as Error).message, JSON.stringify(job.summary), nowIso(), job.id);
+    sql(db, `UPDATE memory_jobs SET status = 'failed', error = ?, summary_json = ?, finished_at = ? WHERE id = ?`).run((err as Error).message, JSON.stringify(job.summary), nowIso(), job.id);
     ctx.events.emit(M.didProgress, { job_id: job.id, kind: job.kind, status: 'failed', phase: 'failed', progress: 1, message: (err as Error).message });
   }
   changed(ctx, `${job.kind} job ${job.id}`, []);
@@ -172,7 +173,7 @@ export function summaryText(s: Record<string, number>): string {
 export async function startJob(ctx: ServerContext, kind: JobKind, wait: boolean): Promise<M.Job> {
   const busy = running.get(ctx);
   if (busy) throw conflict(`memory job ${busy.id} is still running; wait for it (GET /api/memory/maintenance/jobs/${busy.id})`);
-  const id = Number(ctx.db.prepare(`INSERT INTO memory_jobs (kind, status, phase, progress, summary_json, created_at) VALUES (?, 'queued', 'queued', 0, '{}', ?)`).run(kind, nowIso()).lastInsertRowid);
+  const id = Number(sql(ctx.db, `INSERT INTO memory_jobs (kind, status, phase, progress, summary_json, created_at) VALUES (?, 'queued', 'queued', 0, '{}', ?)`).run(kind, nowIso()).lastInsertRowid);
   const reporter = new JobReporter(ctx, id, kind);
   const done = new Promise<void>((resolve) => setImmediate(() => void runJob(ctx, reporter).finally(resolve)));
   running.set(ctx, { id, done, cancelled: false });
@@ -210,8 +211,8 @@ function undoChanges(ctx: ServerContext, jobId: number, changeIds?: number[]): {
   const job = loadJob(ctx, jobId);
   if (job.status === 'running' || job.status === 'queued') throw conflict(`job ${jobId} is still ${job.status}; undo it when it has finished`);
   const rows = (changeIds
-    ? (db.prepare('SELECT * FROM memory_job_changes WHERE job_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id DESC').all(jobId, JSON.stringify(changeIds)) as ChangeRow[])
-    : (db.prepare('SELECT * FROM memory_job_changes WHERE job_id = ? ORDER BY id DESC').all(jobId) as ChangeRow[]));
+    ? (sql(db, 'SELECT * FROM memory_job_changes WHERE job_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id DESC').all(jobId, JSON.stringify(changeIds)) as ChangeRow[])
+    : (sql(db, 'SELECT * FROM memory_job_changes WHERE job_id = ? ORDER BY id DESC').all(jobId) as ChangeRow[]));
   if (changeIds) {
     const found = new Set(rows.map((r) => r.id));
     const missing = changeIds.filter((c) => !found.has(c));
@@ -220,8 +221,8 @@ function undoChanges(ctx: ServerContext, jobId: number, changeIds?: number[]): {
   const now = nowIso();
   const skipped: { change_id: number; reason: string }[] = [];
   let undone = 0;
-  const mark = db.prepare('UPDATE memory_job_changes SET undone_at = ?, undo_note = ? WHERE id = ?');
-  const memo = db.prepare('SELECT status, salience FROM memories WHERE id = ?');
+  const mark = sql(db, 'UPDATE memory_job_changes SET undone_at = ?, undo_note = ? WHERE id = ?');
+  const memo = sql(db, 'SELECT status, salience FROM memories WHERE id = ?');
   const ids: number[] = [];
   db.transaction(() => {
     for (const c of rows) {
@@ -230,12 +231,12 @@ function undoChanges(ctx: ServerContext, jobId: number, changeIds?: number[]): {
         continue;
       }
       if (c.change === 'proposal') {
-        const p = db.prepare('SELECT status FROM memory_proposals WHERE id = ?').get(c.proposal_id) as { status: string } | undefined;
+        const p = sql(db, 'SELECT status FROM memory_proposals WHERE id = ?').get(c.proposal_id) as { status: string } | undefined;
         if (p?.status !== 'open') {
           skipped.push({ change_id: c.id, reason: `proposal ${c.proposal_id} is ${p?.status ?? 'gone'}: it was decided after the job` });
           continue;
         }
-        db.prepare(`UPDATE memory_proposals SET status = 'withdrawn', resolution_note = ?, resolved_at = ? WHERE id = ?`).run(`undone from job ${jobId}`, now, c.proposal_id);
+        sql(db, `UPDATE memory_proposals SET status = 'withdrawn', resolution_note = ?, resolved_at = ? WHERE id = ?`).run(`undone from job ${jobId}`, now, c.proposal_id);
       } else {
         const m = memo.get(c.memory_id) as { status: string; salience: number } | undefined;
         if (c.change === 'archive') {
@@ -243,7 +244,7 @@ function undoChanges(ctx: ServerContext, jobId: number, changeIds?: number[]): {
             skipped.push({ change_id: c.id, reason: `memory ${c.memory_id} is ${m?.status ?? 'gone'} now, not archived` });
             continue;
           }
-          db.prepare(`UPDATE memories SET status = 'active', updated_at = ? WHERE id = ?`).run(now, c.memory_id);
+          sql(db, `UPDATE memories SET status = 'active', updated_at = ? WHERE id = ?`).run(now, c.memory_id);
         } else {
           const before = JSON.parse(c.before_value!) as { salience: number; last_decayed_at: string | null };
           const after = JSON.parse(c.after_value!) as { salience: number };
@@ -251,7 +252,7 @@ function undoChanges(ctx: ServerContext, jobId: number, changeIds?: number[]): {
             skipped.push({ change_id: c.id, reason: `memory ${c.memory_id} salience changed since (now ${m?.salience ?? 'gone'})` });
             continue;
           }
-          db.prepare('UPDATE memories SET salience = ?, last_decayed_at = ? WHERE id = ?').run(before.salience, before.last_decayed_at, c.memory_id);
+          sql(db, 'UPDATE memories SET salience = ?, last_decayed_at = ? WHERE id = ?').run(before.salience, before.last_decayed_at, c.memory_id);
         }
         ids.push(c.memory_id!);
       }
@@ -267,10 +268,10 @@ export const jobServices = [
   implement(M.runMaintenance, async (p, ctx) => ({ ok: true, job: await startJob(ctx, 'maintenance', p.wait) })),
   implement(M.scanConflicts, async (p, ctx) => ({ ok: true, job: await startJob(ctx, 'conflicts', p.wait) })),
   implement(M.scanDuplicates, async (p, ctx) => ({ ok: true, job: await startJob(ctx, 'duplicates', p.wait) })),
-  implement(M.jobs, (p, ctx) => ({ ok: true, items: recentJobs(ctx, p.limit, p.offset), total: (ctx.db.prepare('SELECT COUNT(*) AS n FROM memory_jobs').get() as { n: number }).n })),
+  implement(M.jobs, (p, ctx) => ({ ok: true, items: recentJobs(ctx, p.limit, p.offset), total: (sql(ctx.db, 'SELECT COUNT(*) AS n FROM memory_jobs').get() as { n: number }).n })),
   implement(M.job, (p, ctx) => {
     const job = loadJob(ctx, p.job_id);
-    const rows = ctx.db.prepare('SELECT * FROM memory_job_changes WHERE job_id = ? ORDER BY id LIMIT ? OFFSET ?').all(p.job_id, p.limit, p.offset) as ChangeRow[];
+    const rows = sql(ctx.db, 'SELECT * FROM memory_job_changes WHERE job_id = ? ORDER BY id LIMIT ? OFFSET ?').all(p.job_id, p.limit, p.offset) as ChangeRow[];
     const changes = rows.map((c) => ({
       change_id: c.id, change: c.change, capsule_id: c.memory_id, proposal_id: c.proposal_id, field: c.field, before: c.before_value, after: c.after_value,
       reason: c.reason, created_at: c.created_at, undone_at: c.undone_at, undo_note: c.undo_note,

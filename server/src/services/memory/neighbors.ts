@@ -8,6 +8,7 @@ import { embedModel } from './embedder';
 import { loadRows, poolIds, textSearch, vectorScores } from './search';
 import { decodeVector } from './vectors';
 import { snippet } from './text';
+import { sql } from './store';
 
 export const neighborServices = [
   implement(M.neighbors, (p, ctx) => {
@@ -15,7 +16,7 @@ export const neighborServices = [
     const text = row.text ? textSearch(ctx, row.text) : null;
     const textIds = text?.ids.filter((id) => id !== row.id) ?? [];
     const model = embedModel(ctx);
-    const own = model ? (ctx.db.prepare('SELECT vec FROM memory_embeddings WHERE memory_id = ? AND model = ?').get(row.id, model) as { vec: Buffer } | undefined) : undefined;
+    const own = model ? (sql(ctx.db, 'SELECT vec FROM memory_embeddings WHERE memory_id = ? AND model = ?').get(row.id, model) as { vec: Buffer } | undefined) : undefined;
     let method: 'vector' | 'text' = 'text';
     let scored: [number, number][];
     if (model && own) {

@@ -3,7 +3,7 @@
 import type { Db } from '../../store/db';
 import { AppError, conflict, notFound } from '../../protocol/errors';
 import type { Proposal } from '../../protocol/memory';
-import { addLink, getRow, updateMemory, type MemoryRow } from './store';
+import { addLink, getRow, updateMemory, type MemoryRow, sql } from './store';
 import { nowIso } from './text';
 
 export interface ProposalRow {
@@ -145,7 +145,7 @@ export function acceptProposal(db: Db, id: number, resolution: 'merge' | 'supers
         const others = rows.filter((r) => r.id !== keep.id);
         const trust = Math.max(keep.trust, ...others.map((r) => r.trust));
         if (trust !== keep.trust) updateMemory(db, keep, { trust }, `merge (proposal ${id})`, now);
-        db.prepare('UPDATE memories SET use_count = use_count + ? WHERE id = ?').run(others.reduce((n, r) => n + r.use_count, 0), keep.id);
+        sql(db, 'UPDATE memories SET use_count = use_count + ? WHERE id = ?').run(others.reduce((n, r) => n + r.use_count, 0), keep.id);
         changed.push(keep.id);
       }
     }
