@@ -197,6 +197,19 @@ describe('embeddings through the real Ollama client against a fake Ollama', () =
     assert.equal(r.body.items[0].score_breakdown.vector_cosine, 1);
     assert.ok(fake.embedded.includes('automobile'), 'the query was embedded by Ollama too');
   });
+
+  test('when Ollama goes away, search falls back to full text at once and stops asking for a while', async () => {
+    await fake.close();
+    const t0 = performance.now();
+    const r = await call('/api/capsules/search', { query: 'pizza lunch' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.vector_used, false);
+    assert.match(r.body.vector_note, /query embedding failed/);
+    assert.match(r.body.items[0].text, /pizza/);
+    const again = await call('/api/capsules/search', { query: 'invoices month' });
+    assert.match(again.body.vector_note, /paused after a failure/);
+    assert.ok(performance.now() - t0 < 3000, 'no provider timeout added to each search');
+  });
 });
 
 describe('embeddings with a model Ollama does not have', () => {

@@ -17,6 +17,10 @@ interface EmbedState {
   /** Models known to have stored vectors (so search can skip the vector pass cheaply when none exist). */
   modelsWithVectors: Set<string>;
   queryCache: Map<string, Float32Array>;
+  /** After a query embedding fails, searches skip the vector pass until then (a circuit breaker: a provider
+   *  that is down must not add its timeout to every search). */
+  queryPausedUntil: number;
+  queryError: string | null;
 }
 
 const states = new WeakMap<ServerContext, EmbedState>();
@@ -24,7 +28,7 @@ const states = new WeakMap<ServerContext, EmbedState>();
 function state(ctx: ServerContext): EmbedState {
   let s = states.get(ctx);
   if (!s) {
-    s = { timer: null, busy: false, stopped: true, failures: 0, lastError: null, modelsWithVectors: new Set(), queryCache: new Map() };
+    s = { timer: null, busy: false, stopped: true, failures: 0, lastError: null, modelsWithVectors: new Set(), queryCache: new Map(), queryPausedUntil: 0, queryError: null };
     states.set(ctx, s);
   }
   return s;
@@ -48,13 +52,23 @@ export function hasVectors(ctx: ServerContext, model: string): boolean {
   return !!found;
 }
 
+const QUERY_PAUSE_MS = 30_000;
+
 /** Embed a query (cached: the same question asked twice costs one model call). */
-export async function embedQuery(ctx: ServerContext, model: string, text: string, timeoutMs = 5000): Promise<Float32Array> {
+export async function embedQuery(ctx: ServerContext, model: string, text: string, timeoutMs = 2000): Promise<Float32Array> {
   const s = state(ctx);
   const key = `${model}\u0000${text}`;
   const hit = s.queryCache.get(key);
   if (hit) return hit;
-  const [v] = await ctx.models.embed([text], model, AbortSignal.timeout(timeoutMs));
+  if (Date.now() < s.queryPausedUntil) throw new Error(`paused after a failure: ${s.queryError}`);
+  let v: number[] | undefined;
+  try {
+    [v] = await ctx.models.embed([text], model, AbortSignal.timeout(timeoutMs));
+  } catch (err) {
+    s.queryPausedUntil = Date.now() + QUERY_PAUSE_MS;
+    s.queryError = (err as Error).message;
+    throw err;
+  }
   if (!v || !v.length) throw new Error('the model returned no embedding');
   const u = unit(v);
   if (s.queryCache.size >= 256) s.queryCache.delete(s.queryCache.keys().next().value!);
@@ -105,6 +119,7 @@ async function tick(ctx: ServerContext): Promise<void> {
         });
       })();
       s.modelsWithVectors.add(model);
+      s.queryPausedUntil = 0; // the provider answers again
       more = batch.length === BATCH;
     }
     s.failures = 0;
@@ -139,6 +154,8 @@ export function reconfigureEmbedder(ctx: ServerContext): void {
   s.failures = 0;
   s.lastError = null;
   s.queryCache.clear();
+  s.queryPausedUntil = 0;
+  s.queryError = null;
   const model = embedModel(ctx);
   if (model) {
     ctx.db
