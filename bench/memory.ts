@@ -160,14 +160,27 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
         i % 3 === 0 ? `${zipf(SERVICES)} ${pick(VERBS)} ${pick(OBJECTS)}` : i % 3 === 1 ? `what is the ${zipf(SERVICES)} ${pick(KEYS)}` : `${zipf(JARGON)} ${pick(OBJECTS)} ${pick(WHEN)}`,
       );
       for (const q of queries.slice(0, 20)) await post('/api/capsules/search', { query: q }); // warm up
+      // The floor on this machine: the same HTTP path for a request that does no work.
+      const floor: number[] = [];
+      for (let i = 0; i < QUERIES; i++) {
+        const t0 = performance.now();
+        await get('/api/system/version');
+        floor.push(performance.now() - t0);
+      }
+      results.floor_get_version = { p50_ms: +pct(floor, 50).toFixed(2), p99_ms: +pct(floor, 99).toFixed(2) };
+      console.log('floor (GET /api/system/version)', results.floor_get_version);
       const client: number[] = [];
+      const plainClient: number[] = [];
+      const recordedClient: number[] = [];
       const server: number[] = [];
       let vectorUsed = 0;
       let hits = 0;
       for (const [i, q] of queries.entries()) {
         const t0 = performance.now();
         const r = await post('/api/capsules/search', { query: q, top_k: 6, ...(i % 2 ? { run_id: `bench-${i % 20}` } : {}) });
-        client.push(performance.now() - t0);
+        const ms = performance.now() - t0;
+        client.push(ms);
+        (i % 2 ? recordedClient : plainClient).push(ms);
         server.push(r.took_ms);
         if (r.vector_used) vectorUsed++;
         hits += r.items.length;
@@ -176,8 +189,13 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
         queries: QUERIES,
         client_p50_ms: +pct(client, 50).toFixed(2),
         client_p99_ms: +pct(client, 99).toFixed(2),
+        plain_client_p99_ms: +pct(plainClient, 99).toFixed(2),
+        with_context_client_p99_ms: +pct(recordedClient, 99).toFixed(2),
         server_p50_ms: +pct(server, 50).toFixed(2),
         server_p99_ms: +pct(server, 99).toFixed(2),
+        /** Round trip minus the server's retrieval time: HTTP, validation, recording, scheduling on a shared machine. */
+        overhead_p50_ms: +pct(client.map((c, i) => c - server[i]!), 50).toFixed(2),
+        overhead_p99_ms: +pct(client.map((c, i) => c - server[i]!), 99).toFixed(2),
         vector_used: vectorUsed,
         avg_items: +(hits / QUERIES).toFixed(2),
       };

@@ -1,7 +1,8 @@
 // The full-text pass, bounded for 200k memories. FTS5's bm25() costs about a microsecond per matching row, so
 // ranking "OR" over a term found in 80k memories alone blows a 30 ms budget. Instead:
-//   1. each query term's document frequency comes from a cache (a COUNT over its doclist, ≈0.1 µs a row,
-//      refreshed every few minutes) — the IDF needed anyway;
+//   1. each query term's document frequency (for IDF) is counted when it is rare; for a frequent term it is
+//      estimated from how far back its DF_SAMPLE-th newest match lies (a bounded walk down its doclist), then
+//      cached for a few minutes;
 //   2. the rarest terms whose frequencies sum to at most RANK_BUDGET are "anchors": FTS5 ranks their OR by
 //      bm25 (bounded work) and returns the top ANCHOR_K;
 //   3. if even the rarest term is too common, the newest COMMON_K memories containing the rarest terms (AND) are
@@ -20,18 +21,22 @@ const B = 0.75;
 
 interface TextState {
   df: Map<string, { n: number; at: number }>;
-  total: { n: number; avgLen: number; at: number } | null;
+  total: { n: number; maxId: number; avgLen: number; at: number } | null;
 }
+
+/** Terms with at least this many matches get an estimated frequency instead of a full count. */
+const DF_SAMPLE = 2000;
 const states = new WeakMap<object, TextState>();
 
 function prepare(ctx: ServerContext) {
   const db = ctx.db;
   return {
     count: db.prepare('SELECT COUNT(*) AS n FROM memories_fts WHERE memories_fts MATCH ?'),
+    nth: db.prepare('SELECT rowid AS id FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?'),
     ranked: db.prepare('SELECT rowid AS id FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rank LIMIT ?'),
     newest: db.prepare('SELECT rowid AS id FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?'),
     // Average length from a sample of recent memories is plenty for BM25's length normalisation.
-    stats: db.prepare(`SELECT (SELECT COUNT(*) FROM memories WHERE status = 'active') AS n,
+    stats: db.prepare(`SELECT (SELECT COUNT(*) FROM memories WHERE status = 'active') AS n, (SELECT MAX(id) FROM memories) AS max_id,
       (SELECT AVG(LENGTH(text)) FROM (SELECT text FROM memories WHERE status = 'active' ORDER BY id DESC LIMIT 2000)) AS avg_chars`),
   };
 }
@@ -60,12 +65,12 @@ export function stem(w: string): string {
 
 const phrase = (t: string) => `"${t.replace(/"/g, '""')}"`;
 
-function corpus(ctx: ServerContext): { n: number; avgLen: number } {
+function corpus(ctx: ServerContext): { n: number; maxId: number; avgLen: number } {
   const s = state(ctx);
   const now = Date.now();
   if (!s.total || now - s.total.at > DF_TTL_MS) {
-    const r = stmts(ctx).stats.get() as { n: number; avg_chars: number | null };
-    s.total = { n: Math.max(1, r.n), avgLen: Math.max(1, (r.avg_chars ?? 30) / 6), at: now };
+    const r = stmts(ctx).stats.get() as { n: number; max_id: number | null; avg_chars: number | null };
+    s.total = { n: Math.max(1, r.n), maxId: r.max_id ?? 0, avgLen: Math.max(1, (r.avg_chars ?? 30) / 6), at: now };
   }
   return s.total;
 }
@@ -75,10 +80,18 @@ export function docFrequency(ctx: ServerContext, term: string): number {
   const now = Date.now();
   const hit = s.df.get(term);
   if (hit && now - hit.at < DF_TTL_MS) return hit.n;
-  const n = (stmts(ctx).count.get(phrase(term)) as { n: number }).n;
-  // Only frequent terms are worth caching (their count costs milliseconds); rare ones are counted fresh, so a
-  // memory written a moment ago is found at once.
-  if (n >= 1000) {
+  const st = stmts(ctx);
+  const nth = st.nth.get(phrase(term), DF_SAMPLE - 1) as { id: number } | undefined;
+  let n: number;
+  if (!nth) n = (st.count.get(phrase(term)) as { n: number }).n;
+  else {
+    // DF_SAMPLE matches among the memories since rowid nth.id: scale that density to the whole store.
+    const c = corpus(ctx);
+    n = Math.min(c.n, Math.round((DF_SAMPLE * c.n) / Math.max(DF_SAMPLE, c.maxId - nth.id + 1)));
+  }
+  // Only frequent terms are cached; rare ones are counted fresh (cheap), so a memory written a moment ago is
+  // found at once.
+  if (n >= DF_SAMPLE) {
     if (s.df.size > 20000) s.df.clear();
     s.df.set(term, { n, at: now });
   }
