@@ -81,7 +81,7 @@ async function main() {
   const results: Record<string, unknown> = { memories: N };
   try {
     // ---------------- seed ----------------
-    let t = performance.now();
+    const t = performance.now();
     if (FROM) copyFileSync(path.join(FROM, 'agentora.db'), dbFile);
     else seedDatabase(dbFile);
     results.seed_s = +((performance.now() - t) / 1000).toFixed(1);
@@ -97,138 +97,138 @@ async function main() {
 }
 
 function seedDatabase(dbFile: string): void {
-    const db = openDatabase(dbFile);
-    const insert = db.prepare(`INSERT INTO memories (id, text, kind, source, source_ref, scope, repo, persona, layer, trust, salience, use_count, last_used_at, touched_at, created_at, updated_at, valid_from, status, norm_hash, version)
-      VALUES (?, ?, ?, ?, NULL, 'workspace', ?, NULL, ?, ?, 1, ?, ?, ?, ?, ?, ?, 'active', ?, 1)`);
-    const sketch = db.prepare('INSERT INTO memory_sketches (memory_id, minhash) VALUES (?, ?)');
-    const embed = db.prepare('INSERT INTO memory_embeddings (memory_id, model, dim, vec) VALUES (?, ?, ?, ?)');
-    const now = Date.now();
-    const sources = ['chat', 'run', 'mission', 'upload', 'operator'] as const;
-    const layers = ['working', 'episodic', 'episodic', 'episodic', 'semantic', 'core'] as const;
-    const texts: string[] = [];
-    db.transaction(() => {
-      for (let i = 1; i <= N; i++) {
-        // ~0.5% exact duplicates and ~0.5% near duplicates of an earlier memory.
-        const r = rand();
-        const tx = i > 100 && r < 0.005 ? texts[Math.floor(rand() * texts.length)]! : i > 100 && r < 0.01 ? texts[Math.floor(rand() * texts.length)]! + ' Confirmed again.' : text(i);
-        if (texts.length < 50_000) texts.push(tx);
-        const created = new Date(now - rand() * 365 * 86_400_000).toISOString();
-        const uses = rand() < 0.7 ? 0 : Math.floor(1 / (rand() + 0.02));
-        const used = uses ? new Date(Math.max(Date.parse(created), now - rand() * 60 * 86_400_000)).toISOString() : null;
-        insert.run(i, tx, pick(['fact', 'note', 'decision', 'summary']), pick(sources), rand() < 0.2 ? 'agentora' : null, pick(layers), Math.round(rand() * 100) / 100, uses, used, used ?? created, created, created, created, normHash(tx));
-        sketch.run(i, toBlob(signature(tx)));
-        embed.run(i, MOCK_EMBED_MODEL, MOCK_EMBED_DIM, encodeVector(fastEmbedding(tx)));
-      }
-    })();
-    // The cached embedding equals the provider's (checked on a sample).
-    for (const id of [1, Math.floor(N / 2), N]) {
-      const row = db.prepare('SELECT m.text, e.vec FROM memories m JOIN memory_embeddings e ON e.memory_id = m.id WHERE m.id = ?').get(id) as { text: string; vec: Buffer };
-      const c = dot(unit(mockEmbedding(row.text)), new Float32Array(new Uint8Array(row.vec).buffer));
-      if (c < 0.9999) throw new Error(`fast embedding differs from the mock provider's (cos ${c})`);
+  const db = openDatabase(dbFile);
+  const insert = db.prepare(`INSERT INTO memories (id, text, kind, source, source_ref, scope, repo, persona, layer, trust, salience, use_count, last_used_at, touched_at, created_at, updated_at, valid_from, status, norm_hash, version)
+    VALUES (?, ?, ?, ?, NULL, 'workspace', ?, NULL, ?, ?, 1, ?, ?, ?, ?, ?, ?, 'active', ?, 1)`);
+  const sketch = db.prepare('INSERT INTO memory_sketches (memory_id, minhash) VALUES (?, ?)');
+  const embed = db.prepare('INSERT INTO memory_embeddings (memory_id, model, dim, vec) VALUES (?, ?, ?, ?)');
+  const now = Date.now();
+  const sources = ['chat', 'run', 'mission', 'upload', 'operator'] as const;
+  const layers = ['working', 'episodic', 'episodic', 'episodic', 'semantic', 'core'] as const;
+  const texts: string[] = [];
+  db.transaction(() => {
+    for (let i = 1; i <= N; i++) {
+      // ~0.5% exact duplicates and ~0.5% near duplicates of an earlier memory.
+      const r = rand();
+      const tx = i > 100 && r < 0.005 ? texts[Math.floor(rand() * texts.length)]! : i > 100 && r < 0.01 ? texts[Math.floor(rand() * texts.length)]! + ' Confirmed again.' : text(i);
+      if (texts.length < 50_000) texts.push(tx);
+      const created = new Date(now - rand() * 365 * 86_400_000).toISOString();
+      const uses = rand() < 0.7 ? 0 : Math.floor(1 / (rand() + 0.02));
+      const used = uses ? new Date(Math.max(Date.parse(created), now - rand() * 60 * 86_400_000)).toISOString() : null;
+      insert.run(i, tx, pick(['fact', 'note', 'decision', 'summary']), pick(sources), rand() < 0.2 ? 'agentora' : null, pick(layers), Math.round(rand() * 100) / 100, uses, used, used ?? created, created, created, created, normHash(tx));
+      sketch.run(i, toBlob(signature(tx)));
+      embed.run(i, MOCK_EMBED_MODEL, MOCK_EMBED_DIM, encodeVector(fastEmbedding(tx)));
     }
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.exec('ANALYZE');
-    db.close();
+  })();
+  // The cached embedding equals the provider's (checked on a sample).
+  for (const id of [1, Math.floor(N / 2), N]) {
+    const row = db.prepare('SELECT m.text, e.vec FROM memories m JOIN memory_embeddings e ON e.memory_id = m.id WHERE m.id = ?').get(id) as { text: string; vec: Buffer };
+    const c = dot(unit(mockEmbedding(row.text)), new Float32Array(new Uint8Array(row.vec).buffer));
+    if (c < 0.9999) throw new Error(`fast embedding differs from the mock provider's (cos ${c})`);
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.exec('ANALYZE');
+  db.close();
 }
 
 async function measure(dataDir: string, results: Record<string, unknown>): Promise<void> {
-    // ---------------- server ----------------
-    let t = performance.now();
-    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
-      env: { PATH: process.env.PATH, HOME: dataDir, AGENTORA_DATA_DIR: dataDir, AGENTORA_LOG_LEVEL: 'warn' },
-      cwd: dataDir,
-      stdio: ['ignore', 'pipe', 'inherit'],
+  // ---------------- server ----------------
+  let t = performance.now();
+  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+    env: { PATH: process.env.PATH, HOME: dataDir, AGENTORA_DATA_DIR: dataDir, AGENTORA_LOG_LEVEL: 'warn' },
+    cwd: dataDir,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /studio\s*: (http:\/\/[^/]+)\//.exec(out);
+      if (m) resolve(m[1]!);
     });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      proc.stdout!.on('data', (d) => {
-        out += d;
-        const m = /studio\s*: (http:\/\/[^/]+)\//.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      proc.on('exit', (c) => reject(new Error(`server exited ${c}`)));
-    });
-    results.server_ready_ms = Math.round(performance.now() - t);
-    const token = readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
-    const post = async (p: string, body: unknown) => {
-      const res = await fetch(url + p, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return res.json() as Promise<any>;
-    };
-    const get = async (p: string) => (await fetch(url + p, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
-    try {
-      const queries = Array.from({ length: QUERIES }, (_, i) =>
-        i % 3 === 0 ? `${zipf(SERVICES)} ${pick(VERBS)} ${pick(OBJECTS)}` : i % 3 === 1 ? `what is the ${zipf(SERVICES)} ${pick(KEYS)}` : `${zipf(JARGON)} ${pick(OBJECTS)} ${pick(WHEN)}`,
-      );
-      for (const q of queries.slice(0, 20)) await post('/api/capsules/search', { query: q }); // warm up
-      // The floor on this machine: the same HTTP path for a request that does no work.
-      const floor: number[] = [];
-      for (let i = 0; i < QUERIES; i++) {
-        const t0 = performance.now();
-        await get('/api/system/version');
-        floor.push(performance.now() - t0);
-      }
-      results.floor_get_version = { p50_ms: +pct(floor, 50).toFixed(2), p99_ms: +pct(floor, 99).toFixed(2) };
-      console.log('floor (GET /api/system/version)', results.floor_get_version);
-      const client: number[] = [];
-      const plainClient: number[] = [];
-      const recordedClient: number[] = [];
-      const server: number[] = [];
-      let vectorUsed = 0;
-      let hits = 0;
-      for (const [i, q] of queries.entries()) {
-        const t0 = performance.now();
-        const r = await post('/api/capsules/search', { query: q, top_k: 6, ...(i % 2 ? { run_id: `bench-${i % 20}` } : {}) });
-        const ms = performance.now() - t0;
-        client.push(ms);
-        (i % 2 ? recordedClient : plainClient).push(ms);
-        server.push(r.took_ms);
-        if (r.vector_used) vectorUsed++;
-        hits += r.items.length;
-      }
-      results.search = {
-        queries: QUERIES,
-        client_p50_ms: +pct(client, 50).toFixed(2),
-        client_p99_ms: +pct(client, 99).toFixed(2),
-        plain_client_p99_ms: +pct(plainClient, 99).toFixed(2),
-        with_context_client_p99_ms: +pct(recordedClient, 99).toFixed(2),
-        server_p50_ms: +pct(server, 50).toFixed(2),
-        server_p99_ms: +pct(server, 99).toFixed(2),
-        /** Round trip minus the server's retrieval time: HTTP, validation, recording, scheduling on a shared machine. */
-        overhead_p50_ms: +pct(client.map((c, i) => c - server[i]!), 50).toFixed(2),
-        overhead_p99_ms: +pct(client.map((c, i) => c - server[i]!), 99).toFixed(2),
-        vector_used: vectorUsed,
-        avg_items: +(hits / QUERIES).toFixed(2),
-      };
-      console.log('search', results.search);
-
-      // ---------------- maintenance ----------------
-      t = performance.now();
-      const job = (await post('/api/memory/maintenance/run', {})).job;
-      const during: number[] = [];
-      let status = job;
-      while (status.status === 'queued' || status.status === 'running') {
-        const t0 = performance.now();
-        await post('/api/capsules/search', { query: pick(queries) });
-        during.push(performance.now() - t0);
-        status = (await get(`/api/memory/maintenance/jobs/${job.job_id}?limit=1`)).job;
-      }
-      results.maintenance = {
-        status: status.status,
-        error: status.error,
-        total_s: +((performance.now() - t) / 1000).toFixed(2),
-        summary: status.summary,
-        changes: status.change_count,
-        search_during_p50_ms: during.length ? +pct(during, 50).toFixed(2) : null,
-        search_during_max_ms: during.length ? +Math.max(...during).toFixed(2) : null,
-        searches_during: during.length,
-      };
-      console.log('maintenance', results.maintenance);
-      const health = await get('/api/memory/health');
-      results.health = { counts_by_layer: health.counts_by_layer, conflict_count: health.conflict_count, duplicate_count: health.duplicate_count, hot_count: health.hot_count, cold_count: health.cold_count };
-    } finally {
-      proc.kill('SIGTERM');
-      await new Promise((r) => proc.once('exit', r));
+    proc.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  results.server_ready_ms = Math.round(performance.now() - t);
+  const token = readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
+  const post = async (p: string, body: unknown) => {
+    const res = await fetch(url + p, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return res.json() as Promise<any>;
+  };
+  const get = async (p: string) => (await fetch(url + p, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
+  try {
+    const queries = Array.from({ length: QUERIES }, (_, i) =>
+      i % 3 === 0 ? `${zipf(SERVICES)} ${pick(VERBS)} ${pick(OBJECTS)}` : i % 3 === 1 ? `what is the ${zipf(SERVICES)} ${pick(KEYS)}` : `${zipf(JARGON)} ${pick(OBJECTS)} ${pick(WHEN)}`,
+    );
+    for (const q of queries.slice(0, 20)) await post('/api/capsules/search', { query: q }); // warm up
+    // The floor on this machine: the same HTTP path for a request that does no work.
+    const floor: number[] = [];
+    for (let i = 0; i < QUERIES; i++) {
+      const t0 = performance.now();
+      await get('/api/system/version');
+      floor.push(performance.now() - t0);
     }
+    results.floor_get_version = { p50_ms: +pct(floor, 50).toFixed(2), p99_ms: +pct(floor, 99).toFixed(2) };
+    console.log('floor (GET /api/system/version)', results.floor_get_version);
+    const client: number[] = [];
+    const plainClient: number[] = [];
+    const recordedClient: number[] = [];
+    const server: number[] = [];
+    let vectorUsed = 0;
+    let hits = 0;
+    for (const [i, q] of queries.entries()) {
+      const t0 = performance.now();
+      const r = await post('/api/capsules/search', { query: q, top_k: 6, ...(i % 2 ? { run_id: `bench-${i % 20}` } : {}) });
+      const ms = performance.now() - t0;
+      client.push(ms);
+      (i % 2 ? recordedClient : plainClient).push(ms);
+      server.push(r.took_ms);
+      if (r.vector_used) vectorUsed++;
+      hits += r.items.length;
+    }
+    results.search = {
+      queries: QUERIES,
+      client_p50_ms: +pct(client, 50).toFixed(2),
+      client_p99_ms: +pct(client, 99).toFixed(2),
+      plain_client_p99_ms: +pct(plainClient, 99).toFixed(2),
+      with_context_client_p99_ms: +pct(recordedClient, 99).toFixed(2),
+      server_p50_ms: +pct(server, 50).toFixed(2),
+      server_p99_ms: +pct(server, 99).toFixed(2),
+      /** Round trip minus the server's retrieval time: HTTP, validation, recording, scheduling on a shared machine. */
+      overhead_p50_ms: +pct(client.map((c, i) => c - server[i]!), 50).toFixed(2),
+      overhead_p99_ms: +pct(client.map((c, i) => c - server[i]!), 99).toFixed(2),
+      vector_used: vectorUsed,
+      avg_items: +(hits / QUERIES).toFixed(2),
+    };
+    console.log('search', results.search);
+
+    // ---------------- maintenance ----------------
+    t = performance.now();
+    const job = (await post('/api/memory/maintenance/run', {})).job;
+    const during: number[] = [];
+    let status = job;
+    while (status.status === 'queued' || status.status === 'running') {
+      const t0 = performance.now();
+      await post('/api/capsules/search', { query: pick(queries) });
+      during.push(performance.now() - t0);
+      status = (await get(`/api/memory/maintenance/jobs/${job.job_id}?limit=1`)).job;
+    }
+    results.maintenance = {
+      status: status.status,
+      error: status.error,
+      total_s: +((performance.now() - t) / 1000).toFixed(2),
+      summary: status.summary,
+      changes: status.change_count,
+      search_during_p50_ms: during.length ? +pct(during, 50).toFixed(2) : null,
+      search_during_max_ms: during.length ? +Math.max(...during).toFixed(2) : null,
+      searches_during: during.length,
+    };
+    console.log('maintenance', results.maintenance);
+    const health = await get('/api/memory/health');
+    results.health = { counts_by_layer: health.counts_by_layer, conflict_count: health.conflict_count, duplicate_count: health.duplicate_count, hot_count: health.hot_count, cold_count: health.cold_count };
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
 }
 void main().catch((err) => {
   console.error(err);
