@@ -34,8 +34,9 @@ const m20: Migration = {
         version INTEGER NOT NULL DEFAULT 1
       );
       CREATE INDEX memories_norm_hash ON memories (norm_hash) WHERE status = 'active';
-      CREATE INDEX memories_status_layer ON memories (status, layer);
-      CREATE INDEX memories_recent ON memories (status, touched_at);
+      -- Covering indexes for the health counts and the scans' "current memories" filter (no table reads).
+      CREATE INDEX memories_status_layer ON memories (status, valid_to, layer);
+      CREATE INDEX memories_recent ON memories (status, touched_at, valid_to);
       CREATE INDEX memories_popular ON memories (status, use_count);
       CREATE INDEX memories_created ON memories (created_at);
 
@@ -71,6 +72,7 @@ const m20: Migration = {
         dim INTEGER NOT NULL,
         vec BLOB NOT NULL
       );
+      CREATE INDEX memory_embeddings_model ON memory_embeddings (model);
       CREATE TABLE memory_embed_queue (
         memory_id INTEGER PRIMARY KEY REFERENCES memories (id) ON DELETE CASCADE,
         queued_at TEXT NOT NULL,
