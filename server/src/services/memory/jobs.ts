@@ -10,7 +10,8 @@ import { scanConflicts, scanDuplicates, yieldLoop } from './scan';
 import { nowIso } from './text';
 import { sql } from './store';
 
-const CHUNK = 5000;
+/** Rows per transaction in the decay pass: small enough that one chunk never stalls requests for long. */
+const CHUNK = 1000;
 type JobKind = M.Job['kind'];
 
 interface JobRow {

@@ -8,6 +8,8 @@ import { propose } from './proposals';
 import { nowIso } from './text';
 
 const CHUNK = 5000;
+/** Texts parsed per slice in the conflict scan (regex work, heavier per row than reading sketches). */
+const TEXT_CHUNK = 1500;
 /** Findings recorded per scan at most, so a pathological store cannot flood the review queue in one go. */
 export const MAX_FINDINGS = 2000;
 
@@ -71,14 +73,20 @@ export async function scanDuplicates(ctx: ServerContext, createdBy: string, prog
   const report: ScanReport = { scanned: 0, found: 0, proposalIds: [], capped: false };
   const threshold = ctx.config['memory.nearDuplicateThreshold'];
 
-  // Exact: same normalized-text hash — a GROUP BY over the partial index alone (no table rows read), then the
-  // members of each repeated hash.
-  const hashes = ctx.db
-    .prepare(`SELECT norm_hash FROM memories INDEXED BY memories_norm_hash WHERE status = 'active' GROUP BY norm_hash HAVING COUNT(*) > 1 LIMIT ?`)
-    .all(MAX_FINDINGS) as { norm_hash: string }[];
+  // Exact: same normalized-text hash — a GROUP BY over the partial index alone (no table rows read), in 16
+  // slices by the hash's first hex digit with a yield between, then the members of each repeated hash.
+  const groups = ctx.db.prepare(`SELECT norm_hash FROM memories INDEXED BY memories_norm_hash WHERE status = 'active' AND norm_hash >= ? AND norm_hash < ?
+    GROUP BY norm_hash HAVING COUNT(*) > 1 LIMIT ?`);
   const members = ctx.db.prepare(`SELECT id FROM memories WHERE norm_hash = ? AND status = 'active' AND valid_to IS NULL ORDER BY id`).pluck();
-  const exact = hashes.map((h) => members.all(h.norm_hash) as number[]).filter((ids) => ids.length > 1);
-  await yieldLoop();
+  const exact: number[][] = [];
+  const HEX = '0123456789abcdef';
+  for (let i = 0; i < 16 && exact.length < MAX_FINDINGS; i++) {
+    for (const h of groups.all(HEX[i]!, i < 15 ? HEX[i + 1]! : 'g', MAX_FINDINGS) as { norm_hash: string }[]) {
+      const ids = members.all(h.norm_hash) as number[];
+      if (ids.length > 1) exact.push(ids);
+    }
+    await yieldLoop();
+  }
   await record(ctx, exact.map((ids) => ({ kind: 'duplicate', subkind: 'exact', ids, similarity: 1, detail: 'same normalized text' })), createdBy, report);
   progress(0.1, `${exact.length} exact duplicate group(s)`);
 
@@ -181,7 +189,7 @@ export async function scanConflicts(ctx: ServerContext, createdBy: string, progr
   const polar = new Map<string, { pos: number[]; neg: number[] }>();
   let after = 0;
   for (;;) {
-    const rows = page.all(after, CHUNK) as { id: number; text: string; repo: string | null; persona: string | null }[];
+    const rows = page.all(after, TEXT_CHUNK) as { id: number; text: string; repo: string | null; persona: string | null }[];
     if (!rows.length) break;
     for (const r of rows) {
       const part = `${r.repo ?? ''}|${r.persona ?? ''}`;
