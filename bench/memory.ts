@@ -3,7 +3,8 @@
 // embeddings (256-dim Float32 BLOBs) — then start the real server on it and measure
 //   • POST /api/capsules/search (top 6) over a few hundred queries: p50 / p99, client and server side;
 //   • the maintenance job (duplicate + conflict scans, decay, archive) end to end, and search latency while it runs.
-// Usage: npm run build && node --import tsx bench/memory.ts [count]
+// Usage: npm run build && node --import tsx bench/memory.ts [count] [--keep] [--db DIR]
+//   BENCH_ENV='{"AGENTORA_…":"…"}' passes settings to the server; BENCH_DEBUG=1 lists slow round trips.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -179,6 +180,8 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
       const t0 = performance.now();
       const r = await post('/api/capsules/search', { query: q, top_k: 6, ...(i % 2 ? { run_id: `bench-${i % 20}` } : {}) });
       const ms = performance.now() - t0;
+      if (!r.ok) throw new Error(`search failed for "${q}": ${JSON.stringify(r)}`);
+      if (process.env.BENCH_DEBUG && ms - r.took_ms > 15) console.log(`slow #${i}: round trip ${ms.toFixed(1)} ms, retrieval ${r.took_ms} ms, ${q}`);
       client.push(ms);
       (i % 2 ? recordedClient : plainClient).push(ms);
       server.push(r.took_ms);

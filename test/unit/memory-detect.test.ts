@@ -5,7 +5,8 @@ import { bandKeys, estimateJaccard, jaccard, shingles, signature } from '../../s
 import { keyValues, polarity } from '../../server/src/services/memory/facts';
 import { chunkText } from '../../server/src/services/memory/chunk';
 import { textFromContent } from '../../server/src/services/memory/pdf';
-import { ftsQuery, normHash } from '../../server/src/services/memory/text';
+import { contentWords, normHash } from '../../server/src/services/memory/text';
+import { phrase, stem } from '../../server/src/services/memory/textsearch';
 
 const long = 'The nightly export job writes every customer invoice of the previous day to the finance bucket and then sends a summary email to the billing team with the totals';
 
@@ -55,7 +56,8 @@ test('PDF content streams: Tj, TJ with kerning spaces, escapes, hex strings, lin
   assert.equal(text.trim(), 'Hello (world)\nKern ed\nHi\n'.trim());
 });
 
-test('FTS queries quote every term, so user text is never FTS syntax', () => {
-  assert.equal(ftsQuery('the port OR "x" NEAR(y)'), '"port" OR "x" OR "near" OR "y"');
-  assert.equal(ftsQuery('!!!'), null);
+test('query terms: stop words dropped, every term quoted as an FTS5 phrase, a light stemmer for scoring', () => {
+  assert.deepEqual(contentWords('the port OR "x" NEAR(y)'), ['port', 'x', 'near', 'y']);
+  assert.equal(phrase('a"b'), '"a""b"');
+  assert.deepEqual(['retries', 'retried', 'webhooks', 'running', 'class'].map(stem), ['retri', 'retri', 'webhook', 'runn', 'class']);
 });

@@ -1,5 +1,5 @@
 // Text helpers shared by storage, retrieval and the scans: normalization (for exact-duplicate hashes), word
-// tokens, and the FTS5 query built from free text (every term quoted, so user input can never be FTS syntax).
+// tokens, content words (stop words dropped), snippets and timestamps.
 import { createHash } from 'node:crypto';
 
 export function words(text: string): string[] {
@@ -21,18 +21,6 @@ const STOP = new Set(
 
 export function contentWords(text: string): string[] {
   return words(text).filter((w) => !STOP.has(w));
-}
-
-/**
- * An FTS5 MATCH expression for free text: the distinct content words, each a quoted string, OR-ed. BM25 then
- * rewards memories matching more (and rarer) terms. Null when nothing searchable is left.
- */
-export function ftsQuery(text: string, maxTerms = 16): string | null {
-  let terms = [...new Set(contentWords(text))];
-  if (!terms.length) terms = [...new Set(words(text))];
-  terms = terms.filter((t) => t.length > 0).slice(0, maxTerms);
-  if (!terms.length) return null;
-  return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
 }
 
 export function snippet(text: string, max = 240): string {

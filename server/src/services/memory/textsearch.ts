@@ -63,7 +63,8 @@ export function stem(w: string): string {
   return w;
 }
 
-const phrase = (t: string) => `"${t.replace(/"/g, '""')}"`;
+/** An FTS5 phrase for one term: always quoted, so user text can never be FTS5 query syntax. */
+export const phrase = (t: string) => `"${t.replace(/"/g, '""')}"`;
 
 function corpus(ctx: ServerContext): { n: number; maxId: number; avgLen: number } {
   const s = state(ctx);
