@@ -3,7 +3,12 @@
 // supersede, decay and archive with a report, progress notifications, and undo from the report.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type TestServer } from '../helpers/server';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../../server/src/store/db';
+import { CLI, startServer, type TestServer } from '../helpers/server';
 
 type Call = (path: string, body?: unknown, method?: string) => Promise<{ status: number; body: any }>;
 const caller = (s: TestServer): Call => async (path, body, method = body === undefined ? 'GET' : 'POST') => {
@@ -207,5 +212,41 @@ describe('maintenance: decay, archive, report, progress and undo', () => {
     assert.equal((await call(`/api/memory/maintenance/jobs/${run.job_id}/undo`, { change_ids: [999999] })).status, 404);
     assert.equal((await call('/api/memory/maintenance/jobs/999999')).status, 404);
     assert.equal((await call('/api/memory/maintenance/run', { wait: 'maybe' })).status, 400);
+  });
+});
+
+describe('a job interrupted by a restart', () => {
+  test('is marked failed with the reason when the server starts again, never left running', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-memjob-'));
+    const db = openDatabase(path.join(dir, 'agentora.db'));
+    db.prepare(`INSERT INTO memory_jobs (kind, status, phase, progress, summary_json, created_at, started_at) VALUES ('maintenance', 'running', 'decay', 0.5, '{}', ?, ?)`).run(new Date().toISOString(), new Date().toISOString());
+    db.close();
+    // The CLI on this existing data dir (the shared helper always makes a fresh one).
+    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env: { PATH: process.env.PATH, HOME: dir, AGENTORA_DATA_DIR: dir }, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        proc.stdout!.on('data', (d) => {
+          out += d;
+          const m = /studio\s*: (http:\/\/[^/]+)\//.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        proc.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+      });
+      const token = readFileSync(path.join(dir, 'token'), 'utf8').trim();
+      const get = async (p: string, body?: unknown) =>
+        (await fetch(url + p, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) })).json() as Promise<any>;
+      const job = (await get('/api/memory/maintenance/jobs/1')).job;
+      assert.equal(job.status, 'failed');
+      assert.equal(job.error, 'interrupted by a server restart');
+      assert.equal((await get('/api/memory/maintenance/run', { wait: true })).job.status, 'done', 'and new jobs run');
+    } finally {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
