@@ -5,10 +5,18 @@ import type { AddressInfo } from 'node:net';
 
 export interface FakeOllama {
   url: string;
+  /** Every text /api/embed was asked to embed, in order. */
+  embedded: string[];
   close(): Promise<void>;
 }
 
-export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-text:latest', 'crashy:latest']): Promise<FakeOllama> {
+export interface FakeOllamaOptions {
+  /** How /api/embed turns a text into a vector (default: `[length, 1, 0]`). */
+  embed?: (text: string) => number[];
+}
+
+export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-text:latest', 'crashy:latest'], opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
+  const embedded: string[] = [];
   const known = (m: string) => models.includes(m) || models.includes(`${m}:latest`);
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -33,7 +41,8 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
       if (req.url === '/api/embed') {
         const input: string[] = Array.isArray(json.input) ? json.input : [json.input];
         res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ model: json.model, embeddings: input.map((t) => [t.length, 1, 0]) }));
+        embedded.push(...input);
+        return res.end(JSON.stringify({ model: json.model, embeddings: input.map((t) => (opts.embed ? opts.embed(t) : [t.length, 1, 0])) }));
       }
       res.writeHead(404).end();
     });
@@ -41,6 +50,7 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    embedded,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -1,6 +1,88 @@
-// Memory area services and its background runtime.
+// Memory area services and its background runtime (the embedder; jobs interrupted by a restart are marked).
 import type { Implementation } from '../registry';
 import type { AreaRuntime } from '../../runtime';
+import * as M from '../../protocol/memory';
+import { implement } from '../registry';
+import { capsuleServices, changed } from './capsules';
+import { contextServices } from './contexts';
+import { embedModel, embedderStatus, reconfigureEmbedder, startEmbedder, stopEmbedder } from './embedder';
+import { failInterruptedJobs, jobServices, recentJobs, stopJobs } from './jobs';
+import { lineageServices } from './lineage';
+import { neighborServices } from './neighbors';
+import { acceptProposal, listProposals, openCount, rejectProposal } from './proposals';
+import { statements, sql } from './store';
+import { uploadServices } from './upload';
 
-export const memoryServices: readonly Implementation[] = [];
-export const memoryRuntime: AreaRuntime = { name: 'memory' };
+const proposalServices = [
+  implement(M.conflicts, (p, ctx) => ({ ok: true, ...listProposals(ctx.db, 'conflict', p.status, p.limit, p.offset) })),
+  implement(M.duplicates, (p, ctx) => ({ ok: true, ...listProposals(ctx.db, 'duplicate', p.status, p.limit, p.offset) })),
+  implement(M.accept, (p, ctx) => {
+    const r = acceptProposal(ctx.db, p.proposal_id, p.resolution, p.keep_id, p.note);
+    changed(ctx, `proposal ${p.proposal_id} accepted (${p.resolution})`, r.changed);
+    return { ok: true, proposal: r.proposal, changed_ids: r.changed };
+  }),
+  implement(M.reject, (p, ctx) => {
+    const proposal = rejectProposal(ctx.db, p.proposal_id, p.note);
+    changed(ctx, `proposal ${p.proposal_id} rejected`, []);
+    return { ok: true, proposal };
+  }),
+];
+
+const healthService = implement(M.health, (_p, ctx) => {
+  const s = statements(ctx.db);
+  const byLayer = Object.fromEntries(M.LAYERS.map((l) => [l, 0]));
+  for (const r of s.countByLayer.all() as { layer: string; n: number }[]) byLayer[r.layer] = r.n;
+  const byStatus: Record<string, number> = { active: 0, archived: 0, deleted: 0 };
+  for (const r of s.countByStatus.all() as { status: string; n: number }[]) byStatus[r.status] = r.n;
+  const current = Object.values(byLayer).reduce((a, b) => a + b, 0);
+  const hot = (s.hotCount.get(new Date(Date.now() - ctx.config['memory.hotDays'] * 86_400_000).toISOString()) as { n: number }).n;
+  const since = new Date(Date.now() - 86_400_000).toISOString();
+  const activeRuns = (sql(ctx.db, 'SELECT COUNT(DISTINCT owner_id) AS n FROM memory_contexts WHERE created_at >= ?').get(since) as { n: number }).n;
+  const jobs = recentJobs(ctx, 10);
+  const model = embedModel(ctx);
+  return {
+    ok: true,
+    counts_by_layer: byLayer,
+    counts_by_status: byStatus,
+    hot_count: hot,
+    cold_count: current - hot,
+    conflict_count: openCount(ctx.db, 'conflict'),
+    duplicate_count: openCount(ctx.db, 'duplicate'),
+    active_context_runs: activeRuns,
+    maintenance_status: jobs,
+    last_maintenance: jobs.find((j) => j.kind === 'maintenance' && (j.status === 'done' || j.status === 'failed')) ?? null,
+    embeddings: {
+      enabled: model !== null,
+      model,
+      embedded: model ? (sql(ctx.db, 'SELECT COUNT(*) AS n FROM memory_embeddings WHERE model = ?').get(model) as { n: number }).n : 0,
+      pending: (sql(ctx.db, 'SELECT COUNT(*) AS n FROM memory_embed_queue').get() as { n: number }).n,
+      last_error: embedderStatus(ctx).lastError,
+    },
+  };
+});
+
+export const memoryServices: readonly Implementation[] = [
+  ...capsuleServices,
+  ...uploadServices,
+  ...lineageServices,
+  ...neighborServices,
+  ...contextServices,
+  ...proposalServices,
+  ...jobServices,
+  healthService,
+];
+
+export const memoryRuntime: AreaRuntime = {
+  name: 'memory',
+  start(ctx) {
+    failInterruptedJobs(ctx);
+    startEmbedder(ctx);
+  },
+  reconfigure(ctx) {
+    reconfigureEmbedder(ctx);
+  },
+  async stop(ctx) {
+    stopEmbedder(ctx);
+    await stopJobs(ctx);
+  },
+};

@@ -1,4 +1,199 @@
 // Memory migrations (see the number ranges in ./index.ts).
+//   20 memories, version history, lineage links, embeddings, MinHash sketches, the embedding queue
+//   21 the FTS5 index (external content over `memories`, only active rows, kept in sync by triggers)
+//   22 contexts (what a run / chat / mission was shown), proposals (duplicates, conflicts), maintenance jobs
 import type { Migration } from './index';
 
-export const memoryMigrations: readonly Migration[] = [];
+const m20: Migration = {
+  version: 20,
+  name: 'memory: memories, versions, links, embeddings, sketches',
+  up(db) {
+    db.exec(`
+      CREATE TABLE memories (
+        id INTEGER PRIMARY KEY,
+        text TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('chat', 'run', 'mission', 'upload', 'operator')),
+        source_ref TEXT,
+        scope TEXT NOT NULL CHECK (scope IN ('workspace', 'global')),
+        repo TEXT,
+        persona TEXT,
+        layer TEXT NOT NULL CHECK (layer IN ('working', 'episodic', 'semantic', 'core')),
+        trust REAL NOT NULL CHECK (trust >= 0 AND trust <= 1),
+        salience REAL NOT NULL DEFAULT 1 CHECK (salience >= 0 AND salience <= 1),
+        use_count INTEGER NOT NULL DEFAULT 0,
+        last_used_at TEXT,
+        last_decayed_at TEXT,
+        touched_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        valid_from TEXT NOT NULL,
+        valid_to TEXT,
+        status TEXT NOT NULL CHECK (status IN ('active', 'archived', 'deleted')),
+        norm_hash TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+      );
+      CREATE INDEX memories_norm_hash ON memories (norm_hash) WHERE status = 'active';
+      -- Covering indexes for the health counts and the scans' "current memories" filter (no table reads).
+      CREATE INDEX memories_status_layer ON memories (status, valid_to, layer);
+      CREATE INDEX memories_recent ON memories (status, touched_at, valid_to);
+      CREATE INDEX memories_popular ON memories (status, use_count);
+      CREATE INDEX memories_created ON memories (created_at);
+
+      CREATE TABLE memory_versions (
+        memory_id INTEGER NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        layer TEXT NOT NULL,
+        trust REAL NOT NULL,
+        status TEXT NOT NULL,
+        valid_to TEXT,
+        recorded_at TEXT NOT NULL,
+        replaced_at TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (memory_id, version)
+      );
+
+      CREATE TABLE memory_links (
+        id INTEGER PRIMARY KEY,
+        from_id INTEGER NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+        to_id INTEGER NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+        relation TEXT NOT NULL CHECK (relation IN ('derived_from', 'merged_from', 'superseded_by')),
+        note TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (from_id, to_id, relation)
+      );
+      CREATE INDEX memory_links_to ON memory_links (to_id);
+
+      CREATE TABLE memory_embeddings (
+        memory_id INTEGER PRIMARY KEY REFERENCES memories (id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vec BLOB NOT NULL
+      );
+      CREATE INDEX memory_embeddings_model ON memory_embeddings (model);
+      CREATE TABLE memory_embed_queue (
+        memory_id INTEGER PRIMARY KEY REFERENCES memories (id) ON DELETE CASCADE,
+        queued_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE memory_sketches (
+        memory_id INTEGER PRIMARY KEY REFERENCES memories (id) ON DELETE CASCADE,
+        minhash BLOB NOT NULL
+      );
+    `);
+  },
+};
+
+const m21: Migration = {
+  version: 21,
+  name: 'memory: FTS5 index over active memories',
+  up(db) {
+    // External content: the text lives once, in `memories`. Only active rows are indexed, so archived and
+    // deleted memories can never match; the triggers issue the FTS 'delete' only for rows that were indexed.
+    db.exec(`
+      CREATE VIRTUAL TABLE memories_fts USING fts5 (text, content = 'memories', content_rowid = 'id', tokenize = 'porter unicode61');
+      CREATE TRIGGER memories_fts_ai AFTER INSERT ON memories WHEN NEW.status = 'active' BEGIN
+        INSERT INTO memories_fts (rowid, text) VALUES (NEW.id, NEW.text);
+      END;
+      CREATE TRIGGER memories_fts_ad AFTER DELETE ON memories WHEN OLD.status = 'active' BEGIN
+        INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+      END;
+      CREATE TRIGGER memories_fts_au_old AFTER UPDATE OF text, status ON memories WHEN OLD.status = 'active' BEGIN
+        INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+      END;
+      CREATE TRIGGER memories_fts_au_new AFTER UPDATE OF text, status ON memories WHEN NEW.status = 'active' BEGIN
+        INSERT INTO memories_fts (rowid, text) VALUES (NEW.id, NEW.text);
+      END;
+    `);
+  },
+};
+
+const m22: Migration = {
+  version: 22,
+  name: 'memory: contexts, proposals, maintenance jobs and their changes',
+  up(db) {
+    db.exec(`
+      CREATE TABLE memory_contexts (
+        id INTEGER PRIMARY KEY,
+        owner_kind TEXT NOT NULL CHECK (owner_kind IN ('run', 'chat', 'mission')),
+        owner_id TEXT NOT NULL,
+        query TEXT NOT NULL,
+        top_k INTEGER NOT NULL,
+        as_of TEXT,
+        vector_used INTEGER NOT NULL,
+        vector_note TEXT,
+        fts_candidates INTEGER NOT NULL,
+        vector_candidates INTEGER NOT NULL,
+        took_ms REAL NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX memory_contexts_owner ON memory_contexts (owner_id, id);
+      CREATE INDEX memory_contexts_created ON memory_contexts (created_at);
+      CREATE TABLE memory_context_items (
+        context_id INTEGER NOT NULL REFERENCES memory_contexts (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        memory_id INTEGER NOT NULL,
+        score REAL NOT NULL,
+        breakdown_json TEXT NOT NULL,
+        admitted INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (context_id, position)
+      );
+
+      CREATE TABLE memory_proposals (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('duplicate', 'conflict')),
+        subkind TEXT NOT NULL CHECK (subkind IN ('exact', 'near', 'negation', 'value')),
+        status TEXT NOT NULL CHECK (status IN ('open', 'accepted', 'rejected', 'withdrawn')),
+        pair_key TEXT NOT NULL,
+        similarity REAL,
+        detail TEXT NOT NULL,
+        resolution TEXT,
+        resolution_note TEXT,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        resolved_at TEXT
+      );
+      CREATE INDEX memory_proposals_open ON memory_proposals (kind, status, id);
+      CREATE INDEX memory_proposals_key ON memory_proposals (pair_key);
+      CREATE TABLE memory_proposal_members (
+        proposal_id INTEGER NOT NULL REFERENCES memory_proposals (id) ON DELETE CASCADE,
+        memory_id INTEGER NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+        PRIMARY KEY (proposal_id, memory_id)
+      );
+      CREATE INDEX memory_proposal_members_memory ON memory_proposal_members (memory_id);
+
+      CREATE TABLE memory_jobs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('maintenance', 'duplicates', 'conflicts')),
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+        phase TEXT NOT NULL,
+        progress REAL NOT NULL,
+        summary_json TEXT NOT NULL,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT
+      );
+      CREATE TABLE memory_job_changes (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES memory_jobs (id) ON DELETE CASCADE,
+        change TEXT NOT NULL CHECK (change IN ('decay', 'archive', 'proposal')),
+        memory_id INTEGER,
+        proposal_id INTEGER,
+        field TEXT NOT NULL,
+        before_value TEXT,
+        after_value TEXT,
+        reason TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        undone_at TEXT,
+        undo_note TEXT
+      );
+      CREATE INDEX memory_job_changes_job ON memory_job_changes (job_id, id);
+    `);
+  },
+};
+
+export const memoryMigrations: readonly Migration[] = [m20, m21, m22];

@@ -1,0 +1,63 @@
+// Uploads: a text, Markdown or PDF file (JSON `{filename, content_base64 | text}`, no multipart dependency)
+// becomes chunk memories with source = upload and source_ref = "<filename>#<n>/<total>".
+import type { ServerContext } from '../../context';
+import { AppError } from '../../protocol/errors';
+import * as M from '../../protocol/memory';
+import { implement } from '../registry';
+import { changed, createOne } from './capsules';
+import { chunkText } from './chunk';
+import { wakeEmbedder } from './embedder';
+import { extractPdfText } from './pdf';
+import { nowIso } from './text';
+
+const MAX_BYTES = 8 * 1024 * 1024;
+const MAX_CHUNKS = 5000;
+
+function bad(path: string, message: string): AppError {
+  return new AppError('bad_request', `Invalid params: ${path}: ${message}`, [{ path, message }]);
+}
+
+export function decodeUpload(p: { filename: string; content_base64?: string; text?: string }): { format: 'text' | 'markdown' | 'pdf'; text: string; warnings: string[] } {
+  const warnings: string[] = [];
+  let bytes: Buffer | null = null;
+  if (p.content_base64 !== undefined) {
+    const b64 = p.content_base64.replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 === 1) throw bad('content_base64', 'is not valid base64');
+    bytes = Buffer.from(b64, 'base64');
+    if (bytes.length > MAX_BYTES) throw bad('content_base64', `the file is larger than ${MAX_BYTES} bytes`);
+  }
+  const ext = /\.([a-z0-9]+)$/i.exec(p.filename)?.[1]?.toLowerCase() ?? '';
+  if (bytes && (ext === 'pdf' || bytes.toString('latin1', 0, 5) === '%PDF-')) {
+    let pdf;
+    try {
+      pdf = extractPdfText(bytes);
+    } catch (err) {
+      throw bad('content_base64', `cannot read the PDF: ${(err as Error).message}`);
+    }
+    if (pdf.skipped) warnings.push(`${pdf.skipped} stream(s) used a filter other than FlateDecode or were damaged and were skipped`);
+    if (!pdf.text.trim()) throw bad('content_base64', 'the PDF has no extractable text (scanned images, or fonts without a simple encoding)');
+    return { format: 'pdf', text: pdf.text, warnings };
+  }
+  const text = bytes ? bytes.toString('utf8') : p.text!;
+  if (text.includes('\u0000')) throw bad(bytes ? 'content_base64' : 'text', 'looks like a binary file; upload text, Markdown or PDF');
+  if (!text.trim()) throw bad(bytes ? 'content_base64' : 'text', 'the file is empty');
+  if (bytes && text.includes('\ufffd')) warnings.push('the file is not valid UTF-8; undecodable bytes were replaced');
+  return { format: ['md', 'markdown', 'mdx'].includes(ext) ? 'markdown' : 'text', text, warnings };
+}
+
+export const uploadServices = [
+  implement(M.upload, (p, ctx: ServerContext) => {
+    const doc = decodeUpload(p);
+    const chunks = chunkText(doc.text, { maxChars: p.max_chunk_chars, overlapChars: p.overlap_chars, markdown: doc.format === 'markdown' });
+    if (chunks.length > MAX_CHUNKS) throw bad('content_base64', `the file makes ${chunks.length} chunks (more than ${MAX_CHUNKS}); raise max_chunk_chars or split it`);
+    const now = nowIso();
+    const ids = ctx.db.transaction(() =>
+      chunks.map((text, i) =>
+        createOne(ctx, { text, kind: p.kind, source: 'upload', source_ref: `${p.filename}#${i + 1}/${chunks.length}`, scope: p.scope, repo: p.repo, persona: p.persona, layer: p.layer, trust: p.trust }, [], now).id,
+      ),
+    )();
+    wakeEmbedder(ctx);
+    changed(ctx, 'uploaded', ids);
+    return { ok: true, filename: p.filename, format: doc.format, chunks: ids.length, capsule_ids: ids, warnings: doc.warnings };
+  }),
+];
