@@ -11,7 +11,7 @@ import { startServer, type TestServer } from '../helpers/server';
 import { startFakeAgentception, type FakeAgentception } from '../fakes/agentception';
 import { phiosMcpEnv } from '../fakes/phios-mcp-command';
 import { startFakePhiosHttp, type FakePhiosHttp } from '../fakes/phios-http';
-import { API, acEnv, json, post, until, getRun, timelineTypes } from './missions-real-helpers';
+import { API, acEnv, json, post, until, getRun, timeline, timelineTypes } from './missions-real-helpers';
 
 const MISSION = {
   persona_id: 'the-architect',
@@ -154,6 +154,26 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
     });
     assert.equal(done.status, 'succeeded');
     assert.equal(done.branch, `agent/${job}`);
+  });
+
+  test('label mode scoped to an issue, and an /execute failure: the run is kept (queued) with the error and fix shown', async () => {
+    ac.failExecute(500);
+    try {
+      const l = await json(post(s, '/runs/launch', { ...MISSION, mission_title: 'Label, execute fails', mode: 'label', label: 'bugfix', issue_number: 77, watch: false }));
+      assert.equal(l.ok, true, 'the run exists on AgentCeption: not a failed launch');
+      const job = l.run.job_id as string;
+      assert.match(job, /^label-bugfix-\d+$/);
+      const fr = ac.runs.get(job)!;
+      assert.deepEqual({ scope: fr.request.scope, scope_issue_number: fr.request.scope_issue_number }, { scope: 'issue', scope_issue_number: 77 });
+      assert.equal(fr.status, 'pending_launch');
+      assert.equal(l.run.status, 'queued');
+      assert.match(l.run.last_error, new RegExp(`run ${job} was created but did not start: .*HTTP 500: git worktree add failed`));
+      assert.match(l.run.fix_hint, new RegExp(`Start run ${job} on AgentCeption`));
+      const launched = (await timeline(s, l.run_id)).find((e) => e.type === 'launched');
+      assert.match(launched.data.warning, /did not start/);
+    } finally {
+      ac.failExecute(null);
+    }
   });
 
   test('a dry run makes zero calls to AgentCeption', async () => {
