@@ -1,11 +1,13 @@
 // Issue 3, points 1 and 7 on the real path: upstream failures of AgentCeption (refused, timeout, 401, 404,
 // garbage) reach the mission as a clear error with a fix hint and a timeline event — the mission is never lost
-// and the server stays healthy — and the status vocabulary end to end (blocked, legacy done, stopped, unknown).
+// and the server stays healthy — the status vocabulary end to end (blocked, legacy done, stopped, unknown), and
+// PhiOS failures (command missing, slow, service gone at writeback time, garbage).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../helpers/server';
 import { AUTH_401_BODY, startFakeAgentception, type FakeAgentception, type FakeAgentceptionOptions } from '../fakes/agentception';
 import { phiosMcpEnv } from '../fakes/phios-mcp-command';
+import { startFakePhiosHttp } from '../fakes/phios-http';
 import { API, acEnv, getRun, json, post, timeline, until } from './missions-real-helpers';
 
 const MISSION = { repo: 'acme/flaky', mission_title: 'Survive upstream trouble', objective: 'Keep the mission whatever AgentCeption does', acceptance_criteria: ['never lost'] };
@@ -259,5 +261,75 @@ describe('AgentCeption status vocabulary end to end (watcher on)', () => {
     ac.finish(job);
     const done = await settle(id, (x) => x.terminal, 'terminal');
     assert.equal(done.status, 'succeeded');
+  });
+});
+
+describe('PhiOS failures on the real path', () => {
+  let ac: FakeAgentception;
+  before(async () => {
+    ac = await startFakeAgentception({ autoComplete: 1 });
+  });
+  after(() => ac?.stop());
+
+  test('mcp-stdio: a missing command and a slow PhiOS → prepare is a clear 503 with the fix, nothing stored', async () => {
+    const s = await startServer({ ...acEnv(ac), AGENTORA_PHIOS_TRANSPORT: 'mcp-stdio', AGENTORA_PHIOS_COMMAND: '/nonexistent/phi-mcp' });
+    try {
+      const r = await post(s, '/runs/prepare', MISSION);
+      assert.equal(r.status, 503);
+      const body = await r.json() as any;
+      assert.equal(body.error, 'unavailable');
+      assert.match(body.message, /cannot start the PhiOS MCP server `\/nonexistent\/phi-mcp` \(ENOENT\)/);
+      assert.match(body.fix_hint, /pip install phios/);
+      assert.equal((await json(s.fetch(`${API}/runs`))).total, 0, 'no half-made mission');
+      assert.equal((await s.fetch('/api/health', { auth: false })).status, 200);
+    } finally {
+      await s.stop();
+    }
+    const slow = await startServer({ ...acEnv(ac), ...phiosMcpEnv({ FAKE_PHIOS_DELAY_MS: '3000' }), AGENTORA_PHIOS_TIMEOUT_SECONDS: '0.3', AGENTORA_PHIOS_RETRIES: '0' });
+    try {
+      const t0 = Date.now();
+      const r = await post(slow, '/runs/prepare', MISSION);
+      assert.equal(r.status, 503);
+      const body = await r.json() as any;
+      assert.match(body.message, /PhiOS context pack: no answer within 300 ms \(read timeout\)/);
+      assert.match(body.fix_hint, /AGENTORA_PHIOS_TIMEOUT_SECONDS/);
+      assert.ok(Date.now() - t0 < 2500, 'bounded by the read timeout');
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  test('http: PhiOS gone at writeback time → the failure is on the mission with the URL fix, retry works once back', async () => {
+    const ph = await startFakePhiosHttp({ newPaths: true });
+    const s = await startServer({ ...acEnv(ac), AGENTORA_PHIOS_TRANSPORT: 'http', AGENTORA_PHIOS_URL: ph.url, AGENTORA_PHIOS_TIMEOUT_SECONDS: '0.5', AGENTORA_PHIOS_RETRIES: '0' });
+    try {
+      const l = await json(post(s, '/runs/launch', { ...MISSION, issue_number: 950, watch: false }));
+      assert.equal(l.ok, true);
+      assert.equal(l.run.context_packet.source, 'phios-http');
+      await until('terminal', async () => (await json(post(s, `/runs/${l.run_id}/refresh`))).run.terminal);
+      await ph.setMode('down');
+      const wb = await json(post(s, `/runs/${l.run_id}/writeback`, { tags: ['t'] }));
+      assert.equal(wb.ok, false);
+      assert.equal(wb.writeback.error_code, 'refused');
+      assert.match(wb.run.last_error, /PhiOS at http:\/\/127\.0\.0\.1:\d+ is not reachable \(ECONNREFUSED\)/);
+      assert.match(wb.run.fix_hint, /AGENTORA_PHIOS_URL/);
+      assert.equal(wb.run.writeback_status, 'failed');
+      assert.equal(wb.run.status, 'succeeded');
+      await ph.setMode('garbage');
+      const wb2 = await json(post(s, `/runs/${l.run_id}/writeback`, {}));
+      assert.equal(wb2.ok, false);
+      assert.equal(wb2.writeback.error_code, 'bad_reply');
+      await ph.setMode('normal');
+      const wb3 = await json(post(s, `/runs/${l.run_id}/writeback`, {}));
+      assert.equal(wb3.ok, true, JSON.stringify(wb3.writeback));
+      assert.equal(wb3.run.writeback_status, 'succeeded');
+      assert.equal(ph.writes.length, 1);
+      const types = (await timeline(s, l.run_id)).map((e) => e.type);
+      assert.equal(types.filter((t) => t === 'writeback_failed').length, 2);
+      assert.equal(types.filter((t) => t === 'writeback_succeeded').length, 1);
+    } finally {
+      await s.stop();
+      await ph.stop();
+    }
   });
 });
