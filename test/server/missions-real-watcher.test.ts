@@ -135,3 +135,51 @@ describe('watcher + auto-writeback through the real bridges', () => {
     }
   });
 });
+
+describe('watcher against an AgentCeption that goes away', () => {
+  test('errors are recorded once with backoff, the server stays healthy, and the mission finishes when it is back', async () => {
+    const ac = await startFakeAgentception();
+    const s = await startServer({
+      ...acEnv(ac, { AGENTORA_AGENTCEPTION_RETRIES: '0' }),
+      ...phiosMcpEnv(),
+      AGENTORA_MISSIONS_WATCHER_ENABLED: 'true',
+      AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS: '0.05',
+    });
+    try {
+      const l = await json(post(s, '/runs/launch', { ...MISSION, mission_title: 'Outage', issue_number: 300 }));
+      assert.equal(l.ok, true);
+      const id = l.run_id;
+      await ac.setMode('down');
+      const failing = await until('refresh failures counted', async () => {
+        const r = await getRun(s, id);
+        return r.last_error && r;
+      });
+      assert.match(failing.last_error, /ECONNREFUSED/);
+      assert.match(failing.fix_hint, /AGENTORA_AGENTCEPTION_URL/);
+      assert.equal(failing.status, 'running');
+      assert.equal(failing.watched, true);
+      // a few more cycles: backoff (interval × 2^failures) keeps it from being hammered, one timeline entry only
+      const cycles = (await json(s.fetch(`${API}/metrics`))).watcher.cycles;
+      await until('more cycles', async () => (await json(s.fetch(`${API}/metrics`))).watcher.cycles >= cycles + 8);
+      const tl = await timeline(s, id);
+      assert.equal(tl.filter((e) => e.type === 'refresh_failed').length, 1, 'the same error is not re-logged every cycle');
+      const ev = await json(s.fetch(`${API}/watcher/events?limit=200`));
+      const failures = ev.events.filter((e: any) => e.run_id === id && e.kind === 'refresh_failed').length;
+      assert.ok(failures >= 1 && failures <= 6, `backed off (${failures} failed refreshes in 8+ cycles)`);
+      assert.equal((await s.fetch('/api/health', { auth: false })).status, 200);
+
+      ac.finish('issue-300');
+      await ac.setMode('normal');
+      const done = await until('terminal after the outage', async () => {
+        const r = await getRun(s, id);
+        return r.terminal && r;
+      }, 15000);
+      assert.equal(done.status, 'succeeded');
+      assert.equal(done.last_error, null);
+      assert.ok((await timeline(s, id)).some((e) => e.type === 'error_cleared'));
+    } finally {
+      await s.stop();
+      await ac.stop();
+    }
+  });
+});
