@@ -121,6 +121,11 @@ describe('AgentCeption failures on the real path', () => {
       assert.equal(r.run.status, 'running');
       assert.equal((await lastEvent(s, l.run_id, 'refresh_failed')).data.kind, 'unauthorized');
       await stillHealthy(s, l.run_id);
+      // the health check says so too (/health has no auth: it probes an MCP read)
+      const h = await json(s.fetch(`${API}/agentception/health`));
+      assert.equal(h.ok, false);
+      assert.ok(h.detail.includes(AUTH_401_BODY.detail), h.detail);
+      assert.match(h.fix_hint, /AGENTORA_AGENTCEPTION_API_KEY/);
     } finally {
       acOpts.apiKey = 'good-key';
     }

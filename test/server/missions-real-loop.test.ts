@@ -44,6 +44,12 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
     assert.equal(st.mock, false);
     assert.equal(st.phios.transport, 'mcp-stdio');
     assert.equal(st.agentception.transport, 'http');
+    const ph = await json(s.fetch(`${API}/phios/health`));
+    assert.equal(ph.ok, true, JSON.stringify(ph));
+    assert.match(ph.detail, /answers \(\d+ tools\)/);
+    const ach = await json(s.fetch(`${API}/agentception/health`));
+    assert.equal(ach.ok, true, JSON.stringify(ach));
+    assert.match(ach.detail, /API access ok/);
   });
 
   test('prepare → launch (issue mode) → refresh to succeeded → writeback stored in PhiOS', async () => {
