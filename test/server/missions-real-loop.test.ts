@@ -52,6 +52,33 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
     assert.match(ach.detail, /API access ok/);
   });
 
+  test('bridge routes on the real path: persona, context pack, direct launch, job status (an unknown job is a clear error)', async () => {
+    const p = await json(s.fetch(`${API}/phios/persona/the-architect`));
+    assert.equal(p.persona.name, 'The Architect');
+    assert.deepEqual(p.persona.goals, ['clear seams']);
+    assert.equal((await s.fetch(`${API}/phios/persona/nobody`)).status, 404);
+    const pack = await json(post(s, '/phios/context-pack', { repo: 'acme/x', mission_title: 'T', objective: 'O', session_id: 'ses_given' }));
+    assert.equal(pack.session_id, 'ses_given', 'a given session id is kept');
+    assert.equal(pack.source, 'phios-mcp');
+    const job = await json(post(s, '/agentception/launch', { repo: 'acme/x', issue_title: 'T', issue_body: '# direct', issue_number: 5 }));
+    assert.equal(job.run_id, 'issue-5');
+    assert.equal(job.state, 'running');
+    const st = await json(s.fetch(`${API}/agentception/jobs/issue-5`));
+    assert.equal(st.state, 'running');
+    assert.equal(st.raw_status, 'implementing');
+    assert.equal(st.live, true);
+    assert.deepEqual(st.events.map((e: any) => e.event_type), ['step_start', 'file_edit']);
+    assert.deepEqual(st.events[0].payload, { step: 'implement' }, 'the JSON-string payload is parsed');
+    const after = await json(s.fetch(`${API}/agentception/jobs/issue-5?after_event_id=${st.events[0].id}`));
+    assert.deepEqual(after.events.map((e: any) => e.event_type), ['file_edit']);
+    const unknown = await s.fetch(`${API}/agentception/jobs/nope-1`);
+    // (the bridge routes answer every upstream failure as 503 unavailable, this one included)
+    assert.equal(unknown.status, 503);
+    const body = await unknown.json() as any;
+    assert.match(body.message, /does not know run nope-1/);
+    assert.match(body.fix_hint, /relaunch/);
+  });
+
   test('prepare → launch (issue mode) → refresh to succeeded → writeback stored in PhiOS', async () => {
     // prepare: the packet comes from the PhiOS fake's resources; the session id is Agentora's
     const prep = await json(post(s, '/runs/prepare', MISSION));
@@ -191,9 +218,10 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
     assert.match(l.run.launch_request.body.issue_body, /- \[ \] nothing is sent/);
     assert.equal(ac.count(), before, 'the AgentCeption fake saw no request');
     // and the dry run can then be launched for real
+    const dispatches = ac.count((h) => h.path === '/api/dispatch/issue');
     const real = await json(post(s, '/runs/launch', { run_id: l.run_id, issue_number: 31, watch: false }));
     assert.equal(real.ok, true);
-    assert.equal(ac.count((h) => h.path === '/api/dispatch/issue') , 2, 'one dispatch for the loop test, one for this launch');
+    assert.equal(ac.count((h) => h.path === '/api/dispatch/issue') - dispatches, 1);
     assert.match(String(ac.runs.get('issue-31')!.request.issue_body), /- \[ \] nothing is sent/);
   });
 });
