@@ -225,6 +225,22 @@ describe('AgentCeption status vocabulary end to end (watcher on)', () => {
     assert.equal(r.watched, true);
   });
 
+  test('`stalled` is running but flagged stale; `failed` and legacy `unknown` are failed', async () => {
+    const a = await launch();
+    ac.advance(a.job, 'stalled');
+    const st = await settle(a.id, (x) => x.stale === true, 'stale');
+    assert.equal(st.status, 'running');
+    assert.equal(st.job_raw_status, 'stalled');
+    ac.finish(a.job, { status: 'failed' });
+    const f = await settle(a.id, (x) => x.terminal, 'terminal');
+    assert.equal(f.status, 'failed');
+    assert.equal(f.pr_url, null);
+    const b = await launch();
+    ac.advance(b.job, 'unknown');
+    const u = await settle(b.id, (x) => x.terminal, 'terminal');
+    assert.equal(u.status, 'failed', 'legacy `unknown` (a run AgentCeption lost) is failed, not our unknown');
+  });
+
   test('legacy `done` with a PR (and no done event) → succeeded with the PR link', async () => {
     const { id, job } = await launch();
     ac.finish(job, { status: 'done', done: false, pr_number: 77 });

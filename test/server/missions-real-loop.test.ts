@@ -234,10 +234,13 @@ describe('real bridges: writeback refused by PhiOS (default capabilities), http 
   after(() => ac?.stop());
 
   test('mcp-stdio, default profile: the writeback failure is on the mission with the fix', async () => {
-    const s = await startServer({ ...acEnv(ac), ...phiosMcpEnv() });
+    const s = await startServer({ ...acEnv(ac), ...phiosMcpEnv({ FAKE_PHIOS_SESSION_ID: 'phios-session-9' }) });
     try {
       const l = await json(post(s, '/runs/launch', { ...MISSION, issue_number: 900, watch: false }));
       assert.equal(l.ok, true, JSON.stringify(l));
+      // when PhiOS does carry a session id, it is the mission's
+      assert.equal(l.run.session_id, 'phios-session-9');
+      assert.match(String(ac.runs.get('issue-900')!.request.issue_body), /session `phios-session-9`/);
       const done = await until('terminal', async () => {
         const r = await json(post(s, `/runs/${l.run_id}/refresh`));
         return r.run.terminal && r.run;
