@@ -93,7 +93,8 @@ describe('AgentCeption failures on the real path', () => {
       const l2 = await launch();
       assert.equal(l2.ok, false);
       assert.equal(l2.run.status, 'launch_failed');
-      assert.match(l2.error, /read timeout/);
+      assert.match(l2.error, /read timeout\) — the dispatch was sent, AgentCeption may have started a run for issue #\d+/);
+      assert.match(l2.fix_hint, /Check AgentCeption's active runs .* before launching again/);
       await stillHealthy(s, l2.run_id);
     } finally {
       await ac.setMode('normal');

@@ -166,9 +166,15 @@ export class Upstream {
         if (settled) return;
         settled = true;
         clear();
-        reject(this.networkError(err, url, readMs));
+        const e = this.networkError(err, url, readMs);
+        // Connected, so the request may have reached the service before the answer was lost: a POST may have
+        // taken effect (the caller of a launch must not simply say "try again").
+        if (reading && (e.kind === 'timeout' || e.kind === 'failed')) e.maybeDelivered = true;
+        reject(e);
       };
+      let reading = false;
       const startRead = () => {
+        reading = true;
         clearTimeout(connectTimer);
         readTimer = setTimeout(() => req.destroy(new TimeoutError('read', readMs)), readMs);
       };
