@@ -100,6 +100,28 @@ describe('watcher + auto-writeback through the real bridges', () => {
     }
   });
 
+  test('auto-writeback refused by PhiOS (default capabilities): one failure with the fix, not retried every cycle', async () => {
+    const s = await startServer({ ...env, ...phiosMcpEnv({ FAKE_PHIOS_STORE: store }), AGENTORA_MISSIONS_WRITEBACK_DEBOUNCE_SECONDS: '0' });
+    try {
+      const l = await json(post(s, '/runs/launch', { ...MISSION, mission_title: 'Denied', issue_number: 150 }));
+      assert.equal(l.ok, true);
+      ac.finish('issue-150');
+      const r = await until('writeback failed', async () => {
+        const x = await getRun(s, l.run_id);
+        return x.writeback_status === 'failed' && x;
+      });
+      assert.equal(r.status, 'succeeded');
+      assert.match(r.last_error, /AGENT_MEMORY_WRITE_NOT_PERMITTED/);
+      assert.match(r.fix_hint, /PHIOS_MCP_PROFILE=operator/);
+      const cycles = (await json(s.fetch(`${API}/metrics`))).watcher.cycles;
+      await until('3 more cycles', async () => (await json(s.fetch(`${API}/metrics`))).watcher.cycles >= cycles + 3);
+      assert.equal((await timeline(s, l.run_id)).filter((e) => e.type === 'writeback_failed').length, 1);
+      assert.equal(stored(store, 'issue-150').length, 0);
+    } finally {
+      await s.stop();
+    }
+  });
+
   test('a restart on the same data dir: the watched mission finishes and is written back after it', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-real-restart-'));
     try {
