@@ -309,6 +309,8 @@ describe('PhiOS failures on the real path', () => {
     }
     const slow = await startServer({ ...acEnv(ac), ...phiosMcpEnv({ FAKE_PHIOS_DELAY_MS: '3000' }), AGENTORA_PHIOS_TIMEOUT_SECONDS: '0.3', AGENTORA_PHIOS_RETRIES: '0' });
     try {
+      // start the child first (listing tools is not delayed), so only the slow read is timed
+      assert.equal((await json(slow.fetch(`${API}/phios/health`))).ok, true);
       const t0 = Date.now();
       const r = await post(slow, '/runs/prepare', MISSION);
       assert.equal(r.status, 503);

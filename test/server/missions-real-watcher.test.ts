@@ -29,7 +29,8 @@ describe('watcher + auto-writeback through the real bridges', () => {
       AGENTORA_MISSIONS_WATCHER_ENABLED: 'true',
       AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS: '0.1',
       AGENTORA_MISSIONS_AUTO_WRITEBACK: 'true',
-      AGENTORA_MISSIONS_WRITEBACK_DEBOUNCE_SECONDS: '2',
+      // long enough that the test sees the queued outcome and reverts it before the debounce lets it be written
+      AGENTORA_MISSIONS_WRITEBACK_DEBOUNCE_SECONDS: '3',
     };
   });
   after(async () => {
