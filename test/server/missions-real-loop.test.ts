@@ -265,6 +265,25 @@ describe('real bridges: writeback refused by PhiOS (default capabilities), http 
     }
   });
 
+  test('launch mode, role and label come from the AGENTORA_AGENTCEPTION_* settings when the call gives none', async () => {
+    const s = await startServer({ ...acEnv(ac, { AGENTORA_AGENTCEPTION_LAUNCH_MODE: 'label', AGENTORA_AGENTCEPTION_ROLE: 'reviewer', AGENTORA_AGENTCEPTION_LABEL: 'from-settings' }), ...phiosMcpEnv() });
+    try {
+      const l = await json(post(s, '/runs/launch', { ...MISSION, mission_title: 'Settings decide', watch: false }));
+      assert.equal(l.ok, true, JSON.stringify(l));
+      assert.match(l.run.job_id, /^label-from-settings-\d+$/);
+      const fr = ac.runs.get(l.run.job_id)!;
+      assert.equal(fr.request.role, 'reviewer');
+      assert.equal(fr.request.label, 'from-settings');
+      assert.equal(l.run.launch_request.body.mode, 'label');
+      // the call still wins over the settings
+      const i = await json(post(s, '/runs/launch', { ...MISSION, mission_title: 'Call decides', mode: 'issue', role: 'developer', issue_number: 910, watch: false }));
+      assert.equal(i.run.job_id, 'issue-910');
+      assert.equal(ac.runs.get('issue-910')!.request.role, 'developer');
+    } finally {
+      await s.stop();
+    }
+  });
+
   test('http transport: context pack and writeback fall back from /mission/* (404) to the older routes', async () => {
     const ph: FakePhiosHttp = await startFakePhiosHttp({ apiKey: 'ph-key' });
     const s = await startServer({ ...acEnv(ac), AGENTORA_PHIOS_ENABLED: 'true', AGENTORA_PHIOS_TRANSPORT: 'http', AGENTORA_PHIOS_URL: ph.url, AGENTORA_PHIOS_API_KEY: 'ph-key' });

@@ -256,15 +256,17 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
     const acceptance = p.run_id && p.acceptance_criteria ? p.acceptance_criteria : (JSON.parse(row.acceptance_criteria_json) as string[]);
     const packet = packetOf(row);
     const brief = renderBrief({ run_id: runId, mission_title: row.mission_title, objective: row.objective, operator_intent: row.operator_intent, constraints: JSON.parse(row.constraints_json), acceptance_criteria: acceptance, packet });
+    // Not given in the call: the AGENTORA_AGENTCEPTION_LAUNCH_MODE / _ROLE / _LABEL settings.
+    const mode = p.mode ?? ctx.config['agentception.launchMode'];
     const req: LaunchRequest = {
-      mode: p.mode,
+      mode,
       repo: row.repo,
-      role: p.role,
+      role: p.role ?? ctx.config['agentception.role'],
       issue_title: brief.title,
       issue_body: brief.markdown,
-      ...(p.mode === 'issue' ? { issue_number: p.issue_number ?? derivedIssueNumber(runId) } : { label: p.label!, ...(p.issue_number ? { issue_number: p.issue_number } : {}) }),
+      ...(mode === 'issue' ? { issue_number: p.issue_number ?? derivedIssueNumber(runId) } : { label: p.label ?? ctx.config['agentception.label'], ...(p.issue_number ? { issue_number: p.issue_number } : {}) }),
     };
-    const route = p.mode === 'issue' ? 'POST /api/dispatch/issue' : 'POST /api/dispatch/label + POST /api/runs/{run_id}/execute';
+    const route = mode === 'issue' ? 'POST /api/dispatch/issue' : 'POST /api/dispatch/label + POST /api/runs/{run_id}/execute';
     const contentFields = (): { fields: Partial<Record<Column, unknown>>; events: NewEvent[] } => {
       const old = row.acceptance_criteria_json;
       const next = JSON.stringify(acceptance);
@@ -289,7 +291,7 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
 
     commit(ctx, runId, () => {
       const c = contentFields();
-      return { fields: { ...c.fields, brief_markdown: brief.markdown }, events: [...c.events, { type: 'launch_requested', message: `Launching on AgentCeption: ${route}`, data: { route, mode: p.mode } }] };
+      return { fields: { ...c.fields, brief_markdown: brief.markdown }, events: [...c.events, { type: 'launch_requested', message: `Launching on AgentCeption: ${route}`, data: { route, mode } }] };
     }, call.actor);
     try {
       const res = await bridgesOf(ctx).agentception.launch(req);
