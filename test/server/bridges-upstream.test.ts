@@ -1,5 +1,6 @@
 // The shared upstream HTTP client: read timeout covers a body that stalls half-way, mid-answer disconnects,
-// size cap, no redirects, 5xx retried with bounded backoff, 4xx never retried, Bearer only when a key is set.
+// size cap, no redirects, 5xx retried with bounded backoff, 4xx never retried, Bearer only when a key is set,
+// and a request queued behind a full socket pool is not taken for a dead host.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,7 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
   '/flaky': (_q, s) => { s.writeHead((hits.get('/flaky') ?? 0) < 3 ? 503 : 200, { 'content-type': 'application/json' }).end('{"ok":true}'); },
   '/down500': (_q, s) => { s.writeHead(500).end('{"detail":"boom"}'); },
   '/bad422': (_q, s) => { s.writeHead(422).end('{"detail":[{"msg":"Field required"}]}'); },
+  '/slow': (_q, s) => { setTimeout(() => s.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 250); },
   '/ok': (q, s) => { seenAuth.push(q.headers.authorization); s.writeHead(200).end('{"ok":true}'); },
 };
 const server = createServer((req, res) => {
@@ -101,6 +103,19 @@ test('Bearer header only when a key is set', async () => {
 
 test('non-http URLs are refused up front', () => {
   assert.throws(() => up({ baseUrl: 'file:///etc/passwd' }), UpstreamError);
+});
+
+test('more reads than pooled sockets: the queued ones wait for a socket, never a false connect timeout', async () => {
+  // 40 > 32 sockets, each answer 250 ms > the 100 ms connect timeout: the 8 queued requests wait ~250 ms for a
+  // socket. That is not a dead host (it used to fail as "could not connect", with the "start it" hint).
+  const u = up({ connectTimeoutMs: 100, readTimeoutMs: 2000, retries: 0 });
+  try {
+    const rs = await Promise.allSettled(Array.from({ length: 40 }, () => u.json('GET', '/slow', { retry: true })));
+    const failed = rs.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.message);
+    assert.deepEqual(failed, []);
+  } finally {
+    u.close();
+  }
 });
 
 test('backoff doubles with up to 50% jitter', () => {

@@ -282,8 +282,9 @@ export const LaunchParams = z
     dry_run: zBool.default(false),
     /** A packet the caller already has (from phios/context-pack); PhiOS is not asked again. */
     prepared_packet: MissionContextPacket.optional(),
-    mode: z.enum(['issue', 'label']).default('issue'),
-    role: z.string().trim().min(1).max(100).default('developer'),
+    /** Default: the settings agentora.agentception.launchMode / .role / .label (AGENTORA_AGENTCEPTION_*). */
+    mode: z.enum(['issue', 'label']).optional(),
+    role: z.string().trim().min(1).max(100).optional(),
     issue_number: zInt.pipe(z.number().int().min(1)).optional(),
     label: z.string().trim().min(1).max(200).optional(),
     /** Watch the mission after launch (the watcher refreshes it in the background). */
@@ -294,6 +295,7 @@ export const LaunchParams = z
     for (const f of ['repo', 'mission_title', 'objective'] as const) {
       if (!v[f]) ctx.addIssue({ code: 'custom', path: [f], message: `required when run_id is not given` });
     }
+    // Label mode asked for in the call names its label; label mode from the settings uses AGENTORA_AGENTCEPTION_LABEL.
     if (v.mode === 'label' && !v.label) ctx.addIssue({ code: 'custom', path: ['label'], message: 'required in label mode' });
   });
 export type LaunchParams = z.input<typeof LaunchParams>;

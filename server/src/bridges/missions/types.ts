@@ -192,6 +192,9 @@ export class UpstreamError extends Error {
   ) {
     super(message);
   }
+
+  /** The connection was up when it failed: the request may have been received and acted on. */
+  maybeDelivered?: boolean;
 }
 
 export interface MissionBridges {

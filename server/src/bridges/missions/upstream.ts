@@ -50,10 +50,16 @@ export interface SendOptions {
 }
 
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+/** Pooled keep-alive sockets per upstream; more concurrent reads wait in the agent's queue. */
+const MAX_SOCKETS = 32;
 
 class TimeoutError extends Error {
-  constructor(readonly phase: 'connect' | 'read', readonly ms: number) {
-    super(phase === 'connect' ? `could not connect within ${ms} ms (connect timeout)` : `no complete answer within ${ms} ms (read timeout)`);
+  constructor(readonly phase: 'queue' | 'connect' | 'read', readonly ms: number) {
+    super(
+      phase === 'connect' ? `could not connect within ${ms} ms (connect timeout)`
+        : phase === 'queue' ? `no free connection within ${ms} ms (all ${MAX_SOCKETS} busy with slow answers)`
+          : `no complete answer within ${ms} ms (read timeout)`,
+    );
   }
 }
 
@@ -71,7 +77,7 @@ export class Upstream {
       throw new UpstreamError(opts.system, 'failed', `${opts.baseUrl} is not an http(s) URL`, opts.refusedHint);
     }
     const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
-    this.keepAlive = new Agent({ keepAlive: true, maxSockets: 32 });
+    this.keepAlive = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
     this.fresh = new Agent({ keepAlive: false });
   }
 
@@ -149,19 +155,26 @@ export class Upstream {
     const sys = this.opts.system;
 
     return new Promise((resolve, reject) => {
+      let queueTimer: NodeJS.Timeout | undefined;
       let connectTimer: NodeJS.Timeout | undefined;
       let readTimer: NodeJS.Timeout | undefined;
       let settled = false;
-      const clear = () => { clearTimeout(connectTimer); clearTimeout(readTimer); };
+      const clear = () => { clearTimeout(queueTimer); clearTimeout(connectTimer); clearTimeout(readTimer); };
       // Once the response has started, a destroyed request reports on the response (or only closes): every path
       // funnels into `fail` so the promise always settles exactly once.
       const fail = (err: Error & { code?: string }) => {
         if (settled) return;
         settled = true;
         clear();
-        reject(this.networkError(err, url, readMs));
+        const e = this.networkError(err, url, readMs);
+        // Connected, so the request may have reached the service before the answer was lost: a POST may have
+        // taken effect (the caller of a launch must not simply say "try again").
+        if (reading && (e.kind === 'timeout' || e.kind === 'failed')) e.maybeDelivered = true;
+        reject(e);
       };
+      let reading = false;
       const startRead = () => {
+        reading = true;
         clearTimeout(connectTimer);
         readTimer = setTimeout(() => req.destroy(new TimeoutError('read', readMs)), readMs);
       };
@@ -185,8 +198,16 @@ export class Upstream {
         res.on('error', fail);
         res.on('close', () => fail(Object.assign(new Error('connection closed in the middle of the answer'), { code: 'ECONNRESET' })));
       });
-      req.on('socket', (s) => (s.connecting ? s.once('connect', startRead) : startRead()));
-      connectTimer = setTimeout(() => req.destroy(new TimeoutError('connect', connectMs)), connectMs);
+      // The connect timer starts when the request gets its socket, not before: with every pooled socket busy
+      // (a watcher cycle against a slow AgentCeption) a request waits in the agent's queue, and that wait is
+      // not a dead host. It is bounded on its own (by the read timeout: the queue moves as answers end).
+      queueTimer = setTimeout(() => req.destroy(new TimeoutError('queue', readMs)), readMs);
+      req.on('socket', (s) => {
+        clearTimeout(queueTimer);
+        if (!s.connecting) return startRead();
+        connectTimer = setTimeout(() => req.destroy(new TimeoutError('connect', connectMs)), connectMs);
+        s.once('connect', startRead);
+      });
       req.on('error', fail);
       req.on('close', () => fail(Object.assign(new Error('connection closed before an answer'), { code: 'ECONNRESET' })));
       req.end(body);
@@ -197,7 +218,7 @@ export class Upstream {
     const sys = this.opts.system;
     const at = `${name(sys)} at ${url.origin}`;
     if (err instanceof TimeoutError) {
-      return new UpstreamError(sys, 'timeout', `${at}: ${err.message}`, err.phase === 'connect' ? this.opts.refusedHint : `${name(sys)} is up but slow (no complete answer in ${readMs} ms); raise its timeout setting if it is busy.`);
+      return new UpstreamError(sys, 'timeout', `${at}: ${err.message}`, err.phase === 'connect' ? this.opts.refusedHint : `${name(sys)} is up but slow (no complete answer in ${readMs} ms); raise its timeout setting if it is busy${err.phase === 'queue' ? ', or lower AGENTORA_MISSIONS_WATCHER_MAX_ACTIVE_RUNS' : ''}.`);
     }
     if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EADDRNOTAVAIL'].includes(err.code ?? '')) {
       return new UpstreamError(sys, 'refused', `${at} is not reachable (${err.code})`, this.opts.refusedHint);

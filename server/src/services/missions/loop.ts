@@ -255,15 +255,17 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
     const acceptance = p.run_id && p.acceptance_criteria ? p.acceptance_criteria : (JSON.parse(row.acceptance_criteria_json) as string[]);
     const packet = packetOf(row);
     const brief = renderBrief({ run_id: runId, mission_title: row.mission_title, objective: row.objective, operator_intent: row.operator_intent, constraints: JSON.parse(row.constraints_json), acceptance_criteria: acceptance, packet });
+    // Not given in the call: the AGENTORA_AGENTCEPTION_LAUNCH_MODE / _ROLE / _LABEL settings.
+    const mode = p.mode ?? ctx.config['agentception.launchMode'];
     const req: LaunchRequest = {
-      mode: p.mode,
+      mode,
       repo: row.repo,
-      role: p.role,
+      role: p.role ?? ctx.config['agentception.role'],
       issue_title: brief.title,
       issue_body: brief.markdown,
-      ...(p.mode === 'issue' ? { issue_number: p.issue_number ?? derivedIssueNumber(runId) } : { label: p.label! }),
+      ...(mode === 'issue' ? { issue_number: p.issue_number ?? derivedIssueNumber(runId) } : { label: p.label ?? ctx.config['agentception.label'], ...(p.issue_number ? { issue_number: p.issue_number } : {}) }),
     };
-    const route = p.mode === 'issue' ? 'POST /api/dispatch/issue' : 'POST /api/dispatch/label + POST /api/runs/{run_id}/execute';
+    const route = mode === 'issue' ? 'POST /api/dispatch/issue' : 'POST /api/dispatch/label + POST /api/runs/{run_id}/execute';
     const contentFields = (): { fields: Partial<Record<Column, unknown>>; events: NewEvent[] } => {
       const old = row.acceptance_criteria_json;
       const next = JSON.stringify(acceptance);
@@ -288,7 +290,7 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
 
     commit(ctx, runId, () => {
       const c = contentFields();
-      return { fields: { ...c.fields, brief_markdown: brief.markdown }, events: [...c.events, { type: 'launch_requested', message: `Launching on AgentCeption: ${route}`, data: { route, mode: p.mode } }] };
+      return { fields: { ...c.fields, brief_markdown: brief.markdown }, events: [...c.events, { type: 'launch_requested', message: `Launching on AgentCeption: ${route}`, data: { route, mode } }] };
     }, call.actor);
     try {
       const res = await bridgesOf(ctx).agentception.launch(req);
@@ -304,11 +306,12 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
           launched_at: now(),
           launch_request_json: JSON.stringify({ route, body: req, dry_run: false, response: res }),
           watched: p.watch && !isTerminal(status) ? 1 : 0,
-          last_error: null,
-          fix_hint: null,
+          // Label mode: the run was created but /execute failed — the run is kept (not lost) and the operator told.
+          last_error: res.warning ?? null,
+          fix_hint: res.warning ? `Start run ${res.run_id} on AgentCeption (POST /api/runs/${res.run_id}/execute) or cancel it there; the watcher follows it once it runs.` : null,
         },
         events: [
-          { type: 'launched', from_status: r.status, to_status: status, message: `AgentCeption run ${res.run_id} (${res.raw_status})${res.branch ? ` on ${res.branch}` : ''}`, data: { job_id: res.run_id, raw_status: res.raw_status, branch: res.branch, worktree: res.worktree, batch_id: res.batch_id } },
+          { type: 'launched', from_status: r.status, to_status: status, message: `AgentCeption run ${res.run_id} (${res.raw_status})${res.branch ? ` on ${res.branch}` : ''}${res.warning ? ` — ${res.warning}` : ''}`, data: { job_id: res.run_id, raw_status: res.raw_status, branch: res.branch, worktree: res.worktree, batch_id: res.batch_id, ...(res.warning ? { warning: res.warning } : {}) } },
           ...(p.watch && !isTerminal(status) ? [{ type: 'watch_started' as const, message: 'Watching: the watcher refreshes this mission until it ends' }] : []),
         ],
       }), call.actor);

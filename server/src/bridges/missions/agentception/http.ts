@@ -49,6 +49,19 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
 
   /** Never retried: a second POST could start a second agent. */
   async launch(req: LaunchRequest): Promise<LaunchResult> {
+    try {
+      return await this.dispatch(req);
+    } catch (err) {
+      const e = asUpstream(err);
+      if (!e.maybeDelivered) throw e;
+      // The dispatch was sent but its answer lost (read timeout, connection cut): AgentCeption may have created
+      // the run anyway, and a blind relaunch would start a second agent on the same work.
+      const what = req.mode === 'issue' ? `issue #${req.issue_number}` : `label ${req.label}`;
+      throw new UpstreamError('agentception', e.kind, `${e.message} — the dispatch was sent, AgentCeption may have started a run for ${what}`, `Check AgentCeption's active runs (its UI, or ac://runs/active) for ${what} before launching again; if AgentCeption is just busy, raise AGENTORA_AGENTCEPTION_TIMEOUT_SECONDS.`, e.status);
+    }
+  }
+
+  private async dispatch(req: LaunchRequest): Promise<LaunchResult> {
     if (req.mode === 'issue') {
       if (!Number.isInteger(req.issue_number)) throw new UpstreamError('agentception', 'failed', 'issue launch mode needs an issue number', 'Give the mission an issue number, or set AGENTORA_AGENTCEPTION_LAUNCH_MODE=label.');
       const { data } = await this.up.json('POST', '/api/dispatch/issue', {
