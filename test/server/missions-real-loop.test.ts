@@ -72,8 +72,8 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
     const after = await json(s.fetch(`${API}/agentception/jobs/issue-5?after_event_id=${st.events[0].id}`));
     assert.deepEqual(after.events.map((e: any) => e.event_type), ['file_edit']);
     const unknown = await s.fetch(`${API}/agentception/jobs/nope-1`);
-    // (the bridge routes answer every upstream failure as 503 unavailable, this one included)
-    assert.equal(unknown.status, 503);
+    // An unknown job upstream is our 404 too (refused/timeout/garbage stay 503).
+    assert.equal(unknown.status, 404);
     const body = await unknown.json() as any;
     assert.match(body.message, /does not know run nope-1/);
     assert.match(body.fix_hint, /relaunch/);

@@ -224,9 +224,9 @@ export const agentceptionLaunch = defineMethod({
   method: 'agentora/missions/agentceptionLaunch',
   description: 'Launch a job on AgentCeption directly, outside a mission (no timeline; prefer runs/launch).',
   params: z.object({
-    mode: z.enum(['issue', 'label']).default('issue'),
+    mode: z.enum(['issue', 'label']).optional(),
     repo: Repo,
-    role: z.string().trim().min(1).max(100).default('developer'),
+    role: z.string().trim().min(1).max(100).optional(),
     issue_title: Text(300),
     issue_body: z.string().max(100000).default(''),
     issue_number: zInt.pipe(z.number().int().min(1)).optional(),

@@ -18,7 +18,10 @@ async function upstream<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof AppError) throw err;
     const e = describeError(err);
-    throw new AppError('unavailable', e.message, undefined, e.fix_hint);
+    // An unknown job/persona upstream is a 404 and a state conflict a 409 here too; everything else (refused,
+    // timeout, 401 upstream, garbage) is our 503: the upstream is unavailable to us, not the caller's fault.
+    const kind = e.kind === 'not_found' ? 'not_found' : e.kind === 'conflict' ? 'conflict' : 'unavailable';
+    throw new AppError(kind, e.message, undefined, e.fix_hint);
   }
 }
 
@@ -51,7 +54,12 @@ export const missionsServices: readonly Implementation[] = [
   }),
   implement(M.phiosContextPack, (p, ctx) => packetFor(ctx, p)),
   implement(M.agentceptionHealth, (_p, ctx) => bridgesOf(ctx).agentception.health()),
-  implement(M.agentceptionLaunch, (p, ctx) => upstream(() => bridgesOf(ctx).agentception.launch(p))),
+  implement(M.agentceptionLaunch, (p, ctx) => {
+    // Not given → the operator's settings, exactly as a mission launch does.
+    const mode = p.mode ?? ctx.config['agentception.launchMode'];
+    const label = p.label ?? (mode === 'label' ? ctx.config['agentception.label'] : undefined);
+    return upstream(() => bridgesOf(ctx).agentception.launch({ ...p, mode, role: p.role ?? ctx.config['agentception.role'], ...(label ? { label } : {}) }));
+  }),
   implement(M.agentceptionJob, (p, ctx) => upstream(() => bridgesOf(ctx).agentception.status(p.job_id, p.after_event_id !== undefined ? { after_event_id: p.after_event_id } : undefined))),
 
   implement(M.prepare, async (p, ctx, call) => {
