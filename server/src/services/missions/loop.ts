@@ -9,6 +9,7 @@ import { AppError, conflict, notFound } from '../../protocol/errors';
 import { didChange, didFinish, LaunchParams, PrepareParams, type Mission, type MissionStatus, type WritebackRecord } from '../../protocol/missions';
 import type { z } from 'zod';
 import { renderBrief } from './brief';
+import { localMemoryFor, recordMissionContext } from './localMemory';
 import { scoreMission, type Score } from './score';
 import { hashOf, snapshotHash } from './snapshot';
 import { canTransition, hasOutcome, isActive, isLaunchable, isTerminal, statusForJob } from './stateMachine';
@@ -188,7 +189,11 @@ function insertMission(ctx: ServerContext, p: Prepared, packet: MissionContextPa
 
 export async function prepareMission(ctx: ServerContext, p: Prepared, call: CallInfo): Promise<Mission> {
   const packet = await contextPack(ctx, p, newSessionId());
-  return missionOf(ctx, insertMission(ctx, p, packet, call));
+  const local = await localMemoryFor(ctx, p.mission_title, p.objective);
+  if (local?.snippets.length) packet.memory_snippets = [...packet.memory_snippets, ...local.snippets];
+  const id = insertMission(ctx, p, packet, call);
+  if (local) recordMissionContext(ctx, id, local);
+  return missionOf(ctx, id);
 }
 
 // ---------- launch ----------
