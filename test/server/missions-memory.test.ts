@@ -7,7 +7,7 @@ import { startServer, type TestServer } from '../helpers/server';
 
 let s: TestServer;
 before(async () => {
-  s = await startServer();
+  s = await startServer({ AGENTORA_MISSIONS_WATCHER_ENABLED: 'true', AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS: '0.1' });
 });
 after(() => s?.stop());
 
@@ -35,4 +35,24 @@ test('prepare puts the relevant memories into the packet and records the retriev
   assert.match(ctxs.contexts[0].query, /Payments rollout/);
   const admitted = ctxs.contexts[0].items.filter((i: any) => i.admitted).map((i: any) => i.capsule_id);
   assert.deepEqual(admitted, [relevant.body.capsule.capsule_id]);
+});
+
+test('a finished mission is remembered, and the next mission on that repo is prepared with its outcome', async () => {
+  const launched = await post('/api/integrations/runs/launch', { repo: 'acme/ledger', mission_title: 'Ledger export', objective: 'Add a CSV export to the ledger' });
+  assert.equal(launched.body.ok, true, JSON.stringify(launched.body));
+  const id = launched.body.run.run_id as string;
+  const deadline = Date.now() + 15000;
+  let run: any;
+  while (Date.now() < deadline) {
+    run = ((await (await s.fetch(`/api/integrations/runs/${id}`)).json()) as any).run;
+    if (run.terminal) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(run.status, 'succeeded');
+
+  const next = await post('/api/integrations/runs/prepare', { repo: 'acme/ledger', mission_title: 'Ledger export follow-up', objective: 'Extend the ledger CSV export with totals', persona_id: 'default' });
+  const remembered = (next.body.context_packet.memory_snippets as { text: string; source: string }[]).filter((x) => x.source === 'agentora-memory');
+  assert.equal(remembered.length, 1, JSON.stringify(remembered));
+  assert.match(remembered[0]!.text, /^Mission "Ledger export" on acme\/ledger succeeded: /);
+  assert.ok(remembered[0]!.text.includes(run.pr_url), 'the PR link is part of what is remembered');
 });

@@ -53,6 +53,8 @@ export const integrationSettings = [
     description: 'Most missions the watcher refreshes at once (its concurrency); every due watched mission is refreshed each cycle.' }),
   setting({ key: 'missions.autoWriteback', env: 'AGENTORA_MISSIONS_AUTO_WRITEBACK', schema: boolSetting, default: false,
     description: 'Write a mission outcome back to PhiOS automatically when it changes.' }),
+  setting({ key: 'missions.rememberOutcomes', env: 'AGENTORA_MISSIONS_REMEMBER_OUTCOMES', schema: boolSetting, default: true,
+    description: "Keep each finished mission's outcome (state, summary, PR) as a memory tagged with its repo, so later missions on that repo are prepared with it." }),
   setting({ key: 'missions.writebackDebounceSeconds', env: 'AGENTORA_MISSIONS_WRITEBACK_DEBOUNCE_SECONDS', schema: numSetting(0, 86400), default: 300,
     description: 'Minimum seconds between automatic writebacks of one mission (decimals allowed).' }),
   setting({ key: 'missions.mcpEnabled', env: 'AGENTORA_MISSIONS_MCP_ENABLED', schema: boolSetting, default: false,

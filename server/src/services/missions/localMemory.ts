@@ -3,8 +3,11 @@
 // context of the mission — so an operator can see exactly what the agent's brief was given, and why.
 import type { ServerContext } from '../../context';
 import type { MissionContextPacket } from '../../bridges/missions/types';
+import type { MissionRow } from './store';
 import { SearchParams } from '../../protocol/memory';
+import { createOne } from '../memory/capsules';
 import { recordContext } from '../memory/contexts';
+import { wakeEmbedder } from '../memory/embedder';
 import { retrieve, type Retrieval } from '../memory/search';
 
 const TOP_K = 4;
@@ -40,5 +43,35 @@ export function recordMissionContext(ctx: ServerContext, missionId: string, loca
     recordContext(ctx, { kind: 'mission', id: missionId }, { query: local.query, top_k: TOP_K }, local.retrieval);
   } catch (err) {
     ctx.log.warn(`mission prepare: could not record the memory context: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A finished mission becomes a memory (kind `summary`, source `mission`, `source_ref` = the mission id, tagged with
+ * its repo and persona), so the next mission on that repo is prepared with what happened. Once per mission: only
+ * the transition into a terminal state calls this. Never fails the refresh that finished the mission.
+ */
+export function rememberOutcome(ctx: ServerContext, m: MissionRow): number | null {
+  if (!ctx.config['missions.rememberOutcomes']) return null;
+  const parts = [`Mission "${m.mission_title}" on ${m.repo} ${m.status}: ${m.summary?.trim() || m.objective}`];
+  if (m.pr_url) parts.push(`PR: ${m.pr_url}`);
+  if (m.branch) parts.push(`branch: ${m.branch}`);
+  try {
+    const { id } = createOne(ctx, {
+      text: parts.join(' — ').slice(0, 4000),
+      kind: 'summary',
+      source: 'mission',
+      source_ref: m.id,
+      scope: 'workspace',
+      repo: m.repo,
+      persona: m.persona_id,
+      layer: 'episodic',
+      trust: m.status === 'succeeded' ? 0.7 : 0.5,
+    });
+    wakeEmbedder(ctx);
+    return id;
+  } catch (err) {
+    ctx.log.warn(`mission ${m.id}: could not keep its outcome as a memory: ${(err as Error).message}`);
+    return null;
   }
 }

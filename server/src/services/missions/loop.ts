@@ -9,7 +9,7 @@ import { AppError, conflict, notFound } from '../../protocol/errors';
 import { didChange, didFinish, LaunchParams, PrepareParams, type Mission, type MissionStatus, type WritebackRecord } from '../../protocol/missions';
 import type { z } from 'zod';
 import { renderBrief } from './brief';
-import { localMemoryFor, recordMissionContext } from './localMemory';
+import { localMemoryFor, recordMissionContext, rememberOutcome } from './localMemory';
 import { scoreMission, type Score } from './score';
 import { hashOf, snapshotHash } from './snapshot';
 import { canTransition, hasOutcome, isActive, isLaunchable, isTerminal, statusForJob } from './stateMachine';
@@ -102,6 +102,7 @@ function commit(ctx: ServerContext, id: string, change: (row: MissionRow) => { f
     ctx.events.emit(didChange, { run_id: id, status: after.status, event: events[events.length - 1]!.type, watched: after.watched === 1, updated_at: after.updated_at });
   }
   if (isTerminal(after.status) && !isTerminal(before.status)) {
+    rememberOutcome(ctx, after);
     ctx.events.emit(didFinish, {
       run_id: id,
       status: after.status,
