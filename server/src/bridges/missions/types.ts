@@ -45,7 +45,8 @@ export const MissionContextPacket = z.object({
     .object({ objective: z.string().default(''), scope: z.array(z.string()).default([]), non_goals: z.array(z.string()).default([]) })
     .default({ objective: '', scope: [], non_goals: [] }),
   generated_at: z.string(),
-  source: z.enum(['phios-mcp', 'phios-http', 'mock']),
+  /** `local`: PhiOS is disabled and Agentora built the packet from the mission itself (and its own memory). */
+  source: z.enum(['phios-mcp', 'phios-http', 'mock', 'local']),
   /** Whatever else the upstream sent, kept verbatim. */
   raw: z.record(z.string(), z.unknown()).default({}),
 });
@@ -99,7 +100,7 @@ export interface BridgeHealth {
 }
 
 export interface PhiosBridge {
-  readonly transport: 'mcp-stdio' | 'http' | 'mock';
+  readonly transport: 'mcp-stdio' | 'http' | 'mock' | 'local';
   health(): Promise<BridgeHealth>;
   contextPack(req: ContextPackRequest): Promise<MissionContextPacket>;
   writeback(req: WritebackRequest): Promise<WritebackResult>;
@@ -173,7 +174,7 @@ export interface Artifact {
 }
 
 export interface AgentceptionBridge {
-  readonly transport: 'http' | 'mock';
+  readonly transport: 'http' | 'mock' | 'disabled';
   health(): Promise<BridgeHealth>;
   launch(req: LaunchRequest): Promise<LaunchResult>;
   status(runId: string, opts?: { after_event_id?: number }): Promise<RunStatus>;
