@@ -1,37 +1,22 @@
 // The extension's path: the language server process over stdio, spoken to with vscode-jsonrpc.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { ROOT } from '../helpers/server';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { startLspServer, type LspServer } from '../helpers/lsp';
 import { latestVersion } from '../../server/src/store/db';
 
 describe('language server (JSON-RPC over stdio)', () => {
-  let proc: ChildProcess;
+  let lsp: LspServer;
   let conn: MessageConnection;
   let dataDir: string;
   const notifications: string[] = [];
 
   before(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-lsp-'));
-    proc = spawn(process.execPath, [path.join(ROOT, 'dist/server/main.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: dataDir } });
-    conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.onNotification((method) => notifications.push(method));
-    conn.listen();
-    const init = await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { dataDir, settings: { 'server.port': 0 } } });
-    assert.equal((init as { serverInfo: { name: string } }).serverInfo.name, 'agentora');
-    await conn.sendNotification('initialized', {});
+    lsp = await startLspServer({ 'server.port': 0 }, (c) => c.onNotification((method) => notifications.push(method)));
+    ({ conn, dataDir } = lsp);
+    assert.equal(lsp.init.serverInfo.name, 'agentora');
   });
-  after(async () => {
-    await conn.sendRequest('shutdown').catch(() => undefined);
-    await conn.sendNotification('exit').catch(() => undefined);
-    conn.dispose();
-    proc.kill();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => lsp?.stop());
 
   test('answers protocol methods with the data dir the client gave', async () => {
     const v = (await conn.sendRequest('agentora/system/version', {})) as { data_dir: string; schema_version: number };

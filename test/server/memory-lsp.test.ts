@@ -2,34 +2,18 @@
 // didProgress notifications arriving on the same connection.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { ROOT } from '../helpers/server';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { startLspServer, type LspServer } from '../helpers/lsp';
 
-let proc: ChildProcess;
+let lsp: LspServer;
 let conn: MessageConnection;
-let dataDir: string;
 const progress: { job_id: number; status: string; phase: string }[] = [];
 
 before(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-lsp-memory-'));
-  proc = spawn(process.execPath, [path.join(ROOT, 'dist/server/main.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: dataDir } });
-  conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  conn.onNotification('agentora/memory/didProgress', (p: (typeof progress)[number]) => progress.push(p));
-  conn.listen();
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { dataDir, settings: { 'server.httpEnabled': false } } });
-  await conn.sendNotification('initialized', {});
+  lsp = await startLspServer({ 'server.httpEnabled': false }, (c) => c.onNotification('agentora/memory/didProgress', (p: (typeof progress)[number]) => progress.push(p)));
+  conn = lsp.conn;
 });
-after(async () => {
-  await conn.sendRequest('shutdown').catch(() => undefined);
-  await conn.sendNotification('exit').catch(() => undefined);
-  conn.dispose();
-  proc.kill();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => lsp?.stop());
 
 test('create, search and maintenance over the language-server connection, with progress notifications', async () => {
   const c = (await conn.sendRequest('agentora/memory/create', { text: 'Feature flags live in the flags service.', source: 'chat' })) as { capsule: { capsule_id: number } };
