@@ -28,6 +28,7 @@ export interface App {
 
 /** The mutable state behind the read-only ServerContext the services see. */
 class MutableContext implements ServerContext {
+  reloadConfig?: () => void;
   readonly events = new EventBus();
   readonly startedAt = new Date();
   readonly version = VERSION;
@@ -50,6 +51,7 @@ export function createApp(opts: LoadOptions = {}): App {
   const ctx = new MutableContext(config, db, log, createModelProvider(config), token);
   const registry = new ServiceRegistry(ctx, allServices);
   let http: RunningHttpServer | null = null;
+  let clientOverrides: LoadOptions['overrides'] = opts.overrides;
   // Background runtimes start at once but never block: a slow one cannot delay the server's ready line.
   for (const rt of allRuntimes) {
     Promise.resolve()
@@ -57,7 +59,7 @@ export function createApp(opts: LoadOptions = {}): App {
       .catch((err) => log.error(`${rt.name} runtime failed to start`, err));
   }
 
-  return {
+  const app: App = {
     ctx,
     registry,
     async startHttp() {
@@ -76,6 +78,7 @@ export function createApp(opts: LoadOptions = {}): App {
       return ctx.http;
     },
     reconfigure(overrides) {
+      clientOverrides = overrides;
       // The client sends its complete set of explicit settings each time, so they replace (not merge with) the old ones.
       const next = loadConfig({ ...opts, overrides: { dataDir: ctx.config.dataDir, ...overrides } });
       for (const k of ['server.host', 'server.port', 'server.httpEnabled'] as const) {
@@ -93,4 +96,7 @@ export function createApp(opts: LoadOptions = {}): App {
       db.close();
     },
   };
+  // Config written by a service (e.g. POST /api/integrations/enable) applies at once, under the same client settings.
+  ctx.reloadConfig = () => app.reconfigure(clientOverrides);
+  return app;
 }

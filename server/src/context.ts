@@ -23,6 +23,8 @@ export interface ServerContext {
   /** The HTTP API token (also written 0600 to `<dataDir>/token`). */
   readonly token: string;
   readonly http: HttpState;
+  /** Re-read the configuration layers (after a service wrote `<dataDir>/config.env`) and apply them now. */
+  reloadConfig?(): void;
 }
 
 /** Who is calling, for audit trails: which transport and, where known, which actor. */

@@ -2,7 +2,7 @@
 //   defaults ← <dataDir>/config.env (written by bootstrap) ← ./.env ← the environment ← settings from the client
 // (the VS Code extension sends only the `agentora.*` values the user set explicitly, plus secrets from
 // SecretStorage). Every value goes through the setting's zod schema; a bad one is an error naming the variable.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
@@ -83,4 +83,23 @@ export function renderDefaultConfigEnv(): string {
     lines.push(`# ${spec.description}`, `# ${spec.env}=${value}`, '');
   }
   return lines.join('\n');
+}
+
+/**
+ * Set variables in `<dataDir>/config.env` (the operator's file, written by bootstrap): an existing line — set or
+ * commented out — is replaced in place, a new one appended; everything else in the file is kept. Values are
+ * single-line (checked by the caller against the setting's schema). The file stays 0600.
+ */
+export function writeConfigEnv(dataDir: string, values: Record<string, string>): string {
+  const file = path.join(dataDir, 'config.env');
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : ['# Agentora configuration (see .env.example for every variable).', ''];
+  for (const [name, value] of Object.entries(values)) {
+    if (!/^AGENTORA_[A-Z0-9_]+$/.test(name) || /[\r\n]/.test(value)) throw new Error(`refusing to write ${name}`);
+    const line = `${name}=${value}`;
+    const at = lines.findIndex((l) => new RegExp(`^#?\\s*${name}=`).test(l));
+    if (at >= 0) lines[at] = line;
+    else lines.push(line);
+  }
+  writeFileSync(file, lines.join('\n').replace(/\n*$/, '\n'), { mode: 0o600 });
+  return file;
 }

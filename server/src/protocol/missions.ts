@@ -157,6 +157,39 @@ const Persona = z.object({ id: z.string(), name: z.string(), role: z.string(), s
 
 // ---------- bridge routes ----------
 
+/** What `POST /api/integrations/enable` may set (never an API key: those live in SecretStorage or the environment). */
+export const IntegrationConfig = z
+  .object({
+    url: z.string().max(500).optional(),
+    transport: z.enum(['mcp-stdio', 'http']).optional(),
+    command: z.string().max(500).optional(),
+    timeout_seconds: zNum.pipe(z.number().positive().max(3600)).optional(),
+    launch_mode: z.enum(['issue', 'label']).optional(),
+    role: z.string().max(100).optional(),
+    label: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const enableIntegration = defineMethod({
+  method: 'agentora/missions/enableIntegration',
+  description: 'Enable or disable PhiOS or AgentCeption and set its connection (written to <data dir>/config.env and applied at once; the environment and VS Code settings still win, and the answer says where they do).',
+  params: z.object({
+    name: z.enum(['phios', 'agentception']),
+    enabled: zBool,
+    config: IntegrationConfig.default({}),
+  }),
+  result: z.object({
+    ok: z.boolean(),
+    name: z.enum(['phios', 'agentception']),
+    enabled: z.boolean(),
+    written: z.record(z.string(), z.string()),
+    config_file: z.string(),
+    overridden: z.array(z.object({ variable: z.string(), by: z.enum(['environment', 'client setting']), effective: z.string() })),
+    health: BridgeHealth,
+  }),
+  rest: { verb: 'POST', path: '/api/integrations/enable' },
+});
+
 export const status = defineMethod({
   method: 'agentora/missions/status',
   description: 'Integration status: mock or live, each bridge (with a health check), the watcher and the MCP policy.',
@@ -508,6 +541,7 @@ export const didFinish = defineNotification({
 
 export const missionsMethods = [
   status,
+  enableIntegration,
   phiosHealth,
   phiosPersona,
   phiosContextPack,

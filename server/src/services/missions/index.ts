@@ -6,6 +6,7 @@ import * as M from '../../protocol/missions';
 import { implement, type Implementation } from '../registry';
 import { compareMissions } from './compare';
 import { describeError, getRow, launchMission, missionOf, packetFor, prepareMission, refreshMission, setWatched, snapshotContent, writebackMission } from './loop';
+import { enableIntegrationService } from './enable';
 import { mountMcp } from './mcp/routes';
 import { snapshotHash } from './snapshot';
 import { missionStore } from './store';
@@ -46,6 +47,7 @@ export const missionsServices: readonly Implementation[] = [
       mcp: mcpInfo(ctx),
     };
   }),
+  implement(M.enableIntegration, (p, ctx) => enableIntegrationService(ctx, p)),
   implement(M.phiosHealth, (_p, ctx) => bridgesOf(ctx).phios.health()),
   implement(M.phiosPersona, async (p, ctx) => {
     const persona = await upstream(() => bridgesOf(ctx).phios.persona(p.persona_id));
