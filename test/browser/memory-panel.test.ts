@@ -64,7 +64,8 @@ test("a memory's detail draws its lineage as a graph", async () => {
   // Clicking the older node opens it: it is superseded (no longer current).
   await page.click(`[data-testid=lineage-graph] [data-node="${old.capsule_id}"]`);
   await page.waitForSelector(`[data-testid=capsule-detail][data-capsule="${old.capsule_id}"]`);
-  assert.match((await page.textContent('[data-testid=capsule-detail]')) ?? '', /not believed since/);
+  // The detail's frame appears before its body has loaded: wait for the text rather than read it at once.
+  await page.waitForFunction(() => /not believed since/.test(document.querySelector('[data-testid=capsule-detail]')?.textContent ?? ''), null, { timeout: 10000 });
 });
 
 test('the review queue proposes a conflict; accepting it supersedes the other memory', async () => {
