@@ -4,7 +4,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { allNotifications } from '../../server/src/protocol';
+import { allNotifications, type ParamsOf, type ResultOf } from '../../server/src/protocol';
+import type { MethodName, Methods } from '../../server/src/protocol/calls.gen';
+export { M } from '../../server/src/protocol/calls.gen';
 import { readSettings, runtime } from './config';
 
 export type ServerState = 'starting' | 'ready' | 'error' | 'stopped';
@@ -82,6 +84,11 @@ export class ServerController implements vscode.Disposable {
   async request<R>(method: string, params: unknown): Promise<R> {
     if (!this.client || this.state !== 'ready') throw new Error(`Agentora server is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}. Run "Agentora: Restart Server".`);
     return this.client.sendRequest<R>(method, params);
+  }
+
+  /** Typed by the protocol: `server.call(M.missions.launch, {...})`; callers never spell a method name. */
+  call<K extends MethodName>(method: K, params: ParamsOf<Methods[K]>): Promise<ResultOf<Methods[K]>> {
+    return this.request<ResultOf<Methods[K]>>(method, params);
   }
 
   async restart(): Promise<void> {

@@ -50,8 +50,9 @@ test('method and notification names follow agentora/<area>/<verb> and are unique
 });
 
 test('docs/api.md and docs/settings.md are generated from the current contract and settings', async () => {
-  const { renderApiDoc, renderSettingsDoc } = await import('../../scripts/gen-docs');
+  const { renderApiDoc, renderSettingsDoc, renderCalls } = await import('../../scripts/gen-docs');
   const stale = 'stale: run `npx tsx scripts/gen-docs.ts`';
   assert.equal(readFileSync(path.join(ROOT, 'docs/api.md'), 'utf8'), renderApiDoc(), `docs/api.md ${stale}`);
+  assert.equal(readFileSync(path.join(ROOT, 'server/src/protocol/calls.gen.ts'), 'utf8'), renderCalls(), `calls.gen.ts ${stale}`);
   assert.equal(readFileSync(path.join(ROOT, 'docs/settings.md'), 'utf8'), renderSettingsDoc(), `docs/settings.md ${stale}`);
 });

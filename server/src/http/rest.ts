@@ -22,10 +22,14 @@ export function mountRest(app: FastifyInstance, registry: ServiceRegistry): void
           if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
             return sendError(reply, new AppError('bad_request', 'Invalid body: expected a JSON object', [{ path: '', message: 'expected a JSON object' }]));
           }
-          const params = { ...(req.query as object), ...((body as object) ?? {}), ...(req.params as object) };
+          let params: Record<string, unknown> = { ...(req.query as object), ...((body as object) ?? {}), ...(req.params as object) };
+          const wire = route.wire;
           try {
+            if (wire?.fromWire) params = wire.fromWire(params);
             const result = await registry.call(impl.spec.method, params, { transport: 'rest', actor: 'http' });
-            return reply.code(route.status ?? 200).send(result);
+            if (!wire) return reply.code(route.status ?? 200).send(result);
+            if (wire.headers) reply.headers(wire.headers(result, params));
+            return reply.code(route.status ?? 200).send(wire.toWire ? wire.toWire(result, params) : result);
           } catch (err) {
             return sendError(reply, err);
           }

@@ -5,13 +5,44 @@ import { z } from 'zod';
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface RestRoute {
+/**
+ * The earlier product's JSON shape of a REST answer (`../shared/brief/wire-shapes.md`). Declared once, on the
+ * route, so REST keeps the shape scripts read while JSON-RPC / MCP keep the service result. The REST adapter
+ * applies it; the wire drift test checks every served route's answer against `schema`.
+ */
+export interface WireShape<R = any, P = any> {
+  /** zod schema of the wire answer (extra fields allowed: use loose objects). */
+  schema: z.ZodType;
+  /** Service result → wire answer (default: the result as it is). */
+  toWire?: (result: R, params: P) => unknown;
+  /** Legacy request body/query → service params, before validation (e.g. `requested_worker: false`). */
+  fromWire?: (input: Record<string, unknown>) => Record<string, unknown>;
+  /** Extra response headers, e.g. `X-Total-Count` for routes that answer a bare array. */
+  headers?: (result: R, params: P) => Record<string, string>;
+}
+
+export interface RestRoute<R = any, P = any> {
   verb: HttpVerb;
   /** Fastify-style path, e.g. `/api/memory/capsules/:capsule_id`. Path params are merged into the params object. */
   path: string;
   /** HTTP status on success (default 200). */
   status?: number;
+  /** The wire shape of the answer (required for every route of http-api.md; see WireShape). */
+  wire?: WireShape<R, P>;
 }
+
+/** Typed helper so `toWire` sees the method's result type: `rest: route(Result, Params, {...})`. */
+export function wire<R extends z.ZodType, P extends z.ZodType = z.ZodType>(_result: R, shape: WireShape<z.output<R>, z.output<P>>): WireShape<z.output<R>, z.output<P>> {
+  return shape;
+}
+
+/**
+ * Who may call a method, by door and credential:
+ * - `editor`: only the VS Code connection (never `/rpc`, REST or MCP) — e.g. setting workspace folders;
+ * - `operator`: the editor, and HTTP with the operator credential (approve, rules, settings, integrations);
+ * - `agent`: also HTTP with an agent credential (propose actions, read own results, memory, missions as scoped).
+ */
+export type MethodScope = 'editor' | 'operator' | 'agent';
 
 export interface MethodSpec<P extends z.ZodType, R extends z.ZodType> {
   /** `agentora/<area>/<verb>` — never the reserved `$/` prefix. */
@@ -19,7 +50,9 @@ export interface MethodSpec<P extends z.ZodType, R extends z.ZodType> {
   description: string;
   params: P;
   result: R;
-  rest?: RestRoute | RestRoute[];
+  rest?: RestRoute<z.output<R>, z.output<P>> | RestRoute<z.output<R>, z.output<P>>[];
+  /** Who may call it (default `operator`). */
+  scope?: MethodScope;
   /** Read-only operations may be exposed to read-only MCP clients and are safe to retry. */
   readOnly?: boolean;
 }

@@ -43,6 +43,9 @@ export function createHttpClient(base: string, token: string): PanelClient {
       if (body.error) throw new RpcError(body.error.code, body.error.message, body.error.data);
       return body.result as R;
     },
+    call(method, params) {
+      return this.request(method, params);
+    },
     onNotification(name, fn) {
       if (!listeners.has(name)) listeners.set(name, new Set());
       listeners.get(name)!.add(fn);

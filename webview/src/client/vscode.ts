@@ -28,6 +28,9 @@ export function createVsCodeClient(): PanelClient {
         api.postMessage({ type: 'request', id, method, params: params ?? {} });
       });
     },
+    call(method, params) {
+      return this.request(method, params);
+    },
     onNotification(name, fn) {
       if (!listeners.has(name)) listeners.set(name, new Set());
       listeners.get(name)!.add(fn);
