@@ -29,6 +29,7 @@ export const M = {
   memory: {
     accept: 'agentora/memory/acceptProposal',
     archive: 'agentora/memory/archive',
+    batches: 'agentora/memory/batches',
     conflicts: 'agentora/memory/conflicts',
     create: 'agentora/memory/create',
     demote: 'agentora/memory/demote',
@@ -55,6 +56,7 @@ export const M = {
     scanDuplicates: 'agentora/memory/scanDuplicates',
     search: 'agentora/memory/search',
     undo: 'agentora/memory/undo',
+    undoBatch: 'agentora/memory/undoBatch',
     update: 'agentora/memory/update',
     upload: 'agentora/memory/upload',
   },
@@ -113,6 +115,7 @@ export interface Methods {
   'agentora/actions/updateRule': typeof actions.updateRule;
   'agentora/memory/acceptProposal': typeof memory.accept;
   'agentora/memory/archive': typeof memory.archive;
+  'agentora/memory/batches': typeof memory.batches;
   'agentora/memory/conflicts': typeof memory.conflicts;
   'agentora/memory/create': typeof memory.create;
   'agentora/memory/demote': typeof memory.demote;
@@ -139,6 +142,7 @@ export interface Methods {
   'agentora/memory/scanDuplicates': typeof memory.scanDuplicates;
   'agentora/memory/search': typeof memory.search;
   'agentora/memory/undo': typeof memory.undo;
+  'agentora/memory/undoBatch': typeof memory.undoBatch;
   'agentora/memory/update': typeof memory.update;
   'agentora/memory/upload': typeof memory.upload;
   'agentora/missions/agentceptionHealth': typeof missions.agentceptionHealth;

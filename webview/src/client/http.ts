@@ -1,5 +1,6 @@
 // Browser transport: JSON-RPC over `POST /rpc` and notifications from `GET /api/events` (SSE read with fetch so
 // the bearer token travels in a header, never in a URL after the first page load).
+import { createParser } from 'eventsource-parser';
 import { RpcError, type PanelClient } from './types';
 
 export function createHttpClient(base: string, token: string): PanelClient {
@@ -11,20 +12,22 @@ export function createHttpClient(base: string, token: string): PanelClient {
     for (;;) {
       try {
         const res = await fetch(`${base}/api/events`, { headers });
+        // The SSE framing (multi-line data, comments, CRLF, retry) is eventsource-parser's job, not ours.
+        const parser = createParser({
+          onEvent: (ev) => {
+            if (!ev.event) return;
+            const fns = listeners.get(ev.event);
+            if (fns?.size) {
+              const payload: unknown = JSON.parse(ev.data);
+              fns.forEach((fn) => fn(payload));
+            }
+          },
+        });
         const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-        let buf = '';
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buf += value;
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const name = /^event: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (name && data) listeners.get(name)?.forEach((fn) => fn(JSON.parse(data)));
-          }
+          parser.feed(value);
         }
       } catch {
         // reconnect below
