@@ -145,9 +145,14 @@ test('approvals show what VS Code shows: a real diff for a write, argv and folde
   await page.waitForSelector(`${rc} [data-testid=preview-command]`);
   assert.deepEqual(await page.$$eval(`${rc} [data-testid=preview-argv] li`, (lis) => lis.map((l) => l.textContent)), ['0: git', '1: status', '2: --short']);
   assert.equal(await page.textContent(`${rc} [data-testid=preview-cwd]`), ws);
+  const u = await propose('browser_open_url', { url: 'https://Example.org/docs/../guide?x=1#top' });
+  const ru = row(page, u.id);
+  await page.waitForSelector(`${ru} [data-testid=preview-url]`);
+  assert.match((await page.textContent(`${ru} [data-testid=preview-url]`)) ?? '', /Opens\s*https:\/\/example\.org\/guide\?x=1#top\s*Domain\s*example\.org/);
   await page.screenshot({ path: path.join(ROOT, 'test-results/studio-actions-approvals.png'), fullPage: true });
   await page.click(`${r} [data-testid=deny]`);
   await page.click(`${rc} [data-testid=deny]`);
+  await page.click(`${ru} [data-testid=deny]`);
   await page.waitForSelector('[data-testid=no-pending]');
   assert.equal(readFileSync(path.join(ws, 'README.md'), 'utf8'), readme);
 });
