@@ -1,11 +1,16 @@
 // Browser tools through a real headless Chromium (playwright-core + the configured executable). Every request
-// the page makes — redirects, sub-resources, form posts — goes through the same domain check as the proposal;
-// anything else is aborted. Downloads land on the real path the policy checked.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+// the page makes — each redirect hop, sub-resources, form posts, WebSockets — goes through the same domain
+// check as the proposal; anything else is aborted. Playwright calls a route handler only for the FIRST url of a
+// redirect chain, so the handler fetches without following redirects, checks the Location, and hands the 3xx
+// to the browser, whose next hop comes back through the handler. Service workers (which could fetch behind
+// the routes) are blocked. Downloads follow redirects by hand, checking each hop, and land through a verified
+// descriptor on the real path the policy checked.
 import type { Evaluation } from '../policy';
+import { openFileWrite } from '../safefs';
 import { loadPlaywright } from '../state';
 import { ExecutionFailed, type ExecOptions } from './types';
+
+const MAX_HOPS = 10;
 
 const DOWNLOAD_MAX = 50 * 1024 * 1024;
 
@@ -27,35 +32,68 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
   const blocked: string[] = [];
   const cap = (s: string) => (s.length > opts.outputCap ? { text: s.slice(0, opts.outputCap), truncated: true } : { text: s, truncated: false });
   try {
-    const context = await browser.newContext({ acceptDownloads: false, javaScriptEnabled: true });
+    const context = await browser.newContext({ acceptDownloads: false, javaScriptEnabled: true, serviceWorkers: 'block' });
     context.setDefaultTimeout(opts.timeoutMs);
-    await context.route('**/*', (route) => {
+    const refuse = (u: string): string | null => {
+      const why = opts.checkUrl(u);
+      if (why) blocked.push(`${u}: ${why}`);
+      return why;
+    };
+    await context.route('**/*', async (route) => {
       const u = route.request().url();
       // A route settled after the page closed rejects; that must never become an unhandled rejection.
       if (/^(data|blob|about):/.test(u)) return route.continue().catch(() => undefined);
-      const why = opts.checkUrl(u);
-      if (why) {
-        blocked.push(`${u}: ${why}`);
-        return route.abort('blockedbyclient').catch(() => undefined);
+      if (refuse(u)) return route.abort('blockedbyclient').catch(() => undefined);
+      try {
+        const res = await route.fetch({ maxRedirects: 0, timeout: opts.timeoutMs });
+        const loc = res.status() >= 300 && res.status() < 400 ? res.headers()['location'] : undefined;
+        if (loc !== undefined) {
+          let next: string;
+          try {
+            next = new URL(loc, u).href;
+          } catch {
+            blocked.push(`${u}: redirect to an invalid Location ${JSON.stringify(loc)}`);
+            return await route.abort('blockedbyclient');
+          }
+          if (refuse(next)) return await route.abort('blockedbyclient');
+        }
+        return await route.fulfill({ response: res });
+      } catch {
+        return route.abort('failed').catch(() => undefined);
       }
-      return route.continue().catch(() => undefined);
+    });
+    // WebSockets are not requests the routes above see: they get their own check (a page's socket to a
+    // blocked host was an escape).
+    await context.routeWebSocket(/.*/, (ws) => {
+      const why = refuse(ws.url());
+      if (why) return ws.close({ code: 1008, reason: 'blocked by the domain policy' });
+      ws.connectToServer();
     });
     const page = await context.newPage();
     const p = ev.params;
     const target = Object.values(ev.resolved.urls)[0]!.href;
 
     if (ev.tool === 'browser_download') {
-      const res = await context.request.get(target, { maxRedirects: 0, timeout: opts.timeoutMs });
+      let url = target;
+      let res = await context.request.get(url, { maxRedirects: 0, timeout: opts.timeoutMs });
+      for (let hop = 0; res.status() >= 300 && res.status() < 400 && res.headers()['location'] !== undefined; hop++) {
+        if (hop >= MAX_HOPS) throw new ExecutionFailed(`download failed: more than ${MAX_HOPS} redirects`);
+        url = new URL(res.headers()['location']!, url).href;
+        const why = refuse(url);
+        if (why) throw new ExecutionFailed(`download refused: redirected to ${url}: ${why}`);
+        res = await context.request.get(url, { maxRedirects: 0, timeout: opts.timeoutMs });
+      }
       if (!res.ok()) throw new ExecutionFailed(`download failed: HTTP ${res.status()}`);
       const body = await res.body();
       if (body.length > DOWNLOAD_MAX) throw new ExecutionFailed(`download is larger than ${DOWNLOAD_MAX} bytes`);
       const out = ev.resolved.paths.output_path!;
-      const st = await stat(out).catch(() => null);
-      if (st?.isDirectory()) throw new ExecutionFailed(`${out} is a folder`);
-      if (st && !p.overwrite) throw new ExecutionFailed(`${out} already exists (set overwrite: true to replace it)`);
-      await mkdir(path.dirname(out), { recursive: true });
-      await writeFile(out, body, { flag: p.overwrite ? 'w' : 'wx' });
-      return { url: target, path: out, bytes: body.length, content_type: res.headers()['content-type'] ?? null };
+      const fh = await openFileWrite(out, opts.guard, 'output_path', Boolean(p.overwrite));
+      try {
+        await fh.writeFile(body);
+      } finally {
+        await fh.close();
+      }
+      return { url, path: out, bytes: body.length, content_type: res.headers()['content-type'] ?? null };
     }
 
     const response = await page.goto(target, { waitUntil: 'load', timeout: opts.timeoutMs }).catch((err: Error) => {
