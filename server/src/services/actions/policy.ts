@@ -211,9 +211,6 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
     argv.forEach((a, i) => {
       if (i === 0) return;
       if (SHELL_META.test(a)) notes.push(`argument ${i} (${JSON.stringify(a)}) contains shell metacharacters; it is passed literally, no shell is used`);
-      // Arguments that name files are checked like any path parameter: a command cannot read or write outside
-      // the roots (or inside the blocked data dir) by naming the file in its argv.
-      for (const v of pathsInArg(a, (x) => lexists(path.resolve(cwd, x)))) real(`argument ${i}`, v, cwd);
     });
     const exe = findExecutable(argv[0]!, env.searchPath, resolved.cwd);
     if (!exe) throw new Refusal('apps', `executable '${argv[0]}' was not found${argv[0]!.includes('/') ? '' : ' on PATH'}`);
@@ -229,6 +226,12 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
     resolved.executable = exe;
     resolved.executableReal = exeReal;
     resolved.argv0 = path.basename(named(exe));
+    // Arguments that name files are checked like any path parameter: a command cannot read or write outside
+    // the roots (or inside the blocked data dir) by naming the file in its argv (issue 9: this reverses the
+    // earlier "arguments are not path-checked").
+    argv.forEach((a, i) => {
+      if (i > 0) for (const v of pathsInArg(a, (x) => lexists(path.resolve(cwd, x)))) real(`argument ${i}`, v, cwd);
+    });
   }
 
   for (const name of info.url_params) {

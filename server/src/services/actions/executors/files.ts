@@ -120,7 +120,10 @@ export async function runFileTool(ev: Evaluation, guard: Guard): Promise<unknown
   switch (ev.tool) {
     case 'desktop_list_dir': {
       const dir = r.path!;
-      const fh = await openDir(dir, guard, 'path');
+      const fh = await openDir(dir, guard, 'path').catch((err) => {
+        if (err instanceof ExecutionFailed && !(err instanceof SwapRefused)) throw new ExecutionFailed(`${dir} is not a folder`);
+        throw err;
+      });
       try {
         const entries = await readdir(`/proc/self/fd/${fh.fd}`, { withFileTypes: true });
         entries.sort((a, b) => a.name.localeCompare(b.name));
