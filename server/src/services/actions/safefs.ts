@@ -4,7 +4,7 @@
 // the very path the policy checked) BEFORE reading or writing through it. New files and folders are created
 // inside an already-verified folder descriptor (`/proc/self/fd/<dir>/<name>` is openat() for Node) and the new
 // descriptor is verified again. Nothing is truncated before its descriptor is verified.
-import { constants, readlinkSync } from 'node:fs';
+import { constants, lstatSync, readlinkSync } from 'node:fs';
 import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { isInside } from './paths';
@@ -57,7 +57,15 @@ async function guarded<T>(fh: FileHandle, fn: (fh: FileHandle) => Promise<T> | T
 function openError(err: unknown, label: string, p: string): never {
   const code = (err as NodeJS.ErrnoException).code;
   // ELOOP with O_NOFOLLOW: the last name is (now) a symbolic link. ENOTDIR with O_DIRECTORY: not a folder any more.
-  if (code === 'ELOOP') throw new SwapRefused(`${label} ${p} is a symbolic link now`);
+  // O_DIRECTORY|O_NOFOLLOW on a symlink answers ENOTDIR on Linux: tell a swapped link from a plain file.
+  const isLink = () => {
+    try {
+      return lstatSync(p).isSymbolicLink();
+    } catch {
+      return false;
+    }
+  };
+  if (code === 'ELOOP' || (code === 'ENOTDIR' && isLink())) throw new SwapRefused(`${label} ${p} is a symbolic link now (was it swapped?)`);
   if (code === 'ENOENT') throw new ExecutionFailed(`${p} does not exist`);
   if (code === 'ENOTDIR') throw new ExecutionFailed(`${p} is not a folder`);
   if (code === 'EISDIR') throw new ExecutionFailed(`${p} is a folder`);
