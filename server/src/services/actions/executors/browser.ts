@@ -1,14 +1,15 @@
 // Browser tools through a real headless Chromium (playwright-core + the configured executable). Every request
 // the page makes — each redirect hop, sub-resources, form posts, WebSockets — goes through the same domain
-// check as the proposal; anything else is aborted. Playwright calls a route handler only for the FIRST url of a
-// redirect chain, so the handler fetches without following redirects, checks the Location, and hands the 3xx
-// to the browser, whose next hop comes back through the handler. Service workers (which could fetch behind
-// the routes) are blocked. Downloads follow redirects by hand, checking each hop, and land through a verified
-// descriptor on the real path the policy checked.
+// check as the proposal; anything else is refused. Two layers: Playwright routes (abort early, and name what
+// was blocked) — but a route handler sees only the FIRST url of a redirect chain — and underneath, Chromium's
+// only network path is a filtering proxy (./netguard.ts) that checks every hop. Service workers are blocked.
+// Downloads follow redirects by hand, checking each hop, and land through a verified descriptor on the real
+// path the policy checked.
 import type { Evaluation } from '../policy';
 import { openFileWrite } from '../safefs';
 import { loadPlaywright } from '../state';
 import { ExecutionFailed, type ExecOptions } from './types';
+import { startNetGuard } from './netguard';
 
 const MAX_HOPS = 10;
 
@@ -22,14 +23,19 @@ export interface BrowserOptions extends ExecOptions {
 export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Promise<unknown> {
   const pw = loadPlaywright();
   if (!pw || !opts.browserExecutable) throw new ExecutionFailed('no browser is available');
+  const blocked: string[] = [];
+  const guard = await startNetGuard(opts.checkUrl, (u, why) => blocked.push(`${u}: ${why}`));
   const browser = await pw.chromium.launch({
     executablePath: opts.browserExecutable,
     headless: true,
     // Starting Chromium is not the action's work: give it its own, generous limit.
     timeout: Math.max(opts.timeoutMs, 30000),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+      `--proxy-server=${guard.url}`, '--proxy-bypass-list=<-loopback>'],
+  }).catch(async (err) => {
+    await guard.close();
+    throw err;
   });
-  const blocked: string[] = [];
   const cap = (s: string) => (s.length > opts.outputCap ? { text: s.slice(0, opts.outputCap), truncated: true } : { text: s, truncated: false });
   try {
     const context = await browser.newContext({ acceptDownloads: false, javaScriptEnabled: true, serviceWorkers: 'block' });
@@ -44,23 +50,8 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
       // A route settled after the page closed rejects; that must never become an unhandled rejection.
       if (/^(data|blob|about):/.test(u)) return route.continue().catch(() => undefined);
       if (refuse(u)) return route.abort('blockedbyclient').catch(() => undefined);
-      try {
-        const res = await route.fetch({ maxRedirects: 0, timeout: opts.timeoutMs });
-        const loc = res.status() >= 300 && res.status() < 400 ? res.headers()['location'] : undefined;
-        if (loc !== undefined) {
-          let next: string;
-          try {
-            next = new URL(loc, u).href;
-          } catch {
-            blocked.push(`${u}: redirect to an invalid Location ${JSON.stringify(loc)}`);
-            return await route.abort('blockedbyclient');
-          }
-          if (refuse(next)) return await route.abort('blockedbyclient');
-        }
-        return await route.fulfill({ response: res });
-      } catch {
-        return route.abort('failed').catch(() => undefined);
-      }
+      // Continued by the browser itself, through the filtering proxy (which checks the redirect hops).
+      return route.continue().catch(() => undefined);
     });
     // WebSockets are not requests the routes above see: they get their own check (a page's socket to a
     // blocked host was an escape).
@@ -99,6 +90,10 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
     const response = await page.goto(target, { waitUntil: 'load', timeout: opts.timeoutMs }).catch((err: Error) => {
       throw new ExecutionFailed(`could not load ${target}: ${blocked[0] ?? err.message.split('\n')[0]}`);
     });
+    // The proxy answers a blocked hop with a 403 of its own: a navigation that ended there failed.
+    const landed = response?.url();
+    const refusedHop = landed ? blocked.find((b) => b.startsWith(`${landed}: `)) : undefined;
+    if (refusedHop) throw new ExecutionFailed(`could not load ${target}: redirected to ${refusedHop}`);
     const status = response?.status() ?? null;
     const base = async () => ({ url: page.url(), title: await page.title(), status, blocked_requests: blocked });
 
@@ -149,5 +144,6 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
     }
   } finally {
     await browser.close().catch(() => undefined);
+    await guard.close();
   }
 }
