@@ -122,7 +122,7 @@ export class ActionStore {
     return this.db.transaction(() => {
       if (this.s.interrupt.run({ id, result: JSON.stringify(known), error, at: at.toISOString() }).changes !== 1) return false;
       const started = startedAt ?? at.toISOString();
-      this.s.execution.run(id, 0, started, at.toISOString(), Math.max(0, at.getTime() - Date.parse(started)), JSON.stringify(known), error);
+      this.s.execution.run(id, 0, started, at.toISOString(), Math.max(0, at.getTime() - (Date.parse(started) || at.getTime())), JSON.stringify(known), error);
       return true;
     })();
   }
