@@ -230,7 +230,9 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
     // the roots (or inside the blocked data dir) by naming the file in its argv (issue 9: this reverses the
     // earlier "arguments are not path-checked").
     argv.forEach((a, i) => {
-      if (i > 0) for (const v of pathsInArg(a, (x) => lexists(path.resolve(cwd, x)))) real(`argument ${i}`, v, cwd);
+      if (i === 0) return;
+      // Kept with the paths the action touches: shown in the scope preview, and a rule's path_root must cover them.
+      pathsInArg(a, (x) => lexists(path.resolve(cwd, x))).forEach((v, k) => (resolved.paths[`arg${i}${k ? `.${k}` : ''}`] = real(`argument ${i}`, v, cwd)));
     });
   }
 

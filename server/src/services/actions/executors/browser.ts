@@ -31,7 +31,9 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
     // Starting Chromium is not the action's work: give it its own, generous limit.
     timeout: Math.max(opts.timeoutMs, 30000),
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-      `--proxy-server=${guard.url}`, '--proxy-bypass-list=<-loopback>'],
+      `--proxy-server=${guard.url}`, '--proxy-bypass-list=<-loopback>',
+      // Nothing around the proxy: no WebRTC UDP, no DNS prefetching.
+      '--force-webrtc-ip-handling-policy=disable_non_proxied_udp', '--webrtc-ip-handling-policy=disable_non_proxied_udp', '--dns-prefetch-disable'],
   }).catch(async (err) => {
     await guard.close();
     throw err;
