@@ -61,10 +61,13 @@ describe('check what you use (TOCTOU)', () => {
   test('read: the file swapped for a link to the data dir token → refused, token not returned', async () => {
     const f = path.join(root, 'dir/file.txt');
     await assert.rejects(checkSwapRun('desktop_read_text', { path: f }, () => swapToLink(f, path.join(data, 'token'))), SwapRefused);
+    // The attack is real: using the checked NAME again (what the executor did before) now reads the token.
+    assert.equal(readFileSync(f, 'utf8'), 'API-TOKEN');
   });
   test('read: the PARENT folder swapped for a link to an outside folder → refused', async () => {
     const d = path.join(root, 'dir');
     await assert.rejects(checkSwapRun('desktop_read_text', { path: path.join(d, 'file.txt') }, () => swapToLink(d, outside)), /Refused at use: .*outside the allowed folders/);
+    assert.equal(readFileSync(path.join(d, 'file.txt'), 'utf8'), 'OUTSIDE-SECRET', 'O_NOFOLLOW alone would not have caught this (the link is the parent)');
   });
   test('list: the folder swapped for a link → refused', async () => {
     const d = path.join(root, 'dir');
