@@ -9,6 +9,7 @@ import type { ServerContext } from '../../context';
 import { modeFor } from './policy';
 import { realRoot } from './paths';
 import { approve, deny, emitChange, previewOf, propose } from './queue';
+import { recoverInterrupted } from './recovery';
 import { allowedRoots, browserAvailability, stateOf, toolDefaults, workspaceKey } from './state';
 
 function checkRule(r: { argv?: A.ArgMatcher[] | null; path_root?: string | null; tool_name?: string; effect?: string }): void {
@@ -118,5 +119,6 @@ export const actionsRuntime: AreaRuntime = {
   name: 'actions',
   start(ctx) {
     stateOf(ctx);
+    recoverInterrupted(ctx);
   },
 };
