@@ -106,7 +106,14 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
     if (!ctx) {
       // MCP could not tell us: ask the live-agent route. 404 there means "not live", and with no context either
       // the run is unknown to AgentCeption.
-      const agent = await this.readAgent(runId);
+      let agent: Awaited<ReturnType<typeof this.readAgent>>;
+      try {
+        agent = await this.readAgent(runId);
+      } catch (err) {
+        // Both doors failed: the MCP answer is the primary one, so its error (e.g. a wrong shape) is the one shown.
+        if (ctxRes.status === 'rejected' && asUpstream(ctxRes.reason).kind !== 'not_found') throw asUpstream(ctxRes.reason);
+        throw err;
+      }
       if (!agent) {
         const why = ctxRes.status === 'rejected' ? asUpstream(ctxRes.reason) : null;
         if (why && why.kind !== 'not_found') throw why;
