@@ -43,6 +43,8 @@ export const Capsule = z.object({
   embedded: z.boolean(),
   /** Active and not superseded: what retrieval returns by default. */
   current: z.boolean(),
+  /** Made in mock mode (e.g. a mock mission's outcome): low trust, never given to a real-mode mission. */
+  mock: z.boolean(),
 });
 export type Capsule = z.infer<typeof Capsule>;
 

@@ -193,7 +193,7 @@ function insertMission(ctx: ServerContext, p: Prepared, packet: MissionContextPa
 
 export async function prepareMission(ctx: ServerContext, p: Prepared, call: CallInfo): Promise<Mission> {
   const packet = await contextPack(ctx, p, newSessionId());
-  const local = await localMemoryFor(ctx, p.mission_title, p.objective);
+  const local = await localMemoryFor(ctx, p.mission_title, p.objective, packet.source === 'mock');
   if (local?.snippets.length) packet.memory_snippets = [...packet.memory_snippets, ...local.snippets];
   const id = insertMission(ctx, p, packet, call);
   if (local) recordMissionContext(ctx, id, local);
@@ -258,6 +258,10 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
   if (state.launching.has(runId)) throw conflict(`Mission ${runId} is being launched already`);
   const row = getRow(ctx, runId);
   if (!isLaunchable(row.status)) throw conflict(`Mission ${runId} is ${row.status}: only a prepared, dry-run or failed-to-launch mission can be launched`);
+  if (row.mock === 1 && !p.dry_run && bridgesOf(ctx).agentception.transport !== 'mock') {
+    // Its packet came from the mock PhiOS (invented memories and personas): never brief a real agent with it.
+    throw conflict(`Mission ${runId} was prepared with the mock integrations: its context is not real. Prepare it again now that real mode is on, and launch that one.`);
+  }
   state.launching.add(runId);
   try {
     // Acceptance criteria may still change before the mission is launched for real (its content is then fixed).
