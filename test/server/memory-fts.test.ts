@@ -14,7 +14,6 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { openDatabase } from '../../server/src/store/db';
 import { migrations } from '../../server/src/store/migrations';
-import { getRow, insertMemory, updateMemory } from '../../server/src/services/memory/store';
 import { startServer, type TestServer } from '../helpers/server';
 
 type Call = (path: string, body?: unknown, method?: string) => Promise<{ status: number; body: any }>;
@@ -72,12 +71,18 @@ describe('migration 23 repairs an index damaged by the old triggers', () => {
 
   test('a store at schema 22 with edited memories searches correctly after the upgrade', async () => {
     const db = openDatabase(path.join(dir, 'agentora.db'), { migrations: migrations.filter((m) => m.version < 23) });
-    const mk = (text: string) => insertMemory(db, { text, kind: 'fact', source: 'operator', scope: 'workspace', layer: 'semantic', trust: 0.6 });
+    // Schema-22 SQL (today's store functions know columns 22 lacks), updating text and status together as the
+    // store's update statement does.
+    const now = new Date().toISOString();
+    const ins = db.prepare(`INSERT INTO memories (text, kind, source, scope, layer, trust, touched_at, created_at, updated_at, valid_from, status, norm_hash)
+      VALUES (?, 'fact', 'operator', 'workspace', 'semantic', 0.6, ?, ?, ?, ?, 'active', ?)`);
+    const mk = (text: string) => Number(ins.run(text, now, now, now, now, text).lastInsertRowid);
+    const upd = db.prepare('UPDATE memories SET text = ?, status = status, trust = ? WHERE id = ?');
     const a = mk('alpha release notes mention the gamma flag');
     const b = mk('the deploy runs nightly from the main branch');
     for (let i = 0; i < 10; i++) {
-      updateMemory(db, getRow(db, a)!, { text: `alpha release notes mention the gamma flag ${i}` }, 'edit');
-      updateMemory(db, getRow(db, b)!, { trust: 0.6 + i / 100 }, 'trust');
+      upd.run(`alpha release notes mention the gamma flag ${i}`, 0.6, a);
+      upd.run('the deploy runs nightly from the main branch', 0.6 + i / 100, b);
     }
     // The damage the issue describes: the edited memory and the trust-edited one are gone from search.
     const match = (q: string) => (db.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').all(q) as { rowid: number }[]).map((r) => r.rowid);

@@ -64,7 +64,7 @@ export function failInterruptedJobs(ctx: ServerContext): void {
       FROM memory_jobs j JOIN memory_proposals p ON p.created_by = 'job ' || j.id
       WHERE j.status IN ('queued', 'running')
         AND NOT EXISTS (SELECT 1 FROM memory_job_changes c WHERE c.job_id = j.id AND c.proposal_id = p.id)`).run(now);
-    sql(ctx.db, `UPDATE memory_jobs SET status = 'failed', error = 'interrupted by a server restart: the report lists what it changed before it stopped; undo reverts it', finished_at = ? WHERE status IN ('queued', 'running')`).run(now);
+    sql(ctx.db, `UPDATE memory_jobs SET status = 'failed', error = 'interrupted by a server restart', finished_at = ? WHERE status IN ('queued', 'running')`).run(now);
   })();
 }
 
