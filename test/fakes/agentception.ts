@@ -9,9 +9,12 @@ import type { AddressInfo } from 'node:net';
 
 export const AUTH_401_BODY = { detail: "Authentication required. Provide the API key via 'Authorization: Bearer <key>' or 'X-API-Key: <key>' header." };
 
-/** normal; slow (every answer delayed); garbage (HTML bodies); garbage-mcp (valid JSON-RPC envelopes whose
- * `text` is not JSON); down (nothing listens: connection refused). */
-export type FakeMode = 'normal' | 'slow' | 'garbage' | 'garbage-mcp' | 'down';
+/** normal; slow (every answer delayed, the request handled only after the delay — a client that hangs up first
+ * changed nothing); slow-reply (handled at once — a dispatch creates its run — and only the answer delayed, as when
+ * AgentCeption is busy and the caller dies waiting); garbage (HTML bodies); garbage-mcp (valid JSON-RPC envelopes
+ * whose `text` is not JSON); wrong-shape (valid JSON of another shape: resources with renamed fields, /api/agents
+ * without a status); down (nothing listens: connection refused). */
+export type FakeMode = 'normal' | 'slow' | 'slow-reply' | 'garbage' | 'garbage-mcp' | 'wrong-shape' | 'down';
 
 export interface FakeEvent {
   id: number;
@@ -247,6 +250,11 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
       if (json.method === 'resources/read') {
         hit.target = String(params.uri);
         if (mode === 'garbage-mcp') return send(200, { jsonrpc: '2.0', id, result: { contents: [{ uri: params.uri, mimeType: 'application/json', text: '{"ok": tru' }] } });
+        if (mode === 'wrong-shape') {
+          const run = runs.get(String(params.uri).split('/')[3] ?? '');
+          const other = { ok: true, run: { id: run?.run_id, state: run?.status }, items: [] };
+          return send(200, { jsonrpc: '2.0', id, result: { contents: [{ uri: params.uri, mimeType: 'application/json', text: JSON.stringify(other) }] } });
+        }
         const data = readResource(String(params.uri));
         return send(200, { jsonrpc: '2.0', id, result: { contents: [{ uri: params.uri, mimeType: 'application/json', text: JSON.stringify(data) }] } });
       }
@@ -261,6 +269,7 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
     if (m === 'GET' && agent) {
       const run = runs.get(decodeURIComponent(agent[1]!));
       if (!run || TERMINAL.has(run.status)) return send(404, { detail: 'Agent not found' });
+      if (mode === 'wrong-shape') return send(200, { agent: { name: run.run_id, phase: run.status } });
       return send(200, { id: run.run_id, ...contextOf(run) });
     }
     const runRoute = /^\/api\/runs\/([^/]+)\/(execute|cancel|stop|memory)$/.exec(p);
@@ -297,9 +306,21 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
+      if (mode === 'slow-reply') {
+        const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+        res.end = ((...a: unknown[]) => {
+          const t = setTimeout(() => { timers.delete(t); if (!res.destroyed) end(...a); }, slowMs);
+          timers.add(t);
+          return res;
+        }) as typeof res.end;
+        return handle(req, body, res, hit);
+      }
       if (mode === 'slow') {
         const t = setTimeout(() => { timers.delete(t); if (!res.destroyed) handle(req, body, res, hit); }, slowMs);
         timers.add(t);
+        // A caller that hung up (or died) before the delay ended: the request is dropped, as a server that had not
+        // read it yet would.
+        res.on('close', () => { clearTimeout(t); timers.delete(t); });
         return;
       }
       handle(req, body, res, hit);

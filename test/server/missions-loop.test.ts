@@ -49,7 +49,9 @@ describe('missions over REST (mock integrations, watcher on)', () => {
     });
     assert.equal(done.status, 'succeeded');
     assert.match(done.branch, /^agent\/issue-\d+$/);
-    assert.equal(done.pr_url, `https://github.com/acme/widgets/pull/${done.branch.split('-')[1]}`);
+    // Mock links never point at a real site (issue 10 §2.11).
+    assert.equal(done.pr_url, `https://agentception.mock.invalid/acme/widgets/pull/${done.branch.split("-")[1]}`);
+    assert.equal(done.mock, true);
     assert.match(done.summary, /all tests pass/);
     assert.deepEqual(done.artifacts.map((a: any) => a.path), ['src/feature.ts', 'test/feature.test.ts']);
     assert.equal(done.watched, false);

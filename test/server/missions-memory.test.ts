@@ -53,6 +53,7 @@ test('a finished mission is remembered, and the next mission on that repo is pre
   const next = await post('/api/integrations/runs/prepare', { repo: 'acme/ledger', mission_title: 'Ledger export follow-up', objective: 'Extend the ledger CSV export with totals', persona_id: 'default' });
   const remembered = (next.body.context_packet.memory_snippets as { text: string; source: string }[]).filter((x) => x.source === 'agentora-memory');
   assert.equal(remembered.length, 1, JSON.stringify(remembered));
-  assert.match(remembered[0]!.text, /^Mission "Ledger export" on acme\/ledger succeeded: /);
+  // Mock mode: the outcome is remembered for the next mock mission, marked as mock (issue 10 §2.11).
+  assert.match(remembered[0]!.text, /^\[mock\] Mission "Ledger export" on acme\/ledger succeeded: /);
   assert.ok(remembered[0]!.text.includes(run.pr_url), 'the PR link is part of what is remembered');
 });

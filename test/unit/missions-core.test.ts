@@ -75,7 +75,7 @@ test('mock AgentCeption: queued → running → succeeded over successive reads,
   }
   assert.deepEqual(states, ['running', 'running', 'running', 'succeeded', 'succeeded', 'succeeded']);
   assert.deepEqual(seen, ['step_start', 'file_edit', 'step_start', 'done'], 'each event is delivered once through after_event_id');
-  assert.equal(last!.pr_url, 'https://github.com/acme/w/pull/42');
+  assert.equal(last!.pr_url, 'https://agentception.mock.invalid/acme/w/pull/42');
   assert.match(last!.summary ?? '', /agent\/issue-42/);
   assert.equal((await ac.artifacts('issue-42')).length, 2);
   const f = await ac.launch({ mode: 'issue', repo: 'acme/w', role: 'developer', issue_title: 'T', issue_body: 'mock:fail', issue_number: 7 });

@@ -36,7 +36,7 @@ test('prepare stores the packet with an Agentora session id; launch, refresh to 
     for (let i = 0; i < 5; i++) r = await t.call('agentora/missions/refresh', { run_id: p.run_id });
     assert.equal(r.run.status, 'succeeded');
     assert.equal(r.run.watched, false, 'terminal missions are no longer watched');
-    assert.match(r.run.pr_url, /^https:\/\/github\.com\/acme\/widgets\/pull\/\d+$/);
+    assert.match(r.run.pr_url, /^https:\/\/agentception\.mock\.invalid\/acme\/widgets\/pull\/\d+$/);
     assert.equal(r.run.artifacts.length, 2);
     const w = await t.call('agentora/missions/writeback', { run_id: p.run_id, operator_notes: 'good', tags: ['x'] });
     assert.equal(w.ok, true);

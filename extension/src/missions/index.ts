@@ -9,7 +9,7 @@ import type { Mission, MissionSummary, TimelineEvent } from '../../../server/src
 import { MISSIONS_COMMAND_IDS, type MissionsCommandId } from './ids';
 import { compareMarkdown, missionMarkdown } from './render';
 
-const LAUNCHABLE = ['prepared', 'dry_run', 'launch_failed'];
+const LAUNCHABLE = ['prepared', 'dry_run', 'launch_failed', 'launch_unknown'];
 const ACTIVE = ['queued', 'running', 'blocked', 'unknown'];
 const REPO = /^[\w.-]+\/[\w.-]+$/;
 

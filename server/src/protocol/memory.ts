@@ -45,6 +45,8 @@ export const Capsule = z.object({
   current: z.boolean(),
   /** The upload that made this memory (all its chunks share it), or null. */
   batch_id: z.string().nullable(),
+  /** Made in mock mode (e.g. a mock mission's outcome): low trust, never given to a real-mode mission. */
+  mock: z.boolean(),
 });
 export type Capsule = z.infer<typeof Capsule>;
 

@@ -10,7 +10,9 @@ export { MissionContextPacket };
 // ---------- vocabulary ----------
 
 /** prepared → (dry_run | launch_failed | queued | running | blocked | unknown) → succeeded | failed | cancelled */
-export const MissionStatus = z.enum(['prepared', 'dry_run', 'launch_failed', 'queued', 'running', 'blocked', 'unknown', 'succeeded', 'failed', 'cancelled']);
+// launch_unknown: the server stopped during a launch and could not tell whether AgentCeption started the run
+// (fix_hint says how to check); it can be launched again, and that launch first looks for the run.
+export const MissionStatus = z.enum(['prepared', 'dry_run', 'launch_failed', 'launch_unknown', 'queued', 'running', 'blocked', 'unknown', 'succeeded', 'failed', 'cancelled']);
 export type MissionStatus = z.infer<typeof MissionStatus>;
 export const WritebackStatus = z.enum(['none', 'pending', 'succeeded', 'failed', 'skipped']);
 export type WritebackStatus = z.infer<typeof WritebackStatus>;
@@ -24,6 +26,8 @@ export const TimelineEventType = z.enum([
   'dry_run_recorded',
   'launched',
   'launch_failed',
+  'launch_reconciled',
+  'launch_unknown',
   'state_changed',
   'job_event',
   'outcome_updated',
@@ -89,6 +93,8 @@ export const MissionSummary = z.object({
   branch_set_id: z.string().nullable(),
   branch_label: z.string().nullable(),
   decision_state: z.string(),
+  /** Prepared or launched against the mock integrations: its outcome and links are not real. */
+  mock: z.boolean(),
 });
 export type MissionSummary = z.infer<typeof MissionSummary>;
 
@@ -103,6 +109,8 @@ export const Mission = MissionSummary.extend({
   brief_markdown: z.string().nullable(),
   /** What was (or, for a dry run, would have been) sent to AgentCeption. */
   launch_request: z.record(z.string(), z.unknown()).nullable(),
+  /** Set while a launch is in flight: the idempotency key a restart uses to find the upstream run. */
+  launch_intent: z.record(z.string(), z.unknown()).nullable(),
   job_state: z.string().nullable(),
   stale: z.boolean(),
   live: z.boolean(),

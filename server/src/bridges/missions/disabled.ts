@@ -57,5 +57,8 @@ export function createDisabledAgentception(): AgentceptionBridge {
     async cancel() {
       throw off();
     },
+    async findLaunch() {
+      throw off();
+    },
   };
 }

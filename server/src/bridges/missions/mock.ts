@@ -7,6 +7,9 @@
 // `mock:fail` ends failed, `mock:block` passes through blocked (resumable) before finishing, `mock:cancel` ends
 // cancelled. A job the mock does not know (e.g. after a server restart) is rebuilt from its id, so missions
 // launched before a restart still finish.
+//
+// Nothing here is real, and it says so: PR and issue links point at `agentception.mock.invalid` (a reserved
+// name that never resolves, RFC 6761) rather than at GitHub, and missions record `mock: true`.
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config';
 import {
@@ -16,6 +19,7 @@ import {
   type BridgeHealth,
   type ContextPackRequest,
   type JobState,
+  type LaunchKey,
   type LaunchRequest,
   type MissionBridges,
   type Persona,
@@ -28,6 +32,8 @@ import {
 
 const hex = (s: string) => createHash('sha256').update(s).digest('hex');
 const MOCK_TIME = '2026-01-01T00:00:00.000Z';
+/** Where mock links point: `.invalid` never resolves, so a mock PR link can never be mistaken for (or open) a real one. */
+export const MOCK_LINK_BASE = 'https://agentception.mock.invalid';
 
 export const MOCK_PERSONAS: readonly Persona[] = [
   { id: 'default', name: 'Default Engineer', role: 'software engineer', style: 'pragmatic, small reviewed steps', goals: ['ship working code', 'keep tests green'], constraints: ['no unrelated changes'] },
@@ -114,7 +120,7 @@ interface Step {
 
 /** The script a job follows, one step per status read. */
 function script(job: MockJob): Step[] {
-  const pr = `https://github.com/${job.repo}/pull/${job.issue_number}`;
+  const pr = `${MOCK_LINK_BASE}/${job.repo}/pull/${job.issue_number}`;
   const steps: Step[] = [
     { raw: 'implementing', state: 'running', event: { event_type: 'step_start', payload: { step: 'read the brief and the repository' } } },
     { raw: 'implementing', state: 'running', event: { event_type: 'file_edit', payload: { path: 'src/feature.ts' } } },
@@ -197,7 +203,7 @@ export function createMockAgentception(): AgentceptionBridge {
         live: !terminal,
         branch: `agent/issue-${job.issue_number}`,
         pr_url: done?.pr_url ?? null,
-        issue_url: `https://github.com/${job.repo}/issues/${job.issue_number}`,
+        issue_url: `${MOCK_LINK_BASE}/${job.repo}/issues/${job.issue_number}`,
         summary: done?.summary ?? null,
         grade: done?.grade ?? null,
         completed_at: terminal ? new Date(Date.parse(MOCK_TIME) + job.reads * 1000).toISOString() : null,
@@ -215,6 +221,12 @@ export function createMockAgentception(): AgentceptionBridge {
       const job = jobFor(runId);
       job.ending = 'cancelled';
       return { ok: true, raw_status: 'cancelled', state: 'cancelled' };
+    },
+    async findLaunch(key: LaunchKey) {
+      // Mock jobs live in this process: after a restart there is nothing to find (and nothing real was started).
+      const id = key.mode === 'issue' ? `issue-${key.issue_number}` : `label-${key.issue_number}`;
+      const job = jobs.get(id);
+      return job ? [{ run_id: id, raw_status: 'pending_launch', state: 'queued' as const, branch: `agent/issue-${job.issue_number}`, worktree: `/worktrees/issue-${job.issue_number}`, batch_id: `batch-${job.issue_number}` }] : [];
     },
   };
 }

@@ -141,6 +141,22 @@ export interface LaunchResult {
   warning?: string;
 }
 
+/**
+ * What a real launch records (and commits) before the dispatch is sent: the idempotency key AgentCeption can be
+ * asked about after a crash. Issue mode: the run is `issue-<issue_number>`. Label mode: a pending or active run
+ * of that repo (and scope issue) spawned after `at`. Either way the brief (issue_body, AgentCeption's
+ * task_description) names the mission id, so a run of another mission is never taken for ours.
+ */
+export interface LaunchKey {
+  mode: 'issue' | 'label';
+  repo: string;
+  issue_number?: number;
+  label?: string;
+  mission_id: string;
+  /** ISO time just before the dispatch was sent. */
+  at: string;
+}
+
 export interface RunEvent {
   id: number;
   event_type: string;
@@ -180,6 +196,11 @@ export interface AgentceptionBridge {
   status(runId: string, opts?: { after_event_id?: number }): Promise<RunStatus>;
   artifacts(runId: string): Promise<Artifact[]>;
   cancel(runId: string): Promise<{ ok: boolean; raw_status: string; state: JobState }>;
+  /**
+   * The runs that may have been created by a launch with this key (never creates one): [] when AgentCeption
+   * answers that there is none. Throws UpstreamError when it cannot tell (unreachable, not ours, bad reply).
+   */
+  findLaunch(key: LaunchKey): Promise<LaunchResult[]>;
 }
 
 /** An upstream failure, with what the operator should do. Bridges throw this, never raw fetch/zod errors. */

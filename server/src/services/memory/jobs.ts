@@ -51,9 +51,21 @@ export function recentJobs(ctx: ServerContext, limit: number, offset = 0): M.Job
   return (sql(ctx.db, `${JOB_SELECT} ORDER BY j.id DESC LIMIT ? OFFSET ?`).all(limit, offset) as JobRow[]).map(toJob);
 }
 
-/** Jobs that were running when the server stopped are marked failed, never left "running" forever. */
+/**
+ * Jobs that were running when the server stopped are marked failed, never left "running" forever. Their report
+ * keeps every proposal they opened (each is recorded with its proposal, in one transaction), so undo can withdraw
+ * them; proposals a job of an older version opened without a report row are adopted here first.
+ */
 export function failInterruptedJobs(ctx: ServerContext): void {
-  sql(ctx.db, `UPDATE memory_jobs SET status = 'failed', error = 'interrupted by a server restart', finished_at = ? WHERE status IN ('queued', 'running')`).run(nowIso());
+  const now = nowIso();
+  ctx.db.transaction(() => {
+    sql(ctx.db, `INSERT INTO memory_job_changes (job_id, change, proposal_id, field, before_value, after_value, reason, created_at)
+      SELECT j.id, 'proposal', p.id, 'status', NULL, 'open', p.kind || ' scan finding (job interrupted)', ?
+      FROM memory_jobs j JOIN memory_proposals p ON p.created_by = 'job ' || j.id
+      WHERE j.status IN ('queued', 'running')
+        AND NOT EXISTS (SELECT 1 FROM memory_job_changes c WHERE c.job_id = j.id AND c.proposal_id = p.id)`).run(now);
+    sql(ctx.db, `UPDATE memory_jobs SET status = 'failed', error = 'interrupted by a server restart', finished_at = ? WHERE status IN ('queued', 'running')`).run(now);
+  })();
 }
 
 class JobReporter {
@@ -75,11 +87,14 @@ class JobReporter {
     this.ctx.events.emit(M.didProgress, { job_id: this.id, kind: this.kind, status: 'running', phase, progress: Math.round(progress * 1000) / 1000, message });
   }
 
-  /** Record proposals a scan opened as changes of this job (undo withdraws them). */
-  proposals(ids: number[], reason: string): void {
+  /**
+   * Records a proposal a scan opened as a change of this job (undo withdraws it). Called by the scan inside the
+   * transaction that creates the proposal, so a job interrupted at any point (kill -9 included) has a report
+   * that lists every proposal it opened.
+   */
+  proposalRecorder(reason: string): (proposalId: number) => void {
     const ins = sql(this.ctx.db, `INSERT INTO memory_job_changes (job_id, change, proposal_id, field, before_value, after_value, reason, created_at) VALUES (?, 'proposal', ?, 'status', NULL, 'open', ?, ?)`);
-    const now = nowIso();
-    this.ctx.db.transaction(() => ids.forEach((p) => ins.run(this.id, p, reason, now)))();
+    return (p) => void ins.run(this.id, p, reason, nowIso());
   }
 }
 
@@ -144,15 +159,13 @@ async function runJob(ctx: ServerContext, job: JobReporter): Promise<void> {
       const started = performance.now();
       job.progress(phase, from, `${phase}…`, true);
       if (phase === 'duplicates') {
-        const r = await scanDuplicates(ctx, by, (f, m) => job.progress(phase, from + span * f, m));
+        const r = await scanDuplicates(ctx, by, (f, m) => job.progress(phase, from + span * f, m), job.proposalRecorder('duplicate scan finding'));
         job.summary.scanned = r.scanned;
         job.summary.duplicate_proposals = r.proposalIds.length;
-        job.proposals(r.proposalIds, 'duplicate scan finding');
       } else if (phase === 'conflicts') {
-        const r = await scanConflicts(ctx, by, (f, m) => job.progress(phase, from + span * f, m));
+        const r = await scanConflicts(ctx, by, (f, m) => job.progress(phase, from + span * f, m), job.proposalRecorder('conflict scan finding'));
         job.summary.scanned = Math.max(job.summary.scanned ?? 0, r.scanned);
         job.summary.conflict_proposals = r.proposalIds.length;
-        job.proposals(r.proposalIds, 'conflict scan finding');
       } else await decayAndArchive(ctx, job, from, span);
       job.summary[`${phase}_ms`] = Math.round(performance.now() - started);
       at += span;

@@ -23,6 +23,8 @@ export interface ScanReport {
 }
 
 type Progress = (fraction: number, message: string) => void;
+/** Called inside the transaction that creates a proposal, so the job's report and the proposal commit together. */
+type OnCreated = (proposalId: number) => void;
 
 interface Finding {
   kind: 'duplicate' | 'conflict';
@@ -33,7 +35,7 @@ interface Finding {
 }
 
 /** Store findings as proposals, 100 per transaction with a yield between, so a big scan never stalls requests. */
-async function record(ctx: ServerContext, findings: Finding[], createdBy: string, report: ScanReport): Promise<void> {
+async function record(ctx: ServerContext, findings: Finding[], createdBy: string, report: ScanReport, onCreated?: OnCreated): Promise<void> {
   const now = nowIso();
   for (let i = 0; i < findings.length; i += 100) {
     ctx.db.transaction(() => {
@@ -44,7 +46,10 @@ async function record(ctx: ServerContext, findings: Finding[], createdBy: string
         }
         const p = propose(ctx.db, { ...f, createdBy }, now);
         report.found++;
-        if (p?.created) report.proposalIds.push(p.id);
+        if (p?.created) {
+          report.proposalIds.push(p.id);
+          onCreated?.(p.id);
+        }
       }
     })();
     if (report.capped) return;
@@ -69,7 +74,7 @@ class UnionFind {
   }
 }
 
-export async function scanDuplicates(ctx: ServerContext, createdBy: string, progress: Progress): Promise<ScanReport> {
+export async function scanDuplicates(ctx: ServerContext, createdBy: string, progress: Progress, onCreated?: OnCreated): Promise<ScanReport> {
   const report: ScanReport = { scanned: 0, found: 0, proposalIds: [], capped: false };
   const threshold = ctx.config['memory.nearDuplicateThreshold'];
 
@@ -87,7 +92,7 @@ export async function scanDuplicates(ctx: ServerContext, createdBy: string, prog
     }
     await yieldLoop();
   }
-  await record(ctx, exact.map((ids) => ({ kind: 'duplicate', subkind: 'exact', ids, similarity: 1, detail: 'same normalized text' })), createdBy, report);
+  await record(ctx, exact.map((ids) => ({ kind: 'duplicate', subkind: 'exact', ids, similarity: 1, detail: 'same normalized text' })), createdBy, report, onCreated);
   progress(0.1, `${exact.length} exact duplicate group(s)`);
 
   // Near: load every current signature into one typed array, then LSH band by band.
@@ -175,12 +180,13 @@ export async function scanDuplicates(ctx: ServerContext, createdBy: string, prog
     }),
     createdBy,
     report,
+    onCreated,
   );
   progress(1, `${report.proposalIds.length} new duplicate proposal(s)`);
   return report;
 }
 
-export async function scanConflicts(ctx: ServerContext, createdBy: string, progress: Progress): Promise<ScanReport> {
+export async function scanConflicts(ctx: ServerContext, createdBy: string, progress: Progress, onCreated?: OnCreated): Promise<ScanReport> {
   const report: ScanReport = { scanned: 0, found: 0, proposalIds: [], capped: false };
   const total = (ctx.db.prepare(`SELECT COUNT(*) AS n FROM memories WHERE status = 'active' AND valid_to IS NULL`).get() as { n: number }).n;
   const page = ctx.db.prepare(`SELECT id, text, repo, persona FROM memories WHERE status = 'active' AND valid_to IS NULL AND id > ? ORDER BY id LIMIT ?`);
@@ -234,7 +240,7 @@ export async function scanConflicts(ctx: ServerContext, createdBy: string, progr
     for (const a of g.pos.slice(-2)) for (const b of g.neg.slice(-2)) findings.push({ kind: 'conflict', subkind: 'negation', ids: [a, b], similarity: null, detail: `#${a} states and #${b} negates the same thing (${statement})` });
     if (findings.length > MAX_FINDINGS * 3) break;
   }
-  await record(ctx, findings, createdBy, report);
+  await record(ctx, findings, createdBy, report, onCreated);
   progress(1, `${report.proposalIds.length} new conflict proposal(s)`);
   return report;
 }

@@ -52,7 +52,7 @@ function prepare(ctx: ServerContext) {
     recent: db.prepare(`SELECT id FROM memories WHERE status = 'active' ORDER BY touched_at DESC LIMIT ?`),
     popular: db.prepare(`SELECT id FROM memories WHERE status = 'active' AND use_count > 0 ORDER BY use_count DESC LIMIT ?`),
     vectors: db.prepare('SELECT memory_id AS id, vec FROM memory_embeddings WHERE model = ? AND memory_id IN (SELECT value FROM json_each(?))'),
-    rows: db.prepare(`SELECT id, text, kind, source, layer, trust, salience, use_count, touched_at, created_at, valid_from, valid_to, status, repo, persona
+    rows: db.prepare(`SELECT id, text, kind, source, layer, trust, salience, use_count, touched_at, created_at, valid_from, valid_to, status, repo, persona, mock
       FROM memories WHERE id IN (SELECT value FROM json_each(?))`),
   };
 }
@@ -109,7 +109,12 @@ function describe(b: ScoreBreakdown, r: MemoryRow): string {
   return parts.join(' + ');
 }
 
-export async function retrieve(ctx: ServerContext, p: Params): Promise<Retrieval> {
+export interface RetrieveOptions {
+  /** For a real-mode mission: memories made in mock mode are never admitted (each says so in its reason). */
+  excludeMock?: boolean;
+}
+
+export async function retrieve(ctx: ServerContext, p: Params, opts: RetrieveOptions = {}): Promise<Retrieval> {
   const t0 = performance.now();
   const asOf = p.as_of ? isoOf(p.as_of) : null;
   const now = asOf ?? nowIso();
@@ -180,7 +185,8 @@ export async function retrieve(ctx: ServerContext, p: Params): Promise<Retrieval
     s.conflict = flags.conflicts.has(s.row.id);
     s.cluster = flags.cluster.get(s.row.id) ?? null;
     const relevant = s.breakdown.text_rank !== null || (s.breakdown.vector_cosine ?? 0) >= VECTOR_ADMIT;
-    if (s.breakdown.source_weight === 0) s.reason = `not admitted: source '${s.row.source}' has weight 0`;
+    if (opts.excludeMock && s.row.mock === 1) s.reason = 'not admitted: made in mock mode, never given to a real-mode mission';
+    else if (s.breakdown.source_weight === 0) s.reason = `not admitted: source '${s.row.source}' has weight 0`;
     else if (!relevant) s.reason = `not admitted: no text match and semantic ${s.breakdown.vector_cosine?.toFixed(2) ?? 'n/a'} < ${VECTOR_ADMIT}`;
     else if (s.cluster !== null && clusterLead.has(s.cluster)) s.reason = `suppressed: duplicate of #${clusterLead.get(s.cluster)} (duplicate cluster ${s.cluster})`;
     else if (items.length >= p.top_k) s.reason = `not admitted: score rank ${i + 1} is below top_k ${p.top_k}`;

@@ -31,6 +31,7 @@ export interface MemoryRow {
   version: number;
   embedded?: number;
   batch_id?: string | null;
+  mock: number;
 }
 
 export interface NewMemory {
@@ -43,6 +44,8 @@ export interface NewMemory {
   persona?: string | null;
   layer: Capsule['layer'];
   trust: number;
+  /** Made in mock mode (see migration 23). */
+  mock?: boolean;
 }
 
 export function toCapsule(r: MemoryRow): Capsule {
@@ -69,6 +72,7 @@ export function toCapsule(r: MemoryRow): Capsule {
     embedded: !!r.embedded,
     current: r.status === 'active' && r.valid_to === null,
     batch_id: r.batch_id ?? null,
+    mock: r.mock === 1,
   };
 }
 
@@ -77,8 +81,8 @@ const SELECT_ROW = `SELECT m.*, EXISTS (SELECT 1 FROM memory_embeddings e WHERE 
 function prepare(db: Db) {
   const p = (sql: string): Statement => db.prepare(sql);
   return {
-    insert: p(`INSERT INTO memories (text, kind, source, source_ref, scope, repo, persona, layer, trust, salience, use_count, touched_at, created_at, updated_at, valid_from, status, norm_hash, version)
-      VALUES (@text, @kind, @source, @source_ref, @scope, @repo, @persona, @layer, @trust, 1, 0, @now, @now, @now, @now, 'active', @norm_hash, 1)`),
+    insert: p(`INSERT INTO memories (text, kind, source, source_ref, scope, repo, persona, layer, trust, salience, use_count, touched_at, created_at, updated_at, valid_from, status, norm_hash, version, mock)
+      VALUES (@text, @kind, @source, @source_ref, @scope, @repo, @persona, @layer, @trust, 1, 0, @now, @now, @now, @now, 'active', @norm_hash, 1, @mock)`),
     insertSketch: p('INSERT OR REPLACE INTO memory_sketches (memory_id, minhash) VALUES (?, ?)'),
     enqueueEmbed: p('INSERT OR REPLACE INTO memory_embed_queue (memory_id, queued_at, attempts) VALUES (?, ?, 0)'),
     byId: p(`${SELECT_ROW} WHERE m.id = ?`),
@@ -143,6 +147,7 @@ export function insertMemory(db: Db, m: NewMemory, now = nowIso(), embed = true)
     trust: m.trust,
     now,
     norm_hash: normHash(m.text),
+    mock: m.mock ? 1 : 0,
   });
   const id = Number(info.lastInsertRowid);
   s.insertSketch.run(id, toBlob(signature(m.text)));

@@ -5,7 +5,8 @@ import { AppError, notFound } from '../../protocol/errors';
 import * as M from '../../protocol/missions';
 import { implement, type Implementation } from '../registry';
 import { compareMissions } from './compare';
-import { describeError, getRow, launchMission, missionOf, packetFor, prepareMission, refreshMission, setWatched, snapshotContent, writebackMission } from './loop';
+import { commit, describeError, getRow, launchMission, missionOf, packetFor, prepareMission, refreshMission, setWatched, snapshotContent, writebackMission } from './loop';
+import { reconcileLaunches } from './reconcile';
 import { enableIntegrationService } from './enable';
 import { mountMcp } from './mcp/routes';
 import { snapshotHash } from './snapshot';
@@ -131,6 +132,8 @@ export const missionsRuntime: AreaRuntime = {
   name: 'missions',
   start(ctx) {
     syncWatcher(ctx);
+    // Launches a crash interrupted: attach their AgentCeption runs or mark them launch_unknown (reads only).
+    void reconcileLaunches(ctx, commit).catch((err) => ctx.log.error('missions: reconciling interrupted launches failed', err));
   },
   reconfigure(ctx) {
     void resetBridges(ctx);

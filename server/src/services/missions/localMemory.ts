@@ -19,11 +19,12 @@ export interface LocalMemory {
 }
 
 /** Never fails a prepare: memory is an aid, so a retrieval error is logged and the packet goes without it. */
-export async function localMemoryFor(ctx: ServerContext, title: string, objective: string): Promise<LocalMemory | null> {
+/** `mock`: the mission runs against the mock integrations. A real one is never given memories made in mock mode. */
+export async function localMemoryFor(ctx: ServerContext, title: string, objective: string, mock: boolean): Promise<LocalMemory | null> {
   const query = `${title} ${objective}`.replace(/\s+/g, ' ').trim().slice(0, 2000);
   if (!query) return null;
   try {
-    const retrieval = await retrieve(ctx, SearchParams.parse({ query, top_k: TOP_K }));
+    const retrieval = await retrieve(ctx, SearchParams.parse({ query, top_k: TOP_K }), { excludeMock: !mock });
     const snippets = retrieval.items.map((s) => ({
       id: `agentora-memory:${s.row.id}`,
       text: s.row.text,
@@ -53,7 +54,10 @@ export function recordMissionContext(ctx: ServerContext, missionId: string, loca
  */
 export function rememberOutcome(ctx: ServerContext, m: MissionRow): number | null {
   if (!ctx.config['missions.rememberOutcomes']) return null;
-  const parts = [`Mission "${m.mission_title}" on ${m.repo} ${m.status}: ${m.summary?.trim() || m.objective}`];
+  // A mock mission's outcome is kept (the demo loop stays whole) but marked mock everywhere it shows — the text
+  // says so, the memory is flagged and nearly untrusted — and retrieval for a real mission never admits it.
+  const mock = m.mock === 1;
+  const parts = [`${mock ? '[mock] ' : ''}Mission "${m.mission_title}" on ${m.repo} ${m.status}: ${m.summary?.trim() || m.objective}`];
   if (m.pr_url) parts.push(`PR: ${m.pr_url}`);
   if (m.branch) parts.push(`branch: ${m.branch}`);
   try {
@@ -66,7 +70,8 @@ export function rememberOutcome(ctx: ServerContext, m: MissionRow): number | nul
       repo: m.repo,
       persona: m.persona_id,
       layer: 'episodic',
-      trust: m.status === 'succeeded' ? 0.7 : 0.5,
+      trust: mock ? 0.1 : m.status === 'succeeded' ? 0.7 : 0.5,
+      mock,
     });
     wakeEmbedder(ctx);
     return id;

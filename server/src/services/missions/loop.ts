@@ -15,6 +15,7 @@ import { hashOf, snapshotHash } from './snapshot';
 import { canTransition, hasOutcome, isActive, isLaunchable, isTerminal, statusForJob } from './stateMachine';
 import { missionStore, packetOf, toMission, type Column, type MissionRow, type NewEvent } from './store';
 import { bridgesOf, missionsState } from './state';
+import { attachedFields, earlierIntent, foundChange, lookupLaunch, type LaunchIntent } from './reconcile';
 
 /** Params after validation (defaults applied). */
 type Prepared = z.output<typeof PrepareParams>;
@@ -80,7 +81,7 @@ export function missionOf(ctx: ServerContext, id: string): Mission {
  * Apply a change to one mission in one transaction: update columns, re-score, append events. Returns the new
  * row. Notifications go out after the commit.
  */
-function commit(ctx: ServerContext, id: string, change: (row: MissionRow) => { fields: Partial<Record<Column, unknown>>; events: NewEvent[] }, actor: string): { before: MissionRow; after: MissionRow } {
+export function commit(ctx: ServerContext, id: string, change: (row: MissionRow) => { fields: Partial<Record<Column, unknown>>; events: NewEvent[] }, actor: string): { before: MissionRow; after: MissionRow } {
   const store = missionStore(ctx.db);
   const t = now();
   const result = ctx.db.transaction(() => {
@@ -180,6 +181,8 @@ function insertMission(ctx: ServerContext, p: Prepared, packet: MissionContextPa
       mission_score: score.mission_score,
       confidence_level: score.confidence_level,
       risk_level: score.risk_level,
+      // Prepared against the mock integrations: marked so its outcome, links and memories are never taken for real.
+      mock: packet.source === 'mock' ? 1 : 0,
     });
     store.appendEvent(id, { type: 'prepared', to_status: 'prepared', message: `Context packet from ${packet.source} (session ${packet.session_id})`, data: { source: packet.source, persona: packet.persona.id }, actor: call.actor }, created_at);
   })();
@@ -190,7 +193,7 @@ function insertMission(ctx: ServerContext, p: Prepared, packet: MissionContextPa
 
 export async function prepareMission(ctx: ServerContext, p: Prepared, call: CallInfo): Promise<Mission> {
   const packet = await contextPack(ctx, p, newSessionId());
-  const local = await localMemoryFor(ctx, p.mission_title, p.objective);
+  const local = await localMemoryFor(ctx, p.mission_title, p.objective, packet.source === 'mock');
   if (local?.snippets.length) packet.memory_snippets = [...packet.memory_snippets, ...local.snippets];
   const id = insertMission(ctx, p, packet, call);
   if (local) recordMissionContext(ctx, id, local);
@@ -255,6 +258,10 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
   if (state.launching.has(runId)) throw conflict(`Mission ${runId} is being launched already`);
   const row = getRow(ctx, runId);
   if (!isLaunchable(row.status)) throw conflict(`Mission ${runId} is ${row.status}: only a prepared, dry-run or failed-to-launch mission can be launched`);
+  if (row.mock === 1 && !p.dry_run && bridgesOf(ctx).agentception.transport !== 'mock') {
+    // Its packet came from the mock PhiOS (invented memories and personas): never brief a real agent with it.
+    throw conflict(`Mission ${runId} was prepared with the mock integrations: its context is not real. Prepare it again now that real mode is on, and launch that one.`);
+  }
   state.launching.add(runId);
   try {
     // Acceptance criteria may still change before the mission is launched for real (its content is then fixed).
@@ -294,28 +301,42 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
       return { ok: true, run: missionOf(ctx, runId), error: null };
     }
 
+    const ac = bridgesOf(ctx).agentception;
+    // A launch interrupted before (launch_unknown): ask AgentCeption for the run of that earlier attempt first, and
+    // attach it rather than dispatch a second agent for the same work.
+    const earlier = row.status === 'launch_unknown' ? earlierIntent(row) : null;
+    if (earlier) {
+      const look = await lookupLaunch(ctx, runId, { ...earlier, watch: p.watch });
+      if (look.kind === 'found') {
+        commit(ctx, runId, (r) => foundChange(r, { ...earlier, watch: p.watch }, look.run, 'Launch asked again', now()), call.actor);
+        return { ok: true, run: missionOf(ctx, runId), error: null };
+      }
+    }
+    // The intent, committed before the dispatch is sent: after a crash the server asks AgentCeption about this key
+    // (reconcile.ts) instead of leaving the mission "prepared" while a run it created goes on unseen.
+    const intent: LaunchIntent = {
+      mode,
+      repo: row.repo,
+      ...(req.issue_number !== undefined ? { issue_number: req.issue_number } : {}),
+      ...(req.label !== undefined ? { label: req.label } : {}),
+      mission_id: runId,
+      at: now(),
+      route,
+      watch: p.watch,
+    };
     commit(ctx, runId, () => {
       const c = contentFields();
-      return { fields: { ...c.fields, brief_markdown: brief.markdown }, events: [...c.events, { type: 'launch_requested', message: `Launching on AgentCeption: ${route}`, data: { route, mode } }] };
+      return {
+        fields: { ...c.fields, brief_markdown: brief.markdown, launch_intent: JSON.stringify(intent), ...(ac.transport === 'mock' ? { mock: 1 } : {}) },
+        events: [...c.events, { type: 'launch_requested', message: `Launching on AgentCeption: ${route}`, data: { route, mode, intent } }],
+      };
     }, call.actor);
     try {
-      const res = await bridgesOf(ctx).agentception.launch(req);
+      const res = await ac.launch(req);
       const status = statusForJob(res.state);
       commit(ctx, runId, (r) => ({
-        fields: {
-          status,
-          dry_run: 0,
-          job_id: res.run_id,
-          job_state: res.state,
-          job_raw_status: res.raw_status,
-          branch: res.branch,
-          launched_at: now(),
-          launch_request_json: JSON.stringify({ route, body: req, dry_run: false, response: res }),
-          watched: p.watch && !isTerminal(status) ? 1 : 0,
-          // Label mode: the run was created but /execute failed — the run is kept (not lost) and the operator told.
-          last_error: res.warning ?? null,
-          fix_hint: res.warning ? `Start run ${res.run_id} on AgentCeption (POST /api/runs/${res.run_id}/execute) or cancel it there; the watcher follows it once it runs.` : null,
-        },
+        // Label mode: a run created whose /execute failed is kept (not lost) with a warning (see attachedFields).
+        fields: attachedFields(r, res, { route, watch: p.watch }, req, now()),
         events: [
           { type: 'launched', from_status: r.status, to_status: status, message: `AgentCeption run ${res.run_id} (${res.raw_status})${res.branch ? ` on ${res.branch}` : ''}${res.warning ? ` — ${res.warning}` : ''}`, data: { job_id: res.run_id, raw_status: res.raw_status, branch: res.branch, worktree: res.worktree, batch_id: res.batch_id, ...(res.warning ? { warning: res.warning } : {}) } },
           ...(p.watch && !isTerminal(status) ? [{ type: 'watch_started' as const, message: 'Watching: the watcher refreshes this mission until it ends' }] : []),
@@ -325,7 +346,7 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
     } catch (err) {
       const e = describeError(err);
       commit(ctx, runId, (r) => ({
-        fields: { status: 'launch_failed', launch_request_json: JSON.stringify({ route, body: req, dry_run: false }), last_error: e.message, fix_hint: e.fix_hint },
+        fields: { status: 'launch_failed', launch_request_json: JSON.stringify({ route, body: req, dry_run: false }), launch_intent: null, last_error: e.message, fix_hint: e.fix_hint },
         events: [{ type: 'launch_failed', from_status: r.status, to_status: 'launch_failed', message: e.message, data: { kind: e.kind, fix_hint: e.fix_hint } }],
       }), call.actor);
       return { ok: false, run: missionOf(ctx, runId), error: e };

@@ -47,7 +47,7 @@ function unavailableBridges(reason: string): MissionBridges {
   const health = (name: 'phios' | 'agentception') => async () => ({ name, transport: 'unavailable', ok: false, mock: false, detail: reason, fix_hint: 'Check the integration settings.', latency_ms: null });
   return {
     phios: { transport: 'http', health: health('phios'), contextPack: fail('phios'), writeback: fail('phios'), persona: fail('phios'), close: async () => {} },
-    agentception: { transport: 'http', health: health('agentception'), launch: fail('agentception'), status: fail('agentception'), artifacts: fail('agentception'), cancel: fail('agentception') },
+    agentception: { transport: 'http', health: health('agentception'), launch: fail('agentception'), status: fail('agentception'), artifacts: fail('agentception'), cancel: fail('agentception'), findLaunch: fail('agentception') },
     close: async () => {},
   };
 }

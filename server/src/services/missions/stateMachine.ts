@@ -7,7 +7,7 @@ export const TERMINAL: readonly MissionStatus[] = ['succeeded', 'failed', 'cance
 /** Launched and not finished: the watcher refreshes these. */
 export const ACTIVE: readonly MissionStatus[] = ['queued', 'running', 'blocked', 'unknown'];
 /** Not launched for real yet: launch is allowed. */
-export const LAUNCHABLE: readonly MissionStatus[] = ['prepared', 'dry_run', 'launch_failed'];
+export const LAUNCHABLE: readonly MissionStatus[] = ['prepared', 'dry_run', 'launch_failed', 'launch_unknown'];
 
 export const isTerminal = (s: MissionStatus): boolean => TERMINAL.includes(s);
 export const isActive = (s: MissionStatus): boolean => ACTIVE.includes(s);
@@ -19,9 +19,10 @@ export function statusForJob(state: JobState): MissionStatus {
 }
 
 const NEXT: Record<MissionStatus, readonly MissionStatus[]> = {
-  prepared: ['dry_run', 'launch_failed', ...ACTIVE, ...TERMINAL],
-  dry_run: ['dry_run', 'launch_failed', ...ACTIVE, ...TERMINAL],
-  launch_failed: ['dry_run', 'launch_failed', ...ACTIVE, ...TERMINAL],
+  prepared: ['dry_run', 'launch_failed', 'launch_unknown', ...ACTIVE, ...TERMINAL],
+  dry_run: ['dry_run', 'launch_failed', 'launch_unknown', ...ACTIVE, ...TERMINAL],
+  launch_failed: ['dry_run', 'launch_failed', 'launch_unknown', ...ACTIVE, ...TERMINAL],
+  launch_unknown: ['dry_run', 'launch_failed', 'launch_unknown', ...ACTIVE, ...TERMINAL],
   queued: [...ACTIVE, ...TERMINAL],
   running: [...ACTIVE, ...TERMINAL],
   blocked: [...ACTIVE, ...TERMINAL],

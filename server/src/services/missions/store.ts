@@ -61,6 +61,9 @@ export interface MissionRow {
   branch_label: string | null;
   strategy: string | null;
   decision_state: string;
+  /** JSON LaunchIntent while a launch is in flight (see reconcile.ts). */
+  launch_intent: string | null;
+  mock: number;
 }
 
 const COLUMNS = [
@@ -71,11 +74,12 @@ const COLUMNS = [
   'refresh_failures', 'next_refresh_at', 'writeback_status', 'last_writeback_at', 'last_writeback_hash', 'last_auto_writeback_at',
   'mission_score', 'confidence_level', 'risk_level', 'last_error', 'fix_hint', 'parent_mission_id', 'root_mission_id', 'lineage_depth',
   'fork_reason', 'source_snapshot_hash', 'provenance_note', 'branch_set_id', 'branch_label', 'strategy', 'decision_state',
+  'launch_intent', 'mock',
 ] as const;
 export type Column = (typeof COLUMNS)[number];
 
 /** Columns a list needs (no packet, brief, launch request or artifact bodies). */
-const SUMMARY_COLUMNS = COLUMNS.filter((c) => !['packet_json', 'brief_markdown', 'launch_request_json'].includes(c));
+const SUMMARY_COLUMNS = COLUMNS.filter((c) => !['packet_json', 'brief_markdown', 'launch_request_json', 'launch_intent'].includes(c));
 
 function parseJson<T>(text: string | null, fallback: T): T {
   if (text === null) return fallback;
@@ -127,6 +131,7 @@ export function toSummary(r: MissionRow): MissionSummary {
     branch_set_id: r.branch_set_id,
     branch_label: r.branch_label,
     decision_state: r.decision_state,
+    mock: r.mock === 1,
   };
 }
 
@@ -146,6 +151,7 @@ export function toMission(r: MissionRow, breakdown: Mission['score_breakdown']):
     snapshot_hash: r.snapshot_hash,
     brief_markdown: r.brief_markdown,
     launch_request: parseJson(r.launch_request_json, null),
+    launch_intent: parseJson(r.launch_intent, null),
     job_state: r.job_state,
     stale: r.job_stale === 1,
     live: r.job_live === 1,
@@ -213,7 +219,7 @@ const toWriteback = (w: WritebackRow): WritebackRecord => ({
 });
 
 export type NewMission = Pick<MissionRow, 'id' | 'created_at' | 'status' | 'repo' | 'persona_id' | 'mission_title' | 'objective' | 'operator_intent' | 'constraints_json' | 'acceptance_criteria_json' | 'session_id' | 'packet_json' | 'snapshot_hash' | 'root_mission_id' | 'mission_score' | 'confidence_level' | 'risk_level'> &
-  Partial<Pick<MissionRow, 'parent_mission_id' | 'lineage_depth' | 'fork_reason' | 'source_snapshot_hash' | 'provenance_note' | 'branch_set_id' | 'branch_label' | 'strategy' | 'persona_overlay'>>;
+  Partial<Pick<MissionRow, 'parent_mission_id' | 'lineage_depth' | 'fork_reason' | 'source_snapshot_hash' | 'provenance_note' | 'branch_set_id' | 'branch_label' | 'strategy' | 'persona_overlay' | 'mock'>>;
 
 export interface NewEvent {
   type: TimelineEventType;
@@ -227,10 +233,10 @@ export interface NewEvent {
 function makeStore(db: Db) {
   const insertMission = db.prepare(`INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, persona_overlay, mission_title, objective,
       operator_intent, constraints_json, acceptance_criteria_json, session_id, packet_json, snapshot_hash, root_mission_id, parent_mission_id,
-      lineage_depth, fork_reason, source_snapshot_hash, provenance_note, branch_set_id, branch_label, strategy, mission_score, confidence_level, risk_level)
+      lineage_depth, fork_reason, source_snapshot_hash, provenance_note, branch_set_id, branch_label, strategy, mission_score, confidence_level, risk_level, mock)
     VALUES (@id, @created_at, @created_at, @status, @repo, @persona_id, @persona_overlay, @mission_title, @objective, @operator_intent,
       @constraints_json, @acceptance_criteria_json, @session_id, @packet_json, @snapshot_hash, @root_mission_id, @parent_mission_id,
-      @lineage_depth, @fork_reason, @source_snapshot_hash, @provenance_note, @branch_set_id, @branch_label, @strategy, @mission_score, @confidence_level, @risk_level)`);
+      @lineage_depth, @fork_reason, @source_snapshot_hash, @provenance_note, @branch_set_id, @branch_label, @strategy, @mission_score, @confidence_level, @risk_level, @mock)`);
   const byId = db.prepare('SELECT * FROM missions WHERE id = ?');
   const insertEvent = db.prepare(`INSERT INTO mission_events (mission_id, created_at, type, from_status, to_status, message, data_json, actor)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -260,7 +266,7 @@ function makeStore(db: Db) {
 
   const store = {
     insert(m: NewMission): void {
-      insertMission.run({ parent_mission_id: null, lineage_depth: 0, fork_reason: null, source_snapshot_hash: null, provenance_note: null, branch_set_id: null, branch_label: null, strategy: null, persona_overlay: null, ...m });
+      insertMission.run({ parent_mission_id: null, lineage_depth: 0, fork_reason: null, source_snapshot_hash: null, provenance_note: null, branch_set_id: null, branch_label: null, strategy: null, persona_overlay: null, mock: 0, ...m });
     },
     get(id: string): MissionRow | undefined {
       return byId.get(id) as MissionRow | undefined;

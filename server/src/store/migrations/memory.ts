@@ -2,6 +2,8 @@
 //   20 memories, version history, lineage links, embeddings, MinHash sketches, the embedding queue
 //   21 the FTS5 index (external content over `memories`, only active rows, kept in sync by triggers)
 //   22 contexts (what a run / chat / mission was shown), proposals (duplicates, conflicts), maintenance jobs
+//   23 FTS5 repair: one update trigger (delete the old entry, then insert the new one), index rebuilt from the
+//      active rows; the `mock` flag (memories made from mock-mode missions never reach a real-mode mission)
 //   26 upload batches: the memories one upload made share a batch_id, so the upload can be reviewed and undone whole
 import type { Migration } from './index';
 
@@ -197,6 +199,35 @@ const m22: Migration = {
   },
 };
 
+const m23: Migration = {
+  version: 23,
+  name: 'memory: FTS5 update trigger fixed (delete before insert), index rebuilt; mock flag',
+  up(db) {
+    // Migration 21 split the update into two triggers. SQLite fires triggers of the same event newest first, so
+    // the insert of the new text ran before the 'delete' of the old one: the 'delete' then removed tokens under a
+    // rowid that held other tokens, and the index became "database disk image is malformed" for search and
+    // neighbors. One trigger now does both, in order, and only when the indexed text or the status changed.
+    // The index is rebuilt from the active rows (not FTS5 'rebuild', which would index archived and deleted
+    // rows of the external content table too), so any store damaged by the old triggers is repaired.
+    db.exec(`
+      DROP TRIGGER IF EXISTS memories_fts_au_old;
+      DROP TRIGGER IF EXISTS memories_fts_au_new;
+      CREATE TRIGGER memories_fts_au AFTER UPDATE OF text, status ON memories
+        WHEN OLD.text IS NOT NEW.text OR OLD.status IS NOT NEW.status BEGIN
+        INSERT INTO memories_fts (memories_fts, rowid, text) SELECT 'delete', OLD.id, OLD.text WHERE OLD.status = 'active';
+        INSERT INTO memories_fts (rowid, text) SELECT NEW.id, NEW.text WHERE NEW.status = 'active';
+      END;
+      INSERT INTO memories_fts (memories_fts) VALUES ('delete-all');
+      INSERT INTO memories_fts (rowid, text) SELECT id, text FROM memories WHERE status = 'active';
+
+      -- 1 = made in mock mode (e.g. the outcome of a mock mission): shown as mock, low trust, and left out of the
+      -- context of a real-mode mission.
+      ALTER TABLE memories ADD COLUMN mock INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX memories_mock ON memories (mock) WHERE mock = 1;
+    `);
+  },
+};
+
 const m26: Migration = {
   version: 26,
   name: 'memory: upload batch id',
@@ -208,4 +239,4 @@ const m26: Migration = {
   },
 };
 
-export const memoryMigrations: readonly Migration[] = [m20, m21, m22, m26];
+export const memoryMigrations: readonly Migration[] = [m20, m21, m22, m23, m26];

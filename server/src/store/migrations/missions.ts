@@ -173,4 +173,21 @@ const m030: Migration = {
   },
 };
 
-export const missionsMigrations: readonly Migration[] = [m030];
+const m031: Migration = {
+  version: 31,
+  name: 'missions: launch intent (crash-safe launch), mock flag',
+  up(db) {
+    db.exec(`
+      -- Written (with the idempotency key AgentCeption can be asked about: issue number / label, repo, time) and
+      -- committed before the dispatch is sent; cleared when the answer is stored. A row that still has one after
+      -- a restart was interrupted mid-launch: the server asks AgentCeption and attaches the run, or marks the
+      -- mission launch_unknown with the fix.
+      ALTER TABLE missions ADD COLUMN launch_intent TEXT;
+      CREATE INDEX missions_launch_intent ON missions (id) WHERE launch_intent IS NOT NULL;
+      -- 1 = prepared or launched against the mock integrations: its outcome, PR link and memory are not real.
+      ALTER TABLE missions ADD COLUMN mock INTEGER NOT NULL DEFAULT 0;
+    `);
+  },
+};
+
+export const missionsMigrations: readonly Migration[] = [m030, m031];

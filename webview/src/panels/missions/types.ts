@@ -8,6 +8,7 @@ export const STATUS_ICON: Record<MissionStatus, string> = {
   prepared: 'circle-large-outline',
   dry_run: 'beaker',
   launch_failed: 'error',
+  launch_unknown: 'warning',
   queued: 'clock',
   running: 'sync~spin',
   blocked: 'debug-pause',

@@ -4,14 +4,20 @@
 import type { z } from 'zod';
 import { Upstream, type UpstreamOptions } from '../upstream';
 import {
-  type AgentceptionBridge, type Artifact, type BridgeHealth, type JobState, type LaunchRequest, type LaunchResult,
+  type AgentceptionBridge, type Artifact, type BridgeHealth, type JobState, type LaunchKey, type LaunchRequest, type LaunchResult,
   type RunEvent, type RunStatus, TERMINAL_JOB_STATES, UpstreamError,
 } from '../types';
 import { isStaleStatus, mapStatus } from './status';
+import { ContextShape, EventsShape } from './schemas';
 import {
   AgentReply, CancelToolText, ContextResource, DispatchReply, DonePayload, EventsResource, FileWritten, MemoryReply,
-  RawEvent, ReadResult, RpcEnvelope, type RunContext, ToolResult,
+  RawEvent, ReadResult, RpcEnvelope, RunList, type RunContext, ToolResult,
 } from './schemas';
+
+/** Label runs spawned this long before the recorded intent still count (clocks of two hosts differ a little). */
+const CLOCK_SKEW_MS = 120_000;
+/** At most this many pending/active runs are inspected when looking for a label launch. */
+const MAX_LABEL_CANDIDATES = 200;
 
 export type AgentceptionHttpOptions = Omit<UpstreamOptions, 'system' | 'refusedHint' | 'unauthorizedHint'>;
 
@@ -100,7 +106,14 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
     if (!ctx) {
       // MCP could not tell us: ask the live-agent route. 404 there means "not live", and with no context either
       // the run is unknown to AgentCeption.
-      const agent = await this.readAgent(runId);
+      let agent: Awaited<ReturnType<typeof this.readAgent>>;
+      try {
+        agent = await this.readAgent(runId);
+      } catch (err) {
+        // Both doors failed: the MCP answer is the primary one, so its error (e.g. a wrong shape) is the one shown.
+        if (ctxRes.status === 'rejected' && asUpstream(ctxRes.reason).kind !== 'not_found') throw asUpstream(ctxRes.reason);
+        throw err;
+      }
       if (!agent) {
         const why = ctxRes.status === 'rejected' ? asUpstream(ctxRes.reason) : null;
         if (why && why.kind !== 'not_found') throw why;
@@ -145,6 +158,56 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
     return { ok: true, raw_status: raw, state: mapStatus(raw) };
   }
 
+  /**
+   * After a crash mid-launch: which run did the dispatch create, if any? Reads only (MCP resources), never
+   * dispatches. Issue mode asks for `issue-<n>` directly; label mode walks the pending and active lists.
+   */
+  async findLaunch(key: LaunchKey): Promise<LaunchResult[]> {
+    if (key.mode === 'issue') {
+      if (!Number.isInteger(key.issue_number)) return [];
+      const runId = `issue-${key.issue_number}`;
+      const ctx = await this.readContext(runId).catch((err) => {
+        if (asUpstream(err).kind === 'not_found') return null;
+        throw err;
+      });
+      if (!ctx) return [];
+      if (!this.isOurs(ctx, key)) {
+        throw new UpstreamError('agentception', 'conflict', `AgentCeption run ${runId} exists but was not started for mission ${key.mission_id} (repo ${ctx.gh_repo ?? '?'})`, `Issue #${key.issue_number} is taken by another run: launch this mission again with another issue number, or cancel run ${runId} on AgentCeption if it is a leftover.`, 409);
+      }
+      return [this.fromContext(runId, ctx)];
+    }
+    const since = Date.parse(key.at) - CLOCK_SKEW_MS;
+    const ids = new Set<string>();
+    for (const list of ['ac://runs/pending', 'ac://runs/active']) {
+      const data = await this.readResource(list);
+      const parsed = RunList.safeParse(data);
+      if (!parsed.success) throw this.up.badReply(`resources/read ${list}: expected {ok, runs:[{run_id, status}]}, got ${preview(data)}`);
+      for (const r of parsed.data.runs) if (r.run_id) ids.add(r.run_id);
+    }
+    const found: LaunchResult[] = [];
+    for (const id of [...ids].slice(0, MAX_LABEL_CANDIDATES)) {
+      const ctx = await this.readContext(id).catch(() => null);
+      if (!ctx || !this.isOurs(ctx, key)) continue;
+      const spawned = ctx.spawned_at ? Date.parse(ctx.spawned_at) : NaN;
+      if (!Number.isNaN(spawned) && spawned < since) continue;
+      if ((ctx.issue_number ?? null) !== (key.issue_number ?? null)) continue;
+      found.push(this.fromContext(id, ctx));
+    }
+    return found;
+  }
+
+  /** Same repo, and a task description that (when AgentCeption keeps one) names this mission. */
+  private isOurs(ctx: RunContext, key: LaunchKey): boolean {
+    if (ctx.gh_repo && ctx.gh_repo !== key.repo) return false;
+    const task = ctx.task_description ?? '';
+    return !task || task.includes(key.mission_id);
+  }
+
+  private fromContext(runId: string, ctx: RunContext): LaunchResult {
+    const raw = ctx.status ?? 'unknown';
+    return { run_id: ctx.run_id ?? runId, raw_status: raw, state: mapStatus(raw), branch: ctx.branch ?? null, worktree: ctx.worktree_path ?? null, batch_id: ctx.batch_id ?? null };
+  }
+
   /** Drops pooled sockets (not part of the interface: MissionBridges.close() calls it). */
   async close(): Promise<void> {
     this.up.close();
@@ -152,15 +215,25 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
 
   // ---------- reading ----------
 
+  /**
+   * null when AgentCeption says the run does not exist (`{ok:false, error}`). Valid JSON of another shape (no
+   * `ok`, or a context without a status) is a bad reply, never read as "status unknown": the refresh records it
+   * as an upstream error with the fix instead of silently moving the mission to `unknown`.
+   */
   private async readContext(runId: string): Promise<RunContext | null> {
-    const data = ContextResource.parse(await this.readResource(`ac://runs/${runId}/context`) ?? {});
-    if (!data.ok || !data.context) return null;
-    return data.context;
+    const uri = `ac://runs/${runId}/context`;
+    const raw = await this.readResource(uri);
+    const shape = ContextShape.safeParse(raw);
+    if (!shape.success) throw this.up.badReply(`resources/read ${uri}: expected {ok, context:{run_id, status, …}}, got ${preview(raw)}`);
+    if (!shape.data.ok) return null;
+    return ContextResource.parse(raw).context!;
   }
 
   private async readEvents(runId: string, after: number): Promise<RunEvent[]> {
     const uri = `ac://runs/${runId}/events${after > 0 ? `?after_id=${after}` : ''}`;
-    const data = EventsResource.parse(await this.readResource(uri) ?? {});
+    const raw = await this.readResource(uri);
+    if (!EventsShape.safeParse(raw).success) throw this.up.badReply(`resources/read ${uri}: expected {ok, events:[…]}, got ${preview(raw)}`);
+    const data = EventsResource.parse(raw);
     return data.events
       .map((e) => RawEvent.safeParse(e))
       .filter((p) => p.success)
@@ -173,7 +246,9 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
   private async readAgent(runId: string): Promise<z.infer<typeof AgentReply> | null> {
     try {
       const { data } = await this.up.json('GET', `/api/agents/${enc(runId)}`, { retry: true });
-      return AgentReply.parse(data ?? {});
+      const agent = AgentReply.parse(data ?? {});
+      if (!agent.status) throw this.up.badReply(`GET /api/agents/${runId}: expected {id, status, …}, got ${preview(data)}`);
+      return agent;
     } catch (err) {
       if (err instanceof UpstreamError && err.kind === 'not_found') return null;
       throw err;
@@ -253,6 +328,12 @@ function parseMaybeJson(v: unknown): unknown {
   } catch {
     return v;
   }
+}
+
+/** A short, single-line excerpt of an unexpected answer for the error message. */
+function preview(v: unknown): string {
+  const t = JSON.stringify(v) ?? String(v);
+  return t.length > 160 ? `${t.slice(0, 160)}…` : t;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -16,6 +16,8 @@ export const DispatchReply = z.looseObject({
 export const RunContext = z.looseObject({
   run_id: optStr,
   status: optStr,
+  task_description: optStr,
+  spawned_at: optStr,
   branch: optStr,
   gh_repo: optStr,
   pr_number: optInt,
@@ -27,6 +29,18 @@ export const RunContext = z.looseObject({
 export type RunContext = z.infer<typeof RunContext>;
 
 export const ContextResource = z.looseObject({ ok: z.boolean().catch(false), context: RunContext.optional().catch(undefined), error: optStr });
+
+/**
+ * The shape check before the lenient read: a context resource is `{ok:false, error}` or `{ok:true, context}` with a
+ * status string. Anything else (another JSON document, a renamed field) is a bad reply, not an unknown status.
+ */
+export const ContextShape = z.union([
+  z.looseObject({ ok: z.literal(false) }),
+  z.looseObject({ ok: z.literal(true), context: z.looseObject({ status: z.string().min(1) }) }),
+]);
+export const EventsShape = z.union([z.looseObject({ ok: z.literal(false) }), z.looseObject({ ok: z.literal(true), events: z.array(z.unknown()) })]);
+/** `ac://runs/pending` / `ac://runs/active`. */
+export const RunList = z.looseObject({ ok: z.literal(true), runs: z.array(z.looseObject({ run_id: optStr, status: optStr })) });
 
 export const RawEvent = z.looseObject({
   id: z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.number()).catch(0),
