@@ -1,6 +1,6 @@
 // A fake Ollama speaking the real wire format on 127.0.0.1: /api/tags, NDJSON-streamed /api/chat, /api/embed,
 // a 404 for unknown models, and a mid-stream disconnect for the model named "crashy".
-// Chat behaviours by model name: "slow…" streams `slowTokens` tokens `slowDelayMs` apart (for Stop and kill -9
+// Chat: a last user message "echo: <text>" is answered with <text>. Behaviours by model name: "slow…" streams `slowTokens` tokens `slowDelayMs` apart (for Stop and kill -9
 // tests), "garbage…" sends a line that is not JSON mid-stream. Every /api/chat request is recorded in `chats`
 // with whether the client closed the connection before the answer ended (what Stop must cause).
 import { createServer, type Server } from 'node:http';
@@ -63,7 +63,10 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
       if (req.url === '/api/chat') {
         chats.push({ model: json.model, messages: json.messages, options: json.options, closedEarly: false, ended: true });
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-        const words = ['Hello', ' from', ' fake', ' Ollama'];
+        // "echo: <text>" as the last user message: the answer is <text> (to feed a panel hostile Markdown).
+        const lastUser = [...(json.messages ?? [])].reverse().find((m: { role: string }) => m.role === 'user')?.content ?? '';
+        const echo = /^echo: ([\s\S]*)$/.exec(lastUser)?.[1];
+        const words = echo !== undefined ? (echo.match(/[\s\S]{1,8}/g) ?? ['']) : ['Hello', ' from', ' fake', ' Ollama'];
         for (const w of words) res.write(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: w }, done: false }) + '\n');
         if (json.model.startsWith('crashy')) return res.destroy();
         return res.end(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 1, prompt_eval_count: 5, eval_count: 4 }) + '\n');
