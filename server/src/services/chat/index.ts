@@ -16,6 +16,8 @@ const EDITOR_CONNECTED = process.argv.some((a) => a === '--stdio' || a === '--no
 const turnServices = [
   implement(C.send, (p, ctx) => {
     const r = send(ctx, p);
+    // An attachment comes from the editor (Ask About Selection / File): the Chat view opens that session.
+    if (p.attachment) ctx.events.emit(C.didChange, { session_id: p.session_id, reason: 'asked from editor' });
     return { ok: true, session_id: p.session_id, user_message_id: r.user, assistant_message_id: r.assistant };
   }),
   implement(C.regenerate, (p, ctx) => ({ ok: true, session_id: p.session_id, user_message_id: null, assistant_message_id: regenerate(ctx, p.session_id, p.message_id) })),
