@@ -16,7 +16,7 @@ let page: Page;
 const errors: string[] = [];
 
 before(async () => {
-  fake = await startFakeOllama(['slow:latest', 'llama3.2:latest', 'nomic-embed-text:latest'], { slowTokens: 60, slowDelayMs: 40 });
+  fake = await startFakeOllama(['slow:latest', 'llama3.2:latest', 'nomic-embed-text:latest'], { slowTokens: 60, slowDelayMs: 40, pullSteps: 30, pullDelayMs: 40 });
   s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: fake.url, AGENTORA_OLLAMA_CHAT_MODEL: 'slow', AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false' });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
@@ -105,6 +105,24 @@ test('hostile Markdown from the model is rendered inert; code blocks get Copy / 
   await page.click('[data-testid=message-assistant] [data-testid=code-insert]');
   await page.waitForSelector('[data-testid=message-assistant] [data-testid=code-block] [role=status]');
   assert.match((await page.textContent('[data-testid=message-assistant] [data-testid=code-block] [role=status]')) ?? '', /No editor is connected/);
+});
+
+test('model manager: capabilities, pull with a progress bar, delete after confirming', async () => {
+  await page.setViewportSize({ width: 300, height: 800 });
+  await page.goto(`${s.url}/?token=${s.token}#chat`);
+  await page.click('[data-testid=toggle-models]');
+  await page.waitForSelector('[data-testid=model-row]');
+  assert.match((await page.textContent('[data-testid=model-manager]')) ?? '', /llama3\.2:latest.*completion.*tools/s);
+  await page.fill('[data-testid=pull-name]', 'phi3:mini');
+  await page.click('[data-testid=pull]');
+  await page.waitForSelector('[data-testid=pull-job] progress');
+  await page.screenshot({ path: screenshotPath('chat-models-300.png') });
+  await page.waitForSelector('[data-testid=model-row] >> text=phi3:mini', { timeout: 20000 });
+  const row = page.locator('[data-testid=model-row]', { hasText: 'phi3:mini' });
+  await row.locator('[data-testid=delete-model]').click();
+  await row.locator('[data-testid=confirm-delete]').click();
+  await page.waitForFunction(() => !/phi3:mini/.test(document.querySelector('[data-testid=model-manager] ul')?.textContent ?? ''));
+  await page.click('[data-testid=toggle-models]');
 });
 
 test('the panel works at 300 px: the session list is a toggle, the composer and messages fit', async () => {

@@ -12,6 +12,10 @@ export interface FakeOllama {
   embedded: string[];
   /** Every /api/chat request: its body, and whether the client hung up before the answer was complete. */
   chats: { model: string; messages: { role: string; content: string }[]; options?: Record<string, unknown>; closedEarly: boolean; ended: boolean }[];
+  /** Every /api/pull: whether the client hung up before it finished (what Cancel must cause). */
+  pulls: { model: string; closedEarly: boolean; ended: boolean }[];
+  /** The installed models (pull adds, delete removes). */
+  models: string[];
   close(): Promise<void>;
 }
 
@@ -21,11 +25,15 @@ export interface FakeOllamaOptions {
   /** "slow…" models: how many tokens and how far apart (defaults 200 tokens, 50 ms). */
   slowTokens?: number;
   slowDelayMs?: number;
+  /** /api/pull: progress lines and the pause between them (defaults 10, 30 ms). */
+  pullSteps?: number;
+  pullDelayMs?: number;
 }
 
 export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-text:latest', 'crashy:latest'], opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
   const embedded: string[] = [];
   const chats: FakeOllama['chats'] = [];
+  const pulls: FakeOllama['pulls'] = [];
   const known = (m: string) => models.includes(m) || models.includes(`${m}:latest`);
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -36,6 +44,34 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
         return res.end(JSON.stringify({ models: models.map((name) => ({ name, model: name, size: 1000, digest: 'x', details: { family: 'llama', parameter_size: '3B', quantization_level: 'Q4_K_M' } })) }));
       }
       const json = body ? JSON.parse(body) : {};
+      json.model ??= json.name; // older clients send `name` for pull / show / delete
+      if (req.url === '/api/pull') {
+        // Streamed progress like Ollama's; "missing…" names fail like a manifest that does not exist.
+        const rec = { model: json.model as string, closedEarly: false, ended: false };
+        pulls.push(rec);
+        if (String(json.model).startsWith('missing')) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ error: 'pull model manifest: file does not exist' }));
+        }
+        res.on('close', () => (rec.closedEarly = !rec.ended));
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        res.write(JSON.stringify({ status: 'pulling manifest' }) + '\n');
+        const total = 4_000_000;
+        let done = 0;
+        const step = () => {
+          if (res.destroyed) return;
+          if (done < total) {
+            done += total / (opts.pullSteps ?? 10);
+            res.write(JSON.stringify({ status: 'pulling 0123abcd', digest: 'sha256:0123abcd', total, completed: done }) + '\n');
+            return void setTimeout(step, opts.pullDelayMs ?? 30);
+          }
+          for (const status of ['verifying sha256 digest', 'writing manifest', 'success']) res.write(JSON.stringify({ status }) + '\n');
+          if (!known(json.model)) models.push(json.model.includes(':') ? json.model : `${json.model}:latest`);
+          rec.ended = true;
+          res.end();
+        };
+        return void setTimeout(step, opts.pullDelayMs ?? 30);
+      }
       if (!known(json.model)) {
         res.writeHead(404, { 'content-type': 'application/json' });
         return res.end(JSON.stringify({ error: `model '${json.model}' not found` }));
@@ -71,6 +107,21 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
         if (json.model.startsWith('crashy')) return res.destroy();
         return res.end(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 1, prompt_eval_count: 5, eval_count: 4 }) + '\n');
       }
+      if (req.url === '/api/show') {
+        const embed = /embed/.test(json.model);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({
+          license: '', modelfile: '', parameters: '', template: '', modified_at: new Date().toISOString(),
+          details: { format: 'gguf', family: embed ? 'nomic-bert' : 'llama', parameter_size: embed ? '137M' : '3.2B', quantization_level: embed ? 'F16' : 'Q4_K_M' },
+          model_info: { [embed ? 'nomic-bert.context_length' : 'llama.context_length']: embed ? 2048 : 131072 },
+          capabilities: embed ? ['embedding'] : ['completion', 'tools'],
+        }));
+      }
+      if (req.url === '/api/delete') {
+        models.splice(models.findIndex((m) => m === json.model || m === `${json.model}:latest`), 1);
+        res.writeHead(200);
+        return res.end();
+      }
       if (req.url === '/api/embed') {
         const input: string[] = Array.isArray(json.input) ? json.input : [json.input];
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -85,6 +136,8 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     embedded,
     chats,
+    pulls,
+    models,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -5,6 +5,7 @@ import type * as actions from './actions';
 import type * as chat from './chat';
 import type * as memory from './memory';
 import type * as missions from './missions';
+import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
 import type * as system from './system';
 
@@ -98,6 +99,13 @@ export const M = {
     watch: 'agentora/missions/watch',
     watcherEvents: 'agentora/missions/watcherEvents',
     writeback: 'agentora/missions/writeback',
+  },
+  modelAdmin: {
+    cancelPull: 'agentora/models/cancelPull',
+    catalog: 'agentora/models/catalog',
+    pull: 'agentora/models/pull',
+    pulls: 'agentora/models/pulls',
+    remove: 'agentora/models/delete',
   },
   models: {
     listModels: 'agentora/models/list',
@@ -195,6 +203,11 @@ export interface Methods {
   'agentora/missions/watch': typeof missions.watch;
   'agentora/missions/watcherEvents': typeof missions.watcherEvents;
   'agentora/missions/writeback': typeof missions.writeback;
+  'agentora/models/cancelPull': typeof modelAdmin.cancelPull;
+  'agentora/models/catalog': typeof modelAdmin.catalog;
+  'agentora/models/pull': typeof modelAdmin.pull;
+  'agentora/models/pulls': typeof modelAdmin.pulls;
+  'agentora/models/delete': typeof modelAdmin.remove;
   'agentora/models/list': typeof models.listModels;
   'agentora/models/test': typeof models.testModel;
   'agentora/system/bootstrap': typeof system.bootstrap;

@@ -7,6 +7,7 @@ import { actionsMethods, actionsNotifications } from './actions';
 import { memoryMethods, memoryNotifications } from './memory';
 import { missionsMethods, missionsNotifications } from './missions';
 import { chatMethods, chatNotifications } from './chat';
+import { modelAdminMethods, modelAdminNotifications } from './modelAdmin';
 
 export * from './define';
 export * from './errors';
@@ -16,6 +17,7 @@ export * as actions from './actions';
 export * as memory from './memory';
 export * as missions from './missions';
 export * as chat from './chat';
+export * as modelAdmin from './modelAdmin';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...chatMethods];
-export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...chatNotifications];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...chatMethods, ...modelAdminMethods];
+export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...chatNotifications, ...modelAdminNotifications];

@@ -6,6 +6,7 @@ import type { AreaRuntime } from '../../runtime';
 import * as C from '../../protocol/chat';
 import { implement } from '../registry';
 import { memoryServices } from './memory';
+import { modelAdminServices } from './models';
 import { regenerate, send, stop, stopAll } from './runner';
 import { purgeDeleted, sessionServices, UNDO_MS } from './sessions';
 import { markInterrupted, sessionRow } from './store';
@@ -28,7 +29,7 @@ const turnServices = [
   }),
 ];
 
-export const chatServices = [...sessionServices, ...turnServices, ...memoryServices];
+export const chatServices = [...sessionServices, ...turnServices, ...memoryServices, ...modelAdminServices];
 
 const purgeTimers = new WeakMap<ServerContext, NodeJS.Timeout>();
 const CHAT_EVENTS = new Set([C.didToken.name, C.didMessage.name, C.didChange.name]);
