@@ -22,6 +22,7 @@ export async function readSse(srv: TestServer, path: string) {
   const res = await srv.fetch(path, { signal: ac.signal, headers: { accept: 'text/event-stream' } });
   if (res.status !== 200) throw new Error(`SSE ${path}: ${res.status}`);
   const events: SseEvent[] = [];
+  const waiters = new Set<() => void>();
   void (async () => {
     const decoder = new TextDecoder();
     let buf = '';
@@ -34,7 +35,10 @@ export async function readSse(srv: TestServer, path: string) {
           buf = buf.slice(i + 2);
           const ev = /^event: (.*)$/m.exec(block)?.[1];
           const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (ev && data) events.push({ event: ev, data: JSON.parse(data) });
+          if (ev && data) {
+            events.push({ event: ev, data: JSON.parse(data) });
+            for (const w of waiters) w();
+          }
         }
       }
     } catch {
@@ -43,7 +47,22 @@ export async function readSse(srv: TestServer, path: string) {
   })();
   return {
     events,
-    waitFor: (pred: (e: SseEvent) => boolean, timeoutMs = 15000) => until('an SSE event', async () => events.find(pred), timeoutMs),
+    /** Resolves as soon as a matching event arrives (no polling delay: the benchmark times with it). */
+    waitFor: (pred: (e: SseEvent) => boolean, timeoutMs = 15000) =>
+      new Promise<SseEvent>((resolve, reject) => {
+        const hit = events.find(pred);
+        if (hit) return resolve(hit);
+        const timer = setTimeout(() => (waiters.delete(check), reject(new Error('timed out waiting for an SSE event'))), timeoutMs);
+        function check() {
+          const e = events[events.length - 1];
+          if (e && pred(e)) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve(e);
+          }
+        }
+        waiters.add(check);
+      }),
     close: () => ac.abort(),
   };
 }
