@@ -83,6 +83,12 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
         const n = opts.slowTokens ?? 200;
         let i = 0;
+        if (opts.slowDelayMs === 0 && !json.model.startsWith('garbage')) {
+          // Full speed: every token written at once, as fast as the socket takes them.
+          for (; i < n; i++) res.write(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: `tok${i} ` }, done: false }) + '\n');
+          rec.ended = true;
+          return res.end(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 17, eval_count: n }) + '\n');
+        }
         const tick = () => {
           if (res.destroyed) return;
           if (i === 3 && json.model.startsWith('garbage')) return res.end('this is not json\n');
