@@ -85,6 +85,18 @@ test('Remember this creates a memory that appears in the Memory panel', async ()
   await page.click('[data-testid=search-button]');
   await page.waitForSelector(`[data-testid=search-results] li[data-capsule="${id}"]`);
   assert.match((await page.textContent(`[data-testid=search-results] li[data-capsule="${id}"]`)) ?? '', /Count for me please/);
+
+  // The next turn uses it, and says why.
+  await page.click('[data-panel-tab=chat]');
+  await page.waitForSelector('[data-testid=message-user]');
+  await page.fill('[data-testid=composer]', 'Count for me once more');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=message-assistant]')].some((m) => m.getAttribute('data-status') === 'complete' && m.querySelector('[data-testid=used-memories]')), undefined, { timeout: 20000 });
+  const used = page.locator('[data-testid=message-assistant]:has([data-testid=used-memories])').last();
+  await used.locator('[data-testid=used-memories] summary').first().click();
+  assert.match((await used.locator('[data-testid=used-memories]').textContent()) ?? '', new RegExp(`#${id} Count for me please`));
+  await used.locator('.why summary').first().click();
+  assert.match((await used.locator('.why').first().textContent()) ?? '', /final/);
 });
 
 test('hostile Markdown from the model is rendered inert; code blocks get Copy / Insert / Apply', async () => {
