@@ -108,6 +108,27 @@ test('Ollama down, model not pulled, garbage and a cut stream are messages with 
   }
 });
 
+test('a graceful stop mid-answer keeps what arrived and marks it interrupted at once', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-chat-term-'));
+  try {
+    const a = await startServer(liveEnv(), 15000, { dataDir });
+    const s = (await post(a, '/api/chat/sessions', { title: 'term', model: 'slow', memory_mode: 'off' })).body.session;
+    const t = (await post(a, `/api/chat/sessions/${s.session_id}/messages`, { content: 'long answer please' })).body;
+    await until('tokens to arrive', async () => (await message(a, s.session_id, t.assistant_message_id))?.content.length > 10);
+    await a.stop(); // SIGTERM
+    const b = await startServer(liveEnv(), 15000, { dataDir });
+    try {
+      const m = await message(b, s.session_id, t.assistant_message_id);
+      assert.equal(m.status, 'interrupted');
+      assert.match(m.content, /^tok0 tok1 /);
+    } finally {
+      await b.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('kill -9 mid-answer: after a restart the answer keeps what arrived and is marked interrupted', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-chat-kill-'));
   try {

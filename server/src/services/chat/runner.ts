@@ -18,6 +18,8 @@ interface Running {
   /** Why it was aborted: the operator pressed Stop, or the server is shutting down. */
   reason?: 'stop' | 'shutdown';
   done: Promise<void>;
+  /** Write what has streamed so far (used at shutdown, while the database is still open). */
+  persist?: () => void;
 }
 
 const state = new WeakMap<ServerContext, Map<number, Running>>();
@@ -59,6 +61,10 @@ async function stream(ctx: ServerContext, session: SessionRow, userId: number, a
     if (flushed === content.length || run.reason === 'shutdown') return;
     saveContent(db, assistantId, content);
     flushed = content.length;
+  };
+  run.persist = () => {
+    if (timer) clearTimeout(timer);
+    finishMessage(db, assistantId, { content, status: 'interrupted', error: 'The server stopped while this answer was streaming; what arrived is kept.', fix_hint: 'Regenerate to get a complete answer.' });
   };
   const finish = (f: Parameters<typeof finishMessage>[2]) => {
     if (timer) clearTimeout(timer);
@@ -173,6 +179,11 @@ export function stopAll(ctx: ServerContext): void {
   for (const run of running(ctx).values()) {
     run.reason = 'shutdown';
     run.controller.abort();
+    try {
+      run.persist?.();
+    } catch (err) {
+      ctx.log.warn(`chat: could not keep answer ${run.messageId} at shutdown: ${(err as Error).message}`);
+    }
   }
   running(ctx).clear();
 }
