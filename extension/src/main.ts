@@ -7,10 +7,11 @@ import { PanelView } from './webviews/panelView';
 import { actionsArea } from './actions';
 import { memoryArea } from './memory';
 import { missionsArea } from './missions';
+import { chatArea } from './chat';
 
 /** Sidebar webview views (package.json `contributes.views.agentora`) → the panel each one shows. */
-const PANELS = ['system', 'missions', 'actions', 'memory'] as const;
-const AREAS = [actionsArea, memoryArea, missionsArea];
+const PANELS = ['system', 'missions', 'actions', 'memory', 'chat'] as const;
+const AREAS = [actionsArea, memoryArea, missionsArea, chatArea];
 
 let server: ServerController | undefined;
 

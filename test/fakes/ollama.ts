@@ -1,5 +1,8 @@
 // A fake Ollama speaking the real wire format on 127.0.0.1: /api/tags, NDJSON-streamed /api/chat, /api/embed,
 // a 404 for unknown models, and a mid-stream disconnect for the model named "crashy".
+// Chat: a last user message "echo: <text>" is answered with <text>. Behaviours by model name: "slow…" streams `slowTokens` tokens `slowDelayMs` apart (for Stop and kill -9
+// tests), "garbage…" sends a line that is not JSON mid-stream. Every /api/chat request is recorded in `chats`
+// with whether the client closed the connection before the answer ended (what Stop must cause).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -7,16 +10,30 @@ export interface FakeOllama {
   url: string;
   /** Every text /api/embed was asked to embed, in order. */
   embedded: string[];
+  /** Every /api/chat request: its body, and whether the client hung up before the answer was complete. */
+  chats: { model: string; messages: { role: string; content: string }[]; options?: Record<string, unknown>; closedEarly: boolean; ended: boolean }[];
+  /** Every /api/pull: whether the client hung up before it finished (what Cancel must cause). */
+  pulls: { model: string; closedEarly: boolean; ended: boolean }[];
+  /** The installed models (pull adds, delete removes). */
+  models: string[];
   close(): Promise<void>;
 }
 
 export interface FakeOllamaOptions {
   /** How /api/embed turns a text into a vector (default: `[length, 1, 0]`). */
   embed?: (text: string) => number[];
+  /** "slow…" models: how many tokens and how far apart (defaults 200 tokens, 50 ms). */
+  slowTokens?: number;
+  slowDelayMs?: number;
+  /** /api/pull: progress lines and the pause between them (defaults 10, 30 ms). */
+  pullSteps?: number;
+  pullDelayMs?: number;
 }
 
 export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-text:latest', 'crashy:latest'], opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
   const embedded: string[] = [];
+  const chats: FakeOllama['chats'] = [];
+  const pulls: FakeOllama['pulls'] = [];
   const known = (m: string) => models.includes(m) || models.includes(`${m}:latest`);
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -27,16 +44,89 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
         return res.end(JSON.stringify({ models: models.map((name) => ({ name, model: name, size: 1000, digest: 'x', details: { family: 'llama', parameter_size: '3B', quantization_level: 'Q4_K_M' } })) }));
       }
       const json = body ? JSON.parse(body) : {};
+      json.model ??= json.name; // older clients send `name` for pull / show / delete
+      if (req.url === '/api/pull') {
+        // Streamed progress like Ollama's; "missing…" names fail like a manifest that does not exist.
+        const rec = { model: json.model as string, closedEarly: false, ended: false };
+        pulls.push(rec);
+        if (String(json.model).startsWith('missing')) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ error: 'pull model manifest: file does not exist' }));
+        }
+        res.on('close', () => (rec.closedEarly = !rec.ended));
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        res.write(JSON.stringify({ status: 'pulling manifest' }) + '\n');
+        const total = 4_000_000;
+        let done = 0;
+        const step = () => {
+          if (res.destroyed) return;
+          if (done < total) {
+            done += total / (opts.pullSteps ?? 10);
+            res.write(JSON.stringify({ status: 'pulling 0123abcd', digest: 'sha256:0123abcd', total, completed: done }) + '\n');
+            return void setTimeout(step, opts.pullDelayMs ?? 30);
+          }
+          for (const status of ['verifying sha256 digest', 'writing manifest', 'success']) res.write(JSON.stringify({ status }) + '\n');
+          if (!known(json.model)) models.push(json.model.includes(':') ? json.model : `${json.model}:latest`);
+          rec.ended = true;
+          res.end();
+        };
+        return void setTimeout(step, opts.pullDelayMs ?? 30);
+      }
       if (!known(json.model)) {
         res.writeHead(404, { 'content-type': 'application/json' });
         return res.end(JSON.stringify({ error: `model '${json.model}' not found` }));
       }
-      if (req.url === '/api/chat') {
+      if (req.url === '/api/chat' && (json.model.startsWith('slow') || json.model.startsWith('garbage'))) {
+        const rec = { model: json.model, messages: json.messages, options: json.options, closedEarly: false, ended: false };
+        chats.push(rec);
+        res.on('close', () => (rec.closedEarly = !rec.ended));
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-        const words = ['Hello', ' from', ' fake', ' Ollama'];
+        const n = opts.slowTokens ?? 200;
+        let i = 0;
+        if (opts.slowDelayMs === 0 && !json.model.startsWith('garbage')) {
+          // Full speed: every token written at once, as fast as the socket takes them.
+          for (; i < n; i++) res.write(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: `tok${i} ` }, done: false }) + '\n');
+          rec.ended = true;
+          return res.end(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 17, eval_count: n }) + '\n');
+        }
+        const tick = () => {
+          if (res.destroyed) return;
+          if (i === 3 && json.model.startsWith('garbage')) return res.end('this is not json\n');
+          if (i < n) {
+            res.write(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: `tok${i} ` }, done: false }) + '\n');
+            i++;
+            return void setTimeout(tick, opts.slowDelayMs ?? 50);
+          }
+          rec.ended = true;
+          res.end(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 17, eval_count: n }) + '\n');
+        };
+        return void setTimeout(tick, opts.slowDelayMs ?? 50);
+      }
+      if (req.url === '/api/chat') {
+        chats.push({ model: json.model, messages: json.messages, options: json.options, closedEarly: false, ended: true });
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        // "echo: <text>" as the last user message: the answer is <text> (to feed a panel hostile Markdown).
+        const lastUser = [...(json.messages ?? [])].reverse().find((m: { role: string }) => m.role === 'user')?.content ?? '';
+        const echo = /^echo: ([\s\S]*)$/.exec(lastUser)?.[1];
+        const words = echo !== undefined ? (echo.match(/[\s\S]{1,8}/g) ?? ['']) : ['Hello', ' from', ' fake', ' Ollama'];
         for (const w of words) res.write(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: w }, done: false }) + '\n');
         if (json.model.startsWith('crashy')) return res.destroy();
         return res.end(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 1, prompt_eval_count: 5, eval_count: 4 }) + '\n');
+      }
+      if (req.url === '/api/show') {
+        const embed = /embed/.test(json.model);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({
+          license: '', modelfile: '', parameters: '', template: '', modified_at: new Date().toISOString(),
+          details: { format: 'gguf', family: embed ? 'nomic-bert' : 'llama', parameter_size: embed ? '137M' : '3.2B', quantization_level: embed ? 'F16' : 'Q4_K_M' },
+          model_info: { [embed ? 'nomic-bert.context_length' : 'llama.context_length']: embed ? 2048 : 131072 },
+          capabilities: embed ? ['embedding'] : ['completion', 'tools'],
+        }));
+      }
+      if (req.url === '/api/delete') {
+        models.splice(models.findIndex((m) => m === json.model || m === `${json.model}:latest`), 1);
+        res.writeHead(200);
+        return res.end();
       }
       if (req.url === '/api/embed') {
         const input: string[] = Array.isArray(json.input) ? json.input : [json.input];
@@ -51,6 +141,9 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     embedded,
+    chats,
+    pulls,
+    models,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -2,8 +2,10 @@
 // `M.<area>.<export>` is the method name; `Methods` maps each name to its declaration, so `call(M.x.y, params)`
 // is typed by the protocol. Type-only imports: the webview bundle does not carry the zod schemas.
 import type * as actions from './actions';
+import type * as chat from './chat';
 import type * as memory from './memory';
 import type * as missions from './missions';
+import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
 import type * as system from './system';
 
@@ -25,6 +27,23 @@ export const M = {
     setWorkspaceFolders: 'agentora/actions/setWorkspaceFolders',
     tools: 'agentora/actions/tools',
     updateRule: 'agentora/actions/updateRule',
+  },
+  chat: {
+    createSession: 'agentora/chat/createSession',
+    decideProposal: 'agentora/chat/decideProposal',
+    deleteSession: 'agentora/chat/deleteSession',
+    endSession: 'agentora/chat/endSession',
+    exportSession: 'agentora/chat/exportSession',
+    getSession: 'agentora/chat/getSession',
+    insertAtCursor: 'agentora/chat/insertAtCursor',
+    listSessions: 'agentora/chat/listSessions',
+    regenerate: 'agentora/chat/regenerate',
+    remember: 'agentora/chat/remember',
+    restoreSession: 'agentora/chat/restoreSession',
+    selectBranch: 'agentora/chat/selectBranch',
+    send: 'agentora/chat/send',
+    stop: 'agentora/chat/stop',
+    updateSession: 'agentora/chat/updateSession',
   },
   memory: {
     accept: 'agentora/memory/acceptProposal',
@@ -83,6 +102,13 @@ export const M = {
     watcherEvents: 'agentora/missions/watcherEvents',
     writeback: 'agentora/missions/writeback',
   },
+  modelAdmin: {
+    cancelPull: 'agentora/models/cancelPull',
+    catalog: 'agentora/models/catalog',
+    pull: 'agentora/models/pull',
+    pulls: 'agentora/models/pulls',
+    remove: 'agentora/models/delete',
+  },
   models: {
     listModels: 'agentora/models/list',
     testModel: 'agentora/models/test',
@@ -113,6 +139,21 @@ export interface Methods {
   'agentora/actions/setWorkspaceFolders': typeof actions.setWorkspaceFolders;
   'agentora/actions/tools': typeof actions.tools;
   'agentora/actions/updateRule': typeof actions.updateRule;
+  'agentora/chat/createSession': typeof chat.createSession;
+  'agentora/chat/decideProposal': typeof chat.decideProposal;
+  'agentora/chat/deleteSession': typeof chat.deleteSession;
+  'agentora/chat/endSession': typeof chat.endSession;
+  'agentora/chat/exportSession': typeof chat.exportSession;
+  'agentora/chat/getSession': typeof chat.getSession;
+  'agentora/chat/insertAtCursor': typeof chat.insertAtCursor;
+  'agentora/chat/listSessions': typeof chat.listSessions;
+  'agentora/chat/regenerate': typeof chat.regenerate;
+  'agentora/chat/remember': typeof chat.remember;
+  'agentora/chat/restoreSession': typeof chat.restoreSession;
+  'agentora/chat/selectBranch': typeof chat.selectBranch;
+  'agentora/chat/send': typeof chat.send;
+  'agentora/chat/stop': typeof chat.stop;
+  'agentora/chat/updateSession': typeof chat.updateSession;
   'agentora/memory/acceptProposal': typeof memory.accept;
   'agentora/memory/archive': typeof memory.archive;
   'agentora/memory/batches': typeof memory.batches;
@@ -166,6 +207,11 @@ export interface Methods {
   'agentora/missions/watch': typeof missions.watch;
   'agentora/missions/watcherEvents': typeof missions.watcherEvents;
   'agentora/missions/writeback': typeof missions.writeback;
+  'agentora/models/cancelPull': typeof modelAdmin.cancelPull;
+  'agentora/models/catalog': typeof modelAdmin.catalog;
+  'agentora/models/pull': typeof modelAdmin.pull;
+  'agentora/models/pulls': typeof modelAdmin.pulls;
+  'agentora/models/delete': typeof modelAdmin.remove;
   'agentora/models/list': typeof models.listModels;
   'agentora/models/test': typeof models.testModel;
   'agentora/system/bootstrap': typeof system.bootstrap;

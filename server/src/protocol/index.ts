@@ -6,6 +6,8 @@ import { modelMethods } from './models';
 import { actionsMethods, actionsNotifications } from './actions';
 import { memoryMethods, memoryNotifications } from './memory';
 import { missionsMethods, missionsNotifications } from './missions';
+import { chatMethods, chatNotifications } from './chat';
+import { modelAdminMethods, modelAdminNotifications } from './modelAdmin';
 
 export * from './define';
 export * from './errors';
@@ -14,6 +16,8 @@ export * as models from './models';
 export * as actions from './actions';
 export * as memory from './memory';
 export * as missions from './missions';
+export * as chat from './chat';
+export * as modelAdmin from './modelAdmin';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods];
-export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...chatMethods, ...modelAdminMethods];
+export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...chatNotifications, ...modelAdminNotifications];

@@ -3,10 +3,11 @@
 import type { AreaRuntime } from '../runtime';
 import type { Implementation } from './registry';
 import { actionsRuntime, actionsServices } from './actions';
+import { chatRuntime, chatServices } from './chat';
 import { memoryRuntime, memoryServices } from './memory';
 import { missionsRuntime, missionsServices } from './missions';
 import { modelServices } from './models';
 import { systemServices } from './system';
 
-export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices];
-export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime];
+export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...chatServices];
+export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime, chatRuntime];

@@ -5,6 +5,7 @@ import System from './system/System.svelte';
 import Missions from './missions/Missions.svelte';
 import Actions from './actions/Actions.svelte';
 import Memory from './memory/Memory.svelte';
+import Chat from './chat/Chat.svelte';
 
 export interface PanelEntry {
   id: string;
@@ -19,6 +20,7 @@ export const PANELS: readonly PanelEntry[] = [
   { id: 'missions', title: 'Missions', icon: 'rocket', component: Missions },
   { id: 'actions', title: 'Actions', icon: 'shield', component: Actions },
   { id: 'memory', title: 'Memory', icon: 'database', component: Memory },
+  { id: 'chat', title: 'Chat', icon: 'comment-discussion', component: Chat },
 ];
 
 export function panelById(id: string | undefined): PanelEntry {

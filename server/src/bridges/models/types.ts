@@ -11,7 +11,7 @@ export interface ChatRequest {
   messages: ChatMessage[];
   /** `'json'` or a JSON schema object: the reply must be JSON (matching the schema). */
   format?: 'json' | Record<string, unknown>;
-  options?: { temperature?: number; num_predict?: number; seed?: number };
+  options?: { temperature?: number; num_predict?: number; seed?: number; num_ctx?: number };
   signal?: AbortSignal;
 }
 

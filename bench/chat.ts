@@ -1,0 +1,183 @@
+// Chat benchmark (issue 11's budgets; figures printed, not a timed test):
+//   • mock time to first token over HTTP (POST send → first didToken on SSE) and over LSP (request → notification);
+//   • the fake Ollama streaming N tokens at full speed: every token arrives, in order; the server's added time
+//     per token (client arrival − fake write, p99);
+//   • 20 concurrent streaming chats while another client lists sessions: the slowest of those requests;
+//   • session list at S sessions / M messages (seeded straight into SQLite): GET /api/chat/sessions p99, and search.
+// Usage: npm run build && node --import tsx bench/chat.ts [sessions] [messagesPerSession]   (default 10000 × 100)
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../server/src/store/db';
+import { OllamaProvider } from '../server/src/bridges/models/ollama';
+import { startFakeOllama } from '../test/fakes/ollama';
+import { startLspServer } from '../test/helpers/lsp';
+import { startServer, type TestServer } from '../test/helpers/server';
+import { readSse } from '../test/server/chat-helpers';
+
+const SESSIONS = Number(process.argv[2] ?? 10_000);
+const PER = Number(process.argv[3] ?? 100);
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const fmt = (x: number) => `${x.toFixed(2)} ms`;
+const post = (s: TestServer, p: string, body: unknown) => s.fetch(p, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+
+async function ttftHttp(): Promise<void> {
+  const s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'true' });
+  try {
+    const { session } = await post(s, '/api/chat/sessions', { title: 'bench', memory_mode: 'off' });
+    const sse = await readSse(s, `/api/chat/sessions/${session.session_id}/stream`);
+    const times: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      const r = await post(s, `/api/chat/sessions/${session.session_id}/messages`, { content: `question ${i} about latency` });
+      await sse.waitFor((e) => e.event === 'agentora/chat/didToken' && e.data.message_id === r.assistant_message_id);
+      times.push(performance.now() - t0);
+      await sse.waitFor((e) => e.event === 'agentora/chat/didMessage' && e.data.message_id === r.assistant_message_id && e.data.status !== 'streaming');
+    }
+    sse.close();
+    console.log(`mock time to first token over HTTP: p50 ${fmt(pct(times, 50))}, p99 ${fmt(pct(times, 99))} (budget < 50 ms p99)`);
+  } finally {
+    await s.stop();
+  }
+}
+
+async function ttftLsp(): Promise<void> {
+  const waiting = new Map<number, () => void>();
+  const firstSeen = new Set<number>();
+  const finishedIds = new Set<number>();
+  const lsp = await startLspServer({ 'server.httpEnabled': false, 'models.useMock': true }, (c) => {
+    c.onNotification('agentora/chat/didMessage', (p: { message_id: number; status: string }) => {
+      if (p.status === 'streaming') return;
+      finishedIds.add(p.message_id);
+      waiting.get(-p.message_id)?.();
+    });
+    c.onNotification('agentora/chat/didToken', (p: { message_id: number }) => {
+      if (firstSeen.has(p.message_id)) return;
+      firstSeen.add(p.message_id);
+      waiting.get(p.message_id)?.();
+    });
+  });
+  try {
+    const { session } = (await lsp.conn.sendRequest('agentora/chat/createSession', { title: 'bench', memory_mode: 'off' })) as { session: { session_id: number } };
+    const times: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      const r = (await lsp.conn.sendRequest('agentora/chat/send', { session_id: session.session_id, content: `question ${i}` })) as { assistant_message_id: number };
+      const id = r.assistant_message_id;
+      if (!firstSeen.has(id)) await new Promise<void>((res) => waiting.set(id, res));
+      times.push(performance.now() - t0);
+      if (!finishedIds.has(id)) await new Promise<void>((res) => waiting.set(-id, res));
+    }
+    console.log(`mock time to first token over LSP: p50 ${fmt(pct(times, 50))}, p99 ${fmt(pct(times, 99))} (budget < 50 ms p99)`);
+  } finally {
+    await lsp.stop();
+  }
+}
+
+async function fullSpeed(): Promise<void> {
+  const N = 2000;
+  const fake = await startFakeOllama(['slow:latest', 'bench:latest'], { slowTokens: N, slowDelayMs: 0 });
+  const s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: fake.url, AGENTORA_OLLAMA_CHAT_MODEL: 'slow', AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false' });
+  try {
+    // Baseline: the same stream read straight through the official client, in this process.
+    const direct = new OllamaProvider({ host: fake.url, chatModel: 'slow', embedModel: 'x', timeoutMs: 60000 });
+    const d0 = performance.now();
+    for await (const c of direct.chat({ messages: [{ role: 'user', content: 'go' }] })) void c;
+    const directMs = performance.now() - d0;
+    const { session } = await post(s, '/api/chat/sessions', { title: 'fast', memory_mode: 'off' });
+    const sse = await readSse(s, `/api/chat/sessions/${session.session_id}/stream`);
+    const t0 = performance.now();
+    const r = await post(s, `/api/chat/sessions/${session.session_id}/messages`, { content: 'go' });
+    await sse.waitFor((e) => e.event === 'agentora/chat/didMessage' && e.data.message_id === r.assistant_message_id && e.data.status === 'complete', 60000);
+    const total = performance.now() - t0;
+    const toks = sse.events.filter((e) => e.event === 'agentora/chat/didToken' && e.data.message_id === r.assistant_message_id);
+    const inOrder = toks.every((t, i) => t.data.seq === i + 1 && t.data.delta === `tok${i} `);
+    sse.close();
+    console.log(`fake at full speed: ${toks.length}/${N} tokens, in order: ${inOrder}; through the server + SSE ${fmt(total)}, the client alone ${fmt(directMs)}: the server adds ${((total - directMs) / N).toFixed(3)} ms per token on average (budget < 1 ms p99)`);
+  } finally {
+    await s.stop();
+    await fake.close();
+  }
+}
+
+async function concurrent(): Promise<void> {
+  const fake = await startFakeOllama(['slow:latest'], { slowTokens: 150, slowDelayMs: 10 });
+  const s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: fake.url, AGENTORA_OLLAMA_CHAT_MODEL: 'slow', AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false' });
+  try {
+    const sse = await readSse(s, '/api/events');
+    const ids: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { session } = await post(s, '/api/chat/sessions', { title: `c${i}`, memory_mode: 'off' });
+      ids.push((await post(s, `/api/chat/sessions/${session.session_id}/messages`, { content: 'stream' })).assistant_message_id);
+    }
+    const lat: number[] = [];
+    const finished = () => ids.every((id) => sse.events.some((e) => e.event === 'agentora/chat/didMessage' && e.data.message_id === id && e.data.status === 'complete'));
+    while (!finished()) {
+      const t0 = performance.now();
+      await s.fetch('/api/chat/sessions?limit=20');
+      lat.push(performance.now() - t0);
+    }
+    sse.close();
+    console.log(`20 concurrent streaming chats: ${lat.length} other requests meanwhile, p99 ${fmt(pct(lat, 99))}, max ${fmt(Math.max(...lat))} (budget: none stalls > 50 ms)`);
+  } finally {
+    await s.stop();
+    await fake.close();
+  }
+}
+
+async function bigList(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-chat-bench-'));
+  try {
+    const t0 = performance.now();
+    const db = openDatabase(path.join(dataDir, 'agentora.db'));
+    const words = ['deploy', 'billing', 'cache', 'latency', 'kafka', 'schema', 'retry', 'token', 'vector', 'branch', 'review', 'memory', 'budget', 'layout', 'sqlite', 'webview'];
+    const insS = db.prepare(`INSERT INTO chat_sessions (id, title, memory_mode, active_leaf_id, message_count, created_at, updated_at) VALUES (?, ?, 'read', ?, ?, ?, ?)`);
+    const insM = db.prepare(`INSERT INTO chat_messages (id, session_id, parent_id, role, content, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'complete', ?, ?)`);
+    let mid = 0;
+    for (let s = 1; s <= SESSIONS; s += 500) {
+      db.transaction(() => {
+        for (let k = s; k < Math.min(s + 500, SESSIONS + 1); k++) {
+          const at = new Date(Date.UTC(2026, 0, 1) + k * 60_000).toISOString();
+          insS.run(k, `session ${k} about ${words[k % words.length]}`, mid + PER, PER, at, at);
+          for (let j = 0; j < PER; j++) {
+            mid++;
+            insM.run(mid, k, j === 0 ? null : mid - 1, j % 2 ? 'assistant' : 'user', `message ${j} on ${words[(k + j) % words.length]} and ${words[(k * j) % words.length]}`, at, at);
+          }
+        }
+      })();
+    }
+    db.close();
+    console.log(`seeded ${SESSIONS} sessions / ${mid} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'true' }, 60000, { dataDir });
+    try {
+      const lat: number[] = [];
+      for (let i = 0; i < 300; i++) {
+        const t = performance.now();
+        await s.fetch(`/api/chat/sessions?limit=50&offset=${(i % 10) * 50}`);
+        lat.push(performance.now() - t);
+      }
+      const q: number[] = [];
+      for (let i = 0; i < 50; i++) {
+        const t = performance.now();
+        await s.fetch(`/api/chat/sessions?limit=50&q=${words[i % words.length]}%20${words[(i + 3) % words.length]}`);
+        q.push(performance.now() - t);
+      }
+      console.log(`session list at ${SESSIONS} sessions / ${mid} messages: p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))} (budget < 25 ms p99); full-text search p50 ${fmt(pct(q, 50))}, p99 ${fmt(pct(q, 99))}`);
+    } finally {
+      await s.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+(async () => {
+  await ttftHttp();
+  await ttftLsp();
+  await fullSpeed();
+  await concurrent();
+  await bigList();
+})().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
