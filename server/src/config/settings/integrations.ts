@@ -71,7 +71,7 @@ export const integrationSettings = [
     description: 'Most timeline events kept per mission after compaction.' }),
   setting({ key: 'missions.compactionEnabled', env: 'AGENTORA_MISSIONS_COMPACTION_ENABLED', schema: boolSetting, default: false,
     description: 'Compact old mission events in the background.' }),
-  setting({ key: 'missions.compactionIntervalSeconds', env: 'AGENTORA_MISSIONS_COMPACTION_INTERVAL_SECONDS', schema: intSetting(10, 86400), default: 600,
+  setting({ key: 'missions.compactionIntervalSeconds', env: 'AGENTORA_MISSIONS_COMPACTION_INTERVAL_SECONDS', schema: intSetting(1, 86400), default: 600,
     description: 'Seconds between background compactions.' }),
   setting({ key: 'missions.alertsEnabled', env: 'AGENTORA_MISSIONS_ALERTS_ENABLED', schema: boolSetting, default: false,
     description: 'Post mission alerts to a webhook.' }),
