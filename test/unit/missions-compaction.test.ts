@@ -90,15 +90,23 @@ test('large compactions run in many small transactions', withDb(async (db) => {
   assert.equal(db.prepare('SELECT count(*) FROM mission_events').pluck().get(), 200 * 50);
 }));
 
-test('the analytics rollup equals a GROUP BY over missions after inserts, updates and deletes', withDb((db) => {
-  for (let i = 0; i < 50; i++) mission(db, `m${i}`, { repo: `o/r${i % 3}`, persona_id: `p${i % 4}`, status: i % 2 ? 'running' : 'prepared', mission_score: i });
-  db.prepare("UPDATE missions SET status = 'succeeded', pr_url = 'https://x/pull/1', mission_score = mission_score + 5 WHERE rowid % 3 = 0").run();
+test('the analytics cube equals GROUP BYs over missions after inserts, updates and deletes', withDb((db) => {
+  for (let i = 0; i < 50; i++) mission(db, `m${i}`, { repo: `o/r${i % 3}`, persona_id: `p${i % 4}`, status: i % 2 ? 'running' : 'prepared', mission_score: i, risk_level: ['low', 'medium', 'high'][i % 3] });
+  db.prepare("UPDATE missions SET status = 'succeeded', pr_url = 'https://x/pull/1', writeback_status = 'failed', mission_score = mission_score + 5 WHERE rowid % 3 = 0").run();
   db.prepare('UPDATE missions SET refresh_count = refresh_count + 2 WHERE rowid % 4 = 0').run();
-  db.prepare("UPDATE missions SET status = status, repo = repo WHERE 1").run(); // rewrites without change move nothing
+  db.prepare('UPDATE missions SET status = status, repo = repo WHERE 1').run(); // rewrites without change move nothing
   db.prepare('DELETE FROM missions WHERE rowid % 5 = 0').run();
-  const dims = 'repo, persona_id, status, writeback_status, confidence_level, risk_level';
-  const truth = db.prepare(`SELECT ${dims}, count(*) AS n, total(mission_score) AS score_sum, total(refresh_count) AS refresh_sum, total(pr_url IS NOT NULL) AS pr_n FROM missions GROUP BY ${dims} ORDER BY ${dims}`).all();
-  const rollup = db.prepare(`SELECT ${dims}, n, score_sum, refresh_sum * 1.0 AS refresh_sum, pr_n * 1.0 AS pr_n FROM mission_rollup ORDER BY ${dims}`).all();
-  assert.deepEqual(rollup, truth);
+  const M = `count(*) AS n, total(mission_score) AS score_sum, total(refresh_count) AS refresh_sum, total(pr_url IS NOT NULL) AS pr_n, total(writeback_status = 'succeeded') AS wb_ok,
+    total(writeback_status IN ('succeeded','failed')) AS wb_tried, total(status = 'succeeded') AS t_ok, total(status IN ('succeeded','failed','cancelled')) AS t_done,
+    total(risk_level = 'low') AS r_low, total(risk_level = 'medium') AS r_medium, total(risk_level = 'high') AS r_high`;
+  const C = 'n, score_sum, refresh_sum * 1.0 AS refresh_sum, pr_n * 1.0 AS pr_n, wb_ok * 1.0 AS wb_ok, wb_tried * 1.0 AS wb_tried, t_ok * 1.0 AS t_ok, t_done * 1.0 AS t_done, r_low * 1.0 AS r_low, r_medium * 1.0 AS r_medium, r_high * 1.0 AS r_high';
+  const dims = ['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level'];
+  assert.deepEqual(db.prepare(`SELECT ${C} FROM mission_cube WHERE fdim = '' AND gdim = ''`).all(), db.prepare(`SELECT ${M} FROM missions`).all());
+  for (const g of dims) {
+    assert.deepEqual(db.prepare(`SELECT gval AS g, ${C} FROM mission_cube WHERE fdim = '' AND gdim = ? ORDER BY gval`).all(g), db.prepare(`SELECT ${g} AS g, ${M} FROM missions GROUP BY ${g} ORDER BY ${g}`).all(), g);
+    for (const f of dims.filter((x) => x !== g)) {
+      assert.deepEqual(db.prepare(`SELECT fval AS f, gval AS g, ${C} FROM mission_cube WHERE fdim = ? AND gdim = ? ORDER BY fval, gval`).all(f, g), db.prepare(`SELECT ${f} AS f, ${g} AS g, ${M} FROM missions GROUP BY ${f}, ${g} ORDER BY ${f}, ${g}`).all(), `${f} × ${g}`);
+    }
+  }
   assert.ok(KEPT_EVENT_TYPES.includes('state_changed'));
 }));

@@ -10,7 +10,7 @@ const Rate = z.number().nullable();
 export const CohortDimension = z.enum(['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level']);
 export type CohortDimension = z.infer<typeof CohortDimension>;
 
-/** Filters the analytics accept: the rollup's dimensions (exact match). */
+/** Filters the analytics accept: the cohort dimensions (exact match). */
 export const AnalyticsFilters = z.object({
   repo: z.string().trim().min(1).max(200).optional(),
   persona_id: z.string().trim().min(1).max(200).optional(),
@@ -37,7 +37,7 @@ export type CohortGroup = z.infer<typeof CohortGroup>;
 
 export const cohorts = defineMethod({
   method: 'agentora/missions/cohorts',
-  description: 'Missions grouped by repo, persona, status, writeback status or confidence level, with counts, average heuristic score, refresh count and success / PR rates per group (aggregated in SQL over a rollup kept by triggers).',
+  description: 'Missions grouped by repo, persona, status, writeback status or confidence level, with counts, average heuristic score, refresh count and success / PR rates per group (read from the analytics cube kept by triggers, in SQL).',
   params: AnalyticsFilters.extend({ group_by: CohortDimension.default('repo'), limit: zInt.pipe(z.number().int().min(1).max(1000)).default(100) }),
   result: z.object({ ok: z.boolean(), group_by: CohortDimension, filters: AnalyticsFilters, total: Count, groups: z.array(CohortGroup), heuristic: z.literal(true) }),
   rest: {
@@ -83,7 +83,7 @@ export const InsightsResult = z.object({
 
 export const insights = defineMethod({
   method: 'agentora/missions/insights',
-  description: 'Mission insights: counts by status and persona, success / writeback / PR rates, refresh counts, top repos, risk signals and per-persona performance (SQL aggregates over the rollup; scores and risk are heuristic).',
+  description: 'Mission insights: counts by status and persona, success / writeback / PR rates, refresh counts, top repos, risk signals and per-persona performance (SQL over the analytics cube; scores and risk are heuristic).',
   params: AnalyticsFilters,
   result: InsightsResult,
   rest: {

@@ -1,62 +1,95 @@
 // Missions observability, retention and alerts (brief phases E–F). Versions 35–39.
 //
 // Analytics must answer in milliseconds at 100k missions, so nothing here scans the wide mission rows:
-// - mission_rollup keeps one row per distinct (repo, persona, status, writeback, confidence, risk) with the
-//   count and sums of score / refresh count / PR presence, maintained by triggers in the same transaction as the
-//   mission write. metrics, insights and cohorts aggregate this small table (hundreds to a few thousand rows).
+// - mission_cube keeps, for every cohort dimension g and value, the count and sums a cohort needs (score,
+//   refresh count, PR presence, writeback / terminal outcomes, risk levels) — unfiltered (fdim = '') and filtered
+//   by one other dimension f = value. Triggers keep it in step in the same transaction as the mission write. Its
+//   size is the sum of the products of the dimensions' cardinalities (a few thousand rows), not the number of
+//   missions or of their combinations, so metrics, insights and cohorts read a handful of rows by index.
 // - mission_counters holds the monotonic counters `GET metrics` reports (refresh attempts, writebacks by
 //   outcome, terminal states reached by the watcher); the writeback and event counters are kept by triggers,
 //   the refresh ones by the refresh path (latency is only known there).
 import type { Migration } from './index';
 
-const DIMS = 'repo, persona_id, status, writeback_status, confidence_level, risk_level';
-const keyOf = (r: 'old' | 'new') => DIMS.split(', ').map((c) => `${c} = ${r}.${c}`).join(' AND ');
+/** The cohort dimensions (http-api.md `cohorts?group_by=`). '' is "all missions" (the overall row). */
+export const CUBE_DIMS = ['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level'] as const;
+
+/** The measures of one mission as SQL over `r` (new / old). */
+function measures(r: 'new' | 'old' | 'm'): string[] {
+  return [
+    '1',
+    `${r}.mission_score`,
+    `${r}.refresh_count`,
+    `(${r}.pr_url IS NOT NULL)`,
+    `(${r}.writeback_status = 'succeeded')`,
+    `(${r}.writeback_status IN ('succeeded', 'failed'))`,
+    `(${r}.status = 'succeeded')`,
+    `(${r}.status IN ('succeeded', 'failed', 'cancelled'))`,
+    `(${r}.risk_level = 'low')`,
+    `(${r}.risk_level = 'medium')`,
+    `(${r}.risk_level = 'high')`,
+  ];
+}
+const MEASURE_COLS = ['n', 'score_sum', 'refresh_sum', 'pr_n', 'wb_ok', 'wb_tried', 't_ok', 't_done', 'r_low', 'r_medium', 'r_high'];
+
+/** Every (fdim, fval, gdim, gval) cell one mission counts in: overall, per group, per (filter, group) pair. */
+function cells(r: 'new' | 'old'): string {
+  const rows: string[] = [`('', '', '', '')`];
+  for (const g of CUBE_DIMS) {
+    rows.push(`('', '', '${g}', ${r}.${g})`);
+    for (const f of CUBE_DIMS) if (f !== g) rows.push(`('${f}', ${r}.${f}, '${g}', ${r}.${g})`);
+  }
+  return rows.join(', ');
+}
+
+/** Add (sign 1) or remove (sign -1) one mission's cells. */
+function apply(r: 'new' | 'old', sign: 1 | -1): string {
+  const m = measures(r);
+  if (sign === 1) {
+    return `INSERT INTO mission_cube (fdim, fval, gdim, gval, ${MEASURE_COLS.join(', ')})
+      SELECT c.column1, c.column2, c.column3, c.column4, ${m.join(', ')} FROM (VALUES ${cells(r)}) AS c WHERE true
+      ON CONFLICT DO UPDATE SET ${MEASURE_COLS.map((k) => `${k} = ${k} + excluded.${k}`).join(', ')};`;
+  }
+  return `UPDATE mission_cube SET ${MEASURE_COLS.map((k, i) => `${k} = ${k} - ${m[i]}`).join(', ')}
+      WHERE (fdim, fval, gdim, gval) IN (VALUES ${cells(r)});
+    DELETE FROM mission_cube WHERE n <= 0 AND (fdim, fval, gdim, gval) IN (VALUES ${cells(r)});`;
+}
 
 const m035: Migration = {
   version: 35,
-  name: 'missions: analytics rollup and metrics counters',
+  name: 'missions: analytics cube and metrics counters',
   up(db) {
     db.exec(`
       ALTER TABLE missions ADD COLUMN refresh_count INTEGER NOT NULL DEFAULT 0;
 
-      CREATE TABLE mission_rollup (
-        repo TEXT NOT NULL,
-        persona_id TEXT NOT NULL,
-        status TEXT NOT NULL,
-        writeback_status TEXT NOT NULL,
-        confidence_level TEXT NOT NULL,
-        risk_level TEXT NOT NULL,
-        n INTEGER NOT NULL DEFAULT 0,
-        score_sum REAL NOT NULL DEFAULT 0,
-        refresh_sum INTEGER NOT NULL DEFAULT 0,
-        pr_n INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (${DIMS})
+      CREATE TABLE mission_cube (
+        fdim TEXT NOT NULL,
+        fval TEXT NOT NULL,
+        gdim TEXT NOT NULL,
+        gval TEXT NOT NULL,
+        ${MEASURE_COLS.map((k) => `${k} ${k === 'score_sum' ? 'REAL' : 'INTEGER'} NOT NULL DEFAULT 0`).join(',\n        ')},
+        PRIMARY KEY (fdim, fval, gdim, gval)
       ) WITHOUT ROWID;
 
-      CREATE TRIGGER mission_rollup_insert AFTER INSERT ON missions BEGIN
-        INSERT INTO mission_rollup (${DIMS}, n, score_sum, refresh_sum, pr_n)
-          VALUES (new.repo, new.persona_id, new.status, new.writeback_status, new.confidence_level, new.risk_level, 1, new.mission_score, new.refresh_count, new.pr_url IS NOT NULL)
-          ON CONFLICT DO UPDATE SET n = n + 1, score_sum = score_sum + excluded.score_sum, refresh_sum = refresh_sum + excluded.refresh_sum, pr_n = pr_n + excluded.pr_n;
+      CREATE TRIGGER mission_cube_insert AFTER INSERT ON missions BEGIN
+        ${apply('new', 1)}
       END;
-      CREATE TRIGGER mission_rollup_delete AFTER DELETE ON missions BEGIN
-        UPDATE mission_rollup SET n = n - 1, score_sum = score_sum - old.mission_score, refresh_sum = refresh_sum - old.refresh_count, pr_n = pr_n - (old.pr_url IS NOT NULL) WHERE ${keyOf('old')};
-        DELETE FROM mission_rollup WHERE ${keyOf('old')} AND n <= 0;
+      CREATE TRIGGER mission_cube_delete AFTER DELETE ON missions BEGIN
+        ${apply('old', -1)}
       END;
       -- The loop rewrites status / score / PR on every refresh even when unchanged: only real changes move counts.
-      CREATE TRIGGER mission_rollup_update AFTER UPDATE OF ${DIMS}, mission_score, refresh_count, pr_url ON missions
-      WHEN old.repo IS NOT new.repo OR old.persona_id IS NOT new.persona_id OR old.status IS NOT new.status
-        OR old.writeback_status IS NOT new.writeback_status OR old.confidence_level IS NOT new.confidence_level
-        OR old.risk_level IS NOT new.risk_level OR old.mission_score IS NOT new.mission_score
-        OR old.refresh_count IS NOT new.refresh_count OR (old.pr_url IS NULL) IS NOT (new.pr_url IS NULL)
+      CREATE TRIGGER mission_cube_update AFTER UPDATE OF ${CUBE_DIMS.join(', ')}, risk_level, mission_score, refresh_count, pr_url ON missions
+      WHEN ${[...CUBE_DIMS, 'risk_level', 'mission_score', 'refresh_count'].map((c) => `old.${c} IS NOT new.${c}`).join(' OR ')}
+        OR (old.pr_url IS NULL) IS NOT (new.pr_url IS NULL)
       BEGIN
-        UPDATE mission_rollup SET n = n - 1, score_sum = score_sum - old.mission_score, refresh_sum = refresh_sum - old.refresh_count, pr_n = pr_n - (old.pr_url IS NOT NULL) WHERE ${keyOf('old')};
-        DELETE FROM mission_rollup WHERE ${keyOf('old')} AND n <= 0;
-        INSERT INTO mission_rollup (${DIMS}, n, score_sum, refresh_sum, pr_n)
-          VALUES (new.repo, new.persona_id, new.status, new.writeback_status, new.confidence_level, new.risk_level, 1, new.mission_score, new.refresh_count, new.pr_url IS NOT NULL)
-          ON CONFLICT DO UPDATE SET n = n + 1, score_sum = score_sum + excluded.score_sum, refresh_sum = refresh_sum + excluded.refresh_sum, pr_n = pr_n + excluded.pr_n;
+        ${apply('old', -1)}
+        ${apply('new', 1)}
       END;
-      INSERT INTO mission_rollup (${DIMS}, n, score_sum, refresh_sum, pr_n)
-        SELECT ${DIMS}, count(*), total(mission_score), total(refresh_count), total(pr_url IS NOT NULL) FROM missions GROUP BY ${DIMS};
+      INSERT INTO mission_cube (fdim, fval, gdim, gval, ${MEASURE_COLS.join(', ')})
+        SELECT c.fdim, c.fval, c.gdim, c.gval, ${MEASURE_COLS.map((k) => (k === 'n' ? 'count(*)' : `total(c.${k})`)).join(', ')}
+        FROM (${[`SELECT '' AS fdim, '' AS fval, '' AS gdim, '' AS gval, ${measures('m').map((x, i) => `${x} AS ${MEASURE_COLS[i]}`).join(', ')} FROM missions m`,
+          ...CUBE_DIMS.flatMap((g) => [``, ...CUBE_DIMS.filter((f) => f !== g)].map((f) => `SELECT '${f}', ${f ? `m.${f}` : "''"}, '${g}', m.${g}, ${measures('m').join(', ')} FROM missions m`))].join(' UNION ALL ')}) AS c
+        GROUP BY c.fdim, c.fval, c.gdim, c.gval;
 
       CREATE TABLE mission_counters (name TEXT PRIMARY KEY, value REAL NOT NULL DEFAULT 0) WITHOUT ROWID;
       CREATE TRIGGER mission_counters_writeback AFTER INSERT ON mission_writebacks BEGIN

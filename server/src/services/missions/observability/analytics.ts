@@ -1,24 +1,26 @@
-// Insights and cohorts: SQL aggregates over mission_rollup (one row per distinct repo × persona × status ×
-// writeback × confidence × risk, kept by triggers — see store/migrations/missionsAnalytics.ts). The rollup has
-// a few hundred to a few thousand rows whatever the number of missions, so no query here reads mission rows.
+// Insights and cohorts: reads of mission_cube (per cohort dimension and value, unfiltered or filtered by one
+// other dimension; kept by triggers — see store/migrations/missionsAnalytics.ts). A cube read is an index range
+// of a few dozen rows whatever the number of missions. Two or more filters at once are not in the cube: those
+// aggregate the matching missions in SQL (narrowed by the filter columns' indexes).
 import type { Db } from '../../../store/db';
 import type { AnalyticsFilters, CohortDimension, CohortGroup } from '../../../protocol/missionsObservability';
 
 const FILTER_COLUMNS = ['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level'] as const;
 const TERMINAL = "('succeeded', 'failed', 'cancelled')";
 
-/** The measures of one group, in SQL. Dimension columns are whitelisted (never user text). */
-const MEASURES = `sum(n) AS count,
-  total(score_sum) AS score_sum,
-  total(refresh_sum) AS refresh_sum,
-  total(pr_n) AS pr_n,
-  total(CASE WHEN writeback_status = 'succeeded' THEN n END) AS wb_ok,
-  total(CASE WHEN writeback_status IN ('succeeded', 'failed') THEN n END) AS wb_tried,
-  total(CASE WHEN status = 'succeeded' THEN n END) AS t_ok,
-  total(CASE WHEN status IN ${TERMINAL} THEN n END) AS t_done,
-  total(CASE WHEN risk_level = 'low' THEN n END) AS r_low,
-  total(CASE WHEN risk_level = 'medium' THEN n END) AS r_medium,
-  total(CASE WHEN risk_level = 'high' THEN n END) AS r_high`;
+const CUBE_MEASURES = 'n AS count, score_sum, refresh_sum, pr_n, wb_ok, wb_tried, t_ok, t_done, r_low, r_medium, r_high';
+/** The same measures over mission rows (the multi-filter fallback). */
+const ROW_MEASURES = `count(*) AS count,
+  total(mission_score) AS score_sum,
+  total(refresh_count) AS refresh_sum,
+  total(pr_url IS NOT NULL) AS pr_n,
+  total(writeback_status = 'succeeded') AS wb_ok,
+  total(writeback_status IN ('succeeded', 'failed')) AS wb_tried,
+  total(status = 'succeeded') AS t_ok,
+  total(status IN ${TERMINAL}) AS t_done,
+  total(risk_level = 'low') AS r_low,
+  total(risk_level = 'medium') AS r_medium,
+  total(risk_level = 'high') AS r_high`;
 
 interface GroupRow {
   grp: string | null;
@@ -55,30 +57,34 @@ export function toGroup(r: GroupRow): CohortGroup {
   };
 }
 
-function whereOf(f: AnalyticsFilters): { sql: string; args: Record<string, string> } {
-  const parts: string[] = [];
-  const args: Record<string, string> = {};
-  for (const c of FILTER_COLUMNS) {
-    const v = f[c];
-    if (v === undefined) continue;
-    parts.push(`${c} = @${c}`);
-    args[c] = v;
-  }
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
-}
-
 /** The SQL of one aggregate (exported so the benchmark can time the bare query beside the route). */
 export function aggregateSql(dim: CohortDimension | null, f: AnalyticsFilters): { sql: string; args: Record<string, string> } {
-  const w = whereOf(f);
-  const sql = dim
-    ? `SELECT ${dim} AS grp, ${MEASURES} FROM mission_rollup ${w.sql} GROUP BY ${dim} ORDER BY count DESC, grp`
-    : `SELECT NULL AS grp, ${MEASURES} FROM mission_rollup ${w.sql}`;
-  return { sql, args: w.args };
+  const filters = FILTER_COLUMNS.filter((c) => f[c] !== undefined);
+  const order = dim ? ' ORDER BY count DESC, grp' : '';
+  if (filters.length === 0) {
+    return dim
+      ? { sql: `SELECT gval AS grp, ${CUBE_MEASURES} FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '${dim}'${order}`, args: {} }
+      : { sql: `SELECT NULL AS grp, ${CUBE_MEASURES} FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '' AND gval = ''`, args: {} };
+  }
+  if (filters.length === 1) {
+    const fc = filters[0]!;
+    const v = { v: f[fc]! };
+    // Grouping by the filtered dimension itself (or not grouping): its single group from the unfiltered cells.
+    if (!dim || dim === fc) return { sql: `SELECT ${dim ? 'gval' : 'NULL'} AS grp, ${CUBE_MEASURES} FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '${fc}' AND gval = @v`, args: v };
+    return { sql: `SELECT gval AS grp, ${CUBE_MEASURES} FROM mission_cube WHERE fdim = '${fc}' AND fval = @v AND gdim = '${dim}'${order}`, args: v };
+  }
+  const args: Record<string, string> = {};
+  for (const c of filters) args[c] = f[c]!;
+  const where = `WHERE ${filters.map((c) => `${c} = @${c}`).join(' AND ')}`;
+  return dim
+    ? { sql: `SELECT ${dim} AS grp, ${ROW_MEASURES} FROM missions ${where} GROUP BY ${dim}${order}`, args }
+    : { sql: `SELECT NULL AS grp, ${ROW_MEASURES} FROM missions ${where}`, args };
 }
 
 function makeAnalytics(db: Db) {
   const stmts = new Map<string, ReturnType<Db['prepare']>>();
   const run = (dim: CohortDimension | null, f: AnalyticsFilters): GroupRow[] => {
+    // Few distinct SQL texts (dimension × filter columns): cached per text.
     const { sql, args } = aggregateSql(dim, f);
     let s = stmts.get(sql);
     if (!s) stmts.set(sql, (s = db.prepare(sql)));
@@ -89,7 +95,8 @@ function makeAnalytics(db: Db) {
       return run(dim, f).map(toGroup);
     },
     overall(f: AnalyticsFilters): CohortGroup {
-      return toGroup(run(null, f)[0]!);
+      const r = run(null, f)[0];
+      return toGroup(r && r.count ? r : ({ grp: null, count: 0, score_sum: 0, refresh_sum: 0, pr_n: 0, wb_ok: 0, wb_tried: 0, t_ok: 0, t_done: 0, r_low: 0, r_medium: 0, r_high: 0 } as GroupRow));
     },
   };
 }

@@ -1,4 +1,4 @@
-// `GET metrics` without scanning missions: counts come from mission_rollup, monotonic counters from
+// `GET metrics` without scanning missions: counts come from mission_cube, monotonic counters from
 // mission_counters (writeback and watcher-terminal counters are kept by triggers; refresh attempts and latency
 // by recordRefresh, called from the refresh path), and the watched count from the partial index on `watched`.
 import type { Db } from '../../../store/db';
@@ -8,11 +8,11 @@ function makeMetrics(db: Db) {
   const set = db.prepare('INSERT INTO mission_counters (name, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value');
   const bumpRefreshCount = db.prepare('UPDATE missions SET refresh_count = refresh_count + 1 WHERE id = ?');
   const counters = db.prepare('SELECT name, value FROM mission_counters');
-  const dim = (c: string) => db.prepare(`SELECT ${c} AS k, sum(n) AS n FROM mission_rollup GROUP BY ${c}`);
+  const dim = (c: string) => db.prepare(`SELECT gval AS k, n FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '${c}'`);
   const byStatus = dim('status');
   const byWriteback = dim('writeback_status');
   const byConfidence = dim('confidence_level');
-  const totals = db.prepare('SELECT total(n) AS n, total(score_sum) AS s FROM mission_rollup');
+  const totals = db.prepare("SELECT total(n) AS n, total(score_sum) AS s FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '' AND gval = ''");
   const watched = db.prepare("SELECT count(*) AS n FROM missions WHERE watched = 1 AND status IN ('queued','running','blocked','unknown')");
 
   const recordRefresh = db.transaction((id: string, ok: boolean, ms: number) => {

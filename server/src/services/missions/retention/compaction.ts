@@ -20,7 +20,7 @@ export interface CompactionPolicy {
 
 export interface CompactionOptions {
   dryRun: boolean;
-  /** Most rows one statement deletes (default 250; a delete costs ~10–80 µs a row with three indexes). */
+  /** Fixed rows per delete statement (default: adaptive, starting at 100, so one delete stays within half a slice). */
   batch?: number;
   /** A transaction stops taking new batches after this many ms (default 8). */
   sliceMs?: number;
@@ -64,7 +64,12 @@ function statements(db: Db) {
  */
 export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opts: CompactionOptions): Promise<CompactionReport> {
   const s = statements(db);
-  const batch = opts.batch ?? 250;
+  let batch = opts.batch ?? 100;
+  /** Size batches to the machine: a delete that took longer than half a slice shrinks the next one (and back). */
+  const adapt = (rows: number, ms: number) => {
+    if (opts.batch || rows < batch) return;
+    batch = Math.max(10, Math.min(2000, Math.floor((batch * sliceMs) / 2 / Math.max(ms, 0.01))));
+  };
   const sliceMs = opts.sliceMs ?? 8;
   const now = opts.now ?? new Date();
   const started = performance.now();
@@ -113,11 +118,14 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
       more = await step(() => {
         const t0 = performance.now();
         while (performance.now() - t0 < sliceMs) {
-          const ids = s.ttlIds.all(type, cutoff, batch) as number[];
+          const want = batch;
+          const tb = performance.now();
+          const ids = s.ttlIds.all(type, cutoff, want) as number[];
           if (ids.length) s.deleteIds.run(JSON.stringify(ids));
+          adapt(ids.length, performance.now() - tb);
           report.removed_events_ttl += ids.length;
           addType(type, ids.length);
-          if (ids.length < batch) return false;
+          if (ids.length < want) return false;
         }
         return true;
       });
@@ -142,13 +150,14 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
             if (left > policy.maxPerRun) {
               const want = left - policy.maxPerRun;
               // A dry run cannot delete a batch and come back: it counts the whole excess at once (reads only).
-              const victims = s.oldestRemovable.all(r.id, cutoff, opts.dryRun ? want : Math.min(want, batch)) as { id: number; type: string }[];
+              const size = batch;
+              const victims = s.oldestRemovable.all(r.id, cutoff, opts.dryRun ? want : Math.min(want, size)) as { id: number; type: string }[];
               if (victims.length) {
                 if (!trimmed.has(r.id)) (trimmed.add(r.id), report.runs_over_cap++);
                 report.removed_events_cap += victims.length;
                 for (const v of victims) addType(v.type, 1);
                 if (!opts.dryRun) s.deleteIds.run(JSON.stringify(victims.map((v) => v.id)));
-                if (!opts.dryRun && victims.length === batch && want > batch) return true; // same mission again next turn
+                if (!opts.dryRun && victims.length === size && want > size) return true; // same mission again next turn
               }
             }
           }
@@ -173,10 +182,13 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
     let more = true;
     while (more) {
       more = await step(() => {
-        const found = ids.all(cutoff, batch) as number[];
+        const want = batch;
+        const tb = performance.now();
+        const found = ids.all(cutoff, want) as number[];
         if (found.length) del.run(JSON.stringify(found));
+        adapt(found.length, performance.now() - tb);
         report[field] += found.length;
-        return found.length === batch;
+        return found.length === want;
       });
     }
   }
