@@ -99,6 +99,13 @@ describe('missions observability over REST', () => {
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(await bad.json()), /group_by/);
 
+    // Alerts are off here: the terminal alerts are recorded as skipped, with the reason, and never sent.
+    const alerts = await until('alerts settled', async () => {
+      const r = await json(s.fetch(`${API}/alerts/events?limit=100`));
+      return r.events.filter((e: any) => e.alert_type === 'terminal').length === 3 && r.events.every((e: any) => e.status !== 'pending') && r;
+    });
+    assert.ok(alerts.events.every((e: any) => e.status === 'skipped' && /alerts are off/.test(e.last_error)));
+
     const sum = await json(s.fetch(`${API}/cohorts/summary`));
     assert.equal(sum.total, 4);
     assert.deepEqual(sum.dimensions.map((d: any) => d.group_by), ['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level']);

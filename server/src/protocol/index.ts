@@ -6,7 +6,7 @@ import { modelMethods } from './models';
 import { actionsMethods, actionsNotifications } from './actions';
 import { memoryMethods, memoryNotifications } from './memory';
 import { missionsMethods, missionsNotifications } from './missions';
-import { missionsObservabilityMethods } from './missionsObservability';
+import { missionsObservabilityMethods, missionsObservabilityNotifications } from './missionsObservability';
 
 export * from './define';
 export * from './errors';
@@ -18,4 +18,4 @@ export * as missions from './missions';
 export * as missionsObservability from './missionsObservability';
 
 export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods];
-export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications];
+export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...missionsObservabilityNotifications];

@@ -2,7 +2,7 @@
 // cohorts, alert deliveries, the retention policy and compaction. Shapes per wire-shapes.md. Scores, confidence
 // and risk are heuristic (the settings AGENTORA_MISSIONS_SCORE_* / *_THRESHOLD_*), and every answer says so.
 import { z } from 'zod';
-import { defineMethod, NoParams, zBool, zInt } from './define';
+import { defineMethod, defineNotification, NoParams, zBool, zInt } from './define';
 
 const Count = z.number().int();
 const Rate = z.number().nullable();
@@ -164,4 +164,37 @@ export const compact = defineMethod({
   rest: { verb: 'POST', path: '/api/integrations/retention/compact', wire: { schema: z.looseObject({ ok: z.boolean(), report: z.looseObject({ dry_run: z.boolean(), removed_total: Count }) }) } },
 });
 
-export const missionsObservabilityMethods = [insights, cohorts, cohortsSummary, retention, compact] as const;
+// ---------- alerts ----------
+
+export const AlertEvent = z.object({
+  id: Count,
+  created_at: z.string(),
+  run_id: z.string(),
+  alert_type: z.enum(['terminal', 'writeback_failed', 'high_risk']),
+  /** pending (queued or waiting for a retry) → delivered | failed (after 5 attempts) | skipped (alerts off). */
+  status: z.enum(['pending', 'delivered', 'failed', 'skipped']),
+  attempts: Count,
+  next_attempt_at: z.string(),
+  delivered_at: z.string().nullable(),
+  response_status: Count.nullable(),
+  last_error: z.string().nullable(),
+  payload: z.record(z.string(), z.unknown()),
+});
+
+export const alertEvents = defineMethod({
+  method: 'agentora/missions/alertEvents',
+  description: 'Mission alerts (terminal, writeback failed, high risk — each raised once per transition) and every delivery attempt to the webhook, newest first.',
+  params: z.object({ limit: zInt.pipe(z.number().int().min(1).max(500)).default(50) }).default({ limit: 50 }),
+  result: z.object({ ok: z.boolean(), events: z.array(AlertEvent) }),
+  rest: { verb: 'GET', path: '/api/integrations/alerts/events', wire: { schema: z.looseObject({ events: z.array(z.looseObject({ id: Count, run_id: z.string(), alert_type: z.string(), status: z.string() })) }) } },
+  readOnly: true,
+});
+
+export const didAlert = defineNotification({
+  name: 'agentora/missions/didAlert',
+  description: 'A mission alert was raised (high risk, heuristic): the extension shows a notification.',
+  payload: z.object({ alert_id: Count, alert_type: z.string(), run_id: z.string(), mission_title: z.string(), repo: z.string(), message: z.string() }),
+});
+
+export const missionsObservabilityMethods = [insights, cohorts, cohortsSummary, retention, compact, alertEvents] as const;
+export const missionsObservabilityNotifications = [didAlert] as const;

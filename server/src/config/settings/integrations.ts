@@ -77,6 +77,8 @@ export const integrationSettings = [
     description: 'Post mission alerts to a webhook.' }),
   setting({ key: 'missions.alertsWebhookUrl', env: 'AGENTORA_MISSIONS_ALERTS_WEBHOOK_URL', schema: optionalUrlSetting, default: '',
     description: 'Webhook that receives mission alerts.' }),
+  setting({ key: 'missions.alertsWebhookSecret', env: 'AGENTORA_MISSIONS_ALERTS_WEBHOOK_SECRET', schema: strSetting, default: '', secret: true,
+    description: 'When set, each alert carries `X-Agentora-Signature: sha256=<HMAC-SHA256 of the body with this secret>` so the receiver can check it came from Agentora.' }),
   setting({ key: 'missions.alertsOnTerminal', env: 'AGENTORA_MISSIONS_ALERTS_ON_TERMINAL', schema: boolSetting, default: true,
     description: 'Alert when a mission reaches a terminal state.' }),
   setting({ key: 'missions.alertsOnWritebackFailure', env: 'AGENTORA_MISSIONS_ALERTS_ON_WRITEBACK_FAILURE', schema: boolSetting, default: true,

@@ -111,4 +111,59 @@ const m035: Migration = {
   },
 };
 
-export const missionsAnalyticsMigrations: readonly Migration[] = [m035];
+// Alerts: an outbox filled by triggers in the same transaction as the change that raises them, so an alert is
+// never lost (a crash after the commit delivers it on restart) and never doubled: UNIQUE (run, type, key) with
+// INSERT OR IGNORE makes "once per transition" a property of the store. Keys: `terminal` and `high_risk` fire
+// once per mission (a mission is terminal once; high risk is reported the first time it is reached, however many
+// refreshes follow), `writeback_failed` once per failed attempt (its event id).
+const m036: Migration = {
+  version: 36,
+  name: 'missions: alert outbox and delivery log',
+  up(db) {
+    db.exec(`
+      CREATE TABLE mission_alert_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        mission_id TEXT NOT NULL,
+        alert_type TEXT NOT NULL,
+        alert_key TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        delivered_at TEXT,
+        response_status INTEGER,
+        last_error TEXT,
+        payload_json TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (mission_id, alert_type, alert_key)
+      );
+      CREATE INDEX mission_alert_events_due ON mission_alert_events (next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX mission_alert_events_created ON mission_alert_events (created_at);
+
+      CREATE TRIGGER mission_alert_terminal AFTER INSERT ON mission_events
+      WHEN new.type = 'state_changed' AND new.to_status IN ('succeeded', 'failed', 'cancelled')
+      BEGIN
+        INSERT OR IGNORE INTO mission_alert_events (created_at, mission_id, alert_type, alert_key, next_attempt_at, payload_json)
+          VALUES (new.created_at, new.mission_id, 'terminal', 'terminal', new.created_at, json_object('from_status', new.from_status, 'to_status', new.to_status, 'message', new.message));
+      END;
+      CREATE TRIGGER mission_alert_writeback_failed AFTER INSERT ON mission_events
+      WHEN new.type = 'writeback_failed'
+      BEGIN
+        INSERT OR IGNORE INTO mission_alert_events (created_at, mission_id, alert_type, alert_key, next_attempt_at, payload_json)
+          VALUES (new.created_at, new.mission_id, 'writeback_failed', CAST(new.id AS TEXT), new.created_at, json_object('message', new.message));
+      END;
+      CREATE TRIGGER mission_alert_high_risk_insert AFTER INSERT ON missions WHEN new.risk_level = 'high'
+      BEGIN
+        INSERT OR IGNORE INTO mission_alert_events (created_at, mission_id, alert_type, alert_key, next_attempt_at, payload_json)
+          VALUES (new.updated_at, new.id, 'high_risk', 'high_risk', new.updated_at, json_object('mission_score', new.mission_score, 'risk_level', new.risk_level));
+      END;
+      CREATE TRIGGER mission_alert_high_risk_update AFTER UPDATE OF risk_level ON missions
+      WHEN new.risk_level = 'high' AND old.risk_level IS NOT 'high'
+      BEGIN
+        INSERT OR IGNORE INTO mission_alert_events (created_at, mission_id, alert_type, alert_key, next_attempt_at, payload_json)
+          VALUES (new.updated_at, new.id, 'high_risk', 'high_risk', new.updated_at, json_object('mission_score', new.mission_score, 'risk_level', new.risk_level));
+      END;
+    `);
+  },
+};
+
+export const missionsAnalyticsMigrations: readonly Migration[] = [m035, m036];

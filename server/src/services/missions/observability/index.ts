@@ -1,11 +1,12 @@
-// Services of the missions observability / retention methods (protocol/missionsObservability.ts) and the
-// runtime that runs the background compactor.
+// Services of the missions observability / retention / alert methods (protocol/missionsObservability.ts) and
+// the runtime that runs the background compactor and the alert dispatcher.
 import type { AreaRuntime } from '../../../runtime';
 import type { ServerContext } from '../../../context';
 import * as O from '../../../protocol/missionsObservability';
 import { implement, type Implementation } from '../../registry';
 import { cohortsOf, cohortsSummaryOf, insightsOf } from './analytics';
 import { compactNow, retentionOf, startCompactor } from '../retention';
+import { alertEvents, startAlertDispatcher } from '../alerts';
 
 const filtersOf = (p: O.AnalyticsFilters): O.AnalyticsFilters => {
   const f: O.AnalyticsFilters = {};
@@ -19,6 +20,7 @@ export const missionsObservabilityServices: readonly Implementation[] = [
   implement(O.cohortsSummary, (p, ctx) => cohortsSummaryOf(ctx.db, filtersOf(p))),
   implement(O.retention, (_p, ctx) => retentionOf(ctx)),
   implement(O.compact, async (p, ctx, call) => ({ ok: true, report: await compactNow(ctx, p.dry_run, call.actor) })),
+  implement(O.alertEvents, (p, ctx) => ({ ok: true, events: alertEvents(ctx, p.limit) })),
 ];
 
 const compactors = new WeakMap<ServerContext, { stop: () => Promise<void>; key: string }>();
@@ -34,13 +36,22 @@ function syncCompactor(ctx: ServerContext): void {
   if (ctx.config['missions.compactionEnabled']) compactors.set(ctx, { stop: startCompactor(ctx), key: keyOf(ctx) });
 }
 
+const dispatchers = new WeakMap<ServerContext, () => Promise<void>>();
+
+/** The compactor (when enabled) and the alert dispatcher (always: it marks alerts skipped while alerts are off). */
 export const missionsRetentionRuntime: AreaRuntime = {
   name: 'missions-retention',
-  start: syncCompactor,
+  start(ctx) {
+    syncCompactor(ctx);
+    if (!dispatchers.has(ctx)) dispatchers.set(ctx, startAlertDispatcher(ctx));
+  },
   reconfigure: syncCompactor,
   async stop(ctx) {
     const cur = compactors.get(ctx);
     compactors.delete(ctx);
     await cur?.stop();
+    const d = dispatchers.get(ctx);
+    dispatchers.delete(ctx);
+    await d?.();
   },
 };
