@@ -4,6 +4,7 @@
 import type * as actions from './actions';
 import type * as memory from './memory';
 import type * as missions from './missions';
+import type * as missionsObservability from './missionsObservability';
 import type * as models from './models';
 import type * as system from './system';
 
@@ -80,6 +81,14 @@ export const M = {
     watch: 'agentora/missions/watch',
     watcherEvents: 'agentora/missions/watcherEvents',
     writeback: 'agentora/missions/writeback',
+  },
+  missionsObservability: {
+    alertEvents: 'agentora/missions/alertEvents',
+    cohorts: 'agentora/missions/cohorts',
+    cohortsSummary: 'agentora/missions/cohortsSummary',
+    compact: 'agentora/missions/compact',
+    insights: 'agentora/missions/insights',
+    retention: 'agentora/missions/retention',
   },
   models: {
     listModels: 'agentora/models/list',
@@ -162,6 +171,12 @@ export interface Methods {
   'agentora/missions/watch': typeof missions.watch;
   'agentora/missions/watcherEvents': typeof missions.watcherEvents;
   'agentora/missions/writeback': typeof missions.writeback;
+  'agentora/missions/alertEvents': typeof missionsObservability.alertEvents;
+  'agentora/missions/cohorts': typeof missionsObservability.cohorts;
+  'agentora/missions/cohortsSummary': typeof missionsObservability.cohortsSummary;
+  'agentora/missions/compact': typeof missionsObservability.compact;
+  'agentora/missions/insights': typeof missionsObservability.insights;
+  'agentora/missions/retention': typeof missionsObservability.retention;
   'agentora/models/list': typeof models.listModels;
   'agentora/models/test': typeof models.testModel;
   'agentora/system/bootstrap': typeof system.bootstrap;
