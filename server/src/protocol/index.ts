@@ -7,6 +7,7 @@ import { actionsMethods, actionsNotifications } from './actions';
 import { memoryMethods, memoryNotifications } from './memory';
 import { missionsMethods, missionsNotifications } from './missions';
 import { missionsObservabilityMethods, missionsObservabilityNotifications } from './missionsObservability';
+import { missionsExchangeMethods } from './missionsExchange';
 
 export * from './define';
 export * from './errors';
@@ -16,6 +17,7 @@ export * as actions from './actions';
 export * as memory from './memory';
 export * as missions from './missions';
 export * as missionsObservability from './missionsObservability';
+export * as missionsExchange from './missionsExchange';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods];
 export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...missionsObservabilityNotifications];

@@ -7,6 +7,8 @@ import { implement, type Implementation } from '../../registry';
 import { cohortsOf, cohortsSummaryOf, insightsOf } from './analytics';
 import { compactNow, retentionOf, startCompactor } from '../retention';
 import { alertEvents, startAlertDispatcher } from '../alerts';
+import * as X from '../../../protocol/missionsExchange';
+import { exportMissions, importMissions } from '../exchange';
 
 const filtersOf = (p: O.AnalyticsFilters): O.AnalyticsFilters => {
   const f: O.AnalyticsFilters = {};
@@ -21,6 +23,8 @@ export const missionsObservabilityServices: readonly Implementation[] = [
   implement(O.retention, (_p, ctx) => retentionOf(ctx)),
   implement(O.compact, async (p, ctx, call) => ({ ok: true, report: await compactNow(ctx, p.dry_run, call.actor) })),
   implement(O.alertEvents, (p, ctx) => ({ ok: true, events: alertEvents(ctx, p.limit) })),
+  implement(X.exportMissions, (p, ctx) => exportMissions(ctx, p) as never),
+  implement(X.importMissions, (p, ctx) => importMissions(ctx, p)),
 ];
 
 const compactors = new WeakMap<ServerContext, { stop: () => Promise<void>; key: string }>();
