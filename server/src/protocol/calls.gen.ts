@@ -4,6 +4,7 @@
 import type * as actions from './actions';
 import type * as memory from './memory';
 import type * as missions from './missions';
+import type * as missionsExchange from './missionsExchange';
 import type * as missionsObservability from './missionsObservability';
 import type * as models from './models';
 import type * as system from './system';
@@ -81,6 +82,10 @@ export const M = {
     watch: 'agentora/missions/watch',
     watcherEvents: 'agentora/missions/watcherEvents',
     writeback: 'agentora/missions/writeback',
+  },
+  missionsExchange: {
+    exportMissions: 'agentora/missions/exportMissions',
+    importMissions: 'agentora/missions/importMissions',
   },
   missionsObservability: {
     alertEvents: 'agentora/missions/alertEvents',
@@ -171,6 +176,8 @@ export interface Methods {
   'agentora/missions/watch': typeof missions.watch;
   'agentora/missions/watcherEvents': typeof missions.watcherEvents;
   'agentora/missions/writeback': typeof missions.writeback;
+  'agentora/missions/exportMissions': typeof missionsExchange.exportMissions;
+  'agentora/missions/importMissions': typeof missionsExchange.importMissions;
   'agentora/missions/alertEvents': typeof missionsObservability.alertEvents;
   'agentora/missions/cohorts': typeof missionsObservability.cohorts;
   'agentora/missions/cohortsSummary': typeof missionsObservability.cohortsSummary;
