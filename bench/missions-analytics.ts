@@ -147,7 +147,10 @@ async function main() {
         });
       }
 
+      console.table(rows);
+
       // Compaction of the 500k events while a client polls metrics: the longest any request waited.
+      try {
       const before = (await (await s.fetch('/api/integrations/retention')).json()) as { timeline_events: { count: number }; next_compaction: { removed_total: number } };
       let polling = true;
       const lat: number[] = [];
@@ -174,6 +177,11 @@ async function main() {
         concurrent_request_p99_ms: fmt(pct(lat, 99)),
         concurrent_request_max_ms: fmt(Math.max(...lat)),
       });
+      } catch (err) {
+        // (A request open longer than Node's 5 min request timeout is closed by the server: compaction at this
+        // size on a loaded machine should then run as a job — reported, not hidden.)
+        rows.push({ route: 'POST retention/compact', error: (err as Error).message });
+      }
     } finally {
       await s.stop();
     }
