@@ -148,6 +148,15 @@ export const missionsArea: ExtensionArea = {
       if (choice === 'Write Back') await guard(() => writeback(p.run_id, p.mission_title))();
     });
 
-    return vscode.Disposable.from(onFinish, ...MISSIONS_COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, guard(handlers[id]))));
+    // High-risk alerts (heuristic): raised once per mission by the server's alert outbox.
+    const onAlert = server.onServerNotification(async (name, payload) => {
+      if (name !== 'agentora/missions/didAlert') return;
+      const p = payload as { run_id: string; alert_type: string; message: string };
+      if (p.alert_type !== 'high_risk') return;
+      const choice = await vscode.window.showWarningMessage(`Agentora: ${p.message}`, 'Open');
+      if (choice === 'Open') await guard(() => openMission(p.run_id))();
+    });
+
+    return vscode.Disposable.from(onFinish, onAlert, ...MISSIONS_COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, guard(handlers[id]))));
   },
 };

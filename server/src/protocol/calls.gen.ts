@@ -5,6 +5,8 @@ import type * as actions from './actions';
 import type * as chat from './chat';
 import type * as memory from './memory';
 import type * as missions from './missions';
+import type * as missionsExchange from './missionsExchange';
+import type * as missionsObservability from './missionsObservability';
 import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
 import type * as system from './system';
@@ -101,6 +103,18 @@ export const M = {
     watch: 'agentora/missions/watch',
     watcherEvents: 'agentora/missions/watcherEvents',
     writeback: 'agentora/missions/writeback',
+  },
+  missionsExchange: {
+    exportMissions: 'agentora/missions/exportMissions',
+    importMissions: 'agentora/missions/importMissions',
+  },
+  missionsObservability: {
+    alertEvents: 'agentora/missions/alertEvents',
+    cohorts: 'agentora/missions/cohorts',
+    cohortsSummary: 'agentora/missions/cohortsSummary',
+    compact: 'agentora/missions/compact',
+    insights: 'agentora/missions/insights',
+    retention: 'agentora/missions/retention',
   },
   modelAdmin: {
     cancelPull: 'agentora/models/cancelPull',
@@ -207,6 +221,14 @@ export interface Methods {
   'agentora/missions/watch': typeof missions.watch;
   'agentora/missions/watcherEvents': typeof missions.watcherEvents;
   'agentora/missions/writeback': typeof missions.writeback;
+  'agentora/missions/exportMissions': typeof missionsExchange.exportMissions;
+  'agentora/missions/importMissions': typeof missionsExchange.importMissions;
+  'agentora/missions/alertEvents': typeof missionsObservability.alertEvents;
+  'agentora/missions/cohorts': typeof missionsObservability.cohorts;
+  'agentora/missions/cohortsSummary': typeof missionsObservability.cohortsSummary;
+  'agentora/missions/compact': typeof missionsObservability.compact;
+  'agentora/missions/insights': typeof missionsObservability.insights;
+  'agentora/missions/retention': typeof missionsObservability.retention;
   'agentora/models/cancelPull': typeof modelAdmin.cancelPull;
   'agentora/models/catalog': typeof modelAdmin.catalog;
   'agentora/models/pull': typeof modelAdmin.pull;

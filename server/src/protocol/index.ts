@@ -8,6 +8,8 @@ import { memoryMethods, memoryNotifications } from './memory';
 import { missionsMethods, missionsNotifications } from './missions';
 import { chatMethods, chatNotifications } from './chat';
 import { modelAdminMethods, modelAdminNotifications } from './modelAdmin';
+import { missionsObservabilityMethods, missionsObservabilityNotifications } from './missionsObservability';
+import { missionsExchangeMethods } from './missionsExchange';
 
 export * from './define';
 export * from './errors';
@@ -18,6 +20,8 @@ export * as memory from './memory';
 export * as missions from './missions';
 export * as chat from './chat';
 export * as modelAdmin from './modelAdmin';
+export * as missionsObservability from './missionsObservability';
+export * as missionsExchange from './missionsExchange';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...chatMethods, ...modelAdminMethods];
-export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...chatNotifications, ...modelAdminNotifications];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods, ...chatMethods, ...modelAdminMethods];
+export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...missionsObservabilityNotifications, ...chatNotifications, ...modelAdminNotifications];

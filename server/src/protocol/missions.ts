@@ -523,8 +523,31 @@ export const metrics = defineMethod({
     average_score: z.number().nullable(),
     writebacks: z.record(z.string(), z.number()),
     watcher: WatcherStats,
+    // The earlier product's counters (wire-shapes.md), kept in mission_counters so this never scans missions.
+    refresh_attempts: z.number().int(),
+    refresh_successes: z.number().int(),
+    refresh_failures: z.number().int(),
+    average_refresh_latency_ms: z.number(),
+    last_refresh_latency_ms: z.number(),
+    skipped_writebacks_debounce: z.number().int(),
+    skipped_writebacks_duplicate_hash: z.number().int(),
+    successful_writebacks: z.number().int(),
+    failed_writebacks: z.number().int(),
+    terminal_runs_completed_by_watcher: z.number().int(),
   }),
-  rest: { verb: 'GET', path: '/api/integrations/metrics' },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/metrics',
+    wire: {
+      schema: z.looseObject({
+        refresh_attempts: z.number().int(), refresh_successes: z.number().int(), refresh_failures: z.number().int(),
+        average_refresh_latency_ms: z.number(), last_refresh_latency_ms: z.number(), skipped_writebacks_debounce: z.number().int(),
+        skipped_writebacks_duplicate_hash: z.number().int(), successful_writebacks: z.number().int(), failed_writebacks: z.number().int(),
+        runs_currently_watched: z.number().int(), terminal_runs_completed_by_watcher: z.number().int(),
+      }),
+      toWire: (r: { watched_active: number }) => ({ ...r, runs_currently_watched: r.watched_active }),
+    },
+  },
   readOnly: true,
 });
 

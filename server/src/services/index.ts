@@ -6,8 +6,9 @@ import { actionsRuntime, actionsServices } from './actions';
 import { chatRuntime, chatServices } from './chat';
 import { memoryRuntime, memoryServices } from './memory';
 import { missionsRuntime, missionsServices } from './missions';
+import { missionsObservabilityServices, missionsRetentionRuntime } from './missions/observability';
 import { modelServices } from './models';
 import { systemServices } from './system';
 
-export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...chatServices];
-export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime, chatRuntime];
+export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...missionsObservabilityServices, ...chatServices];
+export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime, missionsRetentionRuntime, chatRuntime];

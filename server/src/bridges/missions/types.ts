@@ -206,7 +206,7 @@ export interface AgentceptionBridge {
 /** An upstream failure, with what the operator should do. Bridges throw this, never raw fetch/zod errors. */
 export class UpstreamError extends Error {
   constructor(
-    readonly system: 'phios' | 'agentception',
+    readonly system: 'phios' | 'agentception' | 'webhook',
     readonly kind: 'refused' | 'timeout' | 'unauthorized' | 'not_found' | 'conflict' | 'bad_reply' | 'denied' | 'failed',
     message: string,
     readonly fix_hint: string,

@@ -236,7 +236,7 @@ export function backoff(baseMs: number, attempt: number): number {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function name(sys: UpstreamSystem): string {
-  return sys === 'phios' ? 'PhiOS' : 'AgentCeption';
+  return sys === 'phios' ? 'PhiOS' : sys === 'webhook' ? 'the alert webhook' : 'AgentCeption';
 }
 
 /** The upstream's own message: FastAPI's `detail`, an `error`, or the raw text, shortened. */

@@ -11,6 +11,7 @@ import { enableIntegrationService } from './enable';
 import { mountMcp } from './mcp/routes';
 import { snapshotHash } from './snapshot';
 import { missionStore } from './store';
+import { missionMetrics } from './observability/metrics';
 import { bridgesOf, missionsState, resetBridges } from './state';
 import { startWatcher } from './watcher';
 
@@ -108,7 +109,7 @@ export const missionsServices: readonly Implementation[] = [
     const w = missionsState(ctx).watcher;
     return {
       ok: true,
-      ...missionStore(ctx.db).metrics(),
+      ...missionMetrics(ctx.db).read(),
       watcher: { enabled: ctx.config['missions.watcherEnabled'], interval_seconds: ctx.config['missions.watcherIntervalSeconds'], ...w },
     };
   }),

@@ -12,6 +12,7 @@ import { renderBrief } from './brief';
 import { localMemoryFor, recordMissionContext, rememberOutcome } from './localMemory';
 import { scoreMission, type Score } from './score';
 import { hashOf, snapshotHash } from './snapshot';
+import { missionMetrics } from './observability/metrics';
 import { canTransition, hasOutcome, isActive, isLaunchable, isTerminal, statusForJob } from './stateMachine';
 import { missionStore, packetOf, toMission, type Column, type MissionRow, type NewEvent } from './store';
 import { bridgesOf, missionsState } from './state';
@@ -392,7 +393,10 @@ export async function refreshMission(ctx: ServerContext, id: string, call: CallI
   const inFlight = state.refreshing.get(id);
   // A refresh already running for this mission (watcher + operator): share it rather than read events twice.
   if (inFlight) return inFlight as Promise<RefreshOutcome>;
-  const p = doRefresh(ctx, id, call).finally(() => state.refreshing.delete(id));
+  const started = performance.now();
+  const p = doRefresh(ctx, id, call)
+    .then((r) => (missionMetrics(ctx.db).recordRefresh(id, r.ok, performance.now() - started), r))
+    .finally(() => state.refreshing.delete(id));
   state.refreshing.set(id, p);
   return p;
 }

@@ -255,13 +255,6 @@ function makeStore(db: Db) {
   const watcherEvents = db.prepare('SELECT * FROM mission_watcher_events ORDER BY id DESC LIMIT ?');
   const insertDecision = db.prepare('INSERT INTO mission_decisions (mission_id, created_at, type, actor, note, data_json) VALUES (?, ?, ?, ?, ?, ?)');
   const decisionsOf = db.prepare('SELECT * FROM mission_decisions WHERE type = ? ORDER BY id DESC LIMIT ?');
-  const countBy = (col: string) => db.prepare(`SELECT ${col} AS k, count(*) AS n FROM missions GROUP BY ${col}`);
-  const byStatus = countBy('status');
-  const byWriteback = countBy('writeback_status');
-  const byConfidence = countBy('confidence_level');
-  const totals = db.prepare(`SELECT count(*) AS n, avg(mission_score) AS avg,
-    sum(CASE WHEN watched = 1 AND status IN ('queued','running','blocked','unknown') THEN 1 ELSE 0 END) AS watched_active FROM missions`);
-  const writebackCounts = db.prepare('SELECT status AS k, count(*) AS n FROM mission_writebacks GROUP BY status');
   const updates = new Map<string, ReturnType<Db['prepare']>>();
 
   const store = {
@@ -328,19 +321,6 @@ function makeStore(db: Db) {
     },
     decisions(type: string, limit: number) {
       return decisionsOf.all(type, limit) as { id: number; mission_id: string | null; type: string; actor: string; note: string; data_json: string }[];
-    },
-    metrics() {
-      const fold = (rows: unknown[]) => Object.fromEntries((rows as { k: string; n: number }[]).map((r) => [r.k, r.n]));
-      const t = totals.get() as { n: number; avg: number | null; watched_active: number | null };
-      return {
-        total: t.n,
-        average_score: t.avg === null ? null : Math.round(t.avg * 10) / 10,
-        watched_active: t.watched_active ?? 0,
-        by_status: fold(byStatus.all()),
-        by_writeback_status: fold(byWriteback.all()),
-        by_confidence_level: fold(byConfidence.all()),
-        writebacks: fold(writebackCounts.all()),
-      };
     },
     list(p: ListParams): { items: MissionSummary[]; total: number } {
       const where: string[] = [];

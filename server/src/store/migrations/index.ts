@@ -7,6 +7,7 @@ import { actionsMigrations } from './actions';
 import { memoryMigrations } from './memory';
 import { missionsMigrations } from './missions';
 import { chatMigrations } from './chat';
+import { missionsAnalyticsMigrations } from './missionsAnalytics';
 
 export interface Migration {
   version: number;
@@ -14,4 +15,4 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const migrations: readonly Migration[] = [core001, ...actionsMigrations, ...memoryMigrations, ...missionsMigrations, ...chatMigrations].sort((a, b) => a.version - b.version);
+export const migrations: readonly Migration[] = [core001, ...actionsMigrations, ...memoryMigrations, ...missionsMigrations, ...missionsAnalyticsMigrations, ...chatMigrations].sort((a, b) => a.version - b.version);

@@ -1,0 +1,61 @@
+// Services of the missions observability / retention / alert methods (protocol/missionsObservability.ts) and
+// the runtime that runs the background compactor and the alert dispatcher.
+import type { AreaRuntime } from '../../../runtime';
+import type { ServerContext } from '../../../context';
+import * as O from '../../../protocol/missionsObservability';
+import { implement, type Implementation } from '../../registry';
+import { cohortsOf, cohortsSummaryOf, insightsOf } from './analytics';
+import { compactNow, retentionOf, startCompactor } from '../retention';
+import { alertEvents, startAlertDispatcher } from '../alerts';
+import * as X from '../../../protocol/missionsExchange';
+import { exportMissions, importMissions } from '../exchange';
+
+const filtersOf = (p: O.AnalyticsFilters): O.AnalyticsFilters => {
+  const f: O.AnalyticsFilters = {};
+  for (const k of ['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level'] as const) if (p[k] !== undefined) (f as Record<string, string>)[k] = p[k]!;
+  return f;
+};
+
+export const missionsObservabilityServices: readonly Implementation[] = [
+  implement(O.insights, (p, ctx) => insightsOf(ctx.db, filtersOf(p))),
+  implement(O.cohorts, (p, ctx) => cohortsOf(ctx.db, p.group_by, filtersOf(p), p.limit)),
+  implement(O.cohortsSummary, (p, ctx) => cohortsSummaryOf(ctx.db, filtersOf(p))),
+  implement(O.retention, (_p, ctx) => retentionOf(ctx)),
+  implement(O.compact, async (p, ctx, call) => ({ ok: true, report: await compactNow(ctx, p.dry_run, call.actor) })),
+  implement(O.alertEvents, (p, ctx) => ({ ok: true, events: alertEvents(ctx, p.limit) })),
+  implement(X.exportMissions, (p, ctx) => exportMissions(ctx, p) as never),
+  implement(X.importMissions, (p, ctx) => importMissions(ctx, p)),
+];
+
+const compactors = new WeakMap<ServerContext, { stop: () => Promise<void>; key: string }>();
+const keyOf = (ctx: ServerContext) => JSON.stringify([ctx.config['missions.compactionEnabled'], ctx.config['missions.compactionIntervalSeconds']]);
+
+function syncCompactor(ctx: ServerContext): void {
+  const cur = compactors.get(ctx);
+  if (cur && cur.key === keyOf(ctx)) return;
+  if (cur) {
+    compactors.delete(ctx);
+    void cur.stop();
+  }
+  if (ctx.config['missions.compactionEnabled']) compactors.set(ctx, { stop: startCompactor(ctx), key: keyOf(ctx) });
+}
+
+const dispatchers = new WeakMap<ServerContext, () => Promise<void>>();
+
+/** The compactor (when enabled) and the alert dispatcher (always: it marks alerts skipped while alerts are off). */
+export const missionsRetentionRuntime: AreaRuntime = {
+  name: 'missions-retention',
+  start(ctx) {
+    syncCompactor(ctx);
+    if (!dispatchers.has(ctx)) dispatchers.set(ctx, startAlertDispatcher(ctx));
+  },
+  reconfigure: syncCompactor,
+  async stop(ctx) {
+    const cur = compactors.get(ctx);
+    compactors.delete(ctx);
+    await cur?.stop();
+    const d = dispatchers.get(ctx);
+    dispatchers.delete(ctx);
+    await d?.();
+  },
+};
