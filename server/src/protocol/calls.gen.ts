@@ -2,6 +2,7 @@
 // `M.<area>.<export>` is the method name; `Methods` maps each name to its declaration, so `call(M.x.y, params)`
 // is typed by the protocol. Type-only imports: the webview bundle does not carry the zod schemas.
 import type * as actions from './actions';
+import type * as credentials from './credentials';
 import type * as memory from './memory';
 import type * as missions from './missions';
 import type * as models from './models';
@@ -25,6 +26,14 @@ export const M = {
     setWorkspaceFolders: 'agentora/actions/setWorkspaceFolders',
     tools: 'agentora/actions/tools',
     updateRule: 'agentora/actions/updateRule',
+  },
+  credentials: {
+    bindApiKey: 'agentora/credentials/bindApiKey',
+    create: 'agentora/credentials/create',
+    list: 'agentora/credentials/list',
+    revoke: 'agentora/credentials/revoke',
+    studioLink: 'agentora/credentials/studioLink',
+    whoami: 'agentora/credentials/whoami',
   },
   memory: {
     accept: 'agentora/memory/acceptProposal',
@@ -111,6 +120,12 @@ export interface Methods {
   'agentora/actions/setWorkspaceFolders': typeof actions.setWorkspaceFolders;
   'agentora/actions/tools': typeof actions.tools;
   'agentora/actions/updateRule': typeof actions.updateRule;
+  'agentora/credentials/bindApiKey': typeof credentials.bindApiKey;
+  'agentora/credentials/create': typeof credentials.create;
+  'agentora/credentials/list': typeof credentials.list;
+  'agentora/credentials/revoke': typeof credentials.revoke;
+  'agentora/credentials/studioLink': typeof credentials.studioLink;
+  'agentora/credentials/whoami': typeof credentials.whoami;
   'agentora/memory/acceptProposal': typeof memory.accept;
   'agentora/memory/archive': typeof memory.archive;
   'agentora/memory/conflicts': typeof memory.conflicts;

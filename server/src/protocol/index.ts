@@ -6,6 +6,7 @@ import { modelMethods } from './models';
 import { actionsMethods, actionsNotifications } from './actions';
 import { memoryMethods, memoryNotifications } from './memory';
 import { missionsMethods, missionsNotifications } from './missions';
+import { credentialsMethods } from './credentials';
 
 export * from './define';
 export * from './errors';
@@ -14,6 +15,7 @@ export * as models from './models';
 export * as actions from './actions';
 export * as memory from './memory';
 export * as missions from './missions';
+export * as credentials from './credentials';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...credentialsMethods];
 export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications];

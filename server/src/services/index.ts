@@ -7,6 +7,7 @@ import { memoryRuntime, memoryServices } from './memory';
 import { missionsRuntime, missionsServices } from './missions';
 import { modelServices } from './models';
 import { systemServices } from './system';
+import { credentialsServices } from './credentials';
 
-export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices];
+export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...credentialsServices];
 export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime];
