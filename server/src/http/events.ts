@@ -2,8 +2,9 @@
 // `data: <json>`. Memory stays bounded whatever the clients do:
 // - the server keeps a window of the latest events (count and bytes capped) for clients that reconnect with
 //   `Last-Event-ID` (or `?last_event_id=`) and replays what they missed from it;
-// - each client's unsent bytes are capped: a client that stops reading is dropped with a reason (logged, and
-//   sent as a final `agentora/events/didDrop` event should it read again) and can resume from its last id.
+// - each client is a cursor into that window and its socket's unsent bytes are capped (writes wait for 'drain');
+//   a client that stops reading falls behind the window and is dropped with a reason (logged, and sent as a final
+//   `agentora/events/didDrop` event should it read again); it can resume from its last id.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
@@ -11,9 +12,11 @@ import type { EventBus } from '../events';
 import type { Logger } from '../log';
 
 const HEARTBEAT_MS = 15_000;
+/** How long a dropped client's last bytes (and the reason) wait to be read before the socket is closed. */
+const DROP_GRACE_MS = 30_000;
 
 export interface SseLimits {
-  /** Unsent bytes a client may have queued before it is dropped. */
+  /** Unsent bytes a client's socket may hold; more events wait in the window until it drains. */
   maxClientBufferBytes: number;
   /** Events kept for replay, at most this many … */
   windowEvents: number;
@@ -48,13 +51,26 @@ export class EventWindow {
     return ev;
   }
 
-  /** Events after `lastId`; `missed` when some are gone (older than the window, or another server run). */
-  since(lastId: string): { events: Framed[]; missed: boolean } {
+  /** Sequence number of the oldest event still kept (= next when empty). */
+  get oldest(): number {
+    return this.events[0]?.n ?? this.next;
+  }
+
+  /** Sequence number the next event will get. */
+  get upcoming(): number {
+    return this.next;
+  }
+
+  get(n: number): Framed | undefined {
+    return this.events[n - this.oldest];
+  }
+
+  /** Where a client resuming after `lastId` starts; `missed` when some events are gone (older than the window, or another server run). */
+  resumeAt(lastId: string): { from: number; missed: boolean } {
     const m = /^([0-9a-f]+)\.(\d+)$/.exec(lastId.trim());
-    if (!m || m[1] !== this.boot) return { events: [...this.events], missed: true };
-    const last = Number(m[2]);
-    const oldest = this.events[0]?.n ?? this.next;
-    return { events: this.events.filter((e) => e.n > last), missed: last + 1 < oldest };
+    if (!m || m[1] !== this.boot) return { from: this.oldest, missed: true };
+    const from = Number(m[2]) + 1;
+    return from < this.oldest ? { from: this.oldest, missed: true } : { from: Math.min(from, this.next), missed: false };
   }
 }
 
@@ -62,11 +78,11 @@ const dropEvent = (reason: string, lastId: string | null) => `event: agentora/ev
 
 export function mountEvents(app: FastifyInstance, bus: EventBus, log: Logger, limits: SseLimits = DEFAULT_SSE_LIMITS): void {
   const window = new EventWindow(limits);
-  const clients = new Set<(ev: Framed) => void>();
-  // One subscription for all clients: each event is framed once, kept in the window, then offered to each client.
+  const clients = new Set<() => void>();
+  // One subscription for all clients: each event is framed once and kept in the window; clients read from there.
   const unsubscribe = bus.subscribe((name, payload) => {
-    const ev = window.add(name, payload);
-    for (const c of clients) c(ev);
+    window.add(name, payload);
+    for (const pump of clients) pump();
   });
   app.addHook('onClose', async () => unsubscribe());
 
@@ -80,42 +96,48 @@ export function mountEvents(app: FastifyInstance, bus: EventBus, log: Logger, li
       'X-Accel-Buffering': 'no',
     });
     res.write(': connected\n\n');
-    let lastSent: string | null = null;
+    // Each client is a cursor into the window, not a queue: it holds at most its socket's unsent bytes (capped).
+    let cursor = window.upcoming;
     let dropped = false;
+    const lastSent = () => (cursor > 1 ? `${window.boot}.${cursor - 1}` : null);
     const drop = (reason: string) => {
       if (dropped) return;
       dropped = true;
       cleanup();
       log.warn(`SSE client dropped: ${reason}`);
-      res.end(dropEvent(reason, lastSent));
-      // A client that does not read never lets end() finish: free the socket and its queue now.
-      setImmediate(() => res.destroy());
+      // The reason goes last in the stream: a client that reads again soon gets its backlog, then why it was
+      // dropped. One that never reads does not hold its (bounded) queue for long.
+      res.end(dropEvent(reason, lastSent()));
+      const kill = setTimeout(() => res.destroy(), DROP_GRACE_MS);
+      kill.unref();
+      res.once('close', () => clearTimeout(kill));
     };
-    const send = (ev: Framed) => {
+    const pump = () => {
       if (dropped) return;
-      if (res.writableLength > limits.maxClientBufferBytes) {
-        drop(`it stopped reading: ${res.writableLength} bytes were waiting (limit ${limits.maxClientBufferBytes}); reconnect with Last-Event-ID: ${lastSent ?? '(none)'} to get what is still in the window`);
+      if (cursor < window.oldest) {
+        drop(`it fell behind: the events after ${lastSent() ?? '(none)'} are no longer kept (${res.writableLength} bytes were still unsent, limit ${limits.maxClientBufferBytes}); reconnect with Last-Event-ID to get what is still in the window`);
         return;
       }
-      res.write(ev.text);
-      lastSent = `${window.boot}.${ev.n}`;
+      while (cursor < window.upcoming && res.writableLength < limits.maxClientBufferBytes) res.write(window.get(cursor++)!.text);
     };
     const header = req.headers['last-event-id'];
     const resumeFrom = (Array.isArray(header) ? header[0] : header) ?? (req.query as { last_event_id?: string }).last_event_id;
     if (resumeFrom) {
-      const { events, missed } = window.since(resumeFrom);
-      if (missed) res.write(`event: agentora/events/didMiss\ndata: ${JSON.stringify({ reason: 'some events after this id are no longer kept (or the server restarted): reload the state', last_event_id: resumeFrom })}\n\n`);
-      for (const ev of events) send(ev);
+      const r = window.resumeAt(resumeFrom);
+      if (r.missed) res.write(`event: agentora/events/didMiss\ndata: ${JSON.stringify({ reason: 'some events after this id are no longer kept (or the server restarted): reload the state', last_event_id: resumeFrom })}\n\n`);
+      cursor = r.from;
     }
-    clients.add(send);
+    clients.add(pump);
+    res.on('drain', pump);
+    pump();
     const heartbeat = setInterval(() => {
-      if (res.writableLength > limits.maxClientBufferBytes) drop('it stopped reading (heartbeat could not be queued)');
-      else res.write(': keep-alive\n\n');
+      if (res.writableLength < limits.maxClientBufferBytes) res.write(': keep-alive\n\n');
     }, HEARTBEAT_MS);
     heartbeat.unref();
     const cleanup = () => {
       clearInterval(heartbeat);
-      clients.delete(send);
+      clients.delete(pump);
+      res.off('drain', pump);
     };
     req.raw.on('close', cleanup);
   });
