@@ -3,12 +3,13 @@
 // locks it out at once. MCP keys are agent credentials. (issue 9 #11)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startServer, type TestServer } from '../helpers/server';
+import { ROOT, startServer, type TestServer } from '../helpers/server';
 
 type Json = Record<string, any>;
 
@@ -112,12 +113,19 @@ describe('agent credentials', () => {
     assert.equal((await as(s, other.secret, `/api/credentials/${other.id}`, { method: 'DELETE' })).status, 403);
   });
 
-  test('the operator credential is the token file; the README one-liners work as written', async () => {
+  test('the README example runs as written: an agent credential made with the operator token proposes an action', async () => {
     assert.equal(readFileSync(path.join(s.dataDir, 'token'), 'utf8').trim(), s.token);
-    const res = await fetch(`${s.url}/api/credentials`, { method: 'POST', headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' }, body: '{"name":"my-script"}' });
-    const { secret } = (await res.json()) as Json;
-    const p = await fetch(`${s.url}/api/actions`, { method: 'POST', headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' }, body: '{"tool_name":"desktop_list_dir","params":{"path":"."}}' });
-    assert.equal(p.status, 200);
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const block = /<!-- readme-agent-example[^>]*-->\s*```bash\n([\s\S]*?)```/.exec(readme)![1]!;
+    // Only the data dir and the port differ from a default install.
+    const script = block.replaceAll('~/.agentora', s.dataDir).replaceAll('http://127.0.0.1:8088', s.url);
+    const out = execFileSync('bash', ['-euo', 'pipefail', '-c', script], { encoding: 'utf8' });
+    const action = JSON.parse(out) as Json;
+    assert.equal(action.tool_name, 'desktop_write_text');
+    const who = (await (await s.fetch(`/api/actions/${action.id}`)).json()) as Json;
+    assert.equal(who.id, action.id);
+    const creds = (await (await s.fetch('/api/credentials')).json()) as Json;
+    assert.ok(creds.items.some((c: Json) => c.name === 'my-script' && c.last_used_at));
   });
 });
 
