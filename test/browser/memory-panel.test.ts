@@ -108,3 +108,92 @@ test("a run's contexts show what was admitted and why", async () => {
   await page.screenshot({ path: screenshotPath('studio-memory.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test('Browse lists memories; each filter (kind, layer, source, tag, archived) leaves its rows; a memory is edited in the panel', async () => {
+  await api('/api/memory/capsules', { text: 'Browse seed: deploys need two approvals.', kind: 'decision', layer: 'semantic', repo: 'acme/deploy' });
+  await api('/api/memory/capsules', { text: 'Browse seed: the operator prefers tabs.', kind: 'preference', layer: 'core', persona: 'tabs_fan' });
+  const gone = (await api('/api/memory/capsules', { text: 'Browse seed: an archived note.', kind: 'note' })).capsule;
+  await api(`/api/memory/capsules/${gone.capsule_id}/archive`, {});
+  const list = async (q: string) => (await api(`/api/memory/capsules?limit=500&${q}`)).items.map((c: any) => String(c.capsule_id)).sort();
+
+  await page.goto(`${s.url}/?token=${s.token}#memory`);
+  await page.click('[data-testid=memory-tab-browse]');
+  await page.waitForSelector('[data-testid=memory-row]');
+  const shown = async () => (await page.$$eval('[data-testid=memory-row]', (rs) => rs.map((r) => r.getAttribute('data-capsule')))).sort();
+  const expectRows = async (what: string, want: string[]) => {
+    await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll('[data-testid=memory-row]')].map((r) => r.getAttribute('data-capsule')).sort()) === w, JSON.stringify(want), { timeout: 10000 })
+      .catch(async () => assert.deepEqual(await shown(), want, what));
+  };
+  const all = await list('status=active');
+  await expectRows('all active', all);
+  await page.selectOption('[data-testid=mem-filter-kind]', 'decision');
+  await expectRows('kind', await list('kind=decision'));
+  await page.selectOption('[data-testid=mem-filter-kind]', '');
+  await page.selectOption('[data-testid=mem-filter-layer]', 'core');
+  await expectRows('layer', await list('layer=core'));
+  await page.selectOption('[data-testid=mem-filter-layer]', '');
+  await page.selectOption('[data-testid=mem-filter-source]', 'upload');
+  await expectRows('source', await list('source=upload'));
+  await page.selectOption('[data-testid=mem-filter-source]', '');
+  await page.fill('[data-testid=mem-filter-tag]', 'tabs_fan');
+  await expectRows('tag (persona)', await list('tag=tabs_fan'));
+  await page.fill('[data-testid=mem-filter-tag]', 'acme/deploy');
+  await expectRows('tag (repo)', await list('tag=acme/deploy'));
+  await page.fill('[data-testid=mem-filter-tag]', 'no-such-tag');
+  await page.waitForSelector('[data-testid=memory-no-match]');
+  await page.fill('[data-testid=mem-filter-tag]', '');
+  await page.selectOption('[data-testid=mem-filter-status]', 'archived');
+  await expectRows('archived', [String(gone.capsule_id)]);
+  await page.selectOption('[data-testid=mem-filter-status]', 'active');
+  await expectRows('back to all', all);
+
+  // Edit: open a row, change its text, kind and layer, save; the old text is in its history.
+  const target = (await api('/api/memory/capsules?kind=decision')).items[0];
+  await page.click(`[data-testid=memory-row][data-capsule="${target.capsule_id}"] button`);
+  await page.waitForSelector(`[data-testid=capsule-detail][data-capsule="${target.capsule_id}"] [data-testid=edit]`);
+  await page.click('[data-testid=capsule-detail] [data-testid=edit]');
+  await page.fill('[data-testid=edit-text]', 'Browse seed: deploys need three approvals.');
+  await page.selectOption('[data-testid=edit-kind]', 'fact');
+  await page.selectOption('[data-testid=edit-layer]', 'core');
+  await page.click('[data-testid=edit-save]');
+  await page.waitForFunction(() => /three approvals/.test(document.querySelector('[data-testid=capsule-text]')?.textContent ?? ''), null, { timeout: 5000 })
+    .catch(async (e) => { assert.fail(`${e}: ${await page.textContent('[data-testid=capsule-detail]')}`); });
+  const after = (await api(`/api/memory/capsules/${target.capsule_id}`)).capsule;
+  assert.equal(after.text, 'Browse seed: deploys need three approvals.');
+  assert.equal(after.kind, 'fact');
+  assert.equal(after.layer, 'core');
+  assert.match((await page.textContent('[data-testid=capsule-detail]')) ?? '', /edited in the Memory panel\):\s*Browse seed: deploys need two approvals\./);
+  // No button carries the text "undefined" as its tooltip.
+  assert.equal(await page.locator('[title=undefined]').count(), 0);
+  await page.click('[data-testid=capsule-detail] [aria-label=Close]');
+});
+
+test('an upload is one batch: reviewed as a whole and undone as a whole', async () => {
+  const md = Array.from({ length: 12 }, (_, i) => `## Section ${i + 1}\n\nBatch seed paragraph ${i + 1}: ${'words '.repeat(40)}\n`).join('\n');
+  await page.click('[data-testid=memory-tab-search]');
+  if (!(await page.isVisible('[data-testid=upload-file]'))) await page.click('text=Add a memory');
+  await page.setInputFiles('[data-testid=upload-file]', { name: 'handbook.md', mimeType: 'text/markdown', buffer: Buffer.from(md) });
+  await page.waitForSelector('[data-testid=review-upload]');
+  const chunks = Number(/(\d+) memory chunk/.exec((await page.textContent('[data-testid=added]')) ?? '')?.[1]);
+  assert.ok(chunks > 1);
+  await page.click('[data-testid=review-upload]');
+  await page.waitForSelector('[data-testid=batch-filter]');
+  assert.match((await page.textContent('[data-testid=batch-filter]')) ?? '', /handbook\.md/);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=memory-row]').length === n, chunks);
+  const sources = await page.$$eval('[data-testid=memory-row]', (rs) => [...new Set(rs.map((r) => r.getAttribute('data-source')))]);
+  assert.deepEqual(sources, ['upload']);
+  const batchRow = page.locator('[data-testid=batch-row]', { hasText: 'handbook.md' });
+  assert.match((await batchRow.textContent()) ?? '', new RegExp(`${chunks} memories`));
+  await batchRow.locator('[data-testid=batch-undo]').click();
+  assert.match((await batchRow.locator('[data-testid=batch-undo]').textContent()) ?? '', new RegExp(`Really archive all ${chunks}\\?`));
+  await batchRow.locator('[data-testid=batch-undo]').click();
+  await page.waitForSelector('[data-testid=batch-note]');
+  assert.match((await page.textContent('[data-testid=batch-note]')) ?? '', new RegExp(`Undid the upload of handbook\\.md: ${chunks} memories archived`));
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=memory-row]')].every((r) => r.getAttribute('data-status') === 'archived'));
+  const batchId = await batchRow.getAttribute('data-batch');
+  const left = (await api(`/api/memory/capsules?status=active&batch_id=${batchId}`)).total;
+  assert.equal(left, 0, 'nothing of the batch is active');
+  const found = await api('/api/memory/search', { query: 'Batch seed paragraph' });
+  assert.deepEqual(found.items.filter((i: any) => /Batch seed paragraph/.test(i.text)), [], 'an undone upload is not retrieved');
+  assert.deepEqual(errors, []);
+});

@@ -103,11 +103,15 @@ describe('commands: argv, allowlist, argument-aware rules', () => {
   test('attack: prefix-allowed command with a redirect (`git show > ~/.ssh/x`) is not allowed by the `git show` rule', () => {
     const e = env({ rules: [rule({ tool_name: 'desktop_shell', effect: 'allow', argv: [{ exact: 'git' }, { exact: 'show' }] })] });
     assert.equal(ev('desktop_shell', { command: 'git show' }, e).decision, 'auto_allow');
-    const r = ev('desktop_shell', { command: 'git show > ~/.ssh/x' }, e);
+    const r = ev('desktop_shell', { command: 'git show > notes/x' }, e);
     assert.notEqual(r.decision, 'auto_allow');
-    assert.deepEqual(r.resolved.argv, ['git', 'show', '>', '~/.ssh/x']);
+    assert.deepEqual(r.resolved.argv, ['git', 'show', '>', 'notes/x']);
     assert.match(r.reason, /passed literally, no shell/);
-    assert.equal(r.summary, `run \`git show '>' '~/.ssh/x'\` in ${root}`);
+    assert.equal(r.summary, `run \`git show '>' notes/x\` in ${root}`);
+    // An argument that names a path outside the roots is refused outright (issue 9, item 8).
+    const out = ev('desktop_shell', { command: 'git show > ~/.ssh/x' }, e);
+    assert.equal(out.decision, 'deny');
+    assert.equal(out.rule, 'guard:roots');
   });
   test('attack: a shell metacharacter in an argument never matches a pattern', () => {
     const e = env({ rules: [rule({ tool_name: 'desktop_shell', effect: 'allow', argv: [{ exact: 'echo' }, { pattern: '*' }] })] });

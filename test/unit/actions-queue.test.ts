@@ -56,7 +56,7 @@ describe('approval queue', () => {
     assert.equal(done.status, 'executed');
     assert.equal(readFileSync(path.join(ws, 'out.txt'), 'utf8'), 'héllo\n');
     const h = await rpc('history', {});
-    assert.deepEqual(h.approval_history.filter((x: any) => x.action_id === a.id).map((x: any) => x.event).reverse(), ['proposed', 'approved', 'executed']);
+    assert.deepEqual(h.approval_history.filter((x: any) => x.action_id === a.id).map((x: any) => x.event).reverse(), ['proposed', 'approved', 'executing', 'executed']);
     const approved = h.approval_history.find((x: any) => x.event === 'approved');
     assert.equal(approved.actor, 'tester');
     assert.equal(approved.reason, 'looks fine');

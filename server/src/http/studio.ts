@@ -39,20 +39,24 @@ export function studioHtml(version: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Agentora Studio</title>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <link rel="stylesheet" href="/webview/codicons/codicon.css" id="vscode-codicon-stylesheet">
 <link rel="stylesheet" href="/webview/main.css">
 <style>
   /* Outside VS Code there are no theme variables: supply the Dark Modern defaults the panels expect. */
-  :root { color-scheme: dark; --vscode-font-family: system-ui, sans-serif; --vscode-foreground: #cccccc;
+  :root { color-scheme: dark; --vscode-font-family: -apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif; --vscode-foreground: #cccccc;
     --vscode-editor-background: #1f1f1f; --vscode-panel-border: #2b2b2b; --vscode-errorForeground: #f85149;
-    --vscode-font-size: 13px; --vscode-editor-font-family: ui-monospace, monospace; --vscode-descriptionForeground: #9d9d9d;
+    --vscode-font-size: 13px; --vscode-editor-font-family: Menlo, Monaco, Consolas, "Droid Sans Mono", "Courier New", monospace; --vscode-descriptionForeground: #9d9d9d;
     --vscode-focusBorder: #0078d4; --vscode-textLink-foreground: #4daafc; --vscode-input-background: #313131;
     --vscode-input-foreground: #cccccc; --vscode-input-border: #3c3c3c; --vscode-badge-background: #616161;
     --vscode-badge-foreground: #f8f8f8; --vscode-list-hoverBackground: #2a2d2e; --vscode-list-activeSelectionBackground: #04395e;
     --vscode-editorWarning-foreground: #cca700; --vscode-testing-iconPassed: #73c991; --vscode-charts-blue: #3794ff;
     --vscode-charts-green: #89d185; --vscode-charts-red: #f14c4c; --vscode-charts-yellow: #cca700; --vscode-charts-purple: #b180d7;
     --vscode-charts-orange: #d18616; --vscode-sideBar-background: #181818; --vscode-textCodeBlock-background: #2b2b2b; }
-  body { background: var(--vscode-editor-background); color: var(--vscode-foreground); margin: 0 auto; max-width: 960px; }
+  /* VS Code's workbench font stack (not the browser default serif), also for form controls. */
+  body { background: var(--vscode-editor-background); color: var(--vscode-foreground); margin: 0 auto; max-width: 960px;
+    font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
+  button, input, select, textarea { font-family: inherit; font-size: inherit; }
 </style>
 </head>
 <body class="agentora-standalone" data-host="browser" data-version="${version}">
@@ -61,6 +65,9 @@ export function studioHtml(version: string): string {
 </body>
 </html>`;
 }
+
+/** The studio's icon (SVG, served as /favicon.ico): a rounded square with an "A". */
+const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0078d4"/><path d="M16 6 8 26h4l1.6-4.4h4.8L20 26h4L16 6zm-1.2 12L16 14.5 17.2 18h-2.4z" fill="#fff"/></svg>';
 
 function usedLinkPage(): string {
   return `<!doctype html>
@@ -93,6 +100,8 @@ export function mountStudio(app: FastifyInstance, ctx: ServerContext): void {
     }
     return reply.header('Content-Security-Policy', STUDIO_CSP).type('text/html; charset=utf-8').send(html);
   };
+  // Browsers ask for /favicon.ico on their own: answer with a small mark instead of a 404 in the console.
+  app.get('/favicon.ico', (_req, reply) => reply.type('image/svg+xml').header('Cache-Control', 'max-age=86400').send(FAVICON));
   app.get('/', page);
   app.get('/index.html', page);
   app.get('/webview/*', (req, reply) => {

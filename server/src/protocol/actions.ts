@@ -94,7 +94,9 @@ export const ToolEntry = z.object({
 
 // ---------------------------------------------------------------- actions
 
-export const ActionStatus = z.enum(['pending', 'approved', 'denied', 'executed', 'failed']);
+// executing: committed before the side effect starts. interrupted: the server stopped while it was executing
+// (or after approval, before it started); the result says what is known. Neither is ever re-run.
+export const ActionStatus = z.enum(['pending', 'approved', 'denied', 'executing', 'executed', 'failed', 'interrupted']);
 export type ActionStatus = z.infer<typeof ActionStatus>;
 export const PolicyDecision = z.enum(['auto_allow', 'ask', 'deny']);
 export type PolicyDecision = z.infer<typeof PolicyDecision>;
@@ -134,6 +136,8 @@ export const ActionItem = z.object({
   decision_reason: z.string().nullable(),
   result: z.unknown().nullable(),
   error: z.string().nullable(),
+  /** When execution started (status executing and after); null before. */
+  started_at: z.string().nullable().optional(),
   created_at: z.string(),
   updated_at: z.string(),
 });

@@ -38,6 +38,7 @@ export const M = {
   memory: {
     accept: 'agentora/memory/acceptProposal',
     archive: 'agentora/memory/archive',
+    batches: 'agentora/memory/batches',
     conflicts: 'agentora/memory/conflicts',
     create: 'agentora/memory/create',
     demote: 'agentora/memory/demote',
@@ -64,6 +65,7 @@ export const M = {
     scanDuplicates: 'agentora/memory/scanDuplicates',
     search: 'agentora/memory/search',
     undo: 'agentora/memory/undo',
+    undoBatch: 'agentora/memory/undoBatch',
     update: 'agentora/memory/update',
     upload: 'agentora/memory/upload',
   },
@@ -128,6 +130,7 @@ export interface Methods {
   'agentora/credentials/whoami': typeof credentials.whoami;
   'agentora/memory/acceptProposal': typeof memory.accept;
   'agentora/memory/archive': typeof memory.archive;
+  'agentora/memory/batches': typeof memory.batches;
   'agentora/memory/conflicts': typeof memory.conflicts;
   'agentora/memory/create': typeof memory.create;
   'agentora/memory/demote': typeof memory.demote;
@@ -154,6 +157,7 @@ export interface Methods {
   'agentora/memory/scanDuplicates': typeof memory.scanDuplicates;
   'agentora/memory/search': typeof memory.search;
   'agentora/memory/undo': typeof memory.undo;
+  'agentora/memory/undoBatch': typeof memory.undoBatch;
   'agentora/memory/update': typeof memory.update;
   'agentora/memory/upload': typeof memory.upload;
   'agentora/missions/agentceptionHealth': typeof missions.agentceptionHealth;

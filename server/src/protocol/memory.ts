@@ -43,6 +43,8 @@ export const Capsule = z.object({
   embedded: z.boolean(),
   /** Active and not superseded: what retrieval returns by default. */
   current: z.boolean(),
+  /** The upload that made this memory (all its chunks share it), or null. */
+  batch_id: z.string().nullable(),
 });
 export type Capsule = z.infer<typeof Capsule>;
 
@@ -103,13 +105,18 @@ export const ListParams = z.object({
   layer: Layer.optional(),
   source: Source.optional(),
   repo: Tag.optional(),
+  kind: Kind.optional(),
+  /** Matches the memory's repo or persona tag. */
+  tag: Tag.optional(),
+  /** Only the memories of this upload batch. */
+  batch_id: Tag.optional(),
   ...pagination(50, 500),
 });
 export const ListResult = z.object({ ok: z.boolean(), items: z.array(Capsule), total: z.number().int() });
 export const list = defineMethod({
   method: 'agentora/memory/list',
   scope: 'agent',
-  description: 'Memories, newest first, filtered by status, layer, source, repo.',
+  description: 'Memories, newest first, filtered by status, layer, source, kind, repo, tag (repo or persona) and upload batch.',
   params: ListParams,
   result: ListResult,
   rest: { verb: 'GET', path: '/api/memory/capsules' },
@@ -285,8 +292,34 @@ export const upload = defineMethod({
     chunks: z.number().int(),
     capsule_ids: z.array(z.number().int()),
     warnings: z.array(z.string()),
+    /** One id for every memory this upload made: review it with `batches` / `list`, undo it with `undoBatch`. */
+    batch_id: z.string(),
   }),
   rest: { verb: 'POST', path: '/api/memory/uploads', status: 201 },
+});
+
+export const Batch = z.object({
+  batch_id: z.string(),
+  filename: z.string(),
+  created_at: z.string(),
+  count: z.number().int(),
+  /** How many of its memories are still active (0 once the batch is undone). */
+  active: z.number().int(),
+});
+export const batches = defineMethod({
+  method: 'agentora/memory/batches',
+  description: 'Upload batches, newest first: the file, when, how many memories it made and how many are still active.',
+  params: z.object({ ...pagination(20, 200) }).default({ limit: 20, offset: 0 }),
+  result: z.object({ ok: z.boolean(), items: z.array(Batch), total: z.number().int() }),
+  rest: { verb: 'GET', path: '/api/memory/uploads' },
+  readOnly: true,
+});
+export const undoBatch = defineMethod({
+  method: 'agentora/memory/undoBatch',
+  description: 'Undo an upload as a whole: archive every active memory of the batch (restore brings one back).',
+  params: z.object({ batch_id: Tag }),
+  result: z.object({ ok: z.boolean(), batch_id: z.string(), archived: z.number().int() }),
+  rest: { verb: 'POST', path: '/api/memory/uploads/:batch_id/undo' },
 });
 
 // ---------------------------------------------------------------- retrieval and contexts
@@ -595,7 +628,7 @@ export const didChange = defineNotification({
 });
 
 export const memoryMethods = [
-  create, get, list, update, archive, restore, remove, history, promote, demote, refine, layers, lineage, neighbors, upload,
+  create, get, list, update, archive, restore, remove, history, promote, demote, refine, layers, lineage, neighbors, upload, batches, undoBatch,
   search, runContexts, runRetrieval, runTrace, conflicts, duplicates, accept, reject, runMaintenance, scanConflicts, scanDuplicates,
   jobs, job, undo, health,
 ] as const;

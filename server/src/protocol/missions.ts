@@ -58,6 +58,10 @@ export const MissionSummary = z.object({
   updated_at: z.string(),
   status: MissionStatus,
   terminal: z.boolean(),
+  /** Launched and not finished (the watcher refreshes it; Refresh advances it). */
+  active: z.boolean(),
+  /** Not launched for real yet: launch is allowed. Callers read these instead of copying the state lists. */
+  launchable: z.boolean(),
   repo: z.string(),
   persona_id: z.string(),
   mission_title: z.string(),

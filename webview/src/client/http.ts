@@ -1,6 +1,7 @@
 // Browser transport: JSON-RPC over `POST /rpc` and notifications from `GET /api/events` (SSE read with fetch).
 // Auth: the studio's session cookie (HttpOnly, SameSite=Strict: set when a one-time studio link is opened; fetch
 // sends it to this origin by itself), or a bearer token when one is given (scripts, tests).
+import { createParser } from 'eventsource-parser';
 import { RpcError, type PanelClient } from './types';
 
 export function createHttpClient(base: string, token: string): PanelClient {
@@ -14,22 +15,24 @@ export function createHttpClient(base: string, token: string): PanelClient {
     for (;;) {
       try {
         const res = await fetch(`${base}/api/events`, { headers: lastEventId ? { ...headers, 'Last-Event-ID': lastEventId } : headers, credentials: 'same-origin' });
+        // The SSE framing (multi-line data, comments, CRLF, retry) is eventsource-parser's job, not ours.
+        const parser = createParser({
+          onEvent: (ev) => {
+            // The id of the last event seen: a reconnect resumes from it (Last-Event-ID).
+            if (ev.id) lastEventId = ev.id;
+            if (!ev.event) return;
+            const fns = listeners.get(ev.event);
+            if (fns?.size) {
+              const payload: unknown = JSON.parse(ev.data);
+              fns.forEach((fn) => fn(payload));
+            }
+          },
+        });
         const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-        let buf = '';
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buf += value;
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const name = /^event: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            const id = /^id: (.*)$/m.exec(block)?.[1];
-            if (id) lastEventId = id;
-            if (name && data) listeners.get(name)?.forEach((fn) => fn(JSON.parse(data)));
-          }
+          parser.feed(value);
         }
       } catch {
         // reconnect below

@@ -17,3 +17,7 @@ export class RpcError extends Error {
     super(message);
   }
 }
+
+/** The params / result types of one method, for panels that pass them around: `Params<typeof M.x.y>`. */
+export type Params<K extends MethodName> = ParamsOf<Methods[K]>;
+export type Result<K extends MethodName> = ResultOf<Methods[K]>;

@@ -9,9 +9,14 @@ import type { ServerContext } from '../../context';
 import { modeFor } from './policy';
 import { realRoot } from './paths';
 import { approve, deny, emitChange, previewOf, propose } from './queue';
+import { recoverInterrupted } from './recovery';
 import { allowedRoots, browserAvailability, stateOf, toolDefaults, workspaceKey } from './state';
 
-function checkRule(r: { argv?: A.ArgMatcher[] | null; path_root?: string | null }): void {
+function checkRule(r: { argv?: A.ArgMatcher[] | null; path_root?: string | null; tool_name?: string; effect?: string }): void {
+  // An allow rule skips approval: it must name the one tool it lets through ("*" would approve everything).
+  if (r.effect === 'allow' && r.tool_name === '*') {
+    throw new AppError('bad_request', 'Invalid params: tool_name: an allow rule must name one tool (not "*"); use ask or deny for any tool', [{ path: 'tool_name', message: 'an allow rule must name one tool' }]);
+  }
   for (const [i, m] of (r.argv ?? []).entries()) {
     if ('pattern' in m && !/^[A-Za-z0-9._/:=@+,%*?-]+$/.test(m.pattern)) {
       throw new AppError('bad_request', `Invalid params: argv.${i}.pattern: may use only letters, digits, . _ / : = @ + , % - and the wildcards * ?`, [{ path: `argv.${i}.pattern`, message: 'invalid characters' }]);
@@ -85,6 +90,7 @@ export const actionsServices: readonly Implementation[] = [
       domain: p.domain === undefined ? old.domain : p.domain?.toLowerCase() ?? null,
       argv: p.argv === undefined ? old.argv : p.argv ?? null,
     } as A.Rule;
+    checkRule(next);
     const parsed = A.RuleInput.safeParse({ name: next.name, tool_name: next.tool_name, effect: next.effect, path_root: next.path_root, argv: next.argv, domain: next.domain, enabled: next.enabled });
     if (!parsed.success) throw badInput(parsed.error);
     const rule = st.store.updateRule(next);
@@ -113,5 +119,6 @@ export const actionsRuntime: AreaRuntime = {
   name: 'actions',
   start(ctx) {
     stateOf(ctx);
+    recoverInterrupted(ctx);
   },
 };

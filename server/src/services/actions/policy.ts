@@ -2,13 +2,23 @@
 // which rule decided, and resolve exactly what the action would touch (real paths, executable, cwd, hosts).
 // It reads the file system (realpath) but nothing else: no database, no settings — the caller passes a
 // PolicyEnv, so tests build one in a line. The queue evaluates at propose time AND again right before execution.
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { AppError, badInput } from '../../protocol/errors';
 import { TOOL_PARAMS, TOOLS, type ActionMode, type ArgMatcher, type PolicyDecision, type Rule, type ScopePreview, type ToolName } from '../../protocol/actions';
 import { findExecutable, isInside, PathViolation, realOrNull, realpathNearest, SHELL_META, splitCommand } from './paths';
 import { summarize } from './summary';
+import { hostMatches, normalizeHost } from './domains';
+
+const lexists = (p: string) => {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export interface BrowserAvailability {
   available: boolean;
@@ -40,8 +50,12 @@ export interface Resolved {
   /** param name → real path (nearest existing parent + tail for new targets). */
   paths: Record<string, string>;
   argv: string[] | null;
-  /** Absolute path that will be executed (found on PATH), and its realpath checked against the allowlist. */
+  /** Absolute path that will be executed (found on PATH), under the name the operator allowed. */
   executable: string | null;
+  /** realpath of the executable at check time: the executor runs that very file (by descriptor) or nothing. */
+  executableReal?: string | null;
+  /** argv[0] the program sees: the allowed name (multi-call binaries pick their behaviour from it). */
+  argv0?: string | null;
   cwd: string | null;
   urls: Record<string, URL>;
 }
@@ -73,17 +87,30 @@ export function parseToolParams(tool: ToolName, raw: unknown): Record<string, un
   return parsed.data as Record<string, unknown>;
 }
 
-function hostMatches(host: string, domain: string): boolean {
-  const d = domain.toLowerCase().replace(/^\*\./, '').replace(/\.$/, '');
-  return host === d || host.endsWith('.' + d);
-}
-
-/** A glob over one argument: `*` and `?` match only plain characters — never spaces or shell metacharacters. */
-const SAFE = '[A-Za-z0-9._/:=@+,%-]';
+/**
+ * A glob over one argument: `*` and `?` match only plain characters — never spaces, shell metacharacters, a
+ * path separator `/` or `=` (so `cat *` cannot reach `/data/token`, `git log *` cannot become
+ * `--output=/elsewhere`) — and a wildcard never supplies a leading `-` (no options the rule did not spell out).
+ */
+const SAFE = '[A-Za-z0-9._:@+,%-]';
 export function argMatches(m: ArgMatcher, value: string, alt?: string): boolean {
   if ('exact' in m) return value === m.exact || (alt !== undefined && alt === m.exact);
   const re = new RegExp('^' + m.pattern.split('').map((c) => (c === '*' ? `${SAFE}*` : c === '?' ? SAFE : c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))).join('') + '$');
-  return re.test(value) || (alt !== undefined && re.test(alt));
+  const ok = (v: string) => re.test(v) && (!v.startsWith('-') || m.pattern.startsWith('-'));
+  return ok(value) || (alt !== undefined && ok(alt));
+}
+
+/** Does a command argument look like a path (so it is checked against the roots like a path parameter)? */
+export function pathsInArg(arg: string, exists: (p: string) => boolean): string[] {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) return []; // a URL, not a file
+  const out: string[] = [];
+  const looks = (v: string) => v.includes('/') || v.startsWith('~') || v === '.' || v === '..' || (v !== '' && exists(v));
+  if (looks(arg)) out.push(arg);
+  // --output=/x, -o/x style values: the part after `=` (or after a short option letter, if it looks like a path).
+  const eq = arg.indexOf('=');
+  if (arg.startsWith('-') && eq > 0 && looks(arg.slice(eq + 1))) out.push(arg.slice(eq + 1));
+  if (/^-[A-Za-z][/~.]/.test(arg) && looks(arg.slice(2))) out.push(arg.slice(2));
+  return out.filter((v) => !v.startsWith('-'));
 }
 
 /** Argument-aware: the argv must have exactly as many elements as the rule, each matching. Never a string prefix. */
@@ -102,7 +129,7 @@ function ruleMatches(rule: Rule, tool: ToolName, r: Resolved): boolean {
     if (!r.argv || !argvMatches(rule.argv, r.argv, r.executable)) return false;
   }
   if (rule.domain) {
-    const hosts = Object.values(r.urls).map((u) => u.hostname.toLowerCase());
+    const hosts = Object.values(r.urls).map((u) => normalizeHost(u.hostname));
     if (!hosts.length || !hosts.every((h) => hostMatches(h, rule.domain!))) return false;
   }
   return true;
@@ -135,9 +162,9 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
     if (blocked) throw new Refusal('blocked_root', `${label} ${real} is inside the blocked folder ${blocked}`);
     if (!env.roots.some((root) => isInside(real, root))) throw new Refusal('roots', `${label} ${real} is outside the allowed folders (${env.roots.join(', ') || 'none'})`);
   };
-  const real = (label: string, value: string) => {
+  const real = (label: string, value: string, from = base) => {
     try {
-      const r = realpathNearest(value, base);
+      const r = realpathNearest(value, from);
       checkPath(label, r.real);
       // realpath cannot see through hard links: a second name inside the root for a file outside it (say a
       // key file) would pass. Files with more than one link are refused.
@@ -180,18 +207,33 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
     }
     resolved.argv = argv;
     resolved.cwd = real('cwd', typeof p.cwd === 'string' ? p.cwd : base);
+    const cwd = resolved.cwd;
     argv.forEach((a, i) => {
-      if (i > 0 && SHELL_META.test(a)) notes.push(`argument ${i} (${JSON.stringify(a)}) contains shell metacharacters; it is passed literally, no shell is used`);
+      if (i === 0) return;
+      if (SHELL_META.test(a)) notes.push(`argument ${i} (${JSON.stringify(a)}) contains shell metacharacters; it is passed literally, no shell is used`);
     });
     const exe = findExecutable(argv[0]!, env.searchPath, resolved.cwd);
     if (!exe) throw new Refusal('apps', `executable '${argv[0]}' was not found${argv[0]!.includes('/') ? '' : ' on PATH'}`);
     const exeReal = realOrNull(exe) ?? exe;
-    const allowed = env.allowedApps.some((a) => {
+    // Match the NAME the operator allowed (its folder realpath'd, the last name kept): a multi-call binary
+    // (xzcat → xz) decides what it does from the name it is run as, so allowing `xzcat` must not allow `xz`.
+    const named = (f: string) => path.join(realOrNull(path.dirname(f)) ?? path.dirname(f), path.basename(f));
+    const allowedAs = env.allowedApps.find((a) => {
       const found = findExecutable(a, env.searchPath, resolved.cwd!);
-      return found !== null && (realOrNull(found) ?? found) === exeReal;
+      return found !== null && named(found) === named(exe) && (realOrNull(found) ?? found) === exeReal;
     });
-    if (!allowed) throw new Refusal('apps', `executable '${argv[0]}' (${exeReal}) is not in the allowed apps (${env.allowedApps.join(', ') || 'none'}; set AGENTORA_ALLOWED_APPS)`);
+    if (allowedAs === undefined) throw new Refusal('apps', `executable '${argv[0]}' (${named(exe)}) is not in the allowed apps (${env.allowedApps.join(', ') || 'none'}; set AGENTORA_ALLOWED_APPS)`);
     resolved.executable = exe;
+    resolved.executableReal = exeReal;
+    resolved.argv0 = path.basename(named(exe));
+    // Arguments that name files are checked like any path parameter: a command cannot read or write outside
+    // the roots (or inside the blocked data dir) by naming the file in its argv (issue 9: this reverses the
+    // earlier "arguments are not path-checked").
+    argv.forEach((a, i) => {
+      if (i === 0) return;
+      // Kept with the paths the action touches: shown in the scope preview, and a rule's path_root must cover them.
+      pathsInArg(a, (x) => lexists(path.resolve(cwd, x))).forEach((v, k) => (resolved.paths[`arg${i}${k ? `.${k}` : ''}`] = real(`argument ${i}`, v, cwd)));
+    });
   }
 
   for (const name of info.url_params) {
@@ -209,7 +251,7 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
       throw new AppError('bad_request', `Invalid params for ${tool}: params.${name}: not a valid URL`, [{ path: `params.${name}`, message: 'not a valid URL' }]);
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Refusal('scheme', `${name}: scheme ${u.protocol} is not allowed (http and https only)`);
-    const host = u.hostname.toLowerCase().replace(/\.$/, '');
+    const host = normalizeHost(u.hostname);
     const blocked = env.blockedDomains.find((d) => hostMatches(host, d));
     if (blocked) throw new Refusal('blocked_domain', `${name}: ${host} is a blocked domain (${blocked})`);
     if (env.allowedDomains.length && !env.allowedDomains.some((d) => hostMatches(host, d))) {
@@ -223,7 +265,7 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
 
 function matchKeyOf(tool: ToolName, r: Resolved): string {
   if (r.argv) return JSON.stringify({ exe: r.executable ? realOrNull(r.executable) ?? r.executable : null, args: r.argv.slice(1), cwd: r.cwd });
-  if (Object.keys(r.urls).length && !Object.keys(r.paths).length) return JSON.stringify({ hosts: [...new Set(Object.values(r.urls).map((u) => u.hostname.toLowerCase()))].sort() });
+  if (Object.keys(r.urls).length && !Object.keys(r.paths).length) return JSON.stringify({ hosts: [...new Set(Object.values(r.urls).map((u) => normalizeHost(u.hostname)))].sort() });
   return JSON.stringify({ paths: Object.entries(r.paths).sort(([a], [b]) => a.localeCompare(b)), hosts: Object.values(r.urls).map((u) => u.hostname.toLowerCase()) });
 }
 

@@ -1,7 +1,8 @@
-// The approval queue: propose → pending → approved/denied → executed/failed. The policy decides at propose time
-// and again right before execution; a policy deny can never be approved; an action executes at most once
-// (a conditional UPDATE … WHERE status='pending' is the only way out of pending, and executions are UNIQUE).
-import { readFile, stat } from 'node:fs/promises';
+// The approval queue: propose → pending → approved/denied → executing → executed/failed (or interrupted, if the
+// server stopped meanwhile; see ./recovery.ts). The policy decides at propose time and again right before
+// execution; a policy deny can never be approved; an action executes at most once (conditional UPDATEs are the
+// only doors: pending → approved, approved → executing — committed before the side effect — and executions
+// are UNIQUE). The executors then check the objects they use (./safefs.ts).
 import type { CallInfo, ServerContext } from '../../context';
 import { AppError, conflict, notFound } from '../../protocol/errors';
 import { didChange, TOOLS, type ActionItem, type ToolName } from '../../protocol/actions';
@@ -9,6 +10,8 @@ import { evaluate, parseToolParams, type Evaluation, type PolicyEnv } from './po
 import { allowedRoots, policyEnv, stateOf, workspaceKey } from './state';
 import { execute, ExecutionFailed } from './executors';
 import { displayArgv } from './summary';
+import { urlRefusal } from './domains';
+import { openFileRead, readUpTo } from './safefs';
 
 export function emitChange(ctx: ServerContext, kind: 'action' | 'rule' | 'grant' | 'policy', action: ActionItem | null): void {
   ctx.events.emit(didChange, { kind, action, pending_count: stateOf(ctx).store.pendingCount() });
@@ -24,27 +27,21 @@ export interface ProposeInput {
   requested_worker?: string | null;
 }
 
-function checkUrlWith(env: PolicyEnv) {
-  return (raw: string): string | null => {
-    let u: URL;
-    try {
-      u = new URL(raw);
-    } catch {
-      return 'not a valid URL';
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return `scheme ${u.protocol} is not allowed`;
-    const host = u.hostname.toLowerCase().replace(/\.$/, '');
-    const m = (d: string) => host === d.toLowerCase() || host.endsWith('.' + d.toLowerCase());
-    if (env.blockedDomains.some(m)) return `${host} is a blocked domain`;
-    if (env.allowedDomains.length && !env.allowedDomains.some(m)) return `${host} is not in the allowed domains`;
-    return null;
-  };
+const checkUrlWith = (env: PolicyEnv) => (raw: string): string | null => urlRefusal(raw, env);
+
+/** Why an action that is not pending cannot be approved / denied (the 409's message). */
+export function notPendingMessage(id: number, status: string | undefined, verb: 'approved' | 'denied'): string {
+  if (status === 'executing') return `Action ${id} is executing now; it can no longer be ${verb}`;
+  if (status === 'interrupted') return `Action ${id} was interrupted by a server stop and is never re-run; see its result for what is known, and propose it again if it should run`;
+  return verb === 'approved' ? `Action ${id} is already ${status}; it can be approved only once` : `Action ${id} is already ${status}; only a pending action can be denied`;
 }
 
-/** Run an approved action: re-check the policy on the real file system now, then execute, then record. */
+/**
+ * Run an approved action: re-check the policy on the real file system now, commit `executing`, then execute
+ * (the executors verify every object at the moment of use), then record.
+ */
 async function runApproved(ctx: ServerContext, item: ActionItem, call: CallInfo): Promise<ActionItem> {
   const st = stateOf(ctx);
-  const started = new Date();
   const env = policyEnv(ctx);
   let ev: Evaluation;
   try {
@@ -52,6 +49,14 @@ async function runApproved(ctx: ServerContext, item: ActionItem, call: CallInfo)
   } catch (err) {
     ev = { decision: 'deny', reason: (err as Error).message, rule: 'guard:params' } as Evaluation;
   }
+  // Committed before any side effect: after a crash this row says "it may have started", never "approved".
+  const started = ctx.db.transaction(() => {
+    const at = st.store.start(item.id);
+    if (at) st.store.audit({ action_id: item.id, event: 'executing', actor: call.actor, transport: call.transport, reason: null, rule: ev.rule });
+    return at;
+  })();
+  if (!started) throw conflict(notPendingMessage(item.id, st.store.get(item.id)?.status, 'approved'));
+  emitChange(ctx, 'action', st.store.get(item.id));
   let ok = false;
   let result: unknown = null;
   let error: string | null = null;
@@ -61,6 +66,7 @@ async function runApproved(ctx: ServerContext, item: ActionItem, call: CallInfo)
   } else {
     try {
       result = await execute(ev, {
+        guard: { roots: env.roots, blockedRoots: env.blockedRoots },
         timeoutMs: ctx.config['actions.commandTimeoutSeconds'] * 1000,
         outputCap: ctx.config['actions.outputCapBytes'],
         browserExecutable: env.browser.executable,
@@ -117,7 +123,7 @@ export async function approve(ctx: ServerContext, id: number, reason: string, re
     st.store.audit({ action_id: id, event: 'approve_refused', actor: call.actor, transport: call.transport, reason: 'denied by policy', rule: item.policy_rule });
     throw new AppError('forbidden', `Action ${id} was denied by policy (${item.approval_reason}); a policy deny can never be approved`);
   }
-  if (item.status !== 'pending') throw conflict(`Action ${id} is already ${item.status}; it can be approved only once`);
+  if (item.status !== 'pending') throw conflict(notPendingMessage(id, item.status, 'approved'));
   if (remember && !item.can_remember) {
     throw new AppError('bad_request', `Action ${id} cannot be remembered: ${item.tool_name} is not ask_once (remember is only for ask_once tools)`, [{ path: 'remember', message: 'only for ask_once tools' }]);
   }
@@ -140,7 +146,7 @@ export async function approve(ctx: ServerContext, id: number, reason: string, re
     }
     return true;
   })();
-  if (!won) throw conflict(`Action ${id} is already ${st.store.get(id)?.status}; it can be approved only once`);
+  if (!won) throw conflict(notPendingMessage(id, st.store.get(id)?.status, 'approved'));
   const approved = st.store.get(id)!;
   emitChange(ctx, 'action', approved);
   if (remember) emitChange(ctx, 'grant', null);
@@ -156,7 +162,7 @@ export function deny(ctx: ServerContext, id: number, reason: string, call: CallI
     st.store.audit({ action_id: id, event: 'denied', actor: call.actor, transport: call.transport, reason: reason || null, rule: item.policy_rule, scope_preview: item.scope_preview });
     return true;
   })();
-  if (!ok) throw conflict(`Action ${id} is already ${st.store.get(id)?.status}; only a pending action can be denied`);
+  if (!ok) throw conflict(notPendingMessage(id, st.store.get(id)?.status, 'denied'));
   const done = st.store.get(id)!;
   emitChange(ctx, 'action', done);
   return done;
@@ -168,9 +174,18 @@ export async function previewOf(ctx: ServerContext, id: number) {
   if (!item) throw notFound('Action', id);
   if (item.tool_name === 'desktop_write_text') {
     const file = item.scope_preview.paths[0] ?? String(item.params.path);
-    const st = await stat(file).catch(() => null);
-    const current = st?.isFile() ? (await readFile(file, 'utf8')).slice(0, 2 * 1024 * 1024) : '';
-    return { kind: 'write' as const, path: file, exists: Boolean(st?.isFile()), current, proposed: String(item.params.content ?? '') };
+    // Read through a verified descriptor: a name swapped for a link to a secret must not show the secret here.
+    const env = policyEnv(ctx);
+    const fh = await openFileRead(file, { roots: env.roots, blockedRoots: env.blockedRoots }, 'path', file).catch(() => null);
+    let current = '';
+    if (fh) {
+      try {
+        current = (await readUpTo(fh, 2 * 1024 * 1024)).toString('utf8');
+      } finally {
+        await fh.close();
+      }
+    }
+    return { kind: 'write' as const, path: file, exists: fh !== null, current, proposed: String(item.params.content ?? '') };
   }
   if (item.scope_preview.argv) {
     return { kind: 'command' as const, argv: item.scope_preview.argv, executable: item.scope_preview.executable, cwd: item.scope_preview.cwd, display: displayArgv(item.scope_preview.argv) };

@@ -7,6 +7,7 @@ interface ActionRow {
   risk: string; params: string; summary: string; policy_decision: string; policy_rule: string | null; status: string;
   approval_reason: string; can_remember: number; scope_preview: string; requested_worker: string | null;
   decided_by: string | null; decision_reason: string | null; result: string | null; error: string | null; created_at: string; updated_at: string;
+  started_at: string | null;
 }
 
 const parse = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
@@ -55,7 +56,11 @@ export class ActionStore {
       countRun: db.prepare('SELECT COUNT(*) AS n FROM actions WHERE run_id = ?'),
       // The one door from pending: a conditional UPDATE. Whoever changes the row wins; everyone else sees 0 changes.
       decide: db.prepare("UPDATE actions SET status = @status, decided_by = @by, decision_reason = @reason, updated_at = @at WHERE id = @id AND status = 'pending'"),
-      finish: db.prepare("UPDATE actions SET status = @status, result = @result, error = @error, updated_at = @at WHERE id = @id AND status = 'approved'"),
+      // approved → executing, committed before the side effect: the only door to running it (at most once).
+      start: db.prepare("UPDATE actions SET status = 'executing', started_at = @at, updated_at = @at WHERE id = @id AND status = 'approved'"),
+      finish: db.prepare("UPDATE actions SET status = @status, result = @result, error = @error, updated_at = @at WHERE id = @id AND status = 'executing'"),
+      unfinished: db.prepare("SELECT * FROM actions WHERE status IN ('approved', 'executing') ORDER BY id"),
+      interrupt: db.prepare("UPDATE actions SET status = 'interrupted', result = @result, error = @error, updated_at = @at WHERE id = @id AND status IN ('approved', 'executing')"),
       execution: db.prepare('INSERT INTO action_executions (action_id, ok, started_at, finished_at, duration_ms, result, error) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       audit: db.prepare('INSERT INTO action_audit (action_id, event, actor, transport, reason, rule, scope_preview, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       rules: db.prepare('SELECT * FROM action_rules ORDER BY id'),
@@ -100,7 +105,29 @@ export class ActionStore {
     return this.s.decide.run({ id, status, by, reason, at: now() }).changes === 1;
   }
 
-  /** approved → executed|failed, with the execution row, in one transaction. */
+  /** approved → executing (committed before the side effect). False if it is not approved any more. */
+  start(id: number): Date | null {
+    const at = new Date();
+    return this.s.start.run({ id, at: at.toISOString() }).changes === 1 ? at : null;
+  }
+
+  /** Actions a stopped server left approved or executing (start-up recovery only). */
+  unfinished(): (ActionItem & { started_at: string | null })[] {
+    return (this.s.unfinished.all() as ActionRow[]).map((r) => ({ ...toItem(r), started_at: r.started_at }));
+  }
+
+  /** approved|executing → interrupted, with an execution row saying what is known, in one transaction. */
+  interrupt(id: number, startedAt: string | null, known: unknown, error: string): boolean {
+    const at = new Date();
+    return this.db.transaction(() => {
+      if (this.s.interrupt.run({ id, result: JSON.stringify(known), error, at: at.toISOString() }).changes !== 1) return false;
+      const started = startedAt ?? at.toISOString();
+      this.s.execution.run(id, 0, started, at.toISOString(), Math.max(0, at.getTime() - (Date.parse(started) || at.getTime())), JSON.stringify(known), error);
+      return true;
+    })();
+  }
+
+  /** executing → executed|failed, with the execution row, in one transaction. */
   finish(id: number, ok: boolean, startedAt: Date, result: unknown, error: string | null): void {
     const finished = new Date();
     this.db.transaction(() => {

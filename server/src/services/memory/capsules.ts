@@ -80,8 +80,9 @@ export const capsuleServices = [
   }),
 
   implement(M.list, (p, ctx) => {
-    const where = `(@status = 'all' OR m.status = @status) AND (@layer IS NULL OR m.layer = @layer) AND (@source IS NULL OR m.source = @source) AND (@repo IS NULL OR m.repo = @repo)`;
-    const args = { status: p.status, layer: p.layer ?? null, source: p.source ?? null, repo: p.repo ?? null };
+    const where = `(@status = 'all' OR m.status = @status) AND (@layer IS NULL OR m.layer = @layer) AND (@source IS NULL OR m.source = @source) AND (@repo IS NULL OR m.repo = @repo)`
+      + ` AND (@kind IS NULL OR m.kind = @kind) AND (@tag IS NULL OR m.repo = @tag OR m.persona = @tag) AND (@batch_id IS NULL OR m.batch_id = @batch_id)`;
+    const args = { status: p.status, layer: p.layer ?? null, source: p.source ?? null, repo: p.repo ?? null, kind: p.kind ?? null, tag: p.tag ?? null, batch_id: p.batch_id ?? null };
     const rows = ctx.db
       .prepare(`SELECT m.*, EXISTS (SELECT 1 FROM memory_embeddings e WHERE e.memory_id = m.id) AS embedded FROM memories m WHERE ${where} ORDER BY m.id DESC LIMIT @limit OFFSET @offset`)
       .all({ ...args, limit: p.limit, offset: p.offset }) as MemoryRow[];

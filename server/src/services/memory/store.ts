@@ -30,6 +30,7 @@ export interface MemoryRow {
   norm_hash: string;
   version: number;
   embedded?: number;
+  batch_id?: string | null;
 }
 
 export interface NewMemory {
@@ -67,6 +68,7 @@ export function toCapsule(r: MemoryRow): Capsule {
     version: r.version,
     embedded: !!r.embedded,
     current: r.status === 'active' && r.valid_to === null,
+    batch_id: r.batch_id ?? null,
   };
 }
 

@@ -1,13 +1,15 @@
 // Uploads: a text, Markdown or PDF file (JSON `{filename, content_base64 | text}`, no multipart dependency)
 // becomes chunk memories with source = upload and source_ref = "<filename>#<n>/<total>".
 import type { ServerContext } from '../../context';
-import { AppError } from '../../protocol/errors';
+import { randomUUID } from 'node:crypto';
+import { AppError, notFound } from '../../protocol/errors';
 import * as M from '../../protocol/memory';
 import { implement } from '../registry';
 import { changed, createOne } from './capsules';
 import { chunkText } from './chunk';
 import { wakeEmbedder } from './embedder';
 import { extractPdfText } from './pdf';
+import { sql, updateMemory, type MemoryRow } from './store';
 import { nowIso } from './text';
 
 const MAX_BYTES = 8 * 1024 * 1024;
@@ -51,13 +53,40 @@ export const uploadServices = [
     const chunks = chunkText(doc.text, { maxChars: p.max_chunk_chars, overlapChars: p.overlap_chars, markdown: doc.format === 'markdown' });
     if (chunks.length > MAX_CHUNKS) throw bad('content_base64', `the file makes ${chunks.length} chunks (more than ${MAX_CHUNKS}); raise max_chunk_chars or split it`);
     const now = nowIso();
+    // One batch id for the whole file, so an upload can be reviewed and undone as one thing.
+    const batchId = `upload-${randomUUID()}`;
+    const setBatch = sql(ctx.db, 'UPDATE memories SET batch_id = ? WHERE id = ?');
     const ids = ctx.db.transaction(() =>
-      chunks.map((text, i) =>
-        createOne(ctx, { text, kind: p.kind, source: 'upload', source_ref: `${p.filename}#${i + 1}/${chunks.length}`, scope: p.scope, repo: p.repo, persona: p.persona, layer: p.layer, trust: p.trust }, [], now).id,
-      ),
+      chunks.map((text, i) => {
+        const id = createOne(ctx, { text, kind: p.kind, source: 'upload', source_ref: `${p.filename}#${i + 1}/${chunks.length}`, scope: p.scope, repo: p.repo, persona: p.persona, layer: p.layer, trust: p.trust }, [], now).id;
+        setBatch.run(batchId, id);
+        return id;
+      }),
     )();
     wakeEmbedder(ctx);
     changed(ctx, 'uploaded', ids);
-    return { ok: true, filename: p.filename, format: doc.format, chunks: ids.length, capsule_ids: ids, warnings: doc.warnings };
+    return { ok: true, filename: p.filename, format: doc.format, chunks: ids.length, capsule_ids: ids, warnings: doc.warnings, batch_id: batchId };
+  }),
+  implement(M.batches, (p, ctx) => {
+    const rows = sql(
+      ctx.db,
+      `SELECT batch_id, MIN(created_at) AS created_at, MIN(source_ref) AS ref, COUNT(*) AS count, SUM(status = 'active') AS active
+       FROM memories WHERE batch_id IS NOT NULL GROUP BY batch_id ORDER BY MIN(id) DESC LIMIT ? OFFSET ?`,
+    ).all(p.limit, p.offset) as { batch_id: string; created_at: string; ref: string | null; count: number; active: number }[];
+    const total = (sql(ctx.db, 'SELECT COUNT(DISTINCT batch_id) AS n FROM memories WHERE batch_id IS NOT NULL').get() as { n: number }).n;
+    // source_ref is "<filename>#<n>/<total>": the file name is everything before the last '#'.
+    const items = rows.map((r) => ({ batch_id: r.batch_id, created_at: r.created_at, count: r.count, active: r.active, filename: (r.ref ?? '').replace(/#[^#]*$/, '') }));
+    return { ok: true, items, total };
+  }),
+  implement(M.undoBatch, (p, ctx) => {
+    const rows = sql(ctx.db, `SELECT * FROM memories WHERE batch_id = ? ORDER BY id`).all(p.batch_id) as MemoryRow[];
+    if (!rows.length) throw notFound('upload batch', p.batch_id);
+    const active = rows.filter((r) => r.status === 'active');
+    const now = nowIso();
+    ctx.db.transaction(() => {
+      for (const r of active) updateMemory(ctx.db, r, { status: 'archived' }, `upload batch ${p.batch_id} undone`, now);
+    })();
+    changed(ctx, 'upload_undone', active.map((r) => r.id));
+    return { ok: true, batch_id: p.batch_id, archived: active.length };
   }),
 ];

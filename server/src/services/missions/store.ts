@@ -2,7 +2,7 @@
 import type { Db } from '../../store/db';
 import { MissionContextPacket } from '../../bridges/missions/types';
 import type { ListParams, Mission, MissionStatus, MissionSummary, TimelineEvent, TimelineEventType, WritebackRecord } from '../../protocol/missions';
-import { isTerminal } from './stateMachine';
+import { isActive, isLaunchable, isTerminal } from './stateMachine';
 
 export interface MissionRow {
   id: string;
@@ -98,6 +98,8 @@ export function toSummary(r: MissionRow): MissionSummary {
     updated_at: r.updated_at,
     status: r.status,
     terminal: isTerminal(r.status),
+    active: isActive(r.status),
+    launchable: isLaunchable(r.status),
     repo: r.repo,
     persona_id: r.persona_id,
     mission_title: r.mission_title,

@@ -79,4 +79,35 @@ const v10: Migration = {
   },
 };
 
-export const actionsMigrations: readonly Migration[] = [v10];
+// v11: the execution states. `executing` is committed BEFORE the side effect starts; at start-up every action
+// still `executing` (or `approved` but never started) becomes `interrupted` — never silently re-run.
+// SQLite cannot ALTER a CHECK constraint, and rebuilding the table would cascade-delete the executions and the
+// audit (ON DELETE CASCADE, foreign keys on inside the migration's transaction). A CHECK constraint change does
+// not touch the stored format, so the documented writable_schema procedure is used
+// (https://sqlite.org/lang_altertable.html#otheralter): rewrite the CREATE text, bump schema_version.
+const v11: Migration = {
+  version: 11,
+  name: 'actions: executing and interrupted states',
+  up(db) {
+    const row = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'actions'").get() as { sql: string };
+    const old = "CHECK (status IN ('pending','approved','denied','executed','failed'))";
+    if (!row.sql.includes(old)) throw new Error('actions table has an unexpected status CHECK; cannot migrate to v11');
+    const next = row.sql.replace(old, "CHECK (status IN ('pending','approved','denied','executing','executed','failed','interrupted'))");
+    const version = db.pragma('schema_version', { simple: true }) as number;
+    db.unsafeMode(true);
+    try {
+      db.pragma('writable_schema = ON');
+      db.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = 'actions'").run(next);
+      db.pragma(`schema_version = ${version + 1}`);
+      db.pragma('writable_schema = OFF');
+    } finally {
+      db.unsafeMode(false);
+    }
+    const ok = db.pragma('integrity_check', { simple: true });
+    if (ok !== 'ok') throw new Error(`integrity_check after v11: ${String(ok)}`);
+    // What is known about an interrupted execution (JSON), and when it started.
+    db.exec('ALTER TABLE actions ADD COLUMN started_at TEXT');
+  },
+};
+
+export const actionsMigrations: readonly Migration[] = [v10, v11];

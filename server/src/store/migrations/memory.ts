@@ -2,6 +2,7 @@
 //   20 memories, version history, lineage links, embeddings, MinHash sketches, the embedding queue
 //   21 the FTS5 index (external content over `memories`, only active rows, kept in sync by triggers)
 //   22 contexts (what a run / chat / mission was shown), proposals (duplicates, conflicts), maintenance jobs
+//   26 upload batches: the memories one upload made share a batch_id, so the upload can be reviewed and undone whole
 import type { Migration } from './index';
 
 const m20: Migration = {
@@ -196,4 +197,15 @@ const m22: Migration = {
   },
 };
 
-export const memoryMigrations: readonly Migration[] = [m20, m21, m22];
+const m26: Migration = {
+  version: 26,
+  name: 'memory: upload batch id',
+  up(db) {
+    db.exec(`
+      ALTER TABLE memories ADD COLUMN batch_id TEXT;
+      CREATE INDEX memories_batch ON memories (batch_id, id) WHERE batch_id IS NOT NULL;
+    `);
+  },
+};
+
+export const memoryMigrations: readonly Migration[] = [m20, m21, m22, m26];

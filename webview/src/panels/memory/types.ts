@@ -14,3 +14,7 @@ export type LineageNode = z.infer<typeof M.LineageNode>;
 export type LineageEdge = z.infer<typeof M.LineageEdge>;
 
 export const errorText = (e: unknown): string => (e as Error)?.message ?? String(e);
+export type Layer = z.infer<typeof M.Layer>;
+export type Kind = z.infer<typeof M.Kind>;
+export type Source = z.infer<typeof M.Source>;
+export type Batch = z.infer<typeof M.Batch>;

@@ -1,11 +1,17 @@
 // Browser tools through a real headless Chromium (playwright-core + the configured executable). Every request
-// the page makes — redirects, sub-resources, form posts — goes through the same domain check as the proposal;
-// anything else is aborted. Downloads land on the real path the policy checked.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+// the page makes — each redirect hop, sub-resources, form posts, WebSockets — goes through the same domain
+// check as the proposal; anything else is refused. Two layers: Playwright routes (abort early, and name what
+// was blocked) — but a route handler sees only the FIRST url of a redirect chain — and underneath, Chromium's
+// only network path is a filtering proxy (./netguard.ts) that checks every hop. Service workers are blocked.
+// Downloads follow redirects by hand, checking each hop, and land through a verified descriptor on the real
+// path the policy checked.
 import type { Evaluation } from '../policy';
+import { openFileWrite } from '../safefs';
 import { loadPlaywright } from '../state';
 import { ExecutionFailed, type ExecOptions } from './types';
+import { startNetGuard } from './netguard';
+
+const MAX_HOPS = 10;
 
 const DOWNLOAD_MAX = 50 * 1024 * 1024;
 
@@ -17,50 +23,79 @@ export interface BrowserOptions extends ExecOptions {
 export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Promise<unknown> {
   const pw = loadPlaywright();
   if (!pw || !opts.browserExecutable) throw new ExecutionFailed('no browser is available');
+  const blocked: string[] = [];
+  const guard = await startNetGuard(opts.checkUrl, (u, why) => blocked.push(`${u}: ${why}`));
   const browser = await pw.chromium.launch({
     executablePath: opts.browserExecutable,
     headless: true,
     // Starting Chromium is not the action's work: give it its own, generous limit.
     timeout: Math.max(opts.timeoutMs, 30000),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+      `--proxy-server=${guard.url}`, '--proxy-bypass-list=<-loopback>',
+      // Nothing around the proxy: no WebRTC UDP, no DNS prefetching.
+      '--force-webrtc-ip-handling-policy=disable_non_proxied_udp', '--webrtc-ip-handling-policy=disable_non_proxied_udp', '--dns-prefetch-disable'],
+  }).catch(async (err) => {
+    await guard.close();
+    throw err;
   });
-  const blocked: string[] = [];
   const cap = (s: string) => (s.length > opts.outputCap ? { text: s.slice(0, opts.outputCap), truncated: true } : { text: s, truncated: false });
   try {
-    const context = await browser.newContext({ acceptDownloads: false, javaScriptEnabled: true });
+    const context = await browser.newContext({ acceptDownloads: false, javaScriptEnabled: true, serviceWorkers: 'block' });
     context.setDefaultTimeout(opts.timeoutMs);
-    await context.route('**/*', (route) => {
+    const refuse = (u: string): string | null => {
+      const why = opts.checkUrl(u);
+      if (why) blocked.push(`${u}: ${why}`);
+      return why;
+    };
+    await context.route('**/*', async (route) => {
       const u = route.request().url();
       // A route settled after the page closed rejects; that must never become an unhandled rejection.
       if (/^(data|blob|about):/.test(u)) return route.continue().catch(() => undefined);
-      const why = opts.checkUrl(u);
-      if (why) {
-        blocked.push(`${u}: ${why}`);
-        return route.abort('blockedbyclient').catch(() => undefined);
-      }
+      if (refuse(u)) return route.abort('blockedbyclient').catch(() => undefined);
+      // Continued by the browser itself, through the filtering proxy (which checks the redirect hops).
       return route.continue().catch(() => undefined);
+    });
+    // WebSockets are not requests the routes above see: they get their own check (a page's socket to a
+    // blocked host was an escape).
+    await context.routeWebSocket(/.*/, (ws) => {
+      const why = refuse(ws.url());
+      if (why) return ws.close({ code: 1008, reason: 'blocked by the domain policy' });
+      ws.connectToServer();
     });
     const page = await context.newPage();
     const p = ev.params;
     const target = Object.values(ev.resolved.urls)[0]!.href;
 
     if (ev.tool === 'browser_download') {
-      const res = await context.request.get(target, { maxRedirects: 0, timeout: opts.timeoutMs });
+      let url = target;
+      let res = await context.request.get(url, { maxRedirects: 0, timeout: opts.timeoutMs });
+      for (let hop = 0; res.status() >= 300 && res.status() < 400 && res.headers()['location'] !== undefined; hop++) {
+        if (hop >= MAX_HOPS) throw new ExecutionFailed(`download failed: more than ${MAX_HOPS} redirects`);
+        url = new URL(res.headers()['location']!, url).href;
+        const why = refuse(url);
+        if (why) throw new ExecutionFailed(`download refused: redirected to ${url}: ${why}`);
+        res = await context.request.get(url, { maxRedirects: 0, timeout: opts.timeoutMs });
+      }
       if (!res.ok()) throw new ExecutionFailed(`download failed: HTTP ${res.status()}`);
       const body = await res.body();
       if (body.length > DOWNLOAD_MAX) throw new ExecutionFailed(`download is larger than ${DOWNLOAD_MAX} bytes`);
       const out = ev.resolved.paths.output_path!;
-      const st = await stat(out).catch(() => null);
-      if (st?.isDirectory()) throw new ExecutionFailed(`${out} is a folder`);
-      if (st && !p.overwrite) throw new ExecutionFailed(`${out} already exists (set overwrite: true to replace it)`);
-      await mkdir(path.dirname(out), { recursive: true });
-      await writeFile(out, body, { flag: p.overwrite ? 'w' : 'wx' });
-      return { url: target, path: out, bytes: body.length, content_type: res.headers()['content-type'] ?? null };
+      const fh = await openFileWrite(out, opts.guard, 'output_path', Boolean(p.overwrite));
+      try {
+        await fh.writeFile(body);
+      } finally {
+        await fh.close();
+      }
+      return { url, path: out, bytes: body.length, content_type: res.headers()['content-type'] ?? null };
     }
 
     const response = await page.goto(target, { waitUntil: 'load', timeout: opts.timeoutMs }).catch((err: Error) => {
       throw new ExecutionFailed(`could not load ${target}: ${blocked[0] ?? err.message.split('\n')[0]}`);
     });
+    // The proxy answers a blocked hop with a 403 of its own: a navigation that ended there failed.
+    const landed = response?.url();
+    const refusedHop = landed ? blocked.find((b) => b.startsWith(`${landed}: `)) : undefined;
+    if (refusedHop) throw new ExecutionFailed(`could not load ${target}: redirected to ${refusedHop}`);
     const status = response?.status() ?? null;
     const base = async () => ({ url: page.url(), title: await page.title(), status, blocked_requests: blocked });
 
@@ -111,5 +146,6 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
     }
   } finally {
     await browser.close().catch(() => undefined);
+    await guard.close();
   }
 }

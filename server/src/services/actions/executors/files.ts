@@ -1,77 +1,156 @@
-// File tools: fs APIs only (no shell), on the real paths the policy resolved moments before.
-import { constants, createReadStream } from 'node:fs';
-import { copyFile, cp, lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+// File tools: fs APIs only (no shell), through descriptors verified against the roots at the moment of use
+// (see ../safefs.ts): the object checked is the object used, even if a name is swapped for a symlink meanwhile.
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, readlink, rename, rm, symlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Evaluation } from '../policy';
+import { copyFd, ensureDir, openDir, openFileRead, openFileWrite, readUpTo, SwapRefused, via, type Guard } from '../safefs';
 import { ExecutionFailed } from './types';
 
-async function exists(p: string): Promise<boolean> {
-  return lstat(p).then(() => true, () => false);
+async function existsIn(dir: FileHandle, name: string): Promise<boolean> {
+  return lstat(via(dir, name)).then(() => true, () => false);
 }
 
-async function readCapped(file: string, max: number): Promise<{ text: string; truncated: boolean; size: number }> {
-  const size = (await stat(file)).size;
-  const chunks: Buffer[] = [];
-  let got = 0;
-  for await (const chunk of createReadStream(file, { start: 0, end: Math.max(0, max - 1) })) {
-    chunks.push(chunk as Buffer);
-    got += (chunk as Buffer).length;
+async function closeAll(...fhs: (FileHandle | null | undefined)[]): Promise<void> {
+  for (const f of fhs) await f?.close().catch(() => undefined);
+}
+
+/** Copy a folder tree descriptor to descriptor: children opened with O_NOFOLLOW relative to verified parents. */
+async function copyTree(src: FileHandle, dst: FileHandle, overwrite: boolean): Promise<void> {
+  for (const e of await readdir(`/proc/self/fd/${src.fd}`, { withFileTypes: true })) {
+    const from = via(src, e.name);
+    const to = via(dst, e.name);
+    if (e.isSymbolicLink()) {
+      // Copied verbatim as a link (never followed): reading through it later is checked like any path.
+      if (overwrite) await rm(to, { force: true, recursive: true });
+      await symlink(await readlink(from), to);
+    } else if (e.isDirectory()) {
+      await mkdir(to).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST' || !overwrite) throw err;
+      });
+      const s = await open(from, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      const d = await open(to, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch(async (err) => {
+        await s.close();
+        throw err;
+      });
+      try {
+        await copyTree(s, d, overwrite);
+      } finally {
+        await closeAll(s, d);
+      }
+    } else if (e.isFile()) {
+      const s = await open(from, constants.O_RDONLY | constants.O_NOFOLLOW);
+      let d: FileHandle | null = null;
+      try {
+        if ((await s.stat()).nlink > 1) throw new SwapRefused(`${e.name} has several hard links; it may be a file outside the allowed folders`);
+        d = await open(to, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | (overwrite ? constants.O_TRUNC : constants.O_EXCL), 0o644);
+        await copyFd(s, d);
+      } finally {
+        await closeAll(s, d);
+      }
+    }
   }
-  const buf = Buffer.concat(chunks, got);
-  return { text: buf.toString('utf8'), truncated: size > max, size };
 }
 
-async function moveOrCopy(kind: 'move' | 'copy', src: string, dst: string, overwrite: boolean) {
-  if (!(await exists(src))) throw new ExecutionFailed(`${src} does not exist`);
-  if (!overwrite && (await exists(dst))) throw new ExecutionFailed(`${dst} already exists (set overwrite: true to replace it)`);
-  await mkdir(path.dirname(dst), { recursive: true });
-  const isDir = (await lstat(src)).isDirectory();
-  if (kind === 'move') {
+/** The parent folder of a checked path as a verified descriptor, and the last name. */
+async function parentOf(p: string, guard: Guard, label: string, create: boolean): Promise<{ dir: FileHandle; name: string }> {
+  const dir = create ? await ensureDir(path.dirname(p), guard, label) : await openDir(path.dirname(p), guard, label);
+  return { dir, name: path.basename(p) };
+}
+
+async function copy(src: string, dst: string, overwrite: boolean, guard: Guard) {
+  const s = await parentOf(src, guard, 'src', false);
+  let d: { dir: FileHandle; name: string } | null = null;
+  try {
+    const st = await lstat(via(s.dir, s.name)).catch(() => null);
+    if (!st) throw new ExecutionFailed(`${src} does not exist`);
+    d = await parentOf(dst, guard, 'dst', true);
+    if (!overwrite && (await existsIn(d.dir, d.name))) throw new ExecutionFailed(`${dst} already exists (set overwrite: true to replace it)`);
+    if (st.isDirectory()) {
+      const sd = await openDir(src, guard, 'src');
+      let dd: FileHandle | null = null;
+      try {
+        dd = await ensureDir(dst, guard, 'dst');
+        await copyTree(sd, dd, overwrite);
+      } finally {
+        await closeAll(sd, dd);
+      }
+      return { ok: true, src, dst, kind: 'directory' };
+    }
+    const sf = await openFileRead(src, guard, 'src');
+    let df: FileHandle | null = null;
     try {
-      await rename(src, dst);
+      df = await openFileWrite(dst, guard, 'dst', overwrite);
+      await copyFd(sf, df);
+    } finally {
+      await closeAll(sf, df);
+    }
+    return { ok: true, src, dst, kind: 'file' };
+  } finally {
+    await closeAll(s.dir, d?.dir);
+  }
+}
+
+/** Move / rename: rename() between names inside two verified folder descriptors (the entry itself moves, never a link's target). */
+async function move(src: string, dst: string, overwrite: boolean, guard: Guard, labels: [string, string] = ['src', 'dst']) {
+  const s = await parentOf(src, guard, labels[0], false);
+  let d: { dir: FileHandle; name: string } | null = null;
+  try {
+    const st = await lstat(via(s.dir, s.name)).catch(() => null);
+    if (!st) throw new ExecutionFailed(`${src} does not exist`);
+    d = await parentOf(dst, guard, labels[1], true);
+    if (!overwrite && (await existsIn(d.dir, d.name))) throw new ExecutionFailed(`${dst} already exists${labels[0] === 'src' ? ' (set overwrite: true to replace it)' : ''}`);
+    try {
+      await rename(via(s.dir, s.name), via(d.dir, d.name));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-      await cp(src, dst, { recursive: true, force: overwrite, errorOnExist: !overwrite, verbatimSymlinks: true });
-      await rm(src, { recursive: true, force: true });
+      // Another file system: copy through verified descriptors, then remove the source entry.
+      await copy(src, dst, overwrite, guard);
+      await rm(via(s.dir, s.name), { recursive: true, force: true });
     }
-  } else if (isDir) {
-    await cp(src, dst, { recursive: true, force: overwrite, errorOnExist: !overwrite, verbatimSymlinks: true });
-  } else {
-    await copyFile(src, dst, overwrite ? 0 : constants.COPYFILE_EXCL);
+    return { kind: st.isDirectory() ? 'directory' : 'file' };
+  } finally {
+    await closeAll(s.dir, d?.dir);
   }
-  return { ok: true, src, dst, kind: isDir ? 'directory' : 'file' };
 }
 
-export async function runFileTool(ev: Evaluation): Promise<unknown> {
+export async function runFileTool(ev: Evaluation, guard: Guard): Promise<unknown> {
   const p = ev.params;
   const r = ev.resolved.paths;
   switch (ev.tool) {
     case 'desktop_list_dir': {
       const dir = r.path!;
-      const st = await stat(dir).catch(() => null);
-      if (!st?.isDirectory()) throw new ExecutionFailed(`${dir} is not a folder`);
-      const entries = await readdir(dir, { withFileTypes: true });
-      entries.sort((a, b) => a.name.localeCompare(b.name));
-      return { path: dir, entries: entries.slice(0, 5000).map((e) => ({ name: e.name, type: e.isDirectory() ? 'dir' : e.isSymbolicLink() ? 'symlink' : e.isFile() ? 'file' : 'other' })), truncated: entries.length > 5000 };
+      const fh = await openDir(dir, guard, 'path').catch((err) => {
+        if (err instanceof ExecutionFailed && !(err instanceof SwapRefused)) throw new ExecutionFailed(`${dir} is not a folder`);
+        throw err;
+      });
+      try {
+        const entries = await readdir(`/proc/self/fd/${fh.fd}`, { withFileTypes: true });
+        entries.sort((a, b) => a.name.localeCompare(b.name));
+        return { path: dir, entries: entries.slice(0, 5000).map((e) => ({ name: e.name, type: e.isDirectory() ? 'dir' : e.isSymbolicLink() ? 'symlink' : e.isFile() ? 'file' : 'other' })), truncated: entries.length > 5000 };
+      } finally {
+        await fh.close();
+      }
     }
     case 'desktop_read_text': {
       const file = r.path!;
-      const st = await stat(file).catch(() => null);
-      if (!st?.isFile()) throw new ExecutionFailed(`${file} is not a file`);
-      const { text, truncated, size } = await readCapped(file, Number(p.max_bytes));
-      return { path: file, content: text, size, truncated };
+      const fh = await openFileRead(file, guard, 'path').catch((err) => {
+        if (err instanceof ExecutionFailed && !(err instanceof SwapRefused)) throw new ExecutionFailed(`${file} is not a file`);
+        throw err;
+      });
+      try {
+        const size = (await fh.stat()).size;
+        const max = Number(p.max_bytes);
+        const buf = await readUpTo(fh, max);
+        return { path: file, content: buf.toString('utf8'), size, truncated: size > max };
+      } finally {
+        await fh.close();
+      }
     }
     case 'desktop_write_text': {
       const file = r.path!;
       const content = String(p.content);
-      if (!p.overwrite && (await exists(file))) throw new ExecutionFailed(`${file} already exists (set overwrite: true to replace it)`);
-      const st = await stat(file).catch(() => null);
-      if (st?.isDirectory()) throw new ExecutionFailed(`${file} is a folder`);
-      await mkdir(path.dirname(file), { recursive: true });
-      // O_NOFOLLOW: if the target was swapped for a symlink after the policy check, the open fails instead of
-      // writing wherever the link points.
-      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | (p.overwrite ? constants.O_TRUNC : constants.O_EXCL);
-      const fh = await open(file, flags, 0o644);
+      const fh = await openFileWrite(file, guard, 'path', Boolean(p.overwrite));
       try {
         await fh.writeFile(content, 'utf8');
       } finally {
@@ -79,17 +158,15 @@ export async function runFileTool(ev: Evaluation): Promise<unknown> {
       }
       return { path: file, bytes: Buffer.byteLength(content, 'utf8') };
     }
-    case 'desktop_move':
-      return moveOrCopy('move', r.src!, r.dst!, Boolean(p.overwrite));
+    case 'desktop_move': {
+      const out = await move(r.src!, r.dst!, Boolean(p.overwrite), guard);
+      return { ok: true, src: r.src, dst: r.dst, ...out };
+    }
     case 'desktop_copy':
-      return moveOrCopy('copy', r.src!, r.dst!, Boolean(p.overwrite));
+      return copy(r.src!, r.dst!, Boolean(p.overwrite), guard);
     case 'desktop_rename': {
-      const from = r.path!;
-      const to = r.new_path!;
-      if (!(await exists(from))) throw new ExecutionFailed(`${from} does not exist`);
-      if (await exists(to)) throw new ExecutionFailed(`${to} already exists`);
-      await rename(from, to);
-      return { ok: true, from, to };
+      await move(r.path!, r.new_path!, false, guard, ['path', 'new_name']);
+      return { ok: true, from: r.path, to: r.new_path };
     }
     default:
       throw new ExecutionFailed(`${ev.tool} is not a file tool`);

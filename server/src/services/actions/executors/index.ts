@@ -7,7 +7,7 @@ import { runFileTool } from './files';
 export { ExecutionFailed } from './types';
 
 export function execute(ev: Evaluation, opts: BrowserOptions): Promise<unknown> {
-  if (ev.tool === 'desktop_shell' || ev.tool === 'desktop_run_app') return runCommand(ev, opts);
+  if (ev.tool === 'desktop_shell' || ev.tool === 'desktop_run_app') return runCommand(ev, opts, opts.guard);
   if (ev.tool.startsWith('browser_')) return runBrowserTool(ev, opts);
-  return runFileTool(ev);
+  return runFileTool(ev, opts.guard);
 }

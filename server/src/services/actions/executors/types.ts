@@ -9,6 +9,8 @@ export class ExecutionFailed extends Error {
 }
 
 export interface ExecOptions {
+  /** Roots and blocked roots, to verify descriptors against at the moment of use. */
+  guard: { roots: readonly string[]; blockedRoots: readonly string[] };
   timeoutMs: number;
   outputCap: number;
   browserExecutable: string | null;
