@@ -37,7 +37,9 @@ export function renderApiDoc(): string {
     'Every operation is one service reached three ways: JSON-RPC over the language-server connection (the',
     'extension and its webviews), JSON-RPC over HTTP at `POST /rpc` (the browser studio; notifications as',
     'server-sent events at `GET /api/events`), and the REST route shown. REST and `/rpc` need',
-    '`Authorization: Bearer <token>` (the token is in `<data dir>/token`); only the health routes are open.',
+    '`Authorization: Bearer <token>` (the operator token is in `<data dir>/token`); only the health routes are open.',
+    'Methods marked *(agent)* also accept an agent credential; *(editor only)* ones are served only on the',
+    "editor's own connection, never over HTTP or MCP (docs/security.md).",
     'Query, body and path parameters are merged; `*` marks a required parameter. Errors are',
     '`{ok:false, error, message, issues?, fix_hint?}` with 400 / 401 / 403 / 404 / 409 / 500.',
     '',
@@ -46,7 +48,8 @@ export function renderApiDoc(): string {
     out.push(`## ${area}`, '', '| method | REST | parameters | description |', '|---|---|---|---|');
     for (const m of methods) {
       const rest = m.rest ? ((Array.isArray(m.rest) ? m.rest : [m.rest]) as RestRoute[]).map((r) => `\`${r.verb} ${r.path}\``).join('<br>') : '—';
-      out.push(`| \`${m.method}\`${m.readOnly ? ' (read-only)' : ''} | ${rest} | ${paramNames(m.params)} | ${cell(m.description)} |`);
+      const who = m.scope === 'agent' ? ' (agent)' : m.scope === 'editor' ? ' (editor only)' : '';
+      out.push(`| \`${m.method}\`${m.readOnly ? ' (read-only)' : ''}${who} | ${rest} | ${paramNames(m.params)} | ${cell(m.description)} |`);
     }
     out.push('');
   }

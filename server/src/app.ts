@@ -12,6 +12,7 @@ import { allRuntimes, allServices } from './services';
 import { ServiceRegistry } from './services/registry';
 import { openDatabase, type Db } from './store/db';
 import { loadOrCreateToken } from './token';
+import { applyKeyBindings, setBindings } from './services/credentials/apiKeys';
 import { startHttpServer, type RunningHttpServer } from './http/server';
 
 export const VERSION: string = pkg.version;
@@ -48,7 +49,11 @@ export function createApp(opts: LoadOptions = {}): App {
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(path.join(config.dataDir, 'agentora.db'));
   const token = loadOrCreateToken(config.dataDir);
-  const ctx = new MutableContext(config, db, log, createModelProvider(config), token);
+  // API keys go only to the origin they were stored for: a key whose URL moved is withheld (blank) here.
+  const bound = applyKeyBindings(db, config);
+  const ctx = new MutableContext(bound.config, db, log, createModelProvider(bound.config), token);
+  setBindings(ctx, config, bound.withheld);
+  for (const w of bound.withheld) log.warn(`${w.system} API key withheld: stored for ${w.bound_origin}, URL now ${w.url_origin}`);
   const registry = new ServiceRegistry(ctx, allServices);
   let http: RunningHttpServer | null = null;
   let clientOverrides: LoadOptions['overrides'] = opts.overrides;
@@ -80,7 +85,10 @@ export function createApp(opts: LoadOptions = {}): App {
     reconfigure(overrides) {
       clientOverrides = overrides;
       // The client sends its complete set of explicit settings each time, so they replace (not merge with) the old ones.
-      const next = loadConfig({ ...opts, overrides: { dataDir: ctx.config.dataDir, ...overrides } });
+      const raw = loadConfig({ ...opts, overrides: { dataDir: ctx.config.dataDir, ...overrides } });
+      const { config: next, withheld } = applyKeyBindings(db, raw);
+      setBindings(ctx, raw, withheld);
+      for (const w of withheld) log.warn(`${w.system} API key withheld: stored for ${w.bound_origin}, URL now ${w.url_origin}`);
       for (const k of ['server.host', 'server.port', 'server.httpEnabled'] as const) {
         if (next[k] !== ctx.config[k]) log.warn(`${k} changed: restart the Agentora server to apply it`);
       }

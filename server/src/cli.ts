@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from './config';
 import { createApp, VERSION } from './app';
 import { runDoctor } from './services/system/doctor';
+import { studioLink } from './services/credentials/sessions';
 
 const HELP = `Agentora ${VERSION} — local-first agent operating studio
 
@@ -39,7 +40,7 @@ async function serve(overrides: Record<string, unknown>): Promise<void> {
       `  models   : ${app.ctx.models.kind === 'mock' ? 'mock (AGENTORA_USE_MOCK_OLLAMA=true)' : app.ctx.models.host}`,
       `  missions : ${c['integrations.mock'] ? 'mock integrations' : 'live integrations'}`,
       `  API      : ${http.url}/api (Authorization: Bearer <token in ${c.dataDir}/token>)`,
-      `  studio   : ${http.url}/?token=${app.ctx.token}`,
+      `  studio   : ${studioLink(app.ctx, http.url)}  (works once: opening it gives the browser a session)`,
       '',
     ].join('\n'),
   );

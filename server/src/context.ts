@@ -31,4 +31,13 @@ export interface ServerContext {
 export interface CallInfo {
   transport: 'lsp' | 'rpc-http' | 'rest' | 'mcp' | 'internal';
   actor: string;
+  /** The credential the HTTP doors authenticated (absent: the editor's own connection or internal work). */
+  credential?: CallCredential;
 }
+
+/** Who holds the request: the editor (language-server connection), the operator, or one agent credential. */
+export type CallCredential =
+  | { kind: 'editor' }
+  | { kind: 'operator'; via: 'token' | 'session' }
+  /** `id` null: the MCP key setting (AGENTORA_MISSIONS_MCP_API_KEY), an agent credential valid on the MCP doors only. */
+  | { kind: 'agent'; id: number | null; name: string };

@@ -28,7 +28,8 @@ describe('language server (JSON-RPC over stdio)', () => {
     const info = (await conn.sendRequest('agentora/system/connectionInfo', {})) as { http_url: string; studio_url: string };
     assert.match(info.http_url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.notEqual(info.http_url, 'http://127.0.0.1:8088');
-    assert.match(info.studio_url, /\?token=[\w-]{40,}$/);
+    // A one-time code, never the token (docs/security.md: the studio link).
+    assert.match(info.studio_url, /\?code=[\w-]{30,}$/);
   });
 
   test('doctor over the connection also sends the didFinishDoctor notification', async () => {

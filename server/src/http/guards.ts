@@ -1,6 +1,8 @@
 // The server's doors (design/security.md): Host and Origin checks on every request, a bearer token on every
 // route except health. These run before routing, so an unknown path from a foreign origin is refused too.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { CallCredential } from '../context';
+import { sessionFromCookie } from '../services/credentials/sessions';
 import { tokensEqual } from '../token';
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]', '::1'];
@@ -19,11 +21,30 @@ export function isMcpRoute(url: string): boolean {
   return p === '/mcp' || p.startsWith('/api/integrations/mcp/');
 }
 
+export type Denial = { status: 401 | 403; message: string };
+/** A refusal, or who holds the request (null on open routes, which need no credential). */
+export type GuardVerdict = { denied: Denial } | { denied: null; credential: CallCredential | null };
+
 export interface Guard {
-  check(headers: IncomingHttpHeaders, method: string, url: string): { status: 401 | 403; message: string } | null;
+  check(headers: IncomingHttpHeaders, method: string, url: string): GuardVerdict;
 }
 
-export function createGuard(opts: { configuredHost: string; port: () => number; token: () => string; mcpApiKey?: () => string }): Guard {
+export interface GuardOptions {
+  configuredHost: string;
+  port: () => number;
+  /** The operator credential (`<data dir>/token`). */
+  token: () => string;
+  /** The MCP key setting: when set, the MCP doors take it (an agent credential) instead of the operator token. */
+  mcpApiKey?: () => string;
+  /** A live agent credential with this secret, if any. */
+  agentBySecret?: (secret: string) => { id: number; name: string } | undefined;
+  /** Whether a studio session cookie is live. */
+  session?: (sid: string) => boolean;
+}
+
+export const MCP_KEY_AGENT = 'MCP key (AGENTORA_MISSIONS_MCP_API_KEY)';
+
+export function createGuard(opts: GuardOptions): Guard {
   const hostNames = new Set([...LOOPBACK_NAMES, opts.configuredHost.toLowerCase()]);
   const allowedOrigin = (origin: string): boolean => {
     if (origin.startsWith('vscode-webview://')) return true; // the extension's own webviews
@@ -34,35 +55,48 @@ export function createGuard(opts: { configuredHost: string; port: () => number; 
       return false;
     }
   };
+  const deny = (status: 401 | 403, message: string): GuardVerdict => ({ denied: { status, message } });
+  const agent = (secret: string): CallCredential | null => {
+    const a = opts.agentBySecret?.(secret);
+    return a ? { kind: 'agent', id: a.id, name: a.name } : null;
+  };
   return {
     check(headers, method, url) {
       // Host: a DNS-rebinding page arrives with its own name in Host; refuse anything but our names and port.
       const host = headers.host ?? '';
       const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
       if (!m || !hostNames.has(m[1]!.toLowerCase()) || Number(m[2] ?? 80) !== opts.port()) {
-        return { status: 403, message: `Host '${host}' is not allowed: Agentora only answers on its loopback address` };
+        return deny(403, `Host '${host}' is not allowed: Agentora only answers on its loopback address`);
       }
       const origin = headers.origin;
-      if (origin !== undefined && origin !== 'null' && !allowedOrigin(origin)) {
-        return { status: 403, message: `Origin '${origin}' is not allowed` };
-      }
-      if (origin === 'null') return { status: 403, message: "Origin 'null' is not allowed" };
-      if (isOpenRoute(method, url)) return null;
+      if (origin !== undefined && origin !== 'null' && !allowedOrigin(origin)) return deny(403, `Origin '${origin}' is not allowed`);
+      if (origin === 'null') return deny(403, "Origin 'null' is not allowed");
+      if (isOpenRoute(method, url)) return { denied: null, credential: null };
       const auth = headers.authorization ?? '';
       const given = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
-      // MCP doors: when an MCP key is set it is required there (Bearer or X-API-Key), instead of the server token,
-      // so outside MCP clients get a key scoped to the mission tools rather than the whole API.
+      // MCP doors: when an MCP key is set it is required there (Bearer or X-API-Key), instead of the operator token,
+      // so outside MCP clients hold an agent credential rather than the whole API. Issued agent credentials work too.
       const mcpKey = opts.mcpApiKey?.() ?? '';
       if (mcpKey && isMcpRoute(url)) {
         const xKey = headers['x-api-key'];
         const candidate = (Array.isArray(xKey) ? xKey[0] : xKey)?.trim() || given;
-        if (!candidate) return { status: 401, message: 'Missing MCP API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>` (AGENTORA_MISSIONS_MCP_API_KEY)' };
-        if (!tokensEqual(candidate, mcpKey)) return { status: 401, message: 'Invalid MCP API key' };
-        return null;
+        if (!candidate) return deny(401, 'Missing MCP API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>` (AGENTORA_MISSIONS_MCP_API_KEY, or an agent credential)');
+        if (tokensEqual(candidate, mcpKey)) return { denied: null, credential: { kind: 'agent', id: null, name: MCP_KEY_AGENT } };
+        const a = agent(candidate);
+        if (a) return { denied: null, credential: a };
+        return deny(401, 'Invalid MCP API key');
       }
-      if (!given) return { status: 401, message: 'Missing bearer token: send `Authorization: Bearer <token>` (the token is in the data dir, file `token`)' };
-      if (!tokensEqual(given, opts.token())) return { status: 401, message: 'Invalid bearer token' };
-      return null;
+      if (given) {
+        if (tokensEqual(given, opts.token())) return { denied: null, credential: { kind: 'operator', via: 'token' } };
+        const a = agent(given);
+        if (a) return { denied: null, credential: a };
+        return deny(401, 'Invalid bearer token');
+      }
+      // The browser studio: a session cookie from a one-time studio link (HttpOnly, SameSite=Strict).
+      const sid = sessionFromCookie(headers.cookie);
+      if (sid && opts.session?.(sid)) return { denied: null, credential: { kind: 'operator', via: 'session' } };
+      if (sid) return deny(401, 'Your studio session has ended (the server restarted or it expired): open a fresh studio link (VS Code: Agentora: Open Studio; or the link `agentora serve` prints)');
+      return deny(401, 'Missing bearer token: send `Authorization: Bearer <token>` (the operator token is in the data dir, file `token`; agents use an agent credential)');
     },
   };
 }

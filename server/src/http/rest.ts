@@ -3,20 +3,25 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, HTTP_STATUS, type RestRoute } from '../protocol';
 import type { ServiceRegistry } from '../services/registry';
+import type { ServerContext } from '../context';
+import { callAs, scopeOf } from '../services/credentials/access';
+import { credentialOf, type AgentoraRouteConfig } from './credential';
 
 export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   const e = err instanceof AppError ? err : new AppError('internal', 'Internal error');
   return reply.code(HTTP_STATUS[e.kind]).send(e.toBody());
 }
 
-export function mountRest(app: FastifyInstance, registry: ServiceRegistry): void {
+export function mountRest(app: FastifyInstance, ctx: ServerContext, registry: ServiceRegistry): void {
   for (const impl of registry.methods()) {
     const rest = impl.spec.rest;
-    if (!rest) continue;
+    // Editor-only methods (e.g. setWorkspaceFolders) get no HTTP route, whatever their declaration says.
+    if (!rest || scopeOf(impl.spec) === 'editor') continue;
     for (const route of (Array.isArray(rest) ? rest : [rest]) as RestRoute[]) {
       app.route({
         method: route.verb,
         url: route.path,
+        config: { agentDoor: true } satisfies AgentoraRouteConfig,
         handler: async (req: FastifyRequest, reply: FastifyReply) => {
           const body = req.body;
           if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
@@ -26,7 +31,7 @@ export function mountRest(app: FastifyInstance, registry: ServiceRegistry): void
           const wire = route.wire;
           try {
             if (wire?.fromWire) params = wire.fromWire(params);
-            const result = await registry.call(impl.spec.method, params, { transport: 'rest', actor: 'http' });
+            const result = await callAs(registry, ctx, impl.spec, params, { transport: 'rest', actor: 'http', credential: credentialOf(req) });
             if (!wire) return reply.code(route.status ?? 200).send(result);
             if (wire.headers) reply.headers(wire.headers(result, params));
             return reply.code(route.status ?? 200).send(wire.toWire ? wire.toWire(result, params) : result);

@@ -7,6 +7,9 @@ import type { ServiceRegistry } from '../services/registry';
 import type { AreaRuntime } from '../runtime';
 import { mountEvents } from './events';
 import { createGuard } from './guards';
+import type { AgentoraRouteConfig } from './credential';
+import { AGENT_SECRET_PREFIX, credentialStore } from '../services/credentials/store';
+import { sessionValid } from '../services/credentials/sessions';
 import { mountRest, sendError } from './rest';
 import { mountRpc } from './rpc';
 import { mountStudio } from './studio';
@@ -22,18 +25,36 @@ const BODY_LIMIT = 10 * 1024 * 1024;
 export async function startHttpServer(ctx: ServerContext, registry: ServiceRegistry, opts: { host: string; port: number }, runtimes: readonly AreaRuntime[] = []): Promise<RunningHttpServer> {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, return503OnClosing: true });
   let port = opts.port;
-  const guard = createGuard({ configuredHost: opts.host, port: () => port, token: () => ctx.token, mcpApiKey: () => ctx.config['missions.mcpApiKey'] });
+  const agents = credentialStore(ctx.db);
+  const guard = createGuard({
+    configuredHost: opts.host,
+    port: () => port,
+    token: () => ctx.token,
+    mcpApiKey: () => ctx.config['missions.mcpApiKey'],
+    agentBySecret: (secret) => (secret.startsWith(AGENT_SECRET_PREFIX) ? agents.bySecret(secret) : undefined),
+    session: (sid) => sessionValid(ctx, sid),
+  });
+  app.decorateRequest('credential', null);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Cache-Control', 'no-store');
-    const denied = guard.check(req.headers, req.method, req.url);
-    if (denied) {
-      const kind = denied.status === 401 ? 'unauthorized' : 'forbidden';
-      return reply.code(denied.status).send(new AppError(kind, denied.message).toBody());
+    const verdict = guard.check(req.headers, req.method, req.url);
+    if (verdict.denied) {
+      const kind = verdict.denied.status === 401 ? 'unauthorized' : 'forbidden';
+      return reply.code(verdict.denied.status).send(new AppError(kind, verdict.denied.message).toBody());
     }
+    req.credential = verdict.credential;
+  });
+  // After routing: an agent credential reaches only the doors that check methods one by one (REST method routes,
+  // /rpc, MCP). Every other route — the event stream, and any route added later — is the operator's by default.
+  app.addHook('preHandler', async (req, reply) => {
+    const cred = req.credential;
+    if (cred?.kind !== 'agent' || (req.routeOptions.config as AgentoraRouteConfig | undefined)?.agentDoor) return;
+    const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
+    return reply.code(403).send(new AppError('forbidden', `${route} needs the operator credential: this request used the agent credential '${cred.name}'`).toBody());
   });
 
   // Malformed JSON, wrong content type, oversized bodies: a clear 4xx in our error shape, never a 500.
@@ -49,10 +70,10 @@ export async function startHttpServer(ctx: ServerContext, registry: ServiceRegis
   app.setNotFoundHandler((req, reply) => reply.code(404).send(new AppError('not_found', `No route ${req.method} ${req.url.split('?')[0]}`).toBody()));
 
   for (const rt of runtimes) rt.mountHttp?.(app, ctx, registry);
-  mountRest(app, registry);
-  mountRpc(app, registry);
-  mountEvents(app, ctx.events);
-  mountStudio(app, ctx.version);
+  mountRest(app, ctx, registry);
+  mountRpc(app, ctx, registry);
+  mountEvents(app, ctx.events, ctx.log);
+  mountStudio(app, ctx);
 
   await app.listen({ host: opts.host, port: opts.port });
   port = (app.server.address() as AddressInfo).port;

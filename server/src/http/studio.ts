@@ -1,9 +1,11 @@
 // The standalone browser studio: one HTML shell plus the same webview bundle VS Code loads. Served with a strict
 // CSP (scripts and styles only from this origin, connections only back to it) and no-referrer, because the
-// page URL carries the token like Jupyter's does.
+// page URL carries a one-time code (exchanged for an HttpOnly session cookie, see services/credentials/sessions.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerContext } from '../context';
+import { exchangeCode, sessionCookie, sessionFromCookie, sessionValid } from '../services/credentials/sessions';
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -67,13 +69,37 @@ export function studioHtml(version: string): string {
 /** The studio's icon (SVG, served as /favicon.ico): a rounded square with an "A". */
 const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0078d4"/><path d="M16 6 8 26h4l1.6-4.4h4.8L20 26h4L16 6zm-1.2 12L16 14.5 17.2 18h-2.4z" fill="#fff"/></svg>';
 
-export function mountStudio(app: FastifyInstance, version: string): void {
+function usedLinkPage(): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>Agentora Studio: link already used</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 3em auto; background: #1f1f1f; color: #cccccc">
+<h1>This studio link has already been used (or has expired)</h1>
+<p>A studio link works once: opening it gives this browser a session, and the link itself is then useless, so a copy in the
+browser's history or a screenshot cannot open the studio.</p>
+<p>Get a fresh link: in VS Code run <b>Agentora: Open Studio</b>; standalone, restart <code>agentora serve</code> (it prints one),
+or ask the server for one with the operator token:
+<code>curl -s -X POST -H "Authorization: Bearer $(cat ~/.agentora/token)" http://127.0.0.1:PORT/api/credentials/studio-link</code></p>
+</body></html>`;
+}
+
+export function mountStudio(app: FastifyInstance, ctx: ServerContext): void {
   const dir = webviewDir();
   // Only files that exist at start are served; the set is fixed, so no path from the URL touches the disk.
   const files = new Map(listFiles(dir).map((rel) => [rel, path.join(dir, rel)]));
-  const html = studioHtml(version);
-  const page = (_req: unknown, reply: import('fastify').FastifyReply) =>
-    reply.header('Content-Security-Policy', STUDIO_CSP).type('text/html; charset=utf-8').send(html);
+  const html = studioHtml(ctx.version);
+  const page = (req: FastifyRequest, reply: FastifyReply) => {
+    const code = (req.query as { code?: unknown }).code;
+    if (typeof code === 'string' && code) {
+      // A studio link: spend the code for a session cookie, then drop the code from the address bar. The fragment
+      // (#actions) survives the redirect. A spent code with a live session cookie is just a visit.
+      const sid = exchangeCode(ctx, code);
+      if (sid) return reply.header('Set-Cookie', sessionCookie(sid)).redirect('/', 303);
+      const current = sessionFromCookie(req.headers.cookie);
+      if (current && sessionValid(ctx, current)) return reply.redirect('/', 303);
+      return reply.code(403).header('Content-Security-Policy', STUDIO_CSP).type('text/html; charset=utf-8').send(usedLinkPage());
+    }
+    return reply.header('Content-Security-Policy', STUDIO_CSP).type('text/html; charset=utf-8').send(html);
+  };
   // Browsers ask for /favicon.ico on their own: answer with a small mark instead of a 404 in the console.
   app.get('/favicon.ico', (_req, reply) => reply.type('image/svg+xml').header('Cache-Control', 'max-age=86400').send(FAVICON));
   app.get('/', page);

@@ -157,6 +157,7 @@ export const ProposeParams = z.object({
 
 export const propose = defineMethod({
   method: 'agentora/actions/propose',
+  scope: 'agent',
   description: 'Propose an action. Policy decides at once: auto_allow executes now, ask queues it for approval, deny records it as denied.',
   params: ProposeParams,
   result: ActionItem,
@@ -209,6 +210,7 @@ const IdParam = { id: zInt.pipe(z.number().int().min(1)) };
 
 export const get = defineMethod({
   method: 'agentora/actions/get',
+  scope: 'agent',
   description: 'One action.',
   params: z.object(IdParam),
   result: ActionItem,
@@ -240,6 +242,7 @@ export const Preview = z.discriminatedUnion('kind', [
 
 export const preview = defineMethod({
   method: 'agentora/actions/preview',
+  scope: 'agent',
   description: 'What exactly an action would do: current vs proposed content for writes, the full argv for commands.',
   params: z.object(IdParam),
   result: Preview,
@@ -249,6 +252,7 @@ export const preview = defineMethod({
 
 export const tools = defineMethod({
   method: 'agentora/actions/tools',
+  scope: 'agent',
   description: 'The tool catalogue with risk classes, path-like params and the default mode of each tool.',
   params: NoParams,
   result: z.object({ items: z.array(ToolEntry) }),
@@ -270,6 +274,7 @@ export const PolicyInfo = z.object({
 
 export const policy = defineMethod({
   method: 'agentora/actions/policy',
+  scope: 'agent',
   description: 'The effective policy: roots, domains, executables, defaults, browser availability.',
   params: NoParams,
   result: PolicyInfo,
@@ -279,6 +284,7 @@ export const policy = defineMethod({
 
 export const setWorkspaceFolders = defineMethod({
   method: 'agentora/actions/setWorkspaceFolders',
+  scope: 'editor',
   description: 'Sent by the extension on start and whenever folders change: the default allowed roots.',
   params: z.object({ folders: z.array(pathStr).max(100) }),
   result: z.object({ ok: z.boolean(), folders: z.array(z.string()) }),

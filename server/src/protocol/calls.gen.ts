@@ -3,6 +3,7 @@
 // is typed by the protocol. Type-only imports: the webview bundle does not carry the zod schemas.
 import type * as actions from './actions';
 import type * as chat from './chat';
+import type * as credentials from './credentials';
 import type * as memory from './memory';
 import type * as missions from './missions';
 import type * as missionsExchange from './missionsExchange';
@@ -46,6 +47,14 @@ export const M = {
     send: 'agentora/chat/send',
     stop: 'agentora/chat/stop',
     updateSession: 'agentora/chat/updateSession',
+  },
+  credentials: {
+    bindApiKey: 'agentora/credentials/bindApiKey',
+    create: 'agentora/credentials/create',
+    list: 'agentora/credentials/list',
+    revoke: 'agentora/credentials/revoke',
+    studioLink: 'agentora/credentials/studioLink',
+    whoami: 'agentora/credentials/whoami',
   },
   memory: {
     accept: 'agentora/memory/acceptProposal',
@@ -168,6 +177,12 @@ export interface Methods {
   'agentora/chat/send': typeof chat.send;
   'agentora/chat/stop': typeof chat.stop;
   'agentora/chat/updateSession': typeof chat.updateSession;
+  'agentora/credentials/bindApiKey': typeof credentials.bindApiKey;
+  'agentora/credentials/create': typeof credentials.create;
+  'agentora/credentials/list': typeof credentials.list;
+  'agentora/credentials/revoke': typeof credentials.revoke;
+  'agentora/credentials/studioLink': typeof credentials.studioLink;
+  'agentora/credentials/whoami': typeof credentials.whoami;
   'agentora/memory/acceptProposal': typeof memory.accept;
   'agentora/memory/archive': typeof memory.archive;
   'agentora/memory/batches': typeof memory.batches;

@@ -10,6 +10,7 @@ import { chatMethods, chatNotifications } from './chat';
 import { modelAdminMethods, modelAdminNotifications } from './modelAdmin';
 import { missionsObservabilityMethods, missionsObservabilityNotifications } from './missionsObservability';
 import { missionsExchangeMethods } from './missionsExchange';
+import { credentialsMethods } from './credentials';
 
 export * from './define';
 export * from './errors';
@@ -22,6 +23,7 @@ export * as chat from './chat';
 export * as modelAdmin from './modelAdmin';
 export * as missionsObservability from './missionsObservability';
 export * as missionsExchange from './missionsExchange';
+export * as credentials from './credentials';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods, ...chatMethods, ...modelAdminMethods];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods, ...chatMethods, ...modelAdminMethods, ...credentialsMethods];
 export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...missionsObservabilityNotifications, ...chatNotifications, ...modelAdminNotifications];

@@ -74,6 +74,7 @@ export const CreateResult = z.object({
 });
 export const create = defineMethod({
   method: 'agentora/memory/create',
+  scope: 'agent',
   description: 'Create a memory. It is embedded in the background; an exact duplicate opens a proposal (never merged silently).',
   params: CreateParams,
   result: CreateResult,
@@ -93,6 +94,7 @@ export const GetResult = z.object({
 });
 export const get = defineMethod({
   method: 'agentora/memory/get',
+  scope: 'agent',
   description: 'One memory; with as_of, its text and state as they were at that time.',
   params: GetParams,
   result: GetResult,
@@ -115,6 +117,7 @@ export const ListParams = z.object({
 export const ListResult = z.object({ ok: z.boolean(), items: z.array(Capsule), total: z.number().int() });
 export const list = defineMethod({
   method: 'agentora/memory/list',
+  scope: 'agent',
   description: 'Memories, newest first, filtered by status, layer, source, kind, repo, tag (repo or persona) and upload batch.',
   params: ListParams,
   result: ListResult,
@@ -181,6 +184,7 @@ export const Version = z.object({
 });
 export const history = defineMethod({
   method: 'agentora/memory/history',
+  scope: 'agent',
   description: 'Earlier versions of a memory (newest first).',
   params: z.object({ capsule_id: CapsuleId }),
   result: z.object({ ok: z.boolean(), capsule_id: z.number().int(), versions: z.array(Version) }),
@@ -214,6 +218,7 @@ export const refine = defineMethod({
 export const LayerInfo = z.object({ name: Layer, rank: z.number().int(), description: z.string(), count: z.number().int() });
 export const layers = defineMethod({
   method: 'agentora/memory/layers',
+  scope: 'agent',
   description: 'The memory layers, lowest first, with how many current memories each holds.',
   params: NoParams,
   result: z.object({ ok: z.boolean(), layers: z.array(LayerInfo) }),
@@ -236,6 +241,7 @@ export const LineageNode = z.object({
 export const LineageEdge = z.object({ from_id: z.number().int(), to_id: z.number().int(), relation: Relation, created_at: z.string(), note: z.string().nullable() });
 export const lineage = defineMethod({
   method: 'agentora/memory/lineage',
+  scope: 'agent',
   description: 'The lineage graph around a memory: what it came from, what it was merged from, what superseded it (edges read "from <relation> to").',
   params: z.object({ capsule_id: CapsuleId, depth: zInt.pipe(z.number().int().min(1).max(20)).default(6) }),
   result: z.object({ ok: z.boolean(), root_id: z.number().int(), nodes: z.array(LineageNode), edges: z.array(LineageEdge), truncated: z.boolean() }),
@@ -245,6 +251,7 @@ export const lineage = defineMethod({
 
 export const neighbors = defineMethod({
   method: 'agentora/memory/neighbors',
+  scope: 'agent',
   description: 'Memories most similar to this one (embedding cosine when available, else full-text).',
   params: z.object({ capsule_id: CapsuleId, limit: zInt.pipe(z.number().int().min(1).max(50)).default(8) }),
   result: z.object({
@@ -277,6 +284,7 @@ export const UploadParams = z
   .refine((p) => p.overlap_chars < p.max_chunk_chars / 2, { message: 'must be less than half of max_chunk_chars', path: ['overlap_chars'] });
 export const upload = defineMethod({
   method: 'agentora/memory/upload',
+  scope: 'agent',
   description: 'Turn a text, Markdown or PDF file into memories: chunked by headings and paragraphs (size cap, overlap), source = upload.',
   params: UploadParams,
   result: z.object({
@@ -371,6 +379,7 @@ export const SearchResult = z.object({
 });
 export const search = defineMethod({
   method: 'agentora/memory/search',
+  scope: 'agent',
   description: 'Retrieve memories: FTS5 BM25 fused with embedding similarity (RRF), weighted by recency, trust, usage and salience. Excludes archived, superseded and duplicate-suppressed memories.',
   params: SearchParams,
   result: SearchResult,
@@ -408,6 +417,7 @@ export type Context = z.infer<typeof Context>;
 const RunParams = z.object({ run_id: Tag, ...pagination(50, 500) });
 export const runContexts = defineMethod({
   method: 'agentora/memory/runContexts',
+  scope: 'agent',
   description: 'The contexts of a run, chat or mission: each retrieval, the memories admitted (and why).',
   params: RunParams,
   result: z.object({ ok: z.boolean(), run_id: z.string(), contexts: z.array(Context), total: z.number().int() }),
@@ -416,6 +426,7 @@ export const runContexts = defineMethod({
 });
 export const runRetrieval = defineMethod({
   method: 'agentora/memory/runRetrieval',
+  scope: 'agent',
   description: 'Every candidate considered for a run, chat or mission, admitted or not, with scores.',
   params: RunParams,
   result: z.object({
@@ -436,6 +447,7 @@ export const TraceEvent = z.object({
 });
 export const runTrace = defineMethod({
   method: 'agentora/memory/runTrace',
+  scope: 'agent',
   description: 'A readable trace of the retrievals of a run, chat or mission, step by step.',
   params: RunParams,
   result: z.object({ ok: z.boolean(), run_id: z.string(), events: z.array(TraceEvent) }),

@@ -307,6 +307,7 @@ export const agentceptionJob = defineMethod({
 
 export const prepare = defineMethod({
   method: 'agentora/missions/prepare',
+  scope: 'agent',
   description: 'Prepare a mission: ask PhiOS for its context packet and store it (status `prepared`).',
   params: PrepareParams,
   result: z.object({ ok: z.boolean(), run_id: z.string(), context_packet: MissionContextPacket, run: Mission }),
@@ -347,6 +348,7 @@ export type LaunchParams = z.input<typeof LaunchParams>;
 
 export const launch = defineMethod({
   method: 'agentora/missions/launch',
+  scope: 'agent',
   description: 'Launch a mission on AgentCeption (the brief is rendered into issue_body). A dry run never calls AgentCeption and records what it would send. An upstream failure is recorded on the mission (ok:false).',
   params: LaunchParams,
   result: z.object({ ok: z.boolean(), run_id: z.string(), dry_run: z.boolean(), run: Mission, error: z.string().nullable(), fix_hint: z.string().nullable() }),
@@ -383,6 +385,7 @@ export type ListParams = z.output<typeof ListParams>;
 
 export const list = defineMethod({
   method: 'agentora/missions/list',
+  scope: 'agent',
   description: 'Mission history with filters, newest first (created_at, then run_id), paginated.',
   params: ListParams,
   result: z.object({ ok: z.boolean(), items: z.array(MissionSummary), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
@@ -394,6 +397,7 @@ const RunRef = z.object({ run_id: Text(200) });
 
 export const get = defineMethod({
   method: 'agentora/missions/get',
+  scope: 'agent',
   description: 'One mission in full: context packet, brief, launch request, outcome, artifacts, scores.',
   params: RunRef,
   result: z.object({ ok: z.boolean(), run: Mission }),
@@ -403,6 +407,7 @@ export const get = defineMethod({
 
 export const refresh = defineMethod({
   method: 'agentora/missions/refresh',
+  scope: 'agent',
   description: 'Read the job state, events and artifacts from AgentCeption now. An upstream failure is recorded on the mission (ok:false).',
   params: RunRef,
   result: z.object({ ok: z.boolean(), changed: z.boolean(), run: Mission, error: z.string().nullable(), fix_hint: z.string().nullable() }),
@@ -427,6 +432,7 @@ export const unwatch = defineMethod({
 
 export const writeback = defineMethod({
   method: 'agentora/missions/writeback',
+  scope: 'agent',
   description: 'Write the mission outcome back to PhiOS (with operator notes and tags). A failure is recorded on the mission with its fix (ok:false).',
   params: RunRef.extend({ operator_notes: z.string().max(10000).default(''), tags: z.array(z.string().trim().min(1).max(100)).max(50).default([]) }),
   result: z.object({ ok: z.boolean(), run: Mission, writeback: WritebackRecord }),
@@ -435,6 +441,7 @@ export const writeback = defineMethod({
 
 export const timeline = defineMethod({
   method: 'agentora/missions/timeline',
+  scope: 'agent',
   description: 'The mission timeline: every state change, job event, writeback and error, oldest first.',
   params: RunRef.extend(pagination(500, 5000)),
   result: z.object({ ok: z.boolean(), run_id: z.string(), events: z.array(TimelineEvent), total: z.number().int() }),
@@ -454,6 +461,7 @@ export const FieldDiff = z.object({ field: z.string(), left: z.unknown(), right:
 
 export const compare = defineMethod({
   method: 'agentora/missions/compare',
+  scope: 'agent',
   description: 'Structured compare of two missions: field diffs with severity, state, outcome, artifacts, timeline lengths and scores (severities and scores are heuristic).',
   params: z.object({ left_run_id: Text(200), right_run_id: Text(200) }),
   result: z.object({
@@ -479,6 +487,7 @@ export const compare = defineMethod({
 
 export const snapshot = defineMethod({
   method: 'agentora/missions/snapshot',
+  scope: 'agent',
   description: "Stable hash (sha256 over canonical JSON) of the mission's immutable content; it never changes on refresh, watch or writeback.",
   params: RunRef,
   result: z.object({ ok: z.boolean(), run_id: z.string(), algorithm: z.literal('sha256'), snapshot_hash: z.string(), verified: z.boolean(), content: z.record(z.string(), z.unknown()) }),

@@ -13,6 +13,7 @@ export const HealthResult = z.object({
 
 export const health = defineMethod({
   method: 'agentora/system/health',
+  scope: 'agent',
   description: 'Liveness. The only operation reachable over HTTP without a token.',
   params: NoParams,
   result: HealthResult,
@@ -38,6 +39,7 @@ export const VersionResult = z.object({
 
 export const version = defineMethod({
   method: 'agentora/system/version',
+  scope: 'agent',
   description: 'Version of the server, its runtime and its database schema.',
   params: NoParams,
   result: VersionResult,
@@ -109,7 +111,7 @@ export const ConnectionInfoResult = z.object({
 
 export const connectionInfo = defineMethod({
   method: 'agentora/system/connectionInfo',
-  description: 'Where the HTTP API and the browser studio listen (the studio URL carries the token).',
+  description: 'Where the HTTP API and the browser studio listen (the studio URL carries a fresh one-time code, never the token).',
   params: NoParams,
   result: ConnectionInfoResult,
   readOnly: true,

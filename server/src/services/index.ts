@@ -9,6 +9,7 @@ import { missionsRuntime, missionsServices } from './missions';
 import { missionsObservabilityServices, missionsRetentionRuntime } from './missions/observability';
 import { modelServices } from './models';
 import { systemServices } from './system';
+import { credentialsServices } from './credentials';
 
-export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...missionsObservabilityServices, ...chatServices];
+export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...missionsObservabilityServices, ...chatServices, ...credentialsServices];
 export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime, missionsRetentionRuntime, chatRuntime];

@@ -33,6 +33,11 @@ export class ServiceRegistry {
     return [...this.byMethod.values()];
   }
 
+  /** The declaration of an implemented method. */
+  spec(method: string): AnyMethod | undefined {
+    return this.byMethod.get(method)?.spec;
+  }
+
   has(method: string): boolean {
     return this.byMethod.has(method);
   }

@@ -14,14 +14,30 @@ type Result = z.output<typeof enableIntegration.result>;
 
 /** Request field → setting key, per integration. */
 const FIELDS: Record<Params['name'], Partial<Record<keyof Params['config'] | 'enabled', string>>> = {
-  phios: { enabled: 'phios.enabled', url: 'phios.url', transport: 'phios.transport', command: 'phios.command', timeout_seconds: 'phios.timeoutSeconds' },
+  phios: { enabled: 'phios.enabled', url: 'phios.url', transport: 'phios.transport', timeout_seconds: 'phios.timeoutSeconds' },
   agentception: { enabled: 'agentception.enabled', url: 'agentception.url', timeout_seconds: 'agentception.timeoutSeconds', launch_mode: 'agentception.launchMode', role: 'agentception.role', label: 'agentception.label' },
 };
 
 const specOf = (key: string) => (allSettings as readonly SettingSpec[]).find((s) => s.key === key)!;
 const text = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
 
+/**
+ * What the HTTP API may never set: anything that makes the server run a program. PhiOS's command (and its args and
+ * env, which the schema does not even accept) and the mcp-stdio transport, which spawns that command, are set only
+ * from the operator's own surfaces. Checked before anything is written.
+ */
+function refuseExecutables(p: Params): void {
+  const where = "set it in VS Code settings (agentora.phios.*), in the config file <data dir>/config.env (AGENTORA_PHIOS_*), or in the environment of `agentora serve`";
+  if (p.config.command !== undefined) {
+    throw new AppError('bad_request', `Invalid params: config.command: integration commands cannot be set through the HTTP API (it would let any token holder run a program): ${where}`, [{ path: 'config.command', message: 'not settable through the HTTP API' }], `The operator sets the PhiOS command: ${where}.`);
+  }
+  if (p.config.transport === 'mcp-stdio') {
+    throw new AppError('bad_request', `Invalid params: config.transport: 'mcp-stdio' starts a local program, so it cannot be chosen through the HTTP API: ${where} (AGENTORA_PHIOS_TRANSPORT=mcp-stdio)`, [{ path: 'config.transport', message: "'mcp-stdio' is not settable through the HTTP API" }], `The operator chooses mcp-stdio: ${where}.`);
+  }
+}
+
 export async function enableIntegrationService(ctx: ServerContext, p: Params): Promise<Result> {
+  refuseExecutables(p);
   const fields = FIELDS[p.name];
   const wanted: [field: string, key: string, value: unknown][] = [['enabled', fields.enabled!, p.enabled]];
   for (const [field, value] of Object.entries(p.config)) {

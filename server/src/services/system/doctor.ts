@@ -1,12 +1,15 @@
 import { didFinishDoctor, doctor, type DoctorItem, type DoctorResult } from '../../protocol/system';
 import type { ServerContext } from '../../context';
 import { implement } from '../registry';
+import { checkApiKeyOrigins, withheldOf } from '../credentials/apiKeys';
 import { checkDatabase, checkDataDir, checkIntegrations, checkNodeRuntime, checkOllama, checkPort, checkSqliteNative, checkWorkers } from './checks';
 
 export async function runDoctor(ctx: ServerContext): Promise<DoctorResult> {
   // The slow (network) checks run concurrently; each has its own short timeout.
   const [ollama, integrations, workers] = await Promise.all([checkOllama(ctx), checkIntegrations(ctx), checkWorkers(ctx)]);
   const items: DoctorItem[] = [checkNodeRuntime(), checkSqliteNative(ctx), checkDataDir(ctx), checkDatabase(ctx), ollama, ...integrations, workers, checkPort(ctx)];
+  // A key withheld from a moved integration URL (services/credentials/apiKeys.ts) is worth a line of its own.
+  if (withheldOf(ctx).length) items.push(checkApiKeyOrigins(ctx));
   const status = items.some((i) => i.severity === 'error') ? 'error' : items.some((i) => i.severity === 'warn') ? 'warn' : 'ok';
   const next_steps = items.filter((i) => (i.severity === 'error' || i.severity === 'warn') && i.fix_hint).map((i) => `${i.title}: ${i.fix_hint}`);
   if (!next_steps.length) next_steps.push('All set. Open the Agentora sidebar to start.');

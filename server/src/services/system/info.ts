@@ -2,6 +2,7 @@ import { connectionInfo, health, version } from '../../protocol/system';
 import type { ServerContext } from '../../context';
 import { schemaVersion } from '../../store/db';
 import { implement } from '../registry';
+import { studioLink } from '../credentials/sessions';
 
 export const SERVICE_NAME = 'agentora';
 
@@ -32,7 +33,7 @@ export const versionService = implement(version, (_p, ctx) => {
 
 export const connectionInfoService = implement(connectionInfo, (_p, ctx) => ({
   http_url: ctx.http.url,
-  studio_url: ctx.http.url ? `${ctx.http.url}/?token=${ctx.token}` : null,
+  studio_url: ctx.http.url ? studioLink(ctx, ctx.http.url) : null, // a one-time code, never the token
   http_error: ctx.http.error,
   data_dir: ctx.config.dataDir,
 }));

@@ -3,6 +3,7 @@
 // A migration never changes after it has shipped: add a new one instead.
 import type Database from 'better-sqlite3';
 import { core001 } from './001_core';
+import { coreSecurityMigrations } from './core_security';
 import { actionsMigrations } from './actions';
 import { memoryMigrations } from './memory';
 import { missionsMigrations } from './missions';
@@ -15,4 +16,4 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const migrations: readonly Migration[] = [core001, ...actionsMigrations, ...memoryMigrations, ...missionsMigrations, ...missionsAnalyticsMigrations, ...chatMigrations].sort((a, b) => a.version - b.version);
+export const migrations: readonly Migration[] = [core001, ...coreSecurityMigrations, ...actionsMigrations, ...memoryMigrations, ...missionsMigrations, ...missionsAnalyticsMigrations, ...chatMigrations].sort((a, b) => a.version - b.version);

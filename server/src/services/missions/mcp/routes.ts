@@ -9,19 +9,25 @@ import type { ServerContext } from '../../../context';
 import { AppError, badInput } from '../../../protocol/errors';
 import { sendError } from '../../../http/rest';
 import type { ServiceRegistry } from '../../registry';
+import { callAs } from '../../credentials/access';
+import { credentialOf, type AgentoraRouteConfig } from '../../../http/credential';
 import { judgeTool, recordRefusal, visibleTools } from './policy';
 import { buildMcpServer } from './server';
 
 const disabled = () => new AppError('not_found', 'MCP is disabled: set AGENTORA_MISSIONS_MCP_ENABLED=true (agentora.missions.mcpEnabled) to serve the mission tools');
 
+/** These doors check each tool's method scope themselves (services/credentials/access.ts), so agent credentials may enter. */
+const AGENT_DOOR: AgentoraRouteConfig = { agentDoor: true };
+
 const CallBody = z.object({ tool: z.string().min(1), args: z.record(z.string(), z.unknown()).default({}) });
 
-type RpcMessage = { jsonrpc?: string; id?: string | number | null; method?: string; params?: { name?: string; arguments?: unknown } };
+type RpcMessage = { jsonrpc?: string; id?: string | number | null; method?: string; params?: { name?: string; arguments?: unknown; uri?: unknown } };
 
 export function mountMcp(app: FastifyInstance, ctx: ServerContext, registry: ServiceRegistry): void {
   app.route({
     method: ['GET', 'POST', 'DELETE'],
     url: '/mcp',
+    config: AGENT_DOOR,
     handler: async (req: FastifyRequest, reply: FastifyReply) => {
       if (!ctx.config['missions.mcpEnabled']) return sendError(reply, disabled());
       // A call to a refused tool is answered here with the reason (as a tool error result) and recorded; the
@@ -34,7 +40,17 @@ export function mountMcp(app: FastifyInstance, ctx: ServerContext, registry: Ser
           return reply.code(200).header('content-type', 'application/json').send({ jsonrpc: '2.0', id: msg.id ?? null, result: { content: [{ type: 'text', text: verdict.reason }], isError: true } });
         }
       }
-      const server = buildMcpServer(ctx, registry);
+      // The mission resource is get_mission by another name: refused (and recorded) exactly when that tool is.
+      if (req.method === 'POST' && msg && !Array.isArray(msg) && msg.method === 'resources/read') {
+        const verdict = judgeTool(ctx, 'get_mission');
+        if (!verdict.allowed) {
+          const uri = String((msg.params as { uri?: unknown } | undefined)?.uri ?? '');
+          const reason = `Resource ${uri} is refused: it is read with get_mission, and ${verdict.reason.charAt(0).toLowerCase()}${verdict.reason.slice(1)}`;
+          recordRefusal(ctx, 'get_mission', reason, { run_id: /^agentora:\/\/missions\/(.+)$/.exec(uri)?.[1] }, 'mcp');
+          return reply.code(200).header('content-type', 'application/json').send({ jsonrpc: '2.0', id: msg.id ?? null, error: { code: -32003, message: reason } });
+        }
+      }
+      const server = buildMcpServer(ctx, registry, credentialOf(req));
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       reply.hijack();
       reply.raw.on('close', () => {
@@ -54,7 +70,7 @@ export function mountMcp(app: FastifyInstance, ctx: ServerContext, registry: Ser
     },
   });
 
-  app.get('/api/integrations/mcp/capabilities', async (_req, reply) => {
+  app.get('/api/integrations/mcp/capabilities', { config: AGENT_DOOR }, async (_req, reply) => {
     if (!ctx.config['missions.mcpEnabled']) return sendError(reply, disabled());
     return reply.send({
       ok: true,
@@ -64,7 +80,7 @@ export function mountMcp(app: FastifyInstance, ctx: ServerContext, registry: Ser
     });
   });
 
-  app.post('/api/integrations/mcp/call', async (req, reply) => {
+  app.post('/api/integrations/mcp/call', { config: AGENT_DOOR }, async (req, reply) => {
     if (!ctx.config['missions.mcpEnabled']) return sendError(reply, disabled());
     const body = CallBody.safeParse(req.body ?? {});
     if (!body.success) return sendError(reply, badInput(body.error, 'body'));
@@ -74,7 +90,7 @@ export function mountMcp(app: FastifyInstance, ctx: ServerContext, registry: Ser
       return sendError(reply, new AppError(verdict.tool ? 'forbidden' : 'not_found', verdict.reason));
     }
     try {
-      const result = await registry.call(verdict.tool.method.method, body.data.args, { transport: 'mcp', actor: 'mcp-compat-client' });
+      const result = await callAs(registry, ctx, verdict.tool.method, body.data.args, { transport: 'mcp', actor: 'mcp-compat-client', credential: credentialOf(req) });
       return reply.send({ ok: (result as { ok?: boolean }).ok !== false, tool: body.data.tool, result });
     } catch (err) {
       return sendError(reply, err);
