@@ -1,6 +1,7 @@
 // System area: health, version, doctor, bootstrap, connection info, server status notifications.
 import { z } from 'zod';
 import { defineMethod, defineNotification, NoParams, zBool } from './define';
+import * as W from './wire/system';
 
 export const Mode = z.enum(['mock', 'live']);
 
@@ -17,8 +18,8 @@ export const health = defineMethod({
   params: NoParams,
   result: HealthResult,
   rest: [
-    { verb: 'GET', path: '/api/health' },
-    { verb: 'GET', path: '/api/system/health' },
+    { verb: 'GET', path: '/api/health', wire: W.health },
+    { verb: 'GET', path: '/api/system/health', wire: W.health },
   ],
   readOnly: true,
 });
@@ -41,7 +42,7 @@ export const version = defineMethod({
   description: 'Version of the server, its runtime and its database schema.',
   params: NoParams,
   result: VersionResult,
-  rest: { verb: 'GET', path: '/api/system/version' },
+  rest: { verb: 'GET', path: '/api/system/version', wire: W.version },
   readOnly: true,
 });
 
@@ -72,7 +73,7 @@ export const doctor = defineMethod({
   description: 'Run every health check (runtime, SQLite, data dir, database, Ollama, integrations, workers, port) with fix hints.',
   params: NoParams,
   result: DoctorResult,
-  rest: { verb: 'GET', path: '/api/system/doctor' },
+  rest: { verb: 'GET', path: '/api/system/doctor', wire: W.doctor },
   readOnly: true,
 });
 
@@ -97,7 +98,7 @@ export const bootstrap = defineMethod({
   description: 'First-run setup: create the data dir, run migrations, write a default config; then re-run the doctor.',
   params: BootstrapParams,
   result: BootstrapResult,
-  rest: { verb: 'POST', path: '/api/system/bootstrap' },
+  rest: { verb: 'POST', path: '/api/system/bootstrap', wire: W.bootstrap },
 });
 
 export const ConnectionInfoResult = z.object({

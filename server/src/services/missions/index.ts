@@ -7,7 +7,7 @@ import { implement, type Implementation } from '../registry';
 import { compareMissions } from './compare';
 import { describeError, getRow, launchMission, missionOf, packetFor, prepareMission, refreshMission, setWatched, snapshotContent, writebackMission } from './loop';
 import { enableIntegrationService } from './enable';
-import { mountMcp } from './mcp/routes';
+import { mcpCompatServices, mountMcp, rememberRegistry } from './mcp/routes';
 import { snapshotHash } from './snapshot';
 import { missionStore } from './store';
 import { bridgesOf, missionsState, resetBridges } from './state';
@@ -74,7 +74,9 @@ export const missionsServices: readonly Implementation[] = [
   }),
   implement(M.list, (p, ctx) => {
     const { items, total } = missionStore(ctx.db).list(p);
-    return { ok: true, items, total, limit: p.limit, offset: p.offset };
+    // REST answers the earlier product's flat records, which need each mission in full (≤ limit point reads).
+    const records = p.full ? items.map((i) => missionOf(ctx, i.run_id)) : undefined;
+    return { ok: true, items, ...(records ? { records } : {}), total, limit: p.limit, offset: p.offset };
   }),
   implement(M.get, (p, ctx) => ({ ok: true, run: missionOf(ctx, p.run_id) })),
   implement(M.refresh, async (p, ctx, call) => {
@@ -109,8 +111,10 @@ export const missionsServices: readonly Implementation[] = [
       ok: true,
       ...missionStore(ctx.db).metrics(),
       watcher: { enabled: ctx.config['missions.watcherEnabled'], interval_seconds: ctx.config['missions.watcherIntervalSeconds'], ...w },
+      refresh: { ...missionsState(ctx).refresh },
     };
   }),
+  ...mcpCompatServices,
 ];
 
 /** The watcher's stop function per server, while it runs. */
@@ -129,7 +133,8 @@ function syncWatcher(ctx: ServerContext): void {
 
 export const missionsRuntime: AreaRuntime = {
   name: 'missions',
-  start(ctx) {
+  start(ctx, registry) {
+    rememberRegistry(ctx, registry);
     syncWatcher(ctx);
   },
   reconfigure(ctx) {
@@ -137,6 +142,7 @@ export const missionsRuntime: AreaRuntime = {
     syncWatcher(ctx);
   },
   mountHttp(app, ctx, registry) {
+    rememberRegistry(ctx, registry);
     mountMcp(app, ctx, registry);
   },
   async stop(ctx) {

@@ -371,9 +371,29 @@ export async function refreshMission(ctx: ServerContext, id: string, call: CallI
   const inFlight = state.refreshing.get(id);
   // A refresh already running for this mission (watcher + operator): share it rather than read events twice.
   if (inFlight) return inFlight as Promise<RefreshOutcome>;
-  const p = doRefresh(ctx, id, call).finally(() => state.refreshing.delete(id));
+  const started = performance.now();
+  const p = doRefresh(ctx, id, call)
+    .then((r) => {
+      countRefresh(state, started, r.ok, call.actor === 'watcher' && r.changed && r.run.terminal);
+      return r;
+    }, (err: unknown) => {
+      countRefresh(state, started, false, false);
+      throw err;
+    })
+    .finally(() => state.refreshing.delete(id));
   state.refreshing.set(id, p);
   return p;
+}
+
+function countRefresh(state: ReturnType<typeof missionsState>, started: number, ok: boolean, terminalByWatcher: boolean): void {
+  const ms = Math.round((performance.now() - started) * 10) / 10;
+  const c = state.refresh;
+  c.attempts++;
+  if (ok) c.successes++;
+  else c.failures++;
+  c.total_latency_ms += ms;
+  c.last_latency_ms = ms;
+  if (terminalByWatcher) c.terminal_by_watcher++;
 }
 
 async function doRefresh(ctx: ServerContext, id: string, call: CallInfo): Promise<RefreshOutcome> {
