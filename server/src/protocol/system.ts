@@ -56,6 +56,11 @@ export const DoctorItem = z.object({
   severity: Severity,
   detail: z.string(),
   fix_hint: z.string(),
+  /** Heavy checks (database integrity) are cached: when this result was taken, how old it is, how long it took. */
+  checked_at: z.string().optional(),
+  age_seconds: z.number().optional(),
+  cached: z.boolean().optional(),
+  duration_ms: z.number().optional(),
 });
 export type DoctorItem = z.infer<typeof DoctorItem>;
 
@@ -70,8 +75,8 @@ export type DoctorResult = z.infer<typeof DoctorResult>;
 
 export const doctor = defineMethod({
   method: 'agentora/system/doctor',
-  description: 'Run every health check (runtime, SQLite, data dir, database, Ollama, integrations, workers, port) with fix hints.',
-  params: NoParams,
+  description: 'Run every health check (runtime, SQLite, data dir, database, Ollama, integrations, workers, port) with fix hints. The database integrity check runs off the event loop and is cached (its age is shown); refresh=true re-runs it now.',
+  params: z.object({ refresh: zBool.default(false) }).default({ refresh: false }),
   result: DoctorResult,
   rest: { verb: 'GET', path: '/api/system/doctor', wire: W.doctor },
   readOnly: true,

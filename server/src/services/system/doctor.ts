@@ -3,10 +3,12 @@ import type { ServerContext } from '../../context';
 import { implement } from '../registry';
 import { checkDatabase, checkDataDir, checkIntegrations, checkNodeRuntime, checkOllama, checkPort, checkSqliteNative, checkWorkers } from './checks';
 
-export async function runDoctor(ctx: ServerContext): Promise<DoctorResult> {
-  // The slow (network) checks run concurrently; each has its own short timeout.
-  const [ollama, integrations, workers] = await Promise.all([checkOllama(ctx), checkIntegrations(ctx), checkWorkers(ctx)]);
-  const items: DoctorItem[] = [checkNodeRuntime(), checkSqliteNative(ctx), checkDataDir(ctx), checkDatabase(ctx), ollama, ...integrations, workers, checkPort(ctx)];
+/** `refresh`: re-run the heavy checks (the database integrity check) now instead of showing the cached result. */
+export async function runDoctor(ctx: ServerContext, refresh = true): Promise<DoctorResult> {
+  // The slow checks run concurrently, none on the event loop: network checks have short timeouts, the
+  // integrity check runs in a worker thread.
+  const [database, ollama, integrations, workers] = await Promise.all([checkDatabase(ctx, refresh), checkOllama(ctx), checkIntegrations(ctx), checkWorkers(ctx)]);
+  const items: DoctorItem[] = [checkNodeRuntime(), checkSqliteNative(ctx), checkDataDir(ctx), database, ollama, ...integrations, workers, checkPort(ctx)];
   const status = items.some((i) => i.severity === 'error') ? 'error' : items.some((i) => i.severity === 'warn') ? 'warn' : 'ok';
   const next_steps = items.filter((i) => (i.severity === 'error' || i.severity === 'warn') && i.fix_hint).map((i) => `${i.title}: ${i.fix_hint}`);
   if (!next_steps.length) next_steps.push('All set. Open the Agentora sidebar to start.');
@@ -15,4 +17,4 @@ export async function runDoctor(ctx: ServerContext): Promise<DoctorResult> {
   return result;
 }
 
-export const doctorService = implement(doctor, (_p, ctx) => runDoctor(ctx));
+export const doctorService = implement(doctor, (p, ctx) => runDoctor(ctx, p.refresh));
