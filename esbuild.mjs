@@ -53,6 +53,16 @@ const contexts = await Promise.all([
     external: ['pino-pretty', 'bufferutil', 'utf-8-validate'],
     define: { 'process.env.AGENTORA_BUNDLED': '"1"' },
   }),
+  // The PDF reader's worker (unpdf = pdf.js, an ES module): its own ESM bundle, loaded only when a PDF is uploaded.
+  esbuild.context({
+    ...common,
+    entryPoints: { 'server/pdf-worker': 'server/src/services/memory/pdfWorker.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+  }),
   esbuild.context({
     ...common,
     entryPoints: { main: 'webview/src/main.ts' },
