@@ -234,9 +234,9 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
         await get(route);
         xs.push(performance.now() - t0);
       }
-      (results as any)[route.split('/').pop()!] = { p50_ms: +pct(xs, 50).toFixed(2), p99_ms: +pct(xs, 99).toFixed(2) };
+      (results as any)[`${route.split('/').pop()!}_route`] = { p50_ms: +pct(xs, 50).toFixed(2), p99_ms: +pct(xs, 99).toFixed(2) };
     }
-    console.log('health route', (results as any).health, 'layers route', (results as any).layers);
+    console.log('health route', (results as any).health_route, 'layers route', (results as any).layers_route);
 
     // ---------------- doctor (quick_check off the event loop) ----------------
     // A doctor that re-runs the integrity check, with GET /api/system/version back to back meanwhile: the worst
