@@ -3,7 +3,7 @@
 // embeddings (256-dim Float32 BLOBs) — then start the real server on it and measure
 //   • POST /api/capsules/search (top 6) over a few hundred queries: p50 / p99, client and server side;
 //   • the maintenance job (duplicate + conflict scans, decay, archive) end to end, and search latency while it runs.
-// Usage: npm run build && node --import tsx bench/memory.ts [count] [--keep] [--db DIR]
+// Usage: npm run build && node --import tsx bench/memory.ts [count] [--keep] [--db DIR] [--no-maintenance]
 //   BENCH_ENV='{"AGENTORA_…":"…"}' passes settings to the server; BENCH_DEBUG=1 lists slow round trips.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -266,6 +266,7 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
       console.log('doctor', results.doctor);
     }
 
+    if (process.argv.includes('--no-maintenance')) return;
     // ---------------- maintenance ----------------
     // Alone first (its run time, polled every 250 ms), then a second run with searches issued back to back
     // meanwhile: how requests fare while a job works through 200k memories on the same event loop.

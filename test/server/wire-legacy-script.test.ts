@@ -77,6 +77,12 @@ test('an earlier-product script: prepare → launch(prepared_packet) → get →
   assert.equal(proposed['item']['agent_id'], 0);
   assert.equal(proposed['item']['requested_worker'], null);
   assert.deepEqual(JSON.parse(proposed['item']['params_json']), { url: 'https://example.com' });
+  // Memory search for that integer run id records a context the script can read back.
+  const found = await post('/api/capsules/search', { query: 'login redirect', top_k: 6, run_id: 7001 });
+  assert.equal(found['ok'], true);
+  assert.ok(Array.isArray(found['items']));
+  const ctxs = await get('/api/memory/runs/7001/contexts');
+  assert.equal(ctxs['items'].length, 1);
   const pending = await get('/api/actions/pending');
   assert.ok(pending['items'].some((i: any) => i['id'] === itemId));
 });

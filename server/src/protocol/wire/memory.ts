@@ -10,7 +10,13 @@ const int = z.number().int();
 const Items = loose({ ok: z.boolean(), items: z.array(z.unknown()) });
 const CapsuleW = loose({ capsule_id: int, text: z.string(), layer: z.string() });
 
-export const search = { schema: loose({ ok: z.boolean(), items: z.array(loose({ capsule_id: int, score: z.number(), text: z.string(), source: z.string(), layer: z.string(), score_breakdown: loose({}), admission_reason: z.string(), conflict_flag: z.boolean(), duplicate_cluster_id: int.nullable() })) }) };
+/** Earlier clients send integer run ids (`run_id: 7001`): ours are text, so a number is taken as its text. */
+function idsAsText(input: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...input };
+  for (const k of ['run_id', 'chat_id', 'mission_id']) if (typeof out[k] === 'number' && Number.isInteger(out[k])) out[k] = String(out[k]);
+  return out;
+}
+export const search = { fromWire: idsAsText, schema: loose({ ok: z.boolean(), items: z.array(loose({ capsule_id: int, score: z.number(), text: z.string(), source: z.string(), layer: z.string(), score_breakdown: loose({}), admission_reason: z.string(), conflict_flag: z.boolean(), duplicate_cluster_id: int.nullable() })) }) };
 
 type GetResult = { ok: boolean; capsule: unknown; children: unknown[]; edges: unknown[]; summary: string };
 export const get = { schema: loose({ ok: z.boolean(), capsule: CapsuleW, children: z.array(z.unknown()), edges: z.array(z.unknown()), summary: z.string() }), toWire: (r: GetResult) => r };
