@@ -63,7 +63,7 @@ describe('missions over REST (mock integrations, watcher on)', () => {
     for (const t of ['prepared', 'content_updated', 'launch_requested', 'launched', 'watch_started', 'job_event', 'state_changed', 'outcome_updated', 'artifacts_updated', 'watch_stopped']) assert.ok(types.includes(t), `timeline lacks ${t}`);
     const wb = await json(post(s, `/runs/${prep.run_id}/writeback`, { operator_notes: 'reviewed', tags: ['login'] }));
     assert.equal(wb.ok, true);
-    assert.equal(wb.run.writeback_state, 'succeeded');
+    assert.equal(wb.run.writeback_status, 'succeeded');
     assert.equal(wb.result.status, 'succeeded');
     const ev = await json(s.fetch(`${API}/watcher/events?limit=50`));
     assert.ok(ev.events.some((e: any) => e.run_id === prep.run_id && e.kind === 'stopped_watching'));

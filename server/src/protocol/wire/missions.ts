@@ -136,7 +136,8 @@ type PrepareResult = { ok: boolean; run_id: string; context_packet: Mission['con
 export const prepare = {
   schema: Packet.extend({ run_id: str }),
   // The packet itself at the top level, plus our run_id (so launch can take this body back as prepared_packet).
-  toWire: (r: PrepareResult) => ({ ...r.context_packet, ok: r.ok, run_id: r.run_id, status: r.run.status, legacy_status: LEGACY_STATUS[r.run.status] }),
+  // (`context_packet` and `run` stay beside it, as our own clients read them.)
+  toWire: (r: PrepareResult) => ({ ...r.context_packet, ok: r.ok, run_id: r.run_id, status: r.run.status, legacy_status: LEGACY_STATUS[r.run.status], context_packet: r.context_packet, run: r.run }),
 };
 
 /**
@@ -155,7 +156,7 @@ export function launchFromWire(input: Record<string, unknown>): Record<string, u
 type LaunchResult = { ok: boolean; run_id: string; dry_run: boolean; run: Mission; error: string | null; fix_hint: string | null };
 export const launch = {
   schema: FlatMission,
-  toWire: (r: LaunchResult) => ({ ...flatMission(r.run), ok: r.ok, run_id: r.run_id, error: r.error, fix_hint: r.fix_hint }),
+  toWire: (r: LaunchResult) => ({ ...flatMission(r.run), ok: r.ok, run_id: r.run_id, error: r.error, fix_hint: r.fix_hint, run: r.run }),
   fromWire: launchFromWire,
 };
 
@@ -163,8 +164,8 @@ type RunResult = { ok: boolean; run: Mission; changed?: boolean; error?: string 
 export const flat = {
   schema: FlatMission,
   toWire: (r: RunResult) => {
-    const { run, ...rest } = r;
-    return { ...flatMission(run), ...rest };
+    // The flat record at the top level (the earlier shape), our mission as it is under `run` (our clients' shape).
+    return { ...flatMission(r.run), ...r };
   },
 };
 
@@ -184,7 +185,7 @@ export const list = {
 type WritebackResult = { ok: boolean; run: Mission; writeback: WritebackRecord };
 export const writeback = {
   schema: loose({ ok: z.boolean(), result: loose({ status: str }) }),
-  toWire: (r: WritebackResult) => ({ ok: r.ok, result: { ...r.writeback, writeback_status: LEGACY_WRITEBACK[r.run.writeback_status] }, writeback: r.writeback, run: flatMission(r.run) }),
+  toWire: (r: WritebackResult) => ({ ...r, result: { ...r.writeback, writeback_status: LEGACY_WRITEBACK[r.run.writeback_status] } }),
 };
 
 type TimelineResult = { ok: boolean; run_id: string; events: TimelineEvent[]; total: number };
