@@ -44,7 +44,7 @@ const contexts = await Promise.all([
   }),
   esbuild.context({
     ...common,
-    entryPoints: { 'server/main': 'server/src/main.ts', 'server/cli': 'server/src/cli.ts' },
+    entryPoints: { 'server/main': 'server/src/main.ts', 'server/cli': 'server/src/cli.ts', 'server/integrity-worker': 'server/src/services/system/integrityWorker.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
@@ -52,6 +52,16 @@ const contexts = await Promise.all([
     // Optional peer modules some dependencies probe for at run time; never used by Agentora.
     external: ['pino-pretty', 'bufferutil', 'utf-8-validate'],
     define: { 'process.env.AGENTORA_BUNDLED': '"1"' },
+  }),
+  // The PDF reader's worker (unpdf = pdf.js, an ES module): its own ESM bundle, loaded only when a PDF is uploaded.
+  esbuild.context({
+    ...common,
+    entryPoints: { 'server/pdf-worker': 'server/src/services/memory/pdfWorker.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
   }),
   esbuild.context({
     ...common,

@@ -3,7 +3,7 @@
 // embeddings (256-dim Float32 BLOBs) — then start the real server on it and measure
 //   • POST /api/capsules/search (top 6) over a few hundred queries: p50 / p99, client and server side;
 //   • the maintenance job (duplicate + conflict scans, decay, archive) end to end, and search latency while it runs.
-// Usage: npm run build && node --import tsx bench/memory.ts [count] [--keep] [--db DIR]
+// Usage: npm run build && node --import tsx bench/memory.ts [count] [--keep] [--db DIR] [--no-maintenance]
 //   BENCH_ENV='{"AGENTORA_…":"…"}' passes settings to the server; BENCH_DEBUG=1 lists slow round trips.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -204,6 +204,69 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
     };
     console.log('search', results.search);
 
+    // ---------------- 10 concurrent clients ----------------
+    // Each client issues its next search as soon as the previous one answered (closed loop), as 10 agents or
+    // panels would: p99 here includes waiting behind the others on the one event loop.
+    const CLIENTS = 10;
+    const PER_CLIENT = 60;
+    const conc: number[] = [];
+    t = performance.now();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, c) => {
+        for (let k = 0; k < PER_CLIENT; k++) {
+          const q = queries[(c * PER_CLIENT + k) % queries.length]!;
+          const t0 = performance.now();
+          const r = await post('/api/capsules/search', { query: q, top_k: 6 });
+          if (!r.ok) throw new Error(`search failed: ${JSON.stringify(r)}`);
+          conc.push(performance.now() - t0);
+        }
+      }),
+    );
+    const concS = (performance.now() - t) / 1000;
+    results.search_concurrent = { clients: CLIENTS, requests: conc.length, req_per_s: +(conc.length / concS).toFixed(1), p50_ms: +pct(conc, 50).toFixed(2), p99_ms: +pct(conc, 99).toFixed(2), max_ms: +Math.max(...conc).toFixed(2) };
+    console.log('search, 10 concurrent clients', results.search_concurrent);
+
+    // ---------------- health / layers (counters) ----------------
+    for (const route of ['/api/memory/health', '/api/memory/layers']) {
+      const xs: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const t0 = performance.now();
+        await get(route);
+        xs.push(performance.now() - t0);
+      }
+      (results as any)[`${route.split('/').pop()!}_route`] = { p50_ms: +pct(xs, 50).toFixed(2), p99_ms: +pct(xs, 99).toFixed(2) };
+    }
+    console.log('health route', (results as any).health_route, 'layers route', (results as any).layers_route);
+
+    // ---------------- doctor (quick_check off the event loop) ----------------
+    // A doctor that re-runs the integrity check, with GET /api/system/version back to back meanwhile: the worst
+    // wait of a request during the check (budget: no request waits > 50 ms).
+    {
+      let done = false;
+      const t0 = performance.now();
+      const doc = get('/api/system/doctor?refresh=true').then((d) => ((done = true), d));
+      const waits: number[] = [];
+      while (!done) {
+        const t1 = performance.now();
+        await get('/api/system/version');
+        if (!done) waits.push(performance.now() - t1);
+      }
+      const d = await doc;
+      const item = d.items.find((i: any) => i.key === 'database');
+      const tc = performance.now();
+      await get('/api/system/doctor');
+      results.doctor = {
+        refresh_ms: +(performance.now() - t0).toFixed(1),
+        quick_check_ms: item?.duration_ms ?? null,
+        version_calls_during: waits.length,
+        version_during_p50_ms: waits.length ? +pct(waits, 50).toFixed(2) : null,
+        version_during_max_ms: waits.length ? +Math.max(...waits).toFixed(2) : null,
+        cached_doctor_ms: +(performance.now() - tc).toFixed(1),
+      };
+      console.log('doctor', results.doctor);
+    }
+
+    if (process.argv.includes('--no-maintenance')) return;
     // ---------------- maintenance ----------------
     // Alone first (its run time, polled every 250 ms), then a second run with searches issued back to back
     // meanwhile: how requests fare while a job works through 200k memories on the same event loop.

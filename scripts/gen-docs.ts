@@ -23,6 +23,18 @@ function paramNames(schema: z.ZodType): string {
   }
 }
 
+/** Top-level fields of a wire schema (`[{…}]` for a bare array), from its JSON Schema. */
+export function wireFields(schema: z.ZodType): string {
+  try {
+    const js = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as { type?: string; properties?: Record<string, unknown>; items?: { properties?: Record<string, unknown> } };
+    const names = (props?: Record<string, unknown>) => Object.keys(props ?? {}).map((k) => `\`${k}\``).join(', ');
+    if (js.type === 'array') return `bare array of \`{${names(js.items?.properties).replace(/`/g, '')}}\``;
+    return names(js.properties) || '—';
+  } catch {
+    return '(see schema)';
+  }
+}
+
 export function renderApiDoc(): string {
   const areas = new Map<string, typeof allMethods[number][]>();
   for (const m of allMethods) {
@@ -53,6 +65,23 @@ export function renderApiDoc(): string {
     }
     out.push('');
   }
+  out.push(
+    '## REST wire shapes',
+    '',
+    'What each REST route answers: the shape of the earlier product (`../shared/brief/wire-shapes.md`), declared on the',
+    'route (`rest.wire` in `server/src/protocol/wire/`) and checked by `test/server/wire-shapes.test.ts`. These are the',
+    'fields scripts may rely on; answers may carry more. JSON-RPC (`/rpc`, the editor) answers the plain service result.',
+    '',
+    '| REST | answer (top-level fields) | headers |',
+    '|---|---|---|',
+  );
+  for (const m of allMethods) {
+    for (const r of (m.rest ? (Array.isArray(m.rest) ? m.rest : [m.rest]) : []) as RestRoute[]) {
+      if (!r.wire) continue;
+      out.push(`| \`${r.verb} ${r.path}\` | ${cell(wireFields(r.wire.schema))} | ${r.wire.headers ? '`X-Total-Count`' : ''} |`);
+    }
+  }
+  out.push('');
   out.push('## Notifications', '', '| name | description |', '|---|---|');
   for (const n of allNotifications) out.push(`| \`${n.name}\` | ${cell(n.description ?? '')} |`);
   out.push('');

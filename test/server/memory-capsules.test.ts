@@ -176,7 +176,7 @@ test('bad input: clear 400s naming the field, 404 for unknown ids, nothing writt
     ['/api/memory/uploads', { filename: 'a.txt' }, /content_base64/],
     ['/api/memory/uploads', { filename: 'a.txt', text: 'x', content_base64: 'eA==' }, /content_base64/],
     ['/api/memory/uploads', { filename: 'a.pdf', content_base64: '!!!' }, /content_base64/],
-    ['/api/memory/uploads', { filename: 'a.pdf', content_base64: Buffer.from('%PDF-1.4 nothing here').toString('base64') }, /no extractable text/],
+    ['/api/memory/uploads', { filename: 'a.pdf', content_base64: Buffer.from('%PDF-1.4 nothing here').toString('base64') }, /cannot read the PDF: Invalid PDF structure/],
     ['/api/memory/uploads', { filename: 'a.bin', content_base64: Buffer.from([0, 1, 2, 3]).toString('base64') }, /binary/],
     ['/api/memory/capsules/1', { text: 'x', trust: -1 }, /trust/],
   ];

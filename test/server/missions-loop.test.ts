@@ -24,6 +24,11 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
 
 const post = (s: TestServer, p: string, body: unknown = {}) => s.fetch(API + p, { method: 'POST', body: JSON.stringify(body) });
 const json = async (r: Response | Promise<Response>) => (await r).json() as Promise<any>;
+/** The history answers a bare array (as the earlier product did) with the total in X-Total-Count. */
+const runs = async (s: TestServer, q: string) => {
+  const r = await s.fetch(`${API}/runs?${q}`);
+  return { items: (await r.json()) as any[], total: Number(r.headers.get('x-total-count')) };
+};
 
 describe('missions over REST (mock integrations, watcher on)', () => {
   let s: TestServer;
@@ -38,14 +43,14 @@ describe('missions over REST (mock integrations, watcher on)', () => {
     assert.equal(st.phios.transport, 'mock');
     const prep = await json(post(s, '/runs/prepare', { persona_id: 'skeptic_reviewer', repo: 'acme/widgets', mission_title: 'Fix login', objective: 'Fix the login redirect', operator_intent: 'small fix', constraints: ['no new deps'] }));
     assert.equal(prep.ok, true);
-    assert.equal(prep.context_packet.persona.name, 'Skeptic Reviewer');
-    assert.equal(prep.context_packet.source, 'mock');
+    assert.equal(prep.persona.name, 'Skeptic Reviewer');
+    assert.equal(prep.source, 'mock');
     const l = await json(post(s, '/runs/launch', { run_id: prep.run_id, acceptance_criteria: ['login redirects to the dashboard'] }));
     assert.equal(l.ok, true);
-    assert.equal(l.run.watched, true);
+    assert.equal(l.watched, true);
     const done = await until('terminal', async () => {
       const r = await json(s.fetch(`${API}/runs/${prep.run_id}`));
-      return r.run.terminal && r.run;
+      return r.terminal && r;
     });
     assert.equal(done.status, 'succeeded');
     assert.match(done.branch, /^agent\/issue-\d+$/);
@@ -61,6 +66,7 @@ describe('missions over REST (mock integrations, watcher on)', () => {
     const wb = await json(post(s, `/runs/${prep.run_id}/writeback`, { operator_notes: 'reviewed', tags: ['login'] }));
     assert.equal(wb.ok, true);
     assert.equal(wb.run.writeback_status, 'succeeded');
+    assert.equal(wb.result.status, 'succeeded');
     const ev = await json(s.fetch(`${API}/watcher/events?limit=50`));
     assert.ok(ev.events.some((e: any) => e.run_id === prep.run_id && e.kind === 'stopped_watching'));
     const m = await json(s.fetch(`${API}/metrics`));
@@ -72,34 +78,34 @@ describe('missions over REST (mock integrations, watcher on)', () => {
   test('a dry run records what it would send and never launches', async () => {
     const l = await json(post(s, '/runs/launch', { repo: 'acme/dry', mission_title: 'Dry', objective: 'Only look', dry_run: true, acceptance_criteria: ['nothing changes'] }));
     assert.equal(l.ok, true);
-    assert.equal(l.run.status, 'dry_run');
-    assert.equal(l.run.job_id, null);
-    assert.equal(l.run.launch_request.dry_run, true);
-    assert.match(l.run.launch_request.body.issue_body, /- \[ \] nothing changes/);
+    assert.equal(l.status, 'dry_run');
+    assert.equal(l.job_id, null);
+    assert.equal(l.launch_request.dry_run, true);
+    assert.match(l.launch_request.body.issue_body, /- \[ \] nothing changes/);
     const tl = await json(s.fetch(`${API}/runs/${l.run_id}/timeline`));
     assert.ok(!tl.events.some((e: any) => e.type === 'launched'));
   });
 
   test('list filters, pagination, deterministic order and bad input', async () => {
     for (let i = 0; i < 6; i++) await post(s, '/runs/prepare', { repo: i % 2 ? 'acme/odd' : 'acme/even', persona_id: i < 3 ? 'rapid_builder' : 'default', mission_title: `Page ${i}`, objective: i === 4 ? 'needle in objective' : 'hay' });
-    const all = await json(s.fetch(`${API}/runs?repo=acme/odd`));
+    const all = await runs(s, `repo=acme/odd`);
     assert.equal(all.total, 3);
     assert.ok(all.items.every((m: any) => m.repo === 'acme/odd'));
-    const p1 = await json(s.fetch(`${API}/runs?status=prepared&limit=2&offset=0`));
-    const p2 = await json(s.fetch(`${API}/runs?status=prepared&limit=2&offset=2`));
+    const p1 = await runs(s, `status=prepared&limit=2&offset=0`);
+    const p2 = await runs(s, `status=prepared&limit=2&offset=2`);
     assert.equal(p1.items.length, 2);
     assert.notDeepEqual(p1.items.map((m: any) => m.run_id), p2.items.map((m: any) => m.run_id));
-    const again = await json(s.fetch(`${API}/runs?status=prepared&limit=2&offset=0`));
+    const again = await runs(s, `status=prepared&limit=2&offset=0`);
     assert.deepEqual(again.items.map((m: any) => m.run_id), p1.items.map((m: any) => m.run_id), 'same page twice');
     const sorted = [...p1.items].sort((a: any, b: any) => (b.created_at + b.run_id).localeCompare(a.created_at + a.run_id));
     assert.deepEqual(p1.items, sorted, 'newest first');
-    assert.equal((await json(s.fetch(`${API}/runs?search=needle`))).total, 1);
-    assert.equal((await json(s.fetch(`${API}/runs?persona_id=rapid_builder&repo=acme/even`))).total, 2);
-    assert.ok((await json(s.fetch(`${API}/runs?confidence_level=high&writeback_status=succeeded`))).total >= 1);
-    assert.ok((await json(s.fetch(`${API}/runs?mission_score_min=90&mission_score_max=100`))).items.every((m: any) => m.mission_score >= 90));
+    assert.equal((await runs(s, `search=needle`)).total, 1);
+    assert.equal((await runs(s, `persona_id=rapid_builder&repo=acme/even`)).total, 2);
+    assert.ok((await runs(s, `confidence_level=high&writeback_status=succeeded`)).total >= 1);
+    assert.ok((await runs(s, `mission_score_min=90&mission_score_max=100`)).items.every((m: any) => m.mission_score >= 90));
     const today = new Date().toISOString().slice(0, 10);
-    assert.ok((await json(s.fetch(`${API}/runs?start_date=${today}&end_date=${today}`))).total >= 6);
-    assert.equal((await json(s.fetch(`${API}/runs?end_date=2000-01-01`))).total, 0);
+    assert.ok((await runs(s, `start_date=${today}&end_date=${today}`)).total >= 6);
+    assert.equal((await runs(s, `end_date=2000-01-01`)).total, 0);
     for (const [q, field] of [['limit=501', 'limit'], ['status=bogus', 'status'], ['mission_score_min=80&mission_score_max=10', 'mission_score_min'], ['start_date=yesterday', 'start_date'], ['offset=-1', 'offset']]) {
       const r = await s.fetch(`${API}/runs?${q}`);
       assert.equal(r.status, 400, q);
@@ -126,7 +132,7 @@ describe('missions over REST (mock integrations, watcher on)', () => {
     assert.equal(snap1.verified, true);
     await until('both finished', async () => {
       const [x, y] = await Promise.all([json(s.fetch(`${API}/runs/${a.run_id}`)), json(s.fetch(`${API}/runs/${b.run_id}`))]);
-      return x.run.terminal && y.run.terminal;
+      return x.terminal && y.terminal;
     });
     await post(s, `/runs/${a.run_id}/writeback`, {});
     const snap2 = await json(s.fetch(`${API}/runs/${a.run_id}/snapshot`));
@@ -177,13 +183,13 @@ describe('missions: restart survival and upstream failure', () => {
     try {
       const one = await startServer({}, 15000, { dataDir });
       const l = await json(post(one, '/runs/launch', { repo: 'acme/restart', mission_title: 'Survive', objective: 'keep going' }));
-      assert.equal(l.run.watched, true);
+      assert.equal(l.watched, true);
       await one.stop();
       const two = await startServer(FAST, 15000, { dataDir });
       try {
         const run = await until('finished after restart', async () => {
           const r = await json(two.fetch(`${API}/runs/${l.run_id}`));
-          return r.run.terminal && r.run;
+          return r.terminal && r;
         });
         assert.equal(run.status, 'succeeded');
       } finally {
@@ -198,19 +204,19 @@ describe('missions: restart survival and upstream failure', () => {
     const port = await refusedPort();
     const s = await startServer({ AGENTORA_INTEGRATIONS_MOCK: 'false', AGENTORA_AGENTCEPTION_ENABLED: 'true', AGENTORA_AGENTCEPTION_URL: `http://127.0.0.1:${port}`, AGENTORA_AGENTCEPTION_TIMEOUT_SECONDS: '2' });
     try {
-      const packet = await json(s.fetch(`${API}/runs`)); // the server answers
-      assert.equal(packet.ok, true);
+      const history = await json(s.fetch(`${API}/runs`)); // the server answers
+      assert.ok(Array.isArray(history));
       const prepared_packet = { session_id: 'ses_given', persona: { id: 'default' }, mission_title: 'T', mission_objective: 'O', repo: 'acme/down', generated_at: new Date().toISOString(), source: 'phios-http' };
       const r = await post(s, '/runs/launch', { repo: 'acme/down', mission_title: 'T', objective: 'O', prepared_packet });
       assert.equal(r.status, 200);
       const l = await r.json();
       assert.equal(l.ok, false);
-      assert.equal(l.run.status, 'launch_failed');
-      assert.match(l.run.last_error, /agentception/i);
-      assert.ok(l.run.fix_hint);
+      assert.equal(l.status, 'launch_failed');
+      assert.match(l.last_error, /agentception/i);
+      assert.ok(l.fix_hint);
       const tl = await json(s.fetch(`${API}/runs/${l.run_id}/timeline`));
       assert.ok(tl.events.some((e: any) => e.type === 'launch_failed'));
-      assert.equal((await json(s.fetch(`${API}/runs/${l.run_id}`))).run.session_id, 'ses_given');
+      assert.equal((await json(s.fetch(`${API}/runs/${l.run_id}`))).session_id, 'ses_given');
     } finally {
       await s.stop();
     }

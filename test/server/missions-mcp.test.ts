@@ -136,7 +136,7 @@ describe('MCP: tools over the real endpoint', () => {
       const call = await s.fetch('/api/integrations/mcp/call', { method: 'POST', body: JSON.stringify({ tool: 'prepare_mission', args: {} }) });
       assert.equal(call.status, 403);
       const runs = await (await s.fetch('/api/integrations/runs')).json();
-      assert.equal(runs.total, 0, 'nothing was prepared');
+      assert.equal(runs.length, 0, 'nothing was prepared');
     } finally {
       await s.stop();
     }

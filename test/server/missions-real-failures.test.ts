@@ -16,7 +16,7 @@ const MISSION = { repo: 'acme/flaky', mission_title: 'Survive upstream trouble',
 async function stillHealthy(s: TestServer, id: string) {
   assert.equal((await s.fetch('/api/health', { auth: false })).status, 200);
   const list = await json(s.fetch(`${API}/runs?search=${encodeURIComponent('Survive upstream')}&limit=500`));
-  assert.ok(list.items.some((r: any) => r.run_id === id), 'the mission is still listed');
+  assert.ok(list.some((r: any) => r.run_id === id), 'the mission is still listed');
   assert.equal((await s.fetch(`${API}/runs/${id}`)).status, 200);
 }
 
@@ -302,7 +302,7 @@ describe('PhiOS failures on the real path', () => {
       assert.equal(body.error, 'unavailable');
       assert.match(body.message, /cannot start the PhiOS MCP server `\/nonexistent\/phi-mcp` \(ENOENT\)/);
       assert.match(body.fix_hint, /pip install phios/);
-      assert.equal((await json(s.fetch(`${API}/runs`))).total, 0, 'no half-made mission');
+      assert.equal((await s.fetch(`${API}/runs`)).headers.get('x-total-count'), '0', 'no half-made mission');
       assert.equal((await s.fetch('/api/health', { auth: false })).status, 200);
     } finally {
       await s.stop();

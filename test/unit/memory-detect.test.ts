@@ -1,10 +1,9 @@
-// Pure parts of the memory engine: MinHash/LSH, conflict heuristics, chunking, the PDF text reader, FTS queries.
+// Pure parts of the memory engine: MinHash/LSH, conflict heuristics, chunking, FTS queries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bandKeys, estimateJaccard, jaccard, shingles, signature } from '../../server/src/services/memory/minhash';
 import { keyValues, polarity } from '../../server/src/services/memory/facts';
 import { chunkText } from '../../server/src/services/memory/chunk';
-import { textFromContent } from '../../server/src/services/memory/pdf';
 import { contentWords, normHash } from '../../server/src/services/memory/text';
 import { phrase, stem } from '../../server/src/services/memory/textsearch';
 
@@ -49,11 +48,6 @@ test('chunking: headings, paragraphs, a size cap and overlap', () => {
   assert.equal(chunks.at(-1), '# B\nshort');
   assert.deepEqual(chunkText('one\n\ntwo', { maxChars: 200, overlapChars: 0, markdown: false }), ['one\n\ntwo']);
   assert.deepEqual(chunkText('# not a heading in text mode', { maxChars: 200, overlapChars: 0, markdown: false }), ['# not a heading in text mode']);
-});
-
-test('PDF content streams: Tj, TJ with kerning spaces, escapes, hex strings, line operators', () => {
-  const text = textFromContent('BT /F1 12 Tf 72 700 Td (Hello \\(world\\)) Tj 0 -14 Td [(Kern) -300 (ed)] TJ T* <48690a> Tj ET');
-  assert.equal(text.trim(), 'Hello (world)\nKern ed\nHi\n'.trim());
 });
 
 test('query terms: stop words dropped, every term quoted as an FTS5 phrase, a light stemmer for scoring', () => {

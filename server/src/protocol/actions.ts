@@ -3,6 +3,7 @@
 // notification every state change emits. REST routes follow ../../../../shared/brief/http-api.md "Actions".
 import { z } from 'zod';
 import { defineMethod, defineNotification, NoParams, pagination, zBool, zInt } from './define';
+import * as W from './wire/actions';
 
 // ---------------------------------------------------------------- tool catalogue
 
@@ -161,7 +162,7 @@ export const propose = defineMethod({
   description: 'Propose an action. Policy decides at once: auto_allow executes now, ask queues it for approval, deny records it as denied.',
   params: ProposeParams,
   result: ActionItem,
-  rest: { verb: 'POST', path: '/api/actions' },
+  rest: { verb: 'POST', path: '/api/actions', wire: W.propose },
 });
 
 export const listPending = defineMethod({
@@ -169,7 +170,7 @@ export const listPending = defineMethod({
   description: 'Actions waiting for an operator decision, oldest first.',
   params: z.object(pagination(100, 500)).default({ limit: 100, offset: 0 }),
   result: z.object({ items: z.array(ActionItem), total: z.number().int() }),
-  rest: { verb: 'GET', path: '/api/actions/pending' },
+  rest: { verb: 'GET', path: '/api/actions/pending', wire: W.pending },
   readOnly: true,
 });
 
@@ -202,7 +203,7 @@ export const history = defineMethod({
   description: 'Decided actions (newest first), their executions and the audit log.',
   params: z.object({ ...pagination(50, 500), status: ActionStatus.optional(), run_id: z.string().optional() }).default({ limit: 50, offset: 0 }),
   result: z.object({ items: z.array(ActionItem), executions: z.array(Execution), approval_history: z.array(AuditEntry), total: z.number().int() }),
-  rest: { verb: 'GET', path: '/api/actions/history' },
+  rest: { verb: 'GET', path: '/api/actions/history', wire: W.history },
   readOnly: true,
 });
 
@@ -223,7 +224,7 @@ export const approve = defineMethod({
   description: 'Approve a pending action and execute it, exactly once. remember (ask_once tools) records an "Always allow" grant.',
   params: z.object({ ...IdParam, reason: z.string().max(2000).default(''), remember: z.enum(['session', 'workspace']).optional() }),
   result: ActionItem,
-  rest: { verb: 'POST', path: '/api/actions/:id/approve' },
+  rest: { verb: 'POST', path: '/api/actions/:id/approve', wire: W.approve },
 });
 
 export const deny = defineMethod({
@@ -231,7 +232,7 @@ export const deny = defineMethod({
   description: 'Deny a pending action; nothing is executed.',
   params: z.object({ ...IdParam, reason: z.string().max(2000).default('') }),
   result: ActionItem,
-  rest: { verb: 'POST', path: '/api/actions/:id/deny' },
+  rest: { verb: 'POST', path: '/api/actions/:id/deny', wire: W.deny },
 });
 
 export const Preview = z.discriminatedUnion('kind', [

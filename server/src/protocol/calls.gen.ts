@@ -99,6 +99,8 @@ export const M = {
     get: 'agentora/missions/get',
     launch: 'agentora/missions/launch',
     list: 'agentora/missions/list',
+    mcpCall: 'agentora/missions/mcpCall',
+    mcpCapabilities: 'agentora/missions/mcpCapabilities',
     metrics: 'agentora/missions/metrics',
     phiosContextPack: 'agentora/missions/phiosContextPack',
     phiosHealth: 'agentora/missions/phiosHealth',
@@ -223,6 +225,8 @@ export interface Methods {
   'agentora/missions/get': typeof missions.get;
   'agentora/missions/launch': typeof missions.launch;
   'agentora/missions/list': typeof missions.list;
+  'agentora/missions/mcpCall': typeof missions.mcpCall;
+  'agentora/missions/mcpCapabilities': typeof missions.mcpCapabilities;
   'agentora/missions/metrics': typeof missions.metrics;
   'agentora/missions/phiosContextPack': typeof missions.phiosContextPack;
   'agentora/missions/phiosHealth': typeof missions.phiosHealth;

@@ -35,6 +35,8 @@ export interface ErrorBody {
   ok: false;
   error: ErrorKind;
   message: string;
+  /** The message again under the name the earlier (FastAPI) product used, so its clients can read it. */
+  detail: string;
   issues?: FieldIssue[];
   fix_hint?: string;
 }
@@ -55,6 +57,7 @@ export class AppError extends Error {
       ok: false,
       error: this.kind,
       message: this.message,
+      detail: this.message,
       ...(this.issues ? { issues: this.issues } : {}),
       ...(this.fixHint ? { fix_hint: this.fixHint } : {}),
     };

@@ -2,6 +2,7 @@
 // contexts, lineage, duplicate/conflict proposals and maintenance jobs. REST routes follow http-api.md.
 import { z } from 'zod';
 import { defineMethod, defineNotification, NoParams, pagination, zBool, zInt, zNum } from './define';
+import * as W from './wire/memory';
 
 export const LAYERS = ['working', 'episodic', 'semantic', 'core'] as const;
 export const Layer = z.enum(LAYERS);
@@ -78,7 +79,7 @@ export const create = defineMethod({
   description: 'Create a memory. It is embedded in the background; an exact duplicate opens a proposal (never merged silently).',
   params: CreateParams,
   result: CreateResult,
-  rest: { verb: 'POST', path: '/api/memory/capsules', status: 201 },
+  rest: { verb: 'POST', path: '/api/memory/capsules', status: 201, wire: W.create },
 });
 
 const CapsuleResult = z.object({ ok: z.boolean(), capsule: Capsule });
@@ -91,6 +92,10 @@ export const GetResult = z.object({
   /** With as_of: whether the memory existed and was believed (valid) at that time. */
   believed_at_as_of: z.boolean().nullable(),
   open_proposal_ids: z.array(z.number().int()),
+  /** Memories made from this one (derived or merged from it), its links, and a one-line summary of it. */
+  children: z.array(z.object({ capsule_id: z.number().int(), text: z.string(), layer: Layer, relation: Relation })),
+  edges: z.array(z.object({ from_id: z.number().int(), to_id: z.number().int(), relation: Relation, created_at: z.string(), note: z.string().nullable() })),
+  summary: z.string(),
 });
 export const get = defineMethod({
   method: 'agentora/memory/get',
@@ -98,7 +103,7 @@ export const get = defineMethod({
   description: 'One memory; with as_of, its text and state as they were at that time.',
   params: GetParams,
   result: GetResult,
-  rest: { verb: 'GET', path: '/api/memory/capsules/:capsule_id' },
+  rest: { verb: 'GET', path: '/api/memory/capsules/:capsule_id', wire: W.get },
   readOnly: true,
 });
 
@@ -121,7 +126,7 @@ export const list = defineMethod({
   description: 'Memories, newest first, filtered by status, layer, source, kind, repo, tag (repo or persona) and upload batch.',
   params: ListParams,
   result: ListResult,
-  rest: { verb: 'GET', path: '/api/memory/capsules' },
+  rest: { verb: 'GET', path: '/api/memory/capsules', wire: W.list },
   readOnly: true,
 });
 
@@ -198,21 +203,21 @@ export const promote = defineMethod({
   description: 'Move a memory one layer up (working → episodic → semantic → core).',
   params: IdNote,
   result: LayerMove,
-  rest: { verb: 'POST', path: '/api/memory/capsules/:capsule_id/promote' },
+  rest: { verb: 'POST', path: '/api/memory/capsules/:capsule_id/promote', wire: W.capsule },
 });
 export const demote = defineMethod({
   method: 'agentora/memory/demote',
   description: 'Move a memory one layer down.',
   params: IdNote,
   result: LayerMove,
-  rest: { verb: 'POST', path: '/api/memory/capsules/:capsule_id/demote' },
+  rest: { verb: 'POST', path: '/api/memory/capsules/:capsule_id/demote', wire: W.capsule },
 });
 export const refine = defineMethod({
   method: 'agentora/memory/refine',
   description: 'Write a refined memory derived from this one; the original is superseded (valid_to set), not lost.',
   params: z.object({ capsule_id: CapsuleId, text: Text, note: z.string().max(500).optional() }),
   result: z.object({ ok: z.boolean(), capsule: Capsule, superseded: Capsule }),
-  rest: { verb: 'POST', path: '/api/memory/capsules/:capsule_id/refine' },
+  rest: { verb: 'POST', path: '/api/memory/capsules/:capsule_id/refine', wire: W.refine },
 });
 
 export const LayerInfo = z.object({ name: Layer, rank: z.number().int(), description: z.string(), count: z.number().int() });
@@ -222,7 +227,7 @@ export const layers = defineMethod({
   description: 'The memory layers, lowest first, with how many current memories each holds.',
   params: NoParams,
   result: z.object({ ok: z.boolean(), layers: z.array(LayerInfo) }),
-  rest: { verb: 'GET', path: '/api/memory/layers' },
+  rest: { verb: 'GET', path: '/api/memory/layers', wire: W.items('layers') },
   readOnly: true,
 });
 
@@ -231,6 +236,7 @@ export const layers = defineMethod({
 export const LineageNode = z.object({
   capsule_id: z.number().int(),
   text: z.string(),
+  kind: Kind.optional(),
   layer: Layer,
   status: Status,
   source: Source,
@@ -245,7 +251,7 @@ export const lineage = defineMethod({
   description: 'The lineage graph around a memory: what it came from, what it was merged from, what superseded it (edges read "from <relation> to").',
   params: z.object({ capsule_id: CapsuleId, depth: zInt.pipe(z.number().int().min(1).max(20)).default(6) }),
   result: z.object({ ok: z.boolean(), root_id: z.number().int(), nodes: z.array(LineageNode), edges: z.array(LineageEdge), truncated: z.boolean() }),
-  rest: { verb: 'GET', path: '/api/memory/capsules/:capsule_id/lineage' },
+  rest: { verb: 'GET', path: '/api/memory/capsules/:capsule_id/lineage', wire: W.lineage },
   readOnly: true,
 });
 
@@ -260,7 +266,7 @@ export const neighbors = defineMethod({
     method: z.enum(['vector', 'text']),
     items: z.array(z.object({ capsule_id: z.number().int(), text: z.string(), layer: Layer, similarity: z.number() })),
   }),
-  rest: { verb: 'GET', path: '/api/memory/capsules/:capsule_id/neighbors' },
+  rest: { verb: 'GET', path: '/api/memory/capsules/:capsule_id/neighbors', wire: W.list },
   readOnly: true,
 });
 
@@ -384,7 +390,7 @@ export const search = defineMethod({
   params: SearchParams,
   result: SearchResult,
   rest: [
-    { verb: 'POST', path: '/api/capsules/search' },
+    { verb: 'POST', path: '/api/capsules/search', wire: W.search },
     { verb: 'POST', path: '/api/memory/search' },
   ],
 });
@@ -421,7 +427,7 @@ export const runContexts = defineMethod({
   description: 'The contexts of a run, chat or mission: each retrieval, the memories admitted (and why).',
   params: RunParams,
   result: z.object({ ok: z.boolean(), run_id: z.string(), contexts: z.array(Context), total: z.number().int() }),
-  rest: { verb: 'GET', path: '/api/memory/runs/:run_id/contexts' },
+  rest: { verb: 'GET', path: '/api/memory/runs/:run_id/contexts', wire: W.items('contexts') },
   readOnly: true,
 });
 export const runRetrieval = defineMethod({
@@ -432,10 +438,10 @@ export const runRetrieval = defineMethod({
   result: z.object({
     ok: z.boolean(),
     run_id: z.string(),
-    items: z.array(ContextItem.extend({ context_id: z.number().int(), query: z.string() })),
+    items: z.array(ContextItem.extend({ context_id: z.number().int(), query: z.string(), layer: Layer.nullable() })),
     total: z.number().int(),
   }),
-  rest: { verb: 'GET', path: '/api/memory/runs/:run_id/retrieval' },
+  rest: { verb: 'GET', path: '/api/memory/runs/:run_id/retrieval', wire: W.retrieval },
   readOnly: true,
 });
 export const TraceEvent = z.object({
@@ -451,7 +457,7 @@ export const runTrace = defineMethod({
   description: 'A readable trace of the retrievals of a run, chat or mission, step by step.',
   params: RunParams,
   result: z.object({ ok: z.boolean(), run_id: z.string(), events: z.array(TraceEvent) }),
-  rest: { verb: 'GET', path: '/api/memory/runs/:run_id/trace' },
+  rest: { verb: 'GET', path: '/api/memory/runs/:run_id/trace', wire: W.trace },
   readOnly: true,
 });
 
@@ -489,7 +495,7 @@ export const conflicts = defineMethod({
   description: 'Conflict proposals: contradicting memories about the same subject (negation, different values for one key).',
   params: ProposalList,
   result: ProposalListResult,
-  rest: { verb: 'GET', path: '/api/memory/conflicts' },
+  rest: { verb: 'GET', path: '/api/memory/conflicts', wire: W.list },
   readOnly: true,
 });
 export const duplicates = defineMethod({
@@ -497,7 +503,7 @@ export const duplicates = defineMethod({
   description: 'Duplicate clusters: exact (normalized hash) and near (MinHash + LSH over shingles).',
   params: ProposalList,
   result: ProposalListResult,
-  rest: { verb: 'GET', path: '/api/memory/duplicates' },
+  rest: { verb: 'GET', path: '/api/memory/duplicates', wire: W.list },
   readOnly: true,
 });
 export const Resolution = z.enum(['merge', 'supersede', 'keep_both']);
@@ -554,21 +560,21 @@ export const runMaintenance = defineMethod({
   description: 'Start maintenance (duplicate and conflict scans, decay, archive of stale low-value memories) as a background job; returns its id at once (wait=true waits for the end).',
   params: StartJob,
   result: JobResult,
-  rest: { verb: 'POST', path: '/api/memory/maintenance/run', status: 202 },
+  rest: { verb: 'POST', path: '/api/memory/maintenance/run', status: 202, wire: W.maintenance },
 });
 export const scanConflicts = defineMethod({
   method: 'agentora/memory/scanConflicts',
   description: 'Scan for conflicts as a background job; findings become proposals.',
   params: StartJob,
   result: JobResult,
-  rest: { verb: 'POST', path: '/api/memory/maintenance/conflicts', status: 202 },
+  rest: { verb: 'POST', path: '/api/memory/maintenance/conflicts', status: 202, wire: W.scanConflicts },
 });
 export const scanDuplicates = defineMethod({
   method: 'agentora/memory/scanDuplicates',
   description: 'Scan for exact and near duplicates as a background job; findings become proposals.',
   params: StartJob,
   result: JobResult,
-  rest: { verb: 'POST', path: '/api/memory/maintenance/duplicates', status: 202 },
+  rest: { verb: 'POST', path: '/api/memory/maintenance/duplicates', status: 202, wire: W.scanDuplicates },
 });
 export const jobs = defineMethod({
   method: 'agentora/memory/jobs',
@@ -612,7 +618,7 @@ export const health = defineMethod({
   description: 'Memory health: counts by layer, hot/cold, open conflicts and duplicate clusters, runs with recent contexts, maintenance status.',
   params: NoParams,
   result: HealthResult,
-  rest: { verb: 'GET', path: '/api/memory/health' },
+  rest: { verb: 'GET', path: '/api/memory/health', wire: W.health },
   readOnly: true,
 });
 

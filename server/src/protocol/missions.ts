@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { MissionContextPacket } from '../bridges/missions/types';
 import { defineMethod, defineNotification, NoParams, pagination, zBool, zInt, zNum } from './define';
+import * as W from './wire/missions';
 
 export { MissionContextPacket };
 
@@ -124,6 +125,9 @@ export const Mission = MissionSummary.extend({
   fork_reason: z.string().nullable(),
   source_snapshot_hash: z.string().nullable(),
   provenance_note: z.string().nullable(),
+  /** sha256 of the last outcome seen (state, summary, PR, artifacts), and of the last one written back. */
+  outcome_hash: z.string().nullable(),
+  last_writeback_hash: z.string().nullable(),
 });
 export type Mission = z.infer<typeof Mission>;
 
@@ -199,7 +203,7 @@ export const enableIntegration = defineMethod({
     overridden: z.array(z.object({ variable: z.string(), by: z.enum(['environment', 'client setting']), effective: z.string() })),
     health: BridgeHealth,
   }),
-  rest: { verb: 'POST', path: '/api/integrations/enable' },
+  rest: { verb: 'POST', path: '/api/integrations/enable', wire: W.enable },
 });
 
 export const status = defineMethod({
@@ -214,7 +218,7 @@ export const status = defineMethod({
     watcher: z.object({ enabled: z.boolean(), interval_seconds: z.number(), auto_writeback: z.boolean() }),
     mcp: z.object({ enabled: z.boolean(), read_only: z.boolean(), key_required: z.boolean(), allowed_tools: z.array(z.string()) }),
   }),
-  rest: { verb: 'GET', path: '/api/integrations/status' },
+  rest: { verb: 'GET', path: '/api/integrations/status', wire: W.status },
   readOnly: true,
 });
 
@@ -223,7 +227,7 @@ export const phiosHealth = defineMethod({
   description: 'Is PhiOS reachable (or the mock in use)?',
   params: NoParams,
   result: BridgeHealth,
-  rest: { verb: 'GET', path: '/api/integrations/phios/health' },
+  rest: { verb: 'GET', path: '/api/integrations/phios/health', wire: W.bridgeHealth },
   readOnly: true,
 });
 
@@ -232,7 +236,7 @@ export const phiosPersona = defineMethod({
   description: 'A persona from PhiOS by id (404 when PhiOS does not know it).',
   params: z.object({ persona_id: Text(200) }),
   result: z.object({ ok: z.boolean(), persona: Persona }),
-  rest: { verb: 'GET', path: '/api/integrations/phios/persona/:persona_id' },
+  rest: { verb: 'GET', path: '/api/integrations/phios/persona/:persona_id', wire: W.persona },
   readOnly: true,
 });
 
@@ -252,7 +256,7 @@ export const phiosContextPack = defineMethod({
   description: 'Ask PhiOS for a MissionContextPacket without storing a mission (Agentora makes the session_id).',
   params: PrepareParams.omit({ acceptance_criteria: true }).extend({ session_id: z.string().trim().min(1).max(200).optional() }),
   result: MissionContextPacket,
-  rest: { verb: 'POST', path: '/api/integrations/phios/context-pack' },
+  rest: { verb: 'POST', path: '/api/integrations/phios/context-pack', wire: W.contextPack },
   readOnly: true,
 });
 
@@ -261,7 +265,7 @@ export const agentceptionHealth = defineMethod({
   description: 'Is AgentCeption reachable (or the mock in use)?',
   params: NoParams,
   result: BridgeHealth,
-  rest: { verb: 'GET', path: '/api/integrations/agentception/health' },
+  rest: { verb: 'GET', path: '/api/integrations/agentception/health', wire: W.bridgeHealth },
   readOnly: true,
 });
 
@@ -278,7 +282,7 @@ export const agentceptionLaunch = defineMethod({
     label: z.string().trim().min(1).max(200).optional(),
   }),
   result: z.object({ run_id: z.string(), raw_status: z.string(), state: JobState, branch: z.string().nullable(), worktree: z.string().nullable(), batch_id: z.string().nullable() }),
-  rest: { verb: 'POST', path: '/api/integrations/agentception/launch' },
+  rest: { verb: 'POST', path: '/api/integrations/agentception/launch', wire: W.agentceptionLaunch },
 });
 
 export const agentceptionJob = defineMethod({
@@ -299,7 +303,7 @@ export const agentceptionJob = defineMethod({
     completed_at: z.string().nullable(),
     events: z.array(z.object({ id: z.number(), event_type: z.string(), payload: z.unknown(), recorded_at: z.string() })),
   }),
-  rest: { verb: 'GET', path: '/api/integrations/agentception/jobs/:job_id' },
+  rest: { verb: 'GET', path: '/api/integrations/agentception/jobs/:job_id', wire: W.agentceptionJob },
   readOnly: true,
 });
 
@@ -311,7 +315,7 @@ export const prepare = defineMethod({
   description: 'Prepare a mission: ask PhiOS for its context packet and store it (status `prepared`).',
   params: PrepareParams,
   result: z.object({ ok: z.boolean(), run_id: z.string(), context_packet: MissionContextPacket, run: Mission }),
-  rest: { verb: 'POST', path: '/api/integrations/runs/prepare' },
+  rest: { verb: 'POST', path: '/api/integrations/runs/prepare', wire: W.prepare },
 });
 
 export const LaunchParams = z
@@ -352,7 +356,7 @@ export const launch = defineMethod({
   description: 'Launch a mission on AgentCeption (the brief is rendered into issue_body). A dry run never calls AgentCeption and records what it would send. An upstream failure is recorded on the mission (ok:false).',
   params: LaunchParams,
   result: z.object({ ok: z.boolean(), run_id: z.string(), dry_run: z.boolean(), run: Mission, error: z.string().nullable(), fix_hint: z.string().nullable() }),
-  rest: { verb: 'POST', path: '/api/integrations/runs/launch' },
+  rest: { verb: 'POST', path: '/api/integrations/runs/launch', wire: W.launch },
 });
 
 const DateParam = z
@@ -374,6 +378,8 @@ export const ListFilters = z
     end_date: DateParam.optional(),
     search: z.string().trim().min(1).max(200).optional(),
     watched: zBool.optional(),
+    /** Also answer each mission in full (`records`), as the REST history does. */
+    full: zBool.optional(),
     ...pagination(50, 500),
   })
   .refine((v) => v.mission_score_min === undefined || v.mission_score_max === undefined || v.mission_score_min <= v.mission_score_max, {
@@ -388,8 +394,8 @@ export const list = defineMethod({
   scope: 'agent',
   description: 'Mission history with filters, newest first (created_at, then run_id), paginated.',
   params: ListParams,
-  result: z.object({ ok: z.boolean(), items: z.array(MissionSummary), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
-  rest: { verb: 'GET', path: '/api/integrations/runs' },
+  result: z.object({ ok: z.boolean(), items: z.array(MissionSummary), records: z.array(Mission).optional(), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
+  rest: { verb: 'GET', path: '/api/integrations/runs', wire: W.list },
   readOnly: true,
 });
 
@@ -401,7 +407,7 @@ export const get = defineMethod({
   description: 'One mission in full: context packet, brief, launch request, outcome, artifacts, scores.',
   params: RunRef,
   result: z.object({ ok: z.boolean(), run: Mission }),
-  rest: { verb: 'GET', path: '/api/integrations/runs/:run_id' },
+  rest: { verb: 'GET', path: '/api/integrations/runs/:run_id', wire: W.flat },
   readOnly: true,
 });
 
@@ -411,7 +417,7 @@ export const refresh = defineMethod({
   description: 'Read the job state, events and artifacts from AgentCeption now. An upstream failure is recorded on the mission (ok:false).',
   params: RunRef,
   result: z.object({ ok: z.boolean(), changed: z.boolean(), run: Mission, error: z.string().nullable(), fix_hint: z.string().nullable() }),
-  rest: { verb: 'POST', path: '/api/integrations/runs/:run_id/refresh' },
+  rest: { verb: 'POST', path: '/api/integrations/runs/:run_id/refresh', wire: W.flat },
 });
 
 export const watch = defineMethod({
@@ -419,7 +425,7 @@ export const watch = defineMethod({
   description: 'Let the background watcher refresh this mission until it ends.',
   params: RunRef,
   result: z.object({ ok: z.boolean(), run: Mission }),
-  rest: { verb: 'POST', path: '/api/integrations/runs/:run_id/watch' },
+  rest: { verb: 'POST', path: '/api/integrations/runs/:run_id/watch', wire: W.flat },
 });
 
 export const unwatch = defineMethod({
@@ -427,7 +433,7 @@ export const unwatch = defineMethod({
   description: 'Stop the background watcher refreshing this mission.',
   params: RunRef,
   result: z.object({ ok: z.boolean(), run: Mission }),
-  rest: { verb: 'POST', path: '/api/integrations/runs/:run_id/unwatch' },
+  rest: { verb: 'POST', path: '/api/integrations/runs/:run_id/unwatch', wire: W.flat },
 });
 
 export const writeback = defineMethod({
@@ -436,7 +442,7 @@ export const writeback = defineMethod({
   description: 'Write the mission outcome back to PhiOS (with operator notes and tags). A failure is recorded on the mission with its fix (ok:false).',
   params: RunRef.extend({ operator_notes: z.string().max(10000).default(''), tags: z.array(z.string().trim().min(1).max(100)).max(50).default([]) }),
   result: z.object({ ok: z.boolean(), run: Mission, writeback: WritebackRecord }),
-  rest: { verb: 'POST', path: '/api/integrations/runs/:run_id/writeback' },
+  rest: { verb: 'POST', path: '/api/integrations/runs/:run_id/writeback', wire: W.writeback },
 });
 
 export const timeline = defineMethod({
@@ -445,17 +451,24 @@ export const timeline = defineMethod({
   description: 'The mission timeline: every state change, job event, writeback and error, oldest first.',
   params: RunRef.extend(pagination(500, 5000)),
   result: z.object({ ok: z.boolean(), run_id: z.string(), events: z.array(TimelineEvent), total: z.number().int() }),
-  rest: { verb: 'GET', path: '/api/integrations/runs/:run_id/timeline' },
+  rest: { verb: 'GET', path: '/api/integrations/runs/:run_id/timeline', wire: W.timeline },
   readOnly: true,
 });
 
 const Side = z.object({
   run_id: z.string(),
   mission_title: z.string(),
+  repo: z.string(),
   status: MissionStatus,
   summary: z.string().nullable(),
   pr_url: z.string().nullable(),
   branch: z.string().nullable(),
+  writeback_status: WritebackStatus,
+  /** From the context packet: recommended next actions, success criteria and risk flag names. */
+  recommended_followups: z.array(z.string()),
+  success_criteria: z.array(z.string()),
+  risk_flags: z.array(z.string()),
+  outcome_hash: z.string().nullable(),
 });
 export const FieldDiff = z.object({ field: z.string(), left: z.unknown(), right: z.unknown(), severity: z.enum(['info', 'low', 'medium', 'high']) });
 
@@ -481,7 +494,7 @@ export const compare = defineMethod({
     severity: z.enum(['info', 'low', 'medium', 'high']),
     heuristic: z.literal(true),
   }),
-  rest: { verb: 'GET', path: '/api/integrations/runs/compare' },
+  rest: { verb: 'GET', path: '/api/integrations/runs/compare', wire: W.compare },
   readOnly: true,
 });
 
@@ -491,7 +504,7 @@ export const snapshot = defineMethod({
   description: "Stable hash (sha256 over canonical JSON) of the mission's immutable content; it never changes on refresh, watch or writeback.",
   params: RunRef,
   result: z.object({ ok: z.boolean(), run_id: z.string(), algorithm: z.literal('sha256'), snapshot_hash: z.string(), verified: z.boolean(), content: z.record(z.string(), z.unknown()) }),
-  rest: { verb: 'GET', path: '/api/integrations/runs/:run_id/snapshot' },
+  rest: { verb: 'GET', path: '/api/integrations/runs/:run_id/snapshot', wire: W.snapshot },
   readOnly: true,
 });
 
@@ -502,7 +515,7 @@ export const watcherEvents = defineMethod({
   description: 'What the background watcher did, newest first.',
   params: z.object({ limit: zInt.pipe(z.number().int().min(1).max(500)).default(50) }).default({ limit: 50 }),
   result: z.object({ ok: z.boolean(), events: z.array(WatcherEvent) }),
-  rest: { verb: 'GET', path: '/api/integrations/watcher/events' },
+  rest: { verb: 'GET', path: '/api/integrations/watcher/events', wire: W.watcherEvents },
   readOnly: true,
 });
 
@@ -560,6 +573,32 @@ export const metrics = defineMethod({
   readOnly: true,
 });
 
+// ---------- the earlier product's MCP compatibility door (beside the real MCP endpoint at /mcp) ----------
+
+export const mcpCapabilities = defineMethod({
+  scope: 'agent',
+  method: 'agentora/missions/mcpCapabilities',
+  description: 'The mission tools the MCP door offers (after read-only mode and the allowed-tools list). 404 when MCP is disabled.',
+  params: NoParams,
+  result: z.object({
+    ok: z.boolean(),
+    read_only: z.boolean(),
+    endpoint: z.string(),
+    tools: z.array(z.object({ name: z.string(), title: z.string(), description: z.string(), read_only: z.boolean() })),
+  }),
+  rest: { verb: 'GET', path: '/api/integrations/mcp/capabilities', wire: W.mcpCapabilities },
+  readOnly: true,
+});
+
+export const mcpCall = defineMethod({
+  scope: 'agent',
+  method: 'agentora/missions/mcpCall',
+  description: 'Call one mission tool by name (the MCP policy applies: enabled, read-only, allowed tools; a refusal is recorded).',
+  params: z.object({ tool: z.string().trim().min(1).max(100), args: z.record(z.string(), z.unknown()).default({}) }),
+  result: z.object({ ok: z.boolean(), tool: z.string(), result: z.unknown() }),
+  rest: { verb: 'POST', path: '/api/integrations/mcp/call', wire: W.mcpCall },
+});
+
 // ---------- notifications ----------
 
 export const didChange = defineNotification({
@@ -605,5 +644,7 @@ export const missionsMethods = [
   snapshot,
   watcherEvents,
   metrics,
+  mcpCapabilities,
+  mcpCall,
 ] as const;
 export const missionsNotifications = [didChange, didFinish] as const;

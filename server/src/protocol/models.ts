@@ -1,6 +1,7 @@
 // Models area: the model provider (Ollama or mock) as seen by outside tools and the System panel.
 import { z } from 'zod';
 import { defineMethod, NoParams } from './define';
+import * as W from './wire/system';
 
 export const ModelInfo = z.object({
   name: z.string(),
@@ -24,7 +25,7 @@ export const listModels = defineMethod({
   description: 'Models the provider serves (Ollama `/api/tags`, or the mock catalogue).',
   params: NoParams,
   result: ListModelsResult,
-  rest: { verb: 'GET', path: '/api/ollama/models' },
+  rest: { verb: 'GET', path: '/api/ollama/models', wire: W.ollamaModels },
   readOnly: true,
 });
 
@@ -52,7 +53,7 @@ export const testModel = defineMethod({
   description: 'Send one short streaming chat to the configured (or given) model and time it.',
   params: TestModelParams,
   result: TestModelResult,
-  rest: { verb: 'POST', path: '/api/ollama/test' },
+  rest: { verb: 'POST', path: '/api/ollama/test', wire: W.ollamaTest },
 });
 
 export const modelMethods = [listModels, testModel] as const;

@@ -1,6 +1,7 @@
 // System area: health, version, doctor, bootstrap, connection info, server status notifications.
 import { z } from 'zod';
 import { defineMethod, defineNotification, NoParams, zBool } from './define';
+import * as W from './wire/system';
 
 export const Mode = z.enum(['mock', 'live']);
 
@@ -18,8 +19,8 @@ export const health = defineMethod({
   params: NoParams,
   result: HealthResult,
   rest: [
-    { verb: 'GET', path: '/api/health' },
-    { verb: 'GET', path: '/api/system/health' },
+    { verb: 'GET', path: '/api/health', wire: W.health },
+    { verb: 'GET', path: '/api/system/health', wire: W.health },
   ],
   readOnly: true,
 });
@@ -43,7 +44,7 @@ export const version = defineMethod({
   description: 'Version of the server, its runtime and its database schema.',
   params: NoParams,
   result: VersionResult,
-  rest: { verb: 'GET', path: '/api/system/version' },
+  rest: { verb: 'GET', path: '/api/system/version', wire: W.version },
   readOnly: true,
 });
 
@@ -57,6 +58,11 @@ export const DoctorItem = z.object({
   severity: Severity,
   detail: z.string(),
   fix_hint: z.string(),
+  /** Heavy checks (database integrity) are cached: when this result was taken, how old it is, how long it took. */
+  checked_at: z.string().optional(),
+  age_seconds: z.number().optional(),
+  cached: z.boolean().optional(),
+  duration_ms: z.number().optional(),
 });
 export type DoctorItem = z.infer<typeof DoctorItem>;
 
@@ -71,10 +77,10 @@ export type DoctorResult = z.infer<typeof DoctorResult>;
 
 export const doctor = defineMethod({
   method: 'agentora/system/doctor',
-  description: 'Run every health check (runtime, SQLite, data dir, database, Ollama, integrations, workers, port) with fix hints.',
-  params: NoParams,
+  description: 'Run every health check (runtime, SQLite, data dir, database, Ollama, integrations, workers, port) with fix hints. The database integrity check runs off the event loop and is cached (its age is shown); refresh=true re-runs it now.',
+  params: z.object({ refresh: zBool.default(false) }).default({ refresh: false }),
   result: DoctorResult,
-  rest: { verb: 'GET', path: '/api/system/doctor' },
+  rest: { verb: 'GET', path: '/api/system/doctor', wire: W.doctor },
   readOnly: true,
 });
 
@@ -99,7 +105,7 @@ export const bootstrap = defineMethod({
   description: 'First-run setup: create the data dir, run migrations, write a default config; then re-run the doctor.',
   params: BootstrapParams,
   result: BootstrapResult,
-  rest: { verb: 'POST', path: '/api/system/bootstrap' },
+  rest: { verb: 'POST', path: '/api/system/bootstrap', wire: W.bootstrap },
 });
 
 export const ConnectionInfoResult = z.object({

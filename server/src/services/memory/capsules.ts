@@ -7,7 +7,7 @@ import * as M from '../../protocol/memory';
 import { implement } from '../registry';
 import { propose } from './proposals';
 import { addLink, getRow, insertMemory, statements, toCapsule, updateMemory, type MemoryRow, type NewMemory, sql } from './store';
-import { isoOf, normHash, nowIso } from './text';
+import { isoOf, normHash, nowIso, snippet } from './text';
 import { wakeEmbedder } from './embedder';
 
 const LAYER_DESCRIPTIONS: Record<M.Layer, string> = {
@@ -16,6 +16,23 @@ const LAYER_DESCRIPTIONS: Record<M.Layer, string> = {
   semantic: 'Distilled, reusable knowledge and facts.',
   core: 'Operator-endorsed knowledge; never archived by maintenance.',
 };
+
+type Link = { from_id: number; to_id: number; relation: 'derived_from' | 'merged_from' | 'superseded_by'; created_at: string; note: string | null };
+
+/** The links touching a memory, the memories made from it (children), and a one-line summary of it. */
+function linksAround(ctx: ServerContext, row: MemoryRow) {
+  const s = statements(ctx.db);
+  const edges = (s.linksOf.all(row.id, row.id) as Link[]).map((l) => ({ from_id: l.from_id, to_id: l.to_id, relation: l.relation, created_at: l.created_at, note: l.note }));
+  const children = edges
+    .filter((e) => (e.relation === 'superseded_by' ? e.from_id === row.id : e.to_id === row.id))
+    .map((e) => {
+      const id = e.relation === 'superseded_by' ? e.to_id : e.from_id;
+      const c = s.byId.get(id) as MemoryRow | undefined;
+      return c ? { capsule_id: c.id, text: c.status === 'deleted' ? '(deleted)' : snippet(c.text, 160), layer: c.layer, relation: e.relation } : null;
+    })
+    .filter((c) => c !== null);
+  return { children, edges, summary: row.status === 'deleted' ? '(deleted)' : snippet(row.text, 160) };
+}
 
 export function mustGet(ctx: ServerContext, id: number): MemoryRow {
   const row = getRow(ctx.db, id);
@@ -68,7 +85,8 @@ export const capsuleServices = [
   implement(M.get, (p, ctx) => {
     const row = mustGet(ctx, p.capsule_id);
     const open = (statements(ctx.db).openProposalsOf.all(row.id) as { id: number }[]).map((r) => r.id);
-    if (!p.as_of) return { ok: true, capsule: toCapsule(row), as_of: null, believed_at_as_of: null, open_proposal_ids: open };
+    const around = linksAround(ctx, row);
+    if (!p.as_of) return { ok: true, capsule: toCapsule(row), as_of: null, believed_at_as_of: null, open_proposal_ids: open, ...around };
     const t = isoOf(p.as_of);
     let state: MemoryRow = row;
     if (row.updated_at > t) {
@@ -76,7 +94,7 @@ export const capsuleServices = [
       if (v) state = { ...row, text: v.text, kind: v.kind, layer: v.layer, trust: v.trust, status: v.status, valid_to: v.valid_to, updated_at: v.recorded_at };
     }
     const believed = row.created_at <= t && row.valid_from <= t && state.status === 'active' && (state.valid_to === null || state.valid_to > t);
-    return { ok: true, capsule: toCapsule(state), as_of: t, believed_at_as_of: believed, open_proposal_ids: open };
+    return { ok: true, capsule: toCapsule(state), as_of: t, believed_at_as_of: believed, open_proposal_ids: open, ...around };
   }),
 
   implement(M.list, (p, ctx) => {

@@ -7,7 +7,7 @@ import * as M from '../../protocol/memory';
 import { implement } from '../registry';
 import { RECORD_LIMIT, retrieve, toItem, type Retrieval } from './search';
 import { snippet, nowIso } from './text';
-import { sql } from './store';
+import { sql, statements } from './store';
 
 type Owner = { kind: 'run' | 'chat' | 'mission'; id: string };
 
@@ -98,7 +98,13 @@ export const contextServices = [
 
   implement(M.runRetrieval, (p, ctx) => {
     const { contexts, total } = contextsOf(ctx, p.run_id, p.limit, p.offset);
-    const items = contexts.flatMap((c) => c.items.map((i) => ({ ...i, context_id: c.context_id, query: c.query })));
+    const layerOf = statements(ctx.db).byId;
+    const layers = new Map<number, M.Layer | null>();
+    const layer = (id: number) => {
+      if (!layers.has(id)) layers.set(id, ((layerOf.get(id) as { layer: M.Layer } | undefined)?.layer ?? null));
+      return layers.get(id)!;
+    };
+    const items = contexts.flatMap((c) => c.items.map((i) => ({ ...i, context_id: c.context_id, query: c.query, layer: layer(i.capsule_id) })));
     return { ok: true, run_id: p.run_id, items, total };
   }),
 

@@ -111,7 +111,7 @@ async function tick(ctx: ServerContext): Promise<void> {
       const vectors = await ctx.models.embed(batch.map((b) => b.text), model, AbortSignal.timeout(ctx.config['models.timeoutSeconds'] * 1000));
       if (vectors.length !== batch.length) throw new Error(`the model returned ${vectors.length} embeddings for ${batch.length} texts`);
       const current = sql(ctx.db, 'SELECT text FROM memories WHERE id = ?');
-      const put = sql(ctx.db, 'INSERT OR REPLACE INTO memory_embeddings (memory_id, model, dim, vec) VALUES (?, ?, ?, ?)');
+      const put = sql(ctx.db, 'INSERT INTO memory_embeddings (memory_id, model, dim, vec) VALUES (?, ?, ?, ?) ON CONFLICT (memory_id) DO UPDATE SET model = excluded.model, dim = excluded.dim, vec = excluded.vec');
       const done = sql(ctx.db, 'DELETE FROM memory_embed_queue WHERE memory_id = ?');
       ctx.db.transaction(() => {
         batch.forEach((b, i) => {

@@ -1,6 +1,7 @@
 // Memory area services and its background runtime (the embedder; jobs interrupted by a restart are marked).
 import type { Implementation } from '../registry';
 import type { AreaRuntime } from '../../runtime';
+import type { ServerContext } from '../../context';
 import * as M from '../../protocol/memory';
 import { implement } from '../registry';
 import { capsuleServices, changed } from './capsules';
@@ -28,6 +29,30 @@ const proposalServices = [
   }),
 ];
 
+const counter = (ctx: ServerContext, key: string) => (statements(ctx.db).counter.get(key) as { n: number } | undefined)?.n ?? 0;
+
+/**
+ * Hot memories and runs with recent contexts depend on the clock, so triggers cannot keep them: they are
+ * counted over their indexes at most every few seconds per server (the health route is polled by panels).
+ */
+const WINDOW_TTL_MS = 5000;
+const windowCache = new WeakMap<ServerContext, { at: number; hot: number; activeRuns: number; key: string }>();
+function timeWindowCounts(ctx: ServerContext, counts: string): { hot: number; activeRuns: number } {
+  const hotDays = ctx.config['memory.hotDays'];
+  // Any write that moves a counter (create, archive, supersede…) makes the cached window counts stale at once.
+  const lastContext = (sql(ctx.db, 'SELECT MAX(id) AS id FROM memory_contexts').get() as { id: number | null }).id;
+  const key = `${hotDays}|${counts}|${lastContext}`;
+  const c = windowCache.get(ctx);
+  if (c && c.key === key && Date.now() - c.at < WINDOW_TTL_MS) return c;
+  const s = statements(ctx.db);
+  const hot = (s.hotCount.get(new Date(Date.now() - hotDays * 86_400_000).toISOString()) as { n: number }).n;
+  const since = new Date(Date.now() - 86_400_000).toISOString();
+  const activeRuns = (sql(ctx.db, 'SELECT COUNT(DISTINCT owner_id) AS n FROM memory_contexts WHERE created_at >= ?').get(since) as { n: number }).n;
+  const v = { at: Date.now(), hot, activeRuns, key };
+  windowCache.set(ctx, v);
+  return v;
+}
+
 const healthService = implement(M.health, (_p, ctx) => {
   const s = statements(ctx.db);
   const byLayer = Object.fromEntries(M.LAYERS.map((l) => [l, 0]));
@@ -35,9 +60,7 @@ const healthService = implement(M.health, (_p, ctx) => {
   const byStatus: Record<string, number> = { active: 0, archived: 0, deleted: 0 };
   for (const r of s.countByStatus.all() as { status: string; n: number }[]) byStatus[r.status] = r.n;
   const current = Object.values(byLayer).reduce((a, b) => a + b, 0);
-  const hot = (s.hotCount.get(new Date(Date.now() - ctx.config['memory.hotDays'] * 86_400_000).toISOString()) as { n: number }).n;
-  const since = new Date(Date.now() - 86_400_000).toISOString();
-  const activeRuns = (sql(ctx.db, 'SELECT COUNT(DISTINCT owner_id) AS n FROM memory_contexts WHERE created_at >= ?').get(since) as { n: number }).n;
+  const { hot, activeRuns } = timeWindowCounts(ctx, JSON.stringify([byLayer, byStatus]));
   const jobs = recentJobs(ctx, 10);
   const model = embedModel(ctx);
   return {
@@ -54,8 +77,8 @@ const healthService = implement(M.health, (_p, ctx) => {
     embeddings: {
       enabled: model !== null,
       model,
-      embedded: model ? (sql(ctx.db, 'SELECT COUNT(*) AS n FROM memory_embeddings WHERE model = ?').get(model) as { n: number }).n : 0,
-      pending: (sql(ctx.db, 'SELECT COUNT(*) AS n FROM memory_embed_queue').get() as { n: number }).n,
+      embedded: model ? counter(ctx, `embedded:${model}`) : 0,
+      pending: counter(ctx, 'queue'),
       last_error: embedderStatus(ctx).lastError,
     },
   };

@@ -162,6 +162,7 @@ async function runJob(ctx: ServerContext, job: JobReporter): Promise<void> {
         const r = await scanDuplicates(ctx, by, (f, m) => job.progress(phase, from + span * f, m), job.proposalRecorder('duplicate scan finding'));
         job.summary.scanned = r.scanned;
         job.summary.duplicate_proposals = r.proposalIds.length;
+        job.summary.touched_capsules = touchedBy(ctx, r.proposalIds);
       } else if (phase === 'conflicts') {
         const r = await scanConflicts(ctx, by, (f, m) => job.progress(phase, from + span * f, m), job.proposalRecorder('conflict scan finding'));
         job.summary.scanned = Math.max(job.summary.scanned ?? 0, r.scanned);
@@ -294,3 +295,12 @@ export const jobServices = [
   }),
   implement(M.undo, (p, ctx) => ({ ok: true, ...undoChanges(ctx, p.job_id, p.change_ids) })),
 ];
+
+/** How many distinct memories the given proposals name (the earlier product's `touched_capsules`). */
+function touchedBy(ctx: ServerContext, proposalIds: number[]): number {
+  let n = 0;
+  const seen = new Set<number>();
+  const members = sql(ctx.db, 'SELECT memory_id FROM memory_proposal_members WHERE proposal_id = ?');
+  for (const id of proposalIds) for (const r of members.all(id) as { memory_id: number }[]) if (!seen.has(r.memory_id)) (seen.add(r.memory_id), n++);
+  return n;
+}

@@ -84,7 +84,7 @@ function prepare(db: Db) {
     insert: p(`INSERT INTO memories (text, kind, source, source_ref, scope, repo, persona, layer, trust, salience, use_count, touched_at, created_at, updated_at, valid_from, status, norm_hash, version, mock)
       VALUES (@text, @kind, @source, @source_ref, @scope, @repo, @persona, @layer, @trust, 1, 0, @now, @now, @now, @now, 'active', @norm_hash, 1, @mock)`),
     insertSketch: p('INSERT OR REPLACE INTO memory_sketches (memory_id, minhash) VALUES (?, ?)'),
-    enqueueEmbed: p('INSERT OR REPLACE INTO memory_embed_queue (memory_id, queued_at, attempts) VALUES (?, ?, 0)'),
+    enqueueEmbed: p('INSERT INTO memory_embed_queue (memory_id, queued_at, attempts) VALUES (?, ?, 0) ON CONFLICT (memory_id) DO UPDATE SET queued_at = excluded.queued_at, attempts = 0'),
     byId: p(`${SELECT_ROW} WHERE m.id = ?`),
     sameHash: p("SELECT id FROM memories WHERE norm_hash = ? AND status = 'active' AND valid_to IS NULL AND id <> ? ORDER BY id LIMIT 1"),
     saveVersion: p(`INSERT INTO memory_versions (memory_id, version, text, kind, layer, trust, status, valid_to, recorded_at, replaced_at, reason)
@@ -102,8 +102,10 @@ function prepare(db: Db) {
     dequeue: p('DELETE FROM memory_embed_queue WHERE memory_id = ?'),
     openProposalsOf: p(`SELECT p.id FROM memory_proposal_members pm JOIN memory_proposals p ON p.id = pm.proposal_id WHERE pm.memory_id = ? AND p.status = 'open' ORDER BY p.id`),
     linksOf: p('SELECT * FROM memory_links WHERE from_id = ? OR to_id = ?'),
-    countByLayer: p(`SELECT layer, COUNT(*) AS n FROM memories WHERE status = 'active' AND valid_to IS NULL GROUP BY layer`),
-    countByStatus: p('SELECT status, COUNT(*) AS n FROM memories GROUP BY status'),
+    // Counters kept by triggers (migration 24): a few rows, whatever the size of the store.
+    countByLayer: p(`SELECT substr(key, 7) AS layer, n FROM memory_counters WHERE key LIKE 'layer:%'`),
+    countByStatus: p(`SELECT substr(key, 8) AS status, n FROM memory_counters WHERE key LIKE 'status:%'`),
+    counter: p('SELECT n FROM memory_counters WHERE key = ?'),
     hotCount: p(`SELECT COUNT(*) AS n FROM memories WHERE status = 'active' AND valid_to IS NULL AND touched_at >= ?`),
   };
 }

@@ -20,9 +20,13 @@ const K1 = 1.2;
 const B = 0.75;
 
 interface TextState {
-  df: Map<string, { n: number; at: number }>;
+  /** Document frequencies: frequent terms for DF_TTL_MS, rare ones while no memory was added (maxId). */
+  df: Map<string, { n: number; at: number; maxId: number }>;
   total: { n: number; maxId: number; avgLen: number; at: number } | null;
+  /** Term frequencies of recently scored memories (the same candidates come back across queries). */
+  tf: Map<number, { text: string; tf: Map<string, number>; len: number }>;
 }
+const TF_CACHE = 50_000;
 
 /** Terms with at least this many matches get an estimated frequency instead of a full count. */
 const DF_SAMPLE = 2000;
@@ -32,6 +36,7 @@ function prepare(ctx: ServerContext) {
   const db = ctx.db;
   return {
     count: db.prepare('SELECT COUNT(*) AS n FROM memories_fts WHERE memories_fts MATCH ?'),
+    maxId: db.prepare('SELECT MAX(id) AS m FROM memories'),
     nth: db.prepare('SELECT rowid AS id FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?'),
     ranked: db.prepare('SELECT rowid AS id FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rank LIMIT ?'),
     newest: db.prepare('SELECT rowid AS id FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?'),
@@ -48,7 +53,7 @@ function stmts(ctx: ServerContext) {
 }
 function state(ctx: ServerContext): TextState {
   let s = states.get(ctx.db);
-  if (!s) states.set(ctx.db, (s = { df: new Map(), total: null }));
+  if (!s) states.set(ctx.db, (s = { df: new Map(), total: null, tf: new Map() }));
   return s;
 }
 
@@ -76,11 +81,12 @@ function corpus(ctx: ServerContext): { n: number; maxId: number; avgLen: number 
   return s.total;
 }
 
-export function docFrequency(ctx: ServerContext, term: string): number {
+export function docFrequency(ctx: ServerContext, term: string, maxId = currentMaxId(ctx)): number {
   const s = state(ctx);
   const now = Date.now();
   const hit = s.df.get(term);
-  if (hit && now - hit.at < DF_TTL_MS) return hit.n;
+  // A rare term's count stays exact while no memory was added (a new one may contain it: count again).
+  if (hit && now - hit.at < DF_TTL_MS && (hit.n >= DF_SAMPLE || hit.maxId === maxId)) return hit.n;
   const st = stmts(ctx);
   const nth = st.nth.get(phrase(term), DF_SAMPLE - 1) as { id: number } | undefined;
   let n: number;
@@ -90,13 +96,14 @@ export function docFrequency(ctx: ServerContext, term: string): number {
     const c = corpus(ctx);
     n = Math.min(c.n, Math.round((DF_SAMPLE * c.n) / Math.max(DF_SAMPLE, c.maxId - nth.id + 1)));
   }
-  // Only frequent terms are cached; rare ones are counted fresh (cheap), so a memory written a moment ago is
-  // found at once.
-  if (n >= DF_SAMPLE) {
-    if (s.df.size > 20000) s.df.clear();
-    s.df.set(term, { n, at: now });
-  }
+  if (s.df.size > 20000) s.df.clear();
+  s.df.set(term, { n, at: now, maxId });
   return n;
+}
+
+/** The newest memory id: when it moves, cached counts of rare terms are recounted (one index lookup). */
+function currentMaxId(ctx: ServerContext): number {
+  return (stmts(ctx).maxId.get() as { m: number | null }).m ?? 0;
 }
 
 export interface TextHit {
@@ -114,7 +121,8 @@ export function planText(ctx: ServerContext, query: string, maxTerms = 12): Text
   let terms = [...new Set(contentWords(query))];
   if (!terms.length) terms = [...new Set(words(query))];
   terms = terms.slice(0, maxTerms);
-  const df = new Map(terms.map((t) => [t, docFrequency(ctx, t)]));
+  const maxId = currentMaxId(ctx);
+  const df = new Map(terms.map((t) => [t, docFrequency(ctx, t, maxId)]));
   const present = terms.filter((t) => df.get(t)! > 0).sort((a, b) => df.get(a)! - df.get(b)!);
   const anchors: string[] = [];
   let sum = 0;
@@ -146,11 +154,18 @@ export function bm25Scores(ctx: ServerContext, plan: TextPlan & { df: Map<string
   const { n, avgLen } = corpus(ctx);
   const q = plan.terms.map((t) => ({ stem: stem(t), idf: Math.log(1 + (n - plan.df.get(t)! + 0.5) / (plan.df.get(t)! + 0.5)) }));
   const out = new Map<number, number>();
+  const cache = state(ctx).tf;
   for (const [id, text] of texts) {
-    const toks = words(text).map(stem);
-    const tf = new Map<string, number>();
-    for (const w of toks) tf.set(w, (tf.get(w) ?? 0) + 1);
-    const norm = K1 * (1 - B + (B * toks.length) / avgLen);
+    let entry = cache.get(id);
+    if (!entry || entry.text !== text) {
+      const toks = words(text).map(stem);
+      const tf = new Map<string, number>();
+      for (const w of toks) tf.set(w, (tf.get(w) ?? 0) + 1);
+      if (cache.size >= TF_CACHE) cache.delete(cache.keys().next().value!);
+      cache.set(id, (entry = { text, tf, len: toks.length }));
+    }
+    const { tf, len } = entry;
+    const norm = K1 * (1 - B + (B * len) / avgLen);
     let score = 0;
     for (const { stem: st, idf } of q) {
       const f = tf.get(st) ?? 0;

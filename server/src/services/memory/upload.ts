@@ -19,7 +19,7 @@ function bad(path: string, message: string): AppError {
   return new AppError('bad_request', `Invalid params: ${path}: ${message}`, [{ path, message }]);
 }
 
-export function decodeUpload(p: { filename: string; content_base64?: string; text?: string }): { format: 'text' | 'markdown' | 'pdf'; text: string; warnings: string[] } {
+export async function decodeUpload(p: { filename: string; content_base64?: string; text?: string }): Promise<{ format: 'text' | 'markdown' | 'pdf'; text: string; warnings: string[] }> {
   const warnings: string[] = [];
   let bytes: Buffer | null = null;
   if (p.content_base64 !== undefined) {
@@ -32,12 +32,12 @@ export function decodeUpload(p: { filename: string; content_base64?: string; tex
   if (bytes && (ext === 'pdf' || bytes.toString('latin1', 0, 5) === '%PDF-')) {
     let pdf;
     try {
-      pdf = extractPdfText(bytes);
+      pdf = await extractPdfText(bytes);
     } catch (err) {
       throw bad('content_base64', `cannot read the PDF: ${(err as Error).message}`);
     }
-    if (pdf.skipped) warnings.push(`${pdf.skipped} stream(s) used a filter other than FlateDecode or were damaged and were skipped`);
     if (!pdf.text.trim()) throw bad('content_base64', 'the PDF has no extractable text (scanned images, or fonts without a simple encoding)');
+    if (pdf.empty_pages) warnings.push(`${pdf.empty_pages} of ${pdf.pages} page(s) had no text (scanned images?) and were skipped`);
     return { format: 'pdf', text: pdf.text, warnings };
   }
   const text = bytes ? bytes.toString('utf8') : p.text!;
@@ -48,8 +48,8 @@ export function decodeUpload(p: { filename: string; content_base64?: string; tex
 }
 
 export const uploadServices = [
-  implement(M.upload, (p, ctx: ServerContext) => {
-    const doc = decodeUpload(p);
+  implement(M.upload, async (p, ctx: ServerContext) => {
+    const doc = await decodeUpload(p);
     const chunks = chunkText(doc.text, { maxChars: p.max_chunk_chars, overlapChars: p.overlap_chars, markdown: doc.format === 'markdown' });
     if (chunks.length > MAX_CHUNKS) throw bad('content_base64', `the file makes ${chunks.length} chunks (more than ${MAX_CHUNKS}); raise max_chunk_chars or split it`);
     const now = nowIso();

@@ -35,7 +35,20 @@ export function compareMissions(l: Mission, r: Mission, timeline: { left: number
   const lp = new Set(l.artifacts.map((a) => a.path));
   const rp = new Set(r.artifacts.map((a) => a.path));
   const severity = field_diffs.reduce<Severity>((m, d) => (RANK[d.severity] > RANK[m] ? d.severity : m), 'info');
-  const side = (m: Mission) => ({ run_id: m.run_id, mission_title: m.mission_title, status: m.status, summary: m.summary, pr_url: m.pr_url, branch: m.branch });
+  const side = (m: Mission) => ({
+    run_id: m.run_id,
+    mission_title: m.mission_title,
+    repo: m.repo,
+    status: m.status,
+    summary: m.summary,
+    pr_url: m.pr_url,
+    branch: m.branch,
+    writeback_status: m.writeback_status,
+    recommended_followups: m.context_packet.recommended_next_actions,
+    success_criteria: m.context_packet.success_criteria.map((c) => c.name),
+    risk_flags: m.context_packet.risk_flags.map((f) => f.name),
+    outcome_hash: m.outcome_hash,
+  });
   const scores = (m: Mission) => ({ mission_score: m.mission_score, confidence_level: m.confidence_level, risk_level: m.risk_level });
   return {
     ok: true,

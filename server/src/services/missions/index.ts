@@ -8,7 +8,7 @@ import { compareMissions } from './compare';
 import { commit, describeError, getRow, launchMission, missionOf, packetFor, prepareMission, refreshMission, setWatched, snapshotContent, writebackMission } from './loop';
 import { reconcileLaunches } from './reconcile';
 import { enableIntegrationService } from './enable';
-import { mountMcp } from './mcp/routes';
+import { mcpCompatServices, mountMcp, rememberRegistry } from './mcp/routes';
 import { snapshotHash } from './snapshot';
 import { missionStore } from './store';
 import { missionMetrics } from './observability/metrics';
@@ -76,7 +76,9 @@ export const missionsServices: readonly Implementation[] = [
   }),
   implement(M.list, (p, ctx) => {
     const { items, total } = missionStore(ctx.db).list(p);
-    return { ok: true, items, total, limit: p.limit, offset: p.offset };
+    // REST answers the earlier product's flat records, which need each mission in full (≤ limit point reads).
+    const records = p.full ? items.map((i) => missionOf(ctx, i.run_id)) : undefined;
+    return { ok: true, items, ...(records ? { records } : {}), total, limit: p.limit, offset: p.offset };
   }),
   implement(M.get, (p, ctx) => ({ ok: true, run: missionOf(ctx, p.run_id) })),
   implement(M.refresh, async (p, ctx, call) => {
@@ -113,6 +115,7 @@ export const missionsServices: readonly Implementation[] = [
       watcher: { enabled: ctx.config['missions.watcherEnabled'], interval_seconds: ctx.config['missions.watcherIntervalSeconds'], ...w },
     };
   }),
+  ...mcpCompatServices,
 ];
 
 /** The watcher's stop function per server, while it runs. */
@@ -131,7 +134,8 @@ function syncWatcher(ctx: ServerContext): void {
 
 export const missionsRuntime: AreaRuntime = {
   name: 'missions',
-  start(ctx) {
+  start(ctx, registry) {
+    rememberRegistry(ctx, registry);
     syncWatcher(ctx);
     // Launches a crash interrupted: attach their AgentCeption runs or mark them launch_unknown (reads only).
     void reconcileLaunches(ctx, commit).catch((err) => ctx.log.error('missions: reconciling interrupted launches failed', err));
@@ -141,6 +145,7 @@ export const missionsRuntime: AreaRuntime = {
     syncWatcher(ctx);
   },
   mountHttp(app, ctx, registry) {
+    rememberRegistry(ctx, registry);
     mountMcp(app, ctx, registry);
   },
   async stop(ctx) {

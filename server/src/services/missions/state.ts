@@ -20,6 +20,8 @@ export interface MissionsState {
   refreshing: Map<string, Promise<unknown>>;
   launching: Set<string>;
   watcher: WatcherStats;
+  /** Refresh counters since start (the earlier product's metrics route reads them). */
+  refresh: { attempts: number; successes: number; failures: number; total_latency_ms: number; last_latency_ms: number | null; terminal_by_watcher: number; skipped_writebacks_debounce: number };
 }
 
 const states = new WeakMap<ServerContext, MissionsState>();
@@ -33,6 +35,7 @@ export function missionsState(ctx: ServerContext): MissionsState {
       refreshing: new Map(),
       launching: new Set(),
       watcher: { cycles: 0, last_cycle_at: null, last_cycle_ms: null, last_cycle_refreshed: 0, last_cycle_errors: 0, skipped_overlaps: 0, running: false },
+      refresh: { attempts: 0, successes: 0, failures: 0, total_latency_ms: 0, last_latency_ms: null, terminal_by_watcher: 0, skipped_writebacks_debounce: 0 },
     };
     states.set(ctx, s);
   }

@@ -165,6 +165,8 @@ export function toMission(r: MissionRow, breakdown: Mission['score_breakdown']):
     fork_reason: r.fork_reason,
     source_snapshot_hash: r.source_snapshot_hash,
     provenance_note: r.provenance_note,
+    outcome_hash: r.outcome_hash,
+    last_writeback_hash: r.last_writeback_hash,
   };
 }
 

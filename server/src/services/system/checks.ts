@@ -8,6 +8,7 @@ import { latestVersion, schemaVersion } from '../../store/db';
 import { ModelProviderError } from '../../bridges/models';
 import type { BridgeHealth } from '../../bridges/missions/types';
 import { createRealAgentception, createRealPhios } from '../../bridges/missions/real';
+import { integrity } from './integrity';
 
 const MIN_NODE_MAJOR = 20;
 
@@ -46,17 +47,27 @@ export function checkDataDir(ctx: ServerContext): DoctorItem {
   }
 }
 
-export function checkDatabase(ctx: ServerContext): DoctorItem {
+/** Seconds → "12 s" / "3 min" / "2 h" for the age of a cached check. */
+function age(ms: number): string {
+  const sec = Math.max(0, Math.round(ms / 1000));
+  return sec < 120 ? `${sec} s` : sec < 7200 ? `${Math.round(sec / 60)} min` : `${Math.round(sec / 3600)} h`;
+}
+
+export async function checkDatabase(ctx: ServerContext, refresh = false): Promise<DoctorItem> {
   try {
-    // quick_check is the O(n) subset of integrity_check that skips index/table cross-checks: fast enough to run
-    // on every doctor call even on a large store.
-    const rows = ctx.db.pragma('quick_check') as { quick_check: string }[];
-    const healthy = rows.length === 1 && rows[0]?.quick_check === 'ok';
+    // quick_check reads every page: it runs in a worker thread on its own read-only connection (integrity.ts),
+    // and its result is cached with its time, so the doctor never stalls the server.
+    const { result, cached } = await integrity(ctx, refresh);
     const have = schemaVersion(ctx.db);
     const want = latestVersion();
-    if (!healthy) return item('database', 'Database', 'error', `integrity problems: ${rows.slice(0, 3).map((r) => r.quick_check).join('; ')}`, 'Stop Agentora, back up agentora.db, and run `sqlite3 agentora.db ".recover"` into a new file.');
-    if (have < want) return item('database', 'Database', 'warn', `schema at version ${have}, code expects ${want}`, 'Run Bootstrap (it applies pending migrations).');
-    return item('database', 'Database', 'ok', `integrity ok, schema version ${have}/${want}`);
+    const ageMs = Date.now() - Date.parse(result.checked_at);
+    const when = `quick_check ${cached ? `${age(ageMs)} ago` : 'just now'}, ${Math.round(result.ms)} ms off the event loop`;
+    const extra = { checked_at: result.checked_at, age_seconds: Math.round(ageMs / 1000), cached, duration_ms: Math.round(result.ms) };
+    const healthy = result.ok && result.rows.length === 1 && result.rows[0] === 'ok';
+    if (!result.ok) return { ...item('database', 'Database', 'error', `cannot check the database: ${result.error ?? 'unknown error'}`, 'Run Bootstrap; if it persists, see docs/troubleshooting.md.'), ...extra };
+    if (!healthy) return { ...item('database', 'Database', 'error', `integrity problems: ${result.rows.slice(0, 3).join('; ')} (${when})`, 'Stop Agentora, back up agentora.db, and run `sqlite3 agentora.db ".recover"` into a new file.'), ...extra };
+    if (have < want) return { ...item('database', 'Database', 'warn', `schema at version ${have}, code expects ${want} (${when})`, 'Run Bootstrap (it applies pending migrations).'), ...extra };
+    return { ...item('database', 'Database', 'ok', `integrity ok, schema version ${have}/${want} (${when})`), ...extra };
   } catch (err) {
     return item('database', 'Database', 'error', `cannot check the database: ${(err as Error).message}`, 'Run Bootstrap; if it persists, see docs/troubleshooting.md.');
   }

@@ -4,10 +4,12 @@ import { implement } from '../registry';
 import { checkApiKeyOrigins, withheldOf } from '../credentials/apiKeys';
 import { checkDatabase, checkDataDir, checkIntegrations, checkNodeRuntime, checkOllama, checkPort, checkSqliteNative, checkWorkers } from './checks';
 
-export async function runDoctor(ctx: ServerContext): Promise<DoctorResult> {
-  // The slow (network) checks run concurrently; each has its own short timeout.
-  const [ollama, integrations, workers] = await Promise.all([checkOllama(ctx), checkIntegrations(ctx), checkWorkers(ctx)]);
-  const items: DoctorItem[] = [checkNodeRuntime(), checkSqliteNative(ctx), checkDataDir(ctx), checkDatabase(ctx), ollama, ...integrations, workers, checkPort(ctx)];
+/** `refresh`: re-run the heavy checks (the database integrity check) now instead of showing the cached result. */
+export async function runDoctor(ctx: ServerContext, refresh = true): Promise<DoctorResult> {
+  // The slow checks run concurrently, none on the event loop: network checks have short timeouts, the
+  // integrity check runs in a worker thread.
+  const [database, ollama, integrations, workers] = await Promise.all([checkDatabase(ctx, refresh), checkOllama(ctx), checkIntegrations(ctx), checkWorkers(ctx)]);
+  const items: DoctorItem[] = [checkNodeRuntime(), checkSqliteNative(ctx), checkDataDir(ctx), database, ollama, ...integrations, workers, checkPort(ctx)];
   // A key withheld from a moved integration URL (services/credentials/apiKeys.ts) is worth a line of its own.
   if (withheldOf(ctx).length) items.push(checkApiKeyOrigins(ctx));
   const status = items.some((i) => i.severity === 'error') ? 'error' : items.some((i) => i.severity === 'warn') ? 'warn' : 'ok';
@@ -18,4 +20,4 @@ export async function runDoctor(ctx: ServerContext): Promise<DoctorResult> {
   return result;
 }
 
-export const doctorService = implement(doctor, (_p, ctx) => runDoctor(ctx));
+export const doctorService = implement(doctor, (p, ctx) => runDoctor(ctx, p.refresh));

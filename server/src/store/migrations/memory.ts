@@ -4,6 +4,8 @@
 //   22 contexts (what a run / chat / mission was shown), proposals (duplicates, conflicts), maintenance jobs
 //   23 FTS5 repair: one update trigger (delete the old entry, then insert the new one), index rebuilt from the
 //      active rows; the `mock` flag (memories made from mock-mode missions never reach a real-mode mission)
+//   24 counters kept by triggers (memories per layer and status, embeddings per model, embedding queue), so
+//      /api/memory/health and /api/memory/layers read a handful of rows instead of counting the whole store
 //   26 upload batches: the memories one upload made share a batch_id, so the upload can be reviewed and undone whole
 import type { Migration } from './index';
 
@@ -239,4 +241,55 @@ const m26: Migration = {
   },
 };
 
-export const memoryMigrations: readonly Migration[] = [m20, m21, m22, m23, m26];
+const m24: Migration = {
+  version: 24,
+  name: 'memory: counters kept by triggers (layers, statuses, embeddings, queue)',
+  up(db) {
+    // Keys: `layer:<layer>` (current memories: active and not superseded), `status:<status>`,
+    // `embedded:<model>`, `queue`. Each trigger moves a count from the old value to the new one.
+    db.exec(`
+      CREATE TABLE memory_counters (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO memory_counters (key, n) SELECT 'layer:' || layer, COUNT(*) FROM memories WHERE status = 'active' AND valid_to IS NULL GROUP BY layer;
+      INSERT INTO memory_counters (key, n) SELECT 'status:' || status, COUNT(*) FROM memories GROUP BY status;
+      INSERT INTO memory_counters (key, n) SELECT 'embedded:' || model, COUNT(*) FROM memory_embeddings GROUP BY model;
+      INSERT INTO memory_counters (key, n) SELECT 'queue', COUNT(*) FROM memory_embed_queue;
+
+      CREATE TRIGGER memory_counters_ai AFTER INSERT ON memories BEGIN
+        INSERT INTO memory_counters (key, n) VALUES ('status:' || NEW.status, 1) ON CONFLICT (key) DO UPDATE SET n = n + 1;
+        INSERT INTO memory_counters (key, n) SELECT 'layer:' || NEW.layer, 1 WHERE NEW.status = 'active' AND NEW.valid_to IS NULL
+          ON CONFLICT (key) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER memory_counters_ad AFTER DELETE ON memories BEGIN
+        UPDATE memory_counters SET n = n - 1 WHERE key = 'status:' || OLD.status;
+        UPDATE memory_counters SET n = n - 1 WHERE key = 'layer:' || OLD.layer AND OLD.status = 'active' AND OLD.valid_to IS NULL;
+      END;
+      CREATE TRIGGER memory_counters_au AFTER UPDATE OF status, layer, valid_to ON memories
+        WHEN OLD.status IS NOT NEW.status OR OLD.layer IS NOT NEW.layer OR OLD.valid_to IS NOT NEW.valid_to BEGIN
+        UPDATE memory_counters SET n = n - 1 WHERE key = 'status:' || OLD.status;
+        INSERT INTO memory_counters (key, n) VALUES ('status:' || NEW.status, 1) ON CONFLICT (key) DO UPDATE SET n = n + 1;
+        UPDATE memory_counters SET n = n - 1 WHERE key = 'layer:' || OLD.layer AND OLD.status = 'active' AND OLD.valid_to IS NULL;
+        INSERT INTO memory_counters (key, n) SELECT 'layer:' || NEW.layer, 1 WHERE NEW.status = 'active' AND NEW.valid_to IS NULL
+          ON CONFLICT (key) DO UPDATE SET n = n + 1;
+      END;
+
+      CREATE TRIGGER memory_counters_emb_ai AFTER INSERT ON memory_embeddings BEGIN
+        INSERT INTO memory_counters (key, n) VALUES ('embedded:' || NEW.model, 1) ON CONFLICT (key) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER memory_counters_emb_ad AFTER DELETE ON memory_embeddings BEGIN
+        UPDATE memory_counters SET n = n - 1 WHERE key = 'embedded:' || OLD.model;
+      END;
+      CREATE TRIGGER memory_counters_emb_au AFTER UPDATE OF model ON memory_embeddings WHEN OLD.model IS NOT NEW.model BEGIN
+        UPDATE memory_counters SET n = n - 1 WHERE key = 'embedded:' || OLD.model;
+        INSERT INTO memory_counters (key, n) VALUES ('embedded:' || NEW.model, 1) ON CONFLICT (key) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER memory_counters_q_ai AFTER INSERT ON memory_embed_queue BEGIN
+        INSERT INTO memory_counters (key, n) VALUES ('queue', 1) ON CONFLICT (key) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER memory_counters_q_ad AFTER DELETE ON memory_embed_queue BEGIN
+        UPDATE memory_counters SET n = n - 1 WHERE key = 'queue';
+      END;
+    `);
+  },
+};
+
+export const memoryMigrations: readonly Migration[] = [m20, m21, m22, m23, m24, m26];

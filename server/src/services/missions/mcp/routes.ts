@@ -4,9 +4,10 @@
 // enabled / read-only / allowed-tools are checked here, per request, so a settings change applies at once.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { z } from 'zod';
+import * as M from '../../../protocol/missions';
+import { implement, type Implementation } from '../../registry';
 import type { ServerContext } from '../../../context';
-import { AppError, badInput } from '../../../protocol/errors';
+import { AppError } from '../../../protocol/errors';
 import { sendError } from '../../../http/rest';
 import type { ServiceRegistry } from '../../registry';
 import { callAs } from '../../credentials/access';
@@ -18,8 +19,6 @@ const disabled = () => new AppError('not_found', 'MCP is disabled: set AGENTORA_
 
 /** These doors check each tool's method scope themselves (services/credentials/access.ts), so agent credentials may enter. */
 const AGENT_DOOR: AgentoraRouteConfig = { agentDoor: true };
-
-const CallBody = z.object({ tool: z.string().min(1), args: z.record(z.string(), z.unknown()).default({}) });
 
 type RpcMessage = { jsonrpc?: string; id?: string | number | null; method?: string; params?: { name?: string; arguments?: unknown; uri?: unknown } };
 
@@ -69,31 +68,36 @@ export function mountMcp(app: FastifyInstance, ctx: ServerContext, registry: Ser
       }
     },
   });
+}
 
-  app.get('/api/integrations/mcp/capabilities', { config: AGENT_DOOR }, async (_req, reply) => {
-    if (!ctx.config['missions.mcpEnabled']) return sendError(reply, disabled());
-    return reply.send({
+/** The registry per server, for the compatibility door's tool calls (set by the runtime's start / mountHttp). */
+const registries = new WeakMap<ServerContext, ServiceRegistry>();
+export function rememberRegistry(ctx: ServerContext, registry: ServiceRegistry): void {
+  registries.set(ctx, registry);
+}
+
+/** GET /api/integrations/mcp/capabilities and POST /api/integrations/mcp/call (wire shapes in protocol/wire/missions.ts). */
+export const mcpCompatServices: readonly Implementation[] = [
+  implement(M.mcpCapabilities, (_p, ctx) => {
+    if (!ctx.config['missions.mcpEnabled']) throw disabled();
+    return {
       ok: true,
       read_only: ctx.config['missions.mcpReadOnly'],
       endpoint: '/mcp',
       tools: visibleTools(ctx).map((t) => ({ name: t.name, title: t.title, description: t.method.description, read_only: !t.write })),
-    });
-  });
-
-  app.post('/api/integrations/mcp/call', { config: AGENT_DOOR }, async (req, reply) => {
-    if (!ctx.config['missions.mcpEnabled']) return sendError(reply, disabled());
-    const body = CallBody.safeParse(req.body ?? {});
-    if (!body.success) return sendError(reply, badInput(body.error, 'body'));
-    const verdict = judgeTool(ctx, body.data.tool);
+    };
+  }),
+  implement(M.mcpCall, async (p, ctx, call) => {
+    if (!ctx.config['missions.mcpEnabled']) throw disabled();
+    const verdict = judgeTool(ctx, p.tool);
     if (!verdict.allowed) {
-      recordRefusal(ctx, body.data.tool, verdict.reason, body.data.args, 'compat');
-      return sendError(reply, new AppError(verdict.tool ? 'forbidden' : 'not_found', verdict.reason));
+      recordRefusal(ctx, p.tool, verdict.reason, p.args, 'compat');
+      throw new AppError(verdict.tool ? 'forbidden' : 'not_found', verdict.reason);
     }
-    try {
-      const result = await callAs(registry, ctx, verdict.tool.method, body.data.args, { transport: 'mcp', actor: 'mcp-compat-client', credential: credentialOf(req) });
-      return reply.send({ ok: (result as { ok?: boolean }).ok !== false, tool: body.data.tool, result });
-    } catch (err) {
-      return sendError(reply, err);
-    }
-  });
-}
+    const registry = registries.get(ctx);
+    if (!registry) throw new AppError('unavailable', 'The MCP door is not ready yet');
+    // The caller's credential goes with the call: an agent credential reaches only agent-scoped tools.
+    const result = await callAs(registry, ctx, verdict.tool.method, p.args, { transport: 'mcp', actor: 'mcp-compat-client', credential: call.credential ?? { kind: 'editor' } });
+    return { ok: (result as { ok?: boolean }).ok !== false, tool: p.tool, result };
+  }),
+];

@@ -1,0 +1,225 @@
+// Wire drift test (like the manifest test): every route of ../shared/brief/http-api.md that the real server
+// serves must declare its wire shape in the protocol (`rest.wire`, wire-shapes.md), and its answer on a real
+// server — seeded through the API in mock mode — must match that shape. A route another area adds later fails
+// here until it declares `wire` and a call recipe below.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { z } from 'zod';
+import { allMethods, type RestRoute } from '../../server/src/protocol';
+import { httpApiRoutes, normPath, routeKey, type DocRoute } from '../helpers/httpApi';
+import { startServer, type TestServer } from '../helpers/server';
+
+const API = '/api/integrations';
+
+/** Every protocol REST route by key (`VERB /path/{}`), with its wire shape if declared. */
+const declared = new Map<string, { method: string; route: RestRoute }>();
+for (const m of allMethods) for (const r of (m.rest ? (Array.isArray(m.rest) ? m.rest : [m.rest]) : []) as RestRoute[]) declared.set(routeKey(r.verb, r.path), { method: m.method, route: r });
+
+let s: TestServer;
+let tmp: string;
+const seed: Record<string, string | number> = {};
+
+async function call(verb: string, p: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+  const r = await s.fetch(p, { method: verb, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const text = await r.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON: the schema check reports it */
+  }
+  return { status: r.status, body: parsed, headers: r.headers };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Is this route served? GET: a real route answers anything but our "No route" 404. Other verbs: a body in a
+ * content type nobody parses gets 415 from a route that exists (before any handler runs: no side effects), 404
+ * from one that does not.
+ */
+async function served(r: DocRoute): Promise<boolean> {
+  const p = r.path.replace(/\{\}/g, '1');
+  if (r.verb === 'GET') {
+    const res = await call('GET', p);
+    return !(res.status === 404 && String(res.body?.message ?? '').startsWith('No route'));
+  }
+  const res = await s.fetch(p, { method: r.verb, body: 'x', headers: { 'content-type': 'application/x-agentora-probe' } });
+  await res.body?.cancel();
+  return res.status !== 404;
+}
+
+type Recipe = () => { path: string; body?: unknown };
+const id = (k: string) => String(seed[k]);
+const RECIPES: Record<string, Recipe> = {
+  'GET /api/health': () => ({ path: '/api/health' }),
+  'GET /api/system/health': () => ({ path: '/api/system/health' }),
+  'GET /api/system/version': () => ({ path: '/api/system/version' }),
+  'GET /api/system/doctor': () => ({ path: '/api/system/doctor' }),
+  'POST /api/system/bootstrap': () => ({ path: '/api/system/bootstrap', body: { auto_fix: true } }),
+  'GET /api/ollama/models': () => ({ path: '/api/ollama/models' }),
+  'POST /api/ollama/test': () => ({ path: '/api/ollama/test', body: {} }),
+
+  'GET /api/actions/pending': () => ({ path: '/api/actions/pending' }),
+  'GET /api/actions/history': () => ({ path: '/api/actions/history' }),
+  'POST /api/actions': () => ({ path: '/api/actions', body: { run_id: 7001, agent_id: 0, action_class: 'desktop', tool_name: 'desktop_list_dir', params: { path: tmp }, requested_worker: false } }),
+  'POST /api/actions/{}/approve': () => ({ path: `/api/actions/${id('approveAction')}/approve`, body: { reason: 'wire test' } }),
+  'POST /api/actions/{}/deny': () => ({ path: `/api/actions/${id('denyAction')}/deny`, body: { reason: 'wire test' } }),
+
+  'GET /api/memory/layers': () => ({ path: '/api/memory/layers' }),
+  'GET /api/memory/capsules/{}': () => ({ path: `/api/memory/capsules/${id('capsule')}` }),
+  'GET /api/memory/capsules/{}/lineage': () => ({ path: `/api/memory/capsules/${id('capsule')}/lineage` }),
+  'GET /api/memory/capsules/{}/neighbors': () => ({ path: `/api/memory/capsules/${id('capsule')}/neighbors` }),
+  'GET /api/memory/runs/{}/contexts': () => ({ path: '/api/memory/runs/wire-run/contexts' }),
+  'GET /api/memory/runs/{}/retrieval': () => ({ path: '/api/memory/runs/wire-run/retrieval' }),
+  'GET /api/memory/runs/{}/trace': () => ({ path: '/api/memory/runs/wire-run/trace' }),
+  'GET /api/memory/health': () => ({ path: '/api/memory/health' }),
+  'GET /api/memory/conflicts': () => ({ path: '/api/memory/conflicts' }),
+  'GET /api/memory/duplicates': () => ({ path: '/api/memory/duplicates' }),
+  'POST /api/memory/maintenance/run': () => ({ path: '/api/memory/maintenance/run', body: { wait: true } }),
+  'POST /api/memory/maintenance/conflicts': () => ({ path: '/api/memory/maintenance/conflicts', body: { wait: true } }),
+  'POST /api/memory/maintenance/duplicates': () => ({ path: '/api/memory/maintenance/duplicates', body: { wait: true } }),
+  'POST /api/memory/capsules/{}/promote': () => ({ path: `/api/memory/capsules/${id('capsule')}/promote`, body: {} }),
+  'POST /api/memory/capsules/{}/demote': () => ({ path: `/api/memory/capsules/${id('capsule')}/demote`, body: {} }),
+  'POST /api/memory/capsules/{}/refine': () => ({ path: `/api/memory/capsules/${id('refineCapsule')}/refine`, body: { text: 'The deploy script lives in scripts/deploy.sh (refined).' } }),
+  'POST /api/capsules/search': () => ({ path: '/api/capsules/search', body: { query: 'deploy script', top_k: 6 } }),
+  'POST /api/memory/capsules': () => ({ path: '/api/memory/capsules', body: { text: 'Wire shapes are declared on the route.' } }),
+
+  'GET /api/integrations/status': () => ({ path: `${API}/status` }),
+  'POST /api/integrations/enable': () => ({ path: `${API}/enable`, body: { name: 'phios', enabled: false, config: {} } }),
+  'GET /api/integrations/phios/health': () => ({ path: `${API}/phios/health` }),
+  'GET /api/integrations/phios/persona/{}': () => ({ path: `${API}/phios/persona/skeptic_reviewer` }),
+  'POST /api/integrations/phios/context-pack': () => ({ path: `${API}/phios/context-pack`, body: { repo: 'acme/widgets', mission_title: 'Pack', objective: 'Just a packet' } }),
+  'GET /api/integrations/agentception/health': () => ({ path: `${API}/agentception/health` }),
+  'POST /api/integrations/agentception/launch': () => ({ path: `${API}/agentception/launch`, body: { repo: 'acme/widgets', issue_title: 'Direct launch' } }),
+  'GET /api/integrations/agentception/jobs/{}': () => ({ path: `${API}/agentception/jobs/${id('jobId')}` }),
+  'POST /api/integrations/runs/prepare': () => ({ path: `${API}/runs/prepare`, body: { persona_id: 'skeptic_reviewer', repo: 'acme/widgets', mission_title: 'Prepared only', objective: 'Check the shape', operator_intent: 'test', constraints: [] } }),
+  'POST /api/integrations/runs/launch': () => ({ path: `${API}/runs/launch`, body: { repo: 'acme/widgets', mission_title: 'Dry', objective: 'A dry run', dry_run: true } }),
+  'GET /api/integrations/runs': () => ({ path: `${API}/runs?limit=5` }),
+  'GET /api/integrations/runs/{}': () => ({ path: `${API}/runs/${id('left')}` }),
+  'POST /api/integrations/runs/{}/refresh': () => ({ path: `${API}/runs/${id('left')}/refresh`, body: {} }),
+  'POST /api/integrations/runs/{}/watch': () => ({ path: `${API}/runs/${id('unwatched')}/watch`, body: {} }),
+  'POST /api/integrations/runs/{}/unwatch': () => ({ path: `${API}/runs/${id('unwatched')}/unwatch`, body: {} }),
+  'POST /api/integrations/runs/{}/writeback': () => ({ path: `${API}/runs/${id('left')}/writeback`, body: { operator_notes: 'wire test', tags: ['wire'] } }),
+  'GET /api/integrations/runs/{}/timeline': () => ({ path: `${API}/runs/${id('left')}/timeline` }),
+  'GET /api/integrations/runs/compare': () => ({ path: `${API}/runs/compare?left_run_id=${id('left')}&right_run_id=${id('right')}` }),
+  'GET /api/integrations/runs/{}/snapshot': () => ({ path: `${API}/runs/${id('left')}/snapshot` }),
+  'GET /api/integrations/metrics': () => ({ path: `${API}/metrics` }),
+  'GET /api/integrations/watcher/events': () => ({ path: `${API}/watcher/events?limit=5` }),
+  'GET /api/integrations/mcp/capabilities': () => ({ path: `${API}/mcp/capabilities` }),
+  'POST /api/integrations/mcp/call': () => ({ path: `${API}/mcp/call`, body: { tool: 'get_mission', args: { run_id: id('left') } } }),
+};
+
+before(async () => {
+  tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'agentora-wire-')));
+  mkdirSync(path.join(tmp, 'src'));
+  writeFileSync(path.join(tmp, 'src/a.txt'), 'a');
+  s = await startServer({
+    AGENTORA_MISSIONS_WATCHER_ENABLED: 'true',
+    AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS: '0.1',
+    AGENTORA_MISSIONS_MCP_ENABLED: 'true',
+    AGENTORA_ALLOWED_PATH_ROOTS: tmp,
+  });
+  // Seed through the API: two finished missions, memories with a context and a lineage, and actions to decide.
+  const left = await call('POST', `${API}/runs/launch`, { persona_id: 'skeptic_reviewer', repo: 'acme/widgets', mission_title: 'Fix login', objective: 'Fix the login redirect' });
+  const right = await call('POST', `${API}/runs/launch`, { persona_id: 'rapid_builder', repo: 'acme/widgets', mission_title: 'Fix login again', objective: 'Fix the login redirect differently' });
+  assert.equal(left.status, 200, JSON.stringify(left.body));
+  seed.left = left.body.id;
+  seed.right = right.body.id;
+  seed.jobId = left.body.agentception_job_id;
+  // Launched but not watched: stays queued (nothing refreshes it), so watch / unwatch apply.
+  seed.unwatched = (await call('POST', `${API}/runs/launch`, { repo: 'acme/widgets', mission_title: 'Queued', objective: 'Stay queued', watch: false })).body.id;
+  for (const k of ['left', 'right']) await until(`${k} terminal`, async () => (await call('GET', `${API}/runs/${id(k)}`)).body.terminal === true);
+  const c = await call('POST', '/api/memory/capsules', { text: 'The deploy script lives in scripts/deploy.sh.' });
+  seed.capsule = c.body.capsule.capsule_id;
+  const c2 = await call('POST', '/api/memory/capsules', { text: 'Deploys run from the main branch only.' });
+  seed.refineCapsule = c2.body.capsule.capsule_id;
+  await call('POST', '/api/capsules/search', { query: 'deploy', run_id: 'wire-run' });
+  const a1 = await call('POST', '/api/actions', { run_id: 'r', agent_id: 'a', tool_name: 'desktop_write_text', params: { path: path.join(tmp, 'src/b.txt'), content: 'b' } });
+  const a2 = await call('POST', '/api/actions', { run_id: 'r', agent_id: 'a', tool_name: 'desktop_write_text', params: { path: path.join(tmp, 'src/c.txt'), content: 'c' } });
+  assert.equal(a1.body.item?.status, 'pending', JSON.stringify(a1.body));
+  seed.approveAction = a1.body.item.id;
+  seed.denyAction = a2.body.item.id;
+});
+after(async () => {
+  await s?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('wire shapes (http-api.md routes we serve answer as wire-shapes.md says)', () => {
+  test('the route list of http-api.md parses (methods, alternatives, sub-routes)', () => {
+    const keys = new Set(httpApiRoutes().map((r) => `${r.verb} ${r.path}`));
+    for (const k of ['GET /api/health', 'POST /api/actions/{}/deny', 'GET /api/memory/capsules/{}/neighbors', 'POST /api/integrations/runs/{}/unwatch', 'GET /api/integrations/runs/compare', 'POST /api/integrations/mcp/call', 'GET /api/agents', 'POST /api/agents']) {
+      assert.ok(keys.has(k), `${k} missing from the parsed route list`);
+    }
+  });
+
+  test('every http-api.md route the server serves declares a wire shape, and answers in it', async () => {
+    const problems: string[] = [];
+    let checked = 0;
+    for (const r of httpApiRoutes()) {
+      if (!(await served(r))) continue;
+      const key = `${r.verb} ${r.path}`;
+      const d = declared.get(key);
+      if (!d) {
+        problems.push(`${r.raw}: served, but no protocol method declares it (so it has no wire shape)`);
+        continue;
+      }
+      if (!d.route.wire) {
+        problems.push(`${r.raw}: ${d.method} declares no rest.wire (wire-shapes.md)`);
+        continue;
+      }
+      const recipe = RECIPES[key];
+      if (!recipe) {
+        problems.push(`${r.raw}: no call recipe in test/server/wire-shapes.test.ts`);
+        continue;
+      }
+      const { path: p, body } = recipe();
+      const res = await call(r.verb, p, body);
+      if (res.status < 200 || res.status > 299) {
+        problems.push(`${r.raw}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+        continue;
+      }
+      const parsed = (d.route.wire.schema as z.ZodType).safeParse(res.body);
+      if (!parsed.success) problems.push(`${r.raw}: answer does not match its wire shape: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      checked++;
+    }
+    assert.deepEqual(problems, []);
+    assert.ok(checked >= 50, `only ${checked} routes checked`);
+  });
+
+  test('every REST route on an http-api.md path is served by a method with a wire shape (no silent gaps)', () => {
+    const doc = new Set(httpApiRoutes().map((r) => `${r.verb} ${r.path}`));
+    const missing = [...declared.entries()].filter(([k, d]) => doc.has(k) && !d.route.wire).map(([k, d]) => `${k} (${d.method})`);
+    assert.deepEqual(missing, []);
+    assert.equal(normPath('/api/integrations/runs/:run_id/timeline'), '/api/integrations/runs/{}/timeline');
+  });
+
+  test('the history is a bare array with X-Total-Count; legacy status names filter it', async () => {
+    const res = await call('GET', `${API}/runs?limit=1`);
+    assert.ok(Array.isArray(res.body));
+    assert.equal(res.body.length, 1);
+    assert.ok(Number(res.headers.get('x-total-count')) >= 2);
+    const done = await call('GET', `${API}/runs?status=completed`);
+    assert.ok(done.body.length >= 2);
+    assert.ok(done.body.every((m: any) => m.status === 'succeeded' && m.legacy_status === 'completed'));
+  });
+
+  test('errors carry `detail` as the earlier (FastAPI) product answered', async () => {
+    const res = await call('GET', `${API}/runs/run_nope`);
+    assert.equal(res.status, 404);
+    assert.equal(res.body.ok, false);
+    assert.match(res.body.detail, /not found/);
+  });
+});
