@@ -117,6 +117,18 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/integrations/runs/{}/snapshot': () => ({ path: `${API}/runs/${id('left')}/snapshot` }),
   'GET /api/integrations/metrics': () => ({ path: `${API}/metrics` }),
   'GET /api/integrations/watcher/events': () => ({ path: `${API}/watcher/events?limit=5` }),
+  'GET /api/integrations/insights': () => ({ path: `${API}/insights` }),
+  'GET /api/integrations/cohorts': () => ({ path: `${API}/cohorts?group_by=repo` }),
+  'GET /api/integrations/cohorts/summary': () => ({ path: `${API}/cohorts/summary` }),
+  'GET /api/integrations/retention': () => ({ path: `${API}/retention` }),
+  'POST /api/integrations/retention/compact': () => ({ path: `${API}/retention/compact`, body: { dry_run: true } }),
+  'GET /api/integrations/alerts/events': () => ({ path: `${API}/alerts/events` }),
+  'GET /api/integrations/export': () => ({ path: `${API}/export` }),
+  // An empty unsigned bundle: the shape of the answer is what is checked here (missions-exchange.test.ts imports real ones).
+  'POST /api/integrations/import': () => ({
+    path: `${API}/import`,
+    body: { schema_version: 'mission-export-v1', exported_at: new Date().toISOString(), filters: {}, runs: [], watcher_events: [], alert_events: [], operator_decision_events: [], mission_patterns: [], snapshots: {}, signed: false },
+  }),
   'GET /api/integrations/mcp/capabilities': () => ({ path: `${API}/mcp/capabilities` }),
   'POST /api/integrations/mcp/call': () => ({ path: `${API}/mcp/call`, body: { tool: 'get_mission', args: { run_id: id('left') } } }),
 };

@@ -50,7 +50,9 @@ export function proposeFromWire(input: Record<string, unknown>): Record<string, 
 
 export const propose = {
   schema: loose({ ok: z.literal(true), item: WireAction }),
-  toWire: (r: ActionItem) => ({ ok: true, item: actionToWire(r) }),
+  // The earlier product's envelope, plus our action's own fields at the top level (adding fields is allowed), so
+  // clients of this product's first API (`.id`, `.status`) keep working beside the earlier product's (`.item.id`).
+  toWire: (r: ActionItem) => ({ ...r, ok: true, item: actionToWire(r) }),
   fromWire: proposeFromWire,
 };
 export const pending = {
