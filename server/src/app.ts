@@ -1,9 +1,9 @@
 // Builds the server from its parts: config → data dir → database (migrations) → token → providers → services.
 // Both entry points (the language server in main.ts and the CLI in cli.ts) start the server through here.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pkg from '../../package.json';
 import { loadConfig, type Config, type LoadOptions } from './config';
+import { prepareDataDir, privateFile } from './config/dataDir';
 import { createModelProvider } from './bridges/models';
 import type { HttpState, ServerContext } from './context';
 import { EventBus } from './events';
@@ -45,8 +45,8 @@ class MutableContext implements ServerContext {
 export function createApp(opts: LoadOptions = {}): App {
   const config = loadConfig(opts);
   const log = createLogger(config.logLevel);
-  mkdirSync(config.dataDir, { recursive: true });
-  const db = openDatabase(path.join(config.dataDir, 'agentora.db'));
+  prepareDataDir(config.dataDir);
+  const db = openDatabase(privateFile(path.join(config.dataDir, 'agentora.db')));
   const token = loadOrCreateToken(config.dataDir);
   const ctx = new MutableContext(config, db, log, createModelProvider(config), token);
   const registry = new ServiceRegistry(ctx, allServices);
