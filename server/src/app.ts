@@ -2,12 +2,12 @@
 // Both entry points (the language server in main.ts and the CLI in cli.ts) start the server through here.
 import path from 'node:path';
 import pkg from '../../package.json';
-import { loadConfig, type Config, type LoadOptions } from './config';
+import { allSettings, loadConfig, type Config, type LoadOptions } from './config';
 import { prepareDataDir, privateFile } from './config/dataDir';
 import { createModelProvider } from './bridges/models';
 import type { HttpState, ServerContext } from './context';
 import { EventBus } from './events';
-import { createLogger, type Logger } from './log';
+import { createLogger, type LogSink, type Logger } from './log';
 import { allRuntimes, allServices } from './services';
 import { ServiceRegistry } from './services/registry';
 import { openDatabase, type Db } from './store/db';
@@ -42,13 +42,25 @@ class MutableContext implements ServerContext {
   ) {}
 }
 
-export function createApp(opts: LoadOptions = {}): App {
+export interface AppOptions extends LoadOptions {
+  /** Where log lines go (default stderr); the language server sends them to the editor's output channel. */
+  logSink?: LogSink;
+}
+
+export function createApp(opts: AppOptions = {}): App {
   const config = loadConfig(opts);
-  const log = createLogger(config.logLevel);
+  let live: { config: Config; token: string } = { config, token: '' };
+  // Level and secrets are read per line: a changed agentora.logLevel or API key applies at once.
+  const secretKeys = allSettings.filter((s) => 'secret' in s && s.secret).map((s) => s.key);
+  const log = createLogger(() => live.config.logLevel, {
+    sink: opts.logSink,
+    secrets: () => [live.token, ...secretKeys.map((k) => String((live.config as Record<string, unknown>)[k] ?? ''))],
+  });
   prepareDataDir(config.dataDir);
   const db = openDatabase(privateFile(path.join(config.dataDir, 'agentora.db')));
   const token = loadOrCreateToken(config.dataDir);
   const ctx = new MutableContext(config, db, log, createModelProvider(config), token);
+  live = ctx;
   const registry = new ServiceRegistry(ctx, allServices);
   let http: RunningHttpServer | null = null;
   let clientOverrides: LoadOptions['overrides'] = opts.overrides;

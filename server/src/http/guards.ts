@@ -23,7 +23,17 @@ export interface Guard {
   check(headers: IncomingHttpHeaders, method: string, url: string): { status: 401 | 403; message: string } | null;
 }
 
-export function createGuard(opts: { configuredHost: string; port: () => number; token: () => string; mcpApiKey?: () => string }): Guard {
+/**
+ * Requests the editor forwarded (code-server's /proxy/<port>/ after vscode.env.asExternalUri) carry the editor's
+ * host and origin. Accept exactly the origins the editor vouched for over its own connection — never a pattern,
+ * never anything an HTTP caller can add (services/system/editorOrigins.ts).
+ */
+export function editorForwarded(origins: ReadonlySet<string>, host: string, origin: string | undefined): { host: boolean; origin: boolean } {
+  const hosts = [...origins].map((o) => new URL(o).host.toLowerCase());
+  return { host: hosts.includes(host.toLowerCase()), origin: origin !== undefined && origins.has(origin) };
+}
+
+export function createGuard(opts: { configuredHost: string; port: () => number; token: () => string; mcpApiKey?: () => string; editorOrigins?: () => ReadonlySet<string> }): Guard {
   const hostNames = new Set([...LOOPBACK_NAMES, opts.configuredHost.toLowerCase()]);
   const allowedOrigin = (origin: string): boolean => {
     if (origin.startsWith('vscode-webview://')) return true; // the extension's own webviews
@@ -39,11 +49,12 @@ export function createGuard(opts: { configuredHost: string; port: () => number; 
       // Host: a DNS-rebinding page arrives with its own name in Host; refuse anything but our names and port.
       const host = headers.host ?? '';
       const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-      if (!m || !hostNames.has(m[1]!.toLowerCase()) || Number(m[2] ?? 80) !== opts.port()) {
+      const forwarded = editorForwarded(opts.editorOrigins?.() ?? new Set(), host, headers.origin);
+      if ((!m || !hostNames.has(m[1]!.toLowerCase()) || Number(m[2] ?? 80) !== opts.port()) && !forwarded.host) {
         return { status: 403, message: `Host '${host}' is not allowed: Agentora only answers on its loopback address` };
       }
       const origin = headers.origin;
-      if (origin !== undefined && origin !== 'null' && !allowedOrigin(origin)) {
+      if (origin !== undefined && origin !== 'null' && !allowedOrigin(origin) && !forwarded.origin) {
         return { status: 403, message: `Origin '${origin}' is not allowed` };
       }
       if (origin === 'null') return { status: 403, message: "Origin 'null' is not allowed" };

@@ -7,6 +7,7 @@ import type { ServiceRegistry } from '../services/registry';
 import type { AreaRuntime } from '../runtime';
 import { mountEvents } from './events';
 import { createGuard } from './guards';
+import { editorOrigins } from '../services/system/editorOrigins';
 import { mountRest, sendError } from './rest';
 import { mountRpc } from './rpc';
 import { mountStudio } from './studio';
@@ -22,7 +23,7 @@ const BODY_LIMIT = 10 * 1024 * 1024;
 export async function startHttpServer(ctx: ServerContext, registry: ServiceRegistry, opts: { host: string; port: number }, runtimes: readonly AreaRuntime[] = []): Promise<RunningHttpServer> {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, return503OnClosing: true });
   let port = opts.port;
-  const guard = createGuard({ configuredHost: opts.host, port: () => port, token: () => ctx.token, mcpApiKey: () => ctx.config['missions.mcpApiKey'] });
+  const guard = createGuard({ configuredHost: opts.host, port: () => port, token: () => ctx.token, mcpApiKey: () => ctx.config['missions.mcpApiKey'], editorOrigins: () => editorOrigins(ctx) });
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');
