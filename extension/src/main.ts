@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { ServerController } from './client';
 import { showCommandError } from './errors';
+import { AgentoraDocs } from './docs';
 import { registerCommands } from './commands';
 import { createStatusBar } from './statusBar';
 import { PanelView } from './webviews/panelView';
@@ -22,6 +23,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     server,
     createStatusBar(server),
+    new AgentoraDocs(server), // read-only agentora: documents (Open Mission, Compare Missions, Search Memory)
     registerCommands(server, context),
     ...PANELS.map((p) => vscode.window.registerWebviewViewProvider(`agentora.${p}`, new PanelView(context.extensionUri, p, server!))),
     ...AREAS.map((a) => a.activate(context, server!)),
