@@ -25,7 +25,7 @@ const MASK = '***';
 const PATTERNS: [RegExp, string][] = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${MASK}`],
   [/([?&#](?:token|api_key|apikey|key|access_token)=)[^&\s"']+/gi, `$1${MASK}`],
-  [/(["']?(?:[\w-]*(?:api[_-]?key|token|secret|password|authorization)[\w-]*)["']?\s*[:=]\s*["']?)[^"',\s}]{4,}/gi, `$1${MASK}`],
+  [/(["']?(?:[\w-]*(?:api[_-]?key|token|secret|password)[\w-]*)["']?\s*[:=]\s*["']?)[^"',\s}]{4,}/gi, `$1${MASK}`],
 ];
 
 /** Mask secrets in one log line (see the header). */
