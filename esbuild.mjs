@@ -3,7 +3,7 @@
 // Usage: node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
 import sveltePlugin from 'esbuild-svelte';
-import { copyFileSync, mkdirSync, cpSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, cpSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -85,7 +85,26 @@ const contexts = await Promise.all([
   }),
 ]);
 
+/**
+ * Browser actions load playwright-core at run time (never bundled: it resolves its own files). It is an optional
+ * dependency of the server; the packaged extension carries it in dist/node_modules so browser actions work from a
+ * .vsix too (Chromium itself comes from the machine: actions.browserExecutable). Skipped if it is not installed.
+ */
+function copyPlaywright() {
+  let dir;
+  try {
+    dir = path.dirname(require.resolve('playwright-core/package.json'));
+  } catch {
+    console.warn('[esbuild] playwright-core is not installed: the package will not carry browser actions');
+    return;
+  }
+  const dest = 'dist/node_modules/playwright-core';
+  rmSync(dest, { recursive: true, force: true });
+  cpSync(dir, dest, { recursive: true, filter: (src) => !/\.d\.ts$|[\\/]types([\\/]|$)/.test(src) });
+}
+
 copyNativeAssets();
+if (production) copyPlaywright();
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('[esbuild] watching…');

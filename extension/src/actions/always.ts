@@ -11,7 +11,7 @@ export function grantTarget(item: ActionItem): string {
   const p = item.scope_preview;
   if (p.argv) return `exactly \`${p.argv.join(' ')}\` in ${p.cwd ?? 'the same folder'}`;
   if (p.domains.length && !p.paths.length) return `any page on ${list(p.domains, 4)}`;
-  return `only ${list(p.paths, 4)}`;
+  return `only ${list(p.paths, 4)}${p.domains.length ? ` from ${list(p.domains, 4)}` : ''}`;
 }
 
 /** The toast button ("Always allow writing to notes.txt…"), or null where a grant cannot apply. */
