@@ -122,7 +122,7 @@ export class ServerController implements vscode.Disposable {
       this.output.error(`Agentora server failed to start: ${this.lastError}`);
       this.setState('error');
       void vscode.window.showErrorMessage(`Agentora server failed to start: ${this.lastError}`, 'Show Logs', 'Retry').then((pick) => {
-        if (pick === 'Show Logs') this.output.show(true);
+        if (pick === 'Show Logs') void vscode.commands.executeCommand('agentora.showLogs');
         if (pick === 'Retry') void this.restart();
       });
     }

@@ -1,11 +1,12 @@
 // Read-only views the commands open — a mission (Open Mission), a compare (Compare Missions), a memory (Search
 // Memory) — as virtual documents of the `agentora:` scheme, rendered from the server at each read. They are never
 // "Untitled", never dirty, never ask to be saved, and they refresh when the server says what they show changed
-// (missions/didChange, memory/didChange). URIs: agentora:/mission/<run_id>/<name>.md,
+// (missions/didChange, memory/didChange). Show Logs opens agentora:/logs/… (the log buffer, live). URIs: agentora:/mission/<run_id>/<name>.md,
 // agentora:/compare/<left>/<right>/<name>.md, agentora:/memory/<id>/<name>.md (the .md makes them Markdown).
 import * as vscode from 'vscode';
 import { memory, missions } from '../../server/src/protocol';
 import { M, type ServerController } from './client';
+import type { LogBuffer } from './logBuffer';
 import { compareMarkdown, memoryMarkdown, missionMarkdown } from './missions/render';
 
 export const DOC_SCHEME = 'agentora';
@@ -14,6 +15,7 @@ const fileName = (title: string) => `${title.replace(/[\\/:*?"<>|#%]+/g, ' ').re
 
 export const missionUri = (runId: string, title: string) => vscode.Uri.from({ scheme: DOC_SCHEME, path: `/mission/${encodeURIComponent(runId)}/${fileName(`Mission ${title}`)}` });
 export const compareUri = (left: string, right: string) => vscode.Uri.from({ scheme: DOC_SCHEME, path: `/compare/${encodeURIComponent(left)}/${encodeURIComponent(right)}/${fileName('Compare missions')}` });
+export const logsUri = vscode.Uri.from({ scheme: DOC_SCHEME, path: '/logs/Agentora log.log' });
 export const memoryUri = (id: number) => vscode.Uri.from({ scheme: DOC_SCHEME, path: `/memory/${id}/${fileName(`Memory ${id}`)}` });
 
 function parts(uri: vscode.Uri): string[] {
@@ -25,8 +27,12 @@ export class AgentoraDocs implements vscode.TextDocumentContentProvider, vscode.
   readonly onDidChange = this.changed.event;
   private readonly subs: vscode.Disposable[];
 
-  constructor(private readonly server: ServerController) {
+  constructor(
+    private readonly server: ServerController,
+    private readonly logs?: LogBuffer,
+  ) {
     this.subs = [
+      ...(logs ? [logs.onDidChange(() => this.changed.fire(logsUri))] : []),
       vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, this),
       server.onServerNotification((name, payload) => {
         if (name === missions.didChange.name || name === missions.didFinish.name) {
@@ -54,6 +60,7 @@ export class AgentoraDocs implements vscode.TextDocumentContentProvider, vscode.
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const [kind, a = '', b = ''] = parts(uri);
+    if (kind === 'logs') return this.logs?.text() ?? '';
     try {
       if (kind === 'mission') {
         const [{ run }, { events }] = await Promise.all([this.server.call(M.missions.get, { run_id: a }), this.server.call(M.missions.timeline, { run_id: a, limit: 500 })]);

@@ -17,7 +17,7 @@ export async function showCommandError(server: ServerController, what: string, e
   server.output.error(text);
   const buttons = server.state === 'ready' ? ['Show Logs'] : ['Show Logs', 'Restart Server'];
   const pick = await vscode.window.showErrorMessage(text, ...buttons);
-  if (pick === 'Show Logs') server.output.show(true);
+  if (pick === 'Show Logs') await vscode.commands.executeCommand('agentora.showLogs');
   if (pick === 'Restart Server') await server.restart();
 }
 

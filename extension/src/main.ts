@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { ServerController } from './client';
 import { showCommandError } from './errors';
 import { AgentoraDocs } from './docs';
+import { LogBuffer, recordingChannel } from './logBuffer';
 import { registerCommands } from './commands';
 import { createStatusBar } from './statusBar';
 import { PanelView } from './webviews/panelView';
@@ -17,13 +18,14 @@ const AREAS = [actionsArea, memoryArea, missionsArea];
 let server: ServerController | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const output = vscode.window.createOutputChannel('Agentora', { log: true });
+  const logs = new LogBuffer();
+  const output = recordingChannel(vscode.window.createOutputChannel('Agentora', { log: true }), logs);
   server = new ServerController(context, output);
   context.subscriptions.push(
     output,
     server,
     createStatusBar(server),
-    new AgentoraDocs(server), // read-only agentora: documents (Open Mission, Compare Missions, Search Memory)
+    new AgentoraDocs(server, logs), // read-only agentora: documents (Open Mission, Compare Missions, Search Memory, Show Logs)
     registerCommands(server, context),
     ...PANELS.map((p) => vscode.window.registerWebviewViewProvider(`agentora.${p}`, new PanelView(context.extensionUri, p, server!))),
     ...AREAS.map((a) => a.activate(context, server!)),

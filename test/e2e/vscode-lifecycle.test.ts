@@ -7,7 +7,7 @@
 // Needs `npm run package` and scripts/setup-code-server.sh first.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { openEditor, screenshotPath, until, type Editor } from '../helpers/codeServer';
@@ -24,7 +24,7 @@ after(() => editor?.stop());
 const statusReady = () => page.$('.statusbar-item:has-text("Agentora") .codicon-pulse');
 
 /** Run "Agentora: <title>" from the palette (focus the workbench first: a webview may hold the keyboard). */
-async function runCommand(title: string): Promise<void> {
+async function runCommand(title: string, prefix = 'Agentora: '): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.click('.part.editor', { position: { x: 120, y: 60 } }).catch(() => undefined);
     await page.keyboard.press('F1');
@@ -32,7 +32,7 @@ async function runCommand(title: string): Promise<void> {
     if (open) break;
     if (attempt >= 4) throw new Error('the command palette did not open');
   }
-  await page.keyboard.type(`Agentora: ${title}`);
+  await page.keyboard.type(`${prefix}${title}`);
   await until(`"${title}" focused in the palette`, async () => page.$(`.quick-input-list .monaco-list-row.focused[aria-label*="${title}"]`), 20000);
   await page.keyboard.press('Enter');
 }
@@ -113,11 +113,18 @@ test('Open Mission, Compare Missions and Search Memory show read-only documents,
 test('a setting changed in VS Code reaches the running server without a restart', async () => {
   const watcher = async () => ((await (await editor.agentoraFetch('/api/integrations/status')).json()) as { watcher: { enabled: boolean } }).watcher.enabled;
   const before = await watcher();
-  // What the Settings UI does: write the user's settings.json; VS Code fires onDidChangeConfiguration.
-  const file = path.join(editor.userDataDir, 'User/settings.json');
-  const settings = JSON.parse(readFileSync(file, 'utf8'));
-  writeFileSync(file, JSON.stringify({ ...settings, 'agentora.missions.watcherEnabled': !before }, null, 2));
-  await until('the server to apply the new setting', async () => (await watcher()) === !before, 30000);
+  // As a user: open the Settings UI, search the setting, click its checkbox.
+  await runCommand('Open User Settings', 'Preferences: ');
+  await until('the settings editor', () => page.$('.settings-editor .suggest-input-container'), 30000);
+  await page.click('.settings-editor .suggest-input-container');
+  await page.keyboard.type('agentora.missions.watcherEnabled');
+  const box = await until('the watcher checkbox', () => page.$('.settings-editor .setting-item-bool .setting-value-checkbox'), 30000);
+  await box.click();
+  await until('the server to apply the new setting', async () => (await watcher()) === !before, 30000).catch(async (err) => {
+    await page.screenshot({ path: screenshotPath('e2e-vscode-settings-failed.png') });
+    throw err;
+  });
+  await page.screenshot({ path: screenshotPath('e2e-vscode-settings-live.png') });
   assert.ok(await statusReady(), 'no restart was needed');
 });
 
@@ -158,15 +165,17 @@ test('a server process that dies comes back ready by itself, and Show Logs has i
   await until('the API answering after the crash', async () => (await editor.agentoraFetch('/api/system/version')).ok, 30000);
 
   await runCommand('Show Logs');
-  const logText = async () => ((await page.textContent('.part.panel .view-lines').catch(() => '')) ?? '').replace(/\u00a0/g, ' ');
-  const text = await until('server log lines in the output channel', async () => {
-    const t = await logText();
-    return /\[info\][^\n]*HTTP API listening on http:\/\/127\.0\.0\.1:\d+/.test(t) && t;
+  // Show Logs opens the log as a live read-only document: the server's own lines with their level.
+  const text = await until('server log lines in the log view', async () => {
+    const s = await editorState();
+    return s.active.includes('Agentora log') && /\[info\][^\n]*HTTP API listening on http:\/\/127\.0\.0\.1:\d+/.test(s.text.replace(/\s+(?=\d{4}-\d\d-\d\dT)/g, '\n')) && s.text;
   }, 30000).catch(async (err) => {
     await page.screenshot({ path: screenshotPath('e2e-vscode-logs-failed.png') });
-    console.log('# output:', (await logText()).slice(0, 1500));
+    console.log('# log view:', (await editorState()).text.slice(0, 1500));
     throw err;
   });
+  assert.match(text, /\[(info|error|warn)\][^]*server state: ready/, 'the extension\'s own lines are there too');
+  assert.equal((await editorState()).dirty, 0);
   assert.ok(!/token=[\w-]{20,}/.test(text), 'no token in the log');
   await page.screenshot({ path: screenshotPath('e2e-vscode-show-logs.png') });
 });

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { M, type ServerController } from '../client';
 import { SECRET_KEYS } from '../config';
+import { logsUri, showDoc } from '../docs';
 import { guarded } from '../errors';
 import { COMMAND_IDS, type CommandId } from './ids';
 import { openStudio } from './studio';
@@ -17,13 +18,18 @@ export function registerCommands(server: ServerController, context: vscode.Exten
         void vscode.window.showInformationMessage(`Agentora bootstrap: ${r.status} (${r.report.steps.map((s) => `${s.step} ${s.status}`).join(', ')})`);
       }),
     'agentora.restartServer': () => server.restart(),
-    'agentora.showLogs': () => server.output.show(true),
+    // The log as a live read-only document (it does not depend on the editor's file-backed output channels),
+    // and the output channel beside it.
+    'agentora.showLogs': async () => {
+      await showDoc(logsUri);
+      server.output.show(true);
+    },
     'agentora.showServerStatus': async () => {
       const detail = server.state === 'ready' ? await server.call(M.system.connectionInfo, {}) : null;
       const startup = server.readyAt.ready ? ` (started ${server.readyAt.ready - server.readyAt.activation} ms after activation)` : '';
       const msg = server.state === 'ready' ? `Agentora server ready${startup}. HTTP: ${detail?.http_url ?? 'off'} · data: ${detail?.data_dir}` : `Agentora server ${server.state}. ${server.lastError}`;
       const pick = await vscode.window.showInformationMessage(msg, 'Show Logs', 'Restart');
-      if (pick === 'Show Logs') server.output.show(true);
+      if (pick === 'Show Logs') await vscode.commands.executeCommand('agentora.showLogs');
       if (pick === 'Restart') await server.restart();
     },
     // API keys live only in SecretStorage (never in settings files); they are sent to the running server at once.

@@ -9,7 +9,7 @@ export async function openStudio(server: ServerController): Promise<void> {
   const info = await server.call(M.system.connectionInfo, {});
   if (!info.studio_url) {
     const pick = await vscode.window.showErrorMessage(`Agentora: the HTTP API is not running: ${info.http_error ?? 'disabled (agentora.server.httpEnabled)'}`, 'Show Logs');
-    if (pick) server.output.show(true);
+    if (pick) await vscode.commands.executeCommand('agentora.showLogs');
     return;
   }
   const local = vscode.Uri.parse(info.studio_url, true);
