@@ -79,7 +79,18 @@ export function createApp(opts: AppOptions = {}): App {
       const host = ctx.config['server.host'];
       if (!['127.0.0.1', 'localhost', '::1'].includes(host)) log.warn(`HTTP API bound to ${host}: it is reachable from the network (token still required)`);
       try {
-        http = await startHttpServer(ctx, registry, { host, port: ctx.config['server.port'] }, allRuntimes);
+        // After a restart the previous server may still be closing its socket (slow under load): retry a taken
+        // fixed port for a few seconds before calling it "in use".
+        const port = ctx.config['server.port'];
+        for (let waited = 0; ; waited += 500) {
+          try {
+            http = await startHttpServer(ctx, registry, { host, port }, allRuntimes);
+            break;
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0 || waited >= 15000) throw err;
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
         ctx.http.url = http.url;
         ctx.http.error = null;
       } catch (err) {

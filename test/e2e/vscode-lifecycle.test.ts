@@ -141,6 +141,7 @@ test('Restart Server twice in a row ends ready, and commands work', async () => 
 /** The server process this editor started: node running dist/server/main.js from this test's extensions dir. */
 function serverPid(): number | undefined {
   const extDir = path.join(path.dirname(editor.userDataDir), 'ext');
+  let newest: number | undefined; // a previous server may still be exiting: the newest process is the live one
   for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     const cmd = (() => {
       try {
@@ -149,9 +150,9 @@ function serverPid(): number | undefined {
         return '';
       }
     })();
-    if (cmd.includes(extDir) && cmd.includes('dist/server/main.js')) return Number(p);
+    if (cmd.includes(extDir) && cmd.includes('dist/server/main.js')) newest = Math.max(newest ?? 0, Number(p));
   }
-  return undefined;
+  return newest;
 }
 
 test('a server process that dies comes back ready by itself, and Show Logs has its log lines with levels', async () => {
