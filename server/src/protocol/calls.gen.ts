@@ -143,6 +143,7 @@ export const M = {
     connectionInfo: 'agentora/system/connectionInfo',
     doctor: 'agentora/system/doctor',
     health: 'agentora/system/health',
+    trustEditorOrigin: 'agentora/system/trustEditorOrigin',
     version: 'agentora/system/version',
   },
 } as const;
@@ -259,6 +260,7 @@ export interface Methods {
   'agentora/system/connectionInfo': typeof system.connectionInfo;
   'agentora/system/doctor': typeof system.doctor;
   'agentora/system/health': typeof system.health;
+  'agentora/system/trustEditorOrigin': typeof system.trustEditorOrigin;
   'agentora/system/version': typeof system.version;
 }
 
