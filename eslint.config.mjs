@@ -14,6 +14,10 @@ export default tseslint.config(
     rules: {
       // `_name` marks a parameter kept for the signature (handlers, callbacks).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // `ok ? a() : b()` and `x && f()` as statements are used on purpose for short dispatches.
+      '@typescript-eslint/no-unused-expressions': ['error', { allowShortCircuit: true, allowTernary: true }],
+      // Flags `let x = null` initialisers that a try/catch or loop may skip: noise, not bugs, in this code base.
+      'no-useless-assignment': 'off',
     },
   },
   { files: ['webview/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },

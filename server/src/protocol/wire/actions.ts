@@ -72,7 +72,9 @@ export const history = {
 /** Approve answers the execution (one per action: its id is the action's execution, `action_request_id` the action). */
 export const approve = {
   schema: loose({ ok: z.boolean(), execution: WireExecution, item: WireAction }),
+  // Our action's own fields stay at the top level too (adding fields is allowed; see propose).
   toWire: (r: ActionItem) => ({
+    ...r,
     ok: r.status === 'executed',
     execution: {
       id: r.id,
@@ -87,5 +89,5 @@ export const approve = {
 };
 export const deny = {
   schema: loose({ ok: z.boolean(), item: WireAction }),
-  toWire: (r: ActionItem) => ({ ok: true, item: actionToWire(r) }),
+  toWire: (r: ActionItem) => ({ ...r, ok: true, item: actionToWire(r) }),
 };
