@@ -2,10 +2,12 @@
 // `M.<area>.<export>` is the method name; `Methods` maps each name to its declaration, so `call(M.x.y, params)`
 // is typed by the protocol. Type-only imports: the webview bundle does not carry the zod schemas.
 import type * as actions from './actions';
+import type * as agents from './agents';
 import type * as memory from './memory';
 import type * as missions from './missions';
 import type * as models from './models';
 import type * as system from './system';
+import type * as teams from './teams';
 
 export const M = {
   actions: {
@@ -25,6 +27,14 @@ export const M = {
     setWorkspaceFolders: 'agentora/actions/setWorkspaceFolders',
     tools: 'agentora/actions/tools',
     updateRule: 'agentora/actions/updateRule',
+  },
+  agents: {
+    createAgent: 'agentora/agents/create',
+    getAgent: 'agentora/agents/get',
+    listAgents: 'agentora/agents/list',
+    listCapabilities: 'agentora/agents/capabilities',
+    setCapabilities: 'agentora/agents/setCapabilities',
+    updateAgent: 'agentora/agents/update',
   },
   memory: {
     accept: 'agentora/memory/acceptProposal',
@@ -92,6 +102,15 @@ export const M = {
     health: 'agentora/system/health',
     version: 'agentora/system/version',
   },
+  teams: {
+    createTeam: 'agentora/teams/create',
+    exportYaml: 'agentora/teams/exportYaml',
+    fromTemplate: 'agentora/teams/fromTemplate',
+    getTeam: 'agentora/teams/get',
+    importYaml: 'agentora/teams/importYaml',
+    listTeams: 'agentora/teams/list',
+    listTemplates: 'agentora/teams/templates',
+  },
 } as const;
 
 export interface Methods {
@@ -111,6 +130,12 @@ export interface Methods {
   'agentora/actions/setWorkspaceFolders': typeof actions.setWorkspaceFolders;
   'agentora/actions/tools': typeof actions.tools;
   'agentora/actions/updateRule': typeof actions.updateRule;
+  'agentora/agents/create': typeof agents.createAgent;
+  'agentora/agents/get': typeof agents.getAgent;
+  'agentora/agents/list': typeof agents.listAgents;
+  'agentora/agents/capabilities': typeof agents.listCapabilities;
+  'agentora/agents/setCapabilities': typeof agents.setCapabilities;
+  'agentora/agents/update': typeof agents.updateAgent;
   'agentora/memory/acceptProposal': typeof memory.accept;
   'agentora/memory/archive': typeof memory.archive;
   'agentora/memory/conflicts': typeof memory.conflicts;
@@ -169,6 +194,13 @@ export interface Methods {
   'agentora/system/doctor': typeof system.doctor;
   'agentora/system/health': typeof system.health;
   'agentora/system/version': typeof system.version;
+  'agentora/teams/create': typeof teams.createTeam;
+  'agentora/teams/exportYaml': typeof teams.exportYaml;
+  'agentora/teams/fromTemplate': typeof teams.fromTemplate;
+  'agentora/teams/get': typeof teams.getTeam;
+  'agentora/teams/importYaml': typeof teams.importYaml;
+  'agentora/teams/list': typeof teams.listTeams;
+  'agentora/teams/templates': typeof teams.listTemplates;
 }
 
 export type MethodName = keyof Methods;

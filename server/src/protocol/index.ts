@@ -6,6 +6,8 @@ import { modelMethods } from './models';
 import { actionsMethods, actionsNotifications } from './actions';
 import { memoryMethods, memoryNotifications } from './memory';
 import { missionsMethods, missionsNotifications } from './missions';
+import { agentsMethods } from './agents';
+import { teamsMethods } from './teams';
 
 export * from './define';
 export * from './errors';
@@ -14,6 +16,8 @@ export * as models from './models';
 export * as actions from './actions';
 export * as memory from './memory';
 export * as missions from './missions';
+export * as agents from './agents';
+export * as teams from './teams';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...agentsMethods, ...teamsMethods];
 export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications];

@@ -6,6 +6,7 @@ import { core001 } from './001_core';
 import { actionsMigrations } from './actions';
 import { memoryMigrations } from './memory';
 import { missionsMigrations } from './missions';
+import { teamsMigrations } from './teams';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,4 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const migrations: readonly Migration[] = [core001, ...actionsMigrations, ...memoryMigrations, ...missionsMigrations].sort((a, b) => a.version - b.version);
+export const migrations: readonly Migration[] = [core001, ...actionsMigrations, ...memoryMigrations, ...missionsMigrations, ...teamsMigrations].sort((a, b) => a.version - b.version);
