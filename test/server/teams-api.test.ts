@@ -139,3 +139,26 @@ test('YAML: import errors name the line and the field; nothing is created', asyn
   assert.equal((await get('/api/teams')).body.length, teamsBefore);
   assert.equal((await get('/api/agents')).body.length, agentsBefore);
 });
+
+test('planning preview: /api/team/plan (mock planner) and /api/team/modes/preview; unknown team 404', async () => {
+  const team = (await post('/api/teams/templates/plan_execute_critique', {})).body;
+  const r = await post('/api/team/plan', { team_id: team.id, prompt: 'write the summary to notes.txt', mode: 'careful' });
+  assert.equal(r.status, 200);
+  assert.equal(r.body.ok, true);
+  assert.deepEqual(r.body.plan.order, ['s1', 's2', 's3']);
+  assert.deepEqual(r.body.subgoals.map((s: any) => s.agent_name), ['Executor', 'Executor', 'Critic']);
+  assert.equal(r.body.subgoals[1].deliverable, 'file');
+  assert.match(r.body.subgoals[2].assignment_reason, /critic/);
+  const bad = await post('/api/team/plan', { team_id: team.id, prompt: 'mock:invalid-plan please' });
+  assert.equal(bad.body.ok, false);
+  assert.equal(bad.body.stop_reason, 'invalid_plan');
+  assert.ok(bad.body.raw_output.includes('s9'));
+  assert.equal((await post('/api/team/plan', { team_id: 999, prompt: 'x' })).status, 404);
+  assert.equal((await post('/api/team/plan', { team_id: team.id })).status, 400);
+  const m = await post('/api/team/modes/preview', { prompt: 'Compare option A versus option B', team_id: team.id });
+  assert.deepEqual([m.status, m.body.ok, m.body.recommended_mode], [200, true, 'debate']);
+  assert.ok(m.body.reason.length > 0);
+  const forced = await post('/api/team/modes/preview', { prompt: 'x', mode: 'single_agent' });
+  assert.equal(forced.body.mode, 'single_agent');
+  assert.match(forced.body.behaviour, /No plan/);
+});

@@ -110,6 +110,8 @@ export const M = {
     importYaml: 'agentora/teams/importYaml',
     listTeams: 'agentora/teams/list',
     listTemplates: 'agentora/teams/templates',
+    modePreview: 'agentora/team/previewMode',
+    planPreview: 'agentora/team/plan',
   },
 } as const;
 
@@ -201,6 +203,8 @@ export interface Methods {
   'agentora/teams/importYaml': typeof teams.importYaml;
   'agentora/teams/list': typeof teams.listTeams;
   'agentora/teams/templates': typeof teams.listTemplates;
+  'agentora/team/previewMode': typeof teams.modePreview;
+  'agentora/team/plan': typeof teams.planPreview;
 }
 
 export type MethodName = keyof Methods;

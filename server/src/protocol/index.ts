@@ -7,7 +7,7 @@ import { actionsMethods, actionsNotifications } from './actions';
 import { memoryMethods, memoryNotifications } from './memory';
 import { missionsMethods, missionsNotifications } from './missions';
 import { agentsMethods } from './agents';
-import { teamsMethods } from './teams';
+import { planMethods, teamsMethods } from './teams';
 
 export * from './define';
 export * from './errors';
@@ -19,5 +19,5 @@ export * as missions from './missions';
 export * as agents from './agents';
 export * as teams from './teams';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...agentsMethods, ...teamsMethods];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...agentsMethods, ...teamsMethods, ...planMethods];
 export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications];

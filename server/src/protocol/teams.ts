@@ -125,3 +125,70 @@ export const exportYaml = defineMethod({
 });
 
 export const teamsMethods = [listTeams, createTeam, listTemplates, getTeam, fromTemplate, importYaml, exportYaml] as const;
+
+// ---- planning (preview without running) ----
+
+export const Deliverable = z.enum(['text', 'list', 'code', 'file', 'review', 'report']);
+
+/** What the planner model must answer (sent to Ollama as `format`, validated here). */
+export const PlanSubgoalDraft = z.object({
+  id: z.string().regex(/^[a-z0-9_-]{1,24}$/, 'a short id like s1'),
+  title: z.string().min(1).max(200),
+  description: z.string().max(2000),
+  depends_on: z.array(z.string()).max(8).default([]),
+  role: z.string().min(1).max(80),
+  deliverable: Deliverable,
+  step_cap: z.number().int().min(1).max(10),
+});
+export const PlanDraft = z
+  .object({ rationale: z.string().max(2000), subgoals: z.array(PlanSubgoalDraft).min(1).max(8) })
+  .meta({ title: 'agentora.plan' });
+export type PlanDraft = z.infer<typeof PlanDraft>;
+
+export const Subgoal = PlanSubgoalDraft.extend({
+  agent_id: z.number().int(),
+  agent_name: z.string(),
+  /** Why this agent: role and capability match, in words. */
+  assignment_reason: z.string(),
+});
+export type Subgoal = z.infer<typeof Subgoal>;
+
+export const Plan = z.object({
+  mode: TeamMode,
+  rationale: z.string(),
+  /** Subgoal ids in an order that respects dependencies. */
+  order: z.array(z.string()),
+  attempts: z.number().int(),
+  prompt_tokens: z.number().int(),
+  eval_tokens: z.number().int(),
+  model: z.string().nullable(),
+});
+
+export const PlanResult = z.object({
+  ok: z.boolean(),
+  plan: Plan.nullable(),
+  subgoals: z.array(Subgoal),
+  stop_reason: z.literal('invalid_plan').optional(),
+  error: z.string().optional(),
+  /** The model's last answer, kept when it could not be used. */
+  raw_output: z.string().optional(),
+});
+
+export const planPreview = defineMethod({
+  method: 'agentora/team/plan',
+  description: "Ask the team's planner model for a plan (structured output, validated; one retry with the error) without running it.",
+  params: z.object({ team_id: zInt, prompt: z.string().trim().min(1).max(20000), mode: TeamMode.optional(), run_id: z.string().max(80).optional() }),
+  result: PlanResult,
+  rest: { verb: 'POST', path: '/api/team/plan', wire: { schema: z.looseObject({ ok: z.boolean(), plan: z.unknown(), subgoals: z.array(z.unknown()) }) } },
+});
+
+export const modePreview = defineMethod({
+  method: 'agentora/team/previewMode',
+  description: 'Which mode suits a prompt (and, with team_id, the team), and why; what the chosen mode does.',
+  params: z.object({ prompt: z.string().trim().min(1).max(20000), mode: TeamMode.optional(), team_id: zInt.optional() }),
+  result: z.object({ ok: z.literal(true), recommended_mode: TeamMode, reason: z.string(), mode: TeamMode, behaviour: z.string() }),
+  rest: { verb: 'POST', path: '/api/team/modes/preview', wire: { schema: z.looseObject({ ok: z.boolean(), recommended_mode: z.string(), reason: z.string() }) } },
+  readOnly: true,
+});
+
+export const planMethods = [planPreview, modePreview] as const;

@@ -6,6 +6,8 @@ import type { ServerContext } from '../../context';
 import { implement, type Implementation } from '../registry';
 import { teamsStore, type TeamCore } from './store';
 import { TEMPLATES } from './templates';
+import { makePlan, recommendMode } from './planner';
+import { MODE_BEHAVIOUR } from '../../protocol/teams';
 import { docToYaml, parseTeamYaml, teamToDoc, TeamDoc } from './yaml';
 
 const store = (ctx: ServerContext) => teamsStore(ctx.db);
@@ -81,6 +83,16 @@ export const teamsServices: readonly Implementation[] = [
     return createFromDoc(ctx, { ...doc, ...(p.name ? { name: p.name } : {}) }, p.key);
   }),
   implement(T.importYaml, (p, ctx) => ({ ok: true as const, team: createFromDoc(ctx, parseTeamYaml(p.yaml_text), null) })),
+  implement(T.planPreview, async (p, ctx) => {
+    const team = teamOr404(ctx, p.team_id);
+    return makePlan(ctx.models, team, p.prompt, p.mode ?? team.mode);
+  }),
+  implement(T.modePreview, (p, ctx) => {
+    const team = p.team_id !== undefined ? teamOr404(ctx, p.team_id) : null;
+    const r = recommendMode(p.prompt, team);
+    const mode = p.mode ?? r.mode;
+    return { ok: true as const, recommended_mode: r.mode, reason: r.reason, mode, behaviour: MODE_BEHAVIOUR[mode].summary };
+  }),
   implement(T.exportYaml, (p, ctx) => ({ yaml_text: teamOr404(ctx, p.team_id).yaml_text })),
 ];
 
