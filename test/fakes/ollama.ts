@@ -20,6 +20,8 @@ export interface FakeOllamaOptions {
    * a request with `format` —, or `{tool_calls}` for a tool-call answer (Ollama's shape), or `{crash: true}` to cut
    * the stream mid-way. Token counts are the real-looking `prompt_eval_count` / `eval_count`.
    */
+  /** Wait this long before answering a scripted chat (so a test can pause / kill mid-step). */
+  chatDelayMs?: number;
   chat?: (body: { model: string; messages: Array<{ role: string; content: string }>; format?: unknown; tools?: unknown }, n: number) => string | { tool_calls: Array<{ function: { name: string; arguments: Record<string, unknown> } }>; content?: string } | { crash: true };
 }
 
@@ -43,6 +45,7 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
       if (req.url === '/api/chat' && opts.chat) {
         chats.push(json);
         const answer = opts.chat(json, chats.length);
+        const reply = () => {
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
         const line = (message: object, done: boolean, extra: object = {}) => JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', ...message }, done, ...extra }) + '\n';
         if (typeof answer === 'object' && 'crash' in answer) {
@@ -55,6 +58,9 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
         if (typeof answer === 'object' && 'tool_calls' in answer) res.write(line({ content: '', tool_calls: answer.tool_calls }, false));
         const promptTokens = json.messages.reduce((n: number, m: { content: string }) => n + Math.ceil(m.content.length / 4), 0);
         return res.end(line({ content: '' }, true, { done_reason: 'stop', total_duration: 1, prompt_eval_count: promptTokens, eval_count: Math.max(1, Math.ceil(text.length / 4)) }));
+        };
+        if (opts.chatDelayMs) return void setTimeout(reply, opts.chatDelayMs);
+        return reply();
       }
       if (req.url === '/api/chat') {
         chats.push(json);

@@ -6,6 +6,7 @@ import type * as agents from './agents';
 import type * as memory from './memory';
 import type * as missions from './missions';
 import type * as models from './models';
+import type * as runs from './runs';
 import type * as system from './system';
 import type * as teams from './teams';
 
@@ -94,6 +95,16 @@ export const M = {
   models: {
     listModels: 'agentora/models/list',
     testModel: 'agentora/models/test',
+  },
+  runs: {
+    cancelRun: 'agentora/runs/cancel',
+    createRun: 'agentora/runs/create',
+    getRun: 'agentora/runs/get',
+    listRuns: 'agentora/runs/list',
+    pauseRun: 'agentora/runs/pause',
+    resumeRun: 'agentora/runs/resume',
+    runPlan: 'agentora/runs/plan',
+    runTrace: 'agentora/runs/trace',
   },
   system: {
     bootstrap: 'agentora/system/bootstrap',
@@ -191,6 +202,14 @@ export interface Methods {
   'agentora/missions/writeback': typeof missions.writeback;
   'agentora/models/list': typeof models.listModels;
   'agentora/models/test': typeof models.testModel;
+  'agentora/runs/cancel': typeof runs.cancelRun;
+  'agentora/runs/create': typeof runs.createRun;
+  'agentora/runs/get': typeof runs.getRun;
+  'agentora/runs/list': typeof runs.listRuns;
+  'agentora/runs/pause': typeof runs.pauseRun;
+  'agentora/runs/resume': typeof runs.resumeRun;
+  'agentora/runs/plan': typeof runs.runPlan;
+  'agentora/runs/trace': typeof runs.runTrace;
   'agentora/system/bootstrap': typeof system.bootstrap;
   'agentora/system/connectionInfo': typeof system.connectionInfo;
   'agentora/system/doctor': typeof system.doctor;

@@ -8,6 +8,7 @@ import { memoryMethods, memoryNotifications } from './memory';
 import { missionsMethods, missionsNotifications } from './missions';
 import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
+import { runsMethods } from './runs';
 
 export * from './define';
 export * from './errors';
@@ -18,6 +19,7 @@ export * as memory from './memory';
 export * as missions from './missions';
 export * as agents from './agents';
 export * as teams from './teams';
+export * as runs from './runs';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...agentsMethods, ...teamsMethods, ...planMethods];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...agentsMethods, ...teamsMethods, ...planMethods, ...runsMethods];
 export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications];

@@ -8,6 +8,7 @@ import { missionsRuntime, missionsServices } from './missions';
 import { modelServices } from './models';
 import { systemServices } from './system';
 import { teamsServices } from './teams';
+import { runsRuntime, runsServices } from './teams/runs';
 
-export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...teamsServices];
-export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime];
+export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...teamsServices, ...runsServices];
+export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime, runsRuntime];

@@ -4,27 +4,14 @@ import * as T from '../../protocol/teams';
 import { AppError, notFound } from '../../protocol/errors';
 import type { ServerContext } from '../../context';
 import { implement, type Implementation } from '../registry';
-import { teamsStore, type TeamCore } from './store';
+import { teamsStore } from './store';
+import { agentOr404, teamOr404, withYaml } from './lookup';
 import { TEMPLATES } from './templates';
 import { makePlan, recommendMode } from './planner';
 import { MODE_BEHAVIOUR } from '../../protocol/teams';
-import { docToYaml, parseTeamYaml, teamToDoc, TeamDoc } from './yaml';
+import { docToYaml, parseTeamYaml, TeamDoc } from './yaml';
 
 const store = (ctx: ServerContext) => teamsStore(ctx.db);
-
-export function withYaml(t: TeamCore): T.Team {
-  return { ...t, yaml_text: docToYaml(teamToDoc(t)) };
-}
-
-export function agentOr404(ctx: ServerContext, id: number): Ag.Agent {
-  return store(ctx).agent(id) ?? (() => { throw notFound('Agent', id); })();
-}
-
-export function teamOr404(ctx: ServerContext, id: number): T.Team {
-  const t = store(ctx).team(id);
-  if (!t) throw notFound('Team', id);
-  return withYaml(t);
-}
 
 const capItem = (a: Ag.Agent) => ({ agent_id: a.id, name: a.name, role: a.role, tools: a.tools, ...a.capabilities });
 
