@@ -95,6 +95,20 @@ describe('runs with the mock model', () => {
     assert.equal((await post('/api/runs', { team_id: 9999, prompt: 'x' })).status, 404);
     const id = (await get('/api/runs')).body[0].id;
     assert.equal((await post(`/api/runs/${id}/pause`)).status, 409);
+    assert.equal((await post('/api/runs/nope/clone-agent', { agent_id: 1 })).status, 404);
+  });
+
+  test('clone-agent copies an agent for the run, linked to it and to the original; not in the plain agent list', async () => {
+    const id = (await get('/api/runs')).body[0].id;
+    const src = (await get('/api/agents')).body[0];
+    const r = await post(`/api/runs/${id}/clone-agent`, { agent_id: src.id, model: 'llama3.2:3b' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.ok, true);
+    const copy = (await get(`/api/agents/${r.body.agent_id}`)).body;
+    assert.deepEqual([copy.name, copy.model, copy.run_id, copy.cloned_from, copy.tools_json], [`${src.name} (copy)`, 'llama3.2:3b', id, src.id, src.tools_json]);
+    assert.ok(!(await get('/api/agents')).body.some((a: any) => a.id === copy.id));
+    assert.equal((await post(`/api/runs/${id}/clone-agent`, { agent_id: 9999 })).status, 404);
+    assert.ok((await get(`/api/runs/${id}/trace`)).body.trace.some((e: any) => e.event_type === 'agent_cloned'));
   });
 });
 

@@ -98,6 +98,7 @@ export const M = {
   },
   runs: {
     cancelRun: 'agentora/runs/cancel',
+    cloneAgent: 'agentora/runs/cloneAgent',
     createRun: 'agentora/runs/create',
     getRun: 'agentora/runs/get',
     listRuns: 'agentora/runs/list',
@@ -203,6 +204,7 @@ export interface Methods {
   'agentora/models/list': typeof models.listModels;
   'agentora/models/test': typeof models.testModel;
   'agentora/runs/cancel': typeof runs.cancelRun;
+  'agentora/runs/cloneAgent': typeof runs.cloneAgent;
   'agentora/runs/create': typeof runs.createRun;
   'agentora/runs/get': typeof runs.getRun;
   'agentora/runs/list': typeof runs.listRuns;

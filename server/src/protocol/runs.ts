@@ -105,4 +105,12 @@ export const runTrace = defineMethod({
   readOnly: true,
 });
 
-export const runsMethods = [createRun, listRuns, getRun, pauseRun, resumeRun, cancelRun, runPlan, runTrace] as const;
+export const cloneAgent = defineMethod({
+  method: 'agentora/runs/cloneAgent',
+  description: "Copy an agent for this run (optionally with another name, model or system prompt); the copy is linked to the run and the original.",
+  params: RunId.extend({ agent_id: zInt, name: z.string().trim().min(1).max(120).optional(), model: z.string().trim().min(1).max(200).optional(), system_prompt: z.string().max(20000).optional() }),
+  result: z.object({ ok: z.literal(true), agent_id: z.number().int() }),
+  rest: { verb: 'POST', path: '/api/runs/:id/clone-agent', wire: { schema: z.looseObject({ ok: z.boolean(), agent_id: z.number() }) } },
+});
+
+export const runsMethods = [createRun, listRuns, getRun, pauseRun, resumeRun, cancelRun, runPlan, runTrace, cloneAgent] as const;

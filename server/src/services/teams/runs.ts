@@ -4,7 +4,8 @@ import { conflict, notFound } from '../../protocol/errors';
 import type { ServerContext } from '../../context';
 import type { AreaRuntime } from '../../runtime';
 import { implement, type Implementation } from '../registry';
-import { teamOr404 } from './lookup';
+import { agentOr404, teamOr404 } from './lookup';
+import { teamsStore } from './store';
 import { runStore } from './runStore';
 import { abortRun, startRun, stopAll } from './runner';
 
@@ -44,6 +45,13 @@ export const runsServices: readonly Implementation[] = [
   implement(R.runTrace, (p, ctx) => {
     runOr404(ctx, p.id);
     return { ok: true as const, run_id: p.id, trace: runStore(ctx.db).events(p.id) };
+  }),
+  implement(R.cloneAgent, (p, ctx) => {
+    runOr404(ctx, p.id);
+    const a = agentOr404(ctx, p.agent_id);
+    const copy = teamsStore(ctx.db).insertAgent({ ...a, name: p.name ?? `${a.name} (copy)`, model: p.model ?? a.model, system_prompt: p.system_prompt ?? a.system_prompt, run_id: p.id, cloned_from: a.id });
+    runStore(ctx.db).event(p.id, copy.id, 'agent_cloned', { from: a.id, name: copy.name });
+    return { ok: true as const, agent_id: copy.id };
   }),
 ];
 
