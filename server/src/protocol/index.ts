@@ -11,6 +11,9 @@ import { modelAdminMethods, modelAdminNotifications } from './modelAdmin';
 import { missionsObservabilityMethods, missionsObservabilityNotifications } from './missionsObservability';
 import { missionsExchangeMethods } from './missionsExchange';
 import { credentialsMethods } from './credentials';
+import { agentsMethods } from './agents';
+import { planMethods, teamsMethods } from './teams';
+import { runsMethods } from './runs';
 
 export * from './define';
 export * from './errors';
@@ -24,6 +27,9 @@ export * as modelAdmin from './modelAdmin';
 export * as missionsObservability from './missionsObservability';
 export * as missionsExchange from './missionsExchange';
 export * as credentials from './credentials';
+export * as agents from './agents';
+export * as teams from './teams';
+export * as runs from './runs';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods, ...chatMethods, ...modelAdminMethods, ...credentialsMethods];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods, ...chatMethods, ...modelAdminMethods, ...credentialsMethods, ...agentsMethods, ...teamsMethods, ...planMethods, ...runsMethods];
 export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...missionsObservabilityNotifications, ...chatNotifications, ...modelAdminNotifications];

@@ -10,6 +10,8 @@ import { missionsObservabilityServices, missionsRetentionRuntime } from './missi
 import { modelServices } from './models';
 import { systemServices } from './system';
 import { credentialsServices } from './credentials';
+import { teamsServices } from './teams';
+import { runsRuntime, runsServices } from './teams/runs';
 
-export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...missionsObservabilityServices, ...chatServices, ...credentialsServices];
-export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime, missionsRetentionRuntime, chatRuntime];
+export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...missionsObservabilityServices, ...chatServices, ...credentialsServices, ...teamsServices, ...runsServices];
+export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime, missionsRetentionRuntime, chatRuntime, runsRuntime];
