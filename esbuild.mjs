@@ -56,7 +56,11 @@ const contexts = await Promise.all([
   }),
   esbuild.context({
     ...common,
-    entryPoints: { 'server/main': 'server/src/main.ts', 'server/cli': 'server/src/cli.ts', 'server/integrity-worker': 'server/src/services/system/integrityWorker.ts' },
+    entryPoints: {
+      'server/main': 'server/src/main.ts',
+      'server/cli': 'server/src/cli.ts',
+      'server/integrity-worker': 'server/src/services/system/integrityWorker.ts',
+    },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

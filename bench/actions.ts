@@ -33,7 +33,9 @@ async function main() {
       await post(`/api/actions/${it.id}/approve`, {});
       approveMs.push(performance.now() - t);
     }
-    console.log(JSON.stringify({ propose_write: fmt(proposeMs), pending_list_1000_pending: fmt(pendingMs), approve_and_write: fmt(approveMs) }, null, 2));
+    console.log(
+      JSON.stringify({ propose_write: fmt(proposeMs), pending_list_1000_pending: fmt(pendingMs), approve_and_write: fmt(approveMs) }, null, 2),
+    );
   } finally {
     await s.stop();
     rmSync(ws, { recursive: true, force: true });

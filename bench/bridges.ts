@@ -9,7 +9,11 @@ const CONCURRENCY = Number(process.argv[3] ?? 25);
 
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
-  await Promise.all(Array.from({ length: n }, async () => { while (i < items.length) await fn(items[i++]!); }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
 }
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
@@ -19,7 +23,11 @@ async function main(): Promise<void> {
   try {
     const ids: string[] = [];
     let t0 = performance.now();
-    for (let n = 1; n <= RUNS; n++) ids.push((await ac.launch({ mode: 'issue', repo: 'acme/bench', role: 'developer', issue_title: `m${n}`, issue_body: 'brief', issue_number: n })).run_id);
+    for (let n = 1; n <= RUNS; n++)
+      ids.push(
+        (await ac.launch({ mode: 'issue', repo: 'acme/bench', role: 'developer', issue_title: `m${n}`, issue_body: 'brief', issue_number: n }))
+          .run_id,
+      );
     console.log(`launch ${RUNS} runs sequentially: ${(performance.now() - t0).toFixed(0)} ms`);
     for (let cycle = 1; cycle <= 3; cycle++) {
       const lat: number[] = [];
@@ -32,11 +40,13 @@ async function main(): Promise<void> {
         if (s.state === 'succeeded') done++;
       });
       const cycleMs = performance.now() - t0;
-      console.log(`cycle ${cycle}: ${RUNS} status refreshes (concurrency ${CONCURRENCY}) in ${cycleMs.toFixed(0)} ms — p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, ${done} succeeded`);
+      console.log(
+        `cycle ${cycle}: ${RUNS} status refreshes (concurrency ${CONCURRENCY}) in ${cycleMs.toFixed(0)} ms — p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, ${done} succeeded`,
+      );
     }
   } finally {
     await fake.stop();
-}
+  }
 }
 
 void main();

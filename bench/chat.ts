@@ -19,7 +19,8 @@ const SESSIONS = Number(process.argv[2] ?? 10_000);
 const PER = Number(process.argv[3] ?? 100);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const fmt = (x: number) => `${x.toFixed(2)} ms`;
-const post = (s: TestServer, p: string, body: unknown) => s.fetch(p, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+const post = (s: TestServer, p: string, body: unknown) =>
+  s.fetch(p, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
 
 async function ttftHttp(): Promise<void> {
   const s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'true' });
@@ -32,7 +33,9 @@ async function ttftHttp(): Promise<void> {
       const r = await post(s, `/api/chat/sessions/${session.session_id}/messages`, { content: `question ${i} about latency` });
       await sse.waitFor((e) => e.event === 'agentora/chat/didToken' && e.data.message_id === r.assistant_message_id);
       times.push(performance.now() - t0);
-      await sse.waitFor((e) => e.event === 'agentora/chat/didMessage' && e.data.message_id === r.assistant_message_id && e.data.status !== 'streaming');
+      await sse.waitFor(
+        (e) => e.event === 'agentora/chat/didMessage' && e.data.message_id === r.assistant_message_id && e.data.status !== 'streaming',
+      );
     }
     sse.close();
     console.log(`mock time to first token over HTTP: p50 ${fmt(pct(times, 50))}, p99 ${fmt(pct(times, 99))} (budget < 50 ms p99)`);
@@ -58,11 +61,15 @@ async function ttftLsp(): Promise<void> {
     });
   });
   try {
-    const { session } = (await lsp.conn.sendRequest('agentora/chat/createSession', { title: 'bench', memory_mode: 'off' })) as { session: { session_id: number } };
+    const { session } = (await lsp.conn.sendRequest('agentora/chat/createSession', { title: 'bench', memory_mode: 'off' })) as {
+      session: { session_id: number };
+    };
     const times: number[] = [];
     for (let i = 0; i < 100; i++) {
       const t0 = performance.now();
-      const r = (await lsp.conn.sendRequest('agentora/chat/send', { session_id: session.session_id, content: `question ${i}` })) as { assistant_message_id: number };
+      const r = (await lsp.conn.sendRequest('agentora/chat/send', { session_id: session.session_id, content: `question ${i}` })) as {
+        assistant_message_id: number;
+      };
       const id = r.assistant_message_id;
       if (!firstSeen.has(id)) await new Promise<void>((res) => waiting.set(id, res));
       times.push(performance.now() - t0);
@@ -77,7 +84,12 @@ async function ttftLsp(): Promise<void> {
 async function fullSpeed(): Promise<void> {
   const N = 2000;
   const fake = await startFakeOllama(['slow:latest', 'bench:latest'], { slowTokens: N, slowDelayMs: 0 });
-  const s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: fake.url, AGENTORA_OLLAMA_CHAT_MODEL: 'slow', AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false' });
+  const s = await startServer({
+    AGENTORA_USE_MOCK_OLLAMA: 'false',
+    AGENTORA_OLLAMA_URL: fake.url,
+    AGENTORA_OLLAMA_CHAT_MODEL: 'slow',
+    AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false',
+  });
   try {
     // Baseline: the same stream read straight through the official client, in this process.
     const direct = new OllamaProvider({ host: fake.url, chatModel: 'slow', embedModel: 'x', timeoutMs: 60000 });
@@ -88,12 +100,17 @@ async function fullSpeed(): Promise<void> {
     const sse = await readSse(s, `/api/chat/sessions/${session.session_id}/stream`);
     const t0 = performance.now();
     const r = await post(s, `/api/chat/sessions/${session.session_id}/messages`, { content: 'go' });
-    await sse.waitFor((e) => e.event === 'agentora/chat/didMessage' && e.data.message_id === r.assistant_message_id && e.data.status === 'complete', 60000);
+    await sse.waitFor(
+      (e) => e.event === 'agentora/chat/didMessage' && e.data.message_id === r.assistant_message_id && e.data.status === 'complete',
+      60000,
+    );
     const total = performance.now() - t0;
     const toks = sse.events.filter((e) => e.event === 'agentora/chat/didToken' && e.data.message_id === r.assistant_message_id);
     const inOrder = toks.every((t, i) => t.data.seq === i + 1 && t.data.delta === `tok${i} `);
     sse.close();
-    console.log(`fake at full speed: ${toks.length}/${N} tokens, in order: ${inOrder}; through the server + SSE ${fmt(total)}, the client alone ${fmt(directMs)}: the server adds ${((total - directMs) / N).toFixed(3)} ms per token on average (budget < 1 ms p99)`);
+    console.log(
+      `fake at full speed: ${toks.length}/${N} tokens, in order: ${inOrder}; through the server + SSE ${fmt(total)}, the client alone ${fmt(directMs)}: the server adds ${((total - directMs) / N).toFixed(3)} ms per token on average (budget < 1 ms p99)`,
+    );
   } finally {
     await s.stop();
     await fake.close();
@@ -102,7 +119,12 @@ async function fullSpeed(): Promise<void> {
 
 async function concurrent(): Promise<void> {
   const fake = await startFakeOllama(['slow:latest'], { slowTokens: 150, slowDelayMs: 10 });
-  const s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: fake.url, AGENTORA_OLLAMA_CHAT_MODEL: 'slow', AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false' });
+  const s = await startServer({
+    AGENTORA_USE_MOCK_OLLAMA: 'false',
+    AGENTORA_OLLAMA_URL: fake.url,
+    AGENTORA_OLLAMA_CHAT_MODEL: 'slow',
+    AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false',
+  });
   try {
     const sse = await readSse(s, '/api/events');
     const ids: number[] = [];
@@ -111,14 +133,17 @@ async function concurrent(): Promise<void> {
       ids.push((await post(s, `/api/chat/sessions/${session.session_id}/messages`, { content: 'stream' })).assistant_message_id);
     }
     const lat: number[] = [];
-    const finished = () => ids.every((id) => sse.events.some((e) => e.event === 'agentora/chat/didMessage' && e.data.message_id === id && e.data.status === 'complete'));
+    const finished = () =>
+      ids.every((id) => sse.events.some((e) => e.event === 'agentora/chat/didMessage' && e.data.message_id === id && e.data.status === 'complete'));
     while (!finished()) {
       const t0 = performance.now();
       await s.fetch('/api/chat/sessions?limit=20');
       lat.push(performance.now() - t0);
     }
     sse.close();
-    console.log(`20 concurrent streaming chats: ${lat.length} other requests meanwhile, p99 ${fmt(pct(lat, 99))}, max ${fmt(Math.max(...lat))} (budget: none stalls > 50 ms)`);
+    console.log(
+      `20 concurrent streaming chats: ${lat.length} other requests meanwhile, p99 ${fmt(pct(lat, 99))}, max ${fmt(Math.max(...lat))} (budget: none stalls > 50 ms)`,
+    );
   } finally {
     await s.stop();
     await fake.close();
@@ -130,9 +155,30 @@ async function bigList(): Promise<void> {
   try {
     const t0 = performance.now();
     const db = openDatabase(path.join(dataDir, 'agentora.db'));
-    const words = ['deploy', 'billing', 'cache', 'latency', 'kafka', 'schema', 'retry', 'token', 'vector', 'branch', 'review', 'memory', 'budget', 'layout', 'sqlite', 'webview'];
-    const insS = db.prepare(`INSERT INTO chat_sessions (id, title, memory_mode, active_leaf_id, message_count, created_at, updated_at) VALUES (?, ?, 'read', ?, ?, ?, ?)`);
-    const insM = db.prepare(`INSERT INTO chat_messages (id, session_id, parent_id, role, content, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'complete', ?, ?)`);
+    const words = [
+      'deploy',
+      'billing',
+      'cache',
+      'latency',
+      'kafka',
+      'schema',
+      'retry',
+      'token',
+      'vector',
+      'branch',
+      'review',
+      'memory',
+      'budget',
+      'layout',
+      'sqlite',
+      'webview',
+    ];
+    const insS = db.prepare(
+      `INSERT INTO chat_sessions (id, title, memory_mode, active_leaf_id, message_count, created_at, updated_at) VALUES (?, ?, 'read', ?, ?, ?, ?)`,
+    );
+    const insM = db.prepare(
+      `INSERT INTO chat_messages (id, session_id, parent_id, role, content, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'complete', ?, ?)`,
+    );
     let mid = 0;
     for (let s = 1; s <= SESSIONS; s += 500) {
       db.transaction(() => {
@@ -141,7 +187,15 @@ async function bigList(): Promise<void> {
           insS.run(k, `session ${k} about ${words[k % words.length]}`, mid + PER, PER, at, at);
           for (let j = 0; j < PER; j++) {
             mid++;
-            insM.run(mid, k, j === 0 ? null : mid - 1, j % 2 ? 'assistant' : 'user', `message ${j} on ${words[(k + j) % words.length]} and ${words[(k * j) % words.length]}`, at, at);
+            insM.run(
+              mid,
+              k,
+              j === 0 ? null : mid - 1,
+              j % 2 ? 'assistant' : 'user',
+              `message ${j} on ${words[(k + j) % words.length]} and ${words[(k * j) % words.length]}`,
+              at,
+              at,
+            );
           }
         }
       })();
@@ -162,7 +216,9 @@ async function bigList(): Promise<void> {
         await s.fetch(`/api/chat/sessions?limit=50&q=${words[i % words.length]}%20${words[(i + 3) % words.length]}`);
         q.push(performance.now() - t);
       }
-      console.log(`session list at ${SESSIONS} sessions / ${mid} messages: p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))} (budget < 25 ms p99); full-text search p50 ${fmt(pct(q, 50))}, p99 ${fmt(pct(q, 99))}`);
+      console.log(
+        `session list at ${SESSIONS} sessions / ${mid} messages: p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))} (budget < 25 ms p99); full-text search p50 ${fmt(pct(q, 50))}, p99 ${fmt(pct(q, 99))}`,
+      );
     } finally {
       await s.stop();
     }

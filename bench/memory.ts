@@ -26,17 +26,75 @@ const QUERIES = 300;
 
 // ---- deterministic pseudo-random text ----
 let rngState = 42;
-const rand = () => ((rngState = (Math.imul(rngState, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+const rand = () => (rngState = (Math.imul(rngState, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
 /** Zipf-ish: low indexes far more often, like real vocabulary. */
 const zipf = <T>(xs: readonly T[]) => xs[Math.min(xs.length - 1, Math.floor(xs.length * rand() ** 3))]!;
 
 const SYL = ['ka', 'lo', 'mi', 'ren', 'tu', 'sa', 'vek', 'dor', 'pli', 'an', 'mer', 'zo', 'ti', 'gal', 'nu', 'bra', 'cel', 'fin', 'hop', 'jex'];
-const JARGON = Array.from({ length: 4000 }, (_, i) => SYL[i % 20]! + SYL[Math.floor(i / 20) % 20]! + (i >= 400 ? SYL[Math.floor(i / 400) % 20]! : ''));
-const SERVICES = ['payments', 'billing', 'search', 'auth', 'gateway', 'ingest', 'reports', 'notifications', 'scheduler', 'storage', 'analytics', 'checkout', 'catalog', 'inventory', 'profile'];
-const VERBS = ['retries', 'caches', 'validates', 'streams', 'batches', 'encrypts', 'indexes', 'throttles', 'replicates', 'compresses', 'logs', 'exports', 'rotates', 'migrates'];
-const OBJECTS = ['webhooks', 'sessions', 'invoices', 'events', 'tokens', 'snapshots', 'queries', 'uploads', 'metrics', 'secrets', 'orders', 'reports', 'jobs', 'certificates'];
-const WHEN = ['at midnight', 'on every deploy', 'after a failed health check', 'when the queue is full', 'every five minutes', 'before the nightly export', 'during peak traffic', 'on the first Monday'];
+const JARGON = Array.from(
+  { length: 4000 },
+  (_, i) => SYL[i % 20]! + SYL[Math.floor(i / 20) % 20]! + (i >= 400 ? SYL[Math.floor(i / 400) % 20]! : ''),
+);
+const SERVICES = [
+  'payments',
+  'billing',
+  'search',
+  'auth',
+  'gateway',
+  'ingest',
+  'reports',
+  'notifications',
+  'scheduler',
+  'storage',
+  'analytics',
+  'checkout',
+  'catalog',
+  'inventory',
+  'profile',
+];
+const VERBS = [
+  'retries',
+  'caches',
+  'validates',
+  'streams',
+  'batches',
+  'encrypts',
+  'indexes',
+  'throttles',
+  'replicates',
+  'compresses',
+  'logs',
+  'exports',
+  'rotates',
+  'migrates',
+];
+const OBJECTS = [
+  'webhooks',
+  'sessions',
+  'invoices',
+  'events',
+  'tokens',
+  'snapshots',
+  'queries',
+  'uploads',
+  'metrics',
+  'secrets',
+  'orders',
+  'reports',
+  'jobs',
+  'certificates',
+];
+const WHEN = [
+  'at midnight',
+  'on every deploy',
+  'after a failed health check',
+  'when the queue is full',
+  'every five minutes',
+  'before the nightly export',
+  'during peak traffic',
+  'on the first Monday',
+];
 const KEYS = ['port', 'timeout', 'region', 'owner', 'retention', 'replica count', 'log level'];
 
 function text(i: number): string {
@@ -99,7 +157,8 @@ async function main() {
 
 function seedDatabase(dbFile: string): void {
   const db = openDatabase(dbFile);
-  const insert = db.prepare(`INSERT INTO memories (id, text, kind, source, source_ref, scope, repo, persona, layer, trust, salience, use_count, last_used_at, touched_at, created_at, updated_at, valid_from, status, norm_hash, version)
+  const insert =
+    db.prepare(`INSERT INTO memories (id, text, kind, source, source_ref, scope, repo, persona, layer, trust, salience, use_count, last_used_at, touched_at, created_at, updated_at, valid_from, status, norm_hash, version)
     VALUES (?, ?, ?, ?, NULL, 'workspace', ?, NULL, ?, ?, 1, ?, ?, ?, ?, ?, ?, 'active', ?, 1)`);
   const sketch = db.prepare('INSERT INTO memory_sketches (memory_id, minhash) VALUES (?, ?)');
   const embed = db.prepare('INSERT INTO memory_embeddings (memory_id, model, dim, vec) VALUES (?, ?, ?, ?)');
@@ -111,19 +170,42 @@ function seedDatabase(dbFile: string): void {
     for (let i = 1; i <= N; i++) {
       // ~0.5% exact duplicates and ~0.5% near duplicates of an earlier memory.
       const r = rand();
-      const tx = i > 100 && r < 0.005 ? texts[Math.floor(rand() * texts.length)]! : i > 100 && r < 0.01 ? texts[Math.floor(rand() * texts.length)]! + ' Confirmed again.' : text(i);
+      const tx =
+        i > 100 && r < 0.005
+          ? texts[Math.floor(rand() * texts.length)]!
+          : i > 100 && r < 0.01
+            ? texts[Math.floor(rand() * texts.length)]! + ' Confirmed again.'
+            : text(i);
       if (texts.length < 50_000) texts.push(tx);
       const created = new Date(now - rand() * 365 * 86_400_000).toISOString();
       const uses = rand() < 0.7 ? 0 : Math.floor(1 / (rand() + 0.02));
       const used = uses ? new Date(Math.max(Date.parse(created), now - rand() * 60 * 86_400_000)).toISOString() : null;
-      insert.run(i, tx, pick(['fact', 'note', 'decision', 'summary']), pick(sources), rand() < 0.2 ? 'agentora' : null, pick(layers), Math.round(rand() * 100) / 100, uses, used, used ?? created, created, created, created, normHash(tx));
+      insert.run(
+        i,
+        tx,
+        pick(['fact', 'note', 'decision', 'summary']),
+        pick(sources),
+        rand() < 0.2 ? 'agentora' : null,
+        pick(layers),
+        Math.round(rand() * 100) / 100,
+        uses,
+        used,
+        used ?? created,
+        created,
+        created,
+        created,
+        normHash(tx),
+      );
       sketch.run(i, toBlob(signature(tx)));
       embed.run(i, MOCK_EMBED_MODEL, MOCK_EMBED_DIM, encodeVector(fastEmbedding(tx)));
     }
   })();
   // The cached embedding equals the provider's (checked on a sample).
   for (const id of [1, Math.floor(N / 2), N]) {
-    const row = db.prepare('SELECT m.text, e.vec FROM memories m JOIN memory_embeddings e ON e.memory_id = m.id WHERE m.id = ?').get(id) as { text: string; vec: Buffer };
+    const row = db.prepare('SELECT m.text, e.vec FROM memories m JOIN memory_embeddings e ON e.memory_id = m.id WHERE m.id = ?').get(id) as {
+      text: string;
+      vec: Buffer;
+    };
     const c = dot(unit(mockEmbedding(row.text)), new Float32Array(new Uint8Array(row.vec).buffer));
     if (c < 0.9999) throw new Error(`fast embedding differs from the mock provider's (cos ${c})`);
   }
@@ -152,13 +234,21 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
   results.server_ready_ms = Math.round(performance.now() - t);
   const token = readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
   const post = async (p: string, body: unknown) => {
-    const res = await fetch(url + p, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(url + p, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return res.json() as Promise<any>;
   };
   const get = async (p: string) => (await fetch(url + p, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
   try {
     const queries = Array.from({ length: QUERIES }, (_, i) =>
-      i % 3 === 0 ? `${zipf(SERVICES)} ${pick(VERBS)} ${pick(OBJECTS)}` : i % 3 === 1 ? `what is the ${zipf(SERVICES)} ${pick(KEYS)}` : `${zipf(JARGON)} ${pick(OBJECTS)} ${pick(WHEN)}`,
+      i % 3 === 0
+        ? `${zipf(SERVICES)} ${pick(VERBS)} ${pick(OBJECTS)}`
+        : i % 3 === 1
+          ? `what is the ${zipf(SERVICES)} ${pick(KEYS)}`
+          : `${zipf(JARGON)} ${pick(OBJECTS)} ${pick(WHEN)}`,
     );
     for (const q of queries.slice(0, 20)) await post('/api/capsules/search', { query: q }); // warm up
     // The floor on this machine: the same HTTP path for a request that does no work.
@@ -197,8 +287,14 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
       server_p50_ms: +pct(server, 50).toFixed(2),
       server_p99_ms: +pct(server, 99).toFixed(2),
       /** Round trip minus the server's retrieval time: HTTP, validation, recording, scheduling on a shared machine. */
-      overhead_p50_ms: +pct(client.map((c, i) => c - server[i]!), 50).toFixed(2),
-      overhead_p99_ms: +pct(client.map((c, i) => c - server[i]!), 99).toFixed(2),
+      overhead_p50_ms: +pct(
+        client.map((c, i) => c - server[i]!),
+        50,
+      ).toFixed(2),
+      overhead_p99_ms: +pct(
+        client.map((c, i) => c - server[i]!),
+        99,
+      ).toFixed(2),
       vector_used: vectorUsed,
       avg_items: +(hits / QUERIES).toFixed(2),
     };
@@ -223,7 +319,14 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
       }),
     );
     const concS = (performance.now() - t) / 1000;
-    results.search_concurrent = { clients: CLIENTS, requests: conc.length, req_per_s: +(conc.length / concS).toFixed(1), p50_ms: +pct(conc, 50).toFixed(2), p99_ms: +pct(conc, 99).toFixed(2), max_ms: +Math.max(...conc).toFixed(2) };
+    results.search_concurrent = {
+      clients: CLIENTS,
+      requests: conc.length,
+      req_per_s: +(conc.length / concS).toFixed(1),
+      p50_ms: +pct(conc, 50).toFixed(2),
+      p99_ms: +pct(conc, 99).toFixed(2),
+      max_ms: +Math.max(...conc).toFixed(2),
+    };
     console.log('search, 10 concurrent clients', results.search_concurrent);
 
     // ---------------- health / layers (counters) ----------------
@@ -302,7 +405,13 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
     };
     console.log('maintenance', results.maintenance);
     const health = await get('/api/memory/health');
-    results.health = { counts_by_layer: health.counts_by_layer, conflict_count: health.conflict_count, duplicate_count: health.duplicate_count, hot_count: health.hot_count, cold_count: health.cold_count };
+    results.health = {
+      counts_by_layer: health.counts_by_layer,
+      conflict_count: health.conflict_count,
+      duplicate_count: health.duplicate_count,
+      hot_count: health.hot_count,
+      cold_count: health.cold_count,
+    };
   } finally {
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));

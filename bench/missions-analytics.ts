@@ -28,7 +28,7 @@ const EVENT_TYPES = ['job_event', 'job_event', 'job_event', 'score_changed', 'ou
 
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -40,10 +40,13 @@ function seed(db: Db): number {
   const started = performance.now();
   const r = rng(7);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
-  const insert = db.prepare(`INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, mission_title, objective, session_id, packet_json,
+  const insert =
+    db.prepare(`INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, mission_title, objective, session_id, packet_json,
     snapshot_hash, root_mission_id, pr_url, summary, writeback_status, mission_score, confidence_level, risk_level)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{"risk_flags":[]}', ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const event = db.prepare("INSERT INTO mission_events (mission_id, created_at, type, message, data_json, actor) VALUES (?, ?, ?, 'seeded', '{}', 'bench')");
+  const event = db.prepare(
+    "INSERT INTO mission_events (mission_id, created_at, type, message, data_json, actor) VALUES (?, ?, ?, 'seeded', '{}', 'bench')",
+  );
   const now = Date.now();
   db.transaction(() => {
     for (let i = 0; i < N; i++) {
@@ -53,16 +56,33 @@ function seed(db: Db): number {
       const launched = !['prepared', 'dry_run', 'launch_failed'].includes(status);
       const repo = pick(REPOS);
       const score = Math.round(r() * 100);
-      insert.run(id, created, created, status, repo, pick(PERSONAS), `Mission ${i}`, `Objective ${i}`, `ses_${i}`, id.padEnd(64, '0'), id,
-        status === 'succeeded' && r() < 0.8 ? `https://github.com/${repo}/pull/${i}` : null, status === 'succeeded' ? 'Done.' : null,
-        launched ? pick(WB) : 'none', score, score >= 75 ? 'high' : score >= 45 ? 'medium' : 'low', pick(LEVELS));
+      insert.run(
+        id,
+        created,
+        created,
+        status,
+        repo,
+        pick(PERSONAS),
+        `Mission ${i}`,
+        `Objective ${i}`,
+        `ses_${i}`,
+        id.padEnd(64, '0'),
+        id,
+        status === 'succeeded' && r() < 0.8 ? `https://github.com/${repo}/pull/${i}` : null,
+        status === 'succeeded' ? 'Done.' : null,
+        launched ? pick(WB) : 'none',
+        score,
+        score >= 75 ? 'high' : score >= 45 ? 'medium' : 'low',
+        pick(LEVELS),
+      );
     }
     // Events: most missions get a few, one in a hundred is chatty (hundreds, over the default cap of 200).
     let made = 0;
     for (let i = 0; made < EVENTS; i = (i + 1) % N) {
       const id = `run_${i.toString(16).padStart(16, '0')}`;
       const k = i % 100 === 0 ? 250 : 3;
-      for (let j = 0; j < k && made < EVENTS; j++, made++) event.run(id, new Date(now - Math.floor(r() * 90 * 86_400_000)).toISOString(), pick(EVENT_TYPES));
+      for (let j = 0; j < k && made < EVENTS; j++, made++)
+        event.run(id, new Date(now - Math.floor(r() * 90 * 86_400_000)).toISOString(), pick(EVENT_TYPES));
     }
   })();
   return performance.now() - started;
@@ -106,14 +126,29 @@ async function main() {
     const dims: CohortDimension[] = ['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level'];
     const floors = new Map<string, number[]>();
     const scans = new Map<string, number[]>();
-    floors.set('metrics', timeSql(db, [
-      { sql: 'SELECT name, value FROM mission_counters' },
-      ...['status', 'writeback_status', 'confidence_level'].map((d) => ({ sql: `SELECT gval, n FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '${d}'` })),
-      { sql: "SELECT n, score_sum FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '' AND gval = ''" },
-      { sql: "SELECT count(*) FROM missions WHERE watched = 1 AND status IN ('queued','running','blocked','unknown')" },
-    ], ROUNDS));
-    floors.set('insights', timeSql(db, [aggregateSql(null, {}), aggregateSql('status', {}), aggregateSql('persona_id', {}), aggregateSql('repo', {})], ROUNDS));
-    scans.set('insights', timeSql(db, [{ sql: scanSql(null) }, { sql: scanSql('status') }, { sql: scanSql('persona_id') }, { sql: scanSql('repo') }], 5));
+    floors.set(
+      'metrics',
+      timeSql(
+        db,
+        [
+          { sql: 'SELECT name, value FROM mission_counters' },
+          ...['status', 'writeback_status', 'confidence_level'].map((d) => ({
+            sql: `SELECT gval, n FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '${d}'`,
+          })),
+          { sql: "SELECT n, score_sum FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '' AND gval = ''" },
+          { sql: "SELECT count(*) FROM missions WHERE watched = 1 AND status IN ('queued','running','blocked','unknown')" },
+        ],
+        ROUNDS,
+      ),
+    );
+    floors.set(
+      'insights',
+      timeSql(db, [aggregateSql(null, {}), aggregateSql('status', {}), aggregateSql('persona_id', {}), aggregateSql('repo', {})], ROUNDS),
+    );
+    scans.set(
+      'insights',
+      timeSql(db, [{ sql: scanSql(null) }, { sql: scanSql('status') }, { sql: scanSql('persona_id') }, { sql: scanSql('repo') }], 5),
+    );
     for (const d of dims) {
       floors.set(`cohorts?group_by=${d}`, timeSql(db, [aggregateSql(d, {})], ROUNDS));
       scans.set(`cohorts?group_by=${d}`, timeSql(db, [{ sql: scanSql(d) }], 5));
@@ -125,7 +160,13 @@ async function main() {
     const s = await startServer({}, 120000, { dataDir });
     console.log(`server ready in ${fmt(s.readyMs)} ms (migrations on an existing db)`);
     try {
-      for (const route of ['metrics', 'insights', ...dims.map((d) => `cohorts?group_by=${d}`), 'cohorts?group_by=repo&status=succeeded', 'cohorts/summary']) {
+      for (const route of [
+        'metrics',
+        'insights',
+        ...dims.map((d) => `cohorts?group_by=${d}`),
+        'cohorts?group_by=repo&status=succeeded',
+        'cohorts/summary',
+      ]) {
         for (let i = 0; i < 10; i++) await (await s.fetch(`/api/integrations/${route}`)).arrayBuffer();
         const times: number[] = [];
         for (let i = 0; i < ROUNDS; i++) {
@@ -152,32 +193,37 @@ async function main() {
       // Compaction of the 500k events while a client polls metrics: the longest any request waited.
       let polling = true;
       try {
-      const before = (await (await s.fetch('/api/integrations/retention')).json()) as { timeline_events: { count: number }; next_compaction: { removed_total: number } };
-      const lat: number[] = [];
-      const poller = (async () => {
-        while (polling) {
-          if (!polling) break;
-          const t = performance.now();
-          await (await s.fetch('/api/integrations/metrics')).arrayBuffer();
-          lat.push(performance.now() - t);
-        }
-      })().catch(() => {});
-      const t0 = performance.now();
-      const rep = (await (await s.fetch('/api/integrations/retention/compact', { method: 'POST', body: '{}' })).json()) as { report: Record<string, number> };
-      const compactMs = performance.now() - t0;
-      polling = false;
-      await poller;
-      rows.push({
-        route: `POST retention/compact (${before.timeline_events.count} events, predicted ${before.next_compaction.removed_total})`,
-        p50_ms: fmt(compactMs),
-        p99_ms: null,
-        removed: rep.report.removed_total,
-        transactions: rep.report.transactions,
-        longest_transaction_ms: rep.report.longest_transaction_ms,
-        concurrent_metrics_requests: lat.length,
-        concurrent_request_p99_ms: fmt(pct(lat, 99)),
-        concurrent_request_max_ms: fmt(Math.max(...lat)),
-      });
+        const before = (await (await s.fetch('/api/integrations/retention')).json()) as {
+          timeline_events: { count: number };
+          next_compaction: { removed_total: number };
+        };
+        const lat: number[] = [];
+        const poller = (async () => {
+          while (polling) {
+            if (!polling) break;
+            const t = performance.now();
+            await (await s.fetch('/api/integrations/metrics')).arrayBuffer();
+            lat.push(performance.now() - t);
+          }
+        })().catch(() => {});
+        const t0 = performance.now();
+        const rep = (await (await s.fetch('/api/integrations/retention/compact', { method: 'POST', body: '{}' })).json()) as {
+          report: Record<string, number>;
+        };
+        const compactMs = performance.now() - t0;
+        polling = false;
+        await poller;
+        rows.push({
+          route: `POST retention/compact (${before.timeline_events.count} events, predicted ${before.next_compaction.removed_total})`,
+          p50_ms: fmt(compactMs),
+          p99_ms: null,
+          removed: rep.report.removed_total,
+          transactions: rep.report.transactions,
+          longest_transaction_ms: rep.report.longest_transaction_ms,
+          concurrent_metrics_requests: lat.length,
+          concurrent_request_p99_ms: fmt(pct(lat, 99)),
+          concurrent_request_max_ms: fmt(Math.max(...lat)),
+        });
       } catch (err) {
         // (A request open longer than Node's 5 min request timeout is closed by the server: compaction at this
         // size on a loaded machine should then run as a job — reported, not hidden.)

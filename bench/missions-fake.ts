@@ -26,10 +26,16 @@ if (process.env.BENCH_FAKE_CHILD) {
 }
 
 async function main() {
-  const child = spawn(process.execPath, ['--import', 'tsx', __filename], { env: { ...process.env, BENCH_FAKE_CHILD: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', __filename], {
+    env: { ...process.env, BENCH_FAKE_CHILD: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
-    rl.on('line', (l) => { const m = /^FAKE_URL (\S+)/.exec(l); if (m) resolve(m[1]!); });
+    rl.on('line', (l) => {
+      const m = /^FAKE_URL (\S+)/.exec(l);
+      if (m) resolve(m[1]!);
+    });
     child.once('exit', (c) => reject(new Error(`fake exited with ${c}`)));
   });
   console.log(`AgentCeption fake (own process, pid ${child.pid}) at ${url}`);
@@ -75,7 +81,14 @@ async function main() {
     const n = Number(/over (\d+) active/.exec(c.scenario)?.[1] ?? 0);
     const xs = refreshMs.slice(from, from + n);
     from += n;
-    rows.push({ cycle: c.scenario, refreshes: xs.length, refresh_p50_ms: +pct(xs, 50).toFixed(2), refresh_p99_ms: +pct(xs, 99).toFixed(2), cycle_ms: c.p50_ms, ...Object.fromEntries(Object.entries(c).filter(([k]) => k.startsWith('loop_delay') || k === 'errors' || k === 'finished')) });
+    rows.push({
+      cycle: c.scenario,
+      refreshes: xs.length,
+      refresh_p50_ms: +pct(xs, 50).toFixed(2),
+      refresh_p99_ms: +pct(xs, 99).toFixed(2),
+      cycle_ms: c.p50_ms,
+      ...Object.fromEntries(Object.entries(c).filter(([k]) => k.startsWith('loop_delay') || k === 'errors' || k === 'finished')),
+    });
   }
   console.log('\nper-refresh upstream time (status + artifacts against the fake), per watcher cycle:');
   console.table(rows);

@@ -33,7 +33,7 @@ const LEVELS = ['low', 'medium', 'high'];
 /** Deterministic pseudo-random numbers (the same data every run). */
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const PACKET = JSON.stringify({
@@ -67,10 +67,28 @@ function seed(db: Db): number {
       const repo = pick(REPOS);
       const n = 1000 + i;
       const score = Math.round(r() * 100);
-      insert.run(id, created, created, status, repo, pick(PERSONAS), `Mission ${i}: ${pick(['fix', 'refactor', 'migrate', 'document', 'speed up'])} ${pick(['login', 'billing', 'search', 'export', 'cache'])}`,
-        `Objective ${i} for ${repo}`, `ses_${i}`, PACKET, id.padEnd(64, '0'), id, launched ? `issue-${n}` : null, launched ? `agent/issue-${n}` : null,
-        status === 'succeeded' ? `https://github.com/${repo}/pull/${n}` : null, status === 'succeeded' ? 'Done: tests pass.' : null,
-        launched ? pick(WB) : 'none', score, score >= 75 ? 'high' : score >= 45 ? 'medium' : 'low', pick(LEVELS));
+      insert.run(
+        id,
+        created,
+        created,
+        status,
+        repo,
+        pick(PERSONAS),
+        `Mission ${i}: ${pick(['fix', 'refactor', 'migrate', 'document', 'speed up'])} ${pick(['login', 'billing', 'search', 'export', 'cache'])}`,
+        `Objective ${i} for ${repo}`,
+        `ses_${i}`,
+        PACKET,
+        id.padEnd(64, '0'),
+        id,
+        launched ? `issue-${n}` : null,
+        launched ? `agent/issue-${n}` : null,
+        status === 'succeeded' ? `https://github.com/${repo}/pull/${n}` : null,
+        status === 'succeeded' ? 'Done: tests pass.' : null,
+        launched ? pick(WB) : 'none',
+        score,
+        score >= 75 ? 'high' : score >= 45 ? 'medium' : 'low',
+        pick(LEVELS),
+      );
       event.run(id, created, 'prepared', 'seeded');
       if (launched) event.run(id, created, 'launched', 'seeded');
     }
@@ -80,7 +98,17 @@ function seed(db: Db): number {
 
 function ctxFor(dataDir: string, db: Db): ServerContext {
   const config = loadConfig({ env: process.env, dotenvFiles: [], overrides: { dataDir } });
-  return { config, db, log: createLogger('error'), events: new EventBus(), models: {} as never, version: 'bench', startedAt: new Date(), token: '', http: { url: null, error: null } };
+  return {
+    config,
+    db,
+    log: createLogger('error'),
+    events: new EventBus(),
+    models: {} as never,
+    version: 'bench',
+    startedAt: new Date(),
+    token: '',
+    http: { url: null, error: null },
+  };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -131,24 +159,24 @@ async function main() {
     // Over HTTP, through the real server on the same data (also measures a cold start on 100k missions).
     const s = process.env.BENCH_SKIP_HTTP ? null : await startServer({}, 60000, { dataDir });
     if (s) {
-    rows.push({ scenario: 'server cold start to ready (100k missions)', p50_ms: +fmt(s.readyMs), p99_ms: null, matches: null });
-    try {
-      for (const [name, params] of SCENARIOS) {
-        const q = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
-        for (let i = 0; i < 10; i++) await (await s.fetch(`/api/integrations/runs?${q}`)).arrayBuffer();
-        const times: number[] = [];
-        for (let i = 0; i < ROUNDS; i++) {
-          const t = performance.now();
-          const res = await s.fetch(`/api/integrations/runs?${q}`);
-          await res.arrayBuffer();
-          times.push(performance.now() - t);
-          if (res.status !== 200) throw new Error(`${name}: HTTP ${res.status}`);
+      rows.push({ scenario: 'server cold start to ready (100k missions)', p50_ms: +fmt(s.readyMs), p99_ms: null, matches: null });
+      try {
+        for (const [name, params] of SCENARIOS) {
+          const q = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+          for (let i = 0; i < 10; i++) await (await s.fetch(`/api/integrations/runs?${q}`)).arrayBuffer();
+          const times: number[] = [];
+          for (let i = 0; i < ROUNDS; i++) {
+            const t = performance.now();
+            const res = await s.fetch(`/api/integrations/runs?${q}`);
+            await res.arrayBuffer();
+            times.push(performance.now() - t);
+            if (res.status !== 200) throw new Error(`${name}: HTTP ${res.status}`);
+          }
+          rows.push({ scenario: `HTTP: GET runs ${name}`, p50_ms: +fmt(pct(times, 50)), p99_ms: +fmt(pct(times, 99)), matches: null });
         }
-        rows.push({ scenario: `HTTP: GET runs ${name}`, p50_ms: +fmt(pct(times, 50)), p99_ms: +fmt(pct(times, 99)), matches: null });
+      } finally {
+        await s.stop();
       }
-    } finally {
-      await s.stop();
-    }
     }
 
     // Watcher cycle over ACTIVE missions (launched through the service so the AgentCeption side knows them).
@@ -163,13 +191,19 @@ async function main() {
     await Promise.all(
       Array.from({ length: 25 }, async () => {
         for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
-          const r = (await reg2.call('agentora/missions/launch', { repo: 'org0/repo-0', mission_title: `Active ${i}`, objective: 'watch me', prepared_packet: packet, issue_number: 500000 + i }, call)) as { ok: boolean; run_id: string };
+          const r = (await reg2.call(
+            'agentora/missions/launch',
+            { repo: 'org0/repo-0', mission_title: `Active ${i}`, objective: 'watch me', prepared_packet: packet, issue_number: 500000 + i },
+            call,
+          )) as { ok: boolean; run_id: string };
           if (!r.ok) launchFailures++;
           ids.push(r.run_id);
         }
       }),
     );
-    console.log(`launched ${ACTIVE} missions in ${fmt(performance.now() - t)} ms (${launchFailures} failed) against ${ctx2.config['integrations.mock'] ? 'the mock bridges' : ctx2.config['agentception.url']}`);
+    console.log(
+      `launched ${ACTIVE} missions in ${fmt(performance.now() - t)} ms (${launchFailures} failed) against ${ctx2.config['integrations.mock'] ? 'the mock bridges' : ctx2.config['agentception.url']}`,
+    );
     for (let c = 1; c <= 3; c++) {
       // Event-loop stalls during the cycle: a 1 ms ticker records how late each tick fires.
       const lags: number[] = [];
@@ -202,7 +236,10 @@ async function main() {
   console.table(rows);
   const out = process.env.BENCH_JSON ?? path.join(__dirname, '..', 'test-results', 'bench-missions.json');
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ missions: N, active: ACTIVE, rounds: ROUNDS, node: process.version, at: new Date().toISOString(), rows }, null, 2));
+  writeFileSync(
+    out,
+    JSON.stringify({ missions: N, active: ACTIVE, rounds: ROUNDS, node: process.version, at: new Date().toISOString(), rows }, null, 2),
+  );
   console.log(`results: ${out}`);
 }
 

@@ -13,11 +13,22 @@ async function main() {
   }
   const s = await startServer();
   try {
-    const r = await autocannon({ url: `${s.url}/api/system/version`, connections: 20, duration: 10, headers: { authorization: `Bearer ${s.token}` } });
-    console.log(JSON.stringify({
-      cold_start_ms: { min: Math.min(...starts).toFixed(0), median: starts.sort((a, b) => a - b)[2]!.toFixed(0) },
-      version_rps: { average: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, non2xx: r.non2xx },
-    }, null, 2));
+    const r = await autocannon({
+      url: `${s.url}/api/system/version`,
+      connections: 20,
+      duration: 10,
+      headers: { authorization: `Bearer ${s.token}` },
+    });
+    console.log(
+      JSON.stringify(
+        {
+          cold_start_ms: { min: Math.min(...starts).toFixed(0), median: starts.sort((a, b) => a - b)[2]!.toFixed(0) },
+          version_rps: { average: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, non2xx: r.non2xx },
+        },
+        null,
+        2,
+      ),
+    );
   } finally {
     await s.stop();
   }

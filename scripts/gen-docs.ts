@@ -26,8 +26,15 @@ function paramNames(schema: z.ZodType): string {
 /** Top-level fields of a wire schema (`[{…}]` for a bare array), from its JSON Schema. */
 export function wireFields(schema: z.ZodType): string {
   try {
-    const js = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as { type?: string; properties?: Record<string, unknown>; items?: { properties?: Record<string, unknown> } };
-    const names = (props?: Record<string, unknown>) => Object.keys(props ?? {}).map((k) => `\`${k}\``).join(', ');
+    const js = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as {
+      type?: string;
+      properties?: Record<string, unknown>;
+      items?: { properties?: Record<string, unknown> };
+    };
+    const names = (props?: Record<string, unknown>) =>
+      Object.keys(props ?? {})
+        .map((k) => `\`${k}\``)
+        .join(', ');
     if (js.type === 'array') return `bare array of \`{${names(js.items?.properties).replace(/`/g, '')}}\``;
     return names(js.properties) || '—';
   } catch {
@@ -36,7 +43,7 @@ export function wireFields(schema: z.ZodType): string {
 }
 
 export function renderApiDoc(): string {
-  const areas = new Map<string, typeof allMethods[number][]>();
+  const areas = new Map<string, (typeof allMethods)[number][]>();
   for (const m of allMethods) {
     const area = m.method.split('/')[1]!;
     areas.set(area, [...(areas.get(area) ?? []), m]);
@@ -112,10 +119,15 @@ export function renderSettingsDoc(): string {
 
 /** Areas of the protocol: the `export * as <area>` namespaces of protocol/index.ts. */
 function protocolAreas(): [string, Record<string, unknown>][] {
-  return Object.entries(protocol).filter(([, v]) => v && typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).some(isMethod)) as [string, Record<string, unknown>][];
+  return Object.entries(protocol).filter(([, v]) => v && typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).some(isMethod)) as [
+    string,
+    Record<string, unknown>,
+  ][];
 }
 function isMethod(v: unknown): v is { method: string } {
-  return !!v && typeof v === 'object' && typeof (v as { method?: unknown }).method === 'string' && 'params' in (v as object) && 'result' in (v as object);
+  return (
+    !!v && typeof v === 'object' && typeof (v as { method?: unknown }).method === 'string' && 'params' in (v as object) && 'result' in (v as object)
+  );
 }
 
 /**

@@ -8,7 +8,10 @@ import path from 'node:path';
 
 const dir = path.resolve(process.argv[2] ?? 'test/e2e');
 const suite = path.basename(dir);
-const files = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(dir, f));
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.test.ts'))
+  .sort()
+  .map((f) => path.join(dir, f));
 const run = (f) => spawnSync(process.execPath, ['--import', 'tsx', '--test', f], { stdio: 'inherit' }).status === 0;
 const failed = [];
 const flaky = [];

@@ -144,7 +144,8 @@ export class ServerController implements vscode.Disposable {
   }
 
   async request<R>(method: string, params: unknown): Promise<R> {
-    if (!this.client || this.state !== 'ready') throw new Error(`Agentora server is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}. Run "Agentora: Restart Server".`);
+    if (!this.client || this.state !== 'ready')
+      throw new Error(`Agentora server is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}. Run "Agentora: Restart Server".`);
     return this.client.sendRequest<R>(method, params);
   }
 

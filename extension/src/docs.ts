@@ -11,10 +11,19 @@ import { compareMarkdown, memoryMarkdown, missionMarkdown } from './missions/ren
 
 export const DOC_SCHEME = 'agentora';
 
-const fileName = (title: string) => `${title.replace(/[\\/:*?"<>|#%]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 60) || 'agentora'}.md`;
+const fileName = (title: string) =>
+  `${
+    title
+      .replace(/[\\/:*?"<>|#%]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 60) || 'agentora'
+  }.md`;
 
-export const missionUri = (runId: string, title: string) => vscode.Uri.from({ scheme: DOC_SCHEME, path: `/mission/${encodeURIComponent(runId)}/${fileName(`Mission ${title}`)}` });
-export const compareUri = (left: string, right: string) => vscode.Uri.from({ scheme: DOC_SCHEME, path: `/compare/${encodeURIComponent(left)}/${encodeURIComponent(right)}/${fileName('Compare missions')}` });
+export const missionUri = (runId: string, title: string) =>
+  vscode.Uri.from({ scheme: DOC_SCHEME, path: `/mission/${encodeURIComponent(runId)}/${fileName(`Mission ${title}`)}` });
+export const compareUri = (left: string, right: string) =>
+  vscode.Uri.from({ scheme: DOC_SCHEME, path: `/compare/${encodeURIComponent(left)}/${encodeURIComponent(right)}/${fileName('Compare missions')}` });
 export const logsUri = vscode.Uri.from({ scheme: DOC_SCHEME, path: '/logs/Agentora log.log' });
 export const memoryUri = (id: number) => vscode.Uri.from({ scheme: DOC_SCHEME, path: `/memory/${id}/${fileName(`Memory ${id}`)}` });
 
@@ -63,7 +72,10 @@ export class AgentoraDocs implements vscode.TextDocumentContentProvider, vscode.
     if (kind === 'logs') return this.logs?.text() ?? '';
     try {
       if (kind === 'mission') {
-        const [{ run }, { events }] = await Promise.all([this.server.call(M.missions.get, { run_id: a }), this.server.call(M.missions.timeline, { run_id: a, limit: 500 })]);
+        const [{ run }, { events }] = await Promise.all([
+          this.server.call(M.missions.get, { run_id: a }),
+          this.server.call(M.missions.timeline, { run_id: a, limit: 500 }),
+        ]);
         return missionMarkdown(run, events);
       }
       if (kind === 'compare') return compareMarkdown(await this.server.call(M.missions.compare, { left_run_id: a, right_run_id: b }));

@@ -33,8 +33,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration('agentora') || !server) return;
       // The runtime and the HTTP address are fixed for a server's lifetime; everything else applies live.
-      if (e.affectsConfiguration('agentora.server.runtime') || e.affectsConfiguration('agentora.server.host') || e.affectsConfiguration('agentora.server.port') || e.affectsConfiguration('agentora.server.httpEnabled')) {
-        const pick = await vscode.window.showInformationMessage('Agentora: the server runtime or HTTP address changed; it applies when the server restarts.', 'Restart Server');
+      if (
+        e.affectsConfiguration('agentora.server.runtime') ||
+        e.affectsConfiguration('agentora.server.host') ||
+        e.affectsConfiguration('agentora.server.port') ||
+        e.affectsConfiguration('agentora.server.httpEnabled')
+      ) {
+        const pick = await vscode.window.showInformationMessage(
+          'Agentora: the server runtime or HTTP address changed; it applies when the server restarts.',
+          'Restart Server',
+        );
         if (pick) return server.restart();
       }
       await server.pushSettings().catch((err) => showCommandError(server!, 'applying the changed settings', err));

@@ -82,7 +82,8 @@ export function createApp(opts: AppOptions = {}): App {
     async startHttp() {
       if (!ctx.config['server.httpEnabled'] || http) return ctx.http;
       const host = ctx.config['server.host'];
-      if (!['127.0.0.1', 'localhost', '::1'].includes(host)) log.warn(`HTTP API bound to ${host}: it is reachable from the network (token still required)`);
+      if (!['127.0.0.1', 'localhost', '::1'].includes(host))
+        log.warn(`HTTP API bound to ${host}: it is reachable from the network (token still required)`);
       try {
         // After a restart the previous server may still be closing its socket (slow under load): retry a taken
         // fixed port for a few seconds before calling it "in use".

@@ -40,7 +40,10 @@ const stderrSink: LogSink = (_level, _msg, line) => process.stderr.write(line + 
 
 /** `level` may be a function so a changed `agentora.logLevel` applies without a restart. */
 export function createLogger(level: LogLevel | (() => LogLevel), sinkOrWrite: LogSink | ((line: string) => void) | LoggerOptions = {}): Logger {
-  const opts: LoggerOptions = typeof sinkOrWrite === 'function' ? { sink: sinkOrWrite.length >= 3 ? (sinkOrWrite as LogSink) : (_l, _m, line) => (sinkOrWrite as (l: string) => void)(line) } : sinkOrWrite;
+  const opts: LoggerOptions =
+    typeof sinkOrWrite === 'function'
+      ? { sink: sinkOrWrite.length >= 3 ? (sinkOrWrite as LogSink) : (_l, _m, line) => (sinkOrWrite as (l: string) => void)(line) }
+      : sinkOrWrite;
   const sink = opts.sink ?? stderrSink;
   const current = typeof level === 'function' ? level : () => level;
   const at = (lvl: LogLevel) => (msg: string, extra?: unknown) => {

@@ -73,7 +73,8 @@ connection.onDidChangeConfiguration((change) => {
   try {
     app.reconfigure(settings.agentora);
   } catch (err) {
-    const msg = err instanceof ConfigError ? `${err.message}. The previous settings stay in effect.` : `applying settings failed: ${(err as Error).message}`;
+    const msg =
+      err instanceof ConfigError ? `${err.message}. The previous settings stay in effect.` : `applying settings failed: ${(err as Error).message}`;
     app.ctx.log.error(msg);
     void connection.window.showErrorMessage(`Agentora: ${msg}`);
   }

@@ -14,7 +14,11 @@ let browser: Browser;
 let ws: string;
 before(async () => {
   ws = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'agentora-actions-panel-')));
-  s = await startServer({ AGENTORA_ALLOWED_PATH_ROOTS: ws, AGENTORA_ACTION_TOOL_DEFAULTS: 'desktop_list_dir=ask_once', AGENTORA_ALLOWED_APPS: 'git' });
+  s = await startServer({
+    AGENTORA_ALLOWED_PATH_ROOTS: ws,
+    AGENTORA_ACTION_TOOL_DEFAULTS: 'desktop_list_dir=ask_once',
+    AGENTORA_ALLOWED_APPS: 'git',
+  });
   browser = await launchChromium();
 });
 after(async () => {
@@ -23,7 +27,8 @@ after(async () => {
   rmSync(ws, { recursive: true, force: true });
 });
 
-const propose = async (tool_name: string, params: object) => (await s.fetch('/api/actions', { method: 'POST', body: JSON.stringify({ agent_id: 'coder', tool_name, params }) })).json();
+const propose = async (tool_name: string, params: object) =>
+  (await s.fetch('/api/actions', { method: 'POST', body: JSON.stringify({ agent_id: 'coder', tool_name, params }) })).json();
 const row = (page: Page, id: number) => `[data-testid=pending] [data-testid=action-row][data-id="${id}"]`;
 
 test('pending actions appear live; Approve executes, Deny leaves nothing; history shows both', async () => {
@@ -59,14 +64,20 @@ test('rules: create an argv rule, disable it, delete it; grants: revoke', async 
   await page.fill('[data-testid=rule-argv]', 'git status');
   await page.selectOption('[data-testid=rule-effect]', 'allow');
   // A command tool is broad even with one argv: the form names what it lets through and wants a tick.
-  assert.match((await page.textContent('[data-testid=rule-matches]')) ?? '', /desktop_shell .*only the command line “git status” \(exactly 2 arguments\).*runs at once, without asking you/);
+  assert.match(
+    (await page.textContent('[data-testid=rule-matches]')) ?? '',
+    /desktop_shell .*only the command line “git status” \(exactly 2 arguments\).*runs at once, without asking you/,
+  );
   await page.click('[data-testid=rule-create]');
   assert.match((await page.textContent('[data-testid=rule-error]')) ?? '', /Confirm the broad allow \(it runs commands, any path\)/);
-  assert.match((await page.textContent('[data-testid=rule-broad]')) ?? '', /Yes: let desktop_shell run on any path inside the allowed folders, only the command line “git status”/);
+  assert.match(
+    (await page.textContent('[data-testid=rule-broad]')) ?? '',
+    /Yes: let desktop_shell run on any path inside the allowed folders, only the command line “git status”/,
+  );
   await page.check('[data-testid=rule-confirm]');
   await page.click('[data-testid=rule-create]');
   await page.waitForSelector('[data-testid=rule-row][data-enabled=true]');
-  assert.match(await page.textContent('[data-testid=rule-row]') ?? '', /desktop_shell · argv \[git status\]/);
+  assert.match((await page.textContent('[data-testid=rule-row]')) ?? '', /desktop_shell · argv \[git status\]/);
   const rules = await (await s.fetch('/api/actions/rules')).json();
   assert.deepEqual(rules.items[0].argv, [{ exact: 'git' }, { exact: 'status' }]);
   await page.click('[data-testid=rule-toggle]');
@@ -99,8 +110,14 @@ test('the rule form: no allow without a tool (panel and server), a broad allow n
   assert.match((await page.textContent('[data-testid=rule-error]')) ?? '', /An allow rule must name one tool/);
   // A write tool anywhere: the preview says what it matches; the confirmation names it.
   await page.selectOption('[data-testid=rule-tool]', 'desktop_write_text');
-  assert.match((await page.textContent('[data-testid=rule-matches]')) ?? '', /desktop_write_text \(.*\), on any path inside the allowed folders, and such an action runs at once, without asking you/);
-  assert.match((await page.textContent('[data-testid=rule-broad]')) ?? '', /Broad allow \(it writes files, any path\)\. Yes: let desktop_write_text run on any path inside the allowed folders without asking me/);
+  assert.match(
+    (await page.textContent('[data-testid=rule-matches]')) ?? '',
+    /desktop_write_text \(.*\), on any path inside the allowed folders, and such an action runs at once, without asking you/,
+  );
+  assert.match(
+    (await page.textContent('[data-testid=rule-broad]')) ?? '',
+    /Broad allow \(it writes files, any path\)\. Yes: let desktop_write_text run on any path inside the allowed folders without asking me/,
+  );
   await page.click('[data-testid=rule-create]');
   assert.match((await page.textContent('[data-testid=rule-error]')) ?? '', /Confirm the broad allow/);
   assert.deepEqual((await (await s.fetch('/api/actions/rules')).json()).items, [], 'nothing was saved');
@@ -126,7 +143,8 @@ test('the rule form: no allow without a tool (panel and server), a broad allow n
 });
 
 test('approvals show what VS Code shows: a real diff for a write, argv and folder for a command', async () => {
-  const readme = Array.from({ length: 120 }, (_, i) => `Line ${i + 1} of the original README, with enough words to be a real file.`).join('\n') + '\n';
+  const readme =
+    Array.from({ length: 120 }, (_, i) => `Line ${i + 1} of the original README, with enough words to be a real file.`).join('\n') + '\n';
   writeFileSync(path.join(ws, 'README.md'), readme);
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   await page.goto(`${s.url}/?token=${s.token}#actions`);
@@ -143,12 +161,19 @@ test('approvals show what VS Code shows: a real diff for a write, argv and folde
   const c = await propose('desktop_shell', { argv: ['git', 'status', '--short'], cwd: ws });
   const rc = row(page, c.id);
   await page.waitForSelector(`${rc} [data-testid=preview-command]`);
-  assert.deepEqual(await page.$$eval(`${rc} [data-testid=preview-argv] li`, (lis) => lis.map((l) => l.textContent)), ['0: git', '1: status', '2: --short']);
+  assert.deepEqual(await page.$$eval(`${rc} [data-testid=preview-argv] li`, (lis) => lis.map((l) => l.textContent)), [
+    '0: git',
+    '1: status',
+    '2: --short',
+  ]);
   assert.equal(await page.textContent(`${rc} [data-testid=preview-cwd]`), ws);
   const u = await propose('browser_open_url', { url: 'https://Example.org/docs/../guide?x=1#top' });
   const ru = row(page, u.id);
   await page.waitForSelector(`${ru} [data-testid=preview-url]`);
-  assert.match((await page.textContent(`${ru} [data-testid=preview-url]`)) ?? '', /Opens\s*https:\/\/example\.org\/guide\?x=1#top\s*Domain\s*example\.org/);
+  assert.match(
+    (await page.textContent(`${ru} [data-testid=preview-url]`)) ?? '',
+    /Opens\s*https:\/\/example\.org\/guide\?x=1#top\s*Domain\s*example\.org/,
+  );
   await page.screenshot({ path: path.join(ROOT, 'test-results/studio-actions-approvals.png'), fullPage: true });
   await page.click(`${r} [data-testid=deny]`);
   await page.click(`${rc} [data-testid=deny]`);

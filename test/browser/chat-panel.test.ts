@@ -16,8 +16,18 @@ let page: Page;
 const errors: string[] = [];
 
 before(async () => {
-  fake = await startFakeOllama(['slow:latest', 'llama3.2:latest', 'nomic-embed-text:latest'], { slowTokens: 60, slowDelayMs: 40, pullSteps: 30, pullDelayMs: 40 });
-  s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: fake.url, AGENTORA_OLLAMA_CHAT_MODEL: 'slow', AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false' });
+  fake = await startFakeOllama(['slow:latest', 'llama3.2:latest', 'nomic-embed-text:latest'], {
+    slowTokens: 60,
+    slowDelayMs: 40,
+    pullSteps: 30,
+    pullDelayMs: 40,
+  });
+  s = await startServer({
+    AGENTORA_USE_MOCK_OLLAMA: 'false',
+    AGENTORA_OLLAMA_URL: fake.url,
+    AGENTORA_OLLAMA_CHAT_MODEL: 'slow',
+    AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false',
+  });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   page.on('pageerror', (e) => errors.push(e.message));
@@ -38,13 +48,16 @@ test('type, watch tokens stream, Stop keeps the partial answer, Regenerate, swit
   await page.waitForFunction(() => /tok2 /.test(document.querySelector('[data-testid=message-assistant]')?.textContent ?? ''));
   assert.equal(await assistant(0).getAttribute('data-status'), 'streaming');
   const early = (await assistant(0).locator('[data-testid=message-body]').textContent()) ?? '';
-  await page.waitForFunction((n) => (document.querySelector('[data-testid=message-assistant] [data-testid=message-body]')?.textContent ?? '').length > n, early.length);
+  await page.waitForFunction(
+    (n) => (document.querySelector('[data-testid=message-assistant] [data-testid=message-body]')?.textContent ?? '').length > n,
+    early.length,
+  );
   await page.click('[data-testid=stop]');
   await page.waitForSelector('[data-testid=message-assistant][data-status=stopped]');
   const partial = (await assistant(0).locator('[data-testid=message-body]').textContent()) ?? '';
   assert.match(partial, /^tok0 tok1 tok2 /);
   assert.doesNotMatch(partial, /tok59/, 'stopped before the end');
-  assert.equal(fake.chats.at(-1)!.ended, false, "Ollama never finished the stopped answer");
+  assert.equal(fake.chats.at(-1)!.ended, false, 'Ollama never finished the stopped answer');
   assert.equal(await page.locator('[data-testid=composer]').inputValue(), '', 'the composer was cleared');
 
   await page.click('[data-testid=message-assistant] [data-testid=regenerate]');
@@ -91,7 +104,14 @@ test('Remember this creates a memory that appears in the Memory panel', async ()
   await page.waitForSelector('[data-testid=message-user]');
   await page.fill('[data-testid=composer]', 'Count for me once more');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=message-assistant]')].some((m) => m.getAttribute('data-status') === 'complete' && m.querySelector('[data-testid=used-memories]')), undefined, { timeout: 20000 });
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('[data-testid=message-assistant]')].some(
+        (m) => m.getAttribute('data-status') === 'complete' && m.querySelector('[data-testid=used-memories]'),
+      ),
+    undefined,
+    { timeout: 20000 },
+  );
   const used = page.locator('[data-testid=message-assistant]:has([data-testid=used-memories])').last();
   await used.locator('[data-testid=used-memories] summary').first().click();
   assert.match((await used.locator('[data-testid=used-memories]').textContent()) ?? '', new RegExp(`#${id} Count for me please`));
@@ -104,7 +124,8 @@ test('hostile Markdown from the model is rendered inert; code blocks get Copy / 
   await page.click('[data-testid=new-chat]');
   await page.click('[data-testid=toggle-settings]');
   await page.selectOption('[data-testid=session-model]', 'llama3.2:latest');
-  const hostile = 'echo: Look <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> [x](javascript:window.__xss=3)\n\n```ts\nconst a = 1;\n```\n';
+  const hostile =
+    'echo: Look <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> [x](javascript:window.__xss=3)\n\n```ts\nconst a = 1;\n```\n';
   await page.fill('[data-testid=composer]', hostile);
   await page.click('[data-testid=send]');
   await page.waitForSelector('[data-testid=message-assistant][data-status=complete] [data-testid=code-block]');

@@ -11,7 +11,8 @@ let s: TestServer;
 let browser: Browser;
 let page: Page;
 const errors: string[] = [];
-const api = async (path: string, body?: unknown) => (await s.fetch(path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })).json() as Promise<any>;
+const api = async (path: string, body?: unknown) =>
+  (await s.fetch(path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })).json() as Promise<any>;
 
 before(async () => {
   // Every memory is idle at once, so maintenance has something to decay (and to undo).
@@ -42,7 +43,13 @@ test('search shows results with their score breakdown and admission reason', asy
 
 test('a Markdown file uploaded from the panel becomes searchable chunk memories', async () => {
   await page.click('text=Add a memory');
-  await page.setInputFiles('[data-testid=upload-file]', { name: 'runbook.md', mimeType: 'text/markdown', buffer: Buffer.from('# Runbook\n\nRestart the ingest workers with the rolling-restart script.\n\n## Escalation\n\nPage the storage on-call after two failed restarts.\n') });
+  await page.setInputFiles('[data-testid=upload-file]', {
+    name: 'runbook.md',
+    mimeType: 'text/markdown',
+    buffer: Buffer.from(
+      '# Runbook\n\nRestart the ingest workers with the rolling-restart script.\n\n## Escalation\n\nPage the storage on-call after two failed restarts.\n',
+    ),
+  });
   await page.waitForSelector('[data-testid=added]');
   assert.match((await page.textContent('[data-testid=added]')) ?? '', /Uploaded runbook\.md \(markdown\): 2 memory chunk/);
   await page.fill('[data-testid=search-query] input', 'rolling restart ingest');
@@ -65,7 +72,9 @@ test("a memory's detail draws its lineage as a graph", async () => {
   await page.click(`[data-testid=lineage-graph] [data-node="${old.capsule_id}"]`);
   await page.waitForSelector(`[data-testid=capsule-detail][data-capsule="${old.capsule_id}"]`);
   // The detail's frame appears before its body has loaded: wait for the text rather than read it at once.
-  await page.waitForFunction(() => /not believed since/.test(document.querySelector('[data-testid=capsule-detail]')?.textContent ?? ''), null, { timeout: 10000 });
+  await page.waitForFunction(() => /not believed since/.test(document.querySelector('[data-testid=capsule-detail]')?.textContent ?? ''), null, {
+    timeout: 10000,
+  });
 });
 
 test('the review queue proposes a conflict; accepting it supersedes the other memory', async () => {
@@ -121,7 +130,12 @@ test('Browse lists memories; each filter (kind, layer, source, tag, archived) le
   await page.waitForSelector('[data-testid=memory-row]');
   const shown = async () => (await page.$$eval('[data-testid=memory-row]', (rs) => rs.map((r) => r.getAttribute('data-capsule')))).sort();
   const expectRows = async (what: string, want: string[]) => {
-    await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll('[data-testid=memory-row]')].map((r) => r.getAttribute('data-capsule')).sort()) === w, JSON.stringify(want), { timeout: 10000 })
+    await page
+      .waitForFunction(
+        (w) => JSON.stringify([...document.querySelectorAll('[data-testid=memory-row]')].map((r) => r.getAttribute('data-capsule')).sort()) === w,
+        JSON.stringify(want),
+        { timeout: 10000 },
+      )
       .catch(async () => assert.deepEqual(await shown(), want, what));
   };
   const all = await list('status=active');
@@ -156,13 +170,19 @@ test('Browse lists memories; each filter (kind, layer, source, tag, archived) le
   await page.selectOption('[data-testid=edit-kind]', 'fact');
   await page.selectOption('[data-testid=edit-layer]', 'core');
   await page.click('[data-testid=edit-save]');
-  await page.waitForFunction(() => /three approvals/.test(document.querySelector('[data-testid=capsule-text]')?.textContent ?? ''), null, { timeout: 5000 })
-    .catch(async (e) => { assert.fail(`${e}: ${await page.textContent('[data-testid=capsule-detail]')}`); });
+  await page
+    .waitForFunction(() => /three approvals/.test(document.querySelector('[data-testid=capsule-text]')?.textContent ?? ''), null, { timeout: 5000 })
+    .catch(async (e) => {
+      assert.fail(`${e}: ${await page.textContent('[data-testid=capsule-detail]')}`);
+    });
   const after = (await api(`/api/memory/capsules/${target.capsule_id}`)).capsule;
   assert.equal(after.text, 'Browse seed: deploys need three approvals.');
   assert.equal(after.kind, 'fact');
   assert.equal(after.layer, 'core');
-  assert.match((await page.textContent('[data-testid=capsule-detail]')) ?? '', /edited in the Memory panel\):\s*Browse seed: deploys need two approvals\./);
+  assert.match(
+    (await page.textContent('[data-testid=capsule-detail]')) ?? '',
+    /edited in the Memory panel\):\s*Browse seed: deploys need two approvals\./,
+  );
   // No button carries the text "undefined" as its tooltip.
   assert.equal(await page.locator('[title=undefined]').count(), 0);
   await page.click('[data-testid=capsule-detail] [aria-label=Close]');
@@ -188,12 +208,21 @@ test('an upload is one batch: reviewed as a whole and undone as a whole', async 
   assert.match((await batchRow.locator('[data-testid=batch-undo]').textContent()) ?? '', new RegExp(`Really archive all ${chunks}\\?`));
   await batchRow.locator('[data-testid=batch-undo]').click();
   await page.waitForSelector('[data-testid=batch-note]');
-  assert.match((await page.textContent('[data-testid=batch-note]')) ?? '', new RegExp(`Undid the upload of handbook\\.md: ${chunks} memories archived`));
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=memory-row]')].every((r) => r.getAttribute('data-status') === 'archived'));
+  assert.match(
+    (await page.textContent('[data-testid=batch-note]')) ?? '',
+    new RegExp(`Undid the upload of handbook\\.md: ${chunks} memories archived`),
+  );
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('[data-testid=memory-row]')].every((r) => r.getAttribute('data-status') === 'archived'),
+  );
   const batchId = await batchRow.getAttribute('data-batch');
   const left = (await api(`/api/memory/capsules?status=active&batch_id=${batchId}`)).total;
   assert.equal(left, 0, 'nothing of the batch is active');
   const found = await api('/api/memory/search', { query: 'Batch seed paragraph' });
-  assert.deepEqual(found.items.filter((i: any) => /Batch seed paragraph/.test(i.text)), [], 'an undone upload is not retrieved');
+  assert.deepEqual(
+    found.items.filter((i: any) => /Batch seed paragraph/.test(i.text)),
+    [],
+    'an undone upload is not retrieved',
+  );
   assert.deepEqual(errors, []);
 });

@@ -97,7 +97,9 @@ async function until<T>(fn: () => Promise<T | undefined | false>, what: string, 
 test('every mission filter sends a request and leaves exactly the rows it should; no match says so', async () => {
   // Seed through the API: different repos, personas, statuses, write-backs, scores and confidence levels.
   const prep = (repo: string, persona_id: string, mission_title: string, objective: string) =>
-    rpc<{ run_id: string }>(M.missions.prepare, { repo, persona_id, mission_title, objective, acceptance_criteria: ['tests pass'] }).then((r) => r.run_id);
+    rpc<{ run_id: string }>(M.missions.prepare, { repo, persona_id, mission_title, objective, acceptance_criteria: ['tests pass'] }).then(
+      (r) => r.run_id,
+    );
   const ok = await prep('filters/alpha', 'skeptic_reviewer', 'Filter seed alpha', 'Add input validation to the signup form.');
   const bad = await prep('filters/beta', 'rapid_builder', 'Filter seed beta', 'This one breaks mock:fail on purpose.');
   await prep('filters/gamma', 'default', 'Filter seed gamma', 'Only prepared, never launched.');
@@ -112,17 +114,26 @@ test('every mission filter sends a request and leaves exactly the rows it should
 
   const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
   const requests: string[] = [];
-  page.on('request', (r) => { if (r.url().endsWith('/rpc') && /missions\/list/.test(r.postData() ?? '')) requests.push(r.postData()!); });
+  page.on('request', (r) => {
+    if (r.url().endsWith('/rpc') && /missions\/list/.test(r.postData() ?? '')) requests.push(r.postData()!);
+  });
   await page.goto(`${s.url}/?token=${s.token}#missions`);
   await page.waitForSelector('[data-testid=mission-row]');
   await page.click('[data-testid=filter-more]');
 
   const shown = async () => (await page.$$eval('[data-testid=mission-row]', (rows) => rows.map((r) => r.getAttribute('data-run-id')))).sort();
   const expectRows = async (what: string, before: number, keep: (m: any) => boolean) => {
-    const want = all.filter(keep).map((m) => m.run_id).sort();
+    const want = all
+      .filter(keep)
+      .map((m) => m.run_id)
+      .sort();
     assert.ok(want.length < all.length, `${what}: the seed must make this filter remove rows`);
-    await until(async () => requests.length > before || undefined, `${what} to send a list request`, 5000).catch(() => assert.fail(`${what}: no request was sent`));
-    await until(async () => JSON.stringify(await shown()) === JSON.stringify(want) || undefined, `${what} rows`).catch(async () => assert.deepEqual(await shown(), want, what));
+    await until(async () => requests.length > before || undefined, `${what} to send a list request`, 5000).catch(() =>
+      assert.fail(`${what}: no request was sent`),
+    );
+    await until(async () => JSON.stringify(await shown()) === JSON.stringify(want) || undefined, `${what} rows`).catch(async () =>
+      assert.deepEqual(await shown(), want, what),
+    );
   };
   const select = async (testid: string, value: string, what: string, keep: (m: any) => boolean) => {
     const before = requests.length;

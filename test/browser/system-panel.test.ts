@@ -24,14 +24,14 @@ test('System panel shows version and doctor items with fix hints, and Bootstrap 
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${s.url}/?token=${s.token}`);
   await page.waitForSelector('[data-testid=doctor-items] li[data-key=port]');
-  assert.match(await page.textContent('[data-testid=version]') ?? '', /Agentora 0\.1\.0 · Node v20/);
+  assert.match((await page.textContent('[data-testid=version]')) ?? '', /Agentora 0\.1\.0 · Node v20/);
   const keys = await page.$$eval('[data-testid=doctor-items] li', (lis) => lis.map((l) => l.getAttribute('data-key')));
   assert.deepEqual(keys, ['node_runtime', 'sqlite_native', 'data_dir', 'database', 'ollama', 'integrations', 'workers', 'port']);
-  assert.match(await page.textContent('li[data-key=ollama]') ?? '', /Fix: To use real models/);
+  assert.match((await page.textContent('li[data-key=ollama]')) ?? '', /Fix: To use real models/);
   assert.equal(new URL(page.url()).search, '', 'the token is removed from the address bar');
   await page.click('text=Bootstrap (auto-fix)');
   await page.waitForSelector('[data-testid=bootstrap-steps]');
-  assert.match(await page.textContent('[data-testid=bootstrap-steps]') ?? '', /write_default_config: done/);
+  assert.match((await page.textContent('[data-testid=bootstrap-steps]')) ?? '', /write_default_config: done/);
   mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
   await page.screenshot({ path: path.join(ROOT, 'test-results/studio-system.png'), fullPage: true });
   assert.deepEqual(errors, []);
@@ -74,7 +74,9 @@ test('a stopped server shows "not reachable" and how to start it, not "Failed to
 test('the studio uses the VS Code font stack, serves /favicon.ico, and no tooltip reads "undefined"', async () => {
   const page = await browser.newPage();
   const failed: string[] = [];
-  page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
+  page.on('response', (r) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+  });
   await page.goto(`${s.url}/?token=${s.token}#memory`);
   await page.waitForSelector('[data-testid=memory-tab-search]');
   const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
@@ -87,5 +89,8 @@ test('the studio uses the VS Code font stack, serves /favicon.ico, and no toolti
     await page.click(`[data-testid=memory-tab-${tab}]`);
     assert.equal(await page.locator('[title=undefined]').count(), 0, `no title="undefined" on the ${tab} tab`);
   }
-  assert.deepEqual(failed.filter((f) => /favicon/.test(f)), []);
+  assert.deepEqual(
+    failed.filter((f) => /favicon/.test(f)),
+    [],
+  );
 });

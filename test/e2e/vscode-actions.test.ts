@@ -22,7 +22,10 @@ const toastButton = (summary: string, label: string) => `${toast(summary)} .mona
 const pendingCount = async () => (await page.textContent('.statusbar-item:has(.codicon-shield)'))?.trim();
 
 async function propose(params: Record<string, unknown>): Promise<{ id: number; status: string; summary: string }> {
-  const r = await editor.agentoraFetch('/api/actions', { method: 'POST', body: JSON.stringify({ agent_id: 'e2e-agent', action_class: 'desktop', tool_name: 'desktop_write_text', params }) });
+  const r = await editor.agentoraFetch('/api/actions', {
+    method: 'POST',
+    body: JSON.stringify({ agent_id: 'e2e-agent', action_class: 'desktop', tool_name: 'desktop_write_text', params }),
+  });
   assert.equal(r.status, 200);
   return r.json();
 }
@@ -30,11 +33,15 @@ async function propose(params: Record<string, unknown>): Promise<{ id: number; s
 test('a proposed write raises a notification; Details shows the diff; Approve writes exactly that content', async () => {
   const ws = realpathSync(editor.workspace);
   // The extension tells the server its workspace folders once the server is ready: they become the allowed roots.
-  await until('the workspace folder as the allowed root', async () => {
-    const r = await editor.agentoraFetch('/api/actions/policy');
-    const p = r.ok ? await r.json() : null;
-    return p?.roots_source === 'workspace' && p.allowed_roots[0] === ws;
-  }, 90000);
+  await until(
+    'the workspace folder as the allowed root',
+    async () => {
+      const r = await editor.agentoraFetch('/api/actions/policy');
+      const p = r.ok ? await r.json() : null;
+      return p?.roots_source === 'workspace' && p.allowed_roots[0] === ws;
+    },
+    90000,
+  );
   const content = 'export const greeting = "hello from an approved action";\n';
   const a = await propose({ path: 'src/greeting.ts', content });
   assert.equal(a.status, 'pending');
@@ -42,12 +49,17 @@ test('a proposed write raises a notification; Details shows the diff; Approve wr
   await until('the approval notification', () => page.$(toast(a.summary)), 30000);
   assert.match((await page.textContent(toast(a.summary))) ?? '', /Agent e2e-agent wants to write 57 bytes to src\/greeting\.ts/);
   // "Always allow" is offered because a grant can apply (desktop_write_text is ask_once), and it names what it allows.
-  for (const label of ['Approve', 'Deny', 'Details', 'Always allow writing to']) assert.ok(await page.$(toastButton(a.summary, label)), `${label} button`);
+  for (const label of ['Approve', 'Deny', 'Details', 'Always allow writing to'])
+    assert.ok(await page.$(toastButton(a.summary, label)), `${label} button`);
   await until('the status bar to count 1 pending approval', async () => (await pendingCount()) === '1', 20000);
 
   await page.click(toastButton(a.summary, 'Details'));
   await until('the diff editor of current vs proposed', () => page.$('.tab:has-text("greeting.ts: (new file)")'), 20000);
-  await until('proposed content in the diff', async () => (await page.textContent('.monaco-diff-editor'))?.replace(/\u00a0/g, ' ').includes('hello from an approved action'), 20000);
+  await until(
+    'proposed content in the diff',
+    async () => (await page.textContent('.monaco-diff-editor'))?.replace(/\u00a0/g, ' ').includes('hello from an approved action'),
+    20000,
+  );
   await page.screenshot({ path: screenshotPath('e2e-vscode-actions-details.png') });
   assert.equal(existsSync(path.join(ws, 'src/greeting.ts')), false, 'nothing is written before approval');
 
@@ -69,10 +81,14 @@ test('Deny on the notification leaves nothing behind', async () => {
   const d = await propose({ path: 'src/denied.ts', content: 'nope\n' });
   await until('the notification', () => page.$(toastButton(d.summary, 'Deny')), 30000);
   await page.click(toastButton(d.summary, 'Deny'));
-  await until('the action to be denied', async () => {
-    const r = await (await editor.agentoraFetch(`/api/actions/${d.id}`)).json();
-    return r.status === 'denied';
-  }, 20000);
+  await until(
+    'the action to be denied',
+    async () => {
+      const r = await (await editor.agentoraFetch(`/api/actions/${d.id}`)).json();
+      return r.status === 'denied';
+    },
+    20000,
+  );
   assert.equal(existsSync(path.join(ws, 'src/denied.ts')), false);
   // The status-bar item opens the Actions view, which shows the same history (the webview talks to the server too).
   await page.click('.statusbar-item:has(.codicon-shield)');

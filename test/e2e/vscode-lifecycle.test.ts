@@ -28,7 +28,10 @@ async function runCommand(title: string, prefix = 'Agentora: '): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.click('.part.editor', { position: { x: 120, y: 60 } }).catch(() => undefined);
     await page.keyboard.press('F1');
-    const open = await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 5000 }).then(() => true, () => false);
+    const open = await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 5000 }).then(
+      () => true,
+      () => false,
+    );
     if (open) break;
     if (attempt >= 4) throw new Error('the command palette did not open');
   }
@@ -39,7 +42,13 @@ async function runCommand(title: string, prefix = 'Agentora: '): Promise<void> {
 
 /** Wait for the quick input titled `title`, type `text` and press Enter. */
 async function answer(title: string, text: string): Promise<void> {
-  await until(`the "${title}" input`, async () => (await page.isVisible('.quick-input-widget')) && ((await page.textContent('.quick-input-widget .quick-input-title').catch(() => '')) ?? '').includes(title), 30000);
+  await until(
+    `the "${title}" input`,
+    async () =>
+      (await page.isVisible('.quick-input-widget')) &&
+      ((await page.textContent('.quick-input-widget .quick-input-title').catch(() => '')) ?? '').includes(title),
+    30000,
+  );
   if (text) {
     await page.keyboard.press('Control+A');
     await page.keyboard.type(text);
@@ -48,7 +57,10 @@ async function answer(title: string, text: string): Promise<void> {
 }
 
 async function prepare(title: string): Promise<string> {
-  const r = await editor.agentoraFetch('/api/integrations/runs/prepare', { method: 'POST', body: JSON.stringify({ repo: 'acme/e2e', mission_title: title, objective: 'show it read-only' }) });
+  const r = await editor.agentoraFetch('/api/integrations/runs/prepare', {
+    method: 'POST',
+    body: JSON.stringify({ repo: 'acme/e2e', mission_title: title, objective: 'show it read-only' }),
+  });
   assert.equal(r.status, 200, await r.clone().text());
   const body = (await r.json()) as { run_id?: string; id?: string; run?: { run_id: string } };
   return body.run_id ?? body.run?.run_id ?? body.id!;
@@ -74,10 +86,14 @@ test('Open Mission, Compare Missions and Search Memory show read-only documents,
 
   await runCommand('Open Mission');
   await answer('Open Mission', left);
-  const opened = await until('the mission document', async () => {
-    const s = await editorState();
-    return s.active.includes(`Mission ${left}`) && s.text.includes(`# ${left}`) && s;
-  }, 30000);
+  const opened = await until(
+    'the mission document',
+    async () => {
+      const s = await editorState();
+      return s.active.includes(`Mission ${left}`) && s.text.includes(`# ${left}`) && s;
+    },
+    30000,
+  );
   assert.equal(opened.dirty, 0, 'no dirty editor');
   assert.equal(opened.untitled, 0, 'no Untitled buffer');
   await page.screenshot({ path: screenshotPath('e2e-vscode-open-mission-readonly.png') });
@@ -90,28 +106,40 @@ test('Open Mission, Compare Missions and Search Memory show read-only documents,
   await runCommand('Compare Missions');
   await answer('(1/2)', left);
   await answer('(2/2)', right);
-  const compared = await until('the compare document', async () => {
-    const s = await editorState();
-    return s.active.includes('Compare missions') && s.text.includes(`${left} ↔ ${right}`) && s;
-  }, 30000);
+  const compared = await until(
+    'the compare document',
+    async () => {
+      const s = await editorState();
+      return s.active.includes('Compare missions') && s.text.includes(`${left} ↔ ${right}`) && s;
+    },
+    30000,
+  );
   assert.equal(compared.dirty + compared.untitled, 0);
 
-  const created = await editor.agentoraFetch('/api/memory/capsules', { method: 'POST', body: JSON.stringify({ text: `The readonly marker ${stamp} lives in the memory`, source: 'operator' }) });
+  const created = await editor.agentoraFetch('/api/memory/capsules', {
+    method: 'POST',
+    body: JSON.stringify({ text: `The readonly marker ${stamp} lives in the memory`, source: 'operator' }),
+  });
   assert.ok(created.status < 300);
   await runCommand('Search Memory');
   await answer('Search Memory', `readonly marker ${stamp}`);
   await until('the search results', async () => page.$(`.quick-input-list .monaco-list-row:has-text("${stamp}")`), 30000);
   await page.keyboard.press('Enter');
-  const mem = await until('the memory document', async () => {
-    const s = await editorState();
-    return /Memory \d+/.test(s.active) && s.text.includes(`readonly marker ${stamp}`) && s;
-  }, 30000);
+  const mem = await until(
+    'the memory document',
+    async () => {
+      const s = await editorState();
+      return /Memory \d+/.test(s.active) && s.text.includes(`readonly marker ${stamp}`) && s;
+    },
+    30000,
+  );
   assert.equal(mem.dirty + mem.untitled, 0);
   await page.screenshot({ path: screenshotPath('e2e-vscode-search-memory-readonly.png') });
 });
 
 test('a setting changed in VS Code reaches the running server without a restart', async () => {
-  const watcher = async () => ((await (await editor.agentoraFetch('/api/integrations/status')).json()) as { watcher: { enabled: boolean } }).watcher.enabled;
+  const watcher = async () =>
+    ((await (await editor.agentoraFetch('/api/integrations/status')).json()) as { watcher: { enabled: boolean } }).watcher.enabled;
   const before = await watcher();
   // As a user: open the Settings UI, search the setting, click its checkbox.
   await runCommand('Open User Settings', 'Preferences: ');
@@ -159,23 +187,35 @@ function serverPid(): number | undefined {
 test('a server process that dies comes back ready by itself, and Show Logs has its log lines with levels', async () => {
   const pid = await until('the server process', async () => serverPid(), 20000);
   process.kill(pid, 'SIGKILL');
-  await until('a new server process', async () => {
-    const next = serverPid();
-    return next !== undefined && next !== pid;
-  }, 60000);
+  await until(
+    'a new server process',
+    async () => {
+      const next = serverPid();
+      return next !== undefined && next !== pid;
+    },
+    60000,
+  );
   await until('ready again after the crash', statusReady, 90000);
 
   await runCommand('Show Logs');
   // Show Logs opens the log as a live read-only document: the server's own lines with their level.
-  const text = await until('server log lines in the log view', async () => {
-    const s = await editorState();
-    return s.active.includes('Agentora log') && /\[info\][^\n]*HTTP API listening on http:\/\/127\.0\.0\.1:\d+/.test(s.text.replace(/\s+(?=\d{4}-\d\d-\d\dT)/g, '\n')) && s.text;
-  }, 30000).catch(async (err) => {
+  const text = await until(
+    'server log lines in the log view',
+    async () => {
+      const s = await editorState();
+      return (
+        s.active.includes('Agentora log') &&
+        /\[info\][^\n]*HTTP API listening on http:\/\/127\.0\.0\.1:\d+/.test(s.text.replace(/\s+(?=\d{4}-\d\d-\d\dT)/g, '\n')) &&
+        s.text
+      );
+    },
+    30000,
+  ).catch(async (err) => {
     await page.screenshot({ path: screenshotPath('e2e-vscode-logs-failed.png') });
     console.log('# log view:', (await editorState()).text.slice(0, 1500));
     throw err;
   });
-  assert.match(text, /\[(info|error|warn)\][^]*server state: ready/, 'the extension\'s own lines are there too');
+  assert.match(text, /\[(info|error|warn)\][^]*server state: ready/, "the extension's own lines are there too");
   assert.equal((await editorState()).dirty, 0);
   assert.ok(!/token=[\w-]{20,}/.test(text), 'no token in the log');
   await page.screenshot({ path: screenshotPath('e2e-vscode-show-logs.png') });

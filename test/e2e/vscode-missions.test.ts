@@ -25,7 +25,10 @@ async function runCommand(title: string, prefix = 'Agentora: '): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.click('.part.editor', { position: { x: 120, y: 60 } }).catch(() => undefined);
     await page.keyboard.press('F1');
-    const open = await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 5000 }).then(() => true, () => false);
+    const open = await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 5000 }).then(
+      () => true,
+      () => false,
+    );
     if (open) break;
     if (attempt >= 4) throw new Error('the command palette did not open');
   }
@@ -37,13 +40,22 @@ async function runCommand(title: string, prefix = 'Agentora: '): Promise<void> {
 
 /** Wait for the quick input whose title contains `title`, type `text` (if any) and press Enter. */
 async function answer(title: string, text: string): Promise<void> {
-  await until(`the "${title}" input`, async () => {
-    const t = await page.textContent('.quick-input-widget .quick-input-title').catch(() => '');
-    const visible = await page.isVisible('.quick-input-widget');
-    return visible && (t ?? '').includes(title);
-  }, 30000).catch(async (err) => {
+  await until(
+    `the "${title}" input`,
+    async () => {
+      const t = await page.textContent('.quick-input-widget .quick-input-title').catch(() => '');
+      const visible = await page.isVisible('.quick-input-widget');
+      return visible && (t ?? '').includes(title);
+    },
+    30000,
+  ).catch(async (err) => {
     await page.screenshot({ path: screenshotPath('e2e-vscode-missions-input-timeout.png') });
-    console.log('# quick input title:', JSON.stringify(await page.textContent('.quick-input-widget .quick-input-title').catch(() => null)), 'visible:', await page.isVisible('.quick-input-widget'));
+    console.log(
+      '# quick input title:',
+      JSON.stringify(await page.textContent('.quick-input-widget .quick-input-title').catch(() => null)),
+      'visible:',
+      await page.isVisible('.quick-input-widget'),
+    );
     throw err;
   });
   if (text) {
@@ -62,54 +74,73 @@ test('Prepare Mission and Launch Mission from the palette; the mission finishes 
   await answer('(2/4)', title);
   await answer('(3/4)', 'Make the e2e flow pass end to end');
   await answer('(4/4)', '');
-  await until('the mission to be prepared', async () => {
-    const r = await (await editor.agentoraFetch('/api/integrations/runs?status=prepared')).json();
-    return r.items?.some((m: { mission_title: string }) => m.mission_title === title);
-  }, 30000);
+  await until(
+    'the mission to be prepared',
+    async () => {
+      const r = await (await editor.agentoraFetch('/api/integrations/runs?status=prepared')).json();
+      return r.items?.some((m: { mission_title: string }) => m.mission_title === title);
+    },
+    30000,
+  );
 
   await runCommand('Launch Mission');
   await answer('Launch Mission', title);
   await answer('Acceptance criteria', 'the e2e test passes');
   await answer('Launch mode', '');
 
-  await until('the mission to be launched', async () => {
-    const r = await (await editor.agentoraFetch(`/api/integrations/runs?search=${encodeURIComponent(title)}`)).json();
-    return r.items?.[0]?.job_id;
-  }, 30000).catch(async (err) => {
+  await until(
+    'the mission to be launched',
+    async () => {
+      const r = await (await editor.agentoraFetch(`/api/integrations/runs?search=${encodeURIComponent(title)}`)).json();
+      return r.items?.[0]?.job_id;
+    },
+    30000,
+  ).catch(async (err) => {
     await page.screenshot({ path: screenshotPath('e2e-vscode-missions-launch-failed.png') });
     throw err;
   });
   // The watched mission's terminal notification offers Open and Write Back.
   // (checked before the panel: a toast left alone for long, or a palette opened meanwhile, may hide it)
-  const toast = await until('the "mission succeeded" notification', async () => page.$(`.notification-toast:has-text("${title}"):has-text("succeeded")`), 30000);
+  const toast = await until(
+    'the "mission succeeded" notification',
+    async () => page.$(`.notification-toast:has-text("${title}"):has-text("succeeded")`),
+    30000,
+  );
   assert.ok(await toast.$('a.monaco-button:has-text("Open"), .monaco-button:has-text("Open")'));
   await (await toast.$('.monaco-button:has-text("Write Back")'))!.click();
   await answer('Write back', 'checked in e2e');
-  const run = await until('the writeback', async () => {
-    const r = await (await editor.agentoraFetch(`/api/integrations/runs?search=${encodeURIComponent(title)}`)).json();
-    const m = r.items?.[0];
-    return m?.writeback_status === 'succeeded' && m;
-  }, 30000);
+  const run = await until(
+    'the writeback',
+    async () => {
+      const r = await (await editor.agentoraFetch(`/api/integrations/runs?search=${encodeURIComponent(title)}`)).json();
+      const m = r.items?.[0];
+      return m?.writeback_status === 'succeeded' && m;
+    },
+    30000,
+  );
   assert.match(run.pr_url, /^https:\/\/github\.com\/acme\/e2e\/pull\/\d+$/);
   assert.match(run.branch, /^agent\/issue-\d+$/);
 
-
   const started = Date.now();
   let reloaded = false;
-  const frame = await until<Frame>('the finished mission in the Missions panel', async () => {
-    // Under heavy load code-server sometimes leaves a sidebar webview blank (its resources time out); a user
-    // would run "Developer: Reload Webviews", and so does this test, once.
-    if (!reloaded && Date.now() - started > 30000) {
-      reloaded = true;
-      console.log('# the Missions webview did not render in 30 s: reloading webviews');
-      await runCommand('Reload Webviews', 'Developer: ');
-    }
-    for (const f of page.frames()) {
-      const row = await f.$(`[data-testid=mission-row][data-status=succeeded]:has-text("${title}")`).catch(() => null);
-      if (row) return f;
-    }
-    return undefined;
-  }, 90000).catch(async (err) => {
+  const frame = await until<Frame>(
+    'the finished mission in the Missions panel',
+    async () => {
+      // Under heavy load code-server sometimes leaves a sidebar webview blank (its resources time out); a user
+      // would run "Developer: Reload Webviews", and so does this test, once.
+      if (!reloaded && Date.now() - started > 30000) {
+        reloaded = true;
+        console.log('# the Missions webview did not render in 30 s: reloading webviews');
+        await runCommand('Reload Webviews', 'Developer: ');
+      }
+      for (const f of page.frames()) {
+        const row = await f.$(`[data-testid=mission-row][data-status=succeeded]:has-text("${title}")`).catch(() => null);
+        if (row) return f;
+      }
+      return undefined;
+    },
+    90000,
+  ).catch(async (err) => {
     await page.screenshot({ path: screenshotPath('e2e-vscode-missions-panel-timeout.png') });
     const r = await (await editor.agentoraFetch(`/api/integrations/runs?search=${encodeURIComponent(title)}`)).json();
     const texts = await Promise.all(page.frames().map((f) => f.$eval('[data-testid=missions-panel]', (e) => e.textContent ?? '').catch(() => null)));

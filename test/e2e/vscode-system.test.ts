@@ -36,13 +36,17 @@ test('Agentora: Show System Doctor opens the System panel with real doctor items
 
 test('Show Server Status reports the server and how long it took from activation to ready', async () => {
   await runCommand(page, 'Show Server Status');
-  const toast = await until('the status notification', async () => {
-    for (const t of await page.$$('.notifications-toasts .notification-list-item-message')) {
-      const text = (await t.textContent()) ?? '';
-      if (/Agentora server ready/.test(text)) return text;
-    }
-    return undefined;
-  }, 20000);
+  const toast = await until(
+    'the status notification',
+    async () => {
+      for (const t of await page.$$('.notifications-toasts .notification-list-item-message')) {
+        const text = (await t.textContent()) ?? '';
+        if (/Agentora server ready/.test(text)) return text;
+      }
+      return undefined;
+    },
+    20000,
+  );
   const m = /started (\d+) ms after activation/.exec(toast);
   assert.ok(m, `no startup figure in: ${toast}`);
   assert.match(toast, /HTTP: http:\/\/127\.0\.0\.1:\d+/);

@@ -7,7 +7,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export const AUTH_401_BODY = { detail: "Authentication required. Provide the API key via 'Authorization: Bearer <key>' or 'X-API-Key: <key>' header." };
+export const AUTH_401_BODY = {
+  detail: "Authentication required. Provide the API key via 'Authorization: Bearer <key>' or 'X-API-Key: <key>' header.",
+};
 
 /** normal; slow (every answer delayed, the request handled only after the delay — a client that hangs up first
  * changed nothing); slow-reply (handled at once — a dispatch creates its run — and only the answer delayed, as when
@@ -127,17 +129,40 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
       });
     } else if (!succeeded) addEvent(run, 'error', { message: `run ${status}` });
   };
-  const newRun = (r: Omit<FakeRun, 'spawned_at' | 'last_activity_at' | 'completed_at' | 'contextReads' | 'events' | 'files_written' | 'pr_number' | 'batch_id'>): FakeRun => {
-    const run: FakeRun = { ...r, pr_number: null, batch_id: `batch-${runs.size + 1}`, spawned_at: now(), last_activity_at: now(), completed_at: null, contextReads: 0, events: [], files_written: [] };
+  const newRun = (
+    r: Omit<FakeRun, 'spawned_at' | 'last_activity_at' | 'completed_at' | 'contextReads' | 'events' | 'files_written' | 'pr_number' | 'batch_id'>,
+  ): FakeRun => {
+    const run: FakeRun = {
+      ...r,
+      pr_number: null,
+      batch_id: `batch-${runs.size + 1}`,
+      spawned_at: now(),
+      last_activity_at: now(),
+      completed_at: null,
+      contextReads: 0,
+      events: [],
+      files_written: [],
+    };
     runs.set(run.run_id, run);
     return run;
   };
 
   const contextOf = (run: FakeRun) => ({
-    run_id: run.run_id, status: run.status, role: run.role, task_description: run.task_description,
-    issue_number: run.issue_number, pr_number: run.pr_number, branch: run.branch, worktree_path: run.worktree_path,
-    batch_id: run.batch_id, gh_repo: run.gh_repo, spawned_at: run.spawned_at, last_activity_at: run.last_activity_at,
-    completed_at: run.completed_at, pr_base_branch: 'main', tier: 'worker',
+    run_id: run.run_id,
+    status: run.status,
+    role: run.role,
+    task_description: run.task_description,
+    issue_number: run.issue_number,
+    pr_number: run.pr_number,
+    branch: run.branch,
+    worktree_path: run.worktree_path,
+    batch_id: run.batch_id,
+    gh_repo: run.gh_repo,
+    spawned_at: run.spawned_at,
+    last_activity_at: run.last_activity_at,
+    completed_at: run.completed_at,
+    pr_base_branch: 'main',
+    tier: 'worker',
   });
 
   function readResource(uri: string): unknown {
@@ -145,7 +170,10 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
     const parts = u.pathname.split('/').filter(Boolean); // runs, id, what
     if (parts[0] !== 'runs') return { ok: false, error: `unknown resource ${uri}` };
     if (parts.length === 2 && (parts[1] === 'active' || parts[1] === 'pending')) {
-      const want = parts[1] === 'pending' ? (r: FakeRun) => r.status === 'pending_launch' : (r: FakeRun) => !TERMINAL.has(r.status) && r.status !== 'pending_launch';
+      const want =
+        parts[1] === 'pending'
+          ? (r: FakeRun) => r.status === 'pending_launch'
+          : (r: FakeRun) => !TERMINAL.has(r.status) && r.status !== 'pending_launch';
       const list = [...runs.values()].filter(want).map((r) => ({ run_id: r.run_id, status: r.status }));
       return { ok: true, runs: list, count: list.length };
     }
@@ -209,17 +237,34 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
 
     if (m === 'POST' && p === '/api/dispatch/issue') {
       const miss = missing(['issue_number', 'issue_title', 'role', 'repo']);
-      if (miss.length || !Number.isInteger(json.issue_number)) return send(422, { detail: miss.map((f) => ({ type: 'missing', loc: ['body', f], msg: 'Field required' })) });
+      if (miss.length || !Number.isInteger(json.issue_number))
+        return send(422, { detail: miss.map((f) => ({ type: 'missing', loc: ['body', f], msg: 'Field required' })) });
       const n = json.issue_number as number;
       const run = newRun({
-        run_id: `issue-${n}`, mode: 'issue', status: 'implementing', role: String(json.role), label: null,
-        task_description: String(json.issue_body ?? ''), issue_title: String(json.issue_title), issue_number: n,
-        branch: `agent/issue-${n}`, worktree_path: `/worktrees/issue-${n}`, gh_repo: String(json.repo), request: json,
+        run_id: `issue-${n}`,
+        mode: 'issue',
+        status: 'implementing',
+        role: String(json.role),
+        label: null,
+        task_description: String(json.issue_body ?? ''),
+        issue_title: String(json.issue_title),
+        issue_number: n,
+        branch: `agent/issue-${n}`,
+        worktree_path: `/worktrees/issue-${n}`,
+        gh_repo: String(json.repo),
+        request: json,
       });
       addEvent(run, 'step_start', { step: 'implement' });
       addEvent(run, 'file_edit', { path: 'src/index.ts' });
       run.files_written.push({ timestamp: now(), path: 'src/index.ts', diff: '+ // change', lines_omitted: 0 });
-      return send(200, { run_id: run.run_id, worktree: run.worktree_path, host_worktree: `/host${run.worktree_path}`, branch: run.branch, batch_id: run.batch_id, status: 'implementing' });
+      return send(200, {
+        run_id: run.run_id,
+        worktree: run.worktree_path,
+        host_worktree: `/host${run.worktree_path}`,
+        branch: run.branch,
+        batch_id: run.batch_id,
+        status: 'implementing',
+      });
     }
     if (m === 'POST' && p === '/api/dispatch/label') {
       const miss = missing(['label', 'scope', 'repo']);
@@ -229,11 +274,29 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
       if (clash) return send(409, { detail: `Worktree already exists for ${clash.run_id}` });
       const id = `label-${String(json.label).replace(/[^a-z0-9]+/gi, '-')}-${++labelSeq}`;
       const run = newRun({
-        run_id: id, mode: 'label', status: 'pending_launch', role: String(json.role ?? 'developer'), label: String(json.label),
-        task_description: '', issue_title: `label ${String(json.label)}`, issue_number: scopeIssue,
-        branch: `agent/${id}`, worktree_path: `/worktrees/${id}`, gh_repo: String(json.repo), request: json,
+        run_id: id,
+        mode: 'label',
+        status: 'pending_launch',
+        role: String(json.role ?? 'developer'),
+        label: String(json.label),
+        task_description: '',
+        issue_title: `label ${String(json.label)}`,
+        issue_number: scopeIssue,
+        branch: `agent/${id}`,
+        worktree_path: `/worktrees/${id}`,
+        gh_repo: String(json.repo),
+        request: json,
       });
-      return send(200, { run_id: run.run_id, tier: 'coordinator', role: run.role, label: run.label, worktree: run.worktree_path, host_worktree: `/host${run.worktree_path}`, batch_id: run.batch_id, status: 'pending_launch' });
+      return send(200, {
+        run_id: run.run_id,
+        tier: 'coordinator',
+        role: run.role,
+        label: run.label,
+        worktree: run.worktree_path,
+        host_worktree: `/host${run.worktree_path}`,
+        batch_id: run.batch_id,
+        status: 'pending_launch',
+      });
     }
     if (m === 'POST' && p === '/api/dispatch/launch') {
       // The trap the earlier Agentora fell into: a prompt, no run.
@@ -241,22 +304,33 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
     }
     if (m === 'POST' && p === '/api/mcp') {
       if (mcpBroken) return send(500, { detail: 'Internal Server Error' });
-      if (req.headers.origin && !/^https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(req.headers.origin)) return send(403, { detail: 'Origin not allowed' });
+      if (req.headers.origin && !/^https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(req.headers.origin))
+        return send(403, { detail: 'Origin not allowed' });
       const pv = req.headers['mcp-protocol-version'];
-      if (pv !== undefined && pv !== '2025-11-25' && pv !== '2025-03-26') return send(400, { detail: `Unsupported MCP-Protocol-Version: ${String(pv)}` });
+      if (pv !== undefined && pv !== '2025-11-25' && pv !== '2025-03-26')
+        return send(400, { detail: `Unsupported MCP-Protocol-Version: ${String(pv)}` });
       const id = json.id ?? null;
       const params = (json.params ?? {}) as Record<string, unknown>;
       hit.rpc = String(json.method);
       if (json.method === 'resources/read') {
         hit.target = String(params.uri);
-        if (mode === 'garbage-mcp') return send(200, { jsonrpc: '2.0', id, result: { contents: [{ uri: params.uri, mimeType: 'application/json', text: '{"ok": tru' }] } });
+        if (mode === 'garbage-mcp')
+          return send(200, { jsonrpc: '2.0', id, result: { contents: [{ uri: params.uri, mimeType: 'application/json', text: '{"ok": tru' }] } });
         if (mode === 'wrong-shape') {
           const run = runs.get(String(params.uri).split('/')[3] ?? '');
           const other = { ok: true, run: { id: run?.run_id, state: run?.status }, items: [] };
-          return send(200, { jsonrpc: '2.0', id, result: { contents: [{ uri: params.uri, mimeType: 'application/json', text: JSON.stringify(other) }] } });
+          return send(200, {
+            jsonrpc: '2.0',
+            id,
+            result: { contents: [{ uri: params.uri, mimeType: 'application/json', text: JSON.stringify(other) }] },
+          });
         }
         const data = readResource(String(params.uri));
-        return send(200, { jsonrpc: '2.0', id, result: { contents: [{ uri: params.uri, mimeType: 'application/json', text: JSON.stringify(data) }] } });
+        return send(200, {
+          jsonrpc: '2.0',
+          id,
+          result: { contents: [{ uri: params.uri, mimeType: 'application/json', text: JSON.stringify(data) }] },
+        });
       }
       if (json.method === 'tools/call') {
         hit.target = String(params.name);
@@ -309,18 +383,27 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
       if (mode === 'slow-reply') {
         const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
         res.end = ((...a: unknown[]) => {
-          const t = setTimeout(() => { timers.delete(t); if (!res.destroyed) end(...a); }, slowMs);
+          const t = setTimeout(() => {
+            timers.delete(t);
+            if (!res.destroyed) end(...a);
+          }, slowMs);
           timers.add(t);
           return res;
         }) as typeof res.end;
         return handle(req, body, res, hit);
       }
       if (mode === 'slow') {
-        const t = setTimeout(() => { timers.delete(t); if (!res.destroyed) handle(req, body, res, hit); }, slowMs);
+        const t = setTimeout(() => {
+          timers.delete(t);
+          if (!res.destroyed) handle(req, body, res, hit);
+        }, slowMs);
         timers.add(t);
         // A caller that hung up (or died) before the delay ended: the request is dropped, as a server that had not
         // read it yet would.
-        res.on('close', () => { clearTimeout(t); timers.delete(t); });
+        res.on('close', () => {
+          clearTimeout(t);
+          timers.delete(t);
+        });
         return;
       }
       handle(req, body, res, hit);
@@ -330,13 +413,14 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
 
-  const closeServer = () => new Promise<void>((r) => {
-    for (const t of timers) clearTimeout(t);
-    timers.clear();
-    server.closeAllConnections();
-    if (!server.listening) return r();
-    server.close(() => r());
-  });
+  const closeServer = () =>
+    new Promise<void>((r) => {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      server.closeAllConnections();
+      if (!server.listening) return r();
+      server.close(() => r());
+    });
   const mustRun = (id: string) => {
     const run = runs.get(id);
     if (!run) throw new Error(`fake AgentCeption: no run ${id}`);
@@ -355,8 +439,12 @@ export async function startFakeAgentception(opts: FakeAgentceptionOptions = {}):
       if (next !== 'down' && mode === 'down') await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
       mode = next;
     },
-    breakMcp: (b) => { mcpBroken = b; },
-    failExecute: (st) => { executeFailure = st; },
+    breakMcp: (b) => {
+      mcpBroken = b;
+    },
+    failExecute: (st) => {
+      executeFailure = st;
+    },
     finish: (id, o) => finish(mustRun(id), o),
     advance(id, status) {
       const run = mustRun(id);

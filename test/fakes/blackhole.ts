@@ -30,7 +30,10 @@ export async function startBlackhole(): Promise<Blackhole> {
     const s = net.connect(port, '127.0.0.1');
     s.on('error', () => {});
     fillers.push(s);
-    const connected = await new Promise<boolean>((r) => { s.once('connect', () => r(true)); setTimeout(() => r(false), 200); });
+    const connected = await new Promise<boolean>((r) => {
+      s.once('connect', () => r(true));
+      setTimeout(() => r(false), 200);
+    });
     if (!connected) break; // the queue is full: connects now hang
   }
   return {

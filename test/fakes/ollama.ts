@@ -11,7 +11,15 @@ export interface FakeOllama {
   /** Every text /api/embed was asked to embed, in order. */
   embedded: string[];
   /** Every /api/chat request: its body, and whether the client hung up before the answer was complete. */
-  chats: { model: string; messages: { role: string; content: string }[]; options?: Record<string, unknown>; format?: unknown; tools?: unknown; closedEarly: boolean; ended: boolean }[];
+  chats: {
+    model: string;
+    messages: { role: string; content: string }[];
+    options?: Record<string, unknown>;
+    format?: unknown;
+    tools?: unknown;
+    closedEarly: boolean;
+    ended: boolean;
+  }[];
   /** Every /api/pull: whether the client hung up before it finished (what Cancel must cause). */
   pulls: { model: string; closedEarly: boolean; ended: boolean }[];
   /** The installed models (pull adds, delete removes). */
@@ -32,13 +40,19 @@ export interface FakeOllamaOptions {
    */
   /** Wait this long before answering a scripted chat (so a test can pause / kill mid-step). */
   chatDelayMs?: number;
-  chat?: (body: { model: string; messages: Array<{ role: string; content: string }>; format?: unknown; tools?: unknown }, n: number) => string | { tool_calls: Array<{ function: { name: string; arguments: Record<string, unknown> } }>; content?: string } | { crash: true };
+  chat?: (
+    body: { model: string; messages: Array<{ role: string; content: string }>; format?: unknown; tools?: unknown },
+    n: number,
+  ) => string | { tool_calls: Array<{ function: { name: string; arguments: Record<string, unknown> } }>; content?: string } | { crash: true };
   /** /api/pull: progress lines and the pause between them (defaults 10, 30 ms). */
   pullSteps?: number;
   pullDelayMs?: number;
 }
 
-export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-text:latest', 'crashy:latest'], opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
+export async function startFakeOllama(
+  models = ['llama3.2:latest', 'nomic-embed-text:latest', 'crashy:latest'],
+  opts: FakeOllamaOptions = {},
+): Promise<FakeOllama> {
   const embedded: string[] = [];
   const chats: FakeOllama['chats'] = [];
   const pulls: FakeOllama['pulls'] = [];
@@ -49,7 +63,17 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
     req.on('end', () => {
       if (req.url === '/api/tags') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ models: models.map((name) => ({ name, model: name, size: 1000, digest: 'x', details: { family: 'llama', parameter_size: '3B', quantization_level: 'Q4_K_M' } })) }));
+        return res.end(
+          JSON.stringify({
+            models: models.map((name) => ({
+              name,
+              model: name,
+              size: 1000,
+              digest: 'x',
+              details: { family: 'llama', parameter_size: '3B', quantization_level: 'Q4_K_M' },
+            })),
+          }),
+        );
       }
       const json = body ? JSON.parse(body) : {};
       json.model ??= json.name; // older clients send `name` for pull / show / delete
@@ -88,18 +112,27 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
         chats.push({ ...json, closedEarly: false, ended: true });
         const answer = opts.chat(json, chats.length);
         const reply = () => {
-        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-        const line = (message: object, done: boolean, extra: object = {}) => JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', ...message }, done, ...extra }) + '\n';
-        if (typeof answer === 'object' && 'crash' in answer) {
-          res.write(line({ content: '{"rationale": "half' }, false));
-          return res.destroy();
-        }
-        const text = typeof answer === 'string' ? answer : (answer.content ?? '');
-        const pieces = text.match(/[\s\S]{1,12}/g) ?? [];
-        for (const p of pieces) res.write(line({ content: p }, false));
-        if (typeof answer === 'object' && 'tool_calls' in answer) res.write(line({ content: '', tool_calls: answer.tool_calls }, false));
-        const promptTokens = json.messages.reduce((n: number, m: { content: string }) => n + Math.ceil(m.content.length / 4), 0);
-        return res.end(line({ content: '' }, true, { done_reason: 'stop', total_duration: 1, prompt_eval_count: promptTokens, eval_count: Math.max(1, Math.ceil(text.length / 4)) }));
+          res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+          const line = (message: object, done: boolean, extra: object = {}) =>
+            JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', ...message }, done, ...extra }) +
+            '\n';
+          if (typeof answer === 'object' && 'crash' in answer) {
+            res.write(line({ content: '{"rationale": "half' }, false));
+            return res.destroy();
+          }
+          const text = typeof answer === 'string' ? answer : (answer.content ?? '');
+          const pieces = text.match(/[\s\S]{1,12}/g) ?? [];
+          for (const p of pieces) res.write(line({ content: p }, false));
+          if (typeof answer === 'object' && 'tool_calls' in answer) res.write(line({ content: '', tool_calls: answer.tool_calls }, false));
+          const promptTokens = json.messages.reduce((n: number, m: { content: string }) => n + Math.ceil(m.content.length / 4), 0);
+          return res.end(
+            line({ content: '' }, true, {
+              done_reason: 'stop',
+              total_duration: 1,
+              prompt_eval_count: promptTokens,
+              eval_count: Math.max(1, Math.ceil(text.length / 4)),
+            }),
+          );
         };
         if (opts.chatDelayMs) return void setTimeout(reply, opts.chatDelayMs);
         return reply();
@@ -113,20 +146,55 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
         let i = 0;
         if (opts.slowDelayMs === 0 && !json.model.startsWith('garbage')) {
           // Full speed: every token written at once, as fast as the socket takes them.
-          for (; i < n; i++) res.write(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: `tok${i} ` }, done: false }) + '\n');
+          for (; i < n; i++)
+            res.write(
+              JSON.stringify({
+                model: json.model,
+                created_at: new Date().toISOString(),
+                message: { role: 'assistant', content: `tok${i} ` },
+                done: false,
+              }) + '\n',
+            );
           rec.ended = true;
-          return res.end(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 17, eval_count: n }) + '\n');
+          return res.end(
+            JSON.stringify({
+              model: json.model,
+              created_at: new Date().toISOString(),
+              message: { role: 'assistant', content: '' },
+              done: true,
+              done_reason: 'stop',
+              prompt_eval_count: 17,
+              eval_count: n,
+            }) + '\n',
+          );
         }
         const tick = () => {
           if (res.destroyed) return;
           if (i === 3 && json.model.startsWith('garbage')) return res.end('this is not json\n');
           if (i < n) {
-            res.write(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: `tok${i} ` }, done: false }) + '\n');
+            res.write(
+              JSON.stringify({
+                model: json.model,
+                created_at: new Date().toISOString(),
+                message: { role: 'assistant', content: `tok${i} ` },
+                done: false,
+              }) + '\n',
+            );
             i++;
             return void setTimeout(tick, opts.slowDelayMs ?? 50);
           }
           rec.ended = true;
-          res.end(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 17, eval_count: n }) + '\n');
+          res.end(
+            JSON.stringify({
+              model: json.model,
+              created_at: new Date().toISOString(),
+              message: { role: 'assistant', content: '' },
+              done: true,
+              done_reason: 'stop',
+              prompt_eval_count: 17,
+              eval_count: n,
+            }) + '\n',
+          );
         };
         return void setTimeout(tick, opts.slowDelayMs ?? 50);
       }
@@ -137,22 +205,51 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
         const lastUser = [...(json.messages ?? [])].reverse().find((m: { role: string }) => m.role === 'user')?.content ?? '';
         const echo = /^echo: ([\s\S]*)$/.exec(lastUser)?.[1];
         const words = echo !== undefined ? (echo.match(/[\s\S]{1,8}/g) ?? ['']) : ['Hello', ' from', ' fake', ' Ollama'];
-        for (const w of words) res.write(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: w }, done: false }) + '\n');
+        for (const w of words)
+          res.write(
+            JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: w }, done: false }) +
+              '\n',
+          );
         if (json.model.startsWith('crashy')) return res.destroy();
-        return res.end(JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 1, prompt_eval_count: 5, eval_count: 4 }) + '\n');
+        return res.end(
+          JSON.stringify({
+            model: json.model,
+            created_at: new Date().toISOString(),
+            message: { role: 'assistant', content: '' },
+            done: true,
+            done_reason: 'stop',
+            total_duration: 1,
+            prompt_eval_count: 5,
+            eval_count: 4,
+          }) + '\n',
+        );
       }
       if (req.url === '/api/show') {
         const embed = /embed/.test(json.model);
         res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({
-          license: '', modelfile: '', parameters: '', template: '', modified_at: new Date().toISOString(),
-          details: { format: 'gguf', family: embed ? 'nomic-bert' : 'llama', parameter_size: embed ? '137M' : '3.2B', quantization_level: embed ? 'F16' : 'Q4_K_M' },
-          model_info: { [embed ? 'nomic-bert.context_length' : 'llama.context_length']: embed ? 2048 : 131072 },
-          capabilities: embed ? ['embedding'] : ['completion', 'tools'],
-        }));
+        return res.end(
+          JSON.stringify({
+            license: '',
+            modelfile: '',
+            parameters: '',
+            template: '',
+            modified_at: new Date().toISOString(),
+            details: {
+              format: 'gguf',
+              family: embed ? 'nomic-bert' : 'llama',
+              parameter_size: embed ? '137M' : '3.2B',
+              quantization_level: embed ? 'F16' : 'Q4_K_M',
+            },
+            model_info: { [embed ? 'nomic-bert.context_length' : 'llama.context_length']: embed ? 2048 : 131072 },
+            capabilities: embed ? ['embedding'] : ['completion', 'tools'],
+          }),
+        );
       }
       if (req.url === '/api/delete') {
-        models.splice(models.findIndex((m) => m === json.model || m === `${json.model}:latest`), 1);
+        models.splice(
+          models.findIndex((m) => m === json.model || m === `${json.model}:latest`),
+          1,
+        );
         res.writeHead(200);
         return res.end();
       }
@@ -172,6 +269,10 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
     chats,
     pulls,
     models,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

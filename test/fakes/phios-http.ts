@@ -40,7 +40,11 @@ export async function startFakePhiosHttp(opts: FakePhiosHttpOptions = {}): Promi
     req.on('data', (d) => (raw += d));
     req.on('end', () => {
       let body: unknown = null;
-      try { body = raw ? JSON.parse(raw) : null; } catch { body = raw; }
+      try {
+        body = raw ? JSON.parse(raw) : null;
+      } catch {
+        body = raw;
+      }
       const path = (req.url ?? '/').split('?')[0]!;
       hits.push({ method: req.method ?? 'GET', path, authorization: req.headers.authorization, body });
       const send = (status: number, data: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
@@ -62,7 +66,8 @@ export async function startFakePhiosHttp(opts: FakePhiosHttpOptions = {}): Promi
           });
         }
         if (req.method === 'POST' && (path === '/mission/writeback' || path === '/memory/write')) {
-          if (opts.denyWrites) return send(200, { ok: false, error_code: 'AGENT_MEMORY_WRITE_NOT_PERMITTED', reason: 'agent_memory_write capability is off' });
+          if (opts.denyWrites)
+            return send(200, { ok: false, error_code: 'AGENT_MEMORY_WRITE_NOT_PERMITTED', reason: 'agent_memory_write capability is off' });
           writes.push(b);
           return send(200, { ok: true, id: `w${writes.length}` });
         }
@@ -74,20 +79,24 @@ export async function startFakePhiosHttp(opts: FakePhiosHttpOptions = {}): Promi
         send(404, { detail: 'Not Found' });
       };
       if (mode === 'slow') {
-        const t = setTimeout(() => { timers.delete(t); if (!res.destroyed) answer(); }, slowMs);
+        const t = setTimeout(() => {
+          timers.delete(t);
+          if (!res.destroyed) answer();
+        }, slowMs);
         timers.add(t);
       } else answer();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  const closeServer = () => new Promise<void>((r) => {
-    for (const t of timers) clearTimeout(t);
-    timers.clear();
-    server.closeAllConnections();
-    if (!server.listening) return r();
-    server.close(() => r());
-  });
+  const closeServer = () =>
+    new Promise<void>((r) => {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      server.closeAllConnections();
+      if (!server.listening) return r();
+      server.close(() => r());
+    });
   return {
     url: `http://127.0.0.1:${port}`,
     hits,

@@ -13,6 +13,13 @@ export function phiosMcpCommand(): { command: string; args: string[] } {
 /** The same as AGENTORA_PHIOS_COMMAND / AGENTORA_PHIOS_ARGS values for a server started by the tests. */
 export function phiosMcpEnv(extra: Record<string, string> = {}): Record<string, string> {
   const { command, args } = phiosMcpCommand();
-  const pairs = Object.entries(extra).map(([k, v]) => `${k}=${v}`).join(',');
-  return { AGENTORA_PHIOS_TRANSPORT: 'mcp-stdio', AGENTORA_PHIOS_COMMAND: command, AGENTORA_PHIOS_ARGS: args.join(','), ...(pairs ? { AGENTORA_PHIOS_ENV: pairs } : {}) };
+  const pairs = Object.entries(extra)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return {
+    AGENTORA_PHIOS_TRANSPORT: 'mcp-stdio',
+    AGENTORA_PHIOS_COMMAND: command,
+    AGENTORA_PHIOS_ARGS: args.join(','),
+    ...(pairs ? { AGENTORA_PHIOS_ENV: pairs } : {}),
+  };
 }

@@ -59,16 +59,48 @@ export async function openEditor(settings: Record<string, unknown>): Promise<Edi
   mkdirSync(path.join(user, 'User'), { recursive: true });
   mkdirSync(ws);
   writeFileSync(path.join(ws, 'README.md'), '# e2e workspace\n');
-  const agentoraPort = typeof settings['agentora.server.port'] === 'number' && settings['agentora.server.port'] !== 0 ? (settings['agentora.server.port'] as number) : await freePort();
-  writeFileSync(path.join(user, 'User/settings.json'), JSON.stringify({ 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', ...settings, 'agentora.server.port': agentoraPort }));
-  const install = spawnSync(CODE_SERVER, ['--install-extension', VSIX, '--extensions-dir', ext, '--user-data-dir', user], { encoding: 'utf8', timeout: 120000 });
+  const agentoraPort =
+    typeof settings['agentora.server.port'] === 'number' && settings['agentora.server.port'] !== 0
+      ? (settings['agentora.server.port'] as number)
+      : await freePort();
+  writeFileSync(
+    path.join(user, 'User/settings.json'),
+    JSON.stringify({
+      'security.workspace.trust.enabled': false,
+      'workbench.startupEditor': 'none',
+      'telemetry.telemetryLevel': 'off',
+      ...settings,
+      'agentora.server.port': agentoraPort,
+    }),
+  );
+  const install = spawnSync(CODE_SERVER, ['--install-extension', VSIX, '--extensions-dir', ext, '--user-data-dir', user], {
+    encoding: 'utf8',
+    timeout: 120000,
+  });
   if (install.status !== 0) throw new Error(`installing the .vsix failed:\n${install.stdout}${install.stderr}`);
   const port = await freePort();
   let log = '';
-  const cs: ChildProcess = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--extensions-dir', ext, '--user-data-dir', user, ws], {
-    env: { ...process.env, HOME: tmp },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const cs: ChildProcess = spawn(
+    CODE_SERVER,
+    [
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--extensions-dir',
+      ext,
+      '--user-data-dir',
+      user,
+      ws,
+    ],
+    {
+      env: { ...process.env, HOME: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   cs.stdout!.on('data', (d) => (log += d));
   cs.stderr!.on('data', (d) => (log += d));
   let browser: Browser | undefined;
@@ -87,7 +119,14 @@ export async function openEditor(settings: Record<string, unknown>): Promise<Edi
     const tokenFile = path.join(user, 'User/globalStorage/agentora.agentora/token');
     const agentoraToken = () => until('the Agentora token file', async () => existsSync(tokenFile) && readFileSync(tokenFile, 'utf8').trim(), 60000);
     const agentoraFetch = async (p: string, init: RequestInit = {}) =>
-      fetch(`${agentoraUrl}${p}`, { ...init, headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string>), authorization: `Bearer ${await agentoraToken()}` } });
+      fetch(`${agentoraUrl}${p}`, {
+        ...init,
+        headers: {
+          'content-type': 'application/json',
+          ...(init.headers as Record<string, string>),
+          authorization: `Bearer ${await agentoraToken()}`,
+        },
+      });
     return { page, workspace: ws, userDataDir: user, agentoraUrl, agentoraToken, agentoraFetch, stop };
   } catch (err) {
     await stop();
@@ -97,10 +136,14 @@ export async function openEditor(settings: Record<string, unknown>): Promise<Edi
 
 /** The webview frame that contains `selector` (webviews are nested iframes; some frames detach while we look). */
 export async function webviewFrame(page: Page, selector: string, timeoutMs = 60000): Promise<Frame> {
-  return until(`${selector} in a webview`, async () => {
-    for (const f of page.frames()) if (await f.$(selector).catch(() => null)) return f;
-    return undefined;
-  }, timeoutMs);
+  return until(
+    `${selector} in a webview`,
+    async () => {
+      for (const f of page.frames()) if (await f.$(selector).catch(() => null)) return f;
+      return undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Run an "Agentora: …" command from the command palette, as a user would. */

@@ -4,7 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './server';
 
-export const HTTP_API_MD = [path.resolve(ROOT, '../shared/brief/http-api.md'), path.resolve(ROOT, '../../shared/brief/http-api.md'), '/work/shared/brief/http-api.md'].find((p) => existsSync(p));
+export const HTTP_API_MD = [
+  path.resolve(ROOT, '../shared/brief/http-api.md'),
+  path.resolve(ROOT, '../../shared/brief/http-api.md'),
+  '/work/shared/brief/http-api.md',
+].find((p) => existsSync(p));
 
 export interface DocRoute {
   verb: string;

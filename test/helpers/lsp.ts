@@ -17,13 +17,24 @@ export interface LspServer {
 }
 
 /** `beforeListen` registers notification handlers before any message can arrive. */
-export async function startLspServer(settings: Record<string, unknown>, beforeListen: (conn: MessageConnection) => void = () => undefined): Promise<LspServer> {
+export async function startLspServer(
+  settings: Record<string, unknown>,
+  beforeListen: (conn: MessageConnection) => void = () => undefined,
+): Promise<LspServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-lsp-'));
-  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/server/main.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: dataDir } });
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/server/main.js'), '--stdio'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, HOME: dataDir },
+  });
   const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
   beforeListen(conn);
   conn.listen();
-  const init = (await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { dataDir, settings } })) as LspServer['init'];
+  const init = (await conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: {},
+    initializationOptions: { dataDir, settings },
+  })) as LspServer['init'];
   await conn.sendNotification('initialized', {});
   return {
     conn,

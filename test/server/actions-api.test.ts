@@ -23,7 +23,11 @@ const PAGE = `<!doctype html><html><head><title>Agentora test page</title><meta 
 
 async function json(r: Response): Promise<any> {
   const text = await r.text();
-  try { return JSON.parse(text); } catch { return text; }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 async function post(p: string, body: unknown): Promise<{ status: number; body: any }> {
   const r = await s.fetch(p, { method: 'POST', body: JSON.stringify(body) });
@@ -56,7 +60,10 @@ before(async () => {
   page = createServer((req, res) => {
     if (req.url === '/file.bin') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from([0, 1, 2, 3, 255]));
     if (req.url === '/second') return res.writeHead(200, { 'content-type': 'text/html' }).end('<title>Second</title><h2>Arrived</h2>');
-    if (req.url?.startsWith('/submitted')) return res.writeHead(200, { 'content-type': 'text/html' }).end(`<title>Submitted</title><p>got ${new URL(req.url, 'http://x').searchParams.get('name')}</p>`);
+    if (req.url?.startsWith('/submitted'))
+      return res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(`<title>Submitted</title><p>got ${new URL(req.url, 'http://x').searchParams.get('name')}</p>`);
     res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
   });
   await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
@@ -78,7 +85,14 @@ after(async () => {
 
 describe('queue over REST', () => {
   test('POST /api/actions → pending item with policy_decision, requires_approval, approval_reason, scope_preview; approve executes once', async () => {
-    const p = await post('/api/actions', { run_id: 'r', agent_id: 'a', action_class: 'desktop', tool_name: 'desktop_write_text', params: { path: 'src/app.ts', content: 'x'.repeat(214) }, requested_worker: null });
+    const p = await post('/api/actions', {
+      run_id: 'r',
+      agent_id: 'a',
+      action_class: 'desktop',
+      tool_name: 'desktop_write_text',
+      params: { path: 'src/app.ts', content: 'x'.repeat(214) },
+      requested_worker: null,
+    });
     assert.equal(p.status, 200);
     assert.equal(p.body.status, 'pending');
     assert.equal(p.body.policy_decision, 'ask');
@@ -87,7 +101,10 @@ describe('queue over REST', () => {
     assert.equal(p.body.summary, 'write 214 bytes to src/app.ts');
     assert.deepEqual(p.body.scope_preview.paths, [path.join(ws, 'src/app.ts')]);
     const pending = await get('/api/actions/pending');
-    assert.deepEqual(pending.items.map((i: any) => i.id), [p.body.id]);
+    assert.deepEqual(
+      pending.items.map((i: any) => i.id),
+      [p.body.id],
+    );
     const a = await post(`/api/actions/${p.body.id}/approve`, { reason: 'ok' });
     assert.equal(a.body.status, 'executed');
     assert.equal(readFileSync(path.join(ws, 'src/app.ts'), 'utf8'), 'x'.repeat(214));
@@ -124,7 +141,12 @@ describe('queue over REST', () => {
   });
 
   test('rules and grants routes', async () => {
-    const c = await post('/api/actions/rules', { name: 'echo anything plain', tool_name: 'desktop_shell', effect: 'allow', argv: [{ exact: 'echo' }, { pattern: '*' }] });
+    const c = await post('/api/actions/rules', {
+      name: 'echo anything plain',
+      tool_name: 'desktop_shell',
+      effect: 'allow',
+      argv: [{ exact: 'echo' }, { pattern: '*' }],
+    });
     assert.equal(c.status, 201);
     assert.equal((await run('desktop_shell', { argv: ['echo', 'ruled'] })).policy_rule, `rule:${c.body.id}`);
     const patch = await s.fetch(`/api/actions/rules/${c.body.id}`, { method: 'PATCH', body: JSON.stringify({ enabled: false }) });
@@ -177,7 +199,11 @@ describe('executors (honest, against temp folders)', () => {
 
   test('shell: clean environment (PATH/HOME/LANG only), cwd inside the root', async () => {
     const r = await run('desktop_shell', { argv: ['env'] });
-    const keys = r.result.stdout.trim().split('\n').map((l: string) => l.split('=')[0]).sort();
+    const keys = r.result.stdout
+      .trim()
+      .split('\n')
+      .map((l: string) => l.split('=')[0])
+      .sort();
     assert.deepEqual(keys, ['HOME', 'LANG', 'PATH']);
     assert.doesNotMatch(r.result.stdout, /must-not-leak/);
     const pwd = await run('desktop_run_app', { app: 'pwd', cwd: 'src' });
@@ -199,33 +225,47 @@ describe('executors (honest, against temp folders)', () => {
   });
 });
 
-describe('browser executors (headless Chromium against a local page)', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: browser tools are refused without it` }, () => {
-  test('open, extract text, page summary, click, fill form, download; blocked sub-requests aborted', async () => {
-    const open = await run('browser_open_url', { url: pageUrl + '/' });
-    assert.equal(open.status, 'executed', open.error);
-    assert.equal(open.result.title, 'Agentora test page');
-    assert.ok(open.result.blocked_requests.some((b: string) => b.includes('blocked.test')), 'the image on a blocked domain was aborted');
-    const text = await run('browser_extract_text', { url: pageUrl + '/', selector: '#para' });
-    assert.equal(text.result.text, 'Some text here.');
-    const sum = await run('browser_page_summary', { url: pageUrl + '/' });
-    assert.equal(sum.result.description, 'A page for the browser tools');
-    assert.deepEqual(sum.result.headings, ['Hello actions']);
-    const click = await run('browser_click', { url: pageUrl + '/', selector: '#next' });
-    assert.equal(click.result.title, 'Second');
-    const form = await run('browser_fill_form', { url: pageUrl + '/', fields: [{ selector: '#name', value: 'Ada' }], submit_selector: '#go' });
-    assert.equal(form.result.title, 'Submitted');
-    assert.match(form.result.excerpt, /got Ada/);
-    const dl = await run('browser_download', { url: pageUrl + '/file.bin', output_path: 'downloads/file.bin' });
-    assert.equal(dl.status, 'executed', dl.error);
-    assert.deepEqual([...readFileSync(path.join(ws, 'downloads/file.bin'))], [0, 1, 2, 3, 255]);
-  });
+describe(
+  'browser executors (headless Chromium against a local page)',
+  { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: browser tools are refused without it` },
+  () => {
+    test('open, extract text, page summary, click, fill form, download; blocked sub-requests aborted', async () => {
+      const open = await run('browser_open_url', { url: pageUrl + '/' });
+      assert.equal(open.status, 'executed', open.error);
+      assert.equal(open.result.title, 'Agentora test page');
+      assert.ok(
+        open.result.blocked_requests.some((b: string) => b.includes('blocked.test')),
+        'the image on a blocked domain was aborted',
+      );
+      const text = await run('browser_extract_text', { url: pageUrl + '/', selector: '#para' });
+      assert.equal(text.result.text, 'Some text here.');
+      const sum = await run('browser_page_summary', { url: pageUrl + '/' });
+      assert.equal(sum.result.description, 'A page for the browser tools');
+      assert.deepEqual(sum.result.headings, ['Hello actions']);
+      const click = await run('browser_click', { url: pageUrl + '/', selector: '#next' });
+      assert.equal(click.result.title, 'Second');
+      const form = await run('browser_fill_form', { url: pageUrl + '/', fields: [{ selector: '#name', value: 'Ada' }], submit_selector: '#go' });
+      assert.equal(form.result.title, 'Submitted');
+      assert.match(form.result.excerpt, /got Ada/);
+      const dl = await run('browser_download', { url: pageUrl + '/file.bin', output_path: 'downloads/file.bin' });
+      assert.equal(dl.status, 'executed', dl.error);
+      assert.deepEqual([...readFileSync(path.join(ws, 'downloads/file.bin'))], [0, 1, 2, 3, 255]);
+    });
 
-  test('a blocked domain, a non-http scheme and a download outside the roots are denied', async () => {
-    assert.equal((await post('/api/actions', { tool_name: 'browser_open_url', params: { url: 'http://www.blocked.test/' } })).body.status, 'denied');
-    assert.equal((await post('/api/actions', { tool_name: 'browser_open_url', params: { url: 'file:///etc/passwd' } })).body.status, 'denied');
-    assert.equal((await post('/api/actions', { tool_name: 'browser_download', params: { url: pageUrl + '/file.bin', output_path: '../outside/f' } })).body.status, 'denied');
-  });
-});
+    test('a blocked domain, a non-http scheme and a download outside the roots are denied', async () => {
+      assert.equal(
+        (await post('/api/actions', { tool_name: 'browser_open_url', params: { url: 'http://www.blocked.test/' } })).body.status,
+        'denied',
+      );
+      assert.equal((await post('/api/actions', { tool_name: 'browser_open_url', params: { url: 'file:///etc/passwd' } })).body.status, 'denied');
+      assert.equal(
+        (await post('/api/actions', { tool_name: 'browser_download', params: { url: pageUrl + '/file.bin', output_path: '../outside/f' } })).body
+          .status,
+        'denied',
+      );
+    });
+  },
+);
 
 describe('bad input', () => {
   test('fast-check garbage on POST /api/actions: always 4xx naming a field, never 500, nothing stored', async () => {
@@ -233,9 +273,15 @@ describe('bad input', () => {
     const tools = ['desktop_write_text', 'desktop_shell', 'desktop_copy', 'browser_open_url', 'browser_fill_form', 'nope'];
     const body = fc.oneof(
       fc.anything(),
-      fc.record({ tool_name: fc.constantFrom(...tools), params: fc.dictionary(fc.string({ maxLength: 8 }), fc.anything(), { maxKeys: 4 }) }, { requiredKeys: [] }),
+      fc.record(
+        { tool_name: fc.constantFrom(...tools), params: fc.dictionary(fc.string({ maxLength: 8 }), fc.anything(), { maxKeys: 4 }) },
+        { requiredKeys: [] },
+      ),
       fc.record({ tool_name: fc.constantFrom(...tools), params: fc.anything(), run_id: fc.anything(), action_class: fc.anything() }),
-      fc.record({ tool_name: fc.constant('desktop_write_text'), params: fc.record({ path: fc.oneof(fc.string(), fc.integer(), fc.constant('')), content: fc.oneof(fc.integer(), fc.object()) }) }),
+      fc.record({
+        tool_name: fc.constant('desktop_write_text'),
+        params: fc.record({ path: fc.oneof(fc.string(), fc.integer(), fc.constant('')), content: fc.oneof(fc.integer(), fc.object()) }),
+      }),
     );
     await fc.assert(
       fc.asyncProperty(body, async (b) => {
@@ -259,9 +305,24 @@ describe('bad input', () => {
   test('fast-check garbage on the rules and decision routes: 4xx, never 500, no rule stored, nothing decided', async () => {
     const p = await post('/api/actions', { tool_name: 'desktop_write_text', params: { path: 'fc.txt', content: 'x' } });
     const rulesBefore = (await get('/api/actions/rules')).items.length;
-    const ruleBody = fc.oneof(fc.anything(), fc.record({ name: fc.anything(), tool_name: fc.constantFrom('desktop_shell', '*', 'x'), effect: fc.anything(), argv: fc.anything(), path_root: fc.anything() }, { requiredKeys: [] }));
+    const ruleBody = fc.oneof(
+      fc.anything(),
+      fc.record(
+        {
+          name: fc.anything(),
+          tool_name: fc.constantFrom('desktop_shell', '*', 'x'),
+          effect: fc.anything(),
+          argv: fc.anything(),
+          path_root: fc.anything(),
+        },
+        { requiredKeys: [] },
+      ),
+    );
     // reason must be text and remember a scope: anything else is refused before any state changes
-    const decision = fc.record({ reason: fc.anything().filter((x) => typeof x !== 'string' && x !== undefined && x !== null), remember: fc.anything() }, { requiredKeys: ['reason'] });
+    const decision = fc.record(
+      { reason: fc.anything().filter((x) => typeof x !== 'string' && x !== undefined && x !== null), remember: fc.anything() },
+      { requiredKeys: ['reason'] },
+    );
     await fc.assert(
       fc.asyncProperty(ruleBody, decision, fc.constantFrom('approve', 'deny'), async (rb, db, verb) => {
         const r = await s.fetch('/api/actions/rules', { method: 'POST', body: JSON.stringify(rb) ?? 'null' });

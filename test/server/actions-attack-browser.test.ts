@@ -46,16 +46,25 @@ before(async () => {
     const html = (body: string) => res.writeHead(200, { 'content-type': 'text/html' }).end(body);
     const go = (to: string) => res.writeHead(302, { location: to }).end();
     switch (req.url) {
-      case '/redirect': return go(`${B}/secret`);
-      case '/redirect-mapped': return go(`http://[::ffff:127.0.0.2]:${PB}/secret`);
-      case '/chain': return go('/hop');
-      case '/hop': return go(`http://2130706434:${PB}/secret`);
-      case '/redirect-ok': return go('/final');
-      case '/final': return html('<title>final</title><p>FINAL-ALLOWED</p>');
-      case '/dl': return go(`${B}/file.bin`);
-      case '/subresources': return html(`<title>subs</title><p>page</p><img src="${B}/img.png"><img src="http://[::ffff:7f00:2]:${PB}/mapped.png">
+      case '/redirect':
+        return go(`${B}/secret`);
+      case '/redirect-mapped':
+        return go(`http://[::ffff:127.0.0.2]:${PB}/secret`);
+      case '/chain':
+        return go('/hop');
+      case '/hop':
+        return go(`http://2130706434:${PB}/secret`);
+      case '/redirect-ok':
+        return go('/final');
+      case '/final':
+        return html('<title>final</title><p>FINAL-ALLOWED</p>');
+      case '/dl':
+        return go(`${B}/file.bin`);
+      case '/subresources':
+        return html(`<title>subs</title><p>page</p><img src="${B}/img.png"><img src="http://[::ffff:7f00:2]:${PB}/mapped.png">
         <script src="http://0x7f.0.0.2:${PB}/hex.js"></script><iframe src="${B}/frame"></iframe>`);
-      case '/socket': return html(`<title>socket</title><p id="s">waiting</p><script>
+      case '/socket':
+        return html(`<title>socket</title><p id="s">waiting</p><script>
         const tried = [];
         for (const u of ['ws://127.0.0.2:${PB}/sock', 'ws://[::ffff:127.0.0.2]:${PB}/mapped-sock']) {
           const w = new WebSocket(u);
@@ -63,7 +72,8 @@ before(async () => {
           w.onerror = w.onclose = () => { tried.push('closed ' + u); document.getElementById('s').textContent = tried.join(';'); };
         }
       </script>`);
-      default: return html('<title>home</title>');
+      default:
+        return html('<title>home</title>');
     }
   });
   await new Promise<void>((r) => allowed.listen(0, '127.0.0.1', r));
@@ -116,7 +126,10 @@ describe('every hop passes the domain check', { skip: !existsSync(CHROMIUM) && '
     const a = await propose('browser_extract_text', { url: `${A}/socket`, selector: '#s' });
     assert.equal(a.status, 'executed', JSON.stringify(a.error));
     assert.doesNotMatch(a.result.text, /open /);
-    assert.ok(a.result.blocked_requests.some((b: string) => b.startsWith('ws://')), JSON.stringify(a.result.blocked_requests));
+    assert.ok(
+      a.result.blocked_requests.some((b: string) => b.startsWith('ws://')),
+      JSON.stringify(a.result.blocked_requests),
+    );
     assert.deepEqual(hits, []);
   });
   test('attack: the proposal itself in other spellings of the blocked address → denied by policy', async () => {

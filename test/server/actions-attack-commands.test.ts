@@ -38,7 +38,12 @@ after(async () => {
 
 describe('command rules and argument paths', () => {
   test('attack: a `cat *` allow rule does not read the API token (by path, by ../, or by a link in the root)', async () => {
-    await post('/api/actions/rules', { name: 'cat one file', tool_name: 'desktop_shell', effect: 'allow', argv: [{ exact: 'cat' }, { pattern: '*' }] });
+    await post('/api/actions/rules', {
+      name: 'cat one file',
+      tool_name: 'desktop_shell',
+      effect: 'allow',
+      argv: [{ exact: 'cat' }, { pattern: '*' }],
+    });
     const ok = await shell(['cat', 'notes.txt']);
     assert.equal(ok.status, 'executed');
     assert.equal(ok.result.stdout, 'plain notes');
@@ -51,7 +56,12 @@ describe('command rules and argument paths', () => {
     }
   });
   test('attack: a `git log *` allow rule does not write outside the roots', async () => {
-    await post('/api/actions/rules', { name: 'git log', tool_name: 'desktop_shell', effect: 'allow', argv: [{ exact: 'git' }, { exact: 'log' }, { pattern: '*' }] });
+    await post('/api/actions/rules', {
+      name: 'git log',
+      tool_name: 'desktop_shell',
+      effect: 'allow',
+      argv: [{ exact: 'git' }, { exact: 'log' }, { pattern: '*' }],
+    });
     const outFile = path.join(tmp, 'outside.txt');
     const a = await shell(['git', 'log', `--output=${outFile}`]);
     assert.equal(a.status, 'denied');
@@ -64,7 +74,11 @@ describe('command rules and argument paths', () => {
 
 describe('the allowlist matches the allowed name', () => {
   test('attack: with `xzcat` allowed, `xz` and `unxz` (the same binary) are denied; xzcat runs as xzcat', async () => {
-    for (const argv of [['xz', '-d', 'data.txt.xz'], ['unxz', 'data.txt.xz'], ['/usr/bin/xz', '-d', 'data.txt.xz']]) {
+    for (const argv of [
+      ['xz', '-d', 'data.txt.xz'],
+      ['unxz', 'data.txt.xz'],
+      ['/usr/bin/xz', '-d', 'data.txt.xz'],
+    ]) {
       const a = await shell(argv);
       assert.equal(a.status, 'denied', argv[0]);
       assert.match(a.approval_reason, /not in the allowed apps/);

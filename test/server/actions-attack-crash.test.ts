@@ -17,7 +17,12 @@ const KILLS = 6;
 let tmp: string;
 let ws: string;
 let dataDir: string;
-const env = () => ({ AGENTORA_ALLOWED_PATH_ROOTS: ws, AGENTORA_ALLOWED_APPS: 'node', AGENTORA_ACTION_REQUIRE_APPROVAL_DEFAULT: 'auto_allow', AGENTORA_ACTION_TIMEOUT_SECONDS: '10' });
+const env = () => ({
+  AGENTORA_ALLOWED_PATH_ROOTS: ws,
+  AGENTORA_ALLOWED_APPS: 'node',
+  AGENTORA_ACTION_REQUIRE_APPROVAL_DEFAULT: 'auto_allow',
+  AGENTORA_ACTION_TIMEOUT_SECONDS: '10',
+});
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 15000): Promise<T> {
   const end = Date.now() + ms;
@@ -39,7 +44,10 @@ before(() => {
   mkdirSync(path.join(ws, 'out'), { recursive: true });
   mkdirSync(dataDir);
   // The command records that it ran (once per marker), then works for a while.
-  writeFileSync(path.join(ws, 'work.js'), "require('fs').appendFileSync(__dirname + '/runs.log', process.argv[2] + '\\n'); setTimeout(() => console.log('done'), 600);\n");
+  writeFileSync(
+    path.join(ws, 'work.js'),
+    "require('fs').appendFileSync(__dirname + '/runs.log', process.argv[2] + '\\n'); setTimeout(() => console.log('done'), 600);\n",
+  );
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -60,11 +68,21 @@ test(`kill -9 during executions (${KILLS} times at random moments): interrupted,
         const i = proposed.length;
         if (k % 2 === 0) {
           proposed.push({ kind: 'write', i });
-          void s.fetch('/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: path.join(ws, `out/w${i}.txt`), content: content(i) } }) }).catch(() => undefined);
+          void s
+            .fetch('/api/actions', {
+              method: 'POST',
+              body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: path.join(ws, `out/w${i}.txt`), content: content(i) } }),
+            })
+            .catch(() => undefined);
         } else {
           const marker = `m${i}`;
           proposed.push({ kind: 'cmd', i, marker });
-          void s.fetch('/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_shell', params: { argv: ['node', 'work.js', marker], cwd: ws } }) }).catch(() => undefined);
+          void s
+            .fetch('/api/actions', {
+              method: 'POST',
+              body: JSON.stringify({ tool_name: 'desktop_shell', params: { argv: ['node', 'work.js', marker], cwd: ws } }),
+            })
+            .catch(() => undefined);
         }
       }
       // Kill at a random moment once this burst is under way (the first action of a fresh server is slow to
@@ -121,7 +139,9 @@ test(`kill -9 during executions (${KILLS} times at random moments): interrupted,
       kinds.set(k, (kinds.get(k) ?? 0) + 1);
     }
     console.log(`# crash: interrupted ${JSON.stringify(Object.fromEntries(kinds))}`);
-    console.log(`# crash: ${KILLS} kills, ${proposed.length} proposed, ${all.items.length} recorded, ${interruptedSeen} interrupted, ${counts.size} command runs`);
+    console.log(
+      `# crash: ${KILLS} kills, ${proposed.length} proposed, ${all.items.length} recorded, ${interruptedSeen} interrupted, ${counts.size} command runs`,
+    );
   } finally {
     await s?.stop();
   }
@@ -130,7 +150,11 @@ test(`kill -9 during executions (${KILLS} times at random moments): interrupted,
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
     assert.equal((db.prepare("SELECT COUNT(*) AS n FROM actions WHERE status IN ('approved','executing')").get() as { n: number }).n, 0);
     // Exactly one execution row per finished or interrupted action: at most once, whatever happened.
-    const orphan = db.prepare("SELECT COUNT(*) AS n FROM actions a WHERE status IN ('executed','failed','interrupted') AND NOT EXISTS (SELECT 1 FROM action_executions e WHERE e.action_id = a.id)").get() as { n: number };
+    const orphan = db
+      .prepare(
+        "SELECT COUNT(*) AS n FROM actions a WHERE status IN ('executed','failed','interrupted') AND NOT EXISTS (SELECT 1 FROM action_executions e WHERE e.action_id = a.id)",
+      )
+      .get() as { n: number };
     assert.equal(orphan.n, 0);
   } finally {
     db.close();

@@ -6,7 +6,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type TestServer } from '../helpers/server';
@@ -40,7 +55,13 @@ async function propose(tool_name: string, params: Record<string, unknown>): Prom
   return r.json();
 }
 
-interface Tally { executed: number; deniedAtCheck: number; refusedAtUse: number; otherFailures: number; escapes: number }
+interface Tally {
+  executed: number;
+  deniedAtCheck: number;
+  refusedAtUse: number;
+  otherFailures: number;
+  escapes: number;
+}
 const tally = (): Tally => ({ executed: 0, deniedAtCheck: 0, refusedAtUse: 0, otherFailures: 0, escapes: 0 });
 function count(t: Tally, a: any): void {
   if (a.status === 'executed') t.executed++;
@@ -56,15 +77,23 @@ async function race(name: string, target: string, attempt: (i: number, t: Tally)
   try {
     // A few requests in flight at once, as a busy agent would send them (and it keeps the test under a minute).
     let next = 0;
-    await Promise.all(Array.from({ length: 6 }, async () => {
-      while (next < ATTEMPTS) await attempt(next++, t);
-    }));
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (next < ATTEMPTS) await attempt(next++, t);
+      }),
+    );
   } finally {
     const gone = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await gone;
     // Put the real entry back wherever the killed flipper left it.
-    const isLink = (() => { try { return lstatSync(name).isSymbolicLink(); } catch { return null; } })();
+    const isLink = (() => {
+      try {
+        return lstatSync(name).isSymbolicLink();
+      } catch {
+        return null;
+      }
+    })();
     if (isLink) unlinkSync(name);
     if (isLink !== false) renameSync(name + '.real', name);
     rmSync(name + '.link', { force: true });
@@ -78,7 +107,8 @@ before(async () => {
   ws = path.join(tmp, 'ws');
   outside = path.join(tmp, 'outside');
   evil = path.join(tmp, 'evil');
-  for (const d of [ws, outside, evil, path.join(ws, 'rd'), path.join(ws, 'wd'), path.join(ws, 'cd'), path.join(ws, 'src')]) mkdirSync(d, { recursive: true });
+  for (const d of [ws, outside, evil, path.join(ws, 'rd'), path.join(ws, 'wd'), path.join(ws, 'cd'), path.join(ws, 'src')])
+    mkdirSync(d, { recursive: true });
   writeFileSync(path.join(outside, 'f.txt'), 'OUTSIDE-SECRET');
   writeFileSync(path.join(ws, 'rd/f.txt'), 'inside');
   writeFileSync(path.join(ws, 'rf.txt'), 'inside');
@@ -121,7 +151,8 @@ describe(`swap races (${ATTEMPTS} attempts each, a separate process flipping the
       count(t, await propose('desktop_write_text', { path: path.join(ws, `wd/w${i}.txt`), content: 'pwned' }));
       count(tally(), await propose('desktop_write_text', { path: path.join(ws, 'wd/f.txt'), content: 'pwned', overwrite: true }));
     });
-    t.escapes = readdirSync(outside).filter((n) => n !== 'f.txt').length + (readFileSync(path.join(outside, 'f.txt'), 'utf8') === 'OUTSIDE-SECRET' ? 0 : 1);
+    t.escapes =
+      readdirSync(outside).filter((n) => n !== 'f.txt').length + (readFileSync(path.join(outside, 'f.txt'), 'utf8') === 'OUTSIDE-SECRET' ? 0 : 1);
     assert.equal(t.escapes, 0, `files written outside: ${readdirSync(outside).join(', ')}`);
   });
   test('copy with the destination folder flipped, and with the source flipped: nothing leaves or enters', async () => {

@@ -12,8 +12,13 @@ const bridgeFor = (url: string, o: Partial<ConstructorParameters<typeof Agentcep
   new AgentceptionHttpBridge({ baseUrl: url, apiKey: KEY, connectTimeoutMs: 500, readTimeoutMs: 500, retries: 2, retryBaseMs: 5, ...o });
 
 const issue = (n: number, extra: Partial<LaunchRequest> = {}): LaunchRequest => ({
-  mode: 'issue', repo: 'acme/widgets', role: 'developer', issue_title: `Mission ${n}`,
-  issue_body: `## Objective\nDo thing ${n}\n\n## Acceptance criteria\n- it works`, issue_number: n, ...extra,
+  mode: 'issue',
+  repo: 'acme/widgets',
+  role: 'developer',
+  issue_title: `Mission ${n}`,
+  issue_body: `## Objective\nDo thing ${n}\n\n## Acceptance criteria\n- it works`,
+  issue_number: n,
+  ...extra,
 });
 
 async function rejectsUpstream(p: Promise<unknown>, kind: UpstreamError['kind']): Promise<UpstreamError> {
@@ -57,7 +62,11 @@ describe('AgentCeption bridge', () => {
     assert.deepEqual(Object.keys(run.request).sort(), ['issue_body', 'issue_number', 'issue_title', 'repo', 'role']);
     const hit = fake.hits.find((x) => x.path === '/api/dispatch/issue')!;
     assert.equal(hit.authorization, `Bearer ${KEY}`);
-    assert.equal(fake.count((x) => x.path === '/api/dispatch/launch'), 0, 'never calls /dispatch/launch');
+    assert.equal(
+      fake.count((x) => x.path === '/api/dispatch/launch'),
+      0,
+      'never calls /dispatch/launch',
+    );
   });
 
   test('label mode: dispatch (pending_launch) then /execute starts it', async () => {
@@ -79,7 +88,11 @@ describe('AgentCeption bridge', () => {
       assert.ok(fake.runs.has(r.run_id));
       assert.match(r.warning ?? '', /created but did not start.*git worktree add failed/);
       assert.equal(fake.runs.get(r.run_id)!.issue_number, 5, 'scoped to the issue');
-      assert.equal(fake.count((x) => x.path === `/api/runs/${r.run_id}/execute`), 1, 'launch steps are not retried');
+      assert.equal(
+        fake.count((x) => x.path === `/api/runs/${r.run_id}/execute`),
+        1,
+        'launch steps are not retried',
+      );
     } finally {
       fake.failExecute(null);
     }
@@ -95,7 +108,11 @@ describe('AgentCeption bridge', () => {
   });
 
   test('label mode: 409 (worktree exists) is a conflict error, not a crash', async () => {
-    const res = await fetch(`${fake.url}/api/dispatch/label`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'dup', scope: 'full_initiative', repo: 'acme/widgets' }) });
+    const res = await fetch(`${fake.url}/api/dispatch/label`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'dup', scope: 'full_initiative', repo: 'acme/widgets' }),
+    });
     assert.equal(res.status, 200);
     const e = await rejectsUpstream(ac.launch({ ...issue(0), issue_number: undefined, mode: 'label', label: 'dup' }), 'conflict');
     assert.equal(e.status, 409);
@@ -110,15 +127,28 @@ describe('AgentCeption bridge', () => {
     assert.equal(s.stale, false);
     assert.equal(s.branch, 'agent/issue-12');
     assert.equal(s.issue_url, 'https://github.com/acme/widgets/issues/12');
-    assert.deepEqual(s.events.map((e) => e.event_type), ['step_start', 'file_edit']);
+    assert.deepEqual(
+      s.events.map((e) => e.event_type),
+      ['step_start', 'file_edit'],
+    );
     assert.deepEqual(s.events[1]!.payload, { path: 'src/index.ts' }, 'payload parsed from its JSON string');
     const mcp = fake.hits.filter((x) => x.path === '/api/mcp');
     assert.ok(mcp.length >= 2);
-    assert.ok(mcp.every((x) => x.origin === undefined), 'never an Origin header on /api/mcp');
-    assert.equal(fake.count((x) => x.path.startsWith('/api/agents/')), 0, 'no fallback needed');
+    assert.ok(
+      mcp.every((x) => x.origin === undefined),
+      'never an Origin header on /api/mcp',
+    );
+    assert.equal(
+      fake.count((x) => x.path.startsWith('/api/agents/')),
+      0,
+      'no fallback needed',
+    );
 
     const later = await ac.status('issue-12', { after_event_id: s.events[0]!.id });
-    assert.deepEqual(later.events.map((e) => e.event_type), ['file_edit']);
+    assert.deepEqual(
+      later.events.map((e) => e.event_type),
+      ['file_edit'],
+    );
   });
 
   test('status: completed with a done event → succeeded, PR URL and summary from the payload, not live', async () => {
@@ -203,23 +233,36 @@ describe('AgentCeption bridge', () => {
     await ac.launch(issue(19));
     fake.finish('issue-19');
     const files = await ac.artifacts('issue-19');
-    assert.deepEqual(files.map((f) => f.path), ['src/index.ts', 'CHANGELOG.md']);
+    assert.deepEqual(
+      files.map((f) => f.path),
+      ['src/index.ts', 'CHANGELOG.md'],
+    );
     assert.equal(files[0]!.lines_omitted, 0);
     assert.match(files[0]!.diff, /change/);
     await rejectsUpstream(ac.artifacts('nope'), 'not_found');
   });
 
   test('cancel: 204 from pending_launch; 409 then build_cancel_run for a started run; finished → conflict', async () => {
-    const res = await fetch(`${fake.url}/api/dispatch/label`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'pending-one', scope: 'full_initiative', repo: 'acme/widgets' }) });
+    const res = await fetch(`${fake.url}/api/dispatch/label`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'pending-one', scope: 'full_initiative', repo: 'acme/widgets' }),
+    });
     const { run_id } = (await res.json()) as { run_id: string };
     assert.deepEqual(await ac.cancel(run_id), { ok: true, raw_status: 'cancelled', state: 'cancelled' });
-    assert.equal(fake.count((x) => x.rpc === 'tools/call'), 0);
+    assert.equal(
+      fake.count((x) => x.rpc === 'tools/call'),
+      0,
+    );
 
     await ac.launch(issue(20));
     const c = await ac.cancel('issue-20');
     assert.deepEqual(c, { ok: true, raw_status: 'cancelled', state: 'cancelled' });
     assert.equal(fake.runs.get('issue-20')!.status, 'cancelled');
-    assert.equal(fake.count((x) => x.target === 'build_cancel_run'), 1);
+    assert.equal(
+      fake.count((x) => x.target === 'build_cancel_run'),
+      1,
+    );
 
     await ac.launch(issue(21));
     fake.finish('issue-21');

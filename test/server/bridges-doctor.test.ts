@@ -6,8 +6,15 @@ import { AUTH_401_BODY, startFakeAgentception } from '../fakes/agentception';
 import { phiosMcpEnv } from '../fakes/phios-mcp-command';
 import { startServer } from '../helpers/server';
 
-interface Item { key: string; ok: boolean; severity: string; detail: string; fix_hint: string }
-const doctor = async (s: Awaited<ReturnType<typeof startServer>>) => ((await (await s.fetch('/api/system/doctor')).json()) as { items: Item[] }).items;
+interface Item {
+  key: string;
+  ok: boolean;
+  severity: string;
+  detail: string;
+  fix_hint: string;
+}
+const doctor = async (s: Awaited<ReturnType<typeof startServer>>) =>
+  ((await (await s.fetch('/api/system/doctor')).json()) as { items: Item[] }).items;
 
 test('doctor: real PhiOS (mcp-stdio) and AgentCeption (with key) both answer', async () => {
   const ac = await startFakeAgentception({ apiKey: 'k1' });

@@ -11,16 +11,33 @@ const bridgeFor = (url: string, o: Partial<ConstructorParameters<typeof PhiosHtt
   new PhiosHttpBridge({ baseUrl: url, apiKey: KEY, connectTimeoutMs: 500, readTimeoutMs: 500, retries: 2, retryBaseMs: 5, ...o });
 
 const packReq: ContextPackRequest = {
-  persona_id: 'architect', repo: 'acme/widgets', mission_title: 'Add caching', objective: 'Cache the widget list',
-  operator_intent: '', constraints: [], session_id: 'agentora-s-1',
+  persona_id: 'architect',
+  repo: 'acme/widgets',
+  mission_title: 'Add caching',
+  objective: 'Cache the widget list',
+  operator_intent: '',
+  constraints: [],
+  session_id: 'agentora-s-1',
 };
 const wbReq: WritebackRequest = {
-  mission_id: 'm1', session_id: 'agentora-s-1', repo: 'acme/widgets', persona_name: 'The Architect', run_id: 'issue-1',
-  summary: 'done', outcome_status: 'succeeded', pr_url: null, branch: null, operator_notes: '', tags: [],
+  mission_id: 'm1',
+  session_id: 'agentora-s-1',
+  repo: 'acme/widgets',
+  persona_name: 'The Architect',
+  run_id: 'issue-1',
+  summary: 'done',
+  outcome_status: 'succeeded',
+  pr_url: null,
+  branch: null,
+  operator_notes: '',
+  tags: [],
 };
 
 async function kindOf(p: Promise<unknown>): Promise<UpstreamError> {
-  const e = await p.then(() => null, (x) => x);
+  const e = await p.then(
+    () => null,
+    (x) => x,
+  );
   assert.ok(e instanceof UpstreamError, `expected UpstreamError, got ${String(e)}`);
   assert.ok(e.fix_hint);
   return e;

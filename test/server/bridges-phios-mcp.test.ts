@@ -18,17 +18,39 @@ function bridge(env: Record<string, string> = {}, o: Partial<PhiosMcpStdioOption
 }
 
 const packReq = (o: Partial<ContextPackRequest> = {}): ContextPackRequest => ({
-  persona_id: 'default', repo: 'acme/widgets', mission_title: 'Add caching', objective: 'Cache the widget list',
-  operator_intent: 'faster list', constraints: ['no new deps'], session_id: 'agentora-session-1', ...o,
+  persona_id: 'default',
+  repo: 'acme/widgets',
+  mission_title: 'Add caching',
+  objective: 'Cache the widget list',
+  operator_intent: 'faster list',
+  constraints: ['no new deps'],
+  session_id: 'agentora-session-1',
+  ...o,
 });
 
 const wbReq = (o: Partial<WritebackRequest> = {}): WritebackRequest => ({
-  mission_id: 'm1', session_id: 'agentora-session-1', repo: 'acme/widgets', persona_name: 'The Architect', run_id: 'issue-7',
-  summary: 'Cached the widget list; p99 down 40%', outcome_status: 'succeeded', pr_url: 'https://github.com/acme/widgets/pull/9',
-  branch: 'agent/issue-7', operator_notes: '', tags: ['agentora', 'mission'], ...o,
+  mission_id: 'm1',
+  session_id: 'agentora-session-1',
+  repo: 'acme/widgets',
+  persona_name: 'The Architect',
+  run_id: 'issue-7',
+  summary: 'Cached the widget list; p99 down 40%',
+  outcome_status: 'succeeded',
+  pr_url: 'https://github.com/acme/widgets/pull/9',
+  branch: 'agent/issue-7',
+  operator_notes: '',
+  tags: ['agentora', 'mission'],
+  ...o,
 });
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 async function until(what: string, fn: () => boolean, ms = 5000) {
   const end = Date.now() + ms;
   while (!fn()) {
@@ -77,7 +99,10 @@ describe('PhiOS mcp-stdio bridge (write allowed)', () => {
     const r = await phios.writeback(wbReq());
     assert.equal(r.ok, true, r.message);
     assert.ok(r.ref);
-    const stored = readFileSync(store, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const stored = readFileSync(store, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(stored.length, 1);
     const d = stored[0];
     assert.equal(d.topic, 'agentora:acme/widgets');
@@ -150,8 +175,19 @@ test('PhiOS session id is used when it gives one', async () => {
 });
 
 test('spawn failure (ENOENT) → refused with the install / agentora.phios.command hint', async () => {
-  const phios = new PhiosMcpStdioBridge({ command: 'phi-mcp-does-not-exist-xyz', args: [], env: {}, connectTimeoutMs: 2000, readTimeoutMs: 500, retries: 2, retryBaseMs: 5 });
-  const err = await phios.contextPack(packReq()).then(() => null, (e) => e);
+  const phios = new PhiosMcpStdioBridge({
+    command: 'phi-mcp-does-not-exist-xyz',
+    args: [],
+    env: {},
+    connectTimeoutMs: 2000,
+    readTimeoutMs: 500,
+    retries: 2,
+    retryBaseMs: 5,
+  });
+  const err = await phios.contextPack(packReq()).then(
+    () => null,
+    (e) => e,
+  );
   assert.ok(err instanceof UpstreamError);
   assert.equal(err.kind, 'refused');
   assert.equal(err.system, 'phios');
@@ -169,7 +205,10 @@ test('connect timeout: a server that never finishes the handshake', async () => 
   const phios = bridge({ FAKE_PHIOS_START_DELAY_MS: '5000' }, { connectTimeoutMs: 400, retries: 0 });
   try {
     const t0 = Date.now();
-    const err = await phios.contextPack(packReq()).then(() => null, (e) => e);
+    const err = await phios.contextPack(packReq()).then(
+      () => null,
+      (e) => e,
+    );
     assert.ok(err instanceof UpstreamError);
     assert.equal(err.kind, 'timeout');
     assert.match(err.message, /connect timeout/);
@@ -186,11 +225,21 @@ test('read timeout: slow answers time out per call; retries bounded (fresh child
   const phios = bridge({ FAKE_PHIOS_DELAY_MS: '3000', FAKE_PHIOS_LOG: log }, { readTimeoutMs: 300, retries: 1 });
   try {
     await phios.health(); // started (health lists tools, which is not delayed)
-    const err = await phios.persona('default').then(() => null, (e) => e);
+    const err = await phios.persona('default').then(
+      () => null,
+      (e) => e,
+    );
     assert.ok(err instanceof UpstreamError);
     assert.equal(err.kind, 'timeout');
     assert.match(err.message, /read timeout/);
-    await until('both attempts logged', () => readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('recommendation')).length === 2, 3000);
+    await until(
+      'both attempts logged',
+      () =>
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('recommendation')).length === 2,
+      3000,
+    );
   } finally {
     await phios.close();
   }

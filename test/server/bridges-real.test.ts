@@ -37,25 +37,56 @@ test('real bridges from settings: a whole mission round trip against the fakes',
     assert.equal(b.phios.transport, 'mcp-stdio');
     assert.equal(b.agentception.transport, 'http');
 
-    const packet = await b.phios.contextPack({ persona_id: 'default', repo: 'acme/widgets', mission_title: 'T', objective: 'O', operator_intent: '', constraints: [], session_id: 's-1' });
+    const packet = await b.phios.contextPack({
+      persona_id: 'default',
+      repo: 'acme/widgets',
+      mission_title: 'T',
+      objective: 'O',
+      operator_intent: '',
+      constraints: [],
+      session_id: 's-1',
+    });
     assert.equal(packet.persona.name, 'The Architect');
 
-    const launched = await b.agentception.launch({ mode: config['agentception.launchMode'], role: config['agentception.role'], repo: 'acme/widgets', issue_title: 'T', issue_body: '# Brief', issue_number: 3 });
+    const launched = await b.agentception.launch({
+      mode: config['agentception.launchMode'],
+      role: config['agentception.role'],
+      repo: 'acme/widgets',
+      issue_title: 'T',
+      issue_body: '# Brief',
+      issue_number: 3,
+    });
     assert.equal(launched.state, 'running');
     let status = await b.agentception.status(launched.run_id);
-    for (let i = 0; i < 5 && status.state !== 'succeeded'; i++) status = await b.agentception.status(launched.run_id, { after_event_id: status.events.at(-1)?.id ?? 0 });
+    for (let i = 0; i < 5 && status.state !== 'succeeded'; i++)
+      status = await b.agentception.status(launched.run_id, { after_event_id: status.events.at(-1)?.id ?? 0 });
     assert.equal(status.state, 'succeeded');
     assert.ok(status.pr_url);
     assert.ok((await b.agentception.artifacts(launched.run_id)).length > 0);
 
-    const wb = await b.phios.writeback({ mission_id: 'm', session_id: packet.session_id, repo: 'acme/widgets', persona_name: packet.persona.name, run_id: launched.run_id, summary: status.summary ?? '', outcome_status: status.state, pr_url: status.pr_url, branch: status.branch, operator_notes: '', tags: [] });
+    const wb = await b.phios.writeback({
+      mission_id: 'm',
+      session_id: packet.session_id,
+      repo: 'acme/widgets',
+      persona_name: packet.persona.name,
+      run_id: launched.run_id,
+      summary: status.summary ?? '',
+      outcome_status: status.state,
+      pr_url: status.pr_url,
+      branch: status.branch,
+      operator_notes: '',
+      tags: [],
+    });
     assert.equal(wb.ok, true, wb.message);
 
     // Settings reached the HTTP client: 0.3 s read timeout, 1 retry.
     await ac.setMode('slow', { slowMs: 2000 });
     const before = ac.count((h) => h.path.endsWith('/memory'));
     const t0 = Date.now();
-    const err = await b.agentception.artifacts(launched.run_id).then(() => null, (e) => e);
+    const err = await b.agentception.artifacts(launched.run_id).then(
+      () => null,
+      (e) => e,
+    );
     assert.ok(err instanceof UpstreamError && err.kind === 'timeout');
     assert.ok(Date.now() - t0 < 1500);
     assert.equal(ac.count((h) => h.path.endsWith('/memory')) - before, 2);

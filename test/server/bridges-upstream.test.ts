@@ -11,15 +11,38 @@ import { UpstreamError } from '../../server/src/bridges/missions/types';
 const hits = new Map<string, number>();
 const seenAuth: (string | undefined)[] = [];
 const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
-  '/stall': (_q, s) => { s.writeHead(200, { 'content-type': 'application/json' }); s.write('{"partial":'); },
-  '/cut': (_q, s) => { s.writeHead(200, { 'content-type': 'application/json' }); s.write('{"partial":'); setTimeout(() => s.destroy(), 20); },
-  '/big': (_q, s) => { s.writeHead(200); s.end('x'.repeat(4096)); },
-  '/redirect': (_q, s) => { s.writeHead(302, { location: 'http://example.com/' }).end(); },
-  '/flaky': (_q, s) => { s.writeHead((hits.get('/flaky') ?? 0) < 3 ? 503 : 200, { 'content-type': 'application/json' }).end('{"ok":true}'); },
-  '/down500': (_q, s) => { s.writeHead(500).end('{"detail":"boom"}'); },
-  '/bad422': (_q, s) => { s.writeHead(422).end('{"detail":[{"msg":"Field required"}]}'); },
-  '/slow': (_q, s) => { setTimeout(() => s.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 250); },
-  '/ok': (q, s) => { seenAuth.push(q.headers.authorization); s.writeHead(200).end('{"ok":true}'); },
+  '/stall': (_q, s) => {
+    s.writeHead(200, { 'content-type': 'application/json' });
+    s.write('{"partial":');
+  },
+  '/cut': (_q, s) => {
+    s.writeHead(200, { 'content-type': 'application/json' });
+    s.write('{"partial":');
+    setTimeout(() => s.destroy(), 20);
+  },
+  '/big': (_q, s) => {
+    s.writeHead(200);
+    s.end('x'.repeat(4096));
+  },
+  '/redirect': (_q, s) => {
+    s.writeHead(302, { location: 'http://example.com/' }).end();
+  },
+  '/flaky': (_q, s) => {
+    s.writeHead((hits.get('/flaky') ?? 0) < 3 ? 503 : 200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  },
+  '/down500': (_q, s) => {
+    s.writeHead(500).end('{"detail":"boom"}');
+  },
+  '/bad422': (_q, s) => {
+    s.writeHead(422).end('{"detail":[{"msg":"Field required"}]}');
+  },
+  '/slow': (_q, s) => {
+    setTimeout(() => s.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 250);
+  },
+  '/ok': (q, s) => {
+    seenAuth.push(q.headers.authorization);
+    s.writeHead(200).end('{"ok":true}');
+  },
 };
 const server = createServer((req, res) => {
   const p = req.url ?? '/';
@@ -31,15 +54,32 @@ before(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+after(
+  () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+);
 
-const up = (o: Partial<ConstructorParameters<typeof Upstream>[0]> = {}) => new Upstream({
-  system: 'agentception', baseUrl: base, connectTimeoutMs: 500, readTimeoutMs: 300, retries: 2, retryBaseMs: 5,
-  refusedHint: 'start it', unauthorizedHint: 'set the key', ...o,
-});
+const up = (o: Partial<ConstructorParameters<typeof Upstream>[0]> = {}) =>
+  new Upstream({
+    system: 'agentception',
+    baseUrl: base,
+    connectTimeoutMs: 500,
+    readTimeoutMs: 300,
+    retries: 2,
+    retryBaseMs: 5,
+    refusedHint: 'start it',
+    unauthorizedHint: 'set the key',
+    ...o,
+  });
 
 async function err(p: Promise<unknown>): Promise<UpstreamError> {
-  const e = await p.then(() => null, (x) => x);
+  const e = await p.then(
+    () => null,
+    (x) => x,
+  );
   assert.ok(e instanceof UpstreamError, `expected UpstreamError, got ${String(e)}`);
   return e;
 }

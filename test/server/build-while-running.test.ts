@@ -27,7 +27,10 @@ test('a build while a server runs leaves the server answering (the native module
     const r = await server.fetch('/api/memory/health');
     assert.equal(r.status, 200, `request ${i} after the build failed`);
   }
-  const created = await server.fetch('/api/memory/capsules', { method: 'POST', body: JSON.stringify({ text: 'still alive after a rebuild', source: 'operator' }) });
+  const created = await server.fetch('/api/memory/capsules', {
+    method: 'POST',
+    body: JSON.stringify({ text: 'still alive after a rebuild', source: 'operator' }),
+  });
   assert.ok(created.status < 300, `writing after the build answered ${created.status}`);
   assert.equal(server.proc.exitCode, null, 'the server process exited');
   assert.equal(server.proc.signalCode, null, 'the server process was killed by a signal');

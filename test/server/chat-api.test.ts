@@ -37,21 +37,35 @@ test('sessions: create, list newest first with paging, rename, search titles and
   const page2 = (await get('/api/chat/sessions?limit=1&offset=1')).body;
   assert.equal(page2.items[0].session_id, a.body.session.session_id);
 
-  const renamed = await srv.fetch(`/api/chat/sessions/${b.body.session.session_id}`, { method: 'PATCH', body: JSON.stringify({ title: 'Gamma rays', memory_mode: 'read_write' }) }).then(json);
+  const renamed = await srv
+    .fetch(`/api/chat/sessions/${b.body.session.session_id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ title: 'Gamma rays', memory_mode: 'read_write' }),
+    })
+    .then(json);
   assert.equal(renamed.body.session.title, 'Gamma rays');
   assert.equal(renamed.body.session.memory_mode, 'read_write');
-  assert.deepEqual((await get('/api/chat/sessions?q=gamma')).body.items.map((s: any) => s.session_id), [b.body.session.session_id]);
+  assert.deepEqual(
+    (await get('/api/chat/sessions?q=gamma')).body.items.map((s: any) => s.session_id),
+    [b.body.session.session_id],
+  );
   assert.equal((await get('/api/chat/sessions?q=beta')).body.total, 0, 'the old title is no longer indexed');
 
   const sent = await post(`/api/chat/sessions/${a.body.session.session_id}/messages`, { content: 'Tell me about zeppelins' });
   await answered(a.body.session.session_id, sent.body.assistant_message_id);
-  assert.deepEqual((await get('/api/chat/sessions?q=zeppel')).body.items.map((s: any) => s.session_id), [a.body.session.session_id], 'contents are searchable (prefix)');
+  assert.deepEqual(
+    (await get('/api/chat/sessions?q=zeppel')).body.items.map((s: any) => s.session_id),
+    [a.body.session.session_id],
+    'contents are searchable (prefix)',
+  );
 
   const bad = await post('/api/chat/sessions', { title: '', memory_mode: 'sometimes' });
   assert.equal(bad.status, 400);
   assert.match(bad.body.message, /title/);
   assert.match(bad.body.message, /memory_mode/);
-  const badTemp = await srv.fetch(`/api/chat/sessions/${a.body.session.session_id}`, { method: 'PATCH', body: JSON.stringify({ temperature: 9 }) }).then(json);
+  const badTemp = await srv
+    .fetch(`/api/chat/sessions/${a.body.session.session_id}`, { method: 'PATCH', body: JSON.stringify({ temperature: 9 }) })
+    .then(json);
   assert.equal(badTemp.status, 400);
   assert.match(badTemp.body.message, /temperature/);
   assert.equal((await get(`/api/chat/sessions/${a.body.session.session_id}`)).body.session.temperature, null, 'nothing changed');
@@ -70,7 +84,11 @@ test('a turn answers at once with ids; tokens stream in order over SSE; the answ
     const done = await sse.waitFor((e) => e.event === 'agentora/chat/didMessage' && e.data.status === 'complete');
     const tokens = sse.events.filter((e) => e.event === 'agentora/chat/didToken');
     assert.ok(tokens.length > 1, 'several pieces');
-    assert.deepEqual(tokens.map((t) => t.data.seq), tokens.map((_, i) => i + 1), 'in order');
+    assert.deepEqual(
+      tokens.map((t) => t.data.seq),
+      tokens.map((_, i) => i + 1),
+      'in order',
+    );
     const { m } = await answered(s.session_id, sent.body.assistant_message_id);
     assert.equal(tokens.map((t) => t.data.delta).join(''), m.content);
     assert.match(m.content, /quantum tunnelling/);
@@ -88,7 +106,10 @@ test('regenerate and edit-and-resend keep the old branch; selecting a branch swi
   const regen = await post(`/api/chat/sessions/${s.session_id}/messages/${first.assistant_message_id}/regenerate`, {});
   assert.equal(regen.status, 202);
   const { d } = await answered(s.session_id, regen.body.assistant_message_id);
-  assert.deepEqual(d.messages.map((m: any) => m.message_id), [first.user_message_id, regen.body.assistant_message_id]);
+  assert.deepEqual(
+    d.messages.map((m: any) => m.message_id),
+    [first.user_message_id, regen.body.assistant_message_id],
+  );
   assert.deepEqual(d.messages[1].sibling_ids, [first.assistant_message_id, regen.body.assistant_message_id]);
 
   // Edit the user turn: a new user message beside the old one (same parent: the root).
@@ -98,7 +119,11 @@ test('regenerate and edit-and-resend keep the old branch; selecting a branch swi
   assert.match(e.m.content, /pears/);
 
   const back = (await post(`/api/chat/sessions/${s.session_id}/branch`, { message_id: first.user_message_id })).body;
-  assert.deepEqual(back.messages.map((m: any) => m.message_id), [first.user_message_id, regen.body.assistant_message_id], 'newest answer under the old question');
+  assert.deepEqual(
+    back.messages.map((m: any) => m.message_id),
+    [first.user_message_id, regen.body.assistant_message_id],
+    'newest answer under the old question',
+  );
   const older = (await post(`/api/chat/sessions/${s.session_id}/branch`, { message_id: first.assistant_message_id })).body;
   assert.equal(older.messages[1].message_id, first.assistant_message_id);
   assert.equal(older.session.active_leaf_id, first.assistant_message_id);
@@ -135,7 +160,11 @@ test('delete hides at once and can be undone; export gives Markdown and JSON of 
 test('memory-aware: the turn retrieves relevant memories, records the context, shows why; Remember this and end-of-session proposals', async () => {
   const mem = { body: await rpc(srv, 'agentora/memory/create', { text: 'The deploy target for the billing service is staging-eu-3', kind: 'fact' }) };
   const s = (await post('/api/chat/sessions', { title: 'Deploys', memory_mode: 'read_write' })).body.session;
-  const t = (await post(`/api/chat/sessions/${s.session_id}/messages`, { content: 'Where is the billing service deploy target? We always deploy on Tuesdays.' })).body;
+  const t = (
+    await post(`/api/chat/sessions/${s.session_id}/messages`, {
+      content: 'Where is the billing service deploy target? We always deploy on Tuesdays.',
+    })
+  ).body;
   const { m } = await answered(s.session_id, t.assistant_message_id);
   const used = m.memories.find((x: any) => x.capsule_id === mem.body.capsule.capsule_id);
   assert.ok(used, 'the memory was used');
@@ -144,7 +173,10 @@ test('memory-aware: the turn retrieves relevant memories, records the context, s
   assert.ok(used.reason.length > 0);
   assert.ok(m.context_id);
   const contexts = await rpc(srv, 'agentora/memory/runContexts', { run_id: `chat-${s.session_id}` });
-  assert.ok(contexts.contexts.some((c: any) => c.context_id === m.context_id), 'recorded as the turn context');
+  assert.ok(
+    contexts.contexts.some((c: any) => c.context_id === m.context_id),
+    'recorded as the turn context',
+  );
 
   const rem = await post(`/api/chat/messages/${t.user_message_id}/remember`, {});
   assert.equal(rem.status, 201);

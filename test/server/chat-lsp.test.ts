@@ -21,7 +21,9 @@ after(() => lsp?.stop());
 
 test('a turn over the language server: ids at once, tokens as notifications in order, then the final message', async () => {
   const conn = lsp.conn;
-  const { session } = (await conn.sendRequest('agentora/chat/createSession', { title: 'lsp', memory_mode: 'off' })) as { session: { session_id: number } };
+  const { session } = (await conn.sendRequest('agentora/chat/createSession', { title: 'lsp', memory_mode: 'off' })) as {
+    session: { session_id: number };
+  };
   const t0 = performance.now();
   const r = (await conn.sendRequest('agentora/chat/send', {
     session_id: session.session_id,
@@ -29,11 +31,18 @@ test('a turn over the language server: ids at once, tokens as notifications in o
     attachment: { path: 'src/a.ts', language: 'typescript', start_line: 3, end_line: 4, text: 'function f() {\n  return 42;\n}' },
   })) as { assistant_message_id: number };
   assert.ok(performance.now() - t0 < 2000);
-  const done = await until('the answer to finish', async () => finished.find((f) => f.message_id === r.assistant_message_id && f.status === 'complete'));
+  const done = await until('the answer to finish', async () =>
+    finished.find((f) => f.message_id === r.assistant_message_id && f.status === 'complete'),
+  );
   const mine = tokens.filter((t) => t.message_id === r.assistant_message_id);
   assert.ok(mine.length > 1);
-  assert.deepEqual(mine.map((t) => t.seq), mine.map((_, i) => i + 1));
-  const detail = (await conn.sendRequest('agentora/chat/getSession', { session_id: session.session_id })) as { messages: { content: string; attachment: { path: string } | null; eval_count: number | null }[] };
+  assert.deepEqual(
+    mine.map((t) => t.seq),
+    mine.map((_, i) => i + 1),
+  );
+  const detail = (await conn.sendRequest('agentora/chat/getSession', { session_id: session.session_id })) as {
+    messages: { content: string; attachment: { path: string } | null; eval_count: number | null }[];
+  };
   assert.equal(detail.messages[1]!.content, mine.map((t) => t.delta).join(''));
   assert.equal(detail.messages[1]!.eval_count, done.eval_count);
   assert.equal(detail.messages[0]!.attachment?.path, 'src/a.ts');

@@ -45,11 +45,19 @@ test('pull is a job: answers at once, progress streams in order, the model is th
     assert.equal(r.body.job.state, 'running');
     const done = await job(srv, r.body.job.job_id);
     assert.equal(done.state, 'done');
-    const progress = sse.events.filter((e) => e.event === 'agentora/models/didPullProgress' && e.data.job_id === r.body.job.job_id).map((e) => e.data);
+    const progress = sse.events
+      .filter((e) => e.event === 'agentora/models/didPullProgress' && e.data.job_id === r.body.job.job_id)
+      .map((e) => e.data);
     assert.ok(progress.length >= 3, `${progress.length} progress events`);
     const bytes = progress.map((p) => p.completed ?? 0);
-    assert.deepEqual(bytes, [...bytes].sort((a, b) => a - b), 'completed only grows');
-    await until('the last progress event', async () => sse.events.some((e) => e.event === 'agentora/models/didPullProgress' && e.data.job_id === r.body.job.job_id && e.data.state === 'done'));
+    assert.deepEqual(
+      bytes,
+      [...bytes].sort((a, b) => a - b),
+      'completed only grows',
+    );
+    await until('the last progress event', async () =>
+      sse.events.some((e) => e.event === 'agentora/models/didPullProgress' && e.data.job_id === r.body.job.job_id && e.data.state === 'done'),
+    );
     assert.ok((await srv.fetch('/api/ollama/catalog').then(json)).body.models.some((m: any) => m.name === 'qwen2.5:0.5b'));
   } finally {
     sse.close();

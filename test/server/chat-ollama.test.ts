@@ -12,7 +12,12 @@ import { readSse, until } from './chat-helpers';
 
 let fake: FakeOllama;
 let srv: TestServer;
-const liveEnv = () => ({ AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: fake.url, AGENTORA_OLLAMA_CHAT_MODEL: 'llama3.2', AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false' });
+const liveEnv = () => ({
+  AGENTORA_USE_MOCK_OLLAMA: 'false',
+  AGENTORA_OLLAMA_URL: fake.url,
+  AGENTORA_OLLAMA_CHAT_MODEL: 'llama3.2',
+  AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false',
+});
 before(async () => {
   fake = await startFakeOllama(['llama3.2:latest', 'slow:latest', 'garbage:latest', 'crashy:latest'], { slowTokens: 400, slowDelayMs: 40 });
   srv = await startServer(liveEnv());
@@ -25,7 +30,8 @@ after(async () => {
 const json = async (r: Response) => ({ status: r.status, body: (await r.json()) as any });
 const post = (s: TestServer, p: string, body: unknown) => s.fetch(p, { method: 'POST', body: JSON.stringify(body) }).then(json);
 const get = (s: TestServer, p: string) => s.fetch(p).then(json);
-const message = async (s: TestServer, sessionId: number, id: number) => (await get(s, `/api/chat/sessions/${sessionId}`)).body.messages.find((m: any) => m.message_id === id);
+const message = async (s: TestServer, sessionId: number, id: number) =>
+  (await get(s, `/api/chat/sessions/${sessionId}`)).body.messages.find((m: any) => m.message_id === id);
 const settled = (s: TestServer, sessionId: number, id: number) =>
   until(`message ${id} to settle`, async () => {
     const m = await message(s, sessionId, id);
@@ -33,7 +39,9 @@ const settled = (s: TestServer, sessionId: number, id: number) =>
   });
 
 test('streams through the official client; token counts are Ollama’s prompt_eval_count / eval_count; options reach Ollama', async () => {
-  const s = (await post(srv, '/api/chat/sessions', { title: 'live', memory_mode: 'off', temperature: 0.3, num_ctx: 8192, system_prompt: 'Answer in English.' })).body.session;
+  const s = (
+    await post(srv, '/api/chat/sessions', { title: 'live', memory_mode: 'off', temperature: 0.3, num_ctx: 8192, system_prompt: 'Answer in English.' })
+  ).body.session;
   const sent = (await post(srv, `/api/chat/sessions/${s.session_id}/messages`, { content: 'hello there' })).body;
   const m = await settled(srv, s.session_id, sent.assistant_message_id);
   assert.equal(m.status, 'complete');
@@ -43,7 +51,10 @@ test('streams through the official client; token counts are Ollama’s prompt_ev
   const req = fake.chats.at(-1)!;
   assert.equal(req.model, 'llama3.2');
   assert.deepEqual(req.options, { temperature: 0.3, num_ctx: 8192 });
-  assert.deepEqual(req.messages.map((x) => x.role), ['system', 'user']);
+  assert.deepEqual(
+    req.messages.map((x) => x.role),
+    ['system', 'user'],
+  );
   assert.equal(req.messages[0]!.content, 'Answer in English.');
 });
 
@@ -65,7 +76,14 @@ test('Stop aborts the request to Ollama (the fake sees the connection close) and
     await until('the fake to see the connection close', async () => req.closedEarly);
     assert.equal(req.ended, false);
     const tokens = sse.events.filter((e) => e.event === 'agentora/chat/didToken' && e.data.message_id === sent.assistant_message_id);
-    assert.ok(m.content.startsWith(tokens.map((t) => t.data.delta).join('').slice(0, 10)));
+    assert.ok(
+      m.content.startsWith(
+        tokens
+          .map((t) => t.data.delta)
+          .join('')
+          .slice(0, 10),
+      ),
+    );
   } finally {
     sse.close();
   }

@@ -26,7 +26,9 @@ const missionOf = async (s: TestServer, id: string) => {
 const dispatches = (ac: FakeAgentception) => ac.count((h) => h.method === 'POST' && h.path.startsWith('/api/dispatch/'));
 /** The fake's runs started for a mission: the brief (issue_body) names it; label runs are matched by repo. */
 const runsFor = (ac: FakeAgentception, m: { run_id: string; repo: string }, labelMode: boolean): FakeRun[] =>
-  [...ac.runs.values()].filter((r) => (labelMode ? r.mode === 'label' && r.gh_repo === m.repo && r.label === `lbl-${m.repo.split('/')[1]}` : r.task_description.includes(m.run_id)));
+  [...ac.runs.values()].filter((r) =>
+    labelMode ? r.mode === 'label' && r.gh_repo === m.repo && r.label === `lbl-${m.repo.split('/')[1]}` : r.task_description.includes(m.run_id),
+  );
 
 async function kill9(s: TestServer): Promise<void> {
   if (s.proc.exitCode !== null) return;
@@ -54,20 +56,30 @@ describe('kill -9 during real-mode launches', () => {
     let repoSeq = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const labelMode = round % 3 === 2;
-      const env = acEnv(ac, { AGENTORA_PHIOS_ENABLED: 'false', AGENTORA_AGENTCEPTION_TIMEOUT_SECONDS: '30', AGENTORA_AGENTCEPTION_LAUNCH_MODE: labelMode ? 'label' : 'issue', AGENTORA_AGENTCEPTION_LABEL: `crash-${round}` });
+      const env = acEnv(ac, {
+        AGENTORA_PHIOS_ENABLED: 'false',
+        AGENTORA_AGENTCEPTION_TIMEOUT_SECONDS: '30',
+        AGENTORA_AGENTCEPTION_LAUNCH_MODE: labelMode ? 'label' : 'issue',
+        AGENTORA_AGENTCEPTION_LABEL: `crash-${round}`,
+      });
       s = await startServer(env, 15000, { dataDir: dir });
       const missions: { run_id: string; repo: string }[] = [];
       for (let i = 0; i < PER_ROUND; i++) {
         // One repo per mission: label runs are told apart by repo (a label run's context has no brief).
         const repo = `acme/crash-${++repoSeq}`;
-        const p = await json(post(s, '/runs/prepare', { repo, mission_title: `Crash round ${round} mission ${i}`, objective: 'Fix the flaky checkout test' }));
+        const p = await json(
+          post(s, '/runs/prepare', { repo, mission_title: `Crash round ${round} mission ${i}`, objective: 'Fix the flaky checkout test' }),
+        );
         missions.push({ run_id: p.run_id ?? p.run?.run_id, repo });
       }
       const slowMs = 400 + Math.floor(Math.random() * 800);
       await ac.setMode(round % 2 === 0 ? 'slow-reply' : 'slow', { slowMs });
       const sentBefore = ac.count((h) => h.path.startsWith('/api/dispatch/'));
       // Label mode: one label per mission (a label run's context names no mission; label + repo tell them apart).
-      const launchBody = (m: { run_id: string; repo: string }) => ({ run_id: m.run_id, ...(labelMode ? { label: `lbl-${m.repo.split('/')[1]}` } : {}) });
+      const launchBody = (m: { run_id: string; repo: string }) => ({
+        run_id: m.run_id,
+        ...(labelMode ? { label: `lbl-${m.repo.split('/')[1]}` } : {}),
+      });
       const launches = missions.map((m) => post(s!, '/runs/launch', { ...launchBody(m), watch: true }).catch(() => null));
       await until('a dispatch to reach AgentCeption', async () => ac.count((h) => h.path.startsWith('/api/dispatch/')) > sentBefore);
       // The random moment: anywhere from "just sent" to "answer nearly back" (and for `slow`, the run may not exist yet).
@@ -88,7 +100,11 @@ describe('kill -9 during real-mode launches', () => {
         const upstream = runsFor(ac, missions[i]!, labelMode);
         if (m.job_id) {
           assert.ok(ac.runs.has(m.job_id), `${m.run_id}: attached to ${m.job_id}, which AgentCeption knows`);
-          assert.deepEqual(upstream.map((r) => r.run_id), [m.job_id], `${m.run_id}: exactly its own run`);
+          assert.deepEqual(
+            upstream.map((r) => r.run_id),
+            [m.job_id],
+            `${m.run_id}: exactly its own run`,
+          );
           assert.ok(['queued', 'running'].includes(m.status), `${m.run_id}: ${m.status}`);
           outcomes.attached++;
         } else if (m.status === 'launch_unknown') {

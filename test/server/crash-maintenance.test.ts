@@ -15,10 +15,12 @@ const KILLS = 5;
 const PAIRS = 1800;
 
 type Call = (path: string, body?: unknown, method?: string) => Promise<{ status: number; body: any }>;
-const caller = (s: TestServer): Call => async (p, body, method = body === undefined ? 'GET' : 'POST') => {
-  const res = await s.fetch(p, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  return { status: res.status, body: await res.json() };
-};
+const caller =
+  (s: TestServer): Call =>
+  async (p, body, method = body === undefined ? 'GET' : 'POST') => {
+    const res = await s.fetch(p, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: res.status, body: await res.json() };
+  };
 
 describe('kill -9 during a maintenance job', () => {
   let dir: string;
@@ -32,7 +34,8 @@ describe('kill -9 during a maintenance job', () => {
     db.transaction(() => {
       for (let i = 0; i < PAIRS; i++) {
         const text = `Service ${i} listens on port ${10000 + i} and logs to bucket logs-${i}.`;
-        for (let k = 0; k < 2; k++) insertMemory(db, { text, kind: 'fact', source: 'operator', scope: 'workspace', layer: 'semantic', trust: 0.5 }, undefined, false);
+        for (let k = 0; k < 2; k++)
+          insertMemory(db, { text, kind: 'fact', source: 'operator', scope: 'workspace', layer: 'semantic', trust: 0.5 }, undefined, false);
       }
     })();
     db.close();
@@ -45,7 +48,7 @@ describe('kill -9 during a maintenance job', () => {
   test(`${KILLS} kills mid-job: the report keeps every opened proposal and undo withdraws them`, async () => {
     const env = { AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false' };
     const watcher = openDatabase(dbFile);
-    const opened = watcher.prepare("SELECT COUNT(*) AS n FROM memory_proposals WHERE created_by = ?");
+    const opened = watcher.prepare('SELECT COUNT(*) AS n FROM memory_proposals WHERE created_by = ?');
     let interrupted = 0;
     try {
       for (let round = 0; round < KILLS + 3 && interrupted < KILLS; round++) {
@@ -70,7 +73,9 @@ describe('kill -9 during a maintenance job', () => {
         call = caller(s);
         const report = await call(`/api/memory/maintenance/jobs/${jobId}?limit=5000`);
         assert.equal(report.status, 200, JSON.stringify(report.body));
-        const proposalIds = (watcher.prepare('SELECT id FROM memory_proposals WHERE created_by = ? ORDER BY id').all(`job ${jobId}`) as { id: number }[]).map((r) => r.id);
+        const proposalIds = (
+          watcher.prepare('SELECT id FROM memory_proposals WHERE created_by = ? ORDER BY id').all(`job ${jobId}`) as { id: number }[]
+        ).map((r) => r.id);
         if (report.body.job.status === 'done') {
           // The kill landed after the job finished: nothing interrupted to prove this round.
           await s.stop();
@@ -79,14 +84,19 @@ describe('kill -9 during a maintenance job', () => {
         interrupted++;
         assert.equal(report.body.job.status, 'failed');
         assert.match(report.body.job.error, /interrupted by a server restart/);
-        const reported = report.body.changes.filter((c: any) => c.change === 'proposal').map((c: any) => c.proposal_id).sort((a: number, b: number) => a - b);
+        const reported = report.body.changes
+          .filter((c: any) => c.change === 'proposal')
+          .map((c: any) => c.proposal_id)
+          .sort((a: number, b: number) => a - b);
         assert.ok(proposalIds.length > 0);
         assert.deepEqual(reported, proposalIds, 'the report lists exactly the proposals the job opened');
 
         const undo = await call(`/api/memory/maintenance/jobs/${jobId}/undo`, {});
         assert.equal(undo.status, 200, JSON.stringify(undo.body));
         assert.equal(undo.body.skipped.length, 0, JSON.stringify(undo.body.skipped.slice(0, 3)));
-        const left = watcher.prepare("SELECT COUNT(*) AS n FROM memory_proposals WHERE created_by = ? AND status <> 'withdrawn'").get(`job ${jobId}`) as { n: number };
+        const left = watcher
+          .prepare("SELECT COUNT(*) AS n FROM memory_proposals WHERE created_by = ? AND status <> 'withdrawn'")
+          .get(`job ${jobId}`) as { n: number };
         assert.equal(left.n, 0, 'undo withdrew every proposal of the interrupted job');
         const open = await call('/api/memory/duplicates?status=open&limit=1');
         assert.equal(open.status, 200);

@@ -20,7 +20,15 @@ describe('refresh answers of the wrong shape', () => {
   });
 
   test('recorded as an upstream error with the fix, never a silent move to unknown', async () => {
-    const l = await json(post(s, '/runs/launch', { repo: 'acme/shape', mission_title: 'Shape check', objective: 'Keep the refresh honest', issue_number: 4242, watch: false }));
+    const l = await json(
+      post(s, '/runs/launch', {
+        repo: 'acme/shape',
+        mission_title: 'Shape check',
+        objective: 'Keep the refresh honest',
+        issue_number: 4242,
+        watch: false,
+      }),
+    );
     const id = l.run_id ?? l.id;
     const launched = l.run ?? l;
     assert.equal(launched.status, 'running', JSON.stringify(l));

@@ -20,7 +20,8 @@ async function issue(s: TestServer, name: string): Promise<{ id: number; secret:
   return { id: body.credential.id, secret: body.secret };
 }
 
-const as = (s: TestServer, secret: string, p: string, init: RequestInit = {}) => s.fetch(p, { ...init, headers: { ...(init.headers as object), authorization: `Bearer ${secret}` } });
+const as = (s: TestServer, secret: string, p: string, init: RequestInit = {}) =>
+  s.fetch(p, { ...init, headers: { ...(init.headers as object), authorization: `Bearer ${secret}` } });
 
 describe('agent credentials', () => {
   let s: TestServer;
@@ -51,10 +52,17 @@ describe('agent credentials', () => {
 
   test('the attack of issue 9 #11: the proposer cannot approve itself, deny, or add an allow-everything rule', async () => {
     const { secret } = await issue(s, 'proposer');
-    const proposed = await as(s, secret, '/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: path.join(s.dataDir, 'x.txt'), content: 'hi' } }) });
+    const proposed = await as(s, secret, '/api/actions', {
+      method: 'POST',
+      body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: path.join(s.dataDir, 'x.txt'), content: 'hi' } }),
+    });
     assert.equal(proposed.status, 200);
     const action = ((await proposed.json()) as Json).item as Json; // wire shape {ok, item}
-    for (const [p, body] of [[`/api/actions/${action.id}/approve`, {}], [`/api/actions/${action.id}/deny`, {}], ['/api/actions/rules', { name: 'all', tool_name: '*', effect: 'allow' }]] as const) {
+    for (const [p, body] of [
+      [`/api/actions/${action.id}/approve`, {}],
+      [`/api/actions/${action.id}/deny`, {}],
+      ['/api/actions/rules', { name: 'all', tool_name: '*', effect: 'allow' }],
+    ] as const) {
       const res = await as(s, secret, p, { method: 'POST', body: JSON.stringify(body) });
       assert.equal(res.status, 403, p);
       assert.match(((await res.json()) as Json).message, /needs the operator credential: this request used the agent credential 'proposer'/);
@@ -72,13 +80,17 @@ describe('agent credentials', () => {
   test('an agent sees only the actions it proposed; whoami lists them', async () => {
     const a = await issue(s, 'agent-a');
     const b = await issue(s, 'agent-b');
-    const mine = (await (await as(s, a.secret, '/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_list_dir', params: { path: '/etc' } }) })).json()).item as Json; // wire shape {ok, item}
+    const mine = (
+      await (
+        await as(s, a.secret, '/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_list_dir', params: { path: '/etc' } }) })
+      ).json()
+    ).item as Json; // wire shape {ok, item}
     assert.equal((await as(s, a.secret, `/api/actions/${mine.id}`)).status, 200);
     assert.equal((await as(s, a.secret, `/api/actions/${mine.id}/preview`)).status, 200);
     const other = await as(s, b.secret, `/api/actions/${mine.id}`);
     assert.equal(other.status, 403);
     assert.match(((await other.json()) as Json).message, /was not proposed by the agent credential 'agent-b'/);
-    assert.equal((await as(s, b.secret, '/api/actions/pending')).status, 403, 'the queue of everyone is the operator\'s');
+    assert.equal((await as(s, b.secret, '/api/actions/pending')).status, 403, "the queue of everyone is the operator's");
     const who = (await (await as(s, a.secret, '/api/credentials/me')).json()) as Json;
     assert.deepEqual([who.kind, who.name, who.action_ids], ['agent', 'agent-a', [mine.id]]);
     const whoOp = (await (await s.fetch('/api/credentials/me')).json()) as Json;
@@ -89,7 +101,10 @@ describe('agent credentials', () => {
 
   test('an agent may use memory (create, read, search) but not delete or edit it', async () => {
     const { secret } = await issue(s, 'memory-agent');
-    const created = await as(s, secret, '/api/memory/capsules', { method: 'POST', body: JSON.stringify({ text: 'Agents write memories through their own credential.' }) });
+    const created = await as(s, secret, '/api/memory/capsules', {
+      method: 'POST',
+      body: JSON.stringify({ text: 'Agents write memories through their own credential.' }),
+    });
     assert.equal(created.status, 201);
     const cap = (await created.json()) as Json;
     const capId = cap.capsule_id ?? cap.id ?? cap.capsule?.capsule_id;
@@ -106,7 +121,11 @@ describe('agent credentials', () => {
     assert.equal(rev.status, 200);
     assert.ok(((await rev.json()) as Json).revoked_at);
     assert.equal((await as(s, secret, '/api/credentials/me')).status, 401);
-    assert.equal((await as(s, secret, '/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_list_dir', params: { path: '/' } }) })).status, 401);
+    assert.equal(
+      (await as(s, secret, '/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_list_dir', params: { path: '/' } }) }))
+        .status,
+      401,
+    );
     // An agent cannot issue or revoke credentials.
     const other = await issue(s, 'other');
     assert.equal((await as(s, other.secret, '/api/credentials', { method: 'POST', body: JSON.stringify({ name: 'x' }) })).status, 403);
@@ -134,7 +153,9 @@ describe('MCP keys are agent credentials', () => {
     const s = await startServer({ AGENTORA_MISSIONS_MCP_ENABLED: 'true', AGENTORA_MISSIONS_MCP_API_KEY: 'k-secret-123456' });
     try {
       const viaKey = new Client({ name: 't', version: '1' });
-      await viaKey.connect(new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`), { requestInit: { headers: { 'X-API-Key': 'k-secret-123456' } } }));
+      await viaKey.connect(
+        new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`), { requestInit: { headers: { 'X-API-Key': 'k-secret-123456' } } }),
+      );
       const tools = await viaKey.listTools();
       assert.ok(tools.tools.some((t) => t.name === 'list_missions'));
       const listed = await viaKey.callTool({ name: 'list_missions', arguments: {} });
@@ -142,7 +163,9 @@ describe('MCP keys are agent credentials', () => {
       await viaKey.close();
       const { secret } = await issue(s, 'mcp-agent');
       const viaAgent = new Client({ name: 't', version: '1' });
-      await viaAgent.connect(new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${secret}` } } }));
+      await viaAgent.connect(
+        new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${secret}` } } }),
+      );
       assert.ok((await viaAgent.listTools()).tools.length > 0);
       await viaAgent.close();
       // The MCP key is not a key to the rest of the API.

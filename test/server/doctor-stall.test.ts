@@ -53,7 +53,9 @@ test('a concurrent /api/system/version answers at once while the doctor checks a
   assert.equal(db.severity, 'ok', db.detail);
   assert.equal(db.cached, false);
   const worst = Math.max(...latencies);
-  console.log(`doctor ${Math.round(d.ms)} ms (quick_check ${db.duration_ms} ms in a worker); ${latencies.length} version calls meanwhile, worst ${worst.toFixed(1)} ms`);
+  console.log(
+    `doctor ${Math.round(d.ms)} ms (quick_check ${db.duration_ms} ms in a worker); ${latencies.length} version calls meanwhile, worst ${worst.toFixed(1)} ms`,
+  );
   // The database is big enough for the check to matter, and the server kept answering during it.
   assert.ok(db.duration_ms >= 100, `quick_check took only ${db.duration_ms} ms: the test database is too small to prove anything`);
   assert.ok(latencies.length >= 3, `only ${latencies.length} version calls answered during the doctor`);

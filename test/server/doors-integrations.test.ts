@@ -39,7 +39,10 @@ describe('POST /api/integrations/enable cannot make the server run a program', (
       const status = (await (await s.fetch('/api/integrations/status')).json()) as Json;
       assert.equal(status.phios.enabled, false);
       // The operator's own surfaces are untouched: an http URL is still fine through the API.
-      const ok = await s.fetch('/api/integrations/enable', { method: 'POST', body: JSON.stringify({ name: 'phios', enabled: false, config: { transport: 'http', url: 'http://127.0.0.1:9' } }) });
+      const ok = await s.fetch('/api/integrations/enable', {
+        method: 'POST',
+        body: JSON.stringify({ name: 'phios', enabled: false, config: { transport: 'http', url: 'http://127.0.0.1:9' } }),
+      });
       assert.equal(ok.status, 200);
       assert.doesNotMatch(readFileSync(path.join(s.dataDir, 'config.env'), 'utf8'), /COMMAND|ARGS|_ENV=/);
     } finally {
@@ -56,21 +59,38 @@ describe('API keys are bound to the origin they were stored for', () => {
     // (Not the URL in the environment: that layer would win over the API's change below.)
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-keys-'));
     writeFileSync(path.join(dataDir, 'config.env'), `AGENTORA_AGENTCEPTION_ENABLED=true\nAGENTORA_AGENTCEPTION_URL=${first.url}\n`);
-    const s = await startServer({ AGENTORA_INTEGRATIONS_MOCK: 'false', AGENTORA_AGENTCEPTION_API_KEY: 'k-first', AGENTORA_AGENTCEPTION_CONNECT_TIMEOUT_SECONDS: '1' }, 15000, { dataDir });
+    const s = await startServer(
+      { AGENTORA_INTEGRATIONS_MOCK: 'false', AGENTORA_AGENTCEPTION_API_KEY: 'k-first', AGENTORA_AGENTCEPTION_CONNECT_TIMEOUT_SECONDS: '1' },
+      15000,
+      { dataDir },
+    );
     try {
       const doctor = async () => ((await (await s.fetch('/api/system/doctor')).json()) as { items: Json[] }).items;
       const d1 = await doctor();
       assert.equal(d1.find((i) => i.key === 'agentception')!.severity, 'ok');
       assert.ok(first.count((h) => h.authorization === 'Bearer k-first') >= 1, 'the first server got the key it was stored for');
-      assert.equal(d1.find((i) => i.key === 'api_key_origins'), undefined);
+      assert.equal(
+        d1.find((i) => i.key === 'api_key_origins'),
+        undefined,
+      );
 
       // The attack: whoever holds the API points the URL at a server of theirs.
-      const moved = await s.fetch('/api/integrations/enable', { method: 'POST', body: JSON.stringify({ name: 'agentception', enabled: true, config: { url: second.url } }) });
+      const moved = await s.fetch('/api/integrations/enable', {
+        method: 'POST',
+        body: JSON.stringify({ name: 'agentception', enabled: true, config: { url: second.url } }),
+      });
       assert.equal(moved.status, 200);
-      await s.fetch('/api/integrations/runs/launch', { method: 'POST', body: JSON.stringify({ repo: 'acme/k', mission_title: 'K', objective: 'try the key', issue_number: 9 }) });
+      await s.fetch('/api/integrations/runs/launch', {
+        method: 'POST',
+        body: JSON.stringify({ repo: 'acme/k', mission_title: 'K', objective: 'try the key', issue_number: 9 }),
+      });
       const d2 = await doctor();
       assert.ok(second.hits.length >= 1, 'the second server was called');
-      assert.equal(second.count((h) => h.authorization !== undefined), 0, 'the second server never saw an Authorization header');
+      assert.equal(
+        second.count((h) => h.authorization !== undefined),
+        0,
+        'the second server never saw an Authorization header',
+      );
       const item = d2.find((i) => i.key === 'api_key_origins')!;
       assert.equal(item.severity, 'warn');
       assert.ok(item.detail.includes(new URL(first.url).origin) && item.detail.includes(new URL(second.url).origin), item.detail);
@@ -96,7 +116,9 @@ describe('MCP resource agentora://missions/{id} obeys the allowed-tools list', (
       const s = await startServer({ AGENTORA_MISSIONS_MCP_ENABLED: 'true', AGENTORA_MISSIONS_MCP_ALLOWED_TOOLS: allowed });
       try {
         const c = new Client({ name: 't', version: '1' });
-        await c.connect(new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${s.token}` } } }));
+        await c.connect(
+          new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${s.token}` } } }),
+        );
         const prep: any = await c.callTool({ name: 'prepare_mission', arguments: { repo: 'acme/res', mission_title: 'Res', objective: 'Read me' } });
         const runId = prep.structuredContent.run_id;
         if (allowed.includes('get_mission')) {
@@ -106,7 +128,9 @@ describe('MCP resource agentora://missions/{id} obeys the allowed-tools list', (
           await assert.rejects(c.readResource({ uri: `agentora://missions/${runId}` }), /get_mission.*not in AGENTORA_MISSIONS_MCP_ALLOWED_TOOLS/);
           const db = new Database(path.join(s.dataDir, 'agentora.db'), { readonly: true });
           try {
-            const rows = db.prepare("SELECT note FROM mission_decisions WHERE type = 'policy_blocked_action' AND mission_id = ?").all(runId) as { note: string }[];
+            const rows = db.prepare("SELECT note FROM mission_decisions WHERE type = 'policy_blocked_action' AND mission_id = ?").all(runId) as {
+              note: string;
+            }[];
             assert.equal(rows.length, 1, 'the refusal is recorded on the mission');
             assert.match(rows[0]!.note, /Resource agentora:\/\/missions\/.* is refused/);
           } finally {

@@ -17,7 +17,11 @@ const routesOf = (m: AnyMethod): RestRoute[] => (m.rest ? (Array.isArray(m.rest)
 const fill = (p: string) => p.replace(/:[a-z_]+/g, '1');
 
 async function rpc(s: TestServer, auth: string, method: string, params: unknown) {
-  const res = await s.fetch('/rpc', { method: 'POST', headers: { authorization: `Bearer ${auth}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const res = await s.fetch('/rpc', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${auth}` },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
   return { status: res.status, body: (await res.json()) as { result?: unknown; error?: { code: number; message: string } } };
 }
 
@@ -35,10 +39,20 @@ describe('doors: every method, every HTTP door, both credentials', () => {
   test('the contract marks agent and editor methods (sanity: the walk below covers both kinds)', () => {
     const editor = allMethods.filter((m) => scopeOf(m) === 'editor').map((m) => m.method);
     assert.ok(editor.includes('agentora/actions/setWorkspaceFolders'));
-    for (const m of allMethods.filter((x) => scopeOf(x) === 'editor')) assert.equal(routesOf(m).length, 0, `${m.method} is editor-only and must not declare a REST route`);
+    for (const m of allMethods.filter((x) => scopeOf(x) === 'editor'))
+      assert.equal(routesOf(m).length, 0, `${m.method} is editor-only and must not declare a REST route`);
     const agentMethods = allMethods.filter((m) => scopeOf(m) === 'agent').map((m) => m.method);
-    for (const m of ['agentora/actions/propose', 'agentora/actions/get', 'agentora/memory/search', 'agentora/memory/create', 'agentora/missions/get']) assert.ok(agentMethods.includes(m), m);
-    for (const m of ['agentora/actions/approve', 'agentora/actions/deny', 'agentora/actions/createRule', 'agentora/actions/revokeGrant', 'agentora/missions/enableIntegration', 'agentora/credentials/create']) assert.equal(scopeOf(allMethods.find((x) => x.method === m)!), 'operator', m);
+    for (const m of ['agentora/actions/propose', 'agentora/actions/get', 'agentora/memory/search', 'agentora/memory/create', 'agentora/missions/get'])
+      assert.ok(agentMethods.includes(m), m);
+    for (const m of [
+      'agentora/actions/approve',
+      'agentora/actions/deny',
+      'agentora/actions/createRule',
+      'agentora/actions/revokeGrant',
+      'agentora/missions/enableIntegration',
+      'agentora/credentials/create',
+    ])
+      assert.equal(scopeOf(allMethods.find((x) => x.method === m)!), 'operator', m);
     // MCP serves mission tools only, and each is an agent method (MCP keys are agent credentials).
     for (const t of MISSION_TOOLS) assert.equal(scopeOf(t.method), 'agent', `MCP tool ${t.name}`);
   });
@@ -58,13 +72,26 @@ describe('doors: every method, every HTTP door, both credentials', () => {
         }
         continue;
       }
-      assert.equal(asOperator.body.error?.code, -32602, `${m.method}: the operator reaches validation on /rpc (got ${JSON.stringify(asOperator.body.error)})`);
+      assert.equal(
+        asOperator.body.error?.code,
+        -32602,
+        `${m.method}: the operator reaches validation on /rpc (got ${JSON.stringify(asOperator.body.error)})`,
+      );
       if (scope === 'agent') {
-        assert.equal(asAgent.body.error?.code, -32602, `${m.method} is an agent method: the agent reaches validation (got ${JSON.stringify(asAgent.body.error)})`);
+        assert.equal(
+          asAgent.body.error?.code,
+          -32602,
+          `${m.method} is an agent method: the agent reaches validation (got ${JSON.stringify(asAgent.body.error)})`,
+        );
       } else {
         assert.equal(asAgent.status, 403, `${m.method}: agent on an operator method is HTTP 403`);
         assert.equal(asAgent.body.error?.code, -32003);
-        assert.ok(asAgent.body.error!.message.includes(m.method) && /needs the operator credential/.test(asAgent.body.error!.message) && /'walker'/.test(asAgent.body.error!.message), asAgent.body.error!.message);
+        assert.ok(
+          asAgent.body.error!.message.includes(m.method) &&
+            /needs the operator credential/.test(asAgent.body.error!.message) &&
+            /'walker'/.test(asAgent.body.error!.message),
+          asAgent.body.error!.message,
+        );
       }
     }
     assert.equal(walked, allMethods.length);
@@ -90,7 +117,10 @@ describe('doors: every method, every HTTP door, both credentials', () => {
           const res = await s.fetch(p, { method: r.verb, headers: { authorization: `Bearer ${agent}` }, ...(hasBody ? { body: '[]' } : {}) });
           const body = (await res.json()) as { message?: string };
           assert.notEqual(res.status, 401, `${r.verb} ${r.path}`);
-          assert.ok(!(body.message ?? '').includes('needs the operator credential'), `${r.verb} ${r.path} (${m.method}) refused the agent: ${body.message}`);
+          assert.ok(
+            !(body.message ?? '').includes('needs the operator credential'),
+            `${r.verb} ${r.path} (${m.method}) refused the agent: ${body.message}`,
+          );
         }
         // The operator reaches every route (a non-object body is a 400 from the door itself, before any service).
         const op = await s.fetch(p, { method: r.verb, ...(hasBody ? { body: '[]' } : {}) });
@@ -104,7 +134,7 @@ describe('doors: every method, every HTTP door, both credentials', () => {
     assert.equal(res.status, 404);
   });
 
-  test('routes that are not methods: the event stream is the operator\'s; an unknown credential is 401', async () => {
+  test("routes that are not methods: the event stream is the operator's; an unknown credential is 401", async () => {
     const ev = await s.fetch('/api/events', { headers: { authorization: `Bearer ${agent}` } });
     assert.equal(ev.status, 403);
     assert.match(((await ev.json()) as { message: string }).message, /GET \/api\/events needs the operator credential/);
@@ -126,7 +156,10 @@ describe('doors: the editor connection serves editor methods', () => {
   test('setWorkspaceFolders answers over the language-server connection', async () => {
     const lsp = await startLspServer({ 'server.port': 0 });
     try {
-      const out = (await lsp.conn.sendRequest('agentora/actions/setWorkspaceFolders', { folders: [lsp.dataDir] })) as { ok: boolean; folders: string[] };
+      const out = (await lsp.conn.sendRequest('agentora/actions/setWorkspaceFolders', { folders: [lsp.dataDir] })) as {
+        ok: boolean;
+        folders: string[];
+      };
       assert.deepEqual(out, { ok: true, folders: [lsp.dataDir] });
       const who = (await lsp.conn.sendRequest('agentora/credentials/whoami', {})) as { kind: string };
       assert.equal(who.kind, 'editor');

@@ -7,12 +7,21 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { startServer, type TestServer } from '../helpers/server';
 
-interface Ev { id?: string; event?: string; data?: string }
+interface Ev {
+  id?: string;
+  event?: string;
+  data?: string;
+}
 
 function parse(text: string): Ev[] {
-  return text.split('\n\n').filter((b) => /^(id|event|data):/m.test(b)).map((b) => ({
-    id: /^id: (.*)$/m.exec(b)?.[1], event: /^event: (.*)$/m.exec(b)?.[1], data: /^data: (.*)$/m.exec(b)?.[1],
-  }));
+  return text
+    .split('\n\n')
+    .filter((b) => /^(id|event|data):/m.test(b))
+    .map((b) => ({
+      id: /^id: (.*)$/m.exec(b)?.[1],
+      event: /^event: (.*)$/m.exec(b)?.[1],
+      data: /^data: (.*)$/m.exec(b)?.[1],
+    }));
 }
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
@@ -54,7 +63,14 @@ describe('SSE: bounded per-client buffers, drop with a reason, resume from Last-
   });
   after(() => s.stop());
 
-  const propose = (content: string) => s.fetch('/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: `${s.dataDir}/blocked.txt`, content } }) }).then((r) => r.json() as Promise<{ item: { id: number } }>).then((b) => b.item); // the wire shape {ok, item}
+  const propose = (content: string) =>
+    s
+      .fetch('/api/actions', {
+        method: 'POST',
+        body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: `${s.dataDir}/blocked.txt`, content } }),
+      })
+      .then((r) => r.json() as Promise<{ item: { id: number } }>)
+      .then((b) => b.item); // the wire shape {ok, item}
 
   test('a short disconnect loses nothing: the resumed stream replays exactly what was missed', async () => {
     const a = reader(s);
@@ -67,7 +83,10 @@ describe('SSE: bounded per-client buffers, drop with a reason, resume from Last-
     for (let i = 0; i < 5; i++) ids.push((await propose(`missed ${i}`)).id);
     const b = reader(s, { 'Last-Event-ID': last });
     await until(() => b.events.length >= 5, 'the replayed events');
-    assert.deepEqual(b.events.slice(0, 5).map((e) => JSON.parse(e.data!).action.id), ids);
+    assert.deepEqual(
+      b.events.slice(0, 5).map((e) => JSON.parse(e.data!).action.id),
+      ids,
+    );
     assert.ok(!b.events.some((e) => e.event === 'agentora/events/didMiss'));
     b.stop();
   });
@@ -89,15 +108,17 @@ describe('SSE: bounded per-client buffers, drop with a reason, resume from Last-
     await burst();
     const healthy = reader(s);
     // Eight stalled clients: raw sockets that read the first event, then stop reading for good.
-    const stalled = await Promise.all(Array.from({ length: 8 }, async () => {
-      const sock = net.connect(port, '127.0.0.1');
-      const c = { sock, raw: '' };
-      sock.on('data', (d) => (c.raw += d.toString('latin1')));
-      await new Promise((r) => sock.once('connect', r));
-      sock.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${s.token}\r\n\r\n`);
-      await until(() => c.raw.includes(': connected'), 'a stalled client to subscribe');
-      return c;
-    }));
+    const stalled = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const sock = net.connect(port, '127.0.0.1');
+        const c = { sock, raw: '' };
+        sock.on('data', (d) => (c.raw += d.toString('latin1')));
+        await new Promise((r) => sock.once('connect', r));
+        sock.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${s.token}\r\n\r\n`);
+        await until(() => c.raw.includes(': connected'), 'a stalled client to subscribe');
+        return c;
+      }),
+    );
     await propose('before the stall');
     await until(() => stalled.every((c) => /\nid: /.test(c.raw)), 'the stalled clients to get one event');
     const lastSeen = /id: (\S+)/.exec(stalled[0]!.raw)![1]!;
@@ -106,16 +127,21 @@ describe('SSE: bounded per-client buffers, drop with a reason, resume from Last-
 
     const lastId = await burst();
     const grown = rssMb(s.proc.pid!) - before;
-    console.log(`RSS before ${before.toFixed(1)} MB, growth ${grown.toFixed(1)} MB while 25 MB of events went to each of 8 clients that never read (200 MB unbounded)`);
+    console.log(
+      `RSS before ${before.toFixed(1)} MB, growth ${grown.toFixed(1)} MB while 25 MB of events went to each of 8 clients that never read (200 MB unbounded)`,
+    );
     assert.ok(grown < 100, `RSS grew by ${grown.toFixed(1)} MB`);
 
     // The stalled clients read again: each backlog ends with the reason it was dropped, then the stream closes.
-    await Promise.all(stalled.map((c) => {
-      const closed = new Promise((r) => c.sock.once('close', r));
-      c.sock.resume();
-      return closed;
-    }));
-    for (const [i, c] of stalled.entries()) assert.ok(c.raw.includes('event: agentora/events/didDrop'), `stalled client ${i} was told why it was dropped (${c.raw.length} bytes read)`);
+    await Promise.all(
+      stalled.map((c) => {
+        const closed = new Promise((r) => c.sock.once('close', r));
+        c.sock.resume();
+        return closed;
+      }),
+    );
+    for (const [i, c] of stalled.entries())
+      assert.ok(c.raw.includes('event: agentora/events/didDrop'), `stalled client ${i} was told why it was dropped (${c.raw.length} bytes read)`);
     const got = parse(stalled[0]!.raw.slice(stalled[0]!.raw.indexOf('\r\n\r\n') + 4));
     const drop = got.find((e) => e.event === 'agentora/events/didDrop');
     assert.ok(drop, 'the stalled client was told why it was dropped');
@@ -124,16 +150,26 @@ describe('SSE: bounded per-client buffers, drop with a reason, resume from Last-
     await until(() => healthy.events.some((e) => e.data && JSON.parse(e.data).action?.id === lastId), 'the healthy client to catch up', 60000);
     healthy.stop();
     const healthySeqs = healthy.events.filter((e) => e.id).map((e) => Number(e.id!.split('.')[1]));
-    assert.ok(healthySeqs.length >= 250 && healthySeqs.every((n, i) => i === 0 || n === healthySeqs[i - 1]! + 1), 'the healthy client missed nothing');
+    assert.ok(
+      healthySeqs.length >= 250 && healthySeqs.every((n, i) => i === 0 || n === healthySeqs[i - 1]! + 1),
+      'the healthy client missed nothing',
+    );
     assert.ok(!healthy.events.some((e) => e.event === 'agentora/events/didDrop'), 'the healthy client was not dropped');
 
     const lastReceived = got.filter((e) => e.id).at(-1)!.id!;
-    assert.ok(Number(lastReceived.split('.')[1]) < Number(/\.(\d+)$/.exec(healthy.events.at(-1)!.id!)![1]) - 100, 'it was dropped long before the end');
+    assert.ok(
+      Number(lastReceived.split('.')[1]) < Number(/\.(\d+)$/.exec(healthy.events.at(-1)!.id!)![1]) - 100,
+      'it was dropped long before the end',
+    );
     assert.notEqual(lastReceived, lastSeen);
 
     // It resumes from its last id: told that some events are gone, then the ones still in the window, up to the last.
     const resumed = reader(s, { 'Last-Event-ID': lastReceived });
-    await until(() => resumed.events.some((e) => e.data && JSON.parse(e.data).action?.id === lastId), 'the resumed client to reach the last event', 60000);
+    await until(
+      () => resumed.events.some((e) => e.data && JSON.parse(e.data).action?.id === lastId),
+      'the resumed client to reach the last event',
+      60000,
+    );
     resumed.stop();
     assert.equal(resumed.events[0]!.event, 'agentora/events/didMiss');
     const seqs = resumed.events.filter((e) => e.id).map((e) => Number(e.id!.split('.')[1]));

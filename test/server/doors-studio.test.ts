@@ -77,7 +77,14 @@ describe('studio links', () => {
     assert.equal((await fetch(`${s.url}/api/credentials/me`, { headers: { authorization: `Bearer ${secret}` } })).status, 401);
 
     // Live notifications reach the cookie-authenticated page (the SSE stream works without a token).
-    const proposed = (await (await s.fetch('/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: `${s.dataDir}/x.txt`, content: 'x' } }) })).json()).item as { id: number }; // wire shape {ok, item}
+    const proposed = (
+      await (
+        await s.fetch('/api/actions', {
+          method: 'POST',
+          body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: `${s.dataDir}/x.txt`, content: 'x' } }),
+        })
+      ).json()
+    ).item as { id: number }; // wire shape {ok, item}
     await page.waitForSelector(`[data-id="${proposed.id}"]`);
 
     // Someone else opens the link from the history: a clear refusal, no session.
@@ -85,7 +92,7 @@ describe('studio links', () => {
     const thief = await other.newPage();
     const res = await thief.goto(link);
     assert.equal(res!.status(), 403);
-    assert.match(await thief.textContent('h1') ?? '', /already been used/);
+    assert.match((await thief.textContent('h1')) ?? '', /already been used/);
     assert.equal((await other.cookies()).length, 0);
     // The operator's own browser still works: reloading keeps the session.
     await page.reload();

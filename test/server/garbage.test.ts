@@ -13,7 +13,9 @@ before(async () => {
 });
 after(() => s?.stop());
 
-const routes = allMethods.flatMap((m) => (m.rest ? ((Array.isArray(m.rest) ? m.rest : [m.rest]) as RestRoute[]) : []).map((r) => ({ method: m.method, ...r })));
+const routes = allMethods.flatMap((m) =>
+  (m.rest ? ((Array.isArray(m.rest) ? m.rest : [m.rest]) as RestRoute[]) : []).map((r) => ({ method: m.method, ...r })),
+);
 
 const junk = fc.oneof(
   fc.anything({ maxDepth: 2, maxKeys: 4, withBigInt: false }),
@@ -22,7 +24,12 @@ const junk = fc.oneof(
   fc.double(),
   fc.constantFrom(null, true, [], {}, -1, 1e308, '', ' ', '../../etc/passwd', '<script>', "'; DROP TABLE meta; --"),
 );
-const body = fc.oneof(fc.dictionary(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('limit', 'offset', 'id', 'query', 'top_k', 'params', 'tool_name')), junk, { maxKeys: 5 }), junk);
+const body = fc.oneof(
+  fc.dictionary(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('limit', 'offset', 'id', 'query', 'top_k', 'params', 'tool_name')), junk, {
+    maxKeys: 5,
+  }),
+  junk,
+);
 const pathId = fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.integer().map(String), fc.constant('..%2F..'));
 
 function fillPath(p: string, id: string): string {
@@ -35,11 +42,20 @@ test(`garbage on every REST route (${routes.length} routes) never yields a 5xx`,
     await fc.assert(
       fc.asyncProperty(body, pathId, async (b, id) => {
         const url = fillPath(r.path, id);
-        const init: RequestInit = r.verb === 'GET' || r.verb === 'DELETE' ? {} : { method: r.verb, headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) ?? 'null' };
-        const q = r.verb === 'GET' && b && typeof b === 'object' && !Array.isArray(b) ? '?' + new URLSearchParams(Object.entries(b).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? ''])).toString() : '';
+        const init: RequestInit =
+          r.verb === 'GET' || r.verb === 'DELETE'
+            ? {}
+            : { method: r.verb, headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) ?? 'null' };
+        const q =
+          r.verb === 'GET' && b && typeof b === 'object' && !Array.isArray(b)
+            ? '?' + new URLSearchParams(Object.entries(b).map(([k, v]) => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')])).toString()
+            : '';
         const res = await s.fetch(url + q, r.verb === 'DELETE' ? { method: 'DELETE' } : init);
         const text = await res.text();
-        assert.ok(res.status < 500, `${r.verb} ${r.path} (${r.method}) → ${res.status} for ${JSON.stringify(b)?.slice(0, 200)}: ${text.slice(0, 300)}`);
+        assert.ok(
+          res.status < 500,
+          `${r.verb} ${r.path} (${r.method}) → ${res.status} for ${JSON.stringify(b)?.slice(0, 200)}: ${text.slice(0, 300)}`,
+        );
         if (res.status === 400) assert.match(JSON.parse(text).message, /Invalid/, `${r.verb} ${r.path}: a 400 names what is wrong`);
       }),
       { numRuns: 12, seed: 20261124 },
@@ -51,7 +67,11 @@ test('JSON-RPC over HTTP: garbage envelopes and params are JSON-RPC errors, neve
   const methods = allMethods.map((m) => m.method);
   await fc.assert(
     fc.asyncProperty(fc.oneof(fc.constantFrom(...methods), fc.string()), junk, async (method, params) => {
-      const res = await s.fetch('/rpc', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+      const res = await s.fetch('/rpc', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      });
       assert.ok(res.status < 500, `${method} → ${res.status}`);
       const reply = await res.json();
       assert.ok('result' in reply || (reply.error && typeof reply.error.code === 'number'), JSON.stringify(reply).slice(0, 200));

@@ -124,7 +124,8 @@ describe('HTTP API: system area, doors and bad input', () => {
   });
 
   test('JSON-RPC over HTTP serves the same methods, with typed errors', async () => {
-    const call = async (method: string, params: unknown) => (await s.fetch('/rpc', { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params }) })).json();
+    const call = async (method: string, params: unknown) =>
+      (await s.fetch('/rpc', { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params }) })).json();
     const v = await call('agentora/system/version', {});
     assert.equal(v.id, 7);
     assert.equal(v.result.service, 'agentora');
@@ -152,7 +153,10 @@ describe('HTTP API: system area, doors and bad input', () => {
   test('models: mock list and a timed test chat', async () => {
     const m = await (await s.fetch('/api/ollama/models')).json();
     assert.equal(m.mode, 'mock');
-    assert.deepEqual(m.models.map((x: { name: string }) => x.name), ['mock-chat', 'mock-embed']);
+    assert.deepEqual(
+      m.models.map((x: { name: string }) => x.name),
+      ['mock-chat', 'mock-embed'],
+    );
     const t = await (await s.fetch('/api/ollama/test', { method: 'POST', body: '{}' })).json();
     assert.equal(t.ok, true);
     assert.equal(t.reply, 'ready');

@@ -58,7 +58,9 @@ describe('the editor connection', () => {
   after(() => lsp?.stop());
 
   test('server log lines arrive as window/logMessage with their level (Show Logs), secrets masked', async () => {
-    const listening = await until('the HTTP listening line', () => logs.find((l) => /HTTP API listening on http:\/\/127\.0\.0\.1:\d+/.test(l.message)));
+    const listening = await until('the HTTP listening line', () =>
+      logs.find((l) => /HTTP API listening on http:\/\/127\.0\.0\.1:\d+/.test(l.message)),
+    );
     assert.equal(listening.type, 3, 'info level (MessageType.Info)');
     const info = (await conn.sendRequest('agentora/system/connectionInfo', {})) as { studio_url: string };
     const token = new URL(info.studio_url).searchParams.get('token')!;
@@ -73,12 +75,16 @@ describe('the editor connection', () => {
   test('settings pushed by the editor apply at once; a bad value is refused with a message and changes nothing', async () => {
     const status = async () => ((await conn.sendRequest('agentora/missions/status', {})) as { watcher: { enabled: boolean } }).watcher.enabled;
     const before = await status();
-    await conn.sendNotification('workspace/didChangeConfiguration', { settings: { agentora: { 'server.port': 0, 'missions.watcherEnabled': !before, 'phios.apiKey': secret } } });
+    await conn.sendNotification('workspace/didChangeConfiguration', {
+      settings: { agentora: { 'server.port': 0, 'missions.watcherEnabled': !before, 'phios.apiKey': secret } },
+    });
     const deadline = Date.now() + 10000;
     while ((await status()) !== !before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.equal(await status(), !before, 'the changed setting reached the running server');
 
-    await conn.sendNotification('workspace/didChangeConfiguration', { settings: { agentora: { 'server.port': 0, 'missions.watcherEnabled': before, logLevel: 'loud' } } });
+    await conn.sendNotification('workspace/didChangeConfiguration', {
+      settings: { agentora: { 'server.port': 0, 'missions.watcherEnabled': before, logLevel: 'loud' } },
+    });
     const msg = await until('the refusal shown to the user', () => shown.find((m) => /logLevel/.test(m.message)));
     assert.equal(msg.type, 1, 'shown as an error');
     assert.match(msg.message, /previous settings stay in effect/);
@@ -103,12 +109,24 @@ describe('the editor connection', () => {
     assert.equal((await get(info.http_url, '/api/system/version', { ...auth, ...forwarded })).status, 403);
 
     await conn.sendRequest('agentora/system/trustEditorOrigin', { origin: forwarded.origin });
-    assert.equal((await get(info.http_url, '/api/system/version', { ...auth, ...forwarded })).status, 200, 'the forwarded host and origin are accepted');
+    assert.equal(
+      (await get(info.http_url, '/api/system/version', { ...auth, ...forwarded })).status,
+      200,
+      'the forwarded host and origin are accepted',
+    );
     const page = await get(info.http_url, '/', forwarded);
     assert.equal(page.status, 200);
     assert.match(page.body, /src="webview\/main\.js"/, 'assets are relative, so they load under /proxy/<port>/ too');
     assert.equal((await get(info.http_url, '/api/system/version', { ...forwarded })).status, 401, 'the token is still required');
-    assert.equal((await get(info.http_url, '/api/system/version', { ...auth, host: 'evil.example.test:8443', origin: 'https://evil.example.test:8443' })).status, 403, 'other hosts stay refused');
-    assert.equal((await get(info.http_url, '/api/system/version', { ...auth, host: forwarded.host, origin: 'https://evil.example.test' })).status, 403, 'other origins stay refused');
+    assert.equal(
+      (await get(info.http_url, '/api/system/version', { ...auth, host: 'evil.example.test:8443', origin: 'https://evil.example.test:8443' })).status,
+      403,
+      'other hosts stay refused',
+    );
+    assert.equal(
+      (await get(info.http_url, '/api/system/version', { ...auth, host: forwarded.host, origin: 'https://evil.example.test' })).status,
+      403,
+      'other origins stay refused',
+    );
   });
 });

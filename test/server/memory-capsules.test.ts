@@ -49,12 +49,16 @@ test('create, read, list and layers; defaults are filled in and the memory is em
   const got = await call(`/api/memory/capsules/${c.capsule_id}`);
   assert.equal(got.body.capsule.text, 'Deploys go through the staging cluster first.');
   // Embedding happens off the request path: poll until the background embedder has stored the vector.
-  for (let i = 0; i < 100 && !(await call(`/api/memory/capsules/${c.capsule_id}`)).body.capsule.embedded; i++) await new Promise((res) => setTimeout(res, 20));
+  for (let i = 0; i < 100 && !(await call(`/api/memory/capsules/${c.capsule_id}`)).body.capsule.embedded; i++)
+    await new Promise((res) => setTimeout(res, 20));
   assert.equal((await call(`/api/memory/capsules/${c.capsule_id}`)).body.capsule.embedded, true);
   const list = await call('/api/memory/capsules?repo=agentora');
   assert.ok(list.body.items.some((i: any) => i.capsule_id === c.capsule_id));
   const layers = await call('/api/memory/layers');
-  assert.deepEqual(layers.body.layers.map((l: any) => l.name), ['working', 'episodic', 'semantic', 'core']);
+  assert.deepEqual(
+    layers.body.layers.map((l: any) => l.name),
+    ['working', 'episodic', 'semantic', 'core'],
+  );
   assert.ok(layers.body.layers.find((l: any) => l.name === 'episodic').count >= 1);
 });
 
@@ -68,10 +72,13 @@ test('update keeps history; PATCH and POST both update; as_of reads the old text
   const p2 = await call(`/api/memory/capsules/${c.capsule_id}`, { trust: 0.9 });
   assert.equal(p2.body.capsule.trust, 0.9);
   const h = await call(`/api/memory/capsules/${c.capsule_id}/history`);
-  assert.deepEqual(h.body.versions.map((v: any) => [v.version, v.text, v.reason]), [
-    [2, 'The build uses Node 20.', 'edited'],
-    [1, 'The build uses Node 18.', 'upgrade'],
-  ]);
+  assert.deepEqual(
+    h.body.versions.map((v: any) => [v.version, v.text, v.reason]),
+    [
+      [2, 'The build uses Node 20.', 'edited'],
+      [1, 'The build uses Node 18.', 'upgrade'],
+    ],
+  );
   const old = await call(`/api/memory/capsules/${c.capsule_id}?as_of=${encodeURIComponent(before)}`);
   assert.equal(old.body.capsule.text, 'The build uses Node 18.');
   assert.equal(old.body.believed_at_as_of, true);
@@ -111,11 +118,18 @@ test('promote / demote move between layers and stop at the ends; refine supersed
   const edges = lin.body.edges.map((e: any) => `${e.from_id} ${e.relation} ${e.to_id}`).sort();
   assert.deepEqual(edges, [`${c.capsule_id} superseded_by ${neu.capsule_id}`, `${neu.capsule_id} derived_from ${c.capsule_id}`].sort());
   assert.deepEqual(lin.body.nodes.map((n: any) => n.capsule_id).sort(), [c.capsule_id, neu.capsule_id].sort());
-  assert.equal((await call(`/api/memory/capsules/${c.capsule_id}/refine`, { text: 'again' })).status, 409, 'a superseded memory is refined through its successor');
+  assert.equal(
+    (await call(`/api/memory/capsules/${c.capsule_id}/refine`, { text: 'again' })).status,
+    409,
+    'a superseded memory is refined through its successor',
+  );
 
   const derived = await create({ text: 'pnpm install --frozen-lockfile in CI.', derived_from: [neu.capsule_id] });
   const lin2 = await call(`/api/memory/capsules/${c.capsule_id}/lineage`);
-  assert.ok(lin2.body.nodes.some((n: any) => n.capsule_id === derived.capsule.capsule_id), 'lineage is walked transitively');
+  assert.ok(
+    lin2.body.nodes.some((n: any) => n.capsule_id === derived.capsule.capsule_id),
+    'lineage is walked transitively',
+  );
 });
 
 test('an exact duplicate opens a proposal instead of being merged silently', async () => {
@@ -139,7 +153,10 @@ test('uploads: Markdown is chunked by headings with overlap; PDF text is extract
     assert.match(c.source_ref, /^guide\.md#\d+\/\d+$/);
     assert.ok(c.text.length <= 260 + 50);
   }
-  assert.ok(chunks.some((c) => c.text.startsWith('## Rollback')), 'chunks of a section start with its heading');
+  assert.ok(
+    chunks.some((c) => c.text.startsWith('## Rollback')),
+    'chunks of a section start with its heading',
+  );
   const rollback = chunks.filter((c) => c.text.startsWith('## Rollback'));
   assert.ok(rollback.length >= 2 && rollback[1].text.includes('…'), 'consecutive chunks of a section overlap');
 
@@ -151,12 +168,16 @@ test('uploads: Markdown is chunked by headings with overlap; PDF text is extract
   assert.match(text, /Invoices are archived after seven years\./);
   assert.match(text, /The finance bucket is s3:\/\/acme-finance\./);
 
-  const b64 = await call('/api/memory/uploads', { filename: 'notes.txt', content_base64: Buffer.from('Plain text note about caching.').toString('base64') });
+  const b64 = await call('/api/memory/uploads', {
+    filename: 'notes.txt',
+    content_base64: Buffer.from('Plain text note about caching.').toString('base64'),
+  });
   assert.equal(b64.body.format, 'text');
 });
 
 test('JSON-RPC reaches the same services', async () => {
-  const rpc = async (method: string, params: unknown) => (await s.fetch('/rpc', { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })).json() as Promise<any>;
+  const rpc = async (method: string, params: unknown) =>
+    (await s.fetch('/rpc', { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })).json() as Promise<any>;
   const r = await rpc('agentora/memory/create', { text: 'Created over JSON-RPC.', source: 'chat' });
   assert.equal(r.result.capsule.source, 'chat');
   const g = await rpc('agentora/memory/get', { capsule_id: r.result.capsule.capsule_id });
@@ -176,7 +197,11 @@ test('bad input: clear 400s naming the field, 404 for unknown ids, nothing writt
     ['/api/memory/uploads', { filename: 'a.txt' }, /content_base64/],
     ['/api/memory/uploads', { filename: 'a.txt', text: 'x', content_base64: 'eA==' }, /content_base64/],
     ['/api/memory/uploads', { filename: 'a.pdf', content_base64: '!!!' }, /content_base64/],
-    ['/api/memory/uploads', { filename: 'a.pdf', content_base64: Buffer.from('%PDF-1.4 nothing here').toString('base64') }, /cannot read the PDF: Invalid PDF structure/],
+    [
+      '/api/memory/uploads',
+      { filename: 'a.pdf', content_base64: Buffer.from('%PDF-1.4 nothing here').toString('base64') },
+      /cannot read the PDF: Invalid PDF structure/,
+    ],
     ['/api/memory/uploads', { filename: 'a.bin', content_base64: Buffer.from([0, 1, 2, 3]).toString('base64') }, /binary/],
     ['/api/memory/capsules/1', { text: 'x', trust: -1 }, /trust/],
   ];

@@ -17,10 +17,12 @@ import { migrations } from '../../server/src/store/migrations';
 import { startServer, type TestServer } from '../helpers/server';
 
 type Call = (path: string, body?: unknown, method?: string) => Promise<{ status: number; body: any }>;
-const caller = (s: TestServer): Call => async (p, body, method = body === undefined ? 'GET' : 'POST') => {
-  const res = await s.fetch(p, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  return { status: res.status, body: await res.json() };
-};
+const caller =
+  (s: TestServer): Call =>
+  async (p, body, method = body === undefined ? 'GET' : 'POST') => {
+    const res = await s.fetch(p, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: res.status, body: await res.json() };
+  };
 const searchIds = async (call: Call, query: string): Promise<number[]> => {
   const r = await call('/api/memory/search', { query, top_k: 50 });
   assert.equal(r.status, 200, `search "${query}": ${JSON.stringify(r.body)}`);
@@ -74,7 +76,8 @@ describe('migration 23 repairs an index damaged by the old triggers', () => {
     // Schema-22 SQL (today's store functions know columns 22 lacks), updating text and status together as the
     // store's update statement does.
     const now = new Date().toISOString();
-    const ins = db.prepare(`INSERT INTO memories (text, kind, source, scope, layer, trust, touched_at, created_at, updated_at, valid_from, status, norm_hash)
+    const ins =
+      db.prepare(`INSERT INTO memories (text, kind, source, scope, layer, trust, touched_at, created_at, updated_at, valid_from, status, norm_hash)
       VALUES (?, 'fact', 'operator', 'workspace', 'semantic', 0.6, ?, ?, ?, ?, 'active', ?)`);
     const mk = (text: string) => Number(ins.run(text, now, now, now, now, text).lastInsertRowid);
     const upd = db.prepare('UPDATE memories SET text = ?, status = status, trust = ? WHERE id = ?');
@@ -85,7 +88,8 @@ describe('migration 23 repairs an index damaged by the old triggers', () => {
       upd.run('the deploy runs nightly from the main branch', 0.6 + i / 100, b);
     }
     // The damage the issue describes: the edited memory and the trust-edited one are gone from search.
-    const match = (q: string) => (db.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').all(q) as { rowid: number }[]).map((r) => r.rowid);
+    const match = (q: string) =>
+      (db.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').all(q) as { rowid: number }[]).map((r) => r.rowid);
     assert.deepEqual(match('gamma'), []);
     assert.deepEqual(match('deploy'), []);
     assert.throws(() => db.exec("INSERT INTO memories_fts (memories_fts, rank) VALUES ('integrity-check', 1)"), /malformed/);
@@ -168,10 +172,13 @@ describe('fuzzed edits keep the index in step with the active rows', () => {
           }
           const id = ids[o.at % ids.length]!;
           const r =
-            o.kind === 'edit' ? await call(`/api/memory/capsules/${id}`, { text: `${o.text} e${++seq}` }, 'PATCH')
-            : o.kind === 'trust' ? await call(`/api/memory/capsules/${id}`, { trust: Math.round(o.trust * 100) / 100 }, 'PATCH')
-            : o.kind === 'delete' ? await call(`/api/memory/capsules/${id}`, undefined, 'DELETE')
-            : await call(`/api/memory/capsules/${id}/${o.kind}`, {});
+            o.kind === 'edit'
+              ? await call(`/api/memory/capsules/${id}`, { text: `${o.text} e${++seq}` }, 'PATCH')
+              : o.kind === 'trust'
+                ? await call(`/api/memory/capsules/${id}`, { trust: Math.round(o.trust * 100) / 100 }, 'PATCH')
+                : o.kind === 'delete'
+                  ? await call(`/api/memory/capsules/${id}`, undefined, 'DELETE')
+                  : await call(`/api/memory/capsules/${id}/${o.kind}`, {});
           // A refused change (editing a deleted memory, restoring an active one) is a 4xx, never a 500.
           assert.ok(r.status < 500, `${o.kind} ${id}: ${r.status} ${JSON.stringify(r.body)}`);
         }

@@ -12,9 +12,36 @@ before(async () => {
 });
 after(() => s?.stop());
 
-const junk = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }));
+const junk = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+);
 const body = fc.dictionary(
-  fc.constantFrom('text', 'query', 'top_k', 'kind', 'source', 'layer', 'trust', 'as_of', 'source_weight', 'filename', 'content_base64', 'resolution', 'keep_id', 'change_ids', 'derived_from', 'run_id', 'wait', 'max_chunk_chars'),
+  fc.constantFrom(
+    'text',
+    'query',
+    'top_k',
+    'kind',
+    'source',
+    'layer',
+    'trust',
+    'as_of',
+    'source_weight',
+    'filename',
+    'content_base64',
+    'resolution',
+    'keep_id',
+    'change_ids',
+    'derived_from',
+    'run_id',
+    'wait',
+    'max_chunk_chars',
+  ),
   junk,
   { maxKeys: 6 },
 );

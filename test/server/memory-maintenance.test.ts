@@ -11,12 +11,15 @@ import { openDatabase } from '../../server/src/store/db';
 import { CLI, startServer, type TestServer } from '../helpers/server';
 
 type Call = (path: string, body?: unknown, method?: string) => Promise<{ status: number; body: any }>;
-const caller = (s: TestServer): Call => async (path, body, method = body === undefined ? 'GET' : 'POST') => {
-  const res = await s.fetch(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  return { status: res.status, body: await res.json() };
-};
+const caller =
+  (s: TestServer): Call =>
+  async (path, body, method = body === undefined ? 'GET' : 'POST') => {
+    const res = await s.fetch(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: res.status, body: await res.json() };
+  };
 
-const LONG = 'The nightly export job writes every customer invoice of the previous day to the finance bucket and then sends a summary email to the billing team with the totals';
+const LONG =
+  'The nightly export job writes every customer invoice of the previous day to the finance bucket and then sends a summary email to the billing team with the totals';
 
 describe('duplicate and conflict proposals', () => {
   let s: TestServer;
@@ -25,8 +28,18 @@ describe('duplicate and conflict proposals', () => {
   const make = async (key: string, text: string, extra: Record<string, unknown> = {}) => {
     id[key] = (await call('/api/memory/capsules', { text, ...extra })).body.capsule.capsule_id;
   };
-  const pairs = (items: any[]) => items.map((p) => p.members.map((m: any) => m.capsule_id).sort((a: number, b: number) => a - b).join('+'));
-  const pair = (...keys: string[]) => keys.map((k) => id[k]!).sort((a, b) => a - b).join('+');
+  const pairs = (items: any[]) =>
+    items.map((p) =>
+      p.members
+        .map((m: any) => m.capsule_id)
+        .sort((a: number, b: number) => a - b)
+        .join('+'),
+    );
+  const pair = (...keys: string[]) =>
+    keys
+      .map((k) => id[k]!)
+      .sort((a, b) => a - b)
+      .join('+');
 
   before(async () => {
     s = await startServer();
@@ -80,14 +93,21 @@ describe('duplicate and conflict proposals', () => {
     assert.equal(r.body.proposal.status, 'accepted');
     assert.equal((await call(`/api/memory/capsules/${id.nearB}`)).body.capsule.status, 'archived');
     const lin = (await call(`/api/memory/capsules/${id.nearA}/lineage`)).body;
-    assert.deepEqual(lin.edges.map((e: any) => [e.from_id, e.relation, e.to_id]), [[id.nearA, 'merged_from', id.nearB]]);
+    assert.deepEqual(
+      lin.edges.map((e: any) => [e.from_id, e.relation, e.to_id]),
+      [[id.nearA, 'merged_from', id.nearB]],
+    );
     assert.equal((await call(`/api/memory/proposals/${near.proposal_id}/accept`, { resolution: 'merge' })).status, 409, 'decided once');
   });
 
   test('supersede a conflict: the loser keeps its text but gets valid_to and a superseded_by link; as_of still sees it', async () => {
     const port = (await call('/api/memory/conflicts')).body.items.find((p: any) => p.subkind === 'value');
     assert.equal((await call(`/api/memory/proposals/${port.proposal_id}/accept`, { resolution: 'merge' })).status, 400, 'merge is for duplicates');
-    assert.equal((await call(`/api/memory/proposals/${port.proposal_id}/accept`, { resolution: 'supersede', keep_id: id.timeout })).status, 400, 'keep_id must be a member');
+    assert.equal(
+      (await call(`/api/memory/proposals/${port.proposal_id}/accept`, { resolution: 'supersede', keep_id: id.timeout })).status,
+      400,
+      'keep_id must be a member',
+    );
     const before = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 5));
     const r = await call(`/api/memory/proposals/${port.proposal_id}/accept`, { resolution: 'supersede', keep_id: id.port2, note: 'moved to 9090' });
@@ -97,13 +117,19 @@ describe('duplicate and conflict proposals', () => {
     assert.ok(old.valid_to);
     assert.equal(old.current, false);
     const lin = (await call(`/api/memory/capsules/${id.port1}/lineage`)).body;
-    assert.deepEqual(lin.edges.map((e: any) => [e.from_id, e.relation, e.to_id]), [[id.port1, 'superseded_by', id.port2]]);
+    assert.deepEqual(
+      lin.edges.map((e: any) => [e.from_id, e.relation, e.to_id]),
+      [[id.port1, 'superseded_by', id.port2]],
+    );
     const nowHits = (await call('/api/capsules/search', { query: 'API port' })).body.items.map((i: any) => i.capsule_id);
     assert.ok(nowHits.includes(id.port2) && !nowHits.includes(id.port1));
     const thenHits = (await call('/api/capsules/search', { query: 'API port', as_of: before })).body.items.map((i: any) => i.capsule_id);
     assert.ok(thenHits.includes(id.port1), 'what we believed then');
     assert.equal((await call(`/api/memory/capsules/${id.port1}?as_of=${encodeURIComponent(before)}`)).body.believed_at_as_of, true);
-    assert.equal((await call(`/api/memory/capsules/${id.port1}?as_of=${encodeURIComponent(new Date().toISOString())}`)).body.believed_at_as_of, false);
+    assert.equal(
+      (await call(`/api/memory/capsules/${id.port1}?as_of=${encodeURIComponent(new Date().toISOString())}`)).body.believed_at_as_of,
+      false,
+    );
   });
 
   test('reject and keep both change nothing, and a decided finding is not proposed again', async () => {
@@ -129,7 +155,11 @@ describe('maintenance: decay, archive, report, progress and undo', () => {
   const id: Record<string, number> = {};
   before(async () => {
     // Every memory counts as idle at once; one decay (0.5) takes salience below the archive floor (0.6).
-    s = await startServer({ AGENTORA_MEMORY_DECAY_AFTER_DAYS: '0', AGENTORA_MEMORY_DECAY_STEP: '0.5', AGENTORA_MEMORY_ARCHIVE_BELOW_SALIENCE: '0.6' });
+    s = await startServer({
+      AGENTORA_MEMORY_DECAY_AFTER_DAYS: '0',
+      AGENTORA_MEMORY_DECAY_STEP: '0.5',
+      AGENTORA_MEMORY_ARCHIVE_BELOW_SALIENCE: '0.6',
+    });
     call = caller(s);
     const make = async (key: string, body: Record<string, unknown>) => (id[key] = (await call('/api/memory/capsules', body)).body.capsule.capsule_id);
     await make('stale', { text: 'An old scratch note about a spike that went nowhere.', layer: 'working' });
@@ -162,11 +192,26 @@ describe('maintenance: decay, archive, report, progress and undo', () => {
 
     const job = (await call(`/api/memory/maintenance/jobs/${jobId}`)).body;
     assert.equal(job.job.status, 'done');
-    assert.deepEqual({ decayed: job.job.summary.decayed, archived: job.job.summary.archived }, { decayed: 4, archived: 3 }, JSON.stringify(job.job.summary));
+    assert.deepEqual(
+      { decayed: job.job.summary.decayed, archived: job.job.summary.archived },
+      { decayed: 4, archived: 3 },
+      JSON.stringify(job.job.summary),
+    );
     const byKind = (k: string) => job.changes.filter((c: any) => c.change === k);
-    assert.deepEqual(byKind('decay').map((c: any) => c.capsule_id).sort(), [id.stale, id.trusted, id.dupA, id.dupB].sort(), 'core memories never decay');
+    assert.deepEqual(
+      byKind('decay')
+        .map((c: any) => c.capsule_id)
+        .sort(),
+      [id.stale, id.trusted, id.dupA, id.dupB].sort(),
+      'core memories never decay',
+    );
     // Low value (salience below the floor, little use, trust < 0.7) is archived; the trusted one decays but stays.
-    assert.deepEqual(byKind('archive').map((c: any) => c.capsule_id).sort(), [id.stale, id.dupA, id.dupB].sort());
+    assert.deepEqual(
+      byKind('archive')
+        .map((c: any) => c.capsule_id)
+        .sort(),
+      [id.stale, id.dupA, id.dupB].sort(),
+    );
     assert.ok(byKind('archive').every((c: any) => c.before === 'active' && c.after === 'archived' && /low value/.test(c.reason)));
     assert.ok(!byKind('archive').some((c: any) => c.capsule_id === id.trusted || c.capsule_id === id.core));
     assert.equal((await call(`/api/memory/capsules/${id.trusted}`)).body.capsule.salience, 0.5);
@@ -198,7 +243,11 @@ describe('maintenance: decay, archive, report, progress and undo', () => {
     const after = (await call(`/api/memory/maintenance/jobs/${jobId}`)).body;
     assert.ok(after.changes.every((c: any) => c.undone_at));
     assert.equal(after.job.undone_count, after.job.change_count);
-    assert.equal((await call('/api/memory/duplicates')).body.items.length, 1, 'the exact-duplicate proposal made at write time is not the job’s to withdraw');
+    assert.equal(
+      (await call('/api/memory/duplicates')).body.items.length,
+      1,
+      'the exact-duplicate proposal made at write time is not the job’s to withdraw',
+    );
   });
 
   test('undo skips a change whose memory changed again since', async () => {
@@ -219,10 +268,16 @@ describe('a job interrupted by a restart', () => {
   test('is marked failed with the reason when the server starts again, never left running', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-memjob-'));
     const db = openDatabase(path.join(dir, 'agentora.db'));
-    db.prepare(`INSERT INTO memory_jobs (kind, status, phase, progress, summary_json, created_at, started_at) VALUES ('maintenance', 'running', 'decay', 0.5, '{}', ?, ?)`).run(new Date().toISOString(), new Date().toISOString());
+    db.prepare(
+      `INSERT INTO memory_jobs (kind, status, phase, progress, summary_json, created_at, started_at) VALUES ('maintenance', 'running', 'decay', 0.5, '{}', ?, ?)`,
+    ).run(new Date().toISOString(), new Date().toISOString());
     db.close();
     // The CLI on this existing data dir (the shared helper always makes a fresh one).
-    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env: { PATH: process.env.PATH, HOME: dir, AGENTORA_DATA_DIR: dir }, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+      env: { PATH: process.env.PATH, HOME: dir, AGENTORA_DATA_DIR: dir },
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -235,7 +290,13 @@ describe('a job interrupted by a restart', () => {
       });
       const token = readFileSync(path.join(dir, 'token'), 'utf8').trim();
       const get = async (p: string, body?: unknown) =>
-        (await fetch(url + p, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) })).json() as Promise<any>;
+        (
+          await fetch(url + p, {
+            method: body ? 'POST' : 'GET',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            ...(body ? { body: JSON.stringify(body) } : {}),
+          })
+        ).json() as Promise<any>;
       const job = (await get('/api/memory/maintenance/jobs/1')).job;
       assert.equal(job.status, 'failed');
       assert.equal(job.error, 'interrupted by a server restart');

@@ -14,7 +14,10 @@ before(async () => {
 after(() => s?.stop());
 
 async function upload(file: string): Promise<{ status: number; body: any }> {
-  const r = await s.fetch('/api/memory/uploads', { method: 'POST', body: JSON.stringify({ filename: file, content_base64: readFileSync(path.join(FIX, file)).toString('base64') }) });
+  const r = await s.fetch('/api/memory/uploads', {
+    method: 'POST',
+    body: JSON.stringify({ filename: file, content_base64: readFileSync(path.join(FIX, file)).toString('base64') }),
+  });
   return { status: r.status, body: await r.json() };
 }
 async function texts(ids: number[]): Promise<string> {
@@ -56,7 +59,10 @@ test('a scan-like PDF (text only in an image) is refused with the reason, nothin
 
 test('a damaged PDF is a 400 naming content_base64, and the server keeps answering', async () => {
   const broken = readFileSync(path.join(FIX, 'chromium-checklist.pdf')).subarray(0, 900);
-  const r = await s.fetch('/api/memory/uploads', { method: 'POST', body: JSON.stringify({ filename: 'broken.pdf', content_base64: broken.toString('base64') }) });
+  const r = await s.fetch('/api/memory/uploads', {
+    method: 'POST',
+    body: JSON.stringify({ filename: 'broken.pdf', content_base64: broken.toString('base64') }),
+  });
   assert.equal(r.status, 400);
   const b = await r.json();
   assert.ok(b.issues.some((i: any) => i.path === 'content_base64'));

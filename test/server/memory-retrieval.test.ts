@@ -7,10 +7,12 @@ import { startFakeOllama, type FakeOllama } from '../fakes/ollama';
 import { startServer, type TestServer } from '../helpers/server';
 
 type Call = (path: string, body?: unknown, method?: string) => Promise<{ status: number; body: any }>;
-const caller = (s: TestServer): Call => async (path, body, method = body === undefined ? 'GET' : 'POST') => {
-  const res = await s.fetch(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  return { status: res.status, body: await res.json() };
-};
+const caller =
+  (s: TestServer): Call =>
+  async (path, body, method = body === undefined ? 'GET' : 'POST') => {
+    const res = await s.fetch(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: res.status, body: await res.json() };
+  };
 async function poll<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -56,7 +58,8 @@ describe('retrieval with the mock provider', () => {
     assert.ok(top.score_breakdown.text_rank === 1 && top.score_breakdown.vector_cosine > 0.2, JSON.stringify(top.score_breakdown));
     assert.match(top.admission_reason, /^admitted #1: text match/);
     for (const k of ['lunch', 'colors']) assert.ok(!r.body.items.some((i: any) => i.capsule_id === ids[k]), `${k} must not be admitted`);
-    for (const f of ['bm25', 'text_rank', 'vector_cosine', 'vector_rank', 'rrf', 'recency', 'trust', 'usage', 'salience', 'source_weight', 'final']) assert.ok(f in top.score_breakdown, f);
+    for (const f of ['bm25', 'text_rank', 'vector_cosine', 'vector_rank', 'rrf', 'recency', 'trust', 'usage', 'salience', 'source_weight', 'final'])
+      assert.ok(f in top.score_breakdown, f);
   });
 
   test('archived memories never return; restored ones do', async () => {
@@ -114,8 +117,14 @@ describe('retrieval with the mock provider', () => {
     assert.equal(ctx.query, 'webhooks retried backoff');
     assert.equal(ctx.owner_kind, 'run');
     const admitted = ctx.items.filter((i: any) => i.admitted);
-    assert.deepEqual(admitted.map((i: any) => i.capsule_id), [ids.webhooks]);
-    assert.ok(ctx.items.some((i: any) => !i.admitted && /below top_k 1/.test(i.reason)), 'candidates that were not admitted are recorded with why');
+    assert.deepEqual(
+      admitted.map((i: any) => i.capsule_id),
+      [ids.webhooks],
+    );
+    assert.ok(
+      ctx.items.some((i: any) => !i.admitted && /below top_k 1/.test(i.reason)),
+      'candidates that were not admitted are recorded with why',
+    );
     const ret = await call('/api/memory/runs/run-42/retrieval');
     assert.equal(ret.body.items.length, ctx.items.length);
     const trace = await call('/api/memory/runs/run-42/trace');
@@ -146,7 +155,10 @@ describe('retrieval with the mock provider', () => {
     ] as const) {
       const r = await call('/api/capsules/search', body);
       assert.equal(r.status, 400, JSON.stringify(body));
-      assert.ok(r.body.issues.some((i: any) => i.path.startsWith(field)), JSON.stringify(r.body));
+      assert.ok(
+        r.body.issues.some((i: any) => i.path.startsWith(field)),
+        JSON.stringify(r.body),
+      );
     }
     const odd = await call('/api/capsules/search', { query: '"unbalanced AND (quote NEAR' });
     assert.equal(odd.status, 200, 'FTS syntax in a query is treated as words');
@@ -171,7 +183,12 @@ describe('embeddings through the real Ollama client against a fake Ollama', () =
   let call: Call;
   before(async () => {
     fake = await startFakeOllama(undefined, { embed: topicEmbedding });
-    s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: fake.url, AGENTORA_OLLAMA_EMBED_MODEL: 'nomic-embed-text', AGENTORA_MEMORY_EMBED_INTERVAL_MS: '20' });
+    s = await startServer({
+      AGENTORA_USE_MOCK_OLLAMA: 'false',
+      AGENTORA_OLLAMA_URL: fake.url,
+      AGENTORA_OLLAMA_EMBED_MODEL: 'nomic-embed-text',
+      AGENTORA_MEMORY_EMBED_INTERVAL_MS: '20',
+    });
     call = caller(s);
   });
   after(async () => {
@@ -218,7 +235,12 @@ describe('embeddings with a model Ollama does not have', () => {
   let call: Call;
   before(async () => {
     fake = await startFakeOllama();
-    s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: fake.url, AGENTORA_OLLAMA_EMBED_MODEL: 'missing-embedder', AGENTORA_MEMORY_EMBED_INTERVAL_MS: '20' });
+    s = await startServer({
+      AGENTORA_USE_MOCK_OLLAMA: 'false',
+      AGENTORA_OLLAMA_URL: fake.url,
+      AGENTORA_OLLAMA_EMBED_MODEL: 'missing-embedder',
+      AGENTORA_MEMORY_EMBED_INTERVAL_MS: '20',
+    });
     call = caller(s);
   });
   after(async () => {

@@ -44,7 +44,9 @@ describe('mission alerts to a webhook', () => {
   });
 
   test('terminal and high-risk alerts arrive once, signed, and never again across 10 refreshes', async () => {
-    const prep = await json(post(s, '/runs/prepare', { persona_id: 'skeptic_reviewer', repo: 'acme/alerts', mission_title: 'Risky', objective: 'Touch everything' }));
+    const prep = await json(
+      post(s, '/runs/prepare', { persona_id: 'skeptic_reviewer', repo: 'acme/alerts', mission_title: 'Risky', objective: 'Touch everything' }),
+    );
     assert.equal(prep.run.risk_level, 'high');
     await json(post(s, '/runs/launch', { run_id: prep.run_id, acceptance_criteria: ['works'] }));
     const of = (type: string) => sink.received.filter((r) => r.body?.run_id === prep.run_id && r.body?.type === type);
@@ -86,7 +88,9 @@ describe('mission alerts to a webhook', () => {
     assert.equal(sink.received.filter((r) => r.body?.run_id === l.run_id).length, 1);
 
     sink.failNext(1, 302);
-    const l2 = await json(post(s, '/runs/launch', { repo: 'acme/redirect', mission_title: 'Redirecting receiver', objective: 'alert me', dry_run: true }));
+    const l2 = await json(
+      post(s, '/runs/launch', { repo: 'acme/redirect', mission_title: 'Redirecting receiver', objective: 'alert me', dry_run: true }),
+    );
     const b = await until('delivered after a refused redirect', async () => {
       const e = (await json(s.fetch(`${API}/alerts/events?limit=100`))).events.find((x: any) => x.run_id === l2.run_id);
       return e?.status === 'delivered' && e;

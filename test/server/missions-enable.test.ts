@@ -24,7 +24,7 @@ const post = async (p: string, body: unknown) => {
 };
 
 test('enable AgentCeption with its URL: written to config.env and used at once, without a restart', async () => {
-  const before = await (await s.fetch('/api/integrations/status')).json() as any;
+  const before = (await (await s.fetch('/api/integrations/status')).json()) as any;
   assert.equal(before.agentception.enabled, false);
   const r = await post('/api/integrations/enable', { name: 'agentception', enabled: true, config: { url: ac.url, launch_mode: 'issue' } });
   assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -34,7 +34,12 @@ test('enable AgentCeption with its URL: written to config.env and used at once, 
   const file = readFileSync(path.join(s.dataDir, 'config.env'), 'utf8');
   assert.match(file, new RegExp(`^AGENTORA_AGENTCEPTION_URL=${ac.url.replace(/[.:/]/g, '\\$&')}$`, 'm'));
   assert.match(file, /^AGENTORA_AGENTCEPTION_ENABLED=true$/m);
-  const launched = await post('/api/integrations/runs/launch', { repo: 'acme/on', mission_title: 'On', objective: 'Runs on the fake', issue_number: 3 });
+  const launched = await post('/api/integrations/runs/launch', {
+    repo: 'acme/on',
+    mission_title: 'On',
+    objective: 'Runs on the fake',
+    issue_number: 3,
+  });
   assert.equal(launched.body.ok, true, JSON.stringify(launched.body));
   assert.ok(ac.runs.has('issue-3'), 'the launch reached the AgentCeption fake');
 });
@@ -58,7 +63,11 @@ test('bad values are 400s naming the field, and change nothing', async () => {
 test('the environment still wins, and the answer says which variable and by what', async () => {
   const pinned = await startServer({ AGENTORA_INTEGRATIONS_MOCK: 'false', AGENTORA_PHIOS_ENABLED: 'false' });
   try {
-    const r = await pinned.fetch('/api/integrations/enable', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'phios', enabled: true, config: { transport: 'http', url: 'http://127.0.0.1:9' } }) });
+    const r = await pinned.fetch('/api/integrations/enable', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'phios', enabled: true, config: { transport: 'http', url: 'http://127.0.0.1:9' } }),
+    });
     const body = (await r.json()) as any;
     assert.equal(r.status, 200, JSON.stringify(body));
     assert.equal(body.enabled, false);

@@ -21,26 +21,33 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-const post = (s: TestServer, p: string, body: unknown = {}) => s.fetch(API + p, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+const post = (s: TestServer, p: string, body: unknown = {}) =>
+  s.fetch(API + p, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
 const json = async (r: Response | Promise<Response>) => (await r).json() as Promise<any>;
 const resign = (b: any) => {
   const { signature: _s, ...rest } = b;
   return { ...b, signature: createHmac('sha256', KEY).update(canonicalJson(rest)).digest('hex') };
 };
-const count = async (s: TestServer) => Number((await s.fetch(`${API}/runs?limit=1`)).headers.get('x-total-count') ?? (await json(s.fetch(`${API}/metrics`))).total);
 
 describe('mission export / import', () => {
   let a: TestServer;
   let b: TestServer;
   let c: TestServer;
-  const env = { AGENTORA_MISSIONS_WATCHER_ENABLED: 'true', AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS: '0.1', AGENTORA_MISSIONS_SIGN_EXPORTS: 'true', AGENTORA_MISSIONS_EXPORT_SIGNING_KEY: KEY };
+  const env = {
+    AGENTORA_MISSIONS_WATCHER_ENABLED: 'true',
+    AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS: '0.1',
+    AGENTORA_MISSIONS_SIGN_EXPORTS: 'true',
+    AGENTORA_MISSIONS_EXPORT_SIGNING_KEY: KEY,
+  };
   before(async () => {
     [a, b, c] = await Promise.all([startServer(env), startServer(env), startServer({ AGENTORA_MISSIONS_SIGN_EXPORTS: 'true' })]);
   });
   after(() => Promise.all([a.stop(), b.stop(), c.stop()]));
 
   test('signed export → import into an empty database → re-import is a no-op', async () => {
-    const prep = await json(post(a, '/runs/prepare', { persona_id: 'skeptic_reviewer', repo: 'acme/export', mission_title: 'Export me', objective: 'Fix it' }));
+    const prep = await json(
+      post(a, '/runs/prepare', { persona_id: 'skeptic_reviewer', repo: 'acme/export', mission_title: 'Export me', objective: 'Fix it' }),
+    );
     await json(post(a, '/runs/launch', { run_id: prep.run_id, acceptance_criteria: ['done'] }));
     await until('terminal', async () => (await json(a.fetch(`${API}/runs/${prep.run_id}`))).run.terminal);
     await json(post(a, '/runs/launch', { repo: 'other/repo', mission_title: 'Not exported', objective: 'x', dry_run: true }));
@@ -49,7 +56,11 @@ describe('mission export / import', () => {
     assert.equal(bundle.schema_version, 'mission-export-v1');
     assert.equal(bundle.signed, true);
     assert.match(bundle.signature, /^[0-9a-f]{64}$/);
-    assert.deepEqual(bundle.runs.map((r: any) => r.id), [prep.run_id], 'only the filtered runs');
+    assert.deepEqual(
+      bundle.runs.map((r: any) => r.id),
+      [prep.run_id],
+      'only the filtered runs',
+    );
     assert.ok(bundle.timeline_events.length > 3 && bundle.timeline_events.every((e: any) => e.mission_id === prep.run_id));
     assert.equal(bundle.snapshots[prep.run_id].snapshot_hash, bundle.runs[0].snapshot_hash);
 
@@ -69,7 +80,8 @@ describe('mission export / import', () => {
     assert.equal(imp.ok, true);
     assert.equal(imp.imported_runs, 1);
     assert.equal(imp.imported_timeline_events, bundle.timeline_events.length);
-    for (const k of ['imported_watcher_events', 'imported_alert_events', 'imported_operator_decision_events', 'imported_mission_patterns']) assert.equal(typeof imp[k], 'number', k);
+    for (const k of ['imported_watcher_events', 'imported_alert_events', 'imported_operator_decision_events', 'imported_mission_patterns'])
+      assert.equal(typeof imp[k], 'number', k);
     const got = await json(b.fetch(`${API}/runs/${prep.run_id}`));
     assert.equal(got.run.status, 'succeeded');
     assert.equal(got.run.mission_title, 'Export me');

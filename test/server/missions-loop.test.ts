@@ -41,7 +41,16 @@ describe('missions over REST (mock integrations, watcher on)', () => {
     const st = await json(s.fetch(`${API}/status`));
     assert.equal(st.mock, true);
     assert.equal(st.phios.transport, 'mock');
-    const prep = await json(post(s, '/runs/prepare', { persona_id: 'skeptic_reviewer', repo: 'acme/widgets', mission_title: 'Fix login', objective: 'Fix the login redirect', operator_intent: 'small fix', constraints: ['no new deps'] }));
+    const prep = await json(
+      post(s, '/runs/prepare', {
+        persona_id: 'skeptic_reviewer',
+        repo: 'acme/widgets',
+        mission_title: 'Fix login',
+        objective: 'Fix the login redirect',
+        operator_intent: 'small fix',
+        constraints: ['no new deps'],
+      }),
+    );
     assert.equal(prep.ok, true);
     assert.equal(prep.persona.name, 'Skeptic Reviewer');
     assert.equal(prep.source, 'mock');
@@ -55,14 +64,29 @@ describe('missions over REST (mock integrations, watcher on)', () => {
     assert.equal(done.status, 'succeeded');
     assert.match(done.branch, /^agent\/issue-\d+$/);
     // Mock links never point at a real site (issue 10 §2.11).
-    assert.equal(done.pr_url, `https://agentception.mock.invalid/acme/widgets/pull/${done.branch.split("-")[1]}`);
+    assert.equal(done.pr_url, `https://agentception.mock.invalid/acme/widgets/pull/${done.branch.split('-')[1]}`);
     assert.equal(done.mock, true);
     assert.match(done.summary, /all tests pass/);
-    assert.deepEqual(done.artifacts.map((a: any) => a.path), ['src/feature.ts', 'test/feature.test.ts']);
+    assert.deepEqual(
+      done.artifacts.map((a: any) => a.path),
+      ['src/feature.ts', 'test/feature.test.ts'],
+    );
     assert.equal(done.watched, false);
     const tl = await json(s.fetch(`${API}/runs/${prep.run_id}/timeline`));
     const types = tl.events.map((e: any) => e.type);
-    for (const t of ['prepared', 'content_updated', 'launch_requested', 'launched', 'watch_started', 'job_event', 'state_changed', 'outcome_updated', 'artifacts_updated', 'watch_stopped']) assert.ok(types.includes(t), `timeline lacks ${t}`);
+    for (const t of [
+      'prepared',
+      'content_updated',
+      'launch_requested',
+      'launched',
+      'watch_started',
+      'job_event',
+      'state_changed',
+      'outcome_updated',
+      'artifacts_updated',
+      'watch_stopped',
+    ])
+      assert.ok(types.includes(t), `timeline lacks ${t}`);
     const wb = await json(post(s, `/runs/${prep.run_id}/writeback`, { operator_notes: 'reviewed', tags: ['login'] }));
     assert.equal(wb.ok, true);
     assert.equal(wb.run.writeback_status, 'succeeded');
@@ -76,7 +100,15 @@ describe('missions over REST (mock integrations, watcher on)', () => {
   });
 
   test('a dry run records what it would send and never launches', async () => {
-    const l = await json(post(s, '/runs/launch', { repo: 'acme/dry', mission_title: 'Dry', objective: 'Only look', dry_run: true, acceptance_criteria: ['nothing changes'] }));
+    const l = await json(
+      post(s, '/runs/launch', {
+        repo: 'acme/dry',
+        mission_title: 'Dry',
+        objective: 'Only look',
+        dry_run: true,
+        acceptance_criteria: ['nothing changes'],
+      }),
+    );
     assert.equal(l.ok, true);
     assert.equal(l.status, 'dry_run');
     assert.equal(l.job_id, null);
@@ -87,16 +119,29 @@ describe('missions over REST (mock integrations, watcher on)', () => {
   });
 
   test('list filters, pagination, deterministic order and bad input', async () => {
-    for (let i = 0; i < 6; i++) await post(s, '/runs/prepare', { repo: i % 2 ? 'acme/odd' : 'acme/even', persona_id: i < 3 ? 'rapid_builder' : 'default', mission_title: `Page ${i}`, objective: i === 4 ? 'needle in objective' : 'hay' });
+    for (let i = 0; i < 6; i++)
+      await post(s, '/runs/prepare', {
+        repo: i % 2 ? 'acme/odd' : 'acme/even',
+        persona_id: i < 3 ? 'rapid_builder' : 'default',
+        mission_title: `Page ${i}`,
+        objective: i === 4 ? 'needle in objective' : 'hay',
+      });
     const all = await runs(s, `repo=acme/odd`);
     assert.equal(all.total, 3);
     assert.ok(all.items.every((m: any) => m.repo === 'acme/odd'));
     const p1 = await runs(s, `status=prepared&limit=2&offset=0`);
     const p2 = await runs(s, `status=prepared&limit=2&offset=2`);
     assert.equal(p1.items.length, 2);
-    assert.notDeepEqual(p1.items.map((m: any) => m.run_id), p2.items.map((m: any) => m.run_id));
+    assert.notDeepEqual(
+      p1.items.map((m: any) => m.run_id),
+      p2.items.map((m: any) => m.run_id),
+    );
     const again = await runs(s, `status=prepared&limit=2&offset=0`);
-    assert.deepEqual(again.items.map((m: any) => m.run_id), p1.items.map((m: any) => m.run_id), 'same page twice');
+    assert.deepEqual(
+      again.items.map((m: any) => m.run_id),
+      p1.items.map((m: any) => m.run_id),
+      'same page twice',
+    );
     const sorted = [...p1.items].sort((a: any, b: any) => (b.created_at + b.run_id).localeCompare(a.created_at + a.run_id));
     assert.deepEqual(p1.items, sorted, 'newest first');
     assert.equal((await runs(s, `search=needle`)).total, 1);
@@ -106,11 +151,20 @@ describe('missions over REST (mock integrations, watcher on)', () => {
     const today = new Date().toISOString().slice(0, 10);
     assert.ok((await runs(s, `start_date=${today}&end_date=${today}`)).total >= 6);
     assert.equal((await runs(s, `end_date=2000-01-01`)).total, 0);
-    for (const [q, field] of [['limit=501', 'limit'], ['status=bogus', 'status'], ['mission_score_min=80&mission_score_max=10', 'mission_score_min'], ['start_date=yesterday', 'start_date'], ['offset=-1', 'offset']]) {
+    for (const [q, field] of [
+      ['limit=501', 'limit'],
+      ['status=bogus', 'status'],
+      ['mission_score_min=80&mission_score_max=10', 'mission_score_min'],
+      ['start_date=yesterday', 'start_date'],
+      ['offset=-1', 'offset'],
+    ]) {
       const r = await s.fetch(`${API}/runs?${q}`);
       assert.equal(r.status, 400, q);
       const body = await r.json();
-      assert.ok(body.issues.some((i: any) => i.path === field), `${q} names ${field}: ${JSON.stringify(body.issues)}`);
+      assert.ok(
+        body.issues.some((i: any) => i.path === field),
+        `${q} names ${field}: ${JSON.stringify(body.issues)}`,
+      );
     }
     const bad = await post(s, '/runs/prepare', { repo: 'not a repo', mission_title: '', objective: 'x' });
     assert.equal(bad.status, 400);
@@ -202,11 +256,24 @@ describe('missions: restart survival and upstream failure', () => {
 
   test('AgentCeption unreachable: the launch is recorded on the mission with an error and a fix, not a 500', async () => {
     const port = await refusedPort();
-    const s = await startServer({ AGENTORA_INTEGRATIONS_MOCK: 'false', AGENTORA_AGENTCEPTION_ENABLED: 'true', AGENTORA_AGENTCEPTION_URL: `http://127.0.0.1:${port}`, AGENTORA_AGENTCEPTION_TIMEOUT_SECONDS: '2' });
+    const s = await startServer({
+      AGENTORA_INTEGRATIONS_MOCK: 'false',
+      AGENTORA_AGENTCEPTION_ENABLED: 'true',
+      AGENTORA_AGENTCEPTION_URL: `http://127.0.0.1:${port}`,
+      AGENTORA_AGENTCEPTION_TIMEOUT_SECONDS: '2',
+    });
     try {
       const history = await json(s.fetch(`${API}/runs`)); // the server answers
       assert.ok(Array.isArray(history));
-      const prepared_packet = { session_id: 'ses_given', persona: { id: 'default' }, mission_title: 'T', mission_objective: 'O', repo: 'acme/down', generated_at: new Date().toISOString(), source: 'phios-http' };
+      const prepared_packet = {
+        session_id: 'ses_given',
+        persona: { id: 'default' },
+        mission_title: 'T',
+        mission_objective: 'O',
+        repo: 'acme/down',
+        generated_at: new Date().toISOString(),
+        source: 'phios-http',
+      };
       const r = await post(s, '/runs/launch', { repo: 'acme/down', mission_title: 'T', objective: 'O', prepared_packet });
       assert.equal(r.status, 200);
       const l = await r.json();

@@ -31,10 +31,21 @@ describe('MCP: tools over the real endpoint', () => {
     try {
       const c = await connect(s, { Authorization: `Bearer ${s.token}` });
       const tools = (await c.listTools()).tools.map((t) => t.name).sort();
-      assert.deepEqual(tools, ['get_mission', 'get_mission_timeline', 'launch_mission', 'list_missions', 'prepare_mission', 'refresh_mission', 'writeback_mission']);
+      assert.deepEqual(tools, [
+        'get_mission',
+        'get_mission_timeline',
+        'launch_mission',
+        'list_missions',
+        'prepare_mission',
+        'refresh_mission',
+        'writeback_mission',
+      ]);
       const listTool = (await c.listTools()).tools.find((t) => t.name === 'list_missions')!;
       assert.ok(Object.keys(listTool.inputSchema.properties ?? {}).includes('mission_score_min'), 'tool schemas come from the protocol schemas');
-      const prep: any = await c.callTool({ name: 'prepare_mission', arguments: { repo: 'acme/mcp', mission_title: 'Via MCP', objective: 'Prove MCP works' } });
+      const prep: any = await c.callTool({
+        name: 'prepare_mission',
+        arguments: { repo: 'acme/mcp', mission_title: 'Via MCP', objective: 'Prove MCP works' },
+      });
       assert.equal(prep.isError, false);
       const runId = prep.structuredContent.run_id;
       const launched: any = await c.callTool({ name: 'launch_mission', arguments: { run_id: runId } });
@@ -60,7 +71,11 @@ describe('MCP: tools over the real endpoint', () => {
       assert.match(String((res.contents[0] as { text?: string }).text), /"status":"succeeded"/);
       await c.close();
       // Origin validation (DNS rebinding / cross-site): a foreign origin is refused even with the token.
-      const foreign = await s.fetch('/mcp', { method: 'POST', headers: { origin: 'https://evil.example', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+      const foreign = await s.fetch('/mcp', {
+        method: 'POST',
+        headers: { origin: 'https://evil.example', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
       assert.equal(foreign.status, 403);
       const noAuth = await s.fetch('/mcp', { auth: false, method: 'POST', body: '{}' });
       assert.equal(noAuth.status, 401);
@@ -72,7 +87,11 @@ describe('MCP: tools over the real endpoint', () => {
   test('disabled: /mcp and the compatibility routes are 404', async () => {
     const s = await startServer();
     try {
-      for (const [p, m] of [['/mcp', 'POST'], ['/api/integrations/mcp/capabilities', 'GET'], ['/api/integrations/mcp/call', 'POST']] as const) {
+      for (const [p, m] of [
+        ['/mcp', 'POST'],
+        ['/api/integrations/mcp/capabilities', 'GET'],
+        ['/api/integrations/mcp/call', 'POST'],
+      ] as const) {
         const r = await s.fetch(p, { method: m, ...(m === 'POST' ? { body: JSON.stringify({ tool: 'list_missions' }) } : {}) });
         assert.equal(r.status, 404, p);
         assert.match((await r.json()).message, /AGENTORA_MISSIONS_MCP_ENABLED/);
@@ -83,7 +102,11 @@ describe('MCP: tools over the real endpoint', () => {
   });
 
   test('API key required when set (Bearer or X-API-Key); read-only hides and refuses write tools; refusals are recorded', async () => {
-    const s = await startServer({ AGENTORA_MISSIONS_MCP_ENABLED: 'true', AGENTORA_MISSIONS_MCP_API_KEY: 'k-secret-123', AGENTORA_MISSIONS_MCP_READ_ONLY: 'true' });
+    const s = await startServer({
+      AGENTORA_MISSIONS_MCP_ENABLED: 'true',
+      AGENTORA_MISSIONS_MCP_API_KEY: 'k-secret-123',
+      AGENTORA_MISSIONS_MCP_READ_ONLY: 'true',
+    });
     try {
       await assert.rejects(connect(s, { Authorization: `Bearer ${s.token}` }), /401|Invalid MCP API key/);
       await assert.rejects(connect(s, {}), /401|Missing MCP API key/);
@@ -104,19 +127,41 @@ describe('MCP: tools over the real endpoint', () => {
       assert.equal(capBody.read_only, true);
       assert.deepEqual(capBody.tools.map((t: any) => t.name).sort(), names);
       assert.equal((await s.fetch('/api/integrations/mcp/capabilities')).status, 401, 'the server token is not the MCP key');
-      const call = await s.fetch('/api/integrations/mcp/call', { method: 'POST', headers: { 'x-api-key': 'k-secret-123' }, body: JSON.stringify({ tool: 'refresh_mission', args: { run_id: 'run_x' } }) });
+      const call = await s.fetch('/api/integrations/mcp/call', {
+        method: 'POST',
+        headers: { 'x-api-key': 'k-secret-123' },
+        body: JSON.stringify({ tool: 'refresh_mission', args: { run_id: 'run_x' } }),
+      });
       assert.equal(call.status, 403);
       assert.match((await call.json()).message, /read-only/);
-      const ok = await s.fetch('/api/integrations/mcp/call', { method: 'POST', headers: { 'x-api-key': 'k-secret-123' }, body: JSON.stringify({ tool: 'list_missions', args: { limit: 5 } }) });
+      const ok = await s.fetch('/api/integrations/mcp/call', {
+        method: 'POST',
+        headers: { 'x-api-key': 'k-secret-123' },
+        body: JSON.stringify({ tool: 'list_missions', args: { limit: 5 } }),
+      });
       assert.equal(ok.status, 200);
       assert.equal((await ok.json()).result.ok, true);
-      const unknown = await s.fetch('/api/integrations/mcp/call', { method: 'POST', headers: { 'x-api-key': 'k-secret-123' }, body: JSON.stringify({ tool: 'rm_rf', args: {} }) });
+      const unknown = await s.fetch('/api/integrations/mcp/call', {
+        method: 'POST',
+        headers: { 'x-api-key': 'k-secret-123' },
+        body: JSON.stringify({ tool: 'rm_rf', args: {} }),
+      });
       assert.equal(unknown.status, 404);
-      const badBody = await s.fetch('/api/integrations/mcp/call', { method: 'POST', headers: { 'x-api-key': 'k-secret-123' }, body: JSON.stringify({ args: [] }) });
+      const badBody = await s.fetch('/api/integrations/mcp/call', {
+        method: 'POST',
+        headers: { 'x-api-key': 'k-secret-123' },
+        body: JSON.stringify({ args: [] }),
+      });
       assert.equal(badBody.status, 400);
       const d = decisions(s);
-      assert.deepEqual(d.map((x) => JSON.parse(x.data_json).tool), ['launch_mission', 'refresh_mission', 'rm_rf']);
-      assert.deepEqual(d.map((x) => JSON.parse(x.data_json).door), ['mcp', 'compat', 'compat']);
+      assert.deepEqual(
+        d.map((x) => JSON.parse(x.data_json).tool),
+        ['launch_mission', 'refresh_mission', 'rm_rf'],
+      );
+      assert.deepEqual(
+        d.map((x) => JSON.parse(x.data_json).door),
+        ['mcp', 'compat', 'compat'],
+      );
       // The rest of the API still uses the server token.
       assert.equal((await s.fetch('/api/integrations/runs')).status, 200);
     } finally {

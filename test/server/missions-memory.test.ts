@@ -17,19 +17,31 @@ const post = async (p: string, body: unknown) => {
 };
 
 test('prepare puts the relevant memories into the packet and records the retrieval under the mission', async () => {
-  const relevant = await post('/api/memory/capsules', { text: 'The payments service rollout uses blue-green deploys behind the gateway', repo: 'acme/pay' });
+  const relevant = await post('/api/memory/capsules', {
+    text: 'The payments service rollout uses blue-green deploys behind the gateway',
+    repo: 'acme/pay',
+  });
   assert.equal(relevant.status, 201, JSON.stringify(relevant.body));
   await post('/api/memory/capsules', { text: 'Lunch on Fridays is at noon in the big room' });
 
-  const prep = await post('/api/integrations/runs/prepare', { repo: 'acme/pay', mission_title: 'Payments rollout', objective: 'Make the payments rollout safer with blue-green deploys', persona_id: 'default' });
+  const prep = await post('/api/integrations/runs/prepare', {
+    repo: 'acme/pay',
+    mission_title: 'Payments rollout',
+    objective: 'Make the payments rollout safer with blue-green deploys',
+    persona_id: 'default',
+  });
   assert.equal(prep.status, 200, JSON.stringify(prep.body));
   const snippets = prep.body.context_packet.memory_snippets as { id: string; text: string; source: string }[];
   const ours = snippets.filter((x) => x.source === 'agentora-memory');
-  assert.deepEqual(ours.map((x) => x.id), [`agentora-memory:${relevant.body.capsule.capsule_id}`], 'the relevant memory, and only it');
+  assert.deepEqual(
+    ours.map((x) => x.id),
+    [`agentora-memory:${relevant.body.capsule.capsule_id}`],
+    'the relevant memory, and only it',
+  );
   assert.match(ours[0]!.text, /blue-green/);
 
   const runId = prep.body.run_id as string;
-  const ctxs = await (await s.fetch(`/api/memory/runs/${encodeURIComponent(runId)}/contexts`)).json() as any;
+  const ctxs = (await (await s.fetch(`/api/memory/runs/${encodeURIComponent(runId)}/contexts`)).json()) as any;
   assert.equal(ctxs.contexts.length, 1);
   assert.equal(ctxs.contexts[0].owner_kind, 'mission');
   assert.match(ctxs.contexts[0].query, /Payments rollout/);
@@ -38,7 +50,11 @@ test('prepare puts the relevant memories into the packet and records the retriev
 });
 
 test('a finished mission is remembered, and the next mission on that repo is prepared with its outcome', async () => {
-  const launched = await post('/api/integrations/runs/launch', { repo: 'acme/ledger', mission_title: 'Ledger export', objective: 'Add a CSV export to the ledger' });
+  const launched = await post('/api/integrations/runs/launch', {
+    repo: 'acme/ledger',
+    mission_title: 'Ledger export',
+    objective: 'Add a CSV export to the ledger',
+  });
   assert.equal(launched.body.ok, true, JSON.stringify(launched.body));
   const id = launched.body.run.run_id as string;
   const deadline = Date.now() + 15000;
@@ -50,7 +66,12 @@ test('a finished mission is remembered, and the next mission on that repo is pre
   }
   assert.equal(run.status, 'succeeded');
 
-  const next = await post('/api/integrations/runs/prepare', { repo: 'acme/ledger', mission_title: 'Ledger export follow-up', objective: 'Extend the ledger CSV export with totals', persona_id: 'default' });
+  const next = await post('/api/integrations/runs/prepare', {
+    repo: 'acme/ledger',
+    mission_title: 'Ledger export follow-up',
+    objective: 'Extend the ledger CSV export with totals',
+    persona_id: 'default',
+  });
   const remembered = (next.body.context_packet.memory_snippets as { text: string; source: string }[]).filter((x) => x.source === 'agentora-memory');
   assert.equal(remembered.length, 1, JSON.stringify(remembered));
   // Mock mode: the outcome is remembered for the next mock mission, marked as mock (issue 10 §2.11).

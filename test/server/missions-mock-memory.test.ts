@@ -16,7 +16,11 @@ const missionOf = async (s: TestServer, id: string) => {
   const b = await json(s.fetch(`${API}/runs/${id}`));
   return b.run ?? b;
 };
-const TOPIC = { repo: 'acme/payments', mission_title: 'Retry failed payouts', objective: 'Retry failed payouts with exponential backoff in the payout worker' };
+const TOPIC = {
+  repo: 'acme/payments',
+  mission_title: 'Retry failed payouts',
+  objective: 'Retry failed payouts with exponential backoff in the payout worker',
+};
 
 describe('mock outcomes stay mock', () => {
   let ac: FakeAgentception;
@@ -60,7 +64,17 @@ describe('mock outcomes stay mock', () => {
     assert.match(mockMem.text, /^\[mock\] Mission "Retry failed payouts"/);
     assert.ok(mockMem.text.includes('agentception.mock.invalid'));
     // A real memory on the same topic, so the retrieval below demonstrably works.
-    const real = (await json(s.fetch('/api/memory/capsules', { method: 'POST', body: JSON.stringify({ text: 'Failed payouts retry with exponential backoff in the payout worker, at most five attempts.', repo: 'acme/payments' }) }))).capsule;
+    const real = (
+      await json(
+        s.fetch('/api/memory/capsules', {
+          method: 'POST',
+          body: JSON.stringify({
+            text: 'Failed payouts retry with exponential backoff in the payout worker, at most five attempts.',
+            repo: 'acme/payments',
+          }),
+        }),
+      )
+    ).capsule;
     assert.ok(real?.capsule_id);
     await s.stop();
 
@@ -71,8 +85,14 @@ describe('mock outcomes stay mock', () => {
     const m = await missionOf(s, pid);
     assert.equal(m.mock, false);
     const snippets: any[] = m.context_packet.memory_snippets;
-    assert.ok(snippets.some((x) => x.id === `agentora-memory:${real.capsule_id}`), `the real memory is in the packet: ${JSON.stringify(snippets)}`);
-    assert.ok(!snippets.some((x) => x.id === `agentora-memory:${mockMem.capsule_id}` || /\[mock\]|mock\.invalid/.test(x.text)), `no mock memory in a real packet: ${JSON.stringify(snippets)}`);
+    assert.ok(
+      snippets.some((x) => x.id === `agentora-memory:${real.capsule_id}`),
+      `the real memory is in the packet: ${JSON.stringify(snippets)}`,
+    );
+    assert.ok(
+      !snippets.some((x) => x.id === `agentora-memory:${mockMem.capsule_id}` || /\[mock\]|mock\.invalid/.test(x.text)),
+      `no mock memory in a real packet: ${JSON.stringify(snippets)}`,
+    );
     assert.ok(!/\[mock\]|mock\.invalid/.test(JSON.stringify(m.context_packet)));
     const ctxs = await json(s.fetch(`/api/memory/runs/${pid}/contexts`));
     const item = ctxs.contexts[0].items.find((i: any) => i.capsule_id === mockMem.capsule_id);
@@ -84,6 +104,9 @@ describe('mock outcomes stay mock', () => {
     const refused = await post(s, '/runs/launch', { run_id: left });
     assert.equal(refused.status, 409);
     assert.match(JSON.stringify(await refused.json()), /prepared with the mock integrations/);
-    assert.equal(ac.count((h) => h.path.startsWith('/api/dispatch/')), 0);
+    assert.equal(
+      ac.count((h) => h.path.startsWith('/api/dispatch/')),
+      0,
+    );
   });
 });

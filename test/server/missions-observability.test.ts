@@ -8,7 +8,17 @@ import { startServer, type TestServer } from '../helpers/server';
 
 const API = '/api/integrations';
 const FAST = { AGENTORA_MISSIONS_WATCHER_ENABLED: 'true', AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS: '0.1' };
-const KEPT = ['prepared', 'content_updated', 'launch_requested', 'dry_run_recorded', 'launched', 'launch_failed', 'state_changed', 'writeback_succeeded', 'writeback_failed'];
+const KEPT = [
+  'prepared',
+  'content_updated',
+  'launch_requested',
+  'dry_run_recorded',
+  'launched',
+  'launch_failed',
+  'state_changed',
+  'writeback_succeeded',
+  'writeback_failed',
+];
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15000): Promise<T> {
   const end = Date.now() + ms;
@@ -24,7 +34,15 @@ const json = async (r: Response | Promise<Response>) => (await r).json() as Prom
 
 /** Prepare + launch one mission and wait until the watcher has finished it. */
 async function finishedMission(s: TestServer, repo: string, persona = 'skeptic_reviewer'): Promise<any> {
-  const prep = await json(post(s, '/runs/prepare', { persona_id: persona, repo, mission_title: `Fix ${repo}`, objective: 'Fix the login redirect', operator_intent: 'small fix' }));
+  const prep = await json(
+    post(s, '/runs/prepare', {
+      persona_id: persona,
+      repo,
+      mission_title: `Fix ${repo}`,
+      objective: 'Fix the login redirect',
+      operator_intent: 'small fix',
+    }),
+  );
   assert.equal(prep.ok, true, JSON.stringify(prep));
   const l = await json(post(s, '/runs/launch', { run_id: prep.run_id, acceptance_criteria: ['login works'] }));
   assert.equal(l.ok, true);
@@ -51,7 +69,19 @@ describe('missions observability over REST', () => {
     assert.equal(wb.ok, true);
 
     const m = await json(s.fetch(`${API}/metrics`));
-    for (const k of ['refresh_attempts', 'refresh_successes', 'refresh_failures', 'average_refresh_latency_ms', 'last_refresh_latency_ms', 'skipped_writebacks_debounce', 'skipped_writebacks_duplicate_hash', 'successful_writebacks', 'failed_writebacks', 'runs_currently_watched', 'terminal_runs_completed_by_watcher']) {
+    for (const k of [
+      'refresh_attempts',
+      'refresh_successes',
+      'refresh_failures',
+      'average_refresh_latency_ms',
+      'last_refresh_latency_ms',
+      'skipped_writebacks_debounce',
+      'skipped_writebacks_duplicate_hash',
+      'successful_writebacks',
+      'failed_writebacks',
+      'runs_currently_watched',
+      'terminal_runs_completed_by_watcher',
+    ]) {
       assert.equal(typeof m[k], 'number', `metrics.${k}`);
     }
     assert.ok(m.refresh_attempts >= 3 && m.refresh_successes >= 3, JSON.stringify(m));
@@ -65,7 +95,18 @@ describe('missions observability over REST', () => {
     assert.equal(m.by_status.dry_run, 1);
 
     const ins = await json(s.fetch(`${API}/insights`));
-    for (const k of ['missions_by_status', 'missions_by_persona', 'writeback_success_rate', 'average_watcher_refresh_count_by_status', 'top_repos_by_mission_count', 'terminal_success_rate', 'average_mission_score', 'top_risk_signals', 'average_pr_presence_rate', 'persona_performance_summary']) {
+    for (const k of [
+      'missions_by_status',
+      'missions_by_persona',
+      'writeback_success_rate',
+      'average_watcher_refresh_count_by_status',
+      'top_repos_by_mission_count',
+      'terminal_success_rate',
+      'average_mission_score',
+      'top_risk_signals',
+      'average_pr_presence_rate',
+      'persona_performance_summary',
+    ]) {
       assert.ok(k in ins, `insights.${k}`);
     }
     assert.deepEqual(ins.missions_by_status, { succeeded: 3, dry_run: 1 });
@@ -93,7 +134,10 @@ describe('missions observability over REST', () => {
     assert.ok(['low', 'medium', 'high'].includes(w.top_risk_signal));
     for (const k of ['average_mission_score', 'average_refresh_count', 'writeback_success_rate']) assert.ok(k in w, k);
     const byWb = await json(s.fetch(`${API}/cohorts?group_by=writeback_status&status=succeeded`));
-    assert.equal(byWb.groups.reduce((n: number, g: any) => n + g.count, 0), 3);
+    assert.equal(
+      byWb.groups.reduce((n: number, g: any) => n + g.count, 0),
+      3,
+    );
 
     const bad = await s.fetch(`${API}/cohorts?group_by=colour`);
     assert.equal(bad.status, 400);
@@ -108,7 +152,10 @@ describe('missions observability over REST', () => {
 
     const sum = await json(s.fetch(`${API}/cohorts/summary`));
     assert.equal(sum.total, 4);
-    assert.deepEqual(sum.dimensions.map((d: any) => d.group_by), ['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level']);
+    assert.deepEqual(
+      sum.dimensions.map((d: any) => d.group_by),
+      ['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level'],
+    );
     assert.equal(sum.dimensions[0].groups, 3);
   });
 
@@ -141,7 +188,10 @@ describe('missions observability over REST', () => {
     assert.ok(real.report.transactions >= 1);
     const afterTl = await json(s.fetch(`${API}/runs/${run.run_id}/timeline`));
     // Every important event stays; removable ones fill the cap only if room is left.
-    assert.deepEqual(afterTl.events.filter((e: any) => KEPT.includes(e.type)).map((e: any) => e.id), kept.map((e: any) => e.id));
+    assert.deepEqual(
+      afterTl.events.filter((e: any) => KEPT.includes(e.type)).map((e: any) => e.id),
+      kept.map((e: any) => e.id),
+    );
     assert.equal(afterTl.total, Math.max(kept.length, 3));
     // Re-running finds nothing to do; the watcher log records what was removed.
     assert.equal((await json(post(s, '/retention/compact', {}))).report.removed_total, 0);
@@ -163,7 +213,12 @@ describe('missions observability over REST', () => {
 describe('background compactor', () => {
   let s: TestServer;
   before(async () => {
-    s = await startServer({ ...FAST, AGENTORA_MISSIONS_EVENTS_MAX_PER_RUN: '2', AGENTORA_MISSIONS_COMPACTION_ENABLED: 'true', AGENTORA_MISSIONS_COMPACTION_INTERVAL_SECONDS: '1' });
+    s = await startServer({
+      ...FAST,
+      AGENTORA_MISSIONS_EVENTS_MAX_PER_RUN: '2',
+      AGENTORA_MISSIONS_COMPACTION_ENABLED: 'true',
+      AGENTORA_MISSIONS_COMPACTION_INTERVAL_SECONDS: '1',
+    });
   });
   after(() => s.stop());
 

@@ -10,13 +10,21 @@ import { phiosMcpEnv } from '../fakes/phios-mcp-command';
 import { startFakePhiosHttp } from '../fakes/phios-http';
 import { API, acEnv, getRun, json, post, timeline, until } from './missions-real-helpers';
 
-const MISSION = { repo: 'acme/flaky', mission_title: 'Survive upstream trouble', objective: 'Keep the mission whatever AgentCeption does', acceptance_criteria: ['never lost'] };
+const MISSION = {
+  repo: 'acme/flaky',
+  mission_title: 'Survive upstream trouble',
+  objective: 'Keep the mission whatever AgentCeption does',
+  acceptance_criteria: ['never lost'],
+};
 
 /** The server still answers, the mission is still listed and readable. */
 async function stillHealthy(s: TestServer, id: string) {
   assert.equal((await s.fetch('/api/health', { auth: false })).status, 200);
   const list = await json(s.fetch(`${API}/runs?search=${encodeURIComponent('Survive upstream')}&limit=500`));
-  assert.ok(list.some((r: any) => r.run_id === id), 'the mission is still listed');
+  assert.ok(
+    list.some((r: any) => r.run_id === id),
+    'the mission is still listed',
+  );
   assert.equal((await s.fetch(`${API}/runs/${id}`)).status, 200);
 }
 
@@ -31,11 +39,15 @@ describe('AgentCeption failures on the real path', () => {
   let s: TestServer;
   const acOpts: FakeAgentceptionOptions = { apiKey: 'good-key' };
   let issue = 300;
-  const launch = async (extra: Record<string, unknown> = {}) => json(post(s, '/runs/launch', { ...MISSION, issue_number: ++issue, watch: false, ...extra }));
+  const launch = async (extra: Record<string, unknown> = {}) =>
+    json(post(s, '/runs/launch', { ...MISSION, issue_number: ++issue, watch: false, ...extra }));
 
   before(async () => {
     ac = await startFakeAgentception(acOpts);
-    s = await startServer({ ...acEnv(ac, { AGENTORA_AGENTCEPTION_API_KEY: 'good-key', AGENTORA_AGENTCEPTION_TIMEOUT_SECONDS: '0.3' }), ...phiosMcpEnv() });
+    s = await startServer({
+      ...acEnv(ac, { AGENTORA_AGENTCEPTION_API_KEY: 'good-key', AGENTORA_AGENTCEPTION_TIMEOUT_SECONDS: '0.3' }),
+      ...phiosMcpEnv(),
+    });
   });
   after(async () => {
     await s?.stop();
@@ -199,14 +211,20 @@ describe('AgentCeption status vocabulary end to end (watcher on)', () => {
     assert.equal(l.ok, true, JSON.stringify(l));
     return { id: l.run_id as string, job: l.run.job_id as string };
   };
-  const settle = (id: string, pred: (r: any) => boolean, what: string) => until(what, async () => {
-    const r = await getRun(s, id);
-    return pred(r) && r;
-  });
+  const settle = (id: string, pred: (r: any) => boolean, what: string) =>
+    until(what, async () => {
+      const r = await getRun(s, id);
+      return pred(r) && r;
+    });
 
   before(async () => {
     ac = await startFakeAgentception();
-    s = await startServer({ ...acEnv(ac), ...phiosMcpEnv(), AGENTORA_MISSIONS_WATCHER_ENABLED: 'true', AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS: '0.1' });
+    s = await startServer({
+      ...acEnv(ac),
+      ...phiosMcpEnv(),
+      AGENTORA_MISSIONS_WATCHER_ENABLED: 'true',
+      AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS: '0.1',
+    });
   });
   after(async () => {
     await s?.stop();
@@ -298,7 +316,7 @@ describe('PhiOS failures on the real path', () => {
     try {
       const r = await post(s, '/runs/prepare', MISSION);
       assert.equal(r.status, 503);
-      const body = await r.json() as any;
+      const body = (await r.json()) as any;
       assert.equal(body.error, 'unavailable');
       assert.match(body.message, /cannot start the PhiOS MCP server `\/nonexistent\/phi-mcp` \(ENOENT\)/);
       assert.match(body.fix_hint, /pip install phios/);
@@ -307,14 +325,19 @@ describe('PhiOS failures on the real path', () => {
     } finally {
       await s.stop();
     }
-    const slow = await startServer({ ...acEnv(ac), ...phiosMcpEnv({ FAKE_PHIOS_DELAY_MS: '3000' }), AGENTORA_PHIOS_TIMEOUT_SECONDS: '0.3', AGENTORA_PHIOS_RETRIES: '0' });
+    const slow = await startServer({
+      ...acEnv(ac),
+      ...phiosMcpEnv({ FAKE_PHIOS_DELAY_MS: '3000' }),
+      AGENTORA_PHIOS_TIMEOUT_SECONDS: '0.3',
+      AGENTORA_PHIOS_RETRIES: '0',
+    });
     try {
       // start the child first (listing tools is not delayed), so only the slow read is timed
       assert.equal((await json(slow.fetch(`${API}/phios/health`))).ok, true);
       const t0 = Date.now();
       const r = await post(slow, '/runs/prepare', MISSION);
       assert.equal(r.status, 503);
-      const body = await r.json() as any;
+      const body = (await r.json()) as any;
       assert.match(body.message, /PhiOS context pack: no answer within 300 ms \(read timeout\)/);
       assert.match(body.fix_hint, /AGENTORA_PHIOS_TIMEOUT_SECONDS/);
       assert.ok(Date.now() - t0 < 2500, 'bounded by the read timeout');
@@ -325,7 +348,13 @@ describe('PhiOS failures on the real path', () => {
 
   test('http: PhiOS gone at writeback time → the failure is on the mission with the URL fix, retry works once back', async () => {
     const ph = await startFakePhiosHttp({ newPaths: true });
-    const s = await startServer({ ...acEnv(ac), AGENTORA_PHIOS_TRANSPORT: 'http', AGENTORA_PHIOS_URL: ph.url, AGENTORA_PHIOS_TIMEOUT_SECONDS: '0.5', AGENTORA_PHIOS_RETRIES: '0' });
+    const s = await startServer({
+      ...acEnv(ac),
+      AGENTORA_PHIOS_TRANSPORT: 'http',
+      AGENTORA_PHIOS_URL: ph.url,
+      AGENTORA_PHIOS_TIMEOUT_SECONDS: '0.5',
+      AGENTORA_PHIOS_RETRIES: '0',
+    });
     try {
       const l = await json(post(s, '/runs/launch', { ...MISSION, issue_number: 950, watch: false }));
       assert.equal(l.ok, true);

@@ -31,7 +31,10 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
     tmp = mkdtempSync(path.join(os.tmpdir(), 'agentora-real-loop-'));
     store = path.join(tmp, 'phios-store.jsonl');
     ac = await startFakeAgentception({ apiKey: 'ac-key' });
-    s = await startServer({ ...acEnv(ac, { AGENTORA_AGENTCEPTION_API_KEY: 'ac-key' }), ...phiosMcpEnv({ PHIOS_MCP_PROFILE: 'operator', FAKE_PHIOS_STORE: store }) });
+    s = await startServer({
+      ...acEnv(ac, { AGENTORA_AGENTCEPTION_API_KEY: 'ac-key' }),
+      ...phiosMcpEnv({ PHIOS_MCP_PROFILE: 'operator', FAKE_PHIOS_STORE: store }),
+    });
   });
   after(async () => {
     await s?.stop();
@@ -67,14 +70,20 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
     assert.equal(st.state, 'running');
     assert.equal(st.raw_status, 'implementing');
     assert.equal(st.live, true);
-    assert.deepEqual(st.events.map((e: any) => e.event_type), ['step_start', 'file_edit']);
+    assert.deepEqual(
+      st.events.map((e: any) => e.event_type),
+      ['step_start', 'file_edit'],
+    );
     assert.deepEqual(st.events[0].payload, { step: 'implement' }, 'the JSON-string payload is parsed');
     const after = await json(s.fetch(`${API}/agentception/jobs/issue-5?after_event_id=${st.events[0].id}`));
-    assert.deepEqual(after.events.map((e: any) => e.event_type), ['file_edit']);
+    assert.deepEqual(
+      after.events.map((e: any) => e.event_type),
+      ['file_edit'],
+    );
     const unknown = await s.fetch(`${API}/agentception/jobs/nope-1`);
     // An unknown job upstream is our 404 too (refused/timeout/garbage stay 503).
     assert.equal(unknown.status, 404);
-    const body = await unknown.json() as any;
+    const body = (await unknown.json()) as any;
     assert.match(body.message, /does not know run nope-1/);
     assert.match(body.fix_hint, /relaunch/);
   });
@@ -88,13 +97,15 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
     assert.equal(packet.persona.name, 'The Architect');
     assert.match(packet.session_id, /^ses_[0-9a-f]{16}$/);
     assert.equal(prep.run.status, 'prepared');
-    const stored = (await getRun(s, prep.run_id));
+    const stored = await getRun(s, prep.run_id);
     assert.deepEqual(stored.context_packet, packet, 'the packet is stored and read back unchanged');
     assert.equal(stored.session_id, packet.session_id);
 
     // launch: dispatch/issue with the brief in issue_body and our bearer key
     const dispatchesBefore = ac.count((h) => h.path === '/api/dispatch/issue');
-    const l = await json(post(s, '/runs/launch', { run_id: prep.run_id, acceptance_criteria: ['login lands on /dashboard'], issue_number: 4242, watch: false }));
+    const l = await json(
+      post(s, '/runs/launch', { run_id: prep.run_id, acceptance_criteria: ['login lands on /dashboard'], issue_number: 4242, watch: false }),
+    );
     assert.equal(l.ok, true, JSON.stringify(l));
     assert.equal(l.run.status, 'running');
     assert.equal(l.run.job_id, 'issue-4242');
@@ -134,11 +145,24 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
     assert.deepEqual(done.artifacts.map((a: any) => a.path).sort(), ['CHANGELOG.md', 'src/index.ts']);
     assert.equal(done.issue_url, 'https://github.com/acme/widgets/issues/4242');
     const types = await timelineTypes(s, prep.run_id);
-    for (const t of ['prepared', 'content_updated', 'launch_requested', 'launched', 'job_event', 'state_changed', 'outcome_updated', 'artifacts_updated']) assert.ok(types.includes(t), `timeline lacks ${t}`);
+    for (const t of [
+      'prepared',
+      'content_updated',
+      'launch_requested',
+      'launched',
+      'job_event',
+      'state_changed',
+      'outcome_updated',
+      'artifacts_updated',
+    ])
+      assert.ok(types.includes(t), `timeline lacks ${t}`);
     // status came over MCP-over-HTTP, artifacts from /memory
     assert.ok(ac.count((h) => h.path === '/api/mcp' && h.method === 'POST') >= 4);
     assert.ok(ac.count((h) => h.path === '/api/runs/issue-4242/memory') >= 2);
-    assert.ok(ac.hits.filter((h) => h.path === '/api/mcp').every((h) => h.origin === undefined), 'never an Origin header to /api/mcp');
+    assert.ok(
+      ac.hits.filter((h) => h.path === '/api/mcp').every((h) => h.origin === undefined),
+      'never an Origin header to /api/mcp',
+    );
 
     // writeback: phi_store_deliberation with the contract's arguments
     const wb = await json(post(s, `/runs/${prep.run_id}/writeback`, { operator_notes: 'reviewed by hand', tags: ['login', 'fix'] }));
@@ -146,7 +170,10 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
     assert.equal(wb.writeback.status, 'succeeded');
     assert.match(wb.writeback.ref ?? '', /^agent_memory_\d+$/);
     assert.equal(wb.run.writeback_status, 'succeeded');
-    const lines = readFileSync(store, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(store, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, 1);
     const d = lines[0];
     assert.equal(d.topic, 'agentora:acme/widgets');
@@ -156,12 +183,19 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
     assert.deepEqual(d.coherence_trace, []);
     assert.deepEqual(d.tags, ['login', 'fix']);
     assert.equal(d.run_id, 'issue-4242');
-    assert.deepEqual(d.recommendation, { pr_url: 'https://github.com/acme/widgets/pull/5242', branch: 'agent/issue-4242', outcome_status: 'succeeded' });
+    assert.deepEqual(d.recommendation, {
+      pr_url: 'https://github.com/acme/widgets/pull/5242',
+      branch: 'agent/issue-4242',
+      outcome_status: 'succeeded',
+    });
     assert.ok((await timelineTypes(s, prep.run_id)).includes('writeback_succeeded'));
 
     // the next prepare for this repo carries the stored deliberation as memory
     const again = await json(post(s, '/runs/prepare', { ...MISSION, mission_title: 'Follow-up' }));
-    assert.ok(again.context_packet.memory_snippets.some((m: any) => m.text === 'Redirect fixed; the login test passes now'), JSON.stringify(again.context_packet.memory_snippets));
+    assert.ok(
+      again.context_packet.memory_snippets.some((m: any) => m.text === 'Redirect fixed; the login test passes now'),
+      JSON.stringify(again.context_packet.memory_snippets),
+    );
     assert.notEqual(again.context_packet.session_id, packet.session_id, 'a new session id per prepare');
   });
 
@@ -177,7 +211,10 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
     const fr = ac.runs.get(job)!;
     assert.equal(fr.status, 'implementing', 'executed, not left pending_launch');
     // (the loop sends label mode unscoped: the whole initiative carrying the label)
-    assert.deepEqual({ label: fr.request.label, scope: fr.request.scope, role: fr.request.role, repo: fr.request.repo }, { label: 'agentora', scope: 'full_initiative', role: 'developer', repo: 'acme/widgets' });
+    assert.deepEqual(
+      { label: fr.request.label, scope: fr.request.scope, role: fr.request.role, repo: fr.request.repo },
+      { label: 'agentora', scope: 'full_initiative', role: 'developer', repo: 'acme/widgets' },
+    );
     assert.equal(l.run.status, 'running');
     assert.equal(l.run.launch_request.route, 'POST /api/dispatch/label + POST /api/runs/{run_id}/execute');
     ac.finish(job);
@@ -192,7 +229,16 @@ describe('real bridges, PhiOS over mcp-stdio (operator profile) + AgentCeption f
   test('label mode scoped to an issue, and an /execute failure: the run is kept (queued) with the error and fix shown', async () => {
     ac.failExecute(500);
     try {
-      const l = await json(post(s, '/runs/launch', { ...MISSION, mission_title: 'Label, execute fails', mode: 'label', label: 'bugfix', issue_number: 77, watch: false }));
+      const l = await json(
+        post(s, '/runs/launch', {
+          ...MISSION,
+          mission_title: 'Label, execute fails',
+          mode: 'label',
+          label: 'bugfix',
+          issue_number: 77,
+          watch: false,
+        }),
+      );
       assert.equal(l.ok, true, 'the run exists on AgentCeption: not a failed launch');
       const job = l.run.job_id as string;
       assert.match(job, /^label-bugfix-\d+$/);
@@ -266,7 +312,14 @@ describe('real bridges: writeback refused by PhiOS (default capabilities), http 
   });
 
   test('launch mode, role and label come from the AGENTORA_AGENTCEPTION_* settings when the call gives none', async () => {
-    const s = await startServer({ ...acEnv(ac, { AGENTORA_AGENTCEPTION_LAUNCH_MODE: 'label', AGENTORA_AGENTCEPTION_ROLE: 'reviewer', AGENTORA_AGENTCEPTION_LABEL: 'from-settings' }), ...phiosMcpEnv() });
+    const s = await startServer({
+      ...acEnv(ac, {
+        AGENTORA_AGENTCEPTION_LAUNCH_MODE: 'label',
+        AGENTORA_AGENTCEPTION_ROLE: 'reviewer',
+        AGENTORA_AGENTCEPTION_LABEL: 'from-settings',
+      }),
+      ...phiosMcpEnv(),
+    });
     try {
       const l = await json(post(s, '/runs/launch', { ...MISSION, mission_title: 'Settings decide', watch: false }));
       assert.equal(l.ok, true, JSON.stringify(l));
@@ -276,7 +329,9 @@ describe('real bridges: writeback refused by PhiOS (default capabilities), http 
       assert.equal(fr.request.label, 'from-settings');
       assert.equal(l.run.launch_request.body.mode, 'label');
       // the call still wins over the settings
-      const i = await json(post(s, '/runs/launch', { ...MISSION, mission_title: 'Call decides', mode: 'issue', role: 'developer', issue_number: 910, watch: false }));
+      const i = await json(
+        post(s, '/runs/launch', { ...MISSION, mission_title: 'Call decides', mode: 'issue', role: 'developer', issue_number: 910, watch: false }),
+      );
       assert.equal(i.run.job_id, 'issue-910');
       assert.equal(ac.runs.get('issue-910')!.request.role, 'developer');
     } finally {
@@ -286,7 +341,13 @@ describe('real bridges: writeback refused by PhiOS (default capabilities), http 
 
   test('http transport: context pack and writeback fall back from /mission/* (404) to the older routes', async () => {
     const ph: FakePhiosHttp = await startFakePhiosHttp({ apiKey: 'ph-key' });
-    const s = await startServer({ ...acEnv(ac), AGENTORA_PHIOS_ENABLED: 'true', AGENTORA_PHIOS_TRANSPORT: 'http', AGENTORA_PHIOS_URL: ph.url, AGENTORA_PHIOS_API_KEY: 'ph-key' });
+    const s = await startServer({
+      ...acEnv(ac),
+      AGENTORA_PHIOS_ENABLED: 'true',
+      AGENTORA_PHIOS_TRANSPORT: 'http',
+      AGENTORA_PHIOS_URL: ph.url,
+      AGENTORA_PHIOS_API_KEY: 'ph-key',
+    });
     try {
       const st = await json(s.fetch(`${API}/status`));
       assert.equal(st.phios.transport, 'http');
@@ -295,8 +356,14 @@ describe('real bridges: writeback refused by PhiOS (default capabilities), http 
       assert.equal(prep.context_packet.source, 'phios-http');
       assert.equal(prep.context_packet.persona.name, 'The Architect');
       assert.match(prep.context_packet.session_id, /^ses_/);
-      assert.deepEqual(prep.context_packet.risk_flags.map((r: any) => r.name), ['touches auth']);
-      assert.deepEqual(ph.hits.filter((h) => h.method === 'POST').map((h) => h.path), ['/mission/context-pack', '/context/pack']);
+      assert.deepEqual(
+        prep.context_packet.risk_flags.map((r: any) => r.name),
+        ['touches auth'],
+      );
+      assert.deepEqual(
+        ph.hits.filter((h) => h.method === 'POST').map((h) => h.path),
+        ['/mission/context-pack', '/context/pack'],
+      );
       assert.ok(ph.hits.every((h) => h.authorization === 'Bearer ph-key'));
       assert.equal((ph.hits[1]!.body as any).session_id, prep.context_packet.session_id, 'our session id was sent');
 
@@ -306,7 +373,13 @@ describe('real bridges: writeback refused by PhiOS (default capabilities), http 
       const wb = await json(post(s, `/runs/${l.run_id}/writeback`, { operator_notes: 'ok', tags: ['http'] }));
       assert.equal(wb.ok, true, JSON.stringify(wb));
       assert.equal(wb.writeback.ref, 'w1');
-      assert.deepEqual(ph.hits.filter((h) => h.method === 'POST').map((h) => h.path).slice(2), ['/mission/writeback', '/memory/write']);
+      assert.deepEqual(
+        ph.hits
+          .filter((h) => h.method === 'POST')
+          .map((h) => h.path)
+          .slice(2),
+        ['/mission/writeback', '/memory/write'],
+      );
       assert.equal(ph.writes.length, 1);
       const w = ph.writes[0] as any;
       assert.equal(w.mission_id, l.run_id);

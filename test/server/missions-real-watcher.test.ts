@@ -12,7 +12,15 @@ import { phiosMcpEnv } from '../fakes/phios-mcp-command';
 import { API, acEnv, getRun, json, post, timeline, until } from './missions-real-helpers';
 
 const MISSION = { repo: 'acme/watched', mission_title: 'Watch me', objective: 'Finish in the background', acceptance_criteria: ['it ends'] };
-const stored = (file: string, runId: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((d) => d.run_id === runId) : []);
+const stored = (file: string, runId: string) =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .filter((d) => d.run_id === runId)
+    : [];
 
 describe('watcher + auto-writeback through the real bridges', () => {
   let tmp: string;
@@ -70,10 +78,14 @@ describe('watcher + auto-writeback through the real bridges', () => {
 
       // outcome 2: finished → refreshed to terminal by the watcher, written once (after the debounce), unwatched
       ac.finish('issue-100', { summary: 'watched to the end' });
-      const done = await until('terminal + written', async () => {
-        const r = await getRun(s, id);
-        return r.terminal && r.writeback_status === 'succeeded' && stored(store, 'issue-100').length === 2 && r;
-      }, 15000);
+      const done = await until(
+        'terminal + written',
+        async () => {
+          const r = await getRun(s, id);
+          return r.terminal && r.writeback_status === 'succeeded' && stored(store, 'issue-100').length === 2 && r;
+        },
+        15000,
+      );
       assert.equal(done.status, 'succeeded');
       assert.equal(done.summary, 'watched to the end');
       assert.equal(done.pr_url, 'https://github.com/acme/watched/pull/1100');
@@ -140,10 +152,14 @@ describe('watcher + auto-writeback through the real bridges', () => {
       ac.finish('issue-200', { summary: 'finished while Agentora was down' });
       const s2 = await startServer(env, 15000, { dataDir });
       try {
-        const done = await until('terminal + written after restart', async () => {
-          const r = await getRun(s2, id);
-          return r.terminal && r.writeback_status === 'succeeded' && r;
-        }, 15000);
+        const done = await until(
+          'terminal + written after restart',
+          async () => {
+            const r = await getRun(s2, id);
+            return r.terminal && r.writeback_status === 'succeeded' && r;
+          },
+          15000,
+        );
         assert.equal(done.status, 'succeeded');
         assert.equal(done.summary, 'finished while Agentora was down');
         assert.equal(done.watched, false);
@@ -193,10 +209,14 @@ describe('watcher against an AgentCeption that goes away', () => {
 
       ac.finish('issue-300');
       await ac.setMode('normal');
-      const done = await until('terminal after the outage', async () => {
-        const r = await getRun(s, id);
-        return r.terminal && r;
-      }, 15000);
+      const done = await until(
+        'terminal after the outage',
+        async () => {
+          const r = await getRun(s, id);
+          return r.terminal && r;
+        },
+        15000,
+      );
       assert.equal(done.status, 'succeeded');
       assert.equal(done.last_error, null);
       assert.ok((await timeline(s, id)).some((e) => e.type === 'error_cleared'));

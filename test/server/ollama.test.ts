@@ -20,7 +20,10 @@ const provider = (chatModel = 'llama3.2') => new OllamaProvider({ host: fake.url
 
 test('lists models, streams chat in chunks with real token counts, embeds in a batch', async () => {
   const p = provider();
-  assert.deepEqual((await p.listModels()).map((m) => m.name), ['llama3.2:latest', 'nomic-embed-text:latest', 'crashy:latest']);
+  assert.deepEqual(
+    (await p.listModels()).map((m) => m.name),
+    ['llama3.2:latest', 'nomic-embed-text:latest', 'crashy:latest'],
+  );
   const chunks: string[] = [];
   let last;
   for await (const c of p.chat({ messages: [{ role: 'user', content: 'hi' }] })) {
@@ -30,7 +33,10 @@ test('lists models, streams chat in chunks with real token counts, embeds in a b
   assert.equal(chunks.join(''), 'Hello from fake Ollama');
   assert.ok(chunks.length >= 4);
   assert.equal(last?.evalCount, 4);
-  assert.deepEqual(await p.embed(['ab', 'abc']), [[2, 1, 0], [3, 1, 0]]);
+  assert.deepEqual(await p.embed(['ab', 'abc']), [
+    [2, 1, 0],
+    [3, 1, 0],
+  ]);
 });
 
 test('an unknown model is a model_not_found error with the `ollama pull` fix', async () => {
@@ -54,8 +60,16 @@ test('nothing listening is `unreachable` with the `ollama serve` fix', async () 
 async function doctorJson(env: Record<string, string>) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-doc-'));
   const r = await new Promise<{ status: number; stdout: string }>((resolve) => {
-    execFile(process.execPath, [CLI, 'doctor', '--json'], { encoding: 'utf8', cwd: dataDir, env: { PATH: process.env.PATH, HOME: dataDir, AGENTORA_DATA_DIR: dataDir, AGENTORA_USE_MOCK_OLLAMA: 'false', ...env } }, (err, stdout) =>
-      resolve({ status: (err as { code?: number } | null)?.code ?? 0, stdout }));
+    execFile(
+      process.execPath,
+      [CLI, 'doctor', '--json'],
+      {
+        encoding: 'utf8',
+        cwd: dataDir,
+        env: { PATH: process.env.PATH, HOME: dataDir, AGENTORA_DATA_DIR: dataDir, AGENTORA_USE_MOCK_OLLAMA: 'false', ...env },
+      },
+      (err, stdout) => resolve({ status: (err as { code?: number } | null)?.code ?? 0, stdout }),
+    );
   });
   const out = JSON.parse(r.stdout);
   return { status: r.status, out, ollama: out.items.find((i: { key: string }) => i.key === 'ollama') };

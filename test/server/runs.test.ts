@@ -30,10 +30,11 @@ function client(srv: () => TestServer) {
     const r = await srv().fetch(p);
     return { status: r.status, body: (await r.json()) as any };
   };
-  const finished = (id: string) => until(`run ${id} to end`, async () => {
-    const r = await get(`/api/runs/${id}`);
-    return TERMINAL.includes(r.body.run.status) ? r.body : null;
-  });
+  const finished = (id: string) =>
+    until(`run ${id} to end`, async () => {
+      const r = await get(`/api/runs/${id}`);
+      return TERMINAL.includes(r.body.run.status) ? r.body : null;
+    });
   return { post, get, finished };
 }
 
@@ -56,7 +57,10 @@ describe('runs with the mock model', () => {
     const done = await finished(r.body.run_id);
     assert.equal(done.run.status, 'completed', JSON.stringify(done.run));
     assert.equal(done.messages.length, 4);
-    assert.deepEqual(done.messages.slice(0, 3).map((m: any) => m.meta.subgoal_id), ['s1', 's2', 's3']);
+    assert.deepEqual(
+      done.messages.slice(0, 3).map((m: any) => m.meta.subgoal_id),
+      ['s1', 's2', 's3'],
+    );
     assert.deepEqual(done.messages[1].meta.handoff_from, ['s1']);
     assert.equal(done.messages[3].meta.synthesis, true);
     assert.ok(done.run.final_output.length > 0);
@@ -66,7 +70,10 @@ describe('runs with the mock model', () => {
     assert.deepEqual(plan.body.plan.order, ['s1', 's2', 's3']);
     assert.ok(plan.body.subgoals.every((s: any) => s.status === 'done' && s.output));
     const trace = await get(`/api/runs/${r.body.run_id}/trace`);
-    assert.deepEqual(trace.body.trace.map((e: any) => e.event_type).filter((t: string) => !t.startsWith('status_')), ['run_created', 'plan', 'agent_turn', 'agent_turn', 'agent_turn', 'synthesis']);
+    assert.deepEqual(
+      trace.body.trace.map((e: any) => e.event_type).filter((t: string) => !t.startsWith('status_')),
+      ['run_created', 'plan', 'agent_turn', 'agent_turn', 'agent_turn', 'synthesis'],
+    );
     assert.equal((await get(`/api/runs/${r.body.run_id}/collaboration-trace`)).body.trace.length, trace.body.trace.length);
     const list = await get('/api/runs');
     assert.ok(Array.isArray(list.body));
@@ -74,7 +81,9 @@ describe('runs with the mock model', () => {
   });
 
   test('budgets stop the run with status stopped and the budget named', async () => {
-    const turns = await finished((await post('/api/runs', { team_id: teamId, prompt: 'summarise the notes', max_turns: 2, token_budget: 100000 })).body.run_id);
+    const turns = await finished(
+      (await post('/api/runs', { team_id: teamId, prompt: 'summarise the notes', max_turns: 2, token_budget: 100000 })).body.run_id,
+    );
     assert.deepEqual([turns.run.status, turns.run.stop_reason, turns.run.turns_used], ['stopped', 'max_turns', 2]);
     const tokens = await finished((await post('/api/runs', { team_id: teamId, prompt: 'summarise the notes', token_budget: 1 })).body.run_id);
     assert.deepEqual([tokens.run.status, tokens.run.stop_reason, tokens.run.turns_used], ['stopped', 'token_budget', 0]);
@@ -105,7 +114,10 @@ describe('runs with the mock model', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.ok, true);
     const copy = (await get(`/api/agents/${r.body.agent_id}`)).body;
-    assert.deepEqual([copy.name, copy.model, copy.run_id, copy.cloned_from, copy.tools_json], [`${src.name} (copy)`, 'llama3.2:3b', id, src.id, src.tools_json]);
+    assert.deepEqual(
+      [copy.name, copy.model, copy.run_id, copy.cloned_from, copy.tools_json],
+      [`${src.name} (copy)`, 'llama3.2:3b', id, src.id, src.tools_json],
+    );
     assert.ok(!(await get('/api/agents')).body.some((a: any) => a.id === copy.id));
     assert.equal((await post(`/api/runs/${id}/clone-agent`, { agent_id: 9999 })).status, 404);
     assert.ok((await get(`/api/runs/${id}/trace`)).body.trace.some((e: any) => e.event_type === 'agent_cloned'));
@@ -116,13 +128,17 @@ describe('runs against the fake Ollama (real client, real wire)', () => {
   let fake: FakeOllama;
   let srv: TestServer;
   const { post, get, finished } = client(() => srv);
-  const plan = { rationale: 'r', subgoals: [
-    { id: 's1', title: 'Gather', description: 'd', depends_on: [], role: 'executor', deliverable: 'list', step_cap: 2 },
-    { id: 's2', title: 'Write', description: 'd', depends_on: ['s1'], role: 'executor', deliverable: 'text', step_cap: 2 },
-    { id: 's3', title: 'Review', description: 'd', depends_on: ['s2'], role: 'critic', deliverable: 'review', step_cap: 1 },
-  ] };
+  const plan = {
+    rationale: 'r',
+    subgoals: [
+      { id: 's1', title: 'Gather', description: 'd', depends_on: [], role: 'executor', deliverable: 'list', step_cap: 2 },
+      { id: 's2', title: 'Write', description: 'd', depends_on: ['s1'], role: 'executor', deliverable: 'text', step_cap: 2 },
+      { id: 's3', title: 'Review', description: 'd', depends_on: ['s2'], role: 'critic', deliverable: 'review', step_cap: 1 },
+    ],
+  };
   const subgoalOf = (c: FakeOllama['chats'][number]) => /Your subgoal \((s\d)\)/.exec(c.messages.at(-1)?.content ?? '')?.[1];
-  const asked = (runPrompt: string, sid: string) => fake.chats.filter((c) => c.messages.at(-1)?.content.includes(runPrompt) && subgoalOf(c) === sid).length;
+  const asked = (runPrompt: string, sid: string) =>
+    fake.chats.filter((c) => c.messages.at(-1)?.content.includes(runPrompt) && subgoalOf(c) === sid).length;
   const env = () => ({ AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: fake.url });
   let teamId: number;
   before(async () => {
@@ -161,7 +177,10 @@ describe('runs against the fake Ollama (real client, real wire)', () => {
     assert.equal((await post(`/api/runs/${id}/resume`)).body.ok, true);
     const done = await finished(id);
     assert.equal(done.run.status, 'completed');
-    assert.deepEqual(['s1', 's2', 's3'].map((s) => asked(prompt, s)), [1, 1, 1]);
+    assert.deepEqual(
+      ['s1', 's2', 's3'].map((s) => asked(prompt, s)),
+      [1, 1, 1],
+    );
     assert.equal(done.run.final_output, 'Final: all three parts done.');
     assert.ok(done.run.tokens_used > 0);
   });
@@ -186,7 +205,10 @@ describe('runs against the fake Ollama (real client, real wire)', () => {
       assert.equal(asked(prompt, 's1'), 1, 'a completed step was repeated');
       assert.equal(asked(prompt, 's3'), 1);
       assert.equal(fake.chats.filter((c) => c.format && c.messages.some((m) => m.content.includes(prompt))).length, 1, 'the plan was asked again');
-      assert.deepEqual(done.messages.map((m: any) => m.meta.subgoal_id ?? 'synthesis'), ['s1', 's2', 's3', 'synthesis']);
+      assert.deepEqual(
+        done.messages.map((m: any) => m.meta.subgoal_id ?? 'synthesis'),
+        ['s1', 's2', 's3', 'synthesis'],
+      );
     } finally {
       srv = keep;
       rmSync(dataDir, { recursive: true, force: true });

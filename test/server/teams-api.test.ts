@@ -20,25 +20,44 @@ const get = async (p: string) => {
 };
 
 test('agents: create (legacy tools_json too), list as a bare array, capabilities read and changed', async () => {
-  const a = await post('/api/agents', { name: 'Scout', model: 'llama3.2', role: 'researcher', system_prompt: 'Find things.', tools: ['desktop_read_text', 'memory_search'], memory_mode: 'read' });
+  const a = await post('/api/agents', {
+    name: 'Scout',
+    model: 'llama3.2',
+    role: 'researcher',
+    system_prompt: 'Find things.',
+    tools: ['desktop_read_text', 'memory_search'],
+    memory_mode: 'read',
+  });
   assert.equal(a.status, 200);
   assert.equal(a.body.name, 'Scout');
   assert.equal(a.body.model, 'llama3.2');
   assert.equal(a.body.tools_json, JSON.stringify(['desktop_read_text', 'memory_search']));
   assert.equal(a.body.capabilities.max_tool_steps, 4);
 
-  const legacy = await post('/api/agents', { name: 'Old', role: 'writer', system_prompt: '', tools_json: '["desktop_write_text"]', memory_mode: 'none' });
+  const legacy = await post('/api/agents', {
+    name: 'Old',
+    role: 'writer',
+    system_prompt: '',
+    tools_json: '["desktop_write_text"]',
+    memory_mode: 'none',
+  });
   assert.equal(legacy.status, 200);
   assert.deepEqual(legacy.body.tools, ['desktop_write_text']);
 
   const list = await get('/api/agents');
   assert.ok(Array.isArray(list.body));
-  assert.deepEqual(list.body.map((x: any) => x.name), ['Scout', 'Old']);
+  assert.deepEqual(
+    list.body.map((x: any) => x.name),
+    ['Scout', 'Old'],
+  );
   assert.equal(list.headers.get('x-total-count'), '2');
 
   const caps = await post(`/api/agents/${a.body.id}/capabilities`, { can_critique: true, confidence_weight: 0.9, max_tool_steps: 7 });
   assert.equal(caps.status, 200);
-  assert.deepEqual({ ok: caps.body.ok, c: caps.body.item.can_critique, w: caps.body.item.confidence_weight, s: caps.body.item.max_tool_steps }, { ok: true, c: true, w: 0.9, s: 7 });
+  assert.deepEqual(
+    { ok: caps.body.ok, c: caps.body.item.can_critique, w: caps.body.item.confidence_weight, s: caps.body.item.max_tool_steps },
+    { ok: true, c: true, w: 0.9, s: 7 },
+  );
   const all = await get('/api/agents/capabilities');
   assert.equal(all.body.ok, true);
   assert.equal(all.body.items.find((i: any) => i.agent_id === a.body.id).can_critique, true);
@@ -63,7 +82,13 @@ test('teams: create from agents, list, get; unknown agents refused', async () =>
   assert.equal(t.status, 200);
   assert.equal(t.body.mode, 'debate');
   assert.equal(t.body.version, 1);
-  assert.deepEqual(t.body.members.map((m: any) => [m.position, m.agent.name]), [[1, 'Old'], [2, 'Scout']]);
+  assert.deepEqual(
+    t.body.members.map((m: any) => [m.position, m.agent.name]),
+    [
+      [1, 'Old'],
+      [2, 'Scout'],
+    ],
+  );
   assert.match(t.body.yaml_text, /name: Duo/);
   const list = await get('/api/teams');
   assert.ok(Array.isArray(list.body));
@@ -82,7 +107,10 @@ test('templates: the four shipped templates, and a team made from one', async ()
   const keys = t.body.templates.map((x: any) => x.key);
   for (const k of ['code_review', 'bug_fix', 'research_summary', 'plan_execute_critique']) assert.ok(keys.includes(k), k);
   const pec = t.body.templates.find((x: any) => x.key === 'plan_execute_critique');
-  assert.deepEqual(pec.agents.map((a: any) => a.role), ['planner', 'executor', 'critic']);
+  assert.deepEqual(
+    pec.agents.map((a: any) => a.role),
+    ['planner', 'executor', 'critic'],
+  );
   const made = await post('/api/teams/templates/plan_execute_critique', { name: 'My PEC' });
   assert.equal(made.status, 200);
   assert.equal(made.body.name, 'My PEC');
@@ -146,7 +174,10 @@ test('planning preview: /api/team/plan (mock planner) and /api/team/modes/previe
   assert.equal(r.status, 200);
   assert.equal(r.body.ok, true);
   assert.deepEqual(r.body.plan.order, ['s1', 's2', 's3']);
-  assert.deepEqual(r.body.subgoals.map((s: any) => s.agent_name), ['Executor', 'Executor', 'Critic']);
+  assert.deepEqual(
+    r.body.subgoals.map((s: any) => s.agent_name),
+    ['Executor', 'Executor', 'Critic'],
+  );
   assert.equal(r.body.subgoals[1].deliverable, 'file');
   assert.match(r.body.subgoals[2].assignment_reason, /critic/);
   const bad = await post('/api/team/plan', { team_id: team.id, prompt: 'mock:invalid-plan please' });

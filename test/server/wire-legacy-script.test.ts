@@ -23,7 +23,14 @@ async function get(p: string): Promise<any> {
 }
 
 test('an earlier-product script: prepare → launch(prepared_packet) → get → compare → propose an action', async () => {
-  const mission = { persona_id: 'skeptic_reviewer', repo: 'acme/widgets', mission_title: 'Fix login', objective: 'Fix the login redirect', operator_intent: 'small fix', constraints: ['no new deps'] };
+  const mission = {
+    persona_id: 'skeptic_reviewer',
+    repo: 'acme/widgets',
+    mission_title: 'Fix login',
+    objective: 'Fix the login redirect',
+    operator_intent: 'small fix',
+    constraints: ['no new deps'],
+  };
   // prepare answers the MissionContextPacket itself, at the top level.
   const packet = await post('/api/integrations/runs/prepare', mission);
   assert.equal(packet.mission_title, 'Fix login');
@@ -32,7 +39,12 @@ test('an earlier-product script: prepare → launch(prepared_packet) → get →
   assert.ok(Array.isArray(packet.memory_snippets) && Array.isArray(packet.risk_flags) && typeof packet.dispatch_brief.objective === 'string');
 
   // The script passes that body back unchanged as prepared_packet, and reads the flat record.
-  const launch = await post('/api/integrations/runs/launch', { ...mission, acceptance_criteria: ['login works'], dry_run: false, prepared_packet: packet });
+  const launch = await post('/api/integrations/runs/launch', {
+    ...mission,
+    acceptance_criteria: ['login works'],
+    dry_run: false,
+    prepared_packet: packet,
+  });
   const runId = launch['id'];
   assert.equal(typeof runId, 'string');
   assert.ok(['queued', 'running', 'succeeded'].includes(launch['status']), launch['status']);
@@ -58,7 +70,12 @@ test('an earlier-product script: prepare → launch(prepared_packet) → get →
   assert.equal(run['writeback_status'], 'not_written');
 
   // A second attempt to compare with.
-  const other = await post('/api/integrations/runs/launch', { ...mission, persona_id: 'rapid_builder', objective: 'Fix the login redirect differently', dry_run: true });
+  const other = await post('/api/integrations/runs/launch', {
+    ...mission,
+    persona_id: 'rapid_builder',
+    objective: 'Fix the login redirect differently',
+    dry_run: true,
+  });
   const cmp = await get(`/api/integrations/runs/compare?left_run_id=${runId}&right_run_id=${other['id']}`);
   assert.equal(cmp['left']['id'], runId);
   assert.equal(cmp['right']['id'], other['id']);
@@ -69,7 +86,14 @@ test('an earlier-product script: prepare → launch(prepared_packet) → get →
   assert.equal(typeof cmp['timeline_length_comparison']['left'], 'number');
 
   // Actions: integer ids and requested_worker: false, read back through {ok, item}.
-  const proposed = await post('/api/actions', { run_id: 7001, agent_id: 0, action_class: 'browser', tool_name: 'browser_open_url', params: { url: 'https://example.com' }, requested_worker: false });
+  const proposed = await post('/api/actions', {
+    run_id: 7001,
+    agent_id: 0,
+    action_class: 'browser',
+    tool_name: 'browser_open_url',
+    params: { url: 'https://example.com' },
+    requested_worker: false,
+  });
   assert.equal(proposed['ok'], true);
   const itemId = proposed['item']['id'];
   assert.ok(Number.isInteger(itemId));

@@ -16,7 +16,9 @@ const API = '/api/integrations';
 
 /** Every protocol REST route by key (`VERB /path/{}`), with its wire shape if declared. */
 const declared = new Map<string, { method: string; route: RestRoute }>();
-for (const m of allMethods) for (const r of (m.rest ? (Array.isArray(m.rest) ? m.rest : [m.rest]) : []) as RestRoute[]) declared.set(routeKey(r.verb, r.path), { method: m.method, route: r });
+for (const m of allMethods)
+  for (const r of (m.rest ? (Array.isArray(m.rest) ? m.rest : [m.rest]) : []) as RestRoute[])
+    declared.set(routeKey(r.verb, r.path), { method: m.method, route: r });
 
 let s: TestServer;
 let tmp: string;
@@ -74,7 +76,10 @@ const RECIPES: Record<string, Recipe> = {
 
   'GET /api/actions/pending': () => ({ path: '/api/actions/pending' }),
   'GET /api/actions/history': () => ({ path: '/api/actions/history' }),
-  'POST /api/actions': () => ({ path: '/api/actions', body: { run_id: 7001, agent_id: 0, action_class: 'desktop', tool_name: 'desktop_list_dir', params: { path: tmp }, requested_worker: false } }),
+  'POST /api/actions': () => ({
+    path: '/api/actions',
+    body: { run_id: 7001, agent_id: 0, action_class: 'desktop', tool_name: 'desktop_list_dir', params: { path: tmp }, requested_worker: false },
+  }),
   'POST /api/actions/{}/approve': () => ({ path: `/api/actions/${id('approveAction')}/approve`, body: { reason: 'wire test' } }),
   'POST /api/actions/{}/deny': () => ({ path: `/api/actions/${id('denyAction')}/deny`, body: { reason: 'wire test' } }),
 
@@ -93,7 +98,10 @@ const RECIPES: Record<string, Recipe> = {
   'POST /api/memory/maintenance/duplicates': () => ({ path: '/api/memory/maintenance/duplicates', body: { wait: true } }),
   'POST /api/memory/capsules/{}/promote': () => ({ path: `/api/memory/capsules/${id('capsule')}/promote`, body: {} }),
   'POST /api/memory/capsules/{}/demote': () => ({ path: `/api/memory/capsules/${id('capsule')}/demote`, body: {} }),
-  'POST /api/memory/capsules/{}/refine': () => ({ path: `/api/memory/capsules/${id('refineCapsule')}/refine`, body: { text: 'The deploy script lives in scripts/deploy.sh (refined).' } }),
+  'POST /api/memory/capsules/{}/refine': () => ({
+    path: `/api/memory/capsules/${id('refineCapsule')}/refine`,
+    body: { text: 'The deploy script lives in scripts/deploy.sh (refined).' },
+  }),
   'POST /api/capsules/search': () => ({ path: '/api/capsules/search', body: { query: 'deploy script', top_k: 6 } }),
   'POST /api/memory/capsules': () => ({ path: '/api/memory/capsules', body: { text: 'Wire shapes are declared on the route.' } }),
 
@@ -101,18 +109,40 @@ const RECIPES: Record<string, Recipe> = {
   'POST /api/integrations/enable': () => ({ path: `${API}/enable`, body: { name: 'phios', enabled: false, config: {} } }),
   'GET /api/integrations/phios/health': () => ({ path: `${API}/phios/health` }),
   'GET /api/integrations/phios/persona/{}': () => ({ path: `${API}/phios/persona/skeptic_reviewer` }),
-  'POST /api/integrations/phios/context-pack': () => ({ path: `${API}/phios/context-pack`, body: { repo: 'acme/widgets', mission_title: 'Pack', objective: 'Just a packet' } }),
+  'POST /api/integrations/phios/context-pack': () => ({
+    path: `${API}/phios/context-pack`,
+    body: { repo: 'acme/widgets', mission_title: 'Pack', objective: 'Just a packet' },
+  }),
   'GET /api/integrations/agentception/health': () => ({ path: `${API}/agentception/health` }),
-  'POST /api/integrations/agentception/launch': () => ({ path: `${API}/agentception/launch`, body: { repo: 'acme/widgets', issue_title: 'Direct launch' } }),
+  'POST /api/integrations/agentception/launch': () => ({
+    path: `${API}/agentception/launch`,
+    body: { repo: 'acme/widgets', issue_title: 'Direct launch' },
+  }),
   'GET /api/integrations/agentception/jobs/{}': () => ({ path: `${API}/agentception/jobs/${id('jobId')}` }),
-  'POST /api/integrations/runs/prepare': () => ({ path: `${API}/runs/prepare`, body: { persona_id: 'skeptic_reviewer', repo: 'acme/widgets', mission_title: 'Prepared only', objective: 'Check the shape', operator_intent: 'test', constraints: [] } }),
-  'POST /api/integrations/runs/launch': () => ({ path: `${API}/runs/launch`, body: { repo: 'acme/widgets', mission_title: 'Dry', objective: 'A dry run', dry_run: true } }),
+  'POST /api/integrations/runs/prepare': () => ({
+    path: `${API}/runs/prepare`,
+    body: {
+      persona_id: 'skeptic_reviewer',
+      repo: 'acme/widgets',
+      mission_title: 'Prepared only',
+      objective: 'Check the shape',
+      operator_intent: 'test',
+      constraints: [],
+    },
+  }),
+  'POST /api/integrations/runs/launch': () => ({
+    path: `${API}/runs/launch`,
+    body: { repo: 'acme/widgets', mission_title: 'Dry', objective: 'A dry run', dry_run: true },
+  }),
   'GET /api/integrations/runs': () => ({ path: `${API}/runs?limit=5` }),
   'GET /api/integrations/runs/{}': () => ({ path: `${API}/runs/${id('left')}` }),
   'POST /api/integrations/runs/{}/refresh': () => ({ path: `${API}/runs/${id('left')}/refresh`, body: {} }),
   'POST /api/integrations/runs/{}/watch': () => ({ path: `${API}/runs/${id('unwatched')}/watch`, body: {} }),
   'POST /api/integrations/runs/{}/unwatch': () => ({ path: `${API}/runs/${id('unwatched')}/unwatch`, body: {} }),
-  'POST /api/integrations/runs/{}/writeback': () => ({ path: `${API}/runs/${id('left')}/writeback`, body: { operator_notes: 'wire test', tags: ['wire'] } }),
+  'POST /api/integrations/runs/{}/writeback': () => ({
+    path: `${API}/runs/${id('left')}/writeback`,
+    body: { operator_notes: 'wire test', tags: ['wire'] },
+  }),
   'GET /api/integrations/runs/{}/timeline': () => ({ path: `${API}/runs/${id('left')}/timeline` }),
   'GET /api/integrations/runs/compare': () => ({ path: `${API}/runs/compare?left_run_id=${id('left')}&right_run_id=${id('right')}` }),
   'GET /api/integrations/runs/{}/snapshot': () => ({ path: `${API}/runs/${id('left')}/snapshot` }),
@@ -128,11 +158,32 @@ const RECIPES: Record<string, Recipe> = {
   // An empty unsigned bundle: the shape of the answer is what is checked here (missions-exchange.test.ts imports real ones).
   'POST /api/integrations/import': () => ({
     path: `${API}/import`,
-    body: { schema_version: 'mission-export-v1', exported_at: new Date().toISOString(), filters: {}, runs: [], watcher_events: [], alert_events: [], operator_decision_events: [], mission_patterns: [], snapshots: {}, signed: false },
+    body: {
+      schema_version: 'mission-export-v1',
+      exported_at: new Date().toISOString(),
+      filters: {},
+      runs: [],
+      watcher_events: [],
+      alert_events: [],
+      operator_decision_events: [],
+      mission_patterns: [],
+      snapshots: {},
+      signed: false,
+    },
   }),
   // Teams and runs (mock model): an agent, a team from a template, a finished run.
   'GET /api/agents': () => ({ path: '/api/agents' }),
-  'POST /api/agents': () => ({ path: '/api/agents', body: { name: 'Wire scout', model: 'llama3.2', role: 'researcher', system_prompt: 'Find things.', tools_json: '["memory_search"]', memory_mode: 'read' } }),
+  'POST /api/agents': () => ({
+    path: '/api/agents',
+    body: {
+      name: 'Wire scout',
+      model: 'llama3.2',
+      role: 'researcher',
+      system_prompt: 'Find things.',
+      tools_json: '["memory_search"]',
+      memory_mode: 'read',
+    },
+  }),
   'GET /api/agents/capabilities': () => ({ path: '/api/agents/capabilities' }),
   'POST /api/agents/{}/capabilities': () => ({ path: `/api/agents/${id('agent')}/capabilities`, body: { can_critique: true } }),
   'GET /api/teams': () => ({ path: '/api/teams' }),
@@ -178,22 +229,44 @@ before(async () => {
     AGENTORA_ALLOWED_PATH_ROOTS: tmp,
   });
   // Seed through the API: two finished missions, memories with a context and a lineage, and actions to decide.
-  const left = await call('POST', `${API}/runs/launch`, { persona_id: 'skeptic_reviewer', repo: 'acme/widgets', mission_title: 'Fix login', objective: 'Fix the login redirect' });
-  const right = await call('POST', `${API}/runs/launch`, { persona_id: 'rapid_builder', repo: 'acme/widgets', mission_title: 'Fix login again', objective: 'Fix the login redirect differently' });
+  const left = await call('POST', `${API}/runs/launch`, {
+    persona_id: 'skeptic_reviewer',
+    repo: 'acme/widgets',
+    mission_title: 'Fix login',
+    objective: 'Fix the login redirect',
+  });
+  const right = await call('POST', `${API}/runs/launch`, {
+    persona_id: 'rapid_builder',
+    repo: 'acme/widgets',
+    mission_title: 'Fix login again',
+    objective: 'Fix the login redirect differently',
+  });
   assert.equal(left.status, 200, JSON.stringify(left.body));
   seed.left = left.body.id;
   seed.right = right.body.id;
   seed.jobId = left.body.agentception_job_id;
   // Launched but not watched: stays queued (nothing refreshes it), so watch / unwatch apply.
-  seed.unwatched = (await call('POST', `${API}/runs/launch`, { repo: 'acme/widgets', mission_title: 'Queued', objective: 'Stay queued', watch: false })).body.id;
+  seed.unwatched = (
+    await call('POST', `${API}/runs/launch`, { repo: 'acme/widgets', mission_title: 'Queued', objective: 'Stay queued', watch: false })
+  ).body.id;
   for (const k of ['left', 'right']) await until(`${k} terminal`, async () => (await call('GET', `${API}/runs/${id(k)}`)).body.terminal === true);
   const c = await call('POST', '/api/memory/capsules', { text: 'The deploy script lives in scripts/deploy.sh.' });
   seed.capsule = c.body.capsule.capsule_id;
   const c2 = await call('POST', '/api/memory/capsules', { text: 'Deploys run from the main branch only.' });
   seed.refineCapsule = c2.body.capsule.capsule_id;
   await call('POST', '/api/capsules/search', { query: 'deploy', run_id: 'wire-run' });
-  const a1 = await call('POST', '/api/actions', { run_id: 'r', agent_id: 'a', tool_name: 'desktop_write_text', params: { path: path.join(tmp, 'src/b.txt'), content: 'b' } });
-  const a2 = await call('POST', '/api/actions', { run_id: 'r', agent_id: 'a', tool_name: 'desktop_write_text', params: { path: path.join(tmp, 'src/c.txt'), content: 'c' } });
+  const a1 = await call('POST', '/api/actions', {
+    run_id: 'r',
+    agent_id: 'a',
+    tool_name: 'desktop_write_text',
+    params: { path: path.join(tmp, 'src/b.txt'), content: 'b' },
+  });
+  const a2 = await call('POST', '/api/actions', {
+    run_id: 'r',
+    agent_id: 'a',
+    tool_name: 'desktop_write_text',
+    params: { path: path.join(tmp, 'src/c.txt'), content: 'c' },
+  });
   assert.equal(a1.body.item?.status, 'pending', JSON.stringify(a1.body));
   seed.approveAction = a1.body.item.id;
   seed.denyAction = a2.body.item.id;
@@ -205,7 +278,9 @@ before(async () => {
   seed.teamYaml = (await call('POST', '/api/teams/export-yaml', { team_id: team.body.id })).body.yaml_text;
   const run = await call('POST', '/api/runs', { team_id: team.body.id, prompt: 'summarise the notes' });
   seed.run = run.body.run_id;
-  await until('seed run finished', async () => ['succeeded', 'completed', 'stopped', 'failed'].includes((await call('GET', `/api/runs/${id('run')}`)).body.run?.status));
+  await until('seed run finished', async () =>
+    ['succeeded', 'completed', 'stopped', 'failed'].includes((await call('GET', `/api/runs/${id('run')}`)).body.run?.status),
+  );
 });
 after(async () => {
   await s?.stop();
@@ -215,7 +290,16 @@ after(async () => {
 describe('wire shapes (http-api.md routes we serve answer as wire-shapes.md says)', () => {
   test('the route list of http-api.md parses (methods, alternatives, sub-routes)', () => {
     const keys = new Set(httpApiRoutes().map((r) => `${r.verb} ${r.path}`));
-    for (const k of ['GET /api/health', 'POST /api/actions/{}/deny', 'GET /api/memory/capsules/{}/neighbors', 'POST /api/integrations/runs/{}/unwatch', 'GET /api/integrations/runs/compare', 'POST /api/integrations/mcp/call', 'GET /api/agents', 'POST /api/agents']) {
+    for (const k of [
+      'GET /api/health',
+      'POST /api/actions/{}/deny',
+      'GET /api/memory/capsules/{}/neighbors',
+      'POST /api/integrations/runs/{}/unwatch',
+      'GET /api/integrations/runs/compare',
+      'POST /api/integrations/mcp/call',
+      'GET /api/agents',
+      'POST /api/agents',
+    ]) {
       assert.ok(keys.has(k), `${k} missing from the parsed route list`);
     }
   });
@@ -247,7 +331,13 @@ describe('wire shapes (http-api.md routes we serve answer as wire-shapes.md says
         continue;
       }
       const parsed = (d.route.wire.schema as z.ZodType).safeParse(res.body);
-      if (!parsed.success) problems.push(`${r.raw}: answer does not match its wire shape: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        problems.push(
+          `${r.raw}: answer does not match its wire shape: ${parsed.error.issues
+            .slice(0, 5)
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('; ')}`,
+        );
       checked++;
     }
     assert.deepEqual(problems, []);

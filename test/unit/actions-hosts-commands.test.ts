@@ -26,27 +26,71 @@ before(() => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const rule = (r: Partial<Rule>): Rule => ({ id: 1, name: 'r', tool_name: 'desktop_shell', effect: 'allow', path_root: null, argv: null, domain: null, enabled: true, created_at: '', updated_at: '', ...r });
+const rule = (r: Partial<Rule>): Rule => ({
+  id: 1,
+  name: 'r',
+  tool_name: 'desktop_shell',
+  effect: 'allow',
+  path_root: null,
+  argv: null,
+  domain: null,
+  enabled: true,
+  created_at: '',
+  updated_at: '',
+  ...r,
+});
 function env(over: Partial<PolicyEnv> = {}): PolicyEnv {
   return {
-    roots: [root], blockedRoots: [data], allowedDomains: [], blockedDomains: ['127.0.0.2', 'evil.test', 'bücher.test'], allowedApps: ['cat', 'git', 'xzcat'],
-    defaultMode: 'always_ask', toolDefaults: {}, rules: [], findGrant: () => null, browser: { available: true, executable: '/usr/bin/chromium', reason: '' },
-    searchPath: process.env.PATH ?? '/usr/bin:/bin', ...over,
+    roots: [root],
+    blockedRoots: [data],
+    allowedDomains: [],
+    blockedDomains: ['127.0.0.2', 'evil.test', 'bücher.test'],
+    allowedApps: ['cat', 'git', 'xzcat'],
+    defaultMode: 'always_ask',
+    toolDefaults: {},
+    rules: [],
+    findGrant: () => null,
+    browser: { available: true, executable: '/usr/bin/chromium', reason: '' },
+    searchPath: process.env.PATH ?? '/usr/bin:/bin',
+    ...over,
   };
 }
 const ev = (tool: ToolName, p: Record<string, unknown>, e = env()) => evaluate(tool, parseToolParams(tool, p), e);
 
 describe('item 9: one address, many spellings — all blocked', () => {
   test('normalizeHost folds IPv4 number forms, mapped IPv6, trailing dots, case and IDNA', () => {
-    for (const h of ['127.0.0.2', '2130706434', '0x7f000002', '0x7f.0.0.2', '0177.0.0.2', '127.2', '[::ffff:127.0.0.2]', '::ffff:7f00:2', '[::ffff:7f00:2]', '[0:0:0:0:0:ffff:127.0.0.2]', '127.0.0.2.', '127.0.0.2..'])
+    for (const h of [
+      '127.0.0.2',
+      '2130706434',
+      '0x7f000002',
+      '0x7f.0.0.2',
+      '0177.0.0.2',
+      '127.2',
+      '[::ffff:127.0.0.2]',
+      '::ffff:7f00:2',
+      '[::ffff:7f00:2]',
+      '[0:0:0:0:0:ffff:127.0.0.2]',
+      '127.0.0.2.',
+      '127.0.0.2..',
+    ])
       assert.equal(normalizeHost(h), '127.0.0.2', h);
     assert.equal(normalizeHost('EVIL.test.'), 'evil.test');
     assert.equal(normalizeHost('bücher.test'), 'xn--bcher-kva.test');
     assert.equal(normalizeHost('[::1]'), '[::1]');
   });
   test('attack: every spelling of a blocked address is denied at the proposal', () => {
-    for (const u of ['http://[::ffff:127.0.0.2]:8080/', 'http://[::ffff:7f00:2]/', 'http://2130706434/', 'http://0x7f.0.0.2/', 'http://0177.0.0.2/', 'http://127.0.0.2./',
-      'http://EVIL.test./', 'http://www.evil.test../', 'http://xn--bcher-kva.test/', 'http://BÜCHER.test/']) {
+    for (const u of [
+      'http://[::ffff:127.0.0.2]:8080/',
+      'http://[::ffff:7f00:2]/',
+      'http://2130706434/',
+      'http://0x7f.0.0.2/',
+      'http://0177.0.0.2/',
+      'http://127.0.0.2./',
+      'http://EVIL.test./',
+      'http://www.evil.test../',
+      'http://xn--bcher-kva.test/',
+      'http://BÜCHER.test/',
+    ]) {
       const r = ev('browser_open_url', { url: u });
       assert.equal(r.decision, 'deny', u);
       assert.equal(r.rule, 'guard:blocked_domain', u);
@@ -55,7 +99,8 @@ describe('item 9: one address, many spellings — all blocked', () => {
   });
   test('the per-request check (redirects, sub-requests, WebSockets) uses the same normalisation', () => {
     const p = { allowedDomains: [], blockedDomains: ['127.0.0.2', 'evil.test'] };
-    for (const u of ['ws://[::ffff:127.0.0.2]:9/', 'wss://evil.test./x', 'http://2130706434/x.png']) assert.match(urlRefusal(u, p) ?? '', /blocked domain/, u);
+    for (const u of ['ws://[::ffff:127.0.0.2]:9/', 'wss://evil.test./x', 'http://2130706434/x.png'])
+      assert.match(urlRefusal(u, p) ?? '', /blocked domain/, u);
     assert.equal(urlRefusal('ws://127.0.0.1:9/', p), null);
     assert.match(urlRefusal('file:///etc/passwd', p) ?? '', /scheme/);
     // An IP entry is not a domain suffix: 1.127.0.0.2 is a name, not under 127.0.0.2.
@@ -67,7 +112,7 @@ describe('item 8: a glob argument stays one plain word; path-like arguments are 
   test('`*` matches no `/`, no `=`, no leading `-`', () => {
     const star = { pattern: '*' };
     assert.equal(argMatches(star, 'notes.txt'), true);
-    for (const bad of ['/data/token', '../x', 'a/b', '--output=/tmp/x', '-rf', 'key=value', '-'] ) assert.equal(argMatches(star, bad), false, bad);
+    for (const bad of ['/data/token', '../x', 'a/b', '--output=/tmp/x', '-rf', 'key=value', '-']) assert.equal(argMatches(star, bad), false, bad);
     assert.equal(argMatches({ pattern: '--format=*' }, '--format=oneline'), true, 'an option the rule spells out');
     assert.equal(argMatches({ pattern: '--format=*' }, '--format=a=b'), false);
   });

@@ -35,9 +35,18 @@ function rule(r: Partial<Rule> & Pick<Rule, 'tool_name' | 'effect'>): Rule {
 
 function env(over: Partial<PolicyEnv> = {}): PolicyEnv {
   return {
-    roots: [root], blockedRoots: [path.join(root, 'secrets')], allowedDomains: [], blockedDomains: ['evil.example'],
-    allowedApps: ['echo', 'git', 'ls'], defaultMode: 'always_ask', toolDefaults: {}, rules: [], findGrant: () => null,
-    browser: { available: true, executable: '/usr/bin/chromium', reason: '' }, searchPath: process.env.PATH ?? '/usr/bin:/bin', ...over,
+    roots: [root],
+    blockedRoots: [path.join(root, 'secrets')],
+    allowedDomains: [],
+    blockedDomains: ['evil.example'],
+    allowedApps: ['echo', 'git', 'ls'],
+    defaultMode: 'always_ask',
+    toolDefaults: {},
+    rules: [],
+    findGrant: () => null,
+    browser: { available: true, executable: '/usr/bin/chromium', reason: '' },
+    searchPath: process.env.PATH ?? '/usr/bin:/bin',
+    ...over,
   };
 }
 const ev = (tool: ToolName, params: Record<string, unknown>, e = env()) => evaluate(tool, parseToolParams(tool, params), e);
@@ -77,7 +86,10 @@ describe('paths: every path-like parameter, after realpath', () => {
     }
   });
   test('rename cannot escape through new_name, and a root cannot be moved away', () => {
-    assert.throws(() => parseToolParams('desktop_rename', { path: 'src/app.ts', new_name: '../x' }), (e: AppError) => e.kind === 'bad_request' && /params\.new_name/.test(e.message));
+    assert.throws(
+      () => parseToolParams('desktop_rename', { path: 'src/app.ts', new_name: '../x' }),
+      (e: AppError) => e.kind === 'bad_request' && /params\.new_name/.test(e.message),
+    );
     assert.equal(ev('desktop_move', { src: root, dst: path.join(root, 'src/ws2') }).decision, 'deny');
   });
   test('blocked roots win over allowed roots, and the cwd of a command is checked', () => {
@@ -141,7 +153,11 @@ describe('urls and domains', () => {
     assert.equal(ev('browser_open_url', { url: 'https://example.org.evil.net/' }, e).rule, 'guard:domains');
   });
   test('no browser configured: refused with the reason', () => {
-    const r = ev('browser_open_url', { url: 'https://example.org/' }, env({ browser: { available: false, executable: null, reason: 'no Chromium configured' } }));
+    const r = ev(
+      'browser_open_url',
+      { url: 'https://example.org/' },
+      env({ browser: { available: false, executable: null, reason: 'no Chromium configured' } }),
+    );
     assert.equal(r.decision, 'deny');
     assert.match(r.reason, /no browser is available: no Chromium configured/);
   });
@@ -157,7 +173,11 @@ describe('decision order: deny wins', () => {
     assert.equal(ev('desktop_write_text', { path: '../outside/c', content: '' }, e).decision, 'deny');
     const ask = rule({ tool_name: 'desktop_read_text', effect: 'ask' });
     assert.equal(ev('desktop_read_text', { path: 'src/app.ts' }, env({ rules: [allow, ask] })).decision, 'ask');
-    assert.equal(ev('desktop_read_text', { path: 'src/app.ts' }, env({ rules: [{ ...allow, enabled: false }] })).decision, 'ask', 'disabled rules do nothing');
+    assert.equal(
+      ev('desktop_read_text', { path: 'src/app.ts' }, env({ rules: [{ ...allow, enabled: false }] })).decision,
+      'ask',
+      'disabled rules do nothing',
+    );
   });
   test('per-tool defaults and the global default; grants only for ask_once', () => {
     assert.equal(ev('desktop_list_dir', { path: '.' }, env({ toolDefaults: { desktop_list_dir: 'auto_allow' } })).decision, 'auto_allow');
@@ -165,7 +185,11 @@ describe('decision order: deny wins', () => {
     const once = ev('desktop_list_dir', { path: '.' }, env({ defaultMode: 'ask_once' }));
     assert.equal(once.decision, 'ask');
     assert.equal(once.canRemember, true);
-    const granted = ev('desktop_list_dir', { path: '.' }, env({ defaultMode: 'ask_once', findGrant: (t, k) => (t === 'desktop_list_dir' && k === once.matchKey ? { id: 7 } : null) }));
+    const granted = ev(
+      'desktop_list_dir',
+      { path: '.' },
+      env({ defaultMode: 'ask_once', findGrant: (t, k) => (t === 'desktop_list_dir' && k === once.matchKey ? { id: 7 } : null) }),
+    );
     assert.equal(granted.decision, 'auto_allow');
     assert.equal(granted.rule, 'grant:7');
     const always = ev('desktop_list_dir', { path: '.' }, env({ findGrant: () => ({ id: 7 }) }));
@@ -173,7 +197,13 @@ describe('decision order: deny wins', () => {
     assert.equal(always.canRemember, false);
   });
   test('bad params are a 400 naming params.<field>', () => {
-    assert.throws(() => parseToolParams('desktop_write_text', { path: 'a' }), (e: AppError) => e.kind === 'bad_request' && e.issues?.[0]?.path === 'params.content');
-    assert.throws(() => parseToolParams('desktop_shell', { argv: ['ls'], sneaky: 1 }), (e: AppError) => e.kind === 'bad_request');
+    assert.throws(
+      () => parseToolParams('desktop_write_text', { path: 'a' }),
+      (e: AppError) => e.kind === 'bad_request' && e.issues?.[0]?.path === 'params.content',
+    );
+    assert.throws(
+      () => parseToolParams('desktop_shell', { argv: ['ls'], sneaky: 1 }),
+      (e: AppError) => e.kind === 'bad_request',
+    );
   });
 });

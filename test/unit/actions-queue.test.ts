@@ -22,9 +22,22 @@ const events: { name: string; payload: any }[] = [];
 const call = { transport: 'internal' as const, actor: 'tester' };
 
 function makeCtx(env: Record<string, string>) {
-  const config = loadConfig({ env: { AGENTORA_DATA_DIR: path.join(tmp, 'data'), AGENTORA_ALLOWED_PATH_ROOTS: ws, AGENTORA_ALLOWED_APPS: 'echo,sleep', ...env }, dotenvFiles: [] });
+  const config = loadConfig({
+    env: { AGENTORA_DATA_DIR: path.join(tmp, 'data'), AGENTORA_ALLOWED_PATH_ROOTS: ws, AGENTORA_ALLOWED_APPS: 'echo,sleep', ...env },
+    dotenvFiles: [],
+  });
   const db = openDatabase(path.join(tmp, `db-${Math.random().toString(36).slice(2)}.sqlite`));
-  const c = { config, db, log: createLogger('error'), events: new EventBus(), models: null, version: 't', startedAt: new Date(), token: 't', http: { url: null, error: null } } as unknown as ServerContext & { config: typeof config };
+  const c = {
+    config,
+    db,
+    log: createLogger('error'),
+    events: new EventBus(),
+    models: null,
+    version: 't',
+    startedAt: new Date(),
+    token: 't',
+    http: { url: null, error: null },
+  } as unknown as ServerContext & { config: typeof config };
   c.events.subscribe((name, payload) => events.push({ name, payload }));
   return c;
 }
@@ -45,7 +58,13 @@ beforeEach(() => {
 
 describe('approval queue', () => {
   test('pending → approved → executed: the file appears with the exact content; audit says who, why, which rule', async () => {
-    const a = await rpc('propose', { run_id: 'r1', agent_id: 'a1', action_class: 'desktop', tool_name: 'desktop_write_text', params: { path: 'out.txt', content: 'héllo\n' } });
+    const a = await rpc('propose', {
+      run_id: 'r1',
+      agent_id: 'a1',
+      action_class: 'desktop',
+      tool_name: 'desktop_write_text',
+      params: { path: 'out.txt', content: 'héllo\n' },
+    });
     assert.equal(a.status, 'pending');
     assert.equal(a.requires_approval, true);
     assert.equal(a.policy_decision, 'ask');
@@ -56,7 +75,13 @@ describe('approval queue', () => {
     assert.equal(done.status, 'executed');
     assert.equal(readFileSync(path.join(ws, 'out.txt'), 'utf8'), 'héllo\n');
     const h = await rpc('history', {});
-    assert.deepEqual(h.approval_history.filter((x: any) => x.action_id === a.id).map((x: any) => x.event).reverse(), ['proposed', 'approved', 'executing', 'executed']);
+    assert.deepEqual(
+      h.approval_history
+        .filter((x: any) => x.action_id === a.id)
+        .map((x: any) => x.event)
+        .reverse(),
+      ['proposed', 'approved', 'executing', 'executed'],
+    );
     const approved = h.approval_history.find((x: any) => x.event === 'approved');
     assert.equal(approved.actor, 'tester');
     assert.equal(approved.reason, 'looks fine');
@@ -177,13 +202,23 @@ describe('approval queue', () => {
     await rpc('deleteRule', { id: r.id });
     assert.equal((await rpc('listRules', {})).items.length, 0);
     await rejects(rpc('deleteRule', { id: r.id }), 'not_found', /Rule/);
-    await rejects(rpc('createRule', { name: 'bad', tool_name: 'desktop_shell', effect: 'allow', argv: [{ pattern: 'a;b' }] }), 'bad_request', /argv\.0\.pattern/);
+    await rejects(
+      rpc('createRule', { name: 'bad', tool_name: 'desktop_shell', effect: 'allow', argv: [{ pattern: 'a;b' }] }),
+      'bad_request',
+      /argv\.0\.pattern/,
+    );
   });
 
   test('preview: current vs proposed content for writes, full argv for commands', async () => {
     writeFileSync(path.join(ws, 'p.txt'), 'old\n');
     const a = await rpc('propose', { tool_name: 'desktop_write_text', params: { path: 'p.txt', content: 'new\n' } });
-    assert.deepEqual(await rpc('preview', { id: a.id }), { kind: 'write', path: path.join(ws, 'p.txt'), exists: true, current: 'old\n', proposed: 'new\n' });
+    assert.deepEqual(await rpc('preview', { id: a.id }), {
+      kind: 'write',
+      path: path.join(ws, 'p.txt'),
+      exists: true,
+      current: 'old\n',
+      proposed: 'new\n',
+    });
     const c = await rpc('propose', { tool_name: 'desktop_shell', params: { command: 'echo "a b" c' } });
     const p = await rpc('preview', { id: c.id });
     assert.deepEqual(p.argv, ['echo', 'a b', 'c']);

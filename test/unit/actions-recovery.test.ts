@@ -21,9 +21,22 @@ let ws: string;
 const call = { transport: 'internal' as const, actor: 'tester' };
 
 function makeCtx(file: string) {
-  const config = loadConfig({ env: { AGENTORA_DATA_DIR: path.join(tmp, 'data'), AGENTORA_ALLOWED_PATH_ROOTS: ws, AGENTORA_ALLOWED_APPS: 'echo' }, dotenvFiles: [] });
+  const config = loadConfig({
+    env: { AGENTORA_DATA_DIR: path.join(tmp, 'data'), AGENTORA_ALLOWED_PATH_ROOTS: ws, AGENTORA_ALLOWED_APPS: 'echo' },
+    dotenvFiles: [],
+  });
   const db = openDatabase(file);
-  return { config, db, log: createLogger('error'), events: new EventBus(), models: null, version: 't', startedAt: new Date(), token: 't', http: { url: null, error: null } } as unknown as ServerContext;
+  return {
+    config,
+    db,
+    log: createLogger('error'),
+    events: new EventBus(),
+    models: null,
+    version: 't',
+    startedAt: new Date(),
+    token: 't',
+    http: { url: null, error: null },
+  } as unknown as ServerContext;
 }
 
 before(() => {
@@ -54,7 +67,8 @@ describe('executing / interrupted', () => {
   test('recovery: a write cut off after / before its bytes landed says so; approved-but-not-started says nothing was done; approve is a clear 409', async () => {
     const ctx = makeCtx(path.join(tmp, 'r.sqlite'));
     const reg = new ServiceRegistry(ctx, actionsServices);
-    const mk = async (name: string, content: string) => (await reg.call('agentora/actions/propose', { tool_name: 'desktop_write_text', params: { path: name, content } }, call)) as { id: number };
+    const mk = async (name: string, content: string) =>
+      (await reg.call('agentora/actions/propose', { tool_name: 'desktop_write_text', params: { path: name, content } }, call)) as { id: number };
     const done = await mk('done.txt', 'all of it');
     const half = await mk('half.txt', 'all of it');
     const never = await mk('never.txt', 'x');
@@ -76,7 +90,10 @@ describe('executing / interrupted', () => {
     const n = await get(never.id);
     assert.equal(n.result.started, false);
     assert.match(n.result.note, /nothing was done/);
-    await assert.rejects(reg.call('agentora/actions/approve', { id: half.id }, call), (e: Error & { kind?: string }) => e.kind === 'conflict' && /interrupted by a server stop and is never re-run/.test(e.message));
+    await assert.rejects(
+      reg.call('agentora/actions/approve', { id: half.id }, call),
+      (e: Error & { kind?: string }) => e.kind === 'conflict' && /interrupted by a server stop and is never re-run/.test(e.message),
+    );
     await assert.rejects(reg.call('agentora/actions/deny', { id: half.id }, call), (e: Error & { kind?: string }) => e.kind === 'conflict');
     const hist = (await reg.call('agentora/actions/history', { status: 'interrupted' }, call)) as any;
     assert.equal(hist.total, 3);

@@ -7,7 +7,15 @@ import { writebackResult } from '../../server/src/bridges/missions/phios/writeba
 import { parseEnvPairs } from '../../server/src/bridges/missions/real';
 import { type ContextPackRequest, MissionContextPacket } from '../../server/src/bridges/missions/types';
 
-const req: ContextPackRequest = { persona_id: 'p1', repo: 'acme/w', mission_title: 'T', objective: 'O', operator_intent: 'I', constraints: ['c1'], session_id: 'agentora-s' };
+const req: ContextPackRequest = {
+  persona_id: 'p1',
+  repo: 'acme/w',
+  mission_title: 'T',
+  objective: 'O',
+  operator_intent: 'I',
+  constraints: ['c1'],
+  session_id: 'agentora-s',
+};
 
 test('packetFromObject: anything at all still gives a strict packet filled from the request', () => {
   for (const input of [null, 42, 'text', [], { packet: 'x' }, { persona: 7, memory_snippets: 'no', generated_at: 5 }]) {
@@ -21,7 +29,11 @@ test('packetFromObject: anything at all still gives a strict packet filled from 
 });
 
 test('packetFromObject: known fields parsed one by one, unknown and malformed kept in raw, nested packet unwrapped', () => {
-  const p = packetFromObject({ packet: { session_id: 'phi-s', summary: 'S', risk_flags: [{ name: 'r' }], success_criteria: 'bad', extra: { a: 1 }, raw: { kept: true } } }, req, 'phios-http');
+  const p = packetFromObject(
+    { packet: { session_id: 'phi-s', summary: 'S', risk_flags: [{ name: 'r' }], success_criteria: 'bad', extra: { a: 1 }, raw: { kept: true } } },
+    req,
+    'phios-http',
+  );
   assert.equal(p.session_id, 'phi-s');
   assert.equal(p.summary, 'S');
   assert.deepEqual(p.risk_flags, [{ name: 'r', severity: 'medium', mitigation: '' }]);
@@ -35,15 +47,21 @@ test('packetFromResources: empty or missing resources still give a packet; delib
   MissionContextPacket.parse(empty);
   assert.equal(empty.source, 'phios-mcp');
   assert.equal(empty.persona.id, 'p1');
-  const p = packetFromResources({
-    session: { summary: { session_state: 'idle', next_step: 'rest' } },
-    recommendation: { recommendation: { figure: 'Sage' } },
-    memory: { deliberations: [{ outcome: 'won', created_at: '2026-01-01', tags: [] }, { nothing: 1 }, 'plain'] },
-    topic: 'agentora:acme/w',
-  }, req);
+  const p = packetFromResources(
+    {
+      session: { summary: { session_state: 'idle', next_step: 'rest' } },
+      recommendation: { recommendation: { figure: 'Sage' } },
+      memory: { deliberations: [{ outcome: 'won', created_at: '2026-01-01', tags: [] }, { nothing: 1 }, 'plain'] },
+      topic: 'agentora:acme/w',
+    },
+    req,
+  );
   assert.equal(p.persona.name, 'Sage');
   assert.equal(p.persona.id, 'sage');
-  assert.deepEqual(p.memory_snippets.map((m) => m.text), ['won', 'plain']);
+  assert.deepEqual(
+    p.memory_snippets.map((m) => m.text),
+    ['won', 'plain'],
+  );
   assert.equal(p.memory_snippets[0]!.timestamp, '2026-01-01');
   assert.deepEqual(p.recommended_next_actions, ['rest']);
 });

@@ -19,14 +19,21 @@ test('defaults: mock model and mock integrations on first launch, loopback port 
 test('precedence: defaults ← .env ← environment ← client settings', () => {
   const d = dir();
   const envFile = path.join(d, 'a.env');
-  writeFileSync(envFile, 'AGENTORA_PORT=9001\nAGENTORA_OLLAMA_CHAT_MODEL=from-file\nAGENTORA_MISSIONS_MCP_ALLOWED_TOOLS=get_mission, list_missions\n');
+  writeFileSync(
+    envFile,
+    'AGENTORA_PORT=9001\nAGENTORA_OLLAMA_CHAT_MODEL=from-file\nAGENTORA_MISSIONS_MCP_ALLOWED_TOOLS=get_mission, list_missions\n',
+  );
   const c1 = loadConfig({ env: {}, dotenvFiles: [envFile], overrides: { dataDir: d } });
   assert.equal(c1['server.port'], 9001);
   assert.deepEqual(c1['missions.mcpAllowedTools'], ['get_mission', 'list_missions']);
   const c2 = loadConfig({ env: { AGENTORA_PORT: '9002' }, dotenvFiles: [envFile], overrides: { dataDir: d } });
   assert.equal(c2['server.port'], 9002);
   assert.equal(c2['models.chatModel'], 'from-file');
-  const c3 = loadConfig({ env: { AGENTORA_PORT: '9002', AGENTORA_USE_MOCK_OLLAMA: 'false' }, dotenvFiles: [envFile], overrides: { dataDir: d, 'server.port': 9003 } });
+  const c3 = loadConfig({
+    env: { AGENTORA_PORT: '9002', AGENTORA_USE_MOCK_OLLAMA: 'false' },
+    dotenvFiles: [envFile],
+    overrides: { dataDir: d, 'server.port': 9003 },
+  });
   assert.equal(c3['server.port'], 9003);
   assert.equal(c3['models.useMock'], false);
 });

@@ -42,7 +42,14 @@ test('the manifest carries what each setting schema allows: types, enums, ranges
   assert.match('http://127.0.0.1:11434', new RegExp(props['agentora.models.ollamaUrl'].pattern));
   assert.doesNotMatch('localhost:11434', new RegExp(props['agentora.models.ollamaUrl'].pattern));
   // Settings that start programs, open doors or loosen the action policy are user-only (not a cloned repo's).
-  for (const key of ['agentora.server.runtime', 'agentora.server.host', 'agentora.actions.allowedApps', 'agentora.actions.requireApprovalDefault', 'agentora.phios.command', 'agentora.missions.mcpEnabled']) {
+  for (const key of [
+    'agentora.server.runtime',
+    'agentora.server.host',
+    'agentora.actions.allowedApps',
+    'agentora.actions.requireApprovalDefault',
+    'agentora.phios.command',
+    'agentora.missions.mcpEnabled',
+  ]) {
     assert.equal(props[key].scope, 'machine', `${key} must be machine-scoped`);
   }
 });
@@ -90,15 +97,21 @@ test('every declared setting is read by some code (or listed, with its issue, as
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
       // The declarations themselves and the generated call table do not count as readers.
-      else if (/\.(ts|svelte)$/.test(e.name) && !p.includes(path.join('config', 'settings')) && !p.endsWith('calls.gen.ts')) sources.push(readFileSync(p, 'utf8'));
+      else if (/\.(ts|svelte)$/.test(e.name) && !p.includes(path.join('config', 'settings')) && !p.endsWith('calls.gen.ts'))
+        sources.push(readFileSync(p, 'utf8'));
     }
   };
   roots.forEach((r) => walk(path.join(ROOT, r)));
   const code = sources.join('\n');
-  const read = (key: string) => code.includes(`'${key}'`) || code.includes(`"${key}"`) || (/^\w+$/.test(key) && new RegExp(`\\.${key}\\b`).test(code));
+  const read = (key: string) =>
+    code.includes(`'${key}'`) || code.includes(`"${key}"`) || (/^\w+$/.test(key) && new RegExp(`\\.${key}\\b`).test(code));
   const unread = allSettings.map((s) => s.key).filter((k) => !read(k) && !(k in NOT_READ_YET));
   assert.deepEqual(unread, [], `declared but read by nothing: implement them or remove them from server/src/config/settings`);
-  for (const k of Object.keys(NOT_READ_YET)) assert.ok(allSettings.some((s) => s.key === k), `${k} is listed as not read yet but is not declared`);
+  for (const k of Object.keys(NOT_READ_YET))
+    assert.ok(
+      allSettings.some((s) => s.key === k),
+      `${k} is listed as not read yet but is not declared`,
+    );
 });
 
 test('.env.example lists every AGENTORA_* variable of the settings and of the original brief', () => {

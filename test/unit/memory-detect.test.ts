@@ -7,7 +7,8 @@ import { chunkText } from '../../server/src/services/memory/chunk';
 import { contentWords, normHash } from '../../server/src/services/memory/text';
 import { phrase, stem } from '../../server/src/services/memory/textsearch';
 
-const long = 'The nightly export job writes every customer invoice of the previous day to the finance bucket and then sends a summary email to the billing team with the totals';
+const long =
+  'The nightly export job writes every customer invoice of the previous day to the finance bucket and then sends a summary email to the billing team with the totals';
 
 test('MinHash: near duplicates estimate high and share an LSH bucket; unrelated texts do not', () => {
   const near = long.replace('summary email', 'summary message');
@@ -32,7 +33,11 @@ test('conflict heuristics: key/value statements and polarity, with clear negativ
   assert.deepEqual(keyValues('Our default region = eu-west-1'), [{ key: 'default region', value: 'eu-west-1', negated: false }]);
   assert.deepEqual(keyValues("The cache isn't redis"), [{ key: 'cache', value: 'redis', negated: true }]);
   assert.deepEqual(keyValues('It is fine.'), [], 'vague subjects are ignored');
-  assert.deepEqual(keyValues('The reason we moved the whole build pipeline to a new provider last year is cost and reliability and speed and support'), [], 'long values are prose, not facts');
+  assert.deepEqual(
+    keyValues('The reason we moved the whole build pipeline to a new provider last year is cost and reliability and speed and support'),
+    [],
+    'long values are prose, not facts',
+  );
   const a = polarity('We use tabs for indentation');
   const b = polarity("We don't use tabs for indentation");
   assert.equal(a?.signature, b?.signature);
@@ -43,7 +48,10 @@ test('conflict heuristics: key/value statements and polarity, with clear negativ
 test('chunking: headings, paragraphs, a size cap and overlap', () => {
   const body = Array.from({ length: 6 }, (_, i) => `Sentence ${i} about the topic of this section is here.`).join(' ');
   const chunks = chunkText(`# A\n\n${body}\n\n# B\n\nshort`, { maxChars: 150, overlapChars: 30, markdown: true });
-  assert.ok(chunks.every((c) => c.length <= 150 + 40), chunks.map((c) => c.length).join(','));
+  assert.ok(
+    chunks.every((c) => c.length <= 150 + 40),
+    chunks.map((c) => c.length).join(','),
+  );
   assert.ok(chunks.filter((c) => c.startsWith('# A')).length >= 2);
   assert.equal(chunks.at(-1), '# B\nshort');
   assert.deepEqual(chunkText('one\n\ntwo', { maxChars: 200, overlapChars: 0, markdown: false }), ['one\n\ntwo']);

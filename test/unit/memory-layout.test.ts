@@ -3,8 +3,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { layout, olderToNewer } from '../../webview/src/panels/memory/layout';
 
-const node = (id: number) => ({ capsule_id: id, text: `m${id}`, layer: 'episodic' as const, status: 'active' as const, source: 'operator' as const, valid_from: '', valid_to: null, current: true });
-const edge = (from_id: number, relation: 'derived_from' | 'merged_from' | 'superseded_by', to_id: number) => ({ from_id, to_id, relation, created_at: '', note: null });
+const node = (id: number) => ({
+  capsule_id: id,
+  text: `m${id}`,
+  layer: 'episodic' as const,
+  status: 'active' as const,
+  source: 'operator' as const,
+  valid_from: '',
+  valid_to: null,
+  current: true,
+});
+const edge = (from_id: number, relation: 'derived_from' | 'merged_from' | 'superseded_by', to_id: number) => ({
+  from_id,
+  to_id,
+  relation,
+  created_at: '',
+  note: null,
+});
 
 test('edges point from the older memory to the newer one', () => {
   assert.deepEqual(olderToNewer(edge(2, 'derived_from', 1)), [1, 2]);
@@ -13,7 +28,10 @@ test('edges point from the older memory to the newer one', () => {
 });
 
 test('columns follow the longest path; two relations between one pair are drawn apart', () => {
-  const g = layout([node(1), node(2), node(3), node(4)], [edge(1, 'superseded_by', 2), edge(2, 'derived_from', 1), edge(3, 'derived_from', 2), edge(4, 'merged_from', 1)]);
+  const g = layout(
+    [node(1), node(2), node(3), node(4)],
+    [edge(1, 'superseded_by', 2), edge(2, 'derived_from', 1), edge(3, 'derived_from', 2), edge(4, 'merged_from', 1)],
+  );
   const x = Object.fromEntries(g.placed.map((p) => [p.node.capsule_id, p.x]));
   assert.ok(x[1]! < x[2]! && x[2]! < x[3]!, JSON.stringify(x));
   assert.equal(x[4], x[2], 'siblings share a column');

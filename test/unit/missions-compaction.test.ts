@@ -27,86 +27,147 @@ function withDb(fn: (db: Db) => Promise<void> | void) {
 
 function mission(db: Db, id: string, extra: Record<string, unknown> = {}) {
   const row = { status: 'prepared', repo: 'a/b', persona_id: 'p', mission_score: 10, confidence_level: 'low', risk_level: 'low', ...extra };
-  db.prepare(`INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, mission_title, objective, session_id, packet_json, snapshot_hash, root_mission_id, mission_score, confidence_level, risk_level)
-    VALUES (@id, @t, @t, @status, @repo, @persona_id, 't', 'o', 's', '{}', 'h', @id, @mission_score, @confidence_level, @risk_level)`).run({ id, t: daysAgo(100), ...row });
+  db.prepare(
+    `INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, mission_title, objective, session_id, packet_json, snapshot_hash, root_mission_id, mission_score, confidence_level, risk_level)
+    VALUES (@id, @t, @t, @status, @repo, @persona_id, 't', 'o', 's', '{}', 'h', @id, @mission_score, @confidence_level, @risk_level)`,
+  ).run({ id, t: daysAgo(100), ...row });
 }
 function events(db: Db, id: string, list: [string, number][]) {
   const ins = db.prepare("INSERT INTO mission_events (mission_id, created_at, type, message) VALUES (?, ?, ?, '')");
   for (const [type, age] of list) ins.run(id, daysAgo(age), type);
 }
-const typesOf = (db: Db, id: string) => (db.prepare('SELECT type FROM mission_events WHERE mission_id = ? ORDER BY id').pluck().all(id) as string[]);
+const typesOf = (db: Db, id: string) => db.prepare('SELECT type FROM mission_events WHERE mission_id = ? ORDER BY id').pluck().all(id) as string[];
 
-test('TTL removes old removable events only; kept types survive any age', withDb(async (db) => {
-  mission(db, 'r1');
-  events(db, 'r1', [['prepared', 90], ['job_event', 90], ['state_changed', 80], ['job_event', 40], ['score_changed', 31], ['job_event', 1]]);
-  const report = await compactMissionEvents(db, { ttlDays: 30, maxPerRun: 1000 }, { dryRun: false, now: NOW });
-  assert.equal(report.removed_events_ttl, 3);
-  assert.deepEqual(report.removed_by_type, { job_event: 2, score_changed: 1 });
-  assert.deepEqual(typesOf(db, 'r1'), ['prepared', 'state_changed', 'job_event']);
-}));
+test(
+  'TTL removes old removable events only; kept types survive any age',
+  withDb(async (db) => {
+    mission(db, 'r1');
+    events(db, 'r1', [
+      ['prepared', 90],
+      ['job_event', 90],
+      ['state_changed', 80],
+      ['job_event', 40],
+      ['score_changed', 31],
+      ['job_event', 1],
+    ]);
+    const report = await compactMissionEvents(db, { ttlDays: 30, maxPerRun: 1000 }, { dryRun: false, now: NOW });
+    assert.equal(report.removed_events_ttl, 3);
+    assert.deepEqual(report.removed_by_type, { job_event: 2, score_changed: 1 });
+    assert.deepEqual(typesOf(db, 'r1'), ['prepared', 'state_changed', 'job_event']);
+  }),
+);
 
-test('the per-run cap applies to recent events too, oldest removable first, never to kept types', withDb(async (db) => {
-  mission(db, 'r1');
-  mission(db, 'r2');
-  // r1: 2 kept + 6 recent removable; cap 4 → the 4 oldest removable go, the 2 newest stay.
-  events(db, 'r1', [['prepared', 3], ['job_event', 2], ['job_event', 2], ['launched', 2], ['job_event', 1], ['outcome_updated', 1], ['job_event', 0], ['watch_stopped', 0]]);
-  // r2: 5 kept events over a cap of 4: nothing removable, nothing removed.
-  events(db, 'r2', [['prepared', 1], ['launched', 1], ['state_changed', 1], ['state_changed', 0], ['writeback_succeeded', 0]]);
-  const dry = await compactMissionEvents(db, { ttlDays: 30, maxPerRun: 4 }, { dryRun: true, now: NOW });
-  assert.equal(typesOf(db, 'r1').length, 8, 'dry run removes nothing');
-  const real = await compactMissionEvents(db, { ttlDays: 30, maxPerRun: 4 }, { dryRun: false, now: NOW });
-  assert.equal(real.removed_events_cap, 4);
-  assert.equal(real.runs_over_cap, 1);
-  assert.equal(dry.removed_total, real.removed_total);
-  assert.deepEqual(dry.removed_by_type, real.removed_by_type);
-  assert.deepEqual(typesOf(db, 'r1'), ['prepared', 'launched', 'job_event', 'watch_stopped']);
-  assert.equal(typesOf(db, 'r2').length, 5);
-}));
+test(
+  'the per-run cap applies to recent events too, oldest removable first, never to kept types',
+  withDb(async (db) => {
+    mission(db, 'r1');
+    mission(db, 'r2');
+    // r1: 2 kept + 6 recent removable; cap 4 → the 4 oldest removable go, the 2 newest stay.
+    events(db, 'r1', [
+      ['prepared', 3],
+      ['job_event', 2],
+      ['job_event', 2],
+      ['launched', 2],
+      ['job_event', 1],
+      ['outcome_updated', 1],
+      ['job_event', 0],
+      ['watch_stopped', 0],
+    ]);
+    // r2: 5 kept events over a cap of 4: nothing removable, nothing removed.
+    events(db, 'r2', [
+      ['prepared', 1],
+      ['launched', 1],
+      ['state_changed', 1],
+      ['state_changed', 0],
+      ['writeback_succeeded', 0],
+    ]);
+    const dry = await compactMissionEvents(db, { ttlDays: 30, maxPerRun: 4 }, { dryRun: true, now: NOW });
+    assert.equal(typesOf(db, 'r1').length, 8, 'dry run removes nothing');
+    const real = await compactMissionEvents(db, { ttlDays: 30, maxPerRun: 4 }, { dryRun: false, now: NOW });
+    assert.equal(real.removed_events_cap, 4);
+    assert.equal(real.runs_over_cap, 1);
+    assert.equal(dry.removed_total, real.removed_total);
+    assert.deepEqual(dry.removed_by_type, real.removed_by_type);
+    assert.deepEqual(typesOf(db, 'r1'), ['prepared', 'launched', 'job_event', 'watch_stopped']);
+    assert.equal(typesOf(db, 'r2').length, 5);
+  }),
+);
 
-test('a dry run agrees with the real run when TTL and cap overlap', withDb(async (db) => {
-  mission(db, 'r1');
-  events(db, 'r1', [['prepared', 60], ...Array.from({ length: 10 }, (): [string, number] => ['job_event', 50]), ...Array.from({ length: 10 }, (): [string, number] => ['job_event', 1])]);
-  const policy = { ttlDays: 30, maxPerRun: 5 };
-  const dry = await compactMissionEvents(db, policy, { dryRun: true, now: NOW });
-  const real = await compactMissionEvents(db, policy, { dryRun: false, now: NOW });
-  assert.deepEqual({ ttl: dry.removed_events_ttl, cap: dry.removed_events_cap }, { ttl: real.removed_events_ttl, cap: real.removed_events_cap });
-  assert.equal(real.removed_events_ttl, 10);
-  assert.equal(real.removed_events_cap, 6);
-  assert.equal(typesOf(db, 'r1').length, 5);
-}));
+test(
+  'a dry run agrees with the real run when TTL and cap overlap',
+  withDb(async (db) => {
+    mission(db, 'r1');
+    events(db, 'r1', [
+      ['prepared', 60],
+      ...Array.from({ length: 10 }, (): [string, number] => ['job_event', 50]),
+      ...Array.from({ length: 10 }, (): [string, number] => ['job_event', 1]),
+    ]);
+    const policy = { ttlDays: 30, maxPerRun: 5 };
+    const dry = await compactMissionEvents(db, policy, { dryRun: true, now: NOW });
+    const real = await compactMissionEvents(db, policy, { dryRun: false, now: NOW });
+    assert.deepEqual({ ttl: dry.removed_events_ttl, cap: dry.removed_events_cap }, { ttl: real.removed_events_ttl, cap: real.removed_events_cap });
+    assert.equal(real.removed_events_ttl, 10);
+    assert.equal(real.removed_events_cap, 6);
+    assert.equal(typesOf(db, 'r1').length, 5);
+  }),
+);
 
-test('large compactions run in many small transactions', withDb(async (db) => {
-  const ins = db.prepare("INSERT INTO mission_events (mission_id, created_at, type, message) VALUES (?, ?, 'job_event', '')");
-  db.transaction(() => {
-    for (let m = 0; m < 200; m++) {
-      mission(db, `r${m}`);
-      for (let i = 0; i < 300; i++) ins.run(`r${m}`, daysAgo(i % 60));
-    }
-  })();
-  // (Latency is measured by the benchmark on a quiet machine, not asserted here: only the shape of the work.)
-  const report = await compactMissionEvents(db, { ttlDays: 30, maxPerRun: 50 }, { dryRun: false, now: NOW });
-  assert.equal(report.removed_total, 200 * 300 - 200 * 50);
-  assert.ok(report.transactions > 5, `expected many transactions, got ${report.transactions}`);
-  assert.equal(db.prepare('SELECT count(*) FROM mission_events').pluck().get(), 200 * 50);
-}));
+test(
+  'large compactions run in many small transactions',
+  withDb(async (db) => {
+    const ins = db.prepare("INSERT INTO mission_events (mission_id, created_at, type, message) VALUES (?, ?, 'job_event', '')");
+    db.transaction(() => {
+      for (let m = 0; m < 200; m++) {
+        mission(db, `r${m}`);
+        for (let i = 0; i < 300; i++) ins.run(`r${m}`, daysAgo(i % 60));
+      }
+    })();
+    // (Latency is measured by the benchmark on a quiet machine, not asserted here: only the shape of the work.)
+    const report = await compactMissionEvents(db, { ttlDays: 30, maxPerRun: 50 }, { dryRun: false, now: NOW });
+    assert.equal(report.removed_total, 200 * 300 - 200 * 50);
+    assert.ok(report.transactions > 5, `expected many transactions, got ${report.transactions}`);
+    assert.equal(db.prepare('SELECT count(*) FROM mission_events').pluck().get(), 200 * 50);
+  }),
+);
 
-test('the analytics cube equals GROUP BYs over missions after inserts, updates and deletes', withDb((db) => {
-  for (let i = 0; i < 50; i++) mission(db, `m${i}`, { repo: `o/r${i % 3}`, persona_id: `p${i % 4}`, status: i % 2 ? 'running' : 'prepared', mission_score: i, risk_level: ['low', 'medium', 'high'][i % 3] });
-  db.prepare("UPDATE missions SET status = 'succeeded', pr_url = 'https://x/pull/1', writeback_status = 'failed', mission_score = mission_score + 5 WHERE rowid % 3 = 0").run();
-  db.prepare('UPDATE missions SET refresh_count = refresh_count + 2 WHERE rowid % 4 = 0').run();
-  db.prepare('UPDATE missions SET status = status, repo = repo WHERE 1').run(); // rewrites without change move nothing
-  db.prepare('DELETE FROM missions WHERE rowid % 5 = 0').run();
-  const M = `count(*) AS n, total(mission_score) AS score_sum, total(refresh_count) AS refresh_sum, total(pr_url IS NOT NULL) AS pr_n, total(writeback_status = 'succeeded') AS wb_ok,
+test(
+  'the analytics cube equals GROUP BYs over missions after inserts, updates and deletes',
+  withDb((db) => {
+    for (let i = 0; i < 50; i++)
+      mission(db, `m${i}`, {
+        repo: `o/r${i % 3}`,
+        persona_id: `p${i % 4}`,
+        status: i % 2 ? 'running' : 'prepared',
+        mission_score: i,
+        risk_level: ['low', 'medium', 'high'][i % 3],
+      });
+    db.prepare(
+      "UPDATE missions SET status = 'succeeded', pr_url = 'https://x/pull/1', writeback_status = 'failed', mission_score = mission_score + 5 WHERE rowid % 3 = 0",
+    ).run();
+    db.prepare('UPDATE missions SET refresh_count = refresh_count + 2 WHERE rowid % 4 = 0').run();
+    db.prepare('UPDATE missions SET status = status, repo = repo WHERE 1').run(); // rewrites without change move nothing
+    db.prepare('DELETE FROM missions WHERE rowid % 5 = 0').run();
+    const M = `count(*) AS n, total(mission_score) AS score_sum, total(refresh_count) AS refresh_sum, total(pr_url IS NOT NULL) AS pr_n, total(writeback_status = 'succeeded') AS wb_ok,
     total(writeback_status IN ('succeeded','failed')) AS wb_tried, total(status = 'succeeded') AS t_ok, total(status IN ('succeeded','failed','cancelled')) AS t_done,
     total(risk_level = 'low') AS r_low, total(risk_level = 'medium') AS r_medium, total(risk_level = 'high') AS r_high`;
-  const C = 'n, score_sum, refresh_sum * 1.0 AS refresh_sum, pr_n * 1.0 AS pr_n, wb_ok * 1.0 AS wb_ok, wb_tried * 1.0 AS wb_tried, t_ok * 1.0 AS t_ok, t_done * 1.0 AS t_done, r_low * 1.0 AS r_low, r_medium * 1.0 AS r_medium, r_high * 1.0 AS r_high';
-  const dims = ['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level'];
-  assert.deepEqual(db.prepare(`SELECT ${C} FROM mission_cube WHERE fdim = '' AND gdim = ''`).all(), db.prepare(`SELECT ${M} FROM missions`).all());
-  for (const g of dims) {
-    assert.deepEqual(db.prepare(`SELECT gval AS g, ${C} FROM mission_cube WHERE fdim = '' AND gdim = ? ORDER BY gval`).all(g), db.prepare(`SELECT ${g} AS g, ${M} FROM missions GROUP BY ${g} ORDER BY ${g}`).all(), g);
-    for (const f of dims.filter((x) => x !== g)) {
-      assert.deepEqual(db.prepare(`SELECT fval AS f, gval AS g, ${C} FROM mission_cube WHERE fdim = ? AND gdim = ? ORDER BY fval, gval`).all(f, g), db.prepare(`SELECT ${f} AS f, ${g} AS g, ${M} FROM missions GROUP BY ${f}, ${g} ORDER BY ${f}, ${g}`).all(), `${f} × ${g}`);
+    const C =
+      'n, score_sum, refresh_sum * 1.0 AS refresh_sum, pr_n * 1.0 AS pr_n, wb_ok * 1.0 AS wb_ok, wb_tried * 1.0 AS wb_tried, t_ok * 1.0 AS t_ok, t_done * 1.0 AS t_done, r_low * 1.0 AS r_low, r_medium * 1.0 AS r_medium, r_high * 1.0 AS r_high';
+    const dims = ['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level'];
+    assert.deepEqual(db.prepare(`SELECT ${C} FROM mission_cube WHERE fdim = '' AND gdim = ''`).all(), db.prepare(`SELECT ${M} FROM missions`).all());
+    for (const g of dims) {
+      assert.deepEqual(
+        db.prepare(`SELECT gval AS g, ${C} FROM mission_cube WHERE fdim = '' AND gdim = ? ORDER BY gval`).all(g),
+        db.prepare(`SELECT ${g} AS g, ${M} FROM missions GROUP BY ${g} ORDER BY ${g}`).all(),
+        g,
+      );
+      for (const f of dims.filter((x) => x !== g)) {
+        assert.deepEqual(
+          db.prepare(`SELECT fval AS f, gval AS g, ${C} FROM mission_cube WHERE fdim = ? AND gdim = ? ORDER BY fval, gval`).all(f, g),
+          db.prepare(`SELECT ${f} AS f, ${g} AS g, ${M} FROM missions GROUP BY ${f}, ${g} ORDER BY ${f}, ${g}`).all(),
+          `${f} × ${g}`,
+        );
+      }
     }
-  }
-  assert.ok(KEPT_EVENT_TYPES.includes('state_changed'));
-}));
+    assert.ok(KEPT_EVENT_TYPES.includes('state_changed'));
+  }),
+);

@@ -32,7 +32,17 @@ export function makeCtx(env: Record<string, string> = {}, dataDir?: string): Tes
   const events = new EventBus();
   const notifications: TestCtx['notifications'] = [];
   events.subscribe((name, payload) => notifications.push({ name, payload }));
-  const ctx = { config: load(env), db, log: createLogger('error'), events, models: {} as never, version: 'test', startedAt: new Date(), token: 't', http: { url: null, error: null } } as ServerContext;
+  const ctx = {
+    config: load(env),
+    db,
+    log: createLogger('error'),
+    events,
+    models: {} as never,
+    version: 'test',
+    startedAt: new Date(),
+    token: 't',
+    http: { url: null, error: null },
+  } as ServerContext;
   const registry = new ServiceRegistry(ctx, missionsServices);
   const calls = { launch: 0, status: 0, artifacts: 0, writeback: 0, contextPack: 0, inFlight: 0, maxInFlight: 0 };
   const setBridges = (p: Partial<PhiosBridge>, a: Partial<AgentceptionBridge>) => {
@@ -82,4 +92,9 @@ export function makeCtx(env: Record<string, string> = {}, dataDir?: string): Tes
   };
 }
 
-export const PREPARE = { repo: 'acme/widgets', mission_title: 'Fix the login redirect', objective: 'Fix the redirect after login and add a regression test', persona_id: 'skeptic_reviewer' };
+export const PREPARE = {
+  repo: 'acme/widgets',
+  mission_title: 'Fix the login redirect',
+  objective: 'Fix the redirect after login and add a regression test',
+  persona_id: 'skeptic_reviewer',
+};

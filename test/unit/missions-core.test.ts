@@ -23,21 +23,65 @@ test('canonical JSON ignores key order, so the snapshot hash is stable', () => {
 });
 
 test('the brief renders objective, acceptance criteria, constraints, persona, memory and risks as Markdown', async () => {
-  const packet = await createMockPhios().contextPack({ persona_id: 'skeptic_reviewer', repo: 'acme/w', mission_title: 'T', objective: 'Run the schema migration safely', operator_intent: 'be careful', constraints: ['no downtime'], session_id: 's1' });
-  const { title, markdown } = renderBrief({ run_id: 'run_1', mission_title: 'Migrate', objective: 'Run the schema migration safely', operator_intent: 'be careful', constraints: ['no downtime'], acceptance_criteria: ['migration is reversible'], packet });
+  const packet = await createMockPhios().contextPack({
+    persona_id: 'skeptic_reviewer',
+    repo: 'acme/w',
+    mission_title: 'T',
+    objective: 'Run the schema migration safely',
+    operator_intent: 'be careful',
+    constraints: ['no downtime'],
+    session_id: 's1',
+  });
+  const { title, markdown } = renderBrief({
+    run_id: 'run_1',
+    mission_title: 'Migrate',
+    objective: 'Run the schema migration safely',
+    operator_intent: 'be careful',
+    constraints: ['no downtime'],
+    acceptance_criteria: ['migration is reversible'],
+    packet,
+  });
   assert.equal(title, 'Migrate');
-  for (const s of ['# Migrate', '## Objective', '## Acceptance criteria', '- [ ] migration is reversible', '## Constraints', '- no downtime', '## Persona', '## Memory', '## Risks', '**data migration** (high)', 'Skeptic Reviewer']) {
+  for (const s of [
+    '# Migrate',
+    '## Objective',
+    '## Acceptance criteria',
+    '- [ ] migration is reversible',
+    '## Constraints',
+    '- no downtime',
+    '## Persona',
+    '## Memory',
+    '## Risks',
+    '**data migration** (high)',
+    'Skeptic Reviewer',
+  ]) {
     assert.ok(markdown.includes(s), `brief lacks ${s}`);
   }
 });
 
 test('scores follow the settings: bonuses, penalty, thresholds, short summaries lower confidence', () => {
-  const base = { status: 'succeeded' as const, pr_url: 'https://x/pull/1', summary: 'x'.repeat(100), artifact_count: 2, acceptance_criteria_count: 1, writeback_succeeded: false, risk_flags: [], has_error: false };
+  const base = {
+    status: 'succeeded' as const,
+    pr_url: 'https://x/pull/1',
+    summary: 'x'.repeat(100),
+    artifact_count: 2,
+    acceptance_criteria_count: 1,
+    writeback_succeeded: false,
+    risk_flags: [],
+    has_error: false,
+  };
   const s = scoreMission(base, config());
   assert.equal(s.mission_score, 100);
   assert.equal(s.confidence_level, 'high');
   assert.equal(s.risk_level, 'low');
-  const tuned = scoreMission(base, config({ AGENTORA_MISSIONS_SCORE_PR_BONUS: '0', AGENTORA_MISSIONS_SCORE_TERMINAL_SUCCESS_BONUS: '0', AGENTORA_MISSIONS_CONFIDENCE_THRESHOLD_MEDIUM: '40' }));
+  const tuned = scoreMission(
+    base,
+    config({
+      AGENTORA_MISSIONS_SCORE_PR_BONUS: '0',
+      AGENTORA_MISSIONS_SCORE_TERMINAL_SUCCESS_BONUS: '0',
+      AGENTORA_MISSIONS_CONFIDENCE_THRESHOLD_MEDIUM: '40',
+    }),
+  );
   assert.equal(tuned.mission_score, 45);
   assert.equal(tuned.confidence_level, 'medium');
   const short = scoreMission({ ...base, summary: 'ok' }, config());
@@ -47,7 +91,11 @@ test('scores follow the settings: bonuses, penalty, thresholds, short summaries 
   assert.equal(failed.risk_level, 'medium');
   const risky = scoreMission({ ...base, risk_flags: [{ severity: 'high' }, { severity: 'medium' }] }, config());
   assert.equal(risky.risk_level, 'high');
-  assert.equal(scoreMission({ ...base, risk_flags: [{ severity: 'high' }, { severity: 'medium' }] }, config({ AGENTORA_MISSIONS_RISK_THRESHOLD_HIGH: '3' })).risk_level, 'medium');
+  assert.equal(
+    scoreMission({ ...base, risk_flags: [{ severity: 'high' }, { severity: 'medium' }] }, config({ AGENTORA_MISSIONS_RISK_THRESHOLD_HIGH: '3' }))
+      .risk_level,
+    'medium',
+  );
 });
 
 test('state machine: finished stays finished, cancelled (stopped) may resume, launch only from pre-launch states', () => {
@@ -86,11 +134,31 @@ test('mock AgentCeption: queued → running → succeeded over successive reads,
 
 test('mock PhiOS is deterministic and knows the persona catalogue', async () => {
   const p = createMockPhios();
-  const req = { persona_id: 'rapid_builder', repo: 'acme/w', mission_title: 'T', objective: 'O', operator_intent: '', constraints: [], session_id: 's' };
+  const req = {
+    persona_id: 'rapid_builder',
+    repo: 'acme/w',
+    mission_title: 'T',
+    objective: 'O',
+    operator_intent: '',
+    constraints: [],
+    session_id: 's',
+  };
   assert.deepEqual(await p.contextPack(req), await p.contextPack(req));
   assert.equal((await p.persona('rapid_builder'))?.name, 'Rapid Builder');
   assert.equal(await p.persona('nobody'), null);
-  const w = await p.writeback({ mission_id: 'm', session_id: 's', repo: 'acme/w', persona_name: 'x', run_id: 'issue-1', summary: 's', outcome_status: 'succeeded', pr_url: null, branch: null, operator_notes: '', tags: [] });
+  const w = await p.writeback({
+    mission_id: 'm',
+    session_id: 's',
+    repo: 'acme/w',
+    persona_name: 'x',
+    run_id: 'issue-1',
+    summary: 's',
+    outcome_status: 'succeeded',
+    pr_url: null,
+    branch: null,
+    operator_notes: '',
+    tags: [],
+  });
   assert.equal(w.ok, true);
   assert.match(w.ref ?? '', /^mock-deliberation-/);
 });

@@ -74,7 +74,19 @@ test('a dry run never calls AgentCeption and records what it would send', async 
 test('upstream failures become errors on the mission with a fix and a timeline event, never a lost run', async () => {
   const t = makeCtx();
   try {
-    t.setBridges({}, { launch: async () => { throw new UpstreamError('agentception', 'refused', 'connection refused at http://127.0.0.1:1', 'Start AgentCeption or fix AGENTORA_AGENTCEPTION_URL.'); } });
+    t.setBridges(
+      {},
+      {
+        launch: async () => {
+          throw new UpstreamError(
+            'agentception',
+            'refused',
+            'connection refused at http://127.0.0.1:1',
+            'Start AgentCeption or fix AGENTORA_AGENTCEPTION_URL.',
+          );
+        },
+      },
+    );
     const l = await t.call('agentora/missions/launch', PREPARE);
     assert.equal(l.ok, false);
     assert.equal(l.run.status, 'launch_failed');
@@ -88,7 +100,14 @@ test('upstream failures become errors on the mission with a fix and a timeline e
     assert.equal(ok.ok, true);
     assert.equal(ok.run.last_error, null);
     // Refresh failures: recorded once, counted, then cleared when AgentCeption answers again.
-    t.setBridges({}, { status: async () => { throw new UpstreamError('agentception', 'timeout', 'no answer in 45 s', 'Check AgentCeption.'); } });
+    t.setBridges(
+      {},
+      {
+        status: async () => {
+          throw new UpstreamError('agentception', 'timeout', 'no answer in 45 s', 'Check AgentCeption.');
+        },
+      },
+    );
     const f1 = await t.call('agentora/missions/refresh', { run_id: l.run_id });
     const f2 = await t.call('agentora/missions/refresh', { run_id: l.run_id });
     assert.equal(f1.ok, false);
@@ -100,14 +119,32 @@ test('upstream failures become errors on the mission with a fix and a timeline e
     assert.equal(back.ok, true);
     assert.equal(back.run.last_error, null);
     // PhiOS capability denied on writeback: a failed writeback with the fix.
-    t.setBridges({ writeback: async () => ({ ok: false, ref: null, error_code: 'AGENT_MEMORY_WRITE_NOT_PERMITTED', message: 'agent_memory_write is off', fix_hint: 'Start phi-mcp with PHIOS_MCP_PROFILE=operator' }) }, {});
+    t.setBridges(
+      {
+        writeback: async () => ({
+          ok: false,
+          ref: null,
+          error_code: 'AGENT_MEMORY_WRITE_NOT_PERMITTED',
+          message: 'agent_memory_write is off',
+          fix_hint: 'Start phi-mcp with PHIOS_MCP_PROFILE=operator',
+        }),
+      },
+      {},
+    );
     const w = await t.call('agentora/missions/writeback', { run_id: l.run_id });
     assert.equal(w.ok, false);
     assert.equal(w.run.writeback_status, 'failed');
     assert.equal(w.writeback.error_code, 'AGENT_MEMORY_WRITE_NOT_PERMITTED');
     assert.equal(w.run.fix_hint, 'Start phi-mcp with PHIOS_MCP_PROFILE=operator');
     // PhiOS unreachable at prepare: a clear 503 with the fix, nothing stored.
-    t.setBridges({ contextPack: async () => { throw new UpstreamError('phios', 'refused', 'phi-mcp not found', 'Install PhiOS.'); } }, {});
+    t.setBridges(
+      {
+        contextPack: async () => {
+          throw new UpstreamError('phios', 'refused', 'phi-mcp not found', 'Install PhiOS.');
+        },
+      },
+      {},
+    );
     const before = (await t.call('agentora/missions/list', {})).total;
     const e = await t.call('agentora/missions/prepare', PREPARE).catch((x) => x);
     assert.equal(e.kind, 'unavailable');
@@ -151,12 +188,19 @@ test('auto-writeback: once per distinct outcome, debounced, duplicates skipped a
     // mock:block passes through `blocked` (an outcome worth writing) before it succeeds (a second outcome).
     const l = await t.call('agentora/missions/launch', { ...PREPARE, constraints: ['mock:block'] });
     const id = l.run_id;
-    const writebacks = () => t.ctx.db.prepare('SELECT status, trigger, created_at, outcome_hash FROM mission_writebacks WHERE mission_id = ? ORDER BY id').all(id) as any[];
-    await until('blocked', async () => (await runWatcherCycle(t.ctx), (await t.call('agentora/missions/get', { run_id: id })).run.status === 'blocked'));
+    const writebacks = () =>
+      t.ctx.db.prepare('SELECT status, trigger, created_at, outcome_hash FROM mission_writebacks WHERE mission_id = ? ORDER BY id').all(id) as any[];
+    await until(
+      'blocked',
+      async () => (await runWatcherCycle(t.ctx), (await t.call('agentora/missions/get', { run_id: id })).run.status === 'blocked'),
+    );
     await runWatcherCycle(t.ctx);
     assert.equal(writebacks().filter((w) => w.status === 'succeeded').length, 1, 'the blocked outcome is written back');
     const first = Date.parse(writebacks()[0].created_at);
-    await until('succeeded', async () => (await runWatcherCycle(t.ctx), (await t.call('agentora/missions/get', { run_id: id })).run.status === 'succeeded'));
+    await until(
+      'succeeded',
+      async () => (await runWatcherCycle(t.ctx), (await t.call('agentora/missions/get', { run_id: id })).run.status === 'succeeded'),
+    );
     assert.equal(writebacks().filter((w) => w.status === 'succeeded').length, 1, 'the new outcome waits for the debounce window');
     assert.equal((await t.call('agentora/missions/get', { run_id: id })).run.writeback_status, 'pending');
     await until('second writeback', async () => (await runWatcherCycle(t.ctx), writebacks().filter((w) => w.status === 'succeeded').length === 2));
@@ -190,7 +234,10 @@ test('watched missions and pending writebacks survive a restart (state is in SQL
   one.close();
   const two = makeCtx(env, dir);
   try {
-    await until('finished after restart', async () => (await runWatcherCycle(two.ctx), (await two.call('agentora/missions/get', { run_id: id })).run.status === 'succeeded'));
+    await until(
+      'finished after restart',
+      async () => (await runWatcherCycle(two.ctx), (await two.call('agentora/missions/get', { run_id: id })).run.status === 'succeeded'),
+    );
     await runWatcherCycle(two.ctx);
     const run = (await two.call('agentora/missions/get', { run_id: id })).run;
     assert.equal(run.writeback_status, 'succeeded');

@@ -20,7 +20,14 @@ test('a new database is migrated to the latest version with WAL and foreign keys
 
 test('a failing migration rolls back completely and is not recorded', () => {
   const db = openDatabase(':memory:');
-  const bad = { version: 999, name: 'bad', up: (d: typeof db) => { d.exec('CREATE TABLE half (x)'); throw new Error('boom'); } };
+  const bad = {
+    version: 999,
+    name: 'bad',
+    up: (d: typeof db) => {
+      d.exec('CREATE TABLE half (x)');
+      throw new Error('boom');
+    },
+  };
   assert.throws(() => migrate(db, [...migrations, bad]), /boom/);
   assert.equal(schemaVersion(db), latestVersion());
   assert.equal((db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name='half'").get() as { n: number }).n, 0);

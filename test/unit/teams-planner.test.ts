@@ -13,18 +13,44 @@ import { startFakeOllama, type FakeOllama } from '../fakes/ollama';
 
 let n = 0;
 const agent = (name: string, role: string, extra: Partial<Agent> = {}, caps: Partial<Agent['capabilities']> = {}): Agent => ({
-  id: ++n, name, model: null, role, system_prompt: `You are ${name}.`, tools: [], memory_mode: 'read', capabilities: Capabilities.parse(caps), run_id: null, cloned_from: null, created_at: '', updated_at: '', ...extra,
+  id: ++n,
+  name,
+  model: null,
+  role,
+  system_prompt: `You are ${name}.`,
+  tools: [],
+  memory_mode: 'read',
+  capabilities: Capabilities.parse(caps),
+  run_id: null,
+  cloned_from: null,
+  created_at: '',
+  updated_at: '',
+  ...extra,
 });
 const planner = agent('Planner', 'planner', {}, { can_delegate: true });
 const executor = agent('Executor', 'executor', { tools: ['desktop_write_text'] }, { max_tool_steps: 2 });
 const critic = agent('Critic', 'critic', {}, { can_critique: true });
-const team: Team = { id: 1, name: 'PEC', description: '', mode: 'careful', yaml_text: '', version: 1, template: null, created_at: '', updated_at: '', members: [planner, executor, critic].map((a, i) => ({ agent_id: a.id, position: i + 1, agent: a })) };
+const team: Team = {
+  id: 1,
+  name: 'PEC',
+  description: '',
+  mode: 'careful',
+  yaml_text: '',
+  version: 1,
+  template: null,
+  created_at: '',
+  updated_at: '',
+  members: [planner, executor, critic].map((a, i) => ({ agent_id: a.id, position: i + 1, agent: a })),
+};
 
-const good = { rationale: 'r', subgoals: [
-  { id: 's1', title: 'Research', description: 'd', depends_on: [], role: 'researcher', deliverable: 'list', step_cap: 2 },
-  { id: 's2', title: 'Write it', description: 'd', depends_on: ['s1'], role: 'executor', deliverable: 'file', step_cap: 5 },
-  { id: 's3', title: 'Review', description: 'd', depends_on: ['s2'], role: 'critic', deliverable: 'review', step_cap: 1 },
-] };
+const good = {
+  rationale: 'r',
+  subgoals: [
+    { id: 's1', title: 'Research', description: 'd', depends_on: [], role: 'researcher', deliverable: 'list', step_cap: 2 },
+    { id: 's2', title: 'Write it', description: 'd', depends_on: ['s1'], role: 'executor', deliverable: 'file', step_cap: 5 },
+    { id: 's3', title: 'Review', description: 'd', depends_on: ['s2'], role: 'critic', deliverable: 'review', step_cap: 1 },
+  ],
+};
 
 let fake: FakeOllama;
 let script: Array<string | { crash: true }> = [];
@@ -37,7 +63,13 @@ const ollama = () => new OllamaProvider({ host: fake.url, chatModel: 'llama3.2',
 test('graph checks: unknown dependency, duplicate id, self-dependency, cycle; order respects dependencies', () => {
   const base = structuredClone(good) as any;
   assert.deepEqual(graphProblems(base), []);
-  assert.deepEqual(topoOrder([{ id: 'b', depends_on: ['a'] }, { id: 'a', depends_on: [] }]), ['a', 'b']);
+  assert.deepEqual(
+    topoOrder([
+      { id: 'b', depends_on: ['a'] },
+      { id: 'a', depends_on: [] },
+    ]),
+    ['a', 'b'],
+  );
   base.subgoals[0].depends_on = ['s9'];
   assert.match(graphProblems(base)[0]!, /subgoals\.0\.depends_on\.0: no subgoal 's9'/);
   base.subgoals[0].depends_on = ['s3'];
@@ -50,9 +82,12 @@ test('graph checks: unknown dependency, duplicate id, self-dependency, cycle; or
   assert.match((validateDraft('not json') as any).error, /not JSON/);
 });
 
-test('assignment by role and capability, explained; step cap lowered to the agent\'s', () => {
+test("assignment by role and capability, explained; step cap lowered to the agent's", () => {
   const s = assign(good as any, [planner, executor, critic]);
-  assert.deepEqual(s.map((x) => x.agent_name), ['Executor', 'Executor', 'Critic']);
+  assert.deepEqual(
+    s.map((x) => x.agent_name),
+    ['Executor', 'Executor', 'Critic'],
+  );
   assert.match(s[1]!.assignment_reason, /role 'executor' matches/);
   assert.match(s[1]!.assignment_reason, /desktop_write_text for a file deliverable/);
   assert.equal(s[1]!.step_cap, 2);
@@ -109,7 +144,14 @@ test('single_agent mode makes no model call; the mock planner makes a 3-step pla
   assert.equal(single.subgoals.length, 1);
   const mock = await makePlan(new MockProvider(), team, 'write the summary to notes.txt', 'careful');
   assert.equal(mock.ok, true);
-  assert.deepEqual(mock.subgoals.map((s) => [s.id, s.depends_on, s.agent_name]), [['s1', [], mock.subgoals[0]!.agent_name], ['s2', ['s1'], 'Executor'], ['s3', ['s2'], 'Critic']]);
+  assert.deepEqual(
+    mock.subgoals.map((s) => [s.id, s.depends_on, s.agent_name]),
+    [
+      ['s1', [], mock.subgoals[0]!.agent_name],
+      ['s2', ['s1'], 'Executor'],
+      ['s3', ['s2'], 'Critic'],
+    ],
+  );
   assert.equal(mock.subgoals[1]!.deliverable, 'file');
   const invalid = await makePlan(new MockProvider(), team, 'mock:invalid-plan', 'careful');
   assert.equal(invalid.stop_reason, 'invalid_plan');

@@ -20,11 +20,17 @@ export class Approvals {
 
   async approve(item: ActionItem, remember?: 'session' | 'workspace'): Promise<void> {
     try {
-      const done = await this.server.call(M.actions.approve, { id: item.id, reason: remember ? `approved in VS Code (always allow: ${remember})` : 'approved in VS Code', ...(remember ? { remember } : {}) });
+      const done = await this.server.call(M.actions.approve, {
+        id: item.id,
+        reason: remember ? `approved in VS Code (always allow: ${remember})` : 'approved in VS Code',
+        ...(remember ? { remember } : {}),
+      });
       if (done.status === 'executed' && done.tool_name === 'browser_open_url' && done.scope_preview.urls[0]) {
         // The server opened it headless; the operator may also want to see it in their own browser.
         const url = done.scope_preview.urls[0];
-        void vscode.window.showInformationMessage(`Agentora: done — ${done.summary}`, 'Open in Browser').then((pick) => pick && vscode.env.openExternal(vscode.Uri.parse(url)));
+        void vscode.window
+          .showInformationMessage(`Agentora: done — ${done.summary}`, 'Open in Browser')
+          .then((pick) => pick && vscode.env.openExternal(vscode.Uri.parse(url)));
       } else if (done.status === 'executed') void vscode.window.showInformationMessage(`Agentora: done — ${done.summary}`);
       else void vscode.window.showErrorMessage(`Agentora: ${done.summary} failed: ${done.error ?? done.status}`);
     } catch (err) {
@@ -47,7 +53,12 @@ export class Approvals {
     const scope = await vscode.window.showQuickPick(
       [
         { label: 'This session', description: 'until the Agentora server restarts', detail: what, scope: 'session' as const },
-        { label: 'This workspace', description: 'for these workspace folders, until revoked in the Actions view', detail: what, scope: 'workspace' as const },
+        {
+          label: 'This workspace',
+          description: 'for these workspace folders, until revoked in the Actions view',
+          detail: what,
+          scope: 'workspace' as const,
+        },
       ],
       { title: `Always allow ${item.tool_name} without asking — ${what}`, placeHolder: 'Remember this approval for…' },
     );

@@ -36,7 +36,10 @@ export const actionsArea: ExtensionArea = {
     status.command = 'agentora.actions.showPending';
     const paint = (n: number) => {
       status.text = `$(shield) ${n}`;
-      status.tooltip = n === 1 ? '1 Agentora action waits for approval — click to open the Actions view' : `${n} Agentora actions wait for approval — click to open the Actions view`;
+      status.tooltip =
+        n === 1
+          ? '1 Agentora action waits for approval — click to open the Actions view'
+          : `${n} Agentora actions wait for approval — click to open the Actions view`;
       status.backgroundColor = n > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
       status.show();
     };

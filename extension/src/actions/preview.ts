@@ -12,7 +12,8 @@ export class PreviewProvider implements vscode.TextDocumentContentProvider {
     const [, id, side] = uri.path.split('/');
     const p = await this.server.call(M.actions.preview, { id: Number(id) });
     if (p.kind === 'write') return side === 'current' ? p.current : p.proposed;
-    if (p.kind === 'command') return `${p.display}\n\nexecutable: ${p.executable ?? '?'}\ncwd: ${p.cwd ?? '?'}\nargv:\n${p.argv.map((a, i) => `  [${i}] ${JSON.stringify(a)}`).join('\n')}\n`;
+    if (p.kind === 'command')
+      return `${p.display}\n\nexecutable: ${p.executable ?? '?'}\ncwd: ${p.cwd ?? '?'}\nargv:\n${p.argv.map((a, i) => `  [${i}] ${JSON.stringify(a)}`).join('\n')}\n`;
     return p.text;
   }
 }
@@ -24,13 +25,22 @@ export async function showDetails(server: ServerController, item: ActionItem): P
     const name = p.path.split('/').pop() || 'file';
     const left = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${item.id}/current/${name}` });
     const right = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${item.id}/proposed/${name}` });
-    await vscode.commands.executeCommand('vscode.diff', left, right, `${name}: ${p.exists ? 'current' : '(new file)'} ↔ proposed by Agentora (action ${item.id})`, { preview: true });
+    await vscode.commands.executeCommand(
+      'vscode.diff',
+      left,
+      right,
+      `${name}: ${p.exists ? 'current' : '(new file)'} ↔ proposed by Agentora (action ${item.id})`,
+      { preview: true },
+    );
     return undefined;
   }
   if (p.kind === 'command') {
     const pick = await vscode.window.showInformationMessage(
       `Agentora action ${item.id}: ${item.summary}`,
-      { modal: true, detail: `Command (run without a shell):\n${p.display}\n\nExecutable: ${p.executable}\nIn: ${p.cwd}\n\nArguments:\n${p.argv.map((a, i) => `[${i}] ${JSON.stringify(a)}`).join('\n')}\n\n${item.approval_reason}` },
+      {
+        modal: true,
+        detail: `Command (run without a shell):\n${p.display}\n\nExecutable: ${p.executable}\nIn: ${p.cwd}\n\nArguments:\n${p.argv.map((a, i) => `[${i}] ${JSON.stringify(a)}`).join('\n')}\n\n${item.approval_reason}`,
+      },
       'Approve',
       'Deny',
     );

@@ -20,11 +20,16 @@ async function ask(server: ServerController, whole: boolean): Promise<void> {
   const sel = editor.selection;
   if (!whole && sel.isEmpty) return void vscode.window.showWarningMessage('Agentora: select some code first (or use Ask About File).');
   const text = whole ? editor.document.getText() : editor.document.getText(sel);
-  if (text.length > MAX_ATTACHMENT) return void vscode.window.showWarningMessage(`Agentora: that is ${text.length} characters; at most ${MAX_ATTACHMENT} can be sent. Select a part of it.`);
+  if (text.length > MAX_ATTACHMENT)
+    return void vscode.window.showWarningMessage(
+      `Agentora: that is ${text.length} characters; at most ${MAX_ATTACHMENT} can be sent. Select a part of it.`,
+    );
   const file = relPath(editor.document.uri);
   const lines = whole ? undefined : { start_line: sel.start.line + 1, end_line: sel.end.line + 1 };
   const question = await vscode.window.showInputBox({
-    title: whole ? `Agentora: Ask About ${path.basename(file)}` : `Agentora: Ask About ${path.basename(file)}:${lines!.start_line}-${lines!.end_line}`,
+    title: whole
+      ? `Agentora: Ask About ${path.basename(file)}`
+      : `Agentora: Ask About ${path.basename(file)}:${lines!.start_line}-${lines!.end_line}`,
     prompt: 'Your question',
     value: whole ? 'Explain this file.' : 'Explain this code.',
     ignoreFocusOut: true,
@@ -33,7 +38,11 @@ async function ask(server: ServerController, whole: boolean): Promise<void> {
   const title = `${question.trim().slice(0, 40)} — ${path.basename(file)}${lines ? `:${lines.start_line}` : ''}`;
   const { session } = await server.call(M.chat.createSession, { title, memory_mode: 'read', system_prompt: '' });
   await vscode.commands.executeCommand('agentora.chat.focus');
-  await server.call(M.chat.send, { session_id: session.session_id, content: question.trim(), attachment: { path: file, language: editor.document.languageId, text, ...lines } });
+  await server.call(M.chat.send, {
+    session_id: session.session_id,
+    content: question.trim(),
+    attachment: { path: file, language: editor.document.languageId, text, ...lines },
+  });
 }
 
 async function insertAtCursor(code: string): Promise<void> {

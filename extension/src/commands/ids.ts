@@ -17,4 +17,10 @@ export const COMMAND_IDS = [
 export type CommandId = (typeof COMMAND_IDS)[number];
 
 /** System commands plus every area's (each area registers its own in its activate()). */
-export const ALL_COMMAND_IDS: readonly string[] = [...COMMAND_IDS, ...ACTIONS_COMMAND_IDS, ...MEMORY_COMMAND_IDS, ...MISSIONS_COMMAND_IDS, ...CHAT_COMMAND_IDS];
+export const ALL_COMMAND_IDS: readonly string[] = [
+  ...COMMAND_IDS,
+  ...ACTIONS_COMMAND_IDS,
+  ...MEMORY_COMMAND_IDS,
+  ...MISSIONS_COMMAND_IDS,
+  ...CHAT_COMMAND_IDS,
+];

@@ -15,7 +15,9 @@ export function registerCommands(server: ServerController, context: vscode.Exten
     'agentora.runBootstrap': () =>
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Agentora: bootstrapping…' }, async () => {
         const r = await server.call(M.system.bootstrap, { auto_fix: true });
-        void vscode.window.showInformationMessage(`Agentora bootstrap: ${r.status} (${r.report.steps.map((s) => `${s.step} ${s.status}`).join(', ')})`);
+        void vscode.window.showInformationMessage(
+          `Agentora bootstrap: ${r.status} (${r.report.steps.map((s) => `${s.step} ${s.status}`).join(', ')})`,
+        );
       }),
     'agentora.restartServer': () => server.restart(),
     // The log as a live read-only document (it does not depend on the editor's file-backed output channels),
@@ -27,7 +29,10 @@ export function registerCommands(server: ServerController, context: vscode.Exten
     'agentora.showServerStatus': async () => {
       const detail = server.state === 'ready' ? await server.call(M.system.connectionInfo, {}) : null;
       const startup = server.readyAt.ready ? ` (started ${server.readyAt.ready - server.readyAt.activation} ms after activation)` : '';
-      const msg = server.state === 'ready' ? `Agentora server ready${startup}. HTTP: ${detail?.http_url ?? 'off'} · data: ${detail?.data_dir}` : `Agentora server ${server.state}. ${server.lastError}`;
+      const msg =
+        server.state === 'ready'
+          ? `Agentora server ready${startup}. HTTP: ${detail?.http_url ?? 'off'} · data: ${detail?.data_dir}`
+          : `Agentora server ${server.state}. ${server.lastError}`;
       const pick = await vscode.window.showInformationMessage(msg, 'Show Logs', 'Restart');
       if (pick === 'Show Logs') await vscode.commands.executeCommand('agentora.showLogs');
       if (pick === 'Restart') await server.restart();
@@ -41,16 +46,27 @@ export function registerCommands(server: ServerController, context: vscode.Exten
         'missions.exportSigningKey': 'Signing key for mission exports',
       };
       const items = await Promise.all(
-        SECRET_KEYS.map(async (key) => ({ key, label: labels[key], description: (await context.secrets.get(`agentora.${key}`)) ? 'set' : 'not set' })),
+        SECRET_KEYS.map(async (key) => ({
+          key,
+          label: labels[key],
+          description: (await context.secrets.get(`agentora.${key}`)) ? 'set' : 'not set',
+        })),
       );
       const pick = await vscode.window.showQuickPick(items, { title: 'Agentora: which key?' });
       if (!pick) return;
-      const value = await vscode.window.showInputBox({ title: pick.label, prompt: 'Leave empty to remove the key.', password: true, ignoreFocusOut: true });
+      const value = await vscode.window.showInputBox({
+        title: pick.label,
+        prompt: 'Leave empty to remove the key.',
+        password: true,
+        ignoreFocusOut: true,
+      });
       if (value === undefined) return;
       if (value) await context.secrets.store(`agentora.${pick.key}`, value);
       else await context.secrets.delete(`agentora.${pick.key}`);
       await server.pushSettings();
-      void vscode.window.showInformationMessage(`${pick.label} ${value ? 'saved in SecretStorage' : 'removed'}${server.state === 'ready' ? ' and applied' : ''}.`);
+      void vscode.window.showInformationMessage(
+        `${pick.label} ${value ? 'saved in SecretStorage' : 'removed'}${server.state === 'ready' ? ' and applied' : ''}.`,
+      );
     },
     'agentora.openStudioInBrowser': () => openStudio(server),
   };

@@ -8,7 +8,10 @@ import { M, type ServerController } from '../client';
 export async function openStudio(server: ServerController): Promise<void> {
   const info = await server.call(M.system.connectionInfo, {});
   if (!info.studio_url) {
-    const pick = await vscode.window.showErrorMessage(`Agentora: the HTTP API is not running: ${info.http_error ?? 'disabled (agentora.server.httpEnabled)'}`, 'Show Logs');
+    const pick = await vscode.window.showErrorMessage(
+      `Agentora: the HTTP API is not running: ${info.http_error ?? 'disabled (agentora.server.httpEnabled)'}`,
+      'Show Logs',
+    );
     if (pick) await vscode.commands.executeCommand('agentora.showLogs');
     return;
   }

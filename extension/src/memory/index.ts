@@ -21,7 +21,11 @@ async function searchMemory(server: ServerController): Promise<void> {
       detail: i.admission_reason,
       item: i,
     })),
-    { title: `Memories for "${query}" (${r.items.length}, ${r.took_ms} ms, ${r.vector_used ? 'text + embeddings' : 'text only'})`, matchOnDescription: true, matchOnDetail: true },
+    {
+      title: `Memories for "${query}" (${r.items.length}, ${r.took_ms} ms, ${r.vector_used ? 'text + embeddings' : 'text only'})`,
+      matchOnDescription: true,
+      matchOnDetail: true,
+    },
   );
   if (pick) await showDoc(memoryUri(pick.item.capsule_id));
 }

@@ -28,7 +28,12 @@ export const missionsArea: ExtensionArea = {
       const items = await list(filter);
       if (!items.length) return void vscode.window.showInformationMessage(`Agentora: ${empty}`);
       const chosen = await vscode.window.showQuickPick(
-        items.map((m) => ({ label: m.mission_title, description: `${m.status} · ${m.repo}`, detail: `${m.run_id}${m.pr_url ? ` · ${m.pr_url}` : ''}`, mission: m })),
+        items.map((m) => ({
+          label: m.mission_title,
+          description: `${m.status} · ${m.repo}`,
+          detail: `${m.run_id}${m.pr_url ? ` · ${m.pr_url}` : ''}`,
+          mission: m,
+        })),
         { title, placeHolder: 'Type to filter missions', matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true },
       );
       return chosen?.mission;
@@ -40,23 +45,44 @@ export const missionsArea: ExtensionArea = {
     };
 
     const writeback = async (runId: string, title: string) => {
-      const notes = await vscode.window.showInputBox({ ignoreFocusOut: true, title: `Write back "${title}"`, prompt: 'Operator notes (optional)', placeHolder: 'What should PhiOS remember about this outcome?' });
+      const notes = await vscode.window.showInputBox({
+        ignoreFocusOut: true,
+        title: `Write back "${title}"`,
+        prompt: 'Operator notes (optional)',
+        placeHolder: 'What should PhiOS remember about this outcome?',
+      });
       if (notes === undefined) return;
       const r = await server.call(M.missions.writeback, { run_id: runId, operator_notes: notes, tags: [] });
       if (r.ok) void vscode.window.showInformationMessage(`Agentora: "${title}" written back to PhiOS.`);
-      else void vscode.window.showErrorMessage(`Agentora: writeback of "${title}" failed: ${r.writeback.message}${r.writeback.fix_hint ? ` — Fix: ${r.writeback.fix_hint}` : ''}`);
+      else
+        void vscode.window.showErrorMessage(
+          `Agentora: writeback of "${title}" failed: ${r.writeback.message}${r.writeback.fix_hint ? ` — Fix: ${r.writeback.fix_hint}` : ''}`,
+        );
     };
 
     const showLaunch = async (r: LaunchResult) => {
-      if (!r.ok) return void vscode.window.showErrorMessage(`Agentora: launch of "${r.run.mission_title}" failed: ${r.error}${r.fix_hint ? ` — Fix: ${r.fix_hint}` : ''}`);
-      if (r.run.status === 'dry_run') return void vscode.window.showInformationMessage(`Agentora: "${r.run.mission_title}" dry run recorded (AgentCeption was not called).`);
+      if (!r.ok)
+        return void vscode.window.showErrorMessage(
+          `Agentora: launch of "${r.run.mission_title}" failed: ${r.error}${r.fix_hint ? ` — Fix: ${r.fix_hint}` : ''}`,
+        );
+      if (r.run.status === 'dry_run')
+        return void vscode.window.showInformationMessage(`Agentora: "${r.run.mission_title}" dry run recorded (AgentCeption was not called).`);
       const status = await server.call(M.missions.status, {}).catch(() => null);
-      const next = status?.watcher.enabled ? 'Watching it in the background.' : 'The background watcher is off (agentora.missions.watcherEnabled): run "Agentora: Refresh Mission" to follow it.';
-      void vscode.window.showInformationMessage(`Agentora: "${r.run.mission_title}" launched (${r.run.job_id}${r.run.branch ? ` on ${r.run.branch}` : ''}). ${next}`);
+      const next = status?.watcher.enabled
+        ? 'Watching it in the background.'
+        : 'The background watcher is off (agentora.missions.watcherEnabled): run "Agentora: Refresh Mission" to follow it.';
+      void vscode.window.showInformationMessage(
+        `Agentora: "${r.run.mission_title}" launched (${r.run.job_id}${r.run.branch ? ` on ${r.run.branch}` : ''}). ${next}`,
+      );
     };
 
     const launch = async (runId: string) => {
-      const criteria = await vscode.window.showInputBox({ ignoreFocusOut: true, title: 'Acceptance criteria', prompt: 'Separate several with ";" (optional)', placeHolder: 'e.g. tests pass; the login redirects to the dashboard' });
+      const criteria = await vscode.window.showInputBox({
+        ignoreFocusOut: true,
+        title: 'Acceptance criteria',
+        prompt: 'Separate several with ";" (optional)',
+        placeHolder: 'e.g. tests pass; the login redirects to the dashboard',
+      });
       if (criteria === undefined) return;
       const mode = await vscode.window.showQuickPick(
         [
@@ -66,8 +92,15 @@ export const missionsArea: ExtensionArea = {
         { title: 'Launch mode', ignoreFocusOut: true },
       );
       if (!mode) return;
-      const acceptance = criteria.split(';').map((s) => s.trim()).filter(Boolean);
-      const r = await server.call(M.missions.launch, { run_id: runId, dry_run: mode.dry, ...(acceptance.length ? { acceptance_criteria: acceptance } : {}) });
+      const acceptance = criteria
+        .split(';')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const r = await server.call(M.missions.launch, {
+        run_id: runId,
+        dry_run: mode.dry,
+        ...(acceptance.length ? { acceptance_criteria: acceptance } : {}),
+      });
       await showLaunch(r);
       await vscode.commands.executeCommand('agentora.missions.focus');
     };
@@ -77,34 +110,73 @@ export const missionsArea: ExtensionArea = {
     let lastRepo = context.workspaceState.get<string>('agentora.missions.lastRepo', '');
     const handlers: Record<MissionsCommandId, () => Promise<unknown>> = {
       'agentora.missions.prepare': async () => {
-        const repo = await vscode.window.showInputBox({ ignoreFocusOut: true, title: 'Prepare Mission (1/4): repository', prompt: 'owner/repo on GitHub', value: lastRepo, validateInput: (v) => (REPO.test(v.trim()) ? null : 'Expected "owner/repo"') });
+        const repo = await vscode.window.showInputBox({
+          ignoreFocusOut: true,
+          title: 'Prepare Mission (1/4): repository',
+          prompt: 'owner/repo on GitHub',
+          value: lastRepo,
+          validateInput: (v) => (REPO.test(v.trim()) ? null : 'Expected "owner/repo"'),
+        });
         if (!repo) return;
-        const title = await vscode.window.showInputBox({ ignoreFocusOut: true, title: 'Prepare Mission (2/4): title', validateInput: (v) => (v.trim() ? null : 'A title is required') });
+        const title = await vscode.window.showInputBox({
+          ignoreFocusOut: true,
+          title: 'Prepare Mission (2/4): title',
+          validateInput: (v) => (v.trim() ? null : 'A title is required'),
+        });
         if (!title) return;
-        const objective = await vscode.window.showInputBox({ ignoreFocusOut: true, title: 'Prepare Mission (3/4): objective', prompt: 'What should the agent achieve?', validateInput: (v) => (v.trim() ? null : 'An objective is required') });
+        const objective = await vscode.window.showInputBox({
+          ignoreFocusOut: true,
+          title: 'Prepare Mission (3/4): objective',
+          prompt: 'What should the agent achieve?',
+          validateInput: (v) => (v.trim() ? null : 'An objective is required'),
+        });
         if (!objective) return;
-        const persona = await vscode.window.showInputBox({ ignoreFocusOut: true, title: 'Prepare Mission (4/4): persona id', prompt: 'PhiOS persona (e.g. default, skeptic_reviewer, rapid_builder)', value: 'default' });
+        const persona = await vscode.window.showInputBox({
+          ignoreFocusOut: true,
+          title: 'Prepare Mission (4/4): persona id',
+          prompt: 'PhiOS persona (e.g. default, skeptic_reviewer, rapid_builder)',
+          value: 'default',
+        });
         if (persona === undefined) return;
         lastRepo = repo.trim();
         await context.workspaceState.update('agentora.missions.lastRepo', lastRepo);
-        const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Agentora: preparing mission context…' }, () =>
-          server.call(M.missions.prepare, { repo: repo.trim(), mission_title: title.trim(), objective: objective.trim(), persona_id: persona.trim() || 'default' }),
+        const r = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: 'Agentora: preparing mission context…' },
+          () =>
+            server.call(M.missions.prepare, {
+              repo: repo.trim(),
+              mission_title: title.trim(),
+              objective: objective.trim(),
+              persona_id: persona.trim() || 'default',
+            }),
         );
         await vscode.commands.executeCommand('agentora.missions.focus');
-        const next = await vscode.window.showInformationMessage(`Agentora: mission "${r.run.mission_title}" prepared (${r.run.context_packet.memory_snippets.length} memory snippets, persona ${r.run.context_packet.persona.name}).`, 'Launch', 'Open');
+        const next = await vscode.window.showInformationMessage(
+          `Agentora: mission "${r.run.mission_title}" prepared (${r.run.context_packet.memory_snippets.length} memory snippets, persona ${r.run.context_packet.persona.name}).`,
+          'Launch',
+          'Open',
+        );
         if (next === 'Launch') await launch(r.run_id);
         if (next === 'Open') await openMission(r.run_id, r.run.mission_title);
       },
       'agentora.missions.launch': async () => {
-        const m = await pick('Launch Mission', (x) => isLaunchable(x.status), 'no prepared mission to launch — run "Agentora: Prepare Mission" first.');
+        const m = await pick(
+          'Launch Mission',
+          (x) => isLaunchable(x.status),
+          'no prepared mission to launch — run "Agentora: Prepare Mission" first.',
+        );
         if (m) await launch(m.run_id);
       },
       'agentora.missions.refresh': async () => {
         const m = await pick('Refresh Mission', (x) => x.job_id !== null, 'no launched mission to refresh.');
         if (!m) return;
         const r = await server.call(M.missions.refresh, { run_id: m.run_id });
-        if (r.ok) void vscode.window.showInformationMessage(`Agentora: "${m.mission_title}" is ${r.run.status}${r.run.pr_url ? ` — ${r.run.pr_url}` : ''}.`);
-        else void vscode.window.showErrorMessage(`Agentora: refresh of "${m.mission_title}" failed: ${r.error}${r.fix_hint ? ` — Fix: ${r.fix_hint}` : ''}`);
+        if (r.ok)
+          void vscode.window.showInformationMessage(`Agentora: "${m.mission_title}" is ${r.run.status}${r.run.pr_url ? ` — ${r.run.pr_url}` : ''}.`);
+        else
+          void vscode.window.showErrorMessage(
+            `Agentora: refresh of "${m.mission_title}" failed: ${r.error}${r.fix_hint ? ` — Fix: ${r.fix_hint}` : ''}`,
+          );
       },
       'agentora.missions.writeback': async () => {
         const m = await pick('Write Back Mission', (x) => x.job_id !== null, 'no launched mission to write back.');
@@ -143,6 +215,10 @@ export const missionsArea: ExtensionArea = {
       if (choice === 'Open') await openMission(p.run_id).catch((err) => showCommandError(server, 'Open Mission', err));
     });
 
-    return vscode.Disposable.from(onFinish, onAlert, ...MISSIONS_COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, guarded(server, titleOf[id], handlers[id]))));
+    return vscode.Disposable.from(
+      onFinish,
+      onAlert,
+      ...MISSIONS_COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, guarded(server, titleOf[id], handlers[id]))),
+    );
   },
 };

@@ -35,7 +35,11 @@ export function missionMarkdown(m: Mission, events: TimelineEvent[]): string {
 
 type CompareResult = ResultOf<typeof compare>;
 
-const cell = (v: unknown) => String(typeof v === 'string' ? v : JSON.stringify(v)).replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 120);
+const cell = (v: unknown) =>
+  String(typeof v === 'string' ? v : JSON.stringify(v))
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ')
+    .slice(0, 120);
 
 export function compareMarkdown(c: CompareResult): string {
   return [

@@ -49,13 +49,16 @@ export class PanelView implements vscode.WebviewViewProvider {
     let timer: NodeJS.Timeout | undefined;
     const watchdog = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (ready || attempts >= 4) return;
-        attempts++;
-        this.server.output.warn(`Agentora ${this.panel} view did not load; rendering it again (attempt ${attempts})`);
-        render();
-        watchdog();
-      }, 3000 * (attempts + 1));
+      timer = setTimeout(
+        () => {
+          if (ready || attempts >= 4) return;
+          attempts++;
+          this.server.output.warn(`Agentora ${this.panel} view did not load; rendering it again (attempt ${attempts})`);
+          render();
+          watchdog();
+        },
+        3000 * (attempts + 1),
+      );
     };
     render();
     watchdog();

@@ -56,7 +56,11 @@ export const optionalUrlSetting = z.preprocess(fromText, z.union([z.literal(''),
 
 /** A comma-separated list in text form; an array from VS Code. */
 export const listSetting = z.preprocess((v) => {
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   return v;
 }, z.array(z.string()));
 

@@ -74,7 +74,8 @@ export class EventWindow {
   }
 }
 
-const dropEvent = (reason: string, lastId: string | null) => `event: agentora/events/didDrop\ndata: ${JSON.stringify({ reason, last_event_id: lastId })}\n\n`;
+const dropEvent = (reason: string, lastId: string | null) =>
+  `event: agentora/events/didDrop\ndata: ${JSON.stringify({ reason, last_event_id: lastId })}\n\n`;
 
 export function mountEvents(app: FastifyInstance, bus: EventBus, log: Logger, limits: SseLimits = DEFAULT_SSE_LIMITS): void {
   const window = new EventWindow(limits);
@@ -115,7 +116,9 @@ export function mountEvents(app: FastifyInstance, bus: EventBus, log: Logger, li
     const pump = () => {
       if (dropped) return;
       if (cursor < window.oldest) {
-        drop(`it fell behind: the events after ${lastSent() ?? '(none)'} are no longer kept (${res.writableLength} bytes were still unsent, limit ${limits.maxClientBufferBytes}); reconnect with Last-Event-ID to get what is still in the window`);
+        drop(
+          `it fell behind: the events after ${lastSent() ?? '(none)'} are no longer kept (${res.writableLength} bytes were still unsent, limit ${limits.maxClientBufferBytes}); reconnect with Last-Event-ID to get what is still in the window`,
+        );
         return;
       }
       while (cursor < window.upcoming && res.writableLength < limits.maxClientBufferBytes) res.write(window.get(cursor++)!.text);
@@ -124,7 +127,10 @@ export function mountEvents(app: FastifyInstance, bus: EventBus, log: Logger, li
     const resumeFrom = (Array.isArray(header) ? header[0] : header) ?? (req.query as { last_event_id?: string }).last_event_id;
     if (resumeFrom) {
       const r = window.resumeAt(resumeFrom);
-      if (r.missed) res.write(`event: agentora/events/didMiss\ndata: ${JSON.stringify({ reason: 'some events after this id are no longer kept (or the server restarted): reload the state', last_event_id: resumeFrom })}\n\n`);
+      if (r.missed)
+        res.write(
+          `event: agentora/events/didMiss\ndata: ${JSON.stringify({ reason: 'some events after this id are no longer kept (or the server restarted): reload the state', last_event_id: resumeFrom })}\n\n`,
+        );
       cursor = r.from;
     }
     clients.add(pump);

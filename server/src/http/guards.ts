@@ -82,7 +82,8 @@ export function createGuard(opts: GuardOptions): Guard {
         return deny(403, `Host '${host}' is not allowed: Agentora only answers on its loopback address`);
       }
       const origin = headers.origin;
-      if (origin !== undefined && origin !== 'null' && !allowedOrigin(origin) && !forwarded.origin) return deny(403, `Origin '${origin}' is not allowed`);
+      if (origin !== undefined && origin !== 'null' && !allowedOrigin(origin) && !forwarded.origin)
+        return deny(403, `Origin '${origin}' is not allowed`);
       if (origin === 'null') return deny(403, "Origin 'null' is not allowed");
       if (isOpenRoute(method, url)) return { denied: null, credential: null };
       const auth = headers.authorization ?? '';
@@ -93,7 +94,11 @@ export function createGuard(opts: GuardOptions): Guard {
       if (mcpKey && isMcpRoute(url)) {
         const xKey = headers['x-api-key'];
         const candidate = (Array.isArray(xKey) ? xKey[0] : xKey)?.trim() || given;
-        if (!candidate) return deny(401, 'Missing MCP API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>` (AGENTORA_MISSIONS_MCP_API_KEY, or an agent credential)');
+        if (!candidate)
+          return deny(
+            401,
+            'Missing MCP API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>` (AGENTORA_MISSIONS_MCP_API_KEY, or an agent credential)',
+          );
         if (tokensEqual(candidate, mcpKey)) return { denied: null, credential: { kind: 'agent', id: null, name: MCP_KEY_AGENT } };
         const a = agent(candidate);
         if (a) return { denied: null, credential: a };
@@ -108,8 +113,15 @@ export function createGuard(opts: GuardOptions): Guard {
       // The browser studio: a session cookie from a one-time studio link (HttpOnly, SameSite=Strict).
       const sid = sessionFromCookie(headers.cookie);
       if (sid && opts.session?.(sid)) return { denied: null, credential: { kind: 'operator', via: 'session' } };
-      if (sid) return deny(401, 'Your studio session has ended (the server restarted or it expired): open a fresh studio link (VS Code: Agentora: Open Studio; or the link `agentora serve` prints)');
-      return deny(401, 'Missing bearer token: send `Authorization: Bearer <token>` (the operator token is in the data dir, file `token`; agents use an agent credential)');
+      if (sid)
+        return deny(
+          401,
+          'Your studio session has ended (the server restarted or it expired): open a fresh studio link (VS Code: Agentora: Open Studio; or the link `agentora serve` prints)',
+        );
+      return deny(
+        401,
+        'Missing bearer token: send `Authorization: Bearer <token>` (the operator token is in the data dir, file `token`; agents use an agent credential)',
+      );
     },
   };
 }

@@ -25,7 +25,10 @@ export function mountRest(app: FastifyInstance, ctx: ServerContext, registry: Se
         handler: async (req: FastifyRequest, reply: FastifyReply) => {
           const body = req.body;
           if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
-            return sendError(reply, new AppError('bad_request', 'Invalid body: expected a JSON object', [{ path: '', message: 'expected a JSON object' }]));
+            return sendError(
+              reply,
+              new AppError('bad_request', 'Invalid body: expected a JSON object', [{ path: '', message: 'expected a JSON object' }]),
+            );
           }
           let params: Record<string, unknown> = { ...(req.query as object), ...((body as object) ?? {}), ...(req.params as object) };
           const wire = route.wire;

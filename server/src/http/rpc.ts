@@ -19,13 +19,22 @@ export function mountRpc(app: FastifyInstance, ctx: ServerContext, registry: Ser
   app.post('/rpc', { config: { agentDoor: true } satisfies AgentoraRouteConfig }, async (req, reply) => {
     const env = Envelope.safeParse(req.body);
     if (!env.success) {
-      return reply.send({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid JSON-RPC request: expected {jsonrpc:"2.0", id, method, params}' } });
+      return reply.send({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32600, message: 'Invalid JSON-RPC request: expected {jsonrpc:"2.0", id, method, params}' },
+      });
     }
     const { id = null, method, params } = env.data;
     const spec = registry.spec(method);
     if (!spec) return reply.send({ jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } });
     // Editor-only methods do not exist on this door (same answer as an unknown method, with the reason).
-    if (scopeOf(spec) === 'editor') return reply.send({ jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method} is served only on the editor's own connection (VS Code), never over /rpc` } });
+    if (scopeOf(spec) === 'editor')
+      return reply.send({
+        jsonrpc: '2.0',
+        id,
+        error: { code: -32601, message: `Method not found: ${method} is served only on the editor's own connection (VS Code), never over /rpc` },
+      });
     try {
       const result = await callAs(registry, ctx, spec, params, { transport: 'rpc-http', actor: 'browser', credential: credentialOf(req) });
       return reply.send({ jsonrpc: '2.0', id, result });

@@ -23,7 +23,12 @@ export interface RunningHttpServer {
 
 const BODY_LIMIT = 10 * 1024 * 1024;
 
-export async function startHttpServer(ctx: ServerContext, registry: ServiceRegistry, opts: { host: string; port: number }, runtimes: readonly AreaRuntime[] = []): Promise<RunningHttpServer> {
+export async function startHttpServer(
+  ctx: ServerContext,
+  registry: ServiceRegistry,
+  opts: { host: string; port: number },
+  runtimes: readonly AreaRuntime[] = [],
+): Promise<RunningHttpServer> {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, return503OnClosing: true });
   let port = opts.port;
   const agents = credentialStore(ctx.db);
@@ -56,7 +61,9 @@ export async function startHttpServer(ctx: ServerContext, registry: ServiceRegis
     const cred = req.credential;
     if (cred?.kind !== 'agent' || (req.routeOptions.config as AgentoraRouteConfig | undefined)?.agentDoor) return;
     const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
-    return reply.code(403).send(new AppError('forbidden', `${route} needs the operator credential: this request used the agent credential '${cred.name}'`).toBody());
+    return reply
+      .code(403)
+      .send(new AppError('forbidden', `${route} needs the operator credential: this request used the agent credential '${cred.name}'`).toBody());
   });
 
   // Malformed JSON, wrong content type, oversized bodies: a clear 4xx in our error shape, never a 500.

@@ -15,7 +15,8 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-export const STUDIO_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const STUDIO_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** The built webview folder: beside the bundle in dist/, or dist/webview when running from sources. */
 export function webviewDir(): string {
@@ -67,7 +68,8 @@ export function studioHtml(version: string): string {
 }
 
 /** The studio's icon (SVG, served as /favicon.ico): a rounded square with an "A". */
-const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0078d4"/><path d="M16 6 8 26h4l1.6-4.4h4.8L20 26h4L16 6zm-1.2 12L16 14.5 17.2 18h-2.4z" fill="#fff"/></svg>';
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0078d4"/><path d="M16 6 8 26h4l1.6-4.4h4.8L20 26h4L16 6zm-1.2 12L16 14.5 17.2 18h-2.4z" fill="#fff"/></svg>';
 
 function usedLinkPage(): string {
   return `<!doctype html>
@@ -108,6 +110,9 @@ export function mountStudio(app: FastifyInstance, ctx: ServerContext): void {
     const rel = (req.params as { '*': string })['*'];
     const file = files.get(rel);
     if (!file) return reply.code(404).send({ ok: false, error: 'not_found', message: `No such studio file: ${rel}` });
-    return reply.type(TYPES[path.extname(file)] ?? 'application/octet-stream').header('Cache-Control', 'no-cache').send(readFileSync(file));
+    return reply
+      .type(TYPES[path.extname(file)] ?? 'application/octet-stream')
+      .header('Cache-Control', 'no-cache')
+      .send(readFileSync(file));
   });
 }

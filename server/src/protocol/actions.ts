@@ -8,36 +8,77 @@ import * as W from './wire/actions';
 // ---------------------------------------------------------------- tool catalogue
 
 export const ToolName = z.enum([
-  'desktop_list_dir', 'desktop_read_text', 'desktop_write_text', 'desktop_move', 'desktop_copy', 'desktop_rename',
-  'desktop_run_app', 'desktop_shell',
-  'browser_open_url', 'browser_extract_text', 'browser_page_summary', 'browser_download', 'browser_navigate',
-  'browser_search', 'browser_click', 'browser_fill_form',
+  'desktop_list_dir',
+  'desktop_read_text',
+  'desktop_write_text',
+  'desktop_move',
+  'desktop_copy',
+  'desktop_rename',
+  'desktop_run_app',
+  'desktop_shell',
+  'browser_open_url',
+  'browser_extract_text',
+  'browser_page_summary',
+  'browser_download',
+  'browser_navigate',
+  'browser_search',
+  'browser_click',
+  'browser_fill_form',
 ]);
 export type ToolName = z.infer<typeof ToolName>;
 
 export const RiskClass = z.enum(['read', 'write', 'execute', 'network']);
 export type RiskClass = z.infer<typeof RiskClass>;
 
-const pathStr = z.string().min(1).max(4096).refine((s) => !s.includes('\0'), 'must not contain NUL');
+const pathStr = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => !s.includes('\0'), 'must not contain NUL');
 const url = z.string().min(1).max(4096);
-const arg = z.string().max(8192).refine((s) => !s.includes('\0'), 'must not contain NUL');
+const arg = z
+  .string()
+  .max(8192)
+  .refine((s) => !s.includes('\0'), 'must not contain NUL');
 const selector = z.string().min(1).max(1000);
 
-const argvParams = z.object({
-  argv: z.array(arg).min(1).max(256).optional(),
-  /** Convenience for callers of the old API: split into argv with simple quoting rules, never given to a shell. */
-  command: z.string().min(1).max(8192).optional(),
-  cwd: pathStr.optional(),
-}).strict().refine((p) => (p.argv ? 1 : 0) + (p.command ? 1 : 0) === 1, { message: 'give exactly one of argv or command', path: ['argv'] });
+const argvParams = z
+  .object({
+    argv: z.array(arg).min(1).max(256).optional(),
+    /** Convenience for callers of the old API: split into argv with simple quoting rules, never given to a shell. */
+    command: z.string().min(1).max(8192).optional(),
+    cwd: pathStr.optional(),
+  })
+  .strict()
+  .refine((p) => (p.argv ? 1 : 0) + (p.command ? 1 : 0) === 1, { message: 'give exactly one of argv or command', path: ['argv'] });
 
 /** Params of every tool. Unknown params are refused (`.strict()`), so a typo cannot slip past the policy. */
 export const TOOL_PARAMS = {
   desktop_list_dir: z.object({ path: pathStr }).strict(),
-  desktop_read_text: z.object({ path: pathStr, max_bytes: z.number().int().min(1).max(16 * 1024 * 1024).default(1024 * 1024) }).strict(),
+  desktop_read_text: z
+    .object({
+      path: pathStr,
+      max_bytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(16 * 1024 * 1024)
+        .default(1024 * 1024),
+    })
+    .strict(),
   desktop_write_text: z.object({ path: pathStr, content: z.string().max(16 * 1024 * 1024), overwrite: z.boolean().default(true) }).strict(),
   desktop_move: z.object({ src: pathStr, dst: pathStr, overwrite: z.boolean().default(false) }).strict(),
   desktop_copy: z.object({ src: pathStr, dst: pathStr, overwrite: z.boolean().default(false) }).strict(),
-  desktop_rename: z.object({ path: pathStr, new_name: z.string().min(1).max(255).refine((s) => !/[/\\\0]/.test(s) && s !== '.' && s !== '..', 'must be a plain file name') }).strict(),
+  desktop_rename: z
+    .object({
+      path: pathStr,
+      new_name: z
+        .string()
+        .min(1)
+        .max(255)
+        .refine((s) => !/[/\\\0]/.test(s) && s !== '.' && s !== '..', 'must be a plain file name'),
+    })
+    .strict(),
   desktop_run_app: z.object({ app: arg.min(1), args: z.array(arg).max(256).default([]), cwd: pathStr.optional() }).strict(),
   desktop_shell: argvParams,
   browser_open_url: z.object({ url }).strict(),
@@ -47,7 +88,16 @@ export const TOOL_PARAMS = {
   browser_navigate: z.object({ url }).strict(),
   browser_search: z.object({ query: z.string().min(1).max(1000), search_url: url.default('https://duckduckgo.com/html/?q={query}') }).strict(),
   browser_click: z.object({ url, selector }).strict(),
-  browser_fill_form: z.object({ url, fields: z.array(z.object({ selector, value: z.string().max(10000) }).strict()).min(1).max(50), submit_selector: selector.optional() }).strict(),
+  browser_fill_form: z
+    .object({
+      url,
+      fields: z
+        .array(z.object({ selector, value: z.string().max(10000) }).strict())
+        .min(1)
+        .max(50),
+      submit_selector: selector.optional(),
+    })
+    .strict(),
 } satisfies Record<ToolName, z.ZodType>;
 
 export interface ToolInfo {
@@ -66,17 +116,77 @@ export const TOOLS: Record<ToolName, ToolInfo> = {
   desktop_write_text: { risk: 'write', action_class: 'desktop', path_params: ['path'], url_params: [], description: 'Write a text file.' },
   desktop_move: { risk: 'write', action_class: 'desktop', path_params: ['src', 'dst'], url_params: [], description: 'Move a file or folder.' },
   desktop_copy: { risk: 'write', action_class: 'desktop', path_params: ['src', 'dst'], url_params: [], description: 'Copy a file or folder.' },
-  desktop_rename: { risk: 'write', action_class: 'desktop', path_params: ['path', 'new_name'], url_params: [], description: 'Rename a file or folder in place.' },
-  desktop_run_app: { risk: 'execute', action_class: 'desktop', path_params: ['cwd'], url_params: [], description: 'Run an allowed program (argv, no shell).' },
-  desktop_shell: { risk: 'execute', action_class: 'desktop', path_params: ['cwd'], url_params: [], description: 'Run an allowed command (argv, no shell).' },
-  browser_open_url: { risk: 'network', action_class: 'browser', path_params: [], url_params: ['url'], description: 'Open a page in the headless browser.' },
-  browser_extract_text: { risk: 'network', action_class: 'browser', path_params: [], url_params: ['url'], description: 'Extract the text of a page (or of a selector).' },
-  browser_page_summary: { risk: 'network', action_class: 'browser', path_params: [], url_params: ['url'], description: 'Title, description, headings and an excerpt of a page.' },
-  browser_download: { risk: 'write', action_class: 'browser', path_params: ['output_path'], url_params: ['url'], description: 'Download a URL into an allowed folder.' },
-  browser_navigate: { risk: 'network', action_class: 'browser', path_params: [], url_params: ['url'], description: 'Navigate to a page and report where it landed.' },
-  browser_search: { risk: 'network', action_class: 'browser', path_params: [], url_params: ['search_url'], description: 'Search the web (search_url with {query}).' },
+  desktop_rename: {
+    risk: 'write',
+    action_class: 'desktop',
+    path_params: ['path', 'new_name'],
+    url_params: [],
+    description: 'Rename a file or folder in place.',
+  },
+  desktop_run_app: {
+    risk: 'execute',
+    action_class: 'desktop',
+    path_params: ['cwd'],
+    url_params: [],
+    description: 'Run an allowed program (argv, no shell).',
+  },
+  desktop_shell: {
+    risk: 'execute',
+    action_class: 'desktop',
+    path_params: ['cwd'],
+    url_params: [],
+    description: 'Run an allowed command (argv, no shell).',
+  },
+  browser_open_url: {
+    risk: 'network',
+    action_class: 'browser',
+    path_params: [],
+    url_params: ['url'],
+    description: 'Open a page in the headless browser.',
+  },
+  browser_extract_text: {
+    risk: 'network',
+    action_class: 'browser',
+    path_params: [],
+    url_params: ['url'],
+    description: 'Extract the text of a page (or of a selector).',
+  },
+  browser_page_summary: {
+    risk: 'network',
+    action_class: 'browser',
+    path_params: [],
+    url_params: ['url'],
+    description: 'Title, description, headings and an excerpt of a page.',
+  },
+  browser_download: {
+    risk: 'write',
+    action_class: 'browser',
+    path_params: ['output_path'],
+    url_params: ['url'],
+    description: 'Download a URL into an allowed folder.',
+  },
+  browser_navigate: {
+    risk: 'network',
+    action_class: 'browser',
+    path_params: [],
+    url_params: ['url'],
+    description: 'Navigate to a page and report where it landed.',
+  },
+  browser_search: {
+    risk: 'network',
+    action_class: 'browser',
+    path_params: [],
+    url_params: ['search_url'],
+    description: 'Search the web (search_url with {query}).',
+  },
   browser_click: { risk: 'network', action_class: 'browser', path_params: [], url_params: ['url'], description: 'Open a page and click an element.' },
-  browser_fill_form: { risk: 'network', action_class: 'browser', path_params: [], url_params: ['url'], description: 'Open a page, fill fields and optionally submit.' },
+  browser_fill_form: {
+    risk: 'network',
+    action_class: 'browser',
+    path_params: [],
+    url_params: ['url'],
+    description: 'Open a page, fill fields and optionally submit.',
+  },
 };
 
 export const ActionMode = z.enum(['auto_allow', 'ask_once', 'always_ask', 'deny']);
@@ -144,7 +254,10 @@ export const ActionItem = z.object({
 });
 export type ActionItem = z.infer<typeof ActionItem>;
 
-const optId = z.union([z.string().max(200), z.number().transform(String)]).nullable().optional();
+const optId = z
+  .union([z.string().max(200), z.number().transform(String)])
+  .nullable()
+  .optional();
 
 export const ProposeParams = z.object({
   run_id: optId,
@@ -237,7 +350,13 @@ export const deny = defineMethod({
 
 export const Preview = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('write'), path: z.string(), exists: z.boolean(), current: z.string(), proposed: z.string() }),
-  z.object({ kind: z.literal('command'), argv: z.array(z.string()), executable: z.string().nullable(), cwd: z.string().nullable(), display: z.string() }),
+  z.object({
+    kind: z.literal('command'),
+    argv: z.array(z.string()),
+    executable: z.string().nullable(),
+    cwd: z.string().nullable(),
+    display: z.string(),
+  }),
   z.object({ kind: z.literal('other'), text: z.string() }),
 ]);
 
@@ -294,26 +413,31 @@ export const setWorkspaceFolders = defineMethod({
 // ---------------------------------------------------------------- rules
 
 /** One argv element of a command rule: the exact text, or a glob whose `*` never matches shell metacharacters or spaces. */
-export const ArgMatcher = z.union([
-  z.object({ exact: arg }).strict(),
-  z.object({ pattern: z.string().min(1).max(1000) }).strict(),
-]);
+export const ArgMatcher = z.union([z.object({ exact: arg }).strict(), z.object({ pattern: z.string().min(1).max(1000) }).strict()]);
 export type ArgMatcher = z.infer<typeof ArgMatcher>;
 
 export const RuleEffect = z.enum(['allow', 'ask', 'deny']);
 
-export const RuleInput = z.object({
-  name: z.string().min(1).max(200),
-  tool_name: z.union([ToolName, z.literal('*')]),
-  effect: RuleEffect,
-  /** Matches only when every path the action touches is inside this folder (realpath'd at save). */
-  path_root: pathStr.nullable().optional(),
-  /** Matches only commands whose argv has exactly this many elements, each matching. */
-  argv: z.array(ArgMatcher).min(1).max(64).nullable().optional(),
-  /** Matches only when every URL's host is this domain or a subdomain of it. */
-  domain: z.string().min(1).max(253).regex(/^[a-z0-9.-]+$/i, 'must be a domain name').nullable().optional(),
-  enabled: z.boolean().default(true),
-}).strict();
+export const RuleInput = z
+  .object({
+    name: z.string().min(1).max(200),
+    tool_name: z.union([ToolName, z.literal('*')]),
+    effect: RuleEffect,
+    /** Matches only when every path the action touches is inside this folder (realpath'd at save). */
+    path_root: pathStr.nullable().optional(),
+    /** Matches only commands whose argv has exactly this many elements, each matching. */
+    argv: z.array(ArgMatcher).min(1).max(64).nullable().optional(),
+    /** Matches only when every URL's host is this domain or a subdomain of it. */
+    domain: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[a-z0-9.-]+$/i, 'must be a domain name')
+      .nullable()
+      .optional(),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
 
 export const Rule = z.object({
   id: z.number().int(),
@@ -351,7 +475,10 @@ export const updateRule = defineMethod({
   description: 'Change a rule (any field of the create form; enabled=false disables it).',
   params: RuleInput.partial().extend(IdParam).strict(),
   result: Rule,
-  rest: [{ verb: 'PATCH', path: '/api/actions/rules/:id' }, { verb: 'POST', path: '/api/actions/rules/:id' }],
+  rest: [
+    { verb: 'PATCH', path: '/api/actions/rules/:id' },
+    { verb: 'POST', path: '/api/actions/rules/:id' },
+  ],
 });
 
 export const deleteRule = defineMethod({
@@ -391,7 +518,10 @@ export const revokeGrant = defineMethod({
   description: 'Forget a remembered approval.',
   params: z.object(IdParam),
   result: z.object({ ok: z.boolean(), id: z.number().int() }),
-  rest: [{ verb: 'DELETE', path: '/api/actions/grants/:id' }, { verb: 'POST', path: '/api/actions/grants/:id/revoke' }],
+  rest: [
+    { verb: 'DELETE', path: '/api/actions/grants/:id' },
+    { verb: 'POST', path: '/api/actions/grants/:id/revoke' },
+  ],
 });
 
 // ---------------------------------------------------------------- notification
@@ -407,7 +537,21 @@ export const didChange = defineNotification({
 });
 
 export const actionsMethods = [
-  propose, listPending, history, tools, policy, listRules, createRule, updateRule, deleteRule, listGrants, revokeGrant,
-  get, approve, deny, preview, setWorkspaceFolders,
+  propose,
+  listPending,
+  history,
+  tools,
+  policy,
+  listRules,
+  createRule,
+  updateRule,
+  deleteRule,
+  listGrants,
+  revokeGrant,
+  get,
+  approve,
+  deny,
+  preview,
+  setWorkspaceFolders,
 ] as const;
 export const actionsNotifications = [didChange] as const;

@@ -61,7 +61,15 @@ export const AgentInput = z.object({
 });
 
 /** The earlier product's agent shape: tools as a JSON string. */
-export const AgentWire = z.looseObject({ id: z.number(), name: z.string(), model: z.string().nullable(), role: z.string(), system_prompt: z.string(), tools_json: z.string(), memory_mode: z.string() });
+export const AgentWire = z.looseObject({
+  id: z.number(),
+  name: z.string(),
+  model: z.string().nullable(),
+  role: z.string(),
+  system_prompt: z.string(),
+  tools_json: z.string(),
+  memory_mode: z.string(),
+});
 export const agentToWire = (a: Agent) => ({ ...a, tools_json: JSON.stringify(a.tools) });
 
 /** Legacy bodies send `tools_json` (a JSON string) instead of `tools`. */
@@ -79,9 +87,19 @@ function agentFromWire(input: Record<string, unknown>): Record<string, unknown> 
 export const listAgents = defineMethod({
   method: 'agentora/agents/list',
   description: 'Agents, oldest first (agents cloned for a run are listed only with include_run_clones).',
-  params: z.object({ ...pagination(200, 1000), include_run_clones: z.preprocess((v) => v === 'true' || v === true, z.boolean()).default(false) }).default({ limit: 200, offset: 0, include_run_clones: false }),
+  params: z
+    .object({ ...pagination(200, 1000), include_run_clones: z.preprocess((v) => v === 'true' || v === true, z.boolean()).default(false) })
+    .default({ limit: 200, offset: 0, include_run_clones: false }),
   result: z.object({ items: z.array(Agent), total: z.number().int() }),
-  rest: { verb: 'GET', path: '/api/agents', wire: wire(z.object({ items: z.array(Agent), total: z.number() }), { schema: z.array(AgentWire), toWire: (r) => r.items.map(agentToWire), headers: (r) => ({ 'X-Total-Count': String(r.total) }) }) },
+  rest: {
+    verb: 'GET',
+    path: '/api/agents',
+    wire: wire(z.object({ items: z.array(Agent), total: z.number() }), {
+      schema: z.array(AgentWire),
+      toWire: (r) => r.items.map(agentToWire),
+      headers: (r) => ({ 'X-Total-Count': String(r.total) }),
+    }),
+  },
   scope: 'agent',
   readOnly: true,
 });
@@ -119,7 +137,11 @@ export const listCapabilities = defineMethod({
   description: 'The capability profile of every agent (what the planner assigns by).',
   params: z.object({}).default({}),
   result: z.object({ ok: z.literal(true), items: z.array(CapabilityItem) }),
-  rest: { verb: 'GET', path: '/api/agents/capabilities', wire: { schema: z.looseObject({ ok: z.boolean(), items: z.array(z.looseObject({ agent_id: z.number() })) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/agents/capabilities',
+    wire: { schema: z.looseObject({ ok: z.boolean(), items: z.array(z.looseObject({ agent_id: z.number() })) }) },
+  },
   scope: 'agent',
   readOnly: true,
 });
@@ -129,7 +151,11 @@ export const setCapabilities = defineMethod({
   description: "Change an agent's capability profile (only the fields given).",
   params: CapabilitiesPatch.extend({ id: zInt }),
   result: z.object({ ok: z.literal(true), item: CapabilityItem }),
-  rest: { verb: 'POST', path: '/api/agents/:id/capabilities', wire: { schema: z.looseObject({ ok: z.boolean(), item: z.looseObject({ agent_id: z.number() }) }) } },
+  rest: {
+    verb: 'POST',
+    path: '/api/agents/:id/capabilities',
+    wire: { schema: z.looseObject({ ok: z.boolean(), item: z.looseObject({ agent_id: z.number() }) }) },
+  },
 });
 
 export const agentsMethods = [listAgents, createAgent, listCapabilities, getAgent, updateAgent, setCapabilities] as const;

@@ -119,9 +119,7 @@ export const createSession = defineMethod({
   scope: 'agent',
 });
 
-export const ListSessionsParams = z
-  .object({ q: z.string().trim().max(200).optional(), ...pagination(50, 200) })
-  .default({ limit: 50, offset: 0 });
+export const ListSessionsParams = z.object({ q: z.string().trim().max(200).optional(), ...pagination(50, 200) }).default({ limit: 50, offset: 0 });
 export const listSessions = defineMethod({
   method: 'agentora/chat/listSessions',
   description: 'Sessions, newest first; `q` searches titles and message contents (full text).',
@@ -270,7 +268,8 @@ export const decideProposal = defineMethod({
 
 export const insertAtCursor = defineMethod({
   method: 'agentora/chat/insertAtCursor',
-  description: 'Ask the connected editor to insert code at its cursor (a code block\'s Insert at Cursor). `delivered` is false when no editor listens.',
+  description:
+    "Ask the connected editor to insert code at its cursor (a code block's Insert at Cursor). `delivered` is false when no editor listens.",
   params: z.object({ code: z.string().min(1).max(1_000_000) }),
   result: z.object({ ok: z.boolean(), delivered: z.boolean() }),
 });
@@ -309,5 +308,21 @@ export const didRequestInsert = defineNotification({
   payload: z.object({ code: z.string() }),
 });
 
-export const chatMethods = [createSession, listSessions, getSession, updateSession, deleteSession, restoreSession, exportSession, send, regenerate, stop, selectBranch, remember, endSession, decideProposal, insertAtCursor] as const;
+export const chatMethods = [
+  createSession,
+  listSessions,
+  getSession,
+  updateSession,
+  deleteSession,
+  restoreSession,
+  exportSession,
+  send,
+  regenerate,
+  stop,
+  selectBranch,
+  remember,
+  endSession,
+  decideProposal,
+  insertAtCursor,
+] as const;
 export const chatNotifications = [didToken, didMessage, didChange, didRequestInsert] as const;

@@ -26,7 +26,14 @@ export const list = defineMethod({
 export const create = defineMethod({
   method: 'agentora/credentials/create',
   description: 'Issue an agent credential for one agent or script. The secret is in this answer only: it is stored hashed.',
-  params: z.object({ name: z.string().trim().min(1).max(100).regex(/^[^\r\n\0]+$/, 'must be a single line') }),
+  params: z.object({
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[^\r\n\0]+$/, 'must be a single line'),
+  }),
   result: z.object({ credential: AgentCredential, secret: z.string() }),
   rest: { verb: 'POST', path: '/api/credentials', status: 201 },
 });
@@ -36,14 +43,22 @@ export const revoke = defineMethod({
   description: 'Revoke an agent credential: from now on every request that uses it is 401.',
   params: z.object({ id: zInt.pipe(z.number().int().min(1)) }),
   result: AgentCredential,
-  rest: [{ verb: 'DELETE', path: '/api/credentials/:id' }, { verb: 'POST', path: '/api/credentials/:id/revoke' }],
+  rest: [
+    { verb: 'DELETE', path: '/api/credentials/:id' },
+    { verb: 'POST', path: '/api/credentials/:id/revoke' },
+  ],
 });
 
 export const whoami = defineMethod({
   method: 'agentora/credentials/whoami',
   description: 'Which credential this request uses and, for an agent credential, the ids of the actions it proposed (newest first, at most 200).',
   params: NoParams,
-  result: z.object({ kind: z.enum(['editor', 'operator', 'agent']), name: z.string(), credential_id: z.number().int().nullable(), action_ids: z.array(z.number().int()) }),
+  result: z.object({
+    kind: z.enum(['editor', 'operator', 'agent']),
+    name: z.string(),
+    credential_id: z.number().int().nullable(),
+    action_ids: z.array(z.number().int()),
+  }),
   rest: { verb: 'GET', path: '/api/credentials/me' },
   scope: 'agent',
   readOnly: true,
@@ -56,8 +71,6 @@ export const bindApiKey = defineMethod({
   result: z.object({ ok: z.boolean(), system: z.enum(['phios', 'agentception']), origin: z.string().nullable() }),
   rest: { verb: 'POST', path: '/api/credentials/api-keys/:system/bind' },
 });
-
-
 
 export const studioLink = defineMethod({
   method: 'agentora/credentials/studioLink',

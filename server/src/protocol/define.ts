@@ -35,7 +35,10 @@ export interface RestRoute<R = any, P = any> {
 }
 
 /** Typed helper so `toWire` sees the method's result type: `rest: route(Result, Params, {...})`. */
-export function wire<R extends z.ZodType, P extends z.ZodType = z.ZodType>(_result: R, shape: WireShape<z.output<R>, z.output<P>>): WireShape<z.output<R>, z.output<P>> {
+export function wire<R extends z.ZodType, P extends z.ZodType = z.ZodType>(
+  _result: R,
+  shape: WireShape<z.output<R>, z.output<P>>,
+): WireShape<z.output<R>, z.output<P>> {
   return shape;
 }
 

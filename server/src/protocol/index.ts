@@ -31,5 +31,28 @@ export * as agents from './agents';
 export * as teams from './teams';
 export * as runs from './runs';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods, ...chatMethods, ...modelAdminMethods, ...credentialsMethods, ...agentsMethods, ...teamsMethods, ...planMethods, ...runsMethods];
-export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...missionsObservabilityNotifications, ...chatNotifications, ...modelAdminNotifications];
+export const allMethods: readonly AnyMethod[] = [
+  ...systemMethods,
+  ...modelMethods,
+  ...actionsMethods,
+  ...memoryMethods,
+  ...missionsMethods,
+  ...missionsObservabilityMethods,
+  ...missionsExchangeMethods,
+  ...chatMethods,
+  ...modelAdminMethods,
+  ...credentialsMethods,
+  ...agentsMethods,
+  ...teamsMethods,
+  ...planMethods,
+  ...runsMethods,
+];
+export const allNotifications: readonly AnyNotification[] = [
+  ...systemNotifications,
+  ...actionsNotifications,
+  ...memoryNotifications,
+  ...missionsNotifications,
+  ...missionsObservabilityNotifications,
+  ...chatNotifications,
+  ...modelAdminNotifications,
+];

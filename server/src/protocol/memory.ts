@@ -94,7 +94,9 @@ export const GetResult = z.object({
   open_proposal_ids: z.array(z.number().int()),
   /** Memories made from this one (derived or merged from it), its links, and a one-line summary of it. */
   children: z.array(z.object({ capsule_id: z.number().int(), text: z.string(), layer: Layer, relation: Relation })),
-  edges: z.array(z.object({ from_id: z.number().int(), to_id: z.number().int(), relation: Relation, created_at: z.string(), note: z.string().nullable() })),
+  edges: z.array(
+    z.object({ from_id: z.number().int(), to_id: z.number().int(), relation: Relation, created_at: z.string(), note: z.string().nullable() }),
+  ),
   summary: z.string(),
 });
 export const get = defineMethod({
@@ -244,7 +246,13 @@ export const LineageNode = z.object({
   valid_to: z.string().nullable(),
   current: z.boolean(),
 });
-export const LineageEdge = z.object({ from_id: z.number().int(), to_id: z.number().int(), relation: Relation, created_at: z.string(), note: z.string().nullable() });
+export const LineageEdge = z.object({
+  from_id: z.number().int(),
+  to_id: z.number().int(),
+  relation: Relation,
+  created_at: z.string(),
+  note: z.string().nullable(),
+});
 export const lineage = defineMethod({
   method: 'agentora/memory/lineage',
   scope: 'agent',
@@ -286,7 +294,10 @@ export const UploadParams = z
     max_chunk_chars: zInt.pipe(z.number().int().min(200).max(8000)).default(1200),
     overlap_chars: zInt.pipe(z.number().int().min(0).max(1000)).default(150),
   })
-  .refine((p) => (p.content_base64 === undefined) !== (p.text === undefined), { message: 'give exactly one of content_base64 or text', path: ['content_base64'] })
+  .refine((p) => (p.content_base64 === undefined) !== (p.text === undefined), {
+    message: 'give exactly one of content_base64 or text',
+    path: ['content_base64'],
+  })
   .refine((p) => p.overlap_chars < p.max_chunk_chars / 2, { message: 'must be less than half of max_chunk_chars', path: ['overlap_chars'] });
 export const upload = defineMethod({
   method: 'agentora/memory/upload',
@@ -386,7 +397,8 @@ export const SearchResult = z.object({
 export const search = defineMethod({
   method: 'agentora/memory/search',
   scope: 'agent',
-  description: 'Retrieve memories: FTS5 BM25 fused with embedding similarity (RRF), weighted by recency, trust, usage and salience. Excludes archived, superseded and duplicate-suppressed memories.',
+  description:
+    'Retrieve memories: FTS5 BM25 fused with embedding similarity (RRF), weighted by recency, trust, usage and salience. Excludes archived, superseded and duplicate-suppressed memories.',
   params: SearchParams,
   result: SearchResult,
   rest: [
@@ -509,7 +521,8 @@ export const duplicates = defineMethod({
 export const Resolution = z.enum(['merge', 'supersede', 'keep_both']);
 export const accept = defineMethod({
   method: 'agentora/memory/acceptProposal',
-  description: 'Accept a proposal: merge (duplicates: keep one, archive the rest, link merged_from), supersede (the kept memory supersedes the others: valid_to + superseded_by) or keep both.',
+  description:
+    'Accept a proposal: merge (duplicates: keep one, archive the rest, link merged_from), supersede (the kept memory supersedes the others: valid_to + superseded_by) or keep both.',
   params: z.object({ proposal_id: CapsuleId, resolution: Resolution, keep_id: CapsuleId.optional(), note: z.string().max(500).optional() }),
   result: z.object({ ok: z.boolean(), proposal: Proposal, changed_ids: z.array(z.number().int()) }),
   rest: { verb: 'POST', path: '/api/memory/proposals/:proposal_id/accept' },
@@ -557,7 +570,8 @@ const StartJob = z.object({ wait: zBool.default(false) }).default({ wait: false 
 const JobResult = z.object({ ok: z.boolean(), job: Job });
 export const runMaintenance = defineMethod({
   method: 'agentora/memory/runMaintenance',
-  description: 'Start maintenance (duplicate and conflict scans, decay, archive of stale low-value memories) as a background job; returns its id at once (wait=true waits for the end).',
+  description:
+    'Start maintenance (duplicate and conflict scans, decay, archive of stale low-value memories) as a background job; returns its id at once (wait=true waits for the end).',
   params: StartJob,
   result: JobResult,
   rest: { verb: 'POST', path: '/api/memory/maintenance/run', status: 202, wire: W.maintenance },
@@ -611,7 +625,13 @@ export const HealthResult = z.object({
   active_context_runs: z.number().int(),
   maintenance_status: z.array(Job),
   last_maintenance: Job.nullable(),
-  embeddings: z.object({ enabled: z.boolean(), model: z.string().nullable(), embedded: z.number().int(), pending: z.number().int(), last_error: z.string().nullable() }),
+  embeddings: z.object({
+    enabled: z.boolean(),
+    model: z.string().nullable(),
+    embedded: z.number().int(),
+    pending: z.number().int(),
+    last_error: z.string().nullable(),
+  }),
 });
 export const health = defineMethod({
   method: 'agentora/memory/health',
@@ -627,7 +647,14 @@ export const health = defineMethod({
 export const didProgress = defineNotification({
   name: 'agentora/memory/didProgress',
   description: 'Sent by the server while a maintenance or scan job runs, and when it ends.',
-  payload: z.object({ job_id: z.number().int(), kind: JobKind, status: z.enum(['queued', 'running', 'done', 'failed']), phase: z.string(), progress: z.number(), message: z.string() }),
+  payload: z.object({
+    job_id: z.number().int(),
+    kind: JobKind,
+    status: z.enum(['queued', 'running', 'done', 'failed']),
+    phase: z.string(),
+    progress: z.number(),
+    message: z.string(),
+  }),
 });
 export const didChange = defineNotification({
   name: 'agentora/memory/didChange',
@@ -636,8 +663,37 @@ export const didChange = defineNotification({
 });
 
 export const memoryMethods = [
-  create, get, list, update, archive, restore, remove, history, promote, demote, refine, layers, lineage, neighbors, upload, batches, undoBatch,
-  search, runContexts, runRetrieval, runTrace, conflicts, duplicates, accept, reject, runMaintenance, scanConflicts, scanDuplicates,
-  jobs, job, undo, health,
+  create,
+  get,
+  list,
+  update,
+  archive,
+  restore,
+  remove,
+  history,
+  promote,
+  demote,
+  refine,
+  layers,
+  lineage,
+  neighbors,
+  upload,
+  batches,
+  undoBatch,
+  search,
+  runContexts,
+  runRetrieval,
+  runTrace,
+  conflicts,
+  duplicates,
+  accept,
+  reject,
+  runMaintenance,
+  scanConflicts,
+  scanDuplicates,
+  jobs,
+  job,
+  undo,
+  health,
 ] as const;
 export const memoryNotifications = [didProgress, didChange] as const;

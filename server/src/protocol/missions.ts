@@ -13,7 +13,19 @@ export { MissionContextPacket };
 /** prepared → (dry_run | launch_failed | queued | running | blocked | unknown) → succeeded | failed | cancelled */
 // launch_unknown: the server stopped during a launch and could not tell whether AgentCeption started the run
 // (fix_hint says how to check); it can be launched again, and that launch first looks for the run.
-export const MissionStatus = z.enum(['prepared', 'dry_run', 'launch_failed', 'launch_unknown', 'queued', 'running', 'blocked', 'unknown', 'succeeded', 'failed', 'cancelled']);
+export const MissionStatus = z.enum([
+  'prepared',
+  'dry_run',
+  'launch_failed',
+  'launch_unknown',
+  'queued',
+  'running',
+  'blocked',
+  'unknown',
+  'succeeded',
+  'failed',
+  'cancelled',
+]);
 export type MissionStatus = z.infer<typeof MissionStatus>;
 export const WritebackStatus = z.enum(['none', 'pending', 'succeeded', 'failed', 'skipped']);
 export type WritebackStatus = z.infer<typeof WritebackStatus>;
@@ -169,7 +181,14 @@ export const BridgeHealth = z.object({
 });
 
 const JobState = z.enum(['queued', 'running', 'blocked', 'succeeded', 'failed', 'cancelled', 'unknown']);
-const Persona = z.object({ id: z.string(), name: z.string(), role: z.string(), style: z.string(), goals: z.array(z.string()), constraints: z.array(z.string()) });
+const Persona = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  style: z.string(),
+  goals: z.array(z.string()),
+  constraints: z.array(z.string()),
+});
 
 // ---------- bridge routes ----------
 
@@ -188,7 +207,8 @@ export const IntegrationConfig = z
 
 export const enableIntegration = defineMethod({
   method: 'agentora/missions/enableIntegration',
-  description: 'Enable or disable PhiOS or AgentCeption and set its connection (written to <data dir>/config.env and applied at once; the environment and VS Code settings still win, and the answer says where they do).',
+  description:
+    'Enable or disable PhiOS or AgentCeption and set its connection (written to <data dir>/config.env and applied at once; the environment and VS Code settings still win, and the answer says where they do).',
   params: z.object({
     name: z.enum(['phios', 'agentception']),
     enabled: zBool,
@@ -281,7 +301,14 @@ export const agentceptionLaunch = defineMethod({
     issue_number: zInt.pipe(z.number().int().min(1)).optional(),
     label: z.string().trim().min(1).max(200).optional(),
   }),
-  result: z.object({ run_id: z.string(), raw_status: z.string(), state: JobState, branch: z.string().nullable(), worktree: z.string().nullable(), batch_id: z.string().nullable() }),
+  result: z.object({
+    run_id: z.string(),
+    raw_status: z.string(),
+    state: JobState,
+    branch: z.string().nullable(),
+    worktree: z.string().nullable(),
+    batch_id: z.string().nullable(),
+  }),
   rest: { verb: 'POST', path: '/api/integrations/agentception/launch', wire: W.agentceptionLaunch },
 });
 
@@ -353,9 +380,17 @@ export type LaunchParams = z.input<typeof LaunchParams>;
 export const launch = defineMethod({
   method: 'agentora/missions/launch',
   scope: 'agent',
-  description: 'Launch a mission on AgentCeption (the brief is rendered into issue_body). A dry run never calls AgentCeption and records what it would send. An upstream failure is recorded on the mission (ok:false).',
+  description:
+    'Launch a mission on AgentCeption (the brief is rendered into issue_body). A dry run never calls AgentCeption and records what it would send. An upstream failure is recorded on the mission (ok:false).',
   params: LaunchParams,
-  result: z.object({ ok: z.boolean(), run_id: z.string(), dry_run: z.boolean(), run: Mission, error: z.string().nullable(), fix_hint: z.string().nullable() }),
+  result: z.object({
+    ok: z.boolean(),
+    run_id: z.string(),
+    dry_run: z.boolean(),
+    run: Mission,
+    error: z.string().nullable(),
+    fix_hint: z.string().nullable(),
+  }),
   rest: { verb: 'POST', path: '/api/integrations/runs/launch', wire: W.launch },
 });
 
@@ -394,7 +429,14 @@ export const list = defineMethod({
   scope: 'agent',
   description: 'Mission history with filters, newest first (created_at, then run_id), paginated.',
   params: ListParams,
-  result: z.object({ ok: z.boolean(), items: z.array(MissionSummary), records: z.array(Mission).optional(), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }),
+  result: z.object({
+    ok: z.boolean(),
+    items: z.array(MissionSummary),
+    records: z.array(Mission).optional(),
+    total: z.number().int(),
+    limit: z.number().int(),
+    offset: z.number().int(),
+  }),
   rest: { verb: 'GET', path: '/api/integrations/runs', wire: W.list },
   readOnly: true,
 });
@@ -439,7 +481,8 @@ export const unwatch = defineMethod({
 export const writeback = defineMethod({
   method: 'agentora/missions/writeback',
   scope: 'agent',
-  description: 'Write the mission outcome back to PhiOS (with operator notes and tags). A failure is recorded on the mission with its fix (ok:false).',
+  description:
+    'Write the mission outcome back to PhiOS (with operator notes and tags). A failure is recorded on the mission with its fix (ok:false).',
   params: RunRef.extend({ operator_notes: z.string().max(10000).default(''), tags: z.array(z.string().trim().min(1).max(100)).max(50).default([]) }),
   result: z.object({ ok: z.boolean(), run: Mission, writeback: WritebackRecord }),
   rest: { verb: 'POST', path: '/api/integrations/runs/:run_id/writeback', wire: W.writeback },
@@ -475,7 +518,8 @@ export const FieldDiff = z.object({ field: z.string(), left: z.unknown(), right:
 export const compare = defineMethod({
   method: 'agentora/missions/compare',
   scope: 'agent',
-  description: 'Structured compare of two missions: field diffs with severity, state, outcome, artifacts, timeline lengths and scores (severities and scores are heuristic).',
+  description:
+    'Structured compare of two missions: field diffs with severity, state, outcome, artifacts, timeline lengths and scores (severities and scores are heuristic).',
   params: z.object({ left_run_id: Text(200), right_run_id: Text(200) }),
   result: z.object({
     ok: z.boolean(),
@@ -483,8 +527,20 @@ export const compare = defineMethod({
     right: Side,
     field_diffs: z.array(FieldDiff),
     state: z.object({ left: MissionStatus, right: MissionStatus, same: z.boolean() }),
-    outcome: z.object({ same: z.boolean(), left_summary: z.string().nullable(), right_summary: z.string().nullable(), left_pr_url: z.string().nullable(), right_pr_url: z.string().nullable() }),
-    artifacts: z.object({ left_count: z.number().int(), right_count: z.number().int(), only_left: z.array(z.string()), only_right: z.array(z.string()), common: z.array(z.string()) }),
+    outcome: z.object({
+      same: z.boolean(),
+      left_summary: z.string().nullable(),
+      right_summary: z.string().nullable(),
+      left_pr_url: z.string().nullable(),
+      right_pr_url: z.string().nullable(),
+    }),
+    artifacts: z.object({
+      left_count: z.number().int(),
+      right_count: z.number().int(),
+      only_left: z.array(z.string()),
+      only_right: z.array(z.string()),
+      common: z.array(z.string()),
+    }),
     timeline: z.object({ left_length: z.number().int(), right_length: z.number().int() }),
     scores: z.object({
       left: z.object({ mission_score: z.number(), confidence_level: Level, risk_level: Level }),
@@ -503,12 +559,26 @@ export const snapshot = defineMethod({
   scope: 'agent',
   description: "Stable hash (sha256 over canonical JSON) of the mission's immutable content; it never changes on refresh, watch or writeback.",
   params: RunRef,
-  result: z.object({ ok: z.boolean(), run_id: z.string(), algorithm: z.literal('sha256'), snapshot_hash: z.string(), verified: z.boolean(), content: z.record(z.string(), z.unknown()) }),
+  result: z.object({
+    ok: z.boolean(),
+    run_id: z.string(),
+    algorithm: z.literal('sha256'),
+    snapshot_hash: z.string(),
+    verified: z.boolean(),
+    content: z.record(z.string(), z.unknown()),
+  }),
   rest: { verb: 'GET', path: '/api/integrations/runs/:run_id/snapshot', wire: W.snapshot },
   readOnly: true,
 });
 
-export const WatcherEvent = z.object({ id: z.number().int(), created_at: z.string(), kind: z.string(), run_id: z.string().nullable(), message: z.string(), data: z.record(z.string(), z.unknown()) });
+export const WatcherEvent = z.object({
+  id: z.number().int(),
+  created_at: z.string(),
+  kind: z.string(),
+  run_id: z.string().nullable(),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
 
 export const watcherEvents = defineMethod({
   method: 'agentora/missions/watcherEvents',
@@ -562,10 +632,17 @@ export const metrics = defineMethod({
     path: '/api/integrations/metrics',
     wire: {
       schema: z.looseObject({
-        refresh_attempts: z.number().int(), refresh_successes: z.number().int(), refresh_failures: z.number().int(),
-        average_refresh_latency_ms: z.number(), last_refresh_latency_ms: z.number(), skipped_writebacks_debounce: z.number().int(),
-        skipped_writebacks_duplicate_hash: z.number().int(), successful_writebacks: z.number().int(), failed_writebacks: z.number().int(),
-        runs_currently_watched: z.number().int(), terminal_runs_completed_by_watcher: z.number().int(),
+        refresh_attempts: z.number().int(),
+        refresh_successes: z.number().int(),
+        refresh_failures: z.number().int(),
+        average_refresh_latency_ms: z.number(),
+        last_refresh_latency_ms: z.number(),
+        skipped_writebacks_debounce: z.number().int(),
+        skipped_writebacks_duplicate_hash: z.number().int(),
+        successful_writebacks: z.number().int(),
+        failed_writebacks: z.number().int(),
+        runs_currently_watched: z.number().int(),
+        terminal_runs_completed_by_watcher: z.number().int(),
       }),
       toWire: (r: { watched_active: number }) => ({ ...r, runs_currently_watched: r.watched_active }),
     },

@@ -5,8 +5,16 @@ import { z } from 'zod';
 import { defineMethod } from './define';
 
 export const ExportFilters = z.object({
-  start_date: z.string().trim().refine((v) => !Number.isNaN(Date.parse(v)), 'expected a date').optional(),
-  end_date: z.string().trim().refine((v) => !Number.isNaN(Date.parse(v)), 'expected a date').optional(),
+  start_date: z
+    .string()
+    .trim()
+    .refine((v) => !Number.isNaN(Date.parse(v)), 'expected a date')
+    .optional(),
+  end_date: z
+    .string()
+    .trim()
+    .refine((v) => !Number.isNaN(Date.parse(v)), 'expected a date')
+    .optional(),
   repo: z.string().trim().min(1).max(200).optional(),
   persona_id: z.string().trim().min(1).max(200).optional(),
   status: z.string().trim().min(1).max(50).optional(),
@@ -30,7 +38,8 @@ export const Bundle = z.looseObject({
 
 export const exportMissions = defineMethod({
   method: 'agentora/missions/exportMissions',
-  description: 'Export the missions matching the filters (and only their events, decisions, writebacks and snapshots) as a mission-export-v1 bundle, signed with HMAC-SHA256 when AGENTORA_MISSIONS_SIGN_EXPORTS is on.',
+  description:
+    'Export the missions matching the filters (and only their events, decisions, writebacks and snapshots) as a mission-export-v1 bundle, signed with HMAC-SHA256 when AGENTORA_MISSIONS_SIGN_EXPORTS is on.',
   params: ExportFilters,
   result: Bundle,
   rest: { verb: 'GET', path: '/api/integrations/export', wire: { schema: Bundle } },
@@ -54,13 +63,23 @@ export const ImportResult = z.object({
 
 export const importMissions = defineMethod({
   method: 'agentora/missions/importMissions',
-  description: 'Import a mission-export-v1 bundle in one transaction: the signature is verified (required when signing is on), existing identical missions are kept (re-import changes nothing), colliding ids are remapped with their lineage. A bad bundle changes nothing.',
+  description:
+    'Import a mission-export-v1 bundle in one transaction: the signature is verified (required when signing is on), existing identical missions are kept (re-import changes nothing), colliding ids are remapped with their lineage. A bad bundle changes nothing.',
   params: z.looseObject({ schema_version: z.string().max(100) }),
   result: ImportResult,
   rest: {
     verb: 'POST',
     path: '/api/integrations/import',
-    wire: { schema: z.looseObject({ ok: z.boolean(), imported_runs: z.number().int(), imported_watcher_events: z.number().int(), imported_alert_events: z.number().int(), imported_operator_decision_events: z.number().int(), imported_mission_patterns: z.number().int() }) },
+    wire: {
+      schema: z.looseObject({
+        ok: z.boolean(),
+        imported_runs: z.number().int(),
+        imported_watcher_events: z.number().int(),
+        imported_alert_events: z.number().int(),
+        imported_operator_decision_events: z.number().int(),
+        imported_mission_patterns: z.number().int(),
+      }),
+    },
   },
 });
 

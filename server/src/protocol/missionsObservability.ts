@@ -37,13 +37,37 @@ export type CohortGroup = z.infer<typeof CohortGroup>;
 
 export const cohorts = defineMethod({
   method: 'agentora/missions/cohorts',
-  description: 'Missions grouped by repo, persona, status, writeback status or confidence level, with counts, average heuristic score, refresh count and success / PR rates per group (read from the analytics cube kept by triggers, in SQL).',
+  description:
+    'Missions grouped by repo, persona, status, writeback status or confidence level, with counts, average heuristic score, refresh count and success / PR rates per group (read from the analytics cube kept by triggers, in SQL).',
   params: AnalyticsFilters.extend({ group_by: CohortDimension.default('repo'), limit: zInt.pipe(z.number().int().min(1).max(1000)).default(100) }),
-  result: z.object({ ok: z.boolean(), group_by: CohortDimension, filters: AnalyticsFilters, total: Count, groups: z.array(CohortGroup), heuristic: z.literal(true) }),
+  result: z.object({
+    ok: z.boolean(),
+    group_by: CohortDimension,
+    filters: AnalyticsFilters,
+    total: Count,
+    groups: z.array(CohortGroup),
+    heuristic: z.literal(true),
+  }),
   rest: {
     verb: 'GET',
     path: '/api/integrations/cohorts',
-    wire: { schema: z.looseObject({ group_by: z.string(), groups: z.array(z.looseObject({ group: z.string(), count: Count, average_mission_score: Rate, average_refresh_count: Rate, writeback_success_rate: Rate, terminal_success_rate: Rate, average_pr_presence_rate: Rate, top_risk_signal: z.string().nullable() })) }) },
+    wire: {
+      schema: z.looseObject({
+        group_by: z.string(),
+        groups: z.array(
+          z.looseObject({
+            group: z.string(),
+            count: Count,
+            average_mission_score: Rate,
+            average_refresh_count: Rate,
+            writeback_success_rate: Rate,
+            terminal_success_rate: Rate,
+            average_pr_presence_rate: Rate,
+            top_risk_signal: z.string().nullable(),
+          }),
+        ),
+      }),
+    },
   },
   scope: 'agent',
   readOnly: true,
@@ -56,10 +80,16 @@ export const cohortsSummary = defineMethod({
   result: z.object({
     ok: z.boolean(),
     total: Count,
-    dimensions: z.array(z.object({ group_by: CohortDimension, groups: Count, largest: CohortGroup.nullable(), best_scoring: CohortGroup.nullable() })),
+    dimensions: z.array(
+      z.object({ group_by: CohortDimension, groups: Count, largest: CohortGroup.nullable(), best_scoring: CohortGroup.nullable() }),
+    ),
     heuristic: z.literal(true),
   }),
-  rest: { verb: 'GET', path: '/api/integrations/cohorts/summary', wire: { schema: z.looseObject({ total: Count, dimensions: z.array(z.looseObject({ group_by: z.string(), groups: Count })) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/cohorts/summary',
+    wire: { schema: z.looseObject({ total: Count, dimensions: z.array(z.looseObject({ group_by: z.string(), groups: Count })) }) },
+  },
   scope: 'agent',
   readOnly: true,
 });
@@ -83,7 +113,8 @@ export const InsightsResult = z.object({
 
 export const insights = defineMethod({
   method: 'agentora/missions/insights',
-  description: 'Mission insights: counts by status and persona, success / writeback / PR rates, refresh counts, top repos, risk signals and per-persona performance (SQL over the analytics cube; scores and risk are heuristic).',
+  description:
+    'Mission insights: counts by status and persona, success / writeback / PR rates, refresh counts, top repos, risk signals and per-persona performance (SQL over the analytics cube; scores and risk are heuristic).',
   params: AnalyticsFilters,
   result: InsightsResult,
   rest: {
@@ -141,7 +172,8 @@ const Span = z.object({ count: Count, oldest: z.string().nullable(), newest: z.s
 
 export const retention = defineMethod({
   method: 'agentora/missions/retention',
-  description: 'The retention policy, how many timeline / watcher / alert events exist (oldest, newest), what the next compaction would delete (a dry run), and the last compaction.',
+  description:
+    'The retention policy, how many timeline / watcher / alert events exist (oldest, newest), what the next compaction would delete (a dry run), and the last compaction.',
   params: NoParams,
   result: z.object({
     ok: z.boolean(),
@@ -152,16 +184,25 @@ export const retention = defineMethod({
     next_compaction: CompactionReport,
     last_compaction: CompactionReport.nullable(),
   }),
-  rest: { verb: 'GET', path: '/api/integrations/retention', wire: { schema: z.looseObject({ policy: z.looseObject({}), next_compaction: z.looseObject({ removed_total: Count }) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/retention',
+    wire: { schema: z.looseObject({ policy: z.looseObject({}), next_compaction: z.looseObject({ removed_total: Count }) }) },
+  },
   readOnly: true,
 });
 
 export const compact = defineMethod({
   method: 'agentora/missions/compact',
-  description: 'Compact mission events now: drop events older than the TTL and trim each mission to the per-run cap (oldest first), keeping the important event types; with dry_run only count. Runs in short transactions so requests never wait behind it.',
+  description:
+    'Compact mission events now: drop events older than the TTL and trim each mission to the per-run cap (oldest first), keeping the important event types; with dry_run only count. Runs in short transactions so requests never wait behind it.',
   params: z.object({ dry_run: zBool.default(false) }).default({ dry_run: false }),
   result: z.object({ ok: z.boolean(), report: CompactionReport }),
-  rest: { verb: 'POST', path: '/api/integrations/retention/compact', wire: { schema: z.looseObject({ ok: z.boolean(), report: z.looseObject({ dry_run: z.boolean(), removed_total: Count }) }) } },
+  rest: {
+    verb: 'POST',
+    path: '/api/integrations/retention/compact',
+    wire: { schema: z.looseObject({ ok: z.boolean(), report: z.looseObject({ dry_run: z.boolean(), removed_total: Count }) }) },
+  },
 });
 
 // ---------- alerts ----------
@@ -183,17 +224,31 @@ export const AlertEvent = z.object({
 
 export const alertEvents = defineMethod({
   method: 'agentora/missions/alertEvents',
-  description: 'Mission alerts (terminal, writeback failed, high risk — each raised once per transition) and every delivery attempt to the webhook, newest first.',
+  description:
+    'Mission alerts (terminal, writeback failed, high risk — each raised once per transition) and every delivery attempt to the webhook, newest first.',
   params: z.object({ limit: zInt.pipe(z.number().int().min(1).max(500)).default(50) }).default({ limit: 50 }),
   result: z.object({ ok: z.boolean(), events: z.array(AlertEvent) }),
-  rest: { verb: 'GET', path: '/api/integrations/alerts/events', wire: { schema: z.looseObject({ events: z.array(z.looseObject({ id: Count, run_id: z.string(), alert_type: z.string(), status: z.string() })) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/alerts/events',
+    wire: {
+      schema: z.looseObject({ events: z.array(z.looseObject({ id: Count, run_id: z.string(), alert_type: z.string(), status: z.string() })) }),
+    },
+  },
   readOnly: true,
 });
 
 export const didAlert = defineNotification({
   name: 'agentora/missions/didAlert',
   description: 'A mission alert was raised (high risk, heuristic): the extension shows a notification.',
-  payload: z.object({ alert_id: Count, alert_type: z.string(), run_id: z.string(), mission_title: z.string(), repo: z.string(), message: z.string() }),
+  payload: z.object({
+    alert_id: Count,
+    alert_type: z.string(),
+    run_id: z.string(),
+    mission_title: z.string(),
+    repo: z.string(),
+    message: z.string(),
+  }),
 });
 
 export const missionsObservabilityMethods = [insights, cohorts, cohortsSummary, retention, compact, alertEvents] as const;

@@ -3,7 +3,12 @@
 import { z } from 'zod';
 import { defineMethod, defineNotification, NoParams, zInt } from './define';
 
-const Name = z.string().trim().min(1, 'must not be empty').max(200).regex(/^[A-Za-z0-9][\w.\-/:]*$/, 'must be a model name like llama3.2:3b');
+const Name = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200)
+  .regex(/^[A-Za-z0-9][\w.\-/:]*$/, 'must be a model name like llama3.2:3b');
 const Mode = z.enum(['mock', 'live']);
 
 export const CatalogModel = z.object({
@@ -21,7 +26,14 @@ export const catalog = defineMethod({
   method: 'agentora/models/catalog',
   description: 'Installed models with size, family, parameter count, quantization and capabilities (tools, embedding, vision — from `ollama show`).',
   params: NoParams,
-  result: z.object({ ok: z.boolean(), mode: Mode, host: z.string(), models: z.array(CatalogModel), error: z.string().optional(), fix_hint: z.string().optional() }),
+  result: z.object({
+    ok: z.boolean(),
+    mode: Mode,
+    host: z.string(),
+    models: z.array(CatalogModel),
+    error: z.string().optional(),
+    fix_hint: z.string().optional(),
+  }),
   rest: { verb: 'GET', path: '/api/ollama/catalog' },
   scope: 'agent',
   readOnly: true,

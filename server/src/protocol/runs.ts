@@ -34,8 +34,23 @@ export const Run = z.object({
 export type Run = z.infer<typeof Run>;
 
 export const RunSubgoal = Subgoal.extend({ status: z.enum(['pending', 'running', 'done', 'skipped']), output: z.string().nullable() });
-export const RunMessage = z.object({ id: z.number().int(), role: z.string(), content: z.string(), agent_id: z.number().int().nullable(), subgoal_id: z.string().nullable(), meta: z.record(z.string(), z.unknown()), created_at: z.string() });
-export const TraceEvent = z.object({ id: z.number().int(), run_id: z.string(), agent_id: z.number().int().nullable(), event_type: z.string(), payload: z.record(z.string(), z.unknown()), created_at: z.string() });
+export const RunMessage = z.object({
+  id: z.number().int(),
+  role: z.string(),
+  content: z.string(),
+  agent_id: z.number().int().nullable(),
+  subgoal_id: z.string().nullable(),
+  meta: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+});
+export const TraceEvent = z.object({
+  id: z.number().int(),
+  run_id: z.string(),
+  agent_id: z.number().int().nullable(),
+  event_type: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+});
 
 const RunId = z.object({ id: z.string().min(1).max(80) });
 
@@ -53,7 +68,11 @@ export const createRun = defineMethod({
     reflection: zBool.default(false),
   }),
   result: z.object({ run_id: z.string(), status: RunStatus, messages: z.array(RunMessage), run: Run }),
-  rest: { verb: 'POST', path: '/api/runs', wire: { schema: z.looseObject({ run_id: z.string(), status: z.string(), messages: z.array(z.unknown()) }) } },
+  rest: {
+    verb: 'POST',
+    path: '/api/runs',
+    wire: { schema: z.looseObject({ run_id: z.string(), status: z.string(), messages: z.array(z.unknown()) }) },
+  },
 });
 
 export const listRuns = defineMethod({
@@ -61,7 +80,15 @@ export const listRuns = defineMethod({
   description: 'Runs, newest first (filter by status / team).',
   params: z.object({ ...pagination(50, 500), status: RunStatus.optional(), team_id: zInt.optional() }).default({ limit: 50, offset: 0 }),
   result: z.object({ items: z.array(Run), total: z.number().int() }),
-  rest: { verb: 'GET', path: '/api/runs', wire: wire(z.object({ items: z.array(Run), total: z.number() }), { schema: z.array(z.looseObject({ id: z.string(), status: z.string() })), toWire: (r) => r.items, headers: (r) => ({ 'X-Total-Count': String(r.total) }) }) },
+  rest: {
+    verb: 'GET',
+    path: '/api/runs',
+    wire: wire(z.object({ items: z.array(Run), total: z.number() }), {
+      schema: z.array(z.looseObject({ id: z.string(), status: z.string() })),
+      toWire: (r) => r.items,
+      headers: (r) => ({ 'X-Total-Count': String(r.total) }),
+    }),
+  },
   scope: 'agent',
   readOnly: true,
 });
@@ -71,23 +98,51 @@ export const getRun = defineMethod({
   description: 'A run and its messages.',
   params: RunId,
   result: z.object({ run: Run, messages: z.array(RunMessage) }),
-  rest: { verb: 'GET', path: '/api/runs/:id', wire: { schema: z.looseObject({ run: z.looseObject({ id: z.string() }), messages: z.array(z.looseObject({ role: z.string(), content: z.string() })) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/runs/:id',
+    wire: {
+      schema: z.looseObject({ run: z.looseObject({ id: z.string() }), messages: z.array(z.looseObject({ role: z.string(), content: z.string() })) }),
+    },
+  },
   scope: 'agent',
   readOnly: true,
 });
 
 const OkRun = z.object({ ok: z.literal(true), run: Run });
 const okWire = { schema: z.looseObject({ ok: z.boolean() }) };
-export const pauseRun = defineMethod({ method: 'agentora/runs/pause', description: 'Pause at the next step boundary (no model calls while paused).', params: RunId, result: OkRun, rest: { verb: 'POST', path: '/api/runs/:id/pause', wire: okWire } });
-export const resumeRun = defineMethod({ method: 'agentora/runs/resume', description: 'Continue a paused run from its last completed step.', params: RunId, result: OkRun, rest: { verb: 'POST', path: '/api/runs/:id/resume', wire: okWire } });
-export const cancelRun = defineMethod({ method: 'agentora/runs/cancel', description: 'Cancel a run (an in-flight model call is aborted).', params: RunId, result: OkRun, rest: { verb: 'POST', path: '/api/runs/:id/cancel', wire: okWire } });
+export const pauseRun = defineMethod({
+  method: 'agentora/runs/pause',
+  description: 'Pause at the next step boundary (no model calls while paused).',
+  params: RunId,
+  result: OkRun,
+  rest: { verb: 'POST', path: '/api/runs/:id/pause', wire: okWire },
+});
+export const resumeRun = defineMethod({
+  method: 'agentora/runs/resume',
+  description: 'Continue a paused run from its last completed step.',
+  params: RunId,
+  result: OkRun,
+  rest: { verb: 'POST', path: '/api/runs/:id/resume', wire: okWire },
+});
+export const cancelRun = defineMethod({
+  method: 'agentora/runs/cancel',
+  description: 'Cancel a run (an in-flight model call is aborted).',
+  params: RunId,
+  result: OkRun,
+  rest: { verb: 'POST', path: '/api/runs/:id/cancel', wire: okWire },
+});
 
 export const runPlan = defineMethod({
   method: 'agentora/runs/plan',
   description: "A run's plan and subgoals with their state.",
   params: RunId,
   result: z.object({ ok: z.literal(true), plan: Plan.nullable(), subgoals: z.array(RunSubgoal) }),
-  rest: { verb: 'GET', path: '/api/runs/:id/plan', wire: { schema: z.looseObject({ ok: z.boolean(), plan: z.unknown(), subgoals: z.array(z.unknown()) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/runs/:id/plan',
+    wire: { schema: z.looseObject({ ok: z.boolean(), plan: z.unknown(), subgoals: z.array(z.unknown()) }) },
+  },
   scope: 'agent',
   readOnly: true,
 });
@@ -98,8 +153,16 @@ export const runTrace = defineMethod({
   params: RunId,
   result: z.object({ ok: z.literal(true), run_id: z.string(), trace: z.array(TraceEvent) }),
   rest: [
-    { verb: 'GET', path: '/api/runs/:id/trace', wire: { schema: z.looseObject({ ok: z.boolean(), run_id: z.string(), trace: z.array(z.looseObject({ event_type: z.string() })) }) } },
-    { verb: 'GET', path: '/api/runs/:id/collaboration-trace', wire: { schema: z.looseObject({ ok: z.boolean(), run_id: z.string(), trace: z.array(z.looseObject({ event_type: z.string() })) }) } },
+    {
+      verb: 'GET',
+      path: '/api/runs/:id/trace',
+      wire: { schema: z.looseObject({ ok: z.boolean(), run_id: z.string(), trace: z.array(z.looseObject({ event_type: z.string() })) }) },
+    },
+    {
+      verb: 'GET',
+      path: '/api/runs/:id/collaboration-trace',
+      wire: { schema: z.looseObject({ ok: z.boolean(), run_id: z.string(), trace: z.array(z.looseObject({ event_type: z.string() })) }) },
+    },
   ],
   scope: 'agent',
   readOnly: true,
@@ -107,8 +170,13 @@ export const runTrace = defineMethod({
 
 export const cloneAgent = defineMethod({
   method: 'agentora/runs/cloneAgent',
-  description: "Copy an agent for this run (optionally with another name, model or system prompt); the copy is linked to the run and the original.",
-  params: RunId.extend({ agent_id: zInt, name: z.string().trim().min(1).max(120).optional(), model: z.string().trim().min(1).max(200).optional(), system_prompt: z.string().max(20000).optional() }),
+  description: 'Copy an agent for this run (optionally with another name, model or system prompt); the copy is linked to the run and the original.',
+  params: RunId.extend({
+    agent_id: zInt,
+    name: z.string().trim().min(1).max(120).optional(),
+    model: z.string().trim().min(1).max(200).optional(),
+    system_prompt: z.string().max(20000).optional(),
+  }),
   result: z.object({ ok: z.literal(true), agent_id: z.number().int() }),
   rest: { verb: 'POST', path: '/api/runs/:id/clone-agent', wire: { schema: z.looseObject({ ok: z.boolean(), agent_id: z.number() }) } },
 });

@@ -77,7 +77,8 @@ export type DoctorResult = z.infer<typeof DoctorResult>;
 
 export const doctor = defineMethod({
   method: 'agentora/system/doctor',
-  description: 'Run every health check (runtime, SQLite, data dir, database, Ollama, integrations, workers, port) with fix hints. The database integrity check runs off the event loop and is cached (its age is shown); refresh=true re-runs it now.',
+  description:
+    'Run every health check (runtime, SQLite, data dir, database, Ollama, integrations, workers, port) with fix hints. The database integrity check runs off the event loop and is cached (its age is shown); refresh=true re-runs it now.',
   params: z.object({ refresh: zBool.default(false) }).default({ refresh: false }),
   result: DoctorResult,
   rest: { verb: 'GET', path: '/api/system/doctor', wire: W.doctor },
@@ -126,7 +127,7 @@ export const connectionInfo = defineMethod({
 export const trustEditorOrigin = defineMethod({
   method: 'agentora/system/trustEditorOrigin',
   description:
-    'Editor connection only: accept requests whose Host/Origin is this origin — where the editor forwards the studio (vscode.env.asExternalUri, e.g. code-server\'s https://host/proxy/<port>/). The bearer token is still required.',
+    "Editor connection only: accept requests whose Host/Origin is this origin — where the editor forwards the studio (vscode.env.asExternalUri, e.g. code-server's https://host/proxy/<port>/). The bearer token is still required.",
   params: z.object({ origin: z.url({ protocol: /^https?$/ }) }),
   result: z.object({ ok: z.boolean(), origins: z.array(z.string()) }),
   scope: 'editor',

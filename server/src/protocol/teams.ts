@@ -14,10 +14,34 @@ export const TeamMode = z.enum(['fast', 'careful', 'debate', 'single_agent']);
 export type TeamMode = z.infer<typeof TeamMode>;
 
 export const MODE_BEHAVIOUR: Record<TeamMode, { summary: string; plans: boolean; critique: boolean; debate: boolean; concurrency: number }> = {
-  fast: { summary: 'Plan once, run independent subgoals side by side (up to 3 at once), no critique.', plans: true, critique: false, debate: false, concurrency: 3 },
-  careful: { summary: 'Plan, run subgoals in dependency order, a critic reviews each deliverable and may send it back once.', plans: true, critique: true, debate: false, concurrency: 1 },
-  debate: { summary: 'Two members answer each subgoal independently; a judge weighs the answers by confidence weight.', plans: true, critique: false, debate: true, concurrency: 1 },
-  single_agent: { summary: 'No plan: the first member works the whole goal in one loop.', plans: false, critique: false, debate: false, concurrency: 1 },
+  fast: {
+    summary: 'Plan once, run independent subgoals side by side (up to 3 at once), no critique.',
+    plans: true,
+    critique: false,
+    debate: false,
+    concurrency: 3,
+  },
+  careful: {
+    summary: 'Plan, run subgoals in dependency order, a critic reviews each deliverable and may send it back once.',
+    plans: true,
+    critique: true,
+    debate: false,
+    concurrency: 1,
+  },
+  debate: {
+    summary: 'Two members answer each subgoal independently; a judge weighs the answers by confidence weight.',
+    plans: true,
+    critique: false,
+    debate: true,
+    concurrency: 1,
+  },
+  single_agent: {
+    summary: 'No plan: the first member works the whole goal in one loop.',
+    plans: false,
+    critique: false,
+    debate: false,
+    concurrency: 1,
+  },
 };
 
 export const TeamMember = z.object({
@@ -41,14 +65,29 @@ export const Team = z.object({
 });
 export type Team = z.infer<typeof Team>;
 
-const TeamWire = z.looseObject({ id: z.number(), name: z.string(), description: z.string(), mode: z.string(), yaml_text: z.string(), version: z.number() });
+const TeamWire = z.looseObject({
+  id: z.number(),
+  name: z.string(),
+  description: z.string(),
+  mode: z.string(),
+  yaml_text: z.string(),
+  version: z.number(),
+});
 
 export const listTeams = defineMethod({
   method: 'agentora/teams/list',
   description: 'Teams, oldest first, with their members.',
   params: z.object({}).default({}),
   result: z.object({ items: z.array(Team) }),
-  rest: { verb: 'GET', path: '/api/teams', wire: wire(z.object({ items: z.array(Team) }), { schema: z.array(TeamWire), toWire: (r) => r.items, headers: (r) => ({ 'X-Total-Count': String(r.items.length) }) }) },
+  rest: {
+    verb: 'GET',
+    path: '/api/teams',
+    wire: wire(z.object({ items: z.array(Team) }), {
+      schema: z.array(TeamWire),
+      toWire: (r) => r.items,
+      headers: (r) => ({ 'X-Total-Count': String(r.items.length) }),
+    }),
+  },
   scope: 'agent',
   readOnly: true,
 });
@@ -86,14 +125,25 @@ export const TemplateAgent = z.object({
   memory_mode: MemoryMode,
   capabilities: CapabilitiesPatch,
 });
-export const Template = z.object({ key: z.string(), name: z.string(), description: z.string(), mode: TeamMode, agents: z.array(TemplateAgent), yaml_text: z.string() });
+export const Template = z.object({
+  key: z.string(),
+  name: z.string(),
+  description: z.string(),
+  mode: TeamMode,
+  agents: z.array(TemplateAgent),
+  yaml_text: z.string(),
+});
 
 export const listTemplates = defineMethod({
   method: 'agentora/teams/templates',
   description: 'Team templates shipped with Agentora (code review, bug fix, research + summary, plan-execute-critique).',
   params: z.object({}).default({}),
   result: z.object({ templates: z.array(Template) }),
-  rest: { verb: 'GET', path: '/api/teams/templates', wire: { schema: z.looseObject({ templates: z.array(z.looseObject({ key: z.string(), name: z.string() })) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/teams/templates',
+    wire: { schema: z.looseObject({ templates: z.array(z.looseObject({ key: z.string(), name: z.string() })) }) },
+  },
   scope: 'agent',
   readOnly: true,
 });
@@ -179,7 +229,11 @@ export const planPreview = defineMethod({
   description: "Ask the team's planner model for a plan (structured output, validated; one retry with the error) without running it.",
   params: z.object({ team_id: zInt, prompt: z.string().trim().min(1).max(20000), mode: TeamMode.optional(), run_id: z.string().max(80).optional() }),
   result: PlanResult,
-  rest: { verb: 'POST', path: '/api/team/plan', wire: { schema: z.looseObject({ ok: z.boolean(), plan: z.unknown(), subgoals: z.array(z.unknown()) }) } },
+  rest: {
+    verb: 'POST',
+    path: '/api/team/plan',
+    wire: { schema: z.looseObject({ ok: z.boolean(), plan: z.unknown(), subgoals: z.array(z.unknown()) }) },
+  },
 });
 
 export const modePreview = defineMethod({
@@ -187,7 +241,11 @@ export const modePreview = defineMethod({
   description: 'Which mode suits a prompt (and, with team_id, the team), and why; what the chosen mode does.',
   params: z.object({ prompt: z.string().trim().min(1).max(20000), mode: TeamMode.optional(), team_id: zInt.optional() }),
   result: z.object({ ok: z.literal(true), recommended_mode: TeamMode, reason: z.string(), mode: TeamMode, behaviour: z.string() }),
-  rest: { verb: 'POST', path: '/api/team/modes/preview', wire: { schema: z.looseObject({ ok: z.boolean(), recommended_mode: z.string(), reason: z.string() }) } },
+  rest: {
+    verb: 'POST',
+    path: '/api/team/modes/preview',
+    wire: { schema: z.looseObject({ ok: z.boolean(), recommended_mode: z.string(), reason: z.string() }) },
+  },
   readOnly: true,
 });
 

@@ -13,5 +13,23 @@ import { credentialsServices } from './credentials';
 import { teamsServices } from './teams';
 import { runsRuntime, runsServices } from './teams/runs';
 
-export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...missionsObservabilityServices, ...chatServices, ...credentialsServices, ...teamsServices, ...runsServices];
-export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime, missionsRetentionRuntime, chatRuntime, runsRuntime];
+export const allServices: readonly Implementation[] = [
+  ...systemServices,
+  ...modelServices,
+  ...actionsServices,
+  ...memoryServices,
+  ...missionsServices,
+  ...missionsObservabilityServices,
+  ...chatServices,
+  ...credentialsServices,
+  ...teamsServices,
+  ...runsServices,
+];
+export const allRuntimes: readonly AreaRuntime[] = [
+  actionsRuntime,
+  memoryRuntime,
+  missionsRuntime,
+  missionsRetentionRuntime,
+  chatRuntime,
+  runsRuntime,
+];

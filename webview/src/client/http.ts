@@ -7,14 +7,19 @@ import { RpcError, type PanelClient } from './types';
 export function createHttpClient(base: string, token: string): PanelClient {
   let nextId = 1;
   const listeners = new Map<string, Set<(p: unknown) => void>>();
-  const headers: Record<string, string> = token ? { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` } : { 'Content-Type': 'application/json' };
+  const headers: Record<string, string> = token
+    ? { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }
+    : { 'Content-Type': 'application/json' };
   // The id of the last event seen: a reconnect resumes from it, so events emitted meanwhile are not lost.
   let lastEventId: string | null = null;
 
   async function stream(): Promise<void> {
     for (;;) {
       try {
-        const res = await fetch(`${base}/api/events`, { headers: lastEventId ? { ...headers, 'Last-Event-ID': lastEventId } : headers, credentials: 'same-origin' });
+        const res = await fetch(`${base}/api/events`, {
+          headers: lastEventId ? { ...headers, 'Last-Event-ID': lastEventId } : headers,
+          credentials: 'same-origin',
+        });
         // The SSE framing (multi-line data, comments, CRLF, retry) is eventsource-parser's job, not ours.
         const parser = createParser({
           onEvent: (ev) => {
@@ -44,10 +49,16 @@ export function createHttpClient(base: string, token: string): PanelClient {
 
   return {
     async request<R>(method: string, params?: unknown): Promise<R> {
-      const res = await fetch(`${base}/rpc`, { method: 'POST', headers, credentials: 'same-origin', body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params: params ?? {} }) });
+      const res = await fetch(`${base}/rpc`, {
+        method: 'POST',
+        headers,
+        credentials: 'same-origin',
+        body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params: params ?? {} }),
+      });
       const body = await res.json();
       // A refused request (401/403) answers in the REST error shape, not as a JSON-RPC envelope.
-      if (!res.ok) throw new RpcError(body.error?.code ?? res.status, body.message ?? body.error?.message ?? res.statusText, body.error?.data ?? body);
+      if (!res.ok)
+        throw new RpcError(body.error?.code ?? res.status, body.message ?? body.error?.message ?? res.statusText, body.error?.data ?? body);
       if (body.error) throw new RpcError(body.error.code, body.error.message, body.error.data);
       return body.result as R;
     },

@@ -9,7 +9,14 @@ export function createVsCodeClient(): PanelClient {
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   window.addEventListener('message', (ev: MessageEvent) => {
-    const msg = ev.data as { type: string; id?: number; result?: unknown; error?: { code: number; message: string; data?: unknown }; name?: string; payload?: unknown };
+    const msg = ev.data as {
+      type: string;
+      id?: number;
+      result?: unknown;
+      error?: { code: number; message: string; data?: unknown };
+      name?: string;
+      payload?: unknown;
+    };
     if (msg.type === 'response' && msg.id !== undefined) {
       const p = pending.get(msg.id);
       pending.delete(msg.id);

@@ -31,7 +31,13 @@ export function createLocalPhios(): PhiosBridge {
       };
     },
     async writeback() {
-      return { ok: false, ref: null, error_code: 'PHIOS_DISABLED', message: 'PhiOS is disabled, so there is nowhere to write the outcome back to', fix_hint: PHIOS_FIX };
+      return {
+        ok: false,
+        ref: null,
+        error_code: 'PHIOS_DISABLED',
+        message: 'PhiOS is disabled, so there is nowhere to write the outcome back to',
+        fix_hint: PHIOS_FIX,
+      };
     },
     persona: (id) => base.persona(id),
     async close() {},

@@ -36,29 +36,75 @@ const MOCK_TIME = '2026-01-01T00:00:00.000Z';
 export const MOCK_LINK_BASE = 'https://agentception.mock.invalid';
 
 export const MOCK_PERSONAS: readonly Persona[] = [
-  { id: 'default', name: 'Default Engineer', role: 'software engineer', style: 'pragmatic, small reviewed steps', goals: ['ship working code', 'keep tests green'], constraints: ['no unrelated changes'] },
-  { id: 'skeptic_reviewer', name: 'Skeptic Reviewer', role: 'reviewer', style: 'questions every assumption', goals: ['find defects before merge'], constraints: ['every change needs a test'] },
-  { id: 'architect_refactorer', name: 'Architect Refactorer', role: 'architect', style: 'structure first', goals: ['clear module boundaries'], constraints: ['no behaviour change without a test'] },
-  { id: 'conservative_stabilizer', name: 'Conservative Stabilizer', role: 'maintainer', style: 'minimal, safe patches', goals: ['stability'], constraints: ['smallest possible diff'] },
-  { id: 'rapid_builder', name: 'Rapid Builder', role: 'builder', style: 'fast iterations', goals: ['working prototype quickly'], constraints: ['keep it runnable'] },
+  {
+    id: 'default',
+    name: 'Default Engineer',
+    role: 'software engineer',
+    style: 'pragmatic, small reviewed steps',
+    goals: ['ship working code', 'keep tests green'],
+    constraints: ['no unrelated changes'],
+  },
+  {
+    id: 'skeptic_reviewer',
+    name: 'Skeptic Reviewer',
+    role: 'reviewer',
+    style: 'questions every assumption',
+    goals: ['find defects before merge'],
+    constraints: ['every change needs a test'],
+  },
+  {
+    id: 'architect_refactorer',
+    name: 'Architect Refactorer',
+    role: 'architect',
+    style: 'structure first',
+    goals: ['clear module boundaries'],
+    constraints: ['no behaviour change without a test'],
+  },
+  {
+    id: 'conservative_stabilizer',
+    name: 'Conservative Stabilizer',
+    role: 'maintainer',
+    style: 'minimal, safe patches',
+    goals: ['stability'],
+    constraints: ['smallest possible diff'],
+  },
+  {
+    id: 'rapid_builder',
+    name: 'Rapid Builder',
+    role: 'builder',
+    style: 'fast iterations',
+    goals: ['working prototype quickly'],
+    constraints: ['keep it runnable'],
+  },
 ];
 
 function health(name: 'phios' | 'agentception'): BridgeHealth {
-  return { name, transport: 'mock', ok: true, mock: true, detail: 'mock integration (AGENTORA_INTEGRATIONS_MOCK=true): deterministic, no network', fix_hint: '', latency_ms: 0 };
+  return {
+    name,
+    transport: 'mock',
+    ok: true,
+    mock: true,
+    detail: 'mock integration (AGENTORA_INTEGRATIONS_MOCK=true): deterministic, no network',
+    fix_hint: '',
+    latency_ms: 0,
+  };
 }
 
 /** Risk flags the mock derives from words in the objective, so scores and risk levels vary realistically. */
 function riskFlags(text: string): MissionContextPacket['risk_flags'] {
   const t = text.toLowerCase();
   const flags: MissionContextPacket['risk_flags'] = [];
-  if (/migrat|schema|database/.test(t)) flags.push({ name: 'data migration', severity: 'high', mitigation: 'back up and test the migration on a copy' });
-  if (/auth|security|token|secret/.test(t)) flags.push({ name: 'security-sensitive', severity: 'high', mitigation: 'ask a reviewer to check the auth paths' });
+  if (/migrat|schema|database/.test(t))
+    flags.push({ name: 'data migration', severity: 'high', mitigation: 'back up and test the migration on a copy' });
+  if (/auth|security|token|secret/.test(t))
+    flags.push({ name: 'security-sensitive', severity: 'high', mitigation: 'ask a reviewer to check the auth paths' });
   if (/refactor|rewrite/.test(t)) flags.push({ name: 'wide change', severity: 'medium', mitigation: 'split into reviewable steps' });
   return flags;
 }
 
 export function createMockPhios(): PhiosBridge {
-  const persona = (id: string): Persona => MOCK_PERSONAS.find((p) => p.id === id) ?? { ...MOCK_PERSONAS[0]!, id, name: id.replace(/[_-]+/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase()) };
+  const persona = (id: string): Persona =>
+    MOCK_PERSONAS.find((p) => p.id === id) ?? { ...MOCK_PERSONAS[0]!, id, name: id.replace(/[_-]+/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase()) };
   return {
     transport: 'mock',
     async health() {
@@ -80,8 +126,18 @@ export function createMockPhios(): PhiosBridge {
         operator_intent: req.operator_intent,
         summary: `${p.name} on ${req.repo}: ${req.objective.slice(0, 160)}`,
         memory_snippets: [
-          { id: `mem-${seed}-1`, text: `${req.repo} keeps its tests next to the code and runs them in CI.`, source: `phios://agents/memory/${topic}`, score: 0.82 },
-          { id: `mem-${seed}-2`, text: `Earlier missions on ${req.repo} were accepted when each PR stayed small and described its tests.`, source: 'phios://agents/deliberations/recent', score: 0.74 },
+          {
+            id: `mem-${seed}-1`,
+            text: `${req.repo} keeps its tests next to the code and runs them in CI.`,
+            source: `phios://agents/memory/${topic}`,
+            score: 0.82,
+          },
+          {
+            id: `mem-${seed}-2`,
+            text: `Earlier missions on ${req.repo} were accepted when each PR stayed small and described its tests.`,
+            source: 'phios://agents/deliberations/recent',
+            score: 0.74,
+          },
         ],
         constraints: [...req.constraints, ...p.constraints],
         recommended_next_actions: ['read the failing tests first', 'keep the diff focused on the objective'],
@@ -166,7 +222,12 @@ export function createMockAgentception(): AgentceptionBridge {
   const eventsOf = (job: MockJob, upTo: number): RunEvent[] =>
     script(job)
       .slice(0, upTo)
-      .map((s, i) => ({ id: i + 1, event_type: s.event!.event_type, payload: s.event!.payload, recorded_at: new Date(Date.parse(MOCK_TIME) + (i + 1) * 1000).toISOString() }));
+      .map((s, i) => ({
+        id: i + 1,
+        event_type: s.event!.event_type,
+        payload: s.event!.payload,
+        recorded_at: new Date(Date.parse(MOCK_TIME) + (i + 1) * 1000).toISOString(),
+      }));
 
   return {
     transport: 'mock',
@@ -185,7 +246,14 @@ export function createMockAgentception(): AgentceptionBridge {
         blockOnce: body.includes('mock:block'),
         reads: 0,
       });
-      return { run_id, raw_status: 'pending_launch', state: 'queued', branch: `agent/issue-${n}`, worktree: `/worktrees/issue-${n}`, batch_id: `batch-${n}` };
+      return {
+        run_id,
+        raw_status: 'pending_launch',
+        state: 'queued',
+        branch: `agent/issue-${n}`,
+        worktree: `/worktrees/issue-${n}`,
+        batch_id: `batch-${n}`,
+      };
     },
     async status(runId, opts): Promise<RunStatus> {
       const job = jobFor(runId);
@@ -213,8 +281,21 @@ export function createMockAgentception(): AgentceptionBridge {
     async artifacts(runId): Promise<Artifact[]> {
       const job = jobFor(runId);
       if (job.reads < 2) return [];
-      const files: Artifact[] = [{ path: 'src/feature.ts', diff: '@@ -1,3 +1,8 @@\n+export function feature() {\n+  return true;\n+}\n', timestamp: MOCK_TIME, lines_omitted: 0 }];
-      if (job.ending === 'succeeded' && job.reads >= script(job).length) files.push({ path: 'test/feature.test.ts', diff: "@@ -0,0 +1,4 @@\n+test('feature', () => expect(feature()).toBe(true));\n", timestamp: MOCK_TIME, lines_omitted: 0 });
+      const files: Artifact[] = [
+        {
+          path: 'src/feature.ts',
+          diff: '@@ -1,3 +1,8 @@\n+export function feature() {\n+  return true;\n+}\n',
+          timestamp: MOCK_TIME,
+          lines_omitted: 0,
+        },
+      ];
+      if (job.ending === 'succeeded' && job.reads >= script(job).length)
+        files.push({
+          path: 'test/feature.test.ts',
+          diff: "@@ -0,0 +1,4 @@\n+test('feature', () => expect(feature()).toBe(true));\n",
+          timestamp: MOCK_TIME,
+          lines_omitted: 0,
+        });
       return files;
     },
     async cancel(runId) {
@@ -226,7 +307,18 @@ export function createMockAgentception(): AgentceptionBridge {
       // Mock jobs live in this process: after a restart there is nothing to find (and nothing real was started).
       const id = key.mode === 'issue' ? `issue-${key.issue_number}` : `label-${key.issue_number}`;
       const job = jobs.get(id);
-      return job ? [{ run_id: id, raw_status: 'pending_launch', state: 'queued' as const, branch: `agent/issue-${job.issue_number}`, worktree: `/worktrees/issue-${job.issue_number}`, batch_id: `batch-${job.issue_number}` }] : [];
+      return job
+        ? [
+            {
+              run_id: id,
+              raw_status: 'pending_launch',
+              state: 'queued' as const,
+              branch: `agent/issue-${job.issue_number}`,
+              worktree: `/worktrees/issue-${job.issue_number}`,
+              batch_id: `batch-${job.issue_number}`,
+            },
+          ]
+        : [];
     },
   };
 }

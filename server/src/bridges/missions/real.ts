@@ -47,7 +47,13 @@ export function createRealPhios(config: Config, log: Logger, o: RealBridgeOverri
     retryBaseMs: config['integrations.retryBaseMs'],
   };
   if (config['phios.transport'] === 'http') return new PhiosHttpBridge({ ...common, baseUrl: config['phios.url'], apiKey: config['phios.apiKey'] });
-  return new PhiosMcpStdioBridge({ ...common, command: config['phios.command'], args: [...config['phios.args']], env: parseEnvPairs(config['phios.env']), log });
+  return new PhiosMcpStdioBridge({
+    ...common,
+    command: config['phios.command'],
+    args: [...config['phios.args']],
+    env: parseEnvPairs(config['phios.env']),
+    log,
+  });
 }
 
 export function createRealAgentception(config: Config, o: RealBridgeOverrides = {}): AgentceptionHttpBridge {

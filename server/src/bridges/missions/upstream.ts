@@ -54,10 +54,15 @@ const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 const MAX_SOCKETS = 32;
 
 class TimeoutError extends Error {
-  constructor(readonly phase: 'queue' | 'connect' | 'read', readonly ms: number) {
+  constructor(
+    readonly phase: 'queue' | 'connect' | 'read',
+    readonly ms: number,
+  ) {
     super(
-      phase === 'connect' ? `could not connect within ${ms} ms (connect timeout)`
-        : phase === 'queue' ? `no free connection within ${ms} ms (all ${MAX_SOCKETS} busy with slow answers)`
+      phase === 'connect'
+        ? `could not connect within ${ms} ms (connect timeout)`
+        : phase === 'queue'
+          ? `no free connection within ${ms} ms (all ${MAX_SOCKETS} busy with slow answers)`
           : `no complete answer within ${ms} ms (read timeout)`,
     );
   }
@@ -126,7 +131,12 @@ export class Upstream {
   }
 
   badReply(message: string): UpstreamError {
-    return new UpstreamError(this.opts.system, 'bad_reply', message, `The service at ${this.opts.baseUrl} does not speak the expected protocol: check the URL points at ${name(this.opts.system)} and its version.`);
+    return new UpstreamError(
+      this.opts.system,
+      'bad_reply',
+      message,
+      `The service at ${this.opts.baseUrl} does not speak the expected protocol: check the URL points at ${name(this.opts.system)} and its version.`,
+    );
   }
 
   /** The UpstreamError for an HTTP status, keeping the upstream's own words (e.g. AgentCeption's exact 401 body). */
@@ -135,10 +145,38 @@ export class Upstream {
     const said = detail(text);
     const what = `${name(sys)} ${method} ${path} → HTTP ${status}${said ? `: ${said}` : ''}`;
     if (status === 401 || status === 403) return new UpstreamError(sys, 'unauthorized', what, this.opts.unauthorizedHint, status);
-    if (status === 404) return new UpstreamError(sys, 'not_found', what, `Check the id, and that ${this.opts.baseUrl} is ${name(sys)} (wrong URL or version?).`, status);
-    if (status === 409) return new UpstreamError(sys, 'conflict', what, 'The run is not in a state that allows this; refresh it and retry if it still applies.', status);
-    if (status === 422 || status === 400) return new UpstreamError(sys, 'failed', what, 'The request was rejected as invalid; this is a bug in the bridge or a version mismatch — see the server log.', status);
-    if (status >= 300 && status < 400) return new UpstreamError(sys, 'failed', `${what} (redirects are not followed)`, `Point the URL setting at the final address of ${name(sys)}.`, status);
+    if (status === 404)
+      return new UpstreamError(
+        sys,
+        'not_found',
+        what,
+        `Check the id, and that ${this.opts.baseUrl} is ${name(sys)} (wrong URL or version?).`,
+        status,
+      );
+    if (status === 409)
+      return new UpstreamError(
+        sys,
+        'conflict',
+        what,
+        'The run is not in a state that allows this; refresh it and retry if it still applies.',
+        status,
+      );
+    if (status === 422 || status === 400)
+      return new UpstreamError(
+        sys,
+        'failed',
+        what,
+        'The request was rejected as invalid; this is a bug in the bridge or a version mismatch — see the server log.',
+        status,
+      );
+    if (status >= 300 && status < 400)
+      return new UpstreamError(
+        sys,
+        'failed',
+        `${what} (redirects are not followed)`,
+        `Point the URL setting at the final address of ${name(sys)}.`,
+        status,
+      );
     return new UpstreamError(sys, 'failed', what, `${name(sys)} failed on its side; see its logs. Agentora will retry reads.`, status);
   }
 
@@ -154,11 +192,16 @@ export class Upstream {
     const maxBytes = this.opts.maxBytes ?? DEFAULT_MAX_BYTES;
 
     return new Promise((resolve, reject) => {
+      // eslint-disable-next-line prefer-const -- assigned once below, after the closures that clear it
       let queueTimer: NodeJS.Timeout | undefined;
       let connectTimer: NodeJS.Timeout | undefined;
       let readTimer: NodeJS.Timeout | undefined;
       let settled = false;
-      const clear = () => { clearTimeout(queueTimer); clearTimeout(connectTimer); clearTimeout(readTimer); };
+      const clear = () => {
+        clearTimeout(queueTimer);
+        clearTimeout(connectTimer);
+        clearTimeout(readTimer);
+      };
       // Once the response has started, a destroyed request reports on the response (or only closes): every path
       // funnels into `fail` so the promise always settles exactly once.
       const fail = (err: Error & { code?: string }) => {
@@ -217,13 +260,25 @@ export class Upstream {
     const sys = this.opts.system;
     const at = `${name(sys)} at ${url.origin}`;
     if (err instanceof TimeoutError) {
-      return new UpstreamError(sys, 'timeout', `${at}: ${err.message}`, err.phase === 'connect' ? this.opts.refusedHint : `${name(sys)} is up but slow (no complete answer in ${readMs} ms); raise its timeout setting if it is busy${err.phase === 'queue' ? ', or lower AGENTORA_MISSIONS_WATCHER_MAX_ACTIVE_RUNS' : ''}.`);
+      return new UpstreamError(
+        sys,
+        'timeout',
+        `${at}: ${err.message}`,
+        err.phase === 'connect'
+          ? this.opts.refusedHint
+          : `${name(sys)} is up but slow (no complete answer in ${readMs} ms); raise its timeout setting if it is busy${err.phase === 'queue' ? ', or lower AGENTORA_MISSIONS_WATCHER_MAX_ACTIVE_RUNS' : ''}.`,
+      );
     }
     if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EADDRNOTAVAIL'].includes(err.code ?? '')) {
       return new UpstreamError(sys, 'refused', `${at} is not reachable (${err.code})`, this.opts.refusedHint);
     }
     if (/larger than/.test(err.message)) return this.badReply(`${at}: ${err.message}`);
-    return new UpstreamError(sys, 'failed', `${at}: ${err.code ?? err.message}`, `The connection to ${name(sys)} broke; Agentora retries reads. Check its logs if it persists.`);
+    return new UpstreamError(
+      sys,
+      'failed',
+      `${at}: ${err.code ?? err.message}`,
+      `The connection to ${name(sys)} broke; Agentora retries reads. Check its logs if it persists.`,
+    );
   }
 }
 

@@ -32,11 +32,20 @@ export interface ModelManager {
 function translate(err: unknown, host: string, model: string): ModelProviderError {
   const e = err as { name?: string; message?: string; status_code?: number; cause?: { code?: string } };
   const msg = e?.message ?? String(err);
-  if (e?.name === 'AbortError' || /aborted/i.test(msg)) return new ModelProviderError(`The request for '${model}' was cancelled`, 'aborted', 'Start it again when you want it.');
+  if (e?.name === 'AbortError' || /aborted/i.test(msg))
+    return new ModelProviderError(`The request for '${model}' was cancelled`, 'aborted', 'Start it again when you want it.');
   if (e?.status_code === 404 || /not found|does not exist|file does not exist/i.test(msg))
-    return new ModelProviderError(`model '${model}' not found${e?.status_code === 404 ? ` on ${host}` : ''}`, 'model_not_found', `Check the name (e.g. llama3.2:3b) on https://ollama.com/library, or pull it: \`ollama pull ${model}\`.`);
+    return new ModelProviderError(
+      `model '${model}' not found${e?.status_code === 404 ? ` on ${host}` : ''}`,
+      'model_not_found',
+      `Check the name (e.g. llama3.2:3b) on https://ollama.com/library, or pull it: \`ollama pull ${model}\`.`,
+    );
   if (/ECONNREFUSED|fetch failed|ENOTFOUND|EHOSTUNREACH|socket|terminated|other side closed/i.test(msg + (e?.cause?.code ?? '')))
-    return new ModelProviderError(`Ollama is not reachable at ${host}`, 'unreachable', 'Start it with `ollama serve`, or check agentora.models.ollamaUrl.');
+    return new ModelProviderError(
+      `Ollama is not reachable at ${host}`,
+      'unreachable',
+      'Start it with `ollama serve`, or check agentora.models.ollamaUrl.',
+    );
   return new ModelProviderError(`Ollama error: ${msg}`, 'bad_response', 'See the Agentora log for the full error.');
 }
 
@@ -47,12 +56,19 @@ const contextLength = (info: unknown): number | null => {
 };
 
 class OllamaManager implements ModelManager {
-  constructor(private readonly host: string, private readonly provider: ModelProvider) {}
+  constructor(
+    private readonly host: string,
+    private readonly provider: ModelProvider,
+  ) {}
   list(signal?: AbortSignal): Promise<ProviderModel[]> {
     return this.provider.listModels(signal);
   }
   private client(signal?: AbortSignal) {
-    return new Ollama({ host: this.host, fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal) }) });
+    return new Ollama({
+      host: this.host,
+      fetch: (input: RequestInfo | URL, init?: RequestInit) =>
+        fetch(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal) }),
+    });
   }
   async show(name: string, signal?: AbortSignal): Promise<ModelDetails> {
     try {
@@ -97,7 +113,12 @@ class MockManager implements ModelManager {
   }
   async show(name: string): Promise<ModelDetails> {
     const caps = this.installed.get(name) ?? this.installed.get(name.replace(/:latest$/, ''));
-    if (!caps) throw new ModelProviderError(`model '${name}' not found (mock)`, 'model_not_found', `Pull it in the model manager (mock mode: any name works).`);
+    if (!caps)
+      throw new ModelProviderError(
+        `model '${name}' not found (mock)`,
+        'model_not_found',
+        `Pull it in the model manager (mock mode: any name works).`,
+      );
     return { name, family: 'mock', parameter_size: '0B', quantization_level: 'none', capabilities: caps, context_length: 4096 };
   }
   async pull(name: string, onProgress: (p: PullProgress) => void, signal: AbortSignal): Promise<void> {

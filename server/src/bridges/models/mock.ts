@@ -33,8 +33,20 @@ export function mockEmbedding(text: string, dim = MOCK_EMBED_DIM): number[] {
   return v.map((x) => x / norm);
 }
 
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; enum?: unknown[];
-  minItems?: number; minimum?: number; required?: string[]; const?: unknown; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; default?: unknown; minLength?: number };
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  enum?: unknown[];
+  minItems?: number;
+  minimum?: number;
+  required?: string[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  default?: unknown;
+  minLength?: number;
+};
 
 /** A value that validates against a (simple) JSON schema, seeded by the prompt so it reads sensibly. */
 export function valueForSchema(schema: JsonSchema, seed: string, depth = 0): unknown {

@@ -13,11 +13,24 @@ export interface OllamaOptions {
 function translate(err: unknown, host: string, model?: string): ModelProviderError {
   const e = err as { name?: string; message?: string; status_code?: number; cause?: { code?: string } };
   const msg = e?.message ?? String(err);
-  if (e?.name === 'AbortError' || /aborted/i.test(msg)) return new ModelProviderError('The model request was cancelled or timed out', 'aborted', 'Try again; raise agentora.models.timeoutSeconds for slow models.');
+  if (e?.name === 'AbortError' || /aborted/i.test(msg))
+    return new ModelProviderError(
+      'The model request was cancelled or timed out',
+      'aborted',
+      'Try again; raise agentora.models.timeoutSeconds for slow models.',
+    );
   if (e?.status_code === 404 || /not found/i.test(msg))
-    return new ModelProviderError(`model '${model}' not found on ${host}`, 'model_not_found', `Run \`ollama pull ${model}\`, or pick an installed model in agentora.models.chatModel.`);
+    return new ModelProviderError(
+      `model '${model}' not found on ${host}`,
+      'model_not_found',
+      `Run \`ollama pull ${model}\`, or pick an installed model in agentora.models.chatModel.`,
+    );
   if (/ECONNREFUSED|fetch failed|ENOTFOUND|EHOSTUNREACH|socket|terminated|other side closed/i.test(msg + (e?.cause?.code ?? '')))
-    return new ModelProviderError(`Ollama is not reachable at ${host} (${e?.cause?.code ?? msg})`, 'unreachable', 'Start it with `ollama serve`, check agentora.models.ollamaUrl, or turn on mock mode (AGENTORA_USE_MOCK_OLLAMA=true).');
+    return new ModelProviderError(
+      `Ollama is not reachable at ${host} (${e?.cause?.code ?? msg})`,
+      'unreachable',
+      'Start it with `ollama serve`, check agentora.models.ollamaUrl, or turn on mock mode (AGENTORA_USE_MOCK_OLLAMA=true).',
+    );
   return new ModelProviderError(`Ollama error: ${msg}`, 'bad_response', 'See the Agentora log for the full error.');
 }
 
@@ -41,7 +54,8 @@ export class OllamaProvider implements ModelProvider {
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     return new Ollama({
       host: this.host,
-      fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, combined]) : combined }),
+      fetch: (input: RequestInfo | URL, init?: RequestInit) =>
+        fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, combined]) : combined }),
     });
   }
 
@@ -83,7 +97,12 @@ export class OllamaProvider implements ModelProvider {
     } catch (err) {
       throw translate(err, this.host, model);
     }
-    if (!sawDone) throw new ModelProviderError(`Ollama closed the stream before it finished (model '${model}')`, 'bad_response', 'Check the Ollama log; the model may have crashed or run out of memory.');
+    if (!sawDone)
+      throw new ModelProviderError(
+        `Ollama closed the stream before it finished (model '${model}')`,
+        'bad_response',
+        'Check the Ollama log; the model may have crashed or run out of memory.',
+      );
   }
 
   async embed(input: string[], model = this.defaultEmbedModel, signal?: AbortSignal): Promise<number[][]> {

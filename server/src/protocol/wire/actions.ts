@@ -4,7 +4,16 @@ import { z } from 'zod';
 import type { ActionItem, AuditEntry } from '../actions';
 import { intIfDigits, loose, WireId } from './common';
 
-type Execution = { id: number; action_id: number; ok: boolean; started_at: string; finished_at: string; duration_ms: number; result: unknown; error: string | null };
+type Execution = {
+  id: number;
+  action_id: number;
+  ok: boolean;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  result: unknown;
+  error: string | null;
+};
 
 export const WireAction = loose({
   id: z.number().int(),
@@ -23,7 +32,13 @@ export const WireAction = loose({
   requested_at: z.string(),
   decided_at: z.string().nullable(),
 });
-export const WireExecution = loose({ id: z.number().int(), action_request_id: z.number().int(), status: z.string(), result_json: z.string().nullable(), error: z.string().nullable() });
+export const WireExecution = loose({
+  id: z.number().int(),
+  action_request_id: z.number().int(),
+  status: z.string(),
+  result_json: z.string().nullable(),
+  error: z.string().nullable(),
+});
 
 export function actionToWire(a: ActionItem) {
   return {
@@ -38,7 +53,12 @@ export function actionToWire(a: ActionItem) {
 }
 
 export function executionToWire(e: Execution) {
-  return { ...e, action_request_id: e.action_id, status: e.ok ? 'succeeded' : 'failed', result_json: e.result === null || e.result === undefined ? null : JSON.stringify(e.result) };
+  return {
+    ...e,
+    action_request_id: e.action_id,
+    status: e.ok ? 'succeeded' : 'failed',
+    result_json: e.result === null || e.result === undefined ? null : JSON.stringify(e.result),
+  };
 }
 
 /** `requested_worker`: earlier clients send a boolean (`false`: run here; `true`: any worker). */
@@ -61,7 +81,12 @@ export const pending = {
   headers: (r: { total: number }) => ({ 'X-Total-Count': String(r.total) }),
 };
 export const history = {
-  schema: loose({ ok: z.boolean(), items: z.array(WireAction), executions: z.array(WireExecution), approval_history: z.array(loose({ id: z.number().int() })) }),
+  schema: loose({
+    ok: z.boolean(),
+    items: z.array(WireAction),
+    executions: z.array(WireExecution),
+    approval_history: z.array(loose({ id: z.number().int() })),
+  }),
   toWire: (r: { items: ActionItem[]; executions: Execution[]; approval_history: AuditEntry[]; total: number }) => ({
     ok: true,
     ...r,

@@ -38,22 +38,74 @@ const DECISION = ['undecided', 'shortlisted', 'eliminated'] as const;
 
 /** The flat mission record: every field the earlier product's clients read, all present. */
 export const FlatMission = loose({
-  id: str, created_at: str, updated_at: str, status: str, legacy_status: str, persona_id: str, repo: str, mission_title: str,
-  objective: str, operator_intent: str, context_summary: str, dispatch_brief: str, acceptance_criteria_json: str, constraints_json: str,
-  success_criteria_json: str, recommended_actions_json: str, phios_session_id: str, phios_packet_json: str, agentception_job_id: nstr,
-  agentception_status: nstr, branch: nstr, pr_url: nstr, issue_urls_json: str, artifact_urls_json: str, summary: nstr, error_message: nstr,
-  writeback_status: z.enum(['not_written', 'written', 'failed']), writeback_at: nstr, writeback_error: nstr, last_outcome_hash: nstr,
-  last_writeback_hash: nstr, writeback_policy: str, auto_writeback_enabled: z.boolean(), watch_enabled: z.boolean(),
-  last_refreshed_at: nstr, watch_error: nstr, refresh_count: z.number().int().nullable(), mission_score: z.number().int().min(0).max(100),
-  confidence_level: z.enum(['low', 'medium', 'high']), completion_signal: z.number(), result_quality_signal: z.number(),
-  writeback_readiness_signal: z.number(), risk_signal: z.enum(['low', 'medium', 'high']), snapshot_hash: str, parent_run_id: nstr,
-  root_run_id: nstr, lineage_depth: z.number().int(), replay_source_snapshot_hash: nstr, replay_kind: nstr, provenance_note: nstr,
-  fork_reason: nstr, immutable_origin_created_at: str, branch_set_id: nstr, branch_label: nstr, branch_strategy: nstr,
-  decision_status: z.enum(DECISION), shortlisted: z.boolean(), eliminated: z.boolean(), branch_order: z.number().int().nullable(),
-  decision_note: nstr, assigned_persona_id: nstr, assigned_persona_name: nstr, assigned_persona_role: nstr,
-  persona_strategy_overlay: nstr, persona_assignment_reason: nstr,
+  id: str,
+  created_at: str,
+  updated_at: str,
+  status: str,
+  legacy_status: str,
+  persona_id: str,
+  repo: str,
+  mission_title: str,
+  objective: str,
+  operator_intent: str,
+  context_summary: str,
+  dispatch_brief: str,
+  acceptance_criteria_json: str,
+  constraints_json: str,
+  success_criteria_json: str,
+  recommended_actions_json: str,
+  phios_session_id: str,
+  phios_packet_json: str,
+  agentception_job_id: nstr,
+  agentception_status: nstr,
+  branch: nstr,
+  pr_url: nstr,
+  issue_urls_json: str,
+  artifact_urls_json: str,
+  summary: nstr,
+  error_message: nstr,
+  writeback_status: z.enum(['not_written', 'written', 'failed']),
+  writeback_at: nstr,
+  writeback_error: nstr,
+  last_outcome_hash: nstr,
+  last_writeback_hash: nstr,
+  writeback_policy: str,
+  auto_writeback_enabled: z.boolean(),
+  watch_enabled: z.boolean(),
+  last_refreshed_at: nstr,
+  watch_error: nstr,
+  refresh_count: z.number().int().nullable(),
+  mission_score: z.number().int().min(0).max(100),
+  confidence_level: z.enum(['low', 'medium', 'high']),
+  completion_signal: z.number(),
+  result_quality_signal: z.number(),
+  writeback_readiness_signal: z.number(),
+  risk_signal: z.enum(['low', 'medium', 'high']),
+  snapshot_hash: str,
+  parent_run_id: nstr,
+  root_run_id: nstr,
+  lineage_depth: z.number().int(),
+  replay_source_snapshot_hash: nstr,
+  replay_kind: nstr,
+  provenance_note: nstr,
+  fork_reason: nstr,
+  immutable_origin_created_at: str,
+  branch_set_id: nstr,
+  branch_label: nstr,
+  branch_strategy: nstr,
+  decision_status: z.enum(DECISION),
+  shortlisted: z.boolean(),
+  eliminated: z.boolean(),
+  branch_order: z.number().int().nullable(),
+  decision_note: nstr,
+  assigned_persona_id: nstr,
+  assigned_persona_name: nstr,
+  assigned_persona_role: nstr,
+  persona_strategy_overlay: nstr,
+  persona_assignment_reason: nstr,
   operator_override_status: z.enum(['none', 'accept_recommendation', 'reject_recommendation', 'manual_override']),
-  operator_override_note: nstr, recommendation_state: z.enum(['pending', 'accepted', 'rejected', 'overridden']),
+  operator_override_note: nstr,
+  recommendation_state: z.enum(['pending', 'accepted', 'rejected', 'overridden']),
 });
 
 const TERMINAL_OK: MissionStatus[] = ['succeeded'];
@@ -122,9 +174,14 @@ export function flatMission(m: Mission) {
 const Packet = loose({
   session_id: str,
   persona: loose({ id: str, name: str, role: str, style: str, goals: z.array(str), constraints: z.array(str) }),
-  mission_title: str, mission_objective: str, repo: str, operator_intent: str, summary: str,
+  mission_title: str,
+  mission_objective: str,
+  repo: str,
+  operator_intent: str,
+  summary: str,
   memory_snippets: z.array(loose({ id: str, text: str, source: str, score: z.number() })),
-  constraints: z.array(str), recommended_next_actions: z.array(str),
+  constraints: z.array(str),
+  recommended_next_actions: z.array(str),
   coding_style_preferences: z.array(loose({ name: str, detail: str })),
   architectural_principles: z.array(loose({ name: str, rationale: str })),
   risk_flags: z.array(loose({ name: str, severity: str, mitigation: str })),
@@ -138,7 +195,15 @@ export const prepare = {
   schema: Packet.extend({ run_id: str }),
   // The packet itself at the top level, plus our run_id (so launch can take this body back as prepared_packet).
   // (`context_packet` and `run` stay beside it, as our own clients read them.)
-  toWire: (r: PrepareResult) => ({ ...r.context_packet, ok: r.ok, run_id: r.run_id, status: r.run.status, legacy_status: LEGACY_STATUS[r.run.status], context_packet: r.context_packet, run: r.run }),
+  toWire: (r: PrepareResult) => ({
+    ...r.context_packet,
+    ok: r.ok,
+    run_id: r.run_id,
+    status: r.run.status,
+    legacy_status: LEGACY_STATUS[r.run.status],
+    context_packet: r.context_packet,
+    run: r.run,
+  }),
 };
 
 /**
@@ -178,7 +243,8 @@ export const list = {
   fromWire: (input: Record<string, unknown>) => {
     const out: Record<string, unknown> = { ...input, full: true };
     if (typeof input.status === 'string' && FROM_LEGACY_STATUS[input.status]) out.status = FROM_LEGACY_STATUS[input.status];
-    if (typeof input.writeback_status === 'string' && FROM_LEGACY_WRITEBACK[input.writeback_status]) out.writeback_status = FROM_LEGACY_WRITEBACK[input.writeback_status];
+    if (typeof input.writeback_status === 'string' && FROM_LEGACY_WRITEBACK[input.writeback_status])
+      out.writeback_status = FROM_LEGACY_WRITEBACK[input.writeback_status];
     return out;
   },
 };
@@ -192,14 +258,31 @@ export const writeback = {
 type TimelineResult = { ok: boolean; run_id: string; events: TimelineEvent[]; total: number };
 export const timeline = {
   schema: loose({ run_id: str, events: z.array(loose({ event: str, at: str, status: nstr })) }),
-  toWire: (r: TimelineResult) => ({ ...r, events: r.events.map((e) => ({ ...e, event: e.type, at: e.created_at, status: e.to_status ?? e.from_status })) }),
+  toWire: (r: TimelineResult) => ({
+    ...r,
+    events: r.events.map((e) => ({ ...e, event: e.type, at: e.created_at, status: e.to_status ?? e.from_status })),
+  }),
 };
 
 // ---------- compare ----------
 
-type Side = { run_id: string; mission_title: string; repo: string; status: MissionStatus; pr_url: string | null; summary: string | null; branch: string | null; writeback_status: WritebackStatus; recommended_followups: string[]; success_criteria: string[]; risk_flags: string[]; outcome_hash: string | null };
+type Side = {
+  run_id: string;
+  mission_title: string;
+  repo: string;
+  status: MissionStatus;
+  pr_url: string | null;
+  summary: string | null;
+  branch: string | null;
+  writeback_status: WritebackStatus;
+  recommended_followups: string[];
+  success_criteria: string[];
+  risk_flags: string[];
+  outcome_hash: string | null;
+};
 type CompareResult = {
-  left: Side; right: Side;
+  left: Side;
+  right: Side;
   field_diffs: { field: string; left: unknown; right: unknown; severity: 'info' | 'low' | 'medium' | 'high' }[];
   timeline: { left_length: number; right_length: number };
   severity: 'info' | 'low' | 'medium' | 'high';
@@ -207,7 +290,16 @@ type CompareResult = {
   scores: { score_delta: number };
 };
 const Severity = z.enum(['none', 'low', 'medium', 'high', 'critical']);
-const WireSide = loose({ id: str, mission_title: str, repo: str, status: str, pr_url: nstr, summary: nstr, recommended_followups: z.array(str), writeback_status: str });
+const WireSide = loose({
+  id: str,
+  mission_title: str,
+  repo: str,
+  status: str,
+  pr_url: nstr,
+  summary: nstr,
+  recommended_followups: z.array(str),
+  writeback_status: str,
+});
 const Delta = loose({ only_left: z.array(str), only_right: z.array(str) });
 /** Our severities (info…high) in the earlier vocabulary: a difference that only informs is `low`; no difference is `none`. */
 const legacySeverity = (s: 'info' | 'low' | 'medium' | 'high') => (s === 'info' ? 'low' : s);
@@ -216,16 +308,24 @@ function delta(l: string[], r: string[]) {
   const rs = new Set(r);
   return { only_left: l.filter((x) => !rs.has(x)), only_right: r.filter((x) => !ls.has(x)), common: l.filter((x) => rs.has(x)) };
 }
-const wireSide = (s: Side) => ({ ...s, id: s.run_id, writeback_status: LEGACY_WRITEBACK[s.writeback_status], legacy_status: LEGACY_STATUS[s.status] });
+const wireSide = (s: Side) => ({
+  ...s,
+  id: s.run_id,
+  writeback_status: LEGACY_WRITEBACK[s.writeback_status],
+  legacy_status: LEGACY_STATUS[s.status],
+});
 
 export const compare = {
   schema: loose({
-    left: WireSide, right: WireSide,
+    left: WireSide,
+    right: WireSide,
     field_differences: z.record(str, loose({ left: z.unknown(), right: z.unknown() })),
     field_severity: z.record(str, Severity),
     overall_severity: Severity,
     summary_similarity_note: str,
-    recommended_followups_delta: Delta, success_criteria_delta: Delta, risk_flags_delta: Delta,
+    recommended_followups_delta: Delta,
+    success_criteria_delta: Delta,
+    risk_flags_delta: Delta,
     outcome_hash_equal: z.boolean(),
     timeline_length_comparison: loose({ left: z.number().int(), right: z.number().int() }),
     interpretation: str,
@@ -254,7 +354,14 @@ export const compare = {
   },
 };
 
-type SnapshotResult = { ok: boolean; run_id: string; algorithm: 'sha256'; snapshot_hash: string; verified: boolean; content: Record<string, unknown> };
+type SnapshotResult = {
+  ok: boolean;
+  run_id: string;
+  algorithm: 'sha256';
+  snapshot_hash: string;
+  verified: boolean;
+  content: Record<string, unknown>;
+};
 export const snapshot = {
   schema: loose({ snapshot_hash: str }),
   toWire: (r: SnapshotResult) => ({ ...r.content, ...r }),

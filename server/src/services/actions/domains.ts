@@ -85,6 +85,7 @@ export function urlRefusal(raw: string, policy: DomainPolicy, schemes: readonly 
   const host = normalizeHost(u.hostname);
   const blocked = policy.blockedDomains.find((d) => hostMatches(host, d));
   if (blocked) return `${host} is a blocked domain (${blocked})`;
-  if (policy.allowedDomains.length && !policy.allowedDomains.some((d) => hostMatches(host, d))) return `${host} is not in the allowed domains (${policy.allowedDomains.join(', ')})`;
+  if (policy.allowedDomains.length && !policy.allowedDomains.some((d) => hostMatches(host, d)))
+    return `${host} is not in the allowed domains (${policy.allowedDomains.join(', ')})`;
   return null;
 }

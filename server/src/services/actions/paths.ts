@@ -68,7 +68,12 @@ export function isInside(child: string, root: string): boolean {
 
 /** Where a command would be run from: an absolute/relative path as is, a bare name looked up on PATH. */
 export function findExecutable(name: string, searchPath: string, cwd: string): string | null {
-  const candidates = name.includes('/') ? [path.resolve(cwd, name)] : searchPath.split(path.delimiter).filter(Boolean).map((d) => path.join(d, name));
+  const candidates = name.includes('/')
+    ? [path.resolve(cwd, name)]
+    : searchPath
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((d) => path.join(d, name));
   for (const c of candidates) {
     try {
       if (!statSync(c).isFile()) continue;

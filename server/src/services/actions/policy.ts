@@ -6,7 +6,16 @@ import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { AppError, badInput } from '../../protocol/errors';
-import { TOOL_PARAMS, TOOLS, type ActionMode, type ArgMatcher, type PolicyDecision, type Rule, type ScopePreview, type ToolName } from '../../protocol/actions';
+import {
+  TOOL_PARAMS,
+  TOOLS,
+  type ActionMode,
+  type ArgMatcher,
+  type PolicyDecision,
+  type Rule,
+  type ScopePreview,
+  type ToolName,
+} from '../../protocol/actions';
 import { findExecutable, isInside, PathViolation, realOrNull, realpathNearest, SHELL_META, splitCommand } from './paths';
 import { summarize } from './summary';
 import { hostMatches, normalizeHost } from './domains';
@@ -95,7 +104,14 @@ export function parseToolParams(tool: ToolName, raw: unknown): Record<string, un
 const SAFE = '[A-Za-z0-9._:@+,%-]';
 export function argMatches(m: ArgMatcher, value: string, alt?: string): boolean {
   if ('exact' in m) return value === m.exact || (alt !== undefined && alt === m.exact);
-  const re = new RegExp('^' + m.pattern.split('').map((c) => (c === '*' ? `${SAFE}*` : c === '?' ? SAFE : c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))).join('') + '$');
+  const re = new RegExp(
+    '^' +
+      m.pattern
+        .split('')
+        .map((c) => (c === '*' ? `${SAFE}*` : c === '?' ? SAFE : c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')))
+        .join('') +
+      '$',
+  );
   const ok = (v: string) => re.test(v) && (!v.startsWith('-') || m.pattern.startsWith('-'));
   return ok(value) || (alt !== undefined && ok(alt));
 }
@@ -116,7 +132,7 @@ export function pathsInArg(arg: string, exists: (p: string) => boolean): string[
 /** Argument-aware: the argv must have exactly as many elements as the rule, each matching. Never a string prefix. */
 export function argvMatches(rule: readonly ArgMatcher[], argv: readonly string[], executable: string | null): boolean {
   if (rule.length !== argv.length) return false;
-  return rule.every((m, i) => argMatches(m, argv[i]!, i === 0 ? executable ?? undefined : undefined));
+  return rule.every((m, i) => argMatches(m, argv[i]!, i === 0 ? (executable ?? undefined) : undefined));
 }
 
 function ruleMatches(rule: Rule, tool: ToolName, r: Resolved): boolean {
@@ -145,7 +161,10 @@ function hardLinked(p: string): boolean {
 }
 
 class Refusal extends Error {
-  constructor(readonly guard: string, message: string) {
+  constructor(
+    readonly guard: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -160,7 +179,8 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
   const checkPath = (label: string, real: string) => {
     const blocked = env.blockedRoots.find((b) => isInside(real, b));
     if (blocked) throw new Refusal('blocked_root', `${label} ${real} is inside the blocked folder ${blocked}`);
-    if (!env.roots.some((root) => isInside(real, root))) throw new Refusal('roots', `${label} ${real} is outside the allowed folders (${env.roots.join(', ') || 'none'})`);
+    if (!env.roots.some((root) => isInside(real, root)))
+      throw new Refusal('roots', `${label} ${real} is outside the allowed folders (${env.roots.join(', ') || 'none'})`);
   };
   const real = (label: string, value: string, from = base) => {
     try {
@@ -168,7 +188,8 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
       checkPath(label, r.real);
       // realpath cannot see through hard links: a second name inside the root for a file outside it (say a
       // key file) would pass. Files with more than one link are refused.
-      if (r.exists && hardLinked(r.real)) throw new Refusal('hard_link', `${label} ${r.real} has several hard links; it may be a file outside the allowed folders`);
+      if (r.exists && hardLinked(r.real))
+        throw new Refusal('hard_link', `${label} ${r.real} has several hard links; it may be a file outside the allowed folders`);
       return r.real;
     } catch (err) {
       if (err instanceof PathViolation) throw new Refusal('symlink', `${label}: ${err.message}`);
@@ -201,16 +222,20 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
       try {
         argv = splitCommand(String(p.command));
       } catch (err) {
-        throw new AppError('bad_request', `Invalid params for ${tool}: params.command: ${(err as Error).message}`, [{ path: 'params.command', message: (err as Error).message }]);
+        throw new AppError('bad_request', `Invalid params for ${tool}: params.command: ${(err as Error).message}`, [
+          { path: 'params.command', message: (err as Error).message },
+        ]);
       }
-      if (!argv.length) throw new AppError('bad_request', `Invalid params for ${tool}: params.command: is empty`, [{ path: 'params.command', message: 'is empty' }]);
+      if (!argv.length)
+        throw new AppError('bad_request', `Invalid params for ${tool}: params.command: is empty`, [{ path: 'params.command', message: 'is empty' }]);
     }
     resolved.argv = argv;
     resolved.cwd = real('cwd', typeof p.cwd === 'string' ? p.cwd : base);
     const cwd = resolved.cwd;
     argv.forEach((a, i) => {
       if (i === 0) return;
-      if (SHELL_META.test(a)) notes.push(`argument ${i} (${JSON.stringify(a)}) contains shell metacharacters; it is passed literally, no shell is used`);
+      if (SHELL_META.test(a))
+        notes.push(`argument ${i} (${JSON.stringify(a)}) contains shell metacharacters; it is passed literally, no shell is used`);
     });
     const exe = findExecutable(argv[0]!, env.searchPath, resolved.cwd);
     if (!exe) throw new Refusal('apps', `executable '${argv[0]}' was not found${argv[0]!.includes('/') ? '' : ' on PATH'}`);
@@ -222,7 +247,11 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
       const found = findExecutable(a, env.searchPath, resolved.cwd!);
       return found !== null && named(found) === named(exe) && (realOrNull(found) ?? found) === exeReal;
     });
-    if (allowedAs === undefined) throw new Refusal('apps', `executable '${argv[0]}' (${named(exe)}) is not in the allowed apps (${env.allowedApps.join(', ') || 'none'}; set AGENTORA_ALLOWED_APPS)`);
+    if (allowedAs === undefined)
+      throw new Refusal(
+        'apps',
+        `executable '${argv[0]}' (${named(exe)}) is not in the allowed apps (${env.allowedApps.join(', ') || 'none'}; set AGENTORA_ALLOWED_APPS)`,
+      );
     resolved.executable = exe;
     resolved.executableReal = exeReal;
     resolved.argv0 = path.basename(named(exe));
@@ -232,7 +261,9 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
     argv.forEach((a, i) => {
       if (i === 0) return;
       // Kept with the paths the action touches: shown in the scope preview, and a rule's path_root must cover them.
-      pathsInArg(a, (x) => lexists(path.resolve(cwd, x))).forEach((v, k) => (resolved.paths[`arg${i}${k ? `.${k}` : ''}`] = real(`argument ${i}`, v, cwd)));
+      pathsInArg(a, (x) => lexists(path.resolve(cwd, x))).forEach(
+        (v, k) => (resolved.paths[`arg${i}${k ? `.${k}` : ''}`] = real(`argument ${i}`, v, cwd)),
+      );
     });
   }
 
@@ -241,16 +272,22 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
     if (typeof given !== 'string') continue;
     let raw: string = given;
     if (tool === 'browser_search') {
-      if (!raw.includes('{query}')) throw new AppError('bad_request', 'Invalid params for browser_search: params.search_url: must contain {query}', [{ path: 'params.search_url', message: 'must contain {query}' }]);
+      if (!raw.includes('{query}'))
+        throw new AppError('bad_request', 'Invalid params for browser_search: params.search_url: must contain {query}', [
+          { path: 'params.search_url', message: 'must contain {query}' },
+        ]);
       raw = raw.replace('{query}', encodeURIComponent(String(p.query)));
     }
     let u: URL;
     try {
       u = new URL(raw);
     } catch {
-      throw new AppError('bad_request', `Invalid params for ${tool}: params.${name}: not a valid URL`, [{ path: `params.${name}`, message: 'not a valid URL' }]);
+      throw new AppError('bad_request', `Invalid params for ${tool}: params.${name}: not a valid URL`, [
+        { path: `params.${name}`, message: 'not a valid URL' },
+      ]);
     }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Refusal('scheme', `${name}: scheme ${u.protocol} is not allowed (http and https only)`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw new Refusal('scheme', `${name}: scheme ${u.protocol} is not allowed (http and https only)`);
     const host = normalizeHost(u.hostname);
     const blocked = env.blockedDomains.find((d) => hostMatches(host, d));
     if (blocked) throw new Refusal('blocked_domain', `${name}: ${host} is a blocked domain (${blocked})`);
@@ -264,9 +301,13 @@ function resolve(tool: ToolName, p: Record<string, unknown>, env: PolicyEnv): { 
 }
 
 function matchKeyOf(tool: ToolName, r: Resolved): string {
-  if (r.argv) return JSON.stringify({ exe: r.executable ? realOrNull(r.executable) ?? r.executable : null, args: r.argv.slice(1), cwd: r.cwd });
-  if (Object.keys(r.urls).length && !Object.keys(r.paths).length) return JSON.stringify({ hosts: [...new Set(Object.values(r.urls).map((u) => normalizeHost(u.hostname)))].sort() });
-  return JSON.stringify({ paths: Object.entries(r.paths).sort(([a], [b]) => a.localeCompare(b)), hosts: Object.values(r.urls).map((u) => u.hostname.toLowerCase()) });
+  if (r.argv) return JSON.stringify({ exe: r.executable ? (realOrNull(r.executable) ?? r.executable) : null, args: r.argv.slice(1), cwd: r.cwd });
+  if (Object.keys(r.urls).length && !Object.keys(r.paths).length)
+    return JSON.stringify({ hosts: [...new Set(Object.values(r.urls).map((u) => normalizeHost(u.hostname)))].sort() });
+  return JSON.stringify({
+    paths: Object.entries(r.paths).sort(([a], [b]) => a.localeCompare(b)),
+    hosts: Object.values(r.urls).map((u) => u.hostname.toLowerCase()),
+  });
 }
 
 function scopeOf(tool: ToolName, p: Record<string, unknown>, r: Resolved): ScopePreview {
@@ -297,13 +338,35 @@ export function evaluate(tool: ToolName, params: Record<string, unknown>, env: P
   } catch (err) {
     if (!(err instanceof Refusal)) throw err;
     const scope = scopeOf(tool, params, empty);
-    return { tool, params, decision: 'deny', rule: `guard:${err.guard}`, reason: `Denied: ${err.message}`, canRemember: false, matchKey: '', resolved: empty, scope, summary: summarize(tool, params, null, root), notes: [] };
+    return {
+      tool,
+      params,
+      decision: 'deny',
+      rule: `guard:${err.guard}`,
+      reason: `Denied: ${err.message}`,
+      canRemember: false,
+      matchKey: '',
+      resolved: empty,
+      scope,
+      summary: summarize(tool, params, null, root),
+      notes: [],
+    };
   }
   const scope = scopeOf(tool, params, resolved);
   const summary = summarize(tool, params, resolved, root);
   const matchKey = matchKeyOf(tool, resolved);
   const out = (decision: PolicyDecision, rule: string, reason: string, canRemember = false): Evaluation => ({
-    tool, params, decision, rule, reason: notes.length && decision !== 'deny' ? `${reason}. Note: ${notes.join('; ')}` : reason, canRemember, matchKey, resolved, scope, summary, notes,
+    tool,
+    params,
+    decision,
+    rule,
+    reason: notes.length && decision !== 'deny' ? `${reason}. Note: ${notes.join('; ')}` : reason,
+    canRemember,
+    matchKey,
+    resolved,
+    scope,
+    summary,
+    notes,
   });
 
   const matching = env.rules.filter((r) => r.enabled && ruleMatches(r, tool, resolved));

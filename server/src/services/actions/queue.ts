@@ -27,13 +27,19 @@ export interface ProposeInput {
   requested_worker?: string | null;
 }
 
-const checkUrlWith = (env: PolicyEnv) => (raw: string): string | null => urlRefusal(raw, env);
+const checkUrlWith =
+  (env: PolicyEnv) =>
+  (raw: string): string | null =>
+    urlRefusal(raw, env);
 
 /** Why an action that is not pending cannot be approved / denied (the 409's message). */
 export function notPendingMessage(id: number, status: string | undefined, verb: 'approved' | 'denied'): string {
   if (status === 'executing') return `Action ${id} is executing now; it can no longer be ${verb}`;
-  if (status === 'interrupted') return `Action ${id} was interrupted by a server stop and is never re-run; see its result for what is known, and propose it again if it should run`;
-  return verb === 'approved' ? `Action ${id} is already ${status}; it can be approved only once` : `Action ${id} is already ${status}; only a pending action can be denied`;
+  if (status === 'interrupted')
+    return `Action ${id} was interrupted by a server stop and is never re-run; see its result for what is known, and propose it again if it should run`;
+  return verb === 'approved'
+    ? `Action ${id} is already ${status}; it can be approved only once`
+    : `Action ${id} is already ${status}; only a pending action can be denied`;
 }
 
 /**
@@ -79,7 +85,15 @@ async function runApproved(ctx: ServerContext, item: ActionItem, call: CallInfo)
     }
   }
   st.store.finish(item.id, ok, started, result, error);
-  st.store.audit({ action_id: item.id, event: ok ? 'executed' : 'failed', actor: call.actor, transport: call.transport, reason: error, rule: ev.rule, scope_preview: item.scope_preview });
+  st.store.audit({
+    action_id: item.id,
+    event: ok ? 'executed' : 'failed',
+    actor: call.actor,
+    transport: call.transport,
+    reason: error,
+    rule: ev.rule,
+    scope_preview: item.scope_preview,
+  });
   const done = st.store.get(item.id)!;
   emitChange(ctx, 'action', done);
   return done;
@@ -96,53 +110,123 @@ export async function propose(ctx: ServerContext, input: ProposeInput, call: Cal
   }
   const info = TOOLS[tool];
   if (input.action_class && input.action_class !== info.action_class) {
-    throw new AppError('bad_request', `Invalid params: action_class: ${tool} is a ${info.action_class} tool, not ${input.action_class}`, [{ path: 'action_class', message: `must be ${info.action_class} for ${tool}` }]);
+    throw new AppError('bad_request', `Invalid params: action_class: ${tool} is a ${info.action_class} tool, not ${input.action_class}`, [
+      { path: 'action_class', message: `must be ${info.action_class} for ${tool}` },
+    ]);
   }
   const ev = evaluate(tool, params, policyEnv(ctx));
   const status = ev.decision === 'deny' ? 'denied' : ev.decision === 'ask' ? 'pending' : 'approved';
   const item = ctx.db.transaction(() => {
     const it = st.store.insert({
-      run_id: runId, agent_id: input.agent_id ?? null, subgoal_id: input.subgoal_id ?? null, action_class: info.action_class, tool_name: tool,
-      risk: info.risk, params, summary: ev.summary, policy_decision: ev.decision, policy_rule: ev.rule, status, approval_reason: ev.reason,
-      can_remember: ev.canRemember, scope_preview: ev.scope, requested_worker: input.requested_worker ?? null,
-      decided_by: status === 'pending' ? null : 'policy', decision_reason: status === 'pending' ? null : ev.reason,
+      run_id: runId,
+      agent_id: input.agent_id ?? null,
+      subgoal_id: input.subgoal_id ?? null,
+      action_class: info.action_class,
+      tool_name: tool,
+      risk: info.risk,
+      params,
+      summary: ev.summary,
+      policy_decision: ev.decision,
+      policy_rule: ev.rule,
+      status,
+      approval_reason: ev.reason,
+      can_remember: ev.canRemember,
+      scope_preview: ev.scope,
+      requested_worker: input.requested_worker ?? null,
+      decided_by: status === 'pending' ? null : 'policy',
+      decision_reason: status === 'pending' ? null : ev.reason,
     });
-    st.store.audit({ action_id: it.id, event: 'proposed', actor: call.actor, transport: call.transport, reason: ev.summary, rule: ev.rule, scope_preview: ev.scope });
-    if (status !== 'pending') st.store.audit({ action_id: it.id, event: status === 'denied' ? 'policy_denied' : 'auto_approved', actor: 'policy', transport: call.transport, reason: ev.reason, rule: ev.rule, scope_preview: ev.scope });
+    st.store.audit({
+      action_id: it.id,
+      event: 'proposed',
+      actor: call.actor,
+      transport: call.transport,
+      reason: ev.summary,
+      rule: ev.rule,
+      scope_preview: ev.scope,
+    });
+    if (status !== 'pending')
+      st.store.audit({
+        action_id: it.id,
+        event: status === 'denied' ? 'policy_denied' : 'auto_approved',
+        actor: 'policy',
+        transport: call.transport,
+        reason: ev.reason,
+        rule: ev.rule,
+        scope_preview: ev.scope,
+      });
     return it;
   })();
   emitChange(ctx, 'action', item);
   return status === 'approved' ? runApproved(ctx, item, { transport: call.transport, actor: 'policy' }) : item;
 }
 
-export async function approve(ctx: ServerContext, id: number, reason: string, remember: 'session' | 'workspace' | undefined, call: CallInfo): Promise<ActionItem> {
+export async function approve(
+  ctx: ServerContext,
+  id: number,
+  reason: string,
+  remember: 'session' | 'workspace' | undefined,
+  call: CallInfo,
+): Promise<ActionItem> {
   const st = stateOf(ctx);
   const item = st.store.get(id);
   if (!item) throw notFound('Action', id);
   if (item.policy_decision === 'deny') {
-    st.store.audit({ action_id: id, event: 'approve_refused', actor: call.actor, transport: call.transport, reason: 'denied by policy', rule: item.policy_rule });
+    st.store.audit({
+      action_id: id,
+      event: 'approve_refused',
+      actor: call.actor,
+      transport: call.transport,
+      reason: 'denied by policy',
+      rule: item.policy_rule,
+    });
     throw new AppError('forbidden', `Action ${id} was denied by policy (${item.approval_reason}); a policy deny can never be approved`);
   }
   if (item.status !== 'pending') throw conflict(notPendingMessage(id, item.status, 'approved'));
   if (remember && !item.can_remember) {
-    throw new AppError('bad_request', `Action ${id} cannot be remembered: ${item.tool_name} is not ask_once (remember is only for ask_once tools)`, [{ path: 'remember', message: 'only for ask_once tools' }]);
+    throw new AppError('bad_request', `Action ${id} cannot be remembered: ${item.tool_name} is not ask_once (remember is only for ask_once tools)`, [
+      { path: 'remember', message: 'only for ask_once tools' },
+    ]);
   }
   // The policy may have changed since the proposal (a deny rule, a blocked root): deny wins, even now.
   const ev = evaluate(item.tool_name, item.params, policyEnv(ctx));
   if (ev.decision === 'deny') {
     if (st.store.decide(id, 'denied', 'policy', ev.reason)) {
-      st.store.audit({ action_id: id, event: 'policy_denied', actor: 'policy', transport: call.transport, reason: ev.reason, rule: ev.rule, scope_preview: ev.scope });
+      st.store.audit({
+        action_id: id,
+        event: 'policy_denied',
+        actor: 'policy',
+        transport: call.transport,
+        reason: ev.reason,
+        rule: ev.rule,
+        scope_preview: ev.scope,
+      });
       emitChange(ctx, 'action', st.store.get(id));
     }
     throw new AppError('forbidden', `Action ${id} is now denied by policy (${ev.reason}); it cannot be approved`);
   }
   const won = ctx.db.transaction(() => {
     if (!st.store.decide(id, 'approved', call.actor, reason || null)) return false;
-    st.store.audit({ action_id: id, event: 'approved', actor: call.actor, transport: call.transport, reason: reason || null, rule: item.policy_rule, scope_preview: item.scope_preview });
+    st.store.audit({
+      action_id: id,
+      event: 'approved',
+      actor: call.actor,
+      transport: call.transport,
+      reason: reason || null,
+      rule: item.policy_rule,
+      scope_preview: item.scope_preview,
+    });
     if (remember) {
       const key = remember === 'session' ? st.sessionKey : workspaceKey(allowedRoots(ctx).roots);
       const gid = st.store.insertGrant(item.tool_name, remember, key, ev.matchKey, item.summary, call.actor, id);
-      st.store.audit({ action_id: id, event: 'grant_created', actor: call.actor, transport: call.transport, reason: `always allow (${remember}): ${item.summary}`, rule: `grant:${gid}` });
+      st.store.audit({
+        action_id: id,
+        event: 'grant_created',
+        actor: call.actor,
+        transport: call.transport,
+        reason: `always allow (${remember}): ${item.summary}`,
+        rule: `grant:${gid}`,
+      });
     }
     return true;
   })();
@@ -159,7 +243,15 @@ export function deny(ctx: ServerContext, id: number, reason: string, call: CallI
   if (!item) throw notFound('Action', id);
   const ok = ctx.db.transaction(() => {
     if (!st.store.decide(id, 'denied', call.actor, reason || null)) return false;
-    st.store.audit({ action_id: id, event: 'denied', actor: call.actor, transport: call.transport, reason: reason || null, rule: item.policy_rule, scope_preview: item.scope_preview });
+    st.store.audit({
+      action_id: id,
+      event: 'denied',
+      actor: call.actor,
+      transport: call.transport,
+      reason: reason || null,
+      rule: item.policy_rule,
+      scope_preview: item.scope_preview,
+    });
     return true;
   })();
   if (!ok) throw conflict(notPendingMessage(id, st.store.get(id)?.status, 'denied'));
@@ -188,7 +280,16 @@ export async function previewOf(ctx: ServerContext, id: number) {
     return { kind: 'write' as const, path: file, exists: fh !== null, current, proposed: String(item.params.content ?? '') };
   }
   if (item.scope_preview.argv) {
-    return { kind: 'command' as const, argv: item.scope_preview.argv, executable: item.scope_preview.executable, cwd: item.scope_preview.cwd, display: displayArgv(item.scope_preview.argv) };
+    return {
+      kind: 'command' as const,
+      argv: item.scope_preview.argv,
+      executable: item.scope_preview.executable,
+      cwd: item.scope_preview.cwd,
+      display: displayArgv(item.scope_preview.argv),
+    };
   }
-  return { kind: 'other' as const, text: `${item.summary}\n\n${JSON.stringify(item.params, null, 2)}\n\nTouches: ${JSON.stringify(item.scope_preview, null, 2)}` };
+  return {
+    kind: 'other' as const,
+    text: `${item.summary}\n\n${JSON.stringify(item.params, null, 2)}\n\nTouches: ${JSON.stringify(item.scope_preview, null, 2)}`,
+  };
 }

@@ -12,7 +12,11 @@ function entry(p: string | undefined): { exists: boolean; kind: string | null; b
   if (!p) return { exists: false, kind: null, bytes: null };
   try {
     const st = lstatSync(p);
-    return { exists: true, kind: st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other', bytes: st.isFile() ? st.size : null };
+    return {
+      exists: true,
+      kind: st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other',
+      bytes: st.isFile() ? st.size : null,
+    };
   } catch {
     return { exists: false, kind: null, bytes: null };
   }
@@ -30,13 +34,29 @@ export function whatIsKnown(item: ActionItem, started: boolean): Record<string, 
       const proposed = Buffer.from(String(item.params.content ?? ''), 'utf8');
       let holds: boolean | null = null;
       if (e.kind === 'file') holds = e.bytes === proposed.length && readFileSync(file!).equals(proposed);
-      return { ...base, path: file, file_exists: e.exists, file_bytes: e.bytes, holds_proposed_content: holds, note: holds ? 'the file holds the proposed content: the write completed' : 'the file does not hold the proposed content: the write did not complete (or something else changed it)' };
+      return {
+        ...base,
+        path: file,
+        file_exists: e.exists,
+        file_bytes: e.bytes,
+        holds_proposed_content: holds,
+        note: holds
+          ? 'the file holds the proposed content: the write completed'
+          : 'the file does not hold the proposed content: the write did not complete (or something else changed it)',
+      };
     }
     case 'desktop_copy':
     case 'desktop_move':
     case 'desktop_rename': {
       const [src, dst] = item.tool_name === 'desktop_rename' ? [paths[0], paths[1]] : [item.scope_preview.paths[0], item.scope_preview.paths[1]];
-      return { ...base, src, dst, src_exists: entry(src).exists, dst_exists: entry(dst).exists, note: 'check the destination: the operation may be complete, partial or not done' };
+      return {
+        ...base,
+        src,
+        dst,
+        src_exists: entry(src).exists,
+        dst_exists: entry(dst).exists,
+        note: 'check the destination: the operation may be complete, partial or not done',
+      };
     }
     case 'browser_download': {
       const e = entry(paths[0]);
@@ -44,7 +64,12 @@ export function whatIsKnown(item: ActionItem, started: boolean): Record<string, 
     }
     case 'desktop_shell':
     case 'desktop_run_app':
-      return { ...base, argv: item.scope_preview.argv, cwd: item.scope_preview.cwd, note: 'the command may have run in part or in whole; its exit status is unknown' };
+      return {
+        ...base,
+        argv: item.scope_preview.argv,
+        cwd: item.scope_preview.cwd,
+        note: 'the command may have run in part or in whole; its exit status is unknown',
+      };
     case 'desktop_read_text':
     case 'desktop_list_dir':
     case 'browser_open_url':
@@ -70,9 +95,18 @@ export function recoverInterrupted(ctx: ServerContext): number {
     } catch (err) {
       known = { started, note: `could not inspect: ${(err as Error).message}` };
     }
-    const error = started ? 'Interrupted: the server stopped while this action was executing; it is not re-run' : 'Interrupted: the server stopped before this approved action started; it is not re-run';
+    const error = started
+      ? 'Interrupted: the server stopped while this action was executing; it is not re-run'
+      : 'Interrupted: the server stopped before this approved action started; it is not re-run';
     if (st.store.interrupt(item.id, item.started_at, known, error)) {
-      st.store.audit({ action_id: item.id, event: 'interrupted', actor: 'server', transport: 'startup', reason: `${error}. ${String(known.note ?? '')}`, rule: null });
+      st.store.audit({
+        action_id: item.id,
+        event: 'interrupted',
+        actor: 'server',
+        transport: 'startup',
+        reason: `${error}. ${String(known.note ?? '')}`,
+        rule: null,
+      });
       n++;
       emitChange(ctx, 'action', st.store.get(item.id));
     }

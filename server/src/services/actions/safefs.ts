@@ -41,7 +41,8 @@ export function verify(fh: FileHandle, guard: Guard, label: string, expected?: s
   const blocked = guard.blockedRoots.find((b) => isInside(real, b));
   if (blocked) throw new SwapRefused(`${label} resolved to ${real}, inside the blocked folder ${blocked}`);
   if (!guard.roots.some((r) => isInside(real, r))) throw new SwapRefused(`${label} resolved to ${real}, outside the allowed folders`);
-  if (expected !== undefined && real !== expected) throw new SwapRefused(`${label} resolved to ${real}, not the checked ${expected} (was it swapped?)`);
+  if (expected !== undefined && real !== expected)
+    throw new SwapRefused(`${label} resolved to ${real}, not the checked ${expected} (was it swapped?)`);
   return real;
 }
 
@@ -109,7 +110,8 @@ export async function ensureDir(dir: string, guard: Guard, label: string): Promi
       if (err instanceof SwapRefused) throw err;
       if ((err as Error).message !== `${cur} does not exist`) throw err;
       const parent = path.dirname(cur);
-      if (parent === cur || !guard.roots.some((r) => isInside(parent, r))) throw new ExecutionFailed(`${dir} has no existing parent inside the allowed folders`);
+      if (parent === cur || !guard.roots.some((r) => isInside(parent, r)))
+        throw new ExecutionFailed(`${dir} has no existing parent inside the allowed folders`);
       missing.unshift(path.basename(cur));
       cur = parent;
     }

@@ -38,7 +38,10 @@ export function allowedRoots(ctx: ServerContext): { roots: string[]; source: 'se
 
 /** "Always allow for this workspace" is keyed by the set of allowed roots, so it never leaks into another workspace. */
 export function workspaceKey(roots: readonly string[]): string {
-  return createHash('sha256').update([...roots].sort().join('\n')).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update([...roots].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export function toolDefaults(ctx: ServerContext): Partial<Record<ToolName, ActionMode>> {
@@ -68,11 +71,23 @@ export function loadPlaywright(): typeof import('playwright-core') | null {
 
 export function browserAvailability(ctx: ServerContext): BrowserAvailability {
   const setting = ctx.config['actions.browserExecutable'].trim();
-  if (setting.toLowerCase() === 'off') return { available: false, executable: null, reason: 'browser actions are turned off (actions.browserExecutable = off)' };
+  if (setting.toLowerCase() === 'off')
+    return { available: false, executable: null, reason: 'browser actions are turned off (actions.browserExecutable = off)' };
   const exe = setting || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : '');
-  if (!exe) return { available: false, executable: null, reason: 'no Chromium configured: set actions.browserExecutable / AGENTORA_BROWSER_EXECUTABLE (or install /usr/bin/chromium)' };
+  if (!exe)
+    return {
+      available: false,
+      executable: null,
+      reason: 'no Chromium configured: set actions.browserExecutable / AGENTORA_BROWSER_EXECUTABLE (or install /usr/bin/chromium)',
+    };
   if (!existsSync(exe)) return { available: false, executable: exe, reason: `the configured browser ${exe} does not exist` };
-  if (!loadPlaywright()) return { available: false, executable: exe, reason: 'playwright-core is missing next to the server: reinstall the Agentora extension (its package carries it) or, standalone, run `npm install playwright-core` in the checkout' };
+  if (!loadPlaywright())
+    return {
+      available: false,
+      executable: exe,
+      reason:
+        'playwright-core is missing next to the server: reinstall the Agentora extension (its package carries it) or, standalone, run `npm install playwright-core` in the checkout',
+    };
   return { available: true, executable: exe, reason: `headless Chromium at ${exe}` };
 }
 

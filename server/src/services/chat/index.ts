@@ -21,7 +21,12 @@ const turnServices = [
     if (p.attachment) ctx.events.emit(C.didChange, { session_id: p.session_id, reason: 'asked from editor' });
     return { ok: true, session_id: p.session_id, user_message_id: r.user, assistant_message_id: r.assistant };
   }),
-  implement(C.regenerate, (p, ctx) => ({ ok: true, session_id: p.session_id, user_message_id: null, assistant_message_id: regenerate(ctx, p.session_id, p.message_id) })),
+  implement(C.regenerate, (p, ctx) => ({
+    ok: true,
+    session_id: p.session_id,
+    user_message_id: null,
+    assistant_message_id: regenerate(ctx, p.session_id, p.message_id),
+  })),
   implement(C.stop, (p, ctx) => ({ ok: true, stopped: stop(ctx, p.session_id) })),
   implement(C.insertAtCursor, (p, ctx) => {
     ctx.events.emit(C.didRequestInsert, { code: p.code });
@@ -38,7 +43,13 @@ const CHAT_EVENTS = new Set([C.didToken.name, C.didMessage.name, C.didChange.nam
 function mountStream(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: { session_id: string } }>('/api/chat/sessions/:session_id/stream', (req, reply) => {
     const id = Number(req.params.session_id);
-    if (!Number.isInteger(id) || id < 1) return reply.code(400).send({ ok: false, error: 'bad_request', message: 'Invalid params: session_id: must be a positive integer', issues: [{ path: 'session_id', message: 'must be a positive integer' }] });
+    if (!Number.isInteger(id) || id < 1)
+      return reply.code(400).send({
+        ok: false,
+        error: 'bad_request',
+        message: 'Invalid params: session_id: must be a positive integer',
+        issues: [{ path: 'session_id', message: 'must be a positive integer' }],
+      });
     try {
       sessionRow(ctx.db, id);
     } catch {
@@ -46,10 +57,16 @@ function mountStream(app: FastifyInstance, ctx: ServerContext): void {
     }
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
     res.write(': connected\n\n');
     const unsubscribe = ctx.events.subscribe((name, payload) => {
-      if (CHAT_EVENTS.has(name) && (payload as { session_id?: number }).session_id === id) res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+      if (CHAT_EVENTS.has(name) && (payload as { session_id?: number }).session_id === id)
+        res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
     });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     heartbeat.unref();

@@ -21,7 +21,8 @@ const pullsOf = (ctx: ServerContext): PullState => {
   return s;
 };
 const modeOf = (ctx: ServerContext) => (ctx.models.kind === 'mock' ? ('mock' as const) : ('live' as const));
-const asProviderError = (err: unknown) => (err instanceof ModelProviderError ? err : new ModelProviderError(String((err as Error)?.message ?? err), 'bad_response', 'See the Agentora log.'));
+const asProviderError = (err: unknown) =>
+  err instanceof ModelProviderError ? err : new ModelProviderError(String((err as Error)?.message ?? err), 'bad_response', 'See the Agentora log.');
 
 /** A provider failure as an operator-facing error (503 / -32010) with the fix. */
 function fail(err: unknown): never {
@@ -57,8 +58,19 @@ export const catalogService = implement(A.catalog, async (_p, ctx) => {
 
 export const pullService = implement(A.pull, (p, ctx) => {
   const s = pullsOf(ctx);
-  for (const { job } of s.jobs.values()) if (job.state === 'running' && job.name === p.name) throw new AppError('conflict', `'${p.name}' is already being pulled (job ${job.job_id})`);
-  const job: Job = { job_id: s.nextId++, name: p.name, state: 'running', status: 'starting', completed: null, total: null, error: null, fix_hint: null, started_at: new Date().toISOString() };
+  for (const { job } of s.jobs.values())
+    if (job.state === 'running' && job.name === p.name) throw new AppError('conflict', `'${p.name}' is already being pulled (job ${job.job_id})`);
+  const job: Job = {
+    job_id: s.nextId++,
+    name: p.name,
+    state: 'running',
+    status: 'starting',
+    completed: null,
+    total: null,
+    error: null,
+    fix_hint: null,
+    started_at: new Date().toISOString(),
+  };
   const controller = new AbortController();
   s.jobs.set(job.job_id, { job, controller });
   let last = 0;
@@ -70,10 +82,14 @@ export const pullService = implement(A.pull, (p, ctx) => {
   };
   emit(true);
   void modelManager(ctx.models)
-    .pull(p.name, (pr) => {
-      Object.assign(job, { status: pr.status, completed: pr.completed ?? job.completed, total: pr.total ?? job.total });
-      emit();
-    }, controller.signal)
+    .pull(
+      p.name,
+      (pr) => {
+        Object.assign(job, { status: pr.status, completed: pr.completed ?? job.completed, total: pr.total ?? job.total });
+        emit();
+      },
+      controller.signal,
+    )
     .then(() => Object.assign(job, { state: 'done', status: 'success' }))
     .catch((err) => {
       if (controller.signal.aborted) return Object.assign(job, { state: 'cancelled', status: 'cancelled' });

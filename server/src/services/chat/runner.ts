@@ -64,7 +64,12 @@ async function stream(ctx: ServerContext, session: SessionRow, userId: number, a
   };
   run.persist = () => {
     if (timer) clearTimeout(timer);
-    finishMessage(db, assistantId, { content, status: 'interrupted', error: 'The server stopped while this answer was streaming; what arrived is kept.', fix_hint: 'Regenerate to get a complete answer.' });
+    finishMessage(db, assistantId, {
+      content,
+      status: 'interrupted',
+      error: 'The server stopped while this answer was streaming; what arrived is kept.',
+      fix_hint: 'Regenerate to get a complete answer.',
+    });
   };
   const finish = (f: Parameters<typeof finishMessage>[2]) => {
     if (timer) clearTimeout(timer);
@@ -90,7 +95,12 @@ async function stream(ctx: ServerContext, session: SessionRow, userId: number, a
     if (session.temperature !== null) options.temperature = session.temperature;
     if (session.num_ctx !== null) options.num_ctx = session.num_ctx;
     let last: { promptEvalCount?: number; evalCount?: number } = {};
-    for await (const chunk of ctx.models.chat({ model: session.model ?? ctx.models.defaultChatModel, messages, options, signal: run.controller.signal })) {
+    for await (const chunk of ctx.models.chat({
+      model: session.model ?? ctx.models.defaultChatModel,
+      messages,
+      options,
+      signal: run.controller.signal,
+    })) {
       if (run.controller.signal.aborted) break;
       if (chunk.content) {
         content += chunk.content;
@@ -107,7 +117,10 @@ async function stream(ctx: ServerContext, session: SessionRow, userId: number, a
       prompt_eval_count: last.promptEvalCount ?? null,
       eval_count: last.evalCount ?? null,
       ...(tooLong
-        ? { error: `The conversation (${last.promptEvalCount} tokens) filled the context length (${session.num_ctx}); the model saw only its end.`, fix_hint: 'Raise the context length in the session options, or start a new session.' }
+        ? {
+            error: `The conversation (${last.promptEvalCount} tokens) filled the context length (${session.num_ctx}); the model saw only its end.`,
+            fix_hint: 'Raise the context length in the session options, or start a new session.',
+          }
         : {}),
     });
   } catch (err) {
@@ -121,11 +134,27 @@ async function stream(ctx: ServerContext, session: SessionRow, userId: number, a
 
 function start(ctx: ServerContext, session: SessionRow, userId: number, model: string): number {
   const map = running(ctx);
-  if (map.has(session.id)) throw new AppError('conflict', `chat session ${session.id} is already answering`, undefined, 'Wait for the answer or press Stop.');
-  const assistantId = insertMessage(ctx.db, { session_id: session.id, parent_id: userId, role: 'assistant', content: '', status: 'streaming', model });
+  if (map.has(session.id))
+    throw new AppError('conflict', `chat session ${session.id} is already answering`, undefined, 'Wait for the answer or press Stop.');
+  const assistantId = insertMessage(ctx.db, {
+    session_id: session.id,
+    parent_id: userId,
+    role: 'assistant',
+    content: '',
+    status: 'streaming',
+    model,
+  });
   const run: Running = { messageId: assistantId, controller: new AbortController(), done: Promise.resolve() };
   map.set(session.id, run);
-  ctx.events.emit(C.didMessage, { session_id: session.id, message_id: assistantId, status: 'streaming', prompt_eval_count: null, eval_count: null, error: null, fix_hint: null });
+  ctx.events.emit(C.didMessage, {
+    session_id: session.id,
+    message_id: assistantId,
+    status: 'streaming',
+    prompt_eval_count: null,
+    eval_count: null,
+    error: null,
+    fix_hint: null,
+  });
   // Started on the next turn of the event loop so the request answers before the first token.
   run.done = new Promise<void>((r) => setImmediate(r))
     .then(() => stream(ctx, session, userId, assistantId, run))
@@ -136,27 +165,47 @@ function start(ctx: ServerContext, session: SessionRow, userId: number, model: s
   return assistantId;
 }
 
-export function send(ctx: ServerContext, p: { session_id: number; content: string; parent_id?: number | null; attachment?: C.Attachment }): { user: number; assistant: number } {
+export function send(
+  ctx: ServerContext,
+  p: { session_id: number; content: string; parent_id?: number | null; attachment?: C.Attachment },
+): { user: number; assistant: number } {
   const session = sessionRow(ctx.db, p.session_id);
-  if (running(ctx).has(session.id)) throw new AppError('conflict', `chat session ${session.id} is already answering`, undefined, 'Wait for the answer or press Stop.');
+  if (running(ctx).has(session.id))
+    throw new AppError('conflict', `chat session ${session.id} is already answering`, undefined, 'Wait for the answer or press Stop.');
   let parent: number | null = p.parent_id === undefined ? session.active_leaf_id : p.parent_id;
   if (parent !== null) {
     const m = messageRow(ctx.db, parent);
-    if (m.session_id !== session.id) throw new AppError('bad_request', `parent_id ${parent} is not in session ${session.id}`, [{ path: 'parent_id', message: 'not in this session' }]);
-    if (m.role === 'user') throw new AppError('bad_request', `parent_id ${parent} is a user message; answer after an assistant message`, [{ path: 'parent_id', message: 'must not be a user message' }]);
+    if (m.session_id !== session.id)
+      throw new AppError('bad_request', `parent_id ${parent} is not in session ${session.id}`, [
+        { path: 'parent_id', message: 'not in this session' },
+      ]);
+    if (m.role === 'user')
+      throw new AppError('bad_request', `parent_id ${parent} is a user message; answer after an assistant message`, [
+        { path: 'parent_id', message: 'must not be a user message' },
+      ]);
     parent = m.id;
   }
   const model = session.model ?? ctx.models.defaultChatModel;
-  const user = insertMessage(ctx.db, { session_id: session.id, parent_id: parent, role: 'user', content: p.content, status: 'complete', model: null, attachment: p.attachment });
+  const user = insertMessage(ctx.db, {
+    session_id: session.id,
+    parent_id: parent,
+    role: 'user',
+    content: p.content,
+    status: 'complete',
+    model: null,
+    attachment: p.attachment,
+  });
   return { user, assistant: start(ctx, session, user, model) };
 }
 
 export function regenerate(ctx: ServerContext, sessionId: number, messageId: number): number {
   const session = sessionRow(ctx.db, sessionId);
   const m = messageRow(ctx.db, messageId);
-  if (m.session_id !== session.id) throw new AppError('bad_request', `message ${m.id} is not in session ${session.id}`, [{ path: 'message_id', message: 'not in this session' }]);
+  if (m.session_id !== session.id)
+    throw new AppError('bad_request', `message ${m.id} is not in session ${session.id}`, [{ path: 'message_id', message: 'not in this session' }]);
   const userId = m.role === 'user' ? m.id : m.parent_id;
-  if (userId === null) throw new AppError('bad_request', `message ${m.id} answers nothing`, [{ path: 'message_id', message: 'has no user message before it' }]);
+  if (userId === null)
+    throw new AppError('bad_request', `message ${m.id} answers nothing`, [{ path: 'message_id', message: 'has no user message before it' }]);
   return start(ctx, session, userId, session.model ?? ctx.models.defaultChatModel);
 }
 

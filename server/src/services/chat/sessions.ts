@@ -47,7 +47,9 @@ function markdownOf(d: C.SessionDetail, defaultModel: string): string {
   for (const m of d.messages) {
     lines.push('', `## ${m.role === 'user' ? 'User' : m.role === 'assistant' ? 'Assistant' : 'System'}`, '');
     if (m.attachment) {
-      const where = m.attachment.start_line ? `${m.attachment.path}:${m.attachment.start_line}-${m.attachment.end_line ?? m.attachment.start_line}` : m.attachment.path;
+      const where = m.attachment.start_line
+        ? `${m.attachment.path}:${m.attachment.start_line}-${m.attachment.end_line ?? m.attachment.start_line}`
+        : m.attachment.path;
       lines.push(`\`${where}\``, '', '```' + m.attachment.language, m.attachment.text, '```', '');
     }
     lines.push(m.content);
@@ -61,9 +63,10 @@ export const sessionServices = [
   implement(C.createSession, (p, ctx) => {
     const now = nowIso();
     const id = Number(
-      sql(ctx.db, `INSERT INTO chat_sessions (title, model, system_prompt, temperature, num_ctx, memory_mode, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        p.title, p.model ?? null, p.system_prompt, p.temperature ?? null, p.num_ctx ?? null, p.memory_mode, now, now,
-      ).lastInsertRowid,
+      sql(
+        ctx.db,
+        `INSERT INTO chat_sessions (title, model, system_prompt, temperature, num_ctx, memory_mode, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(p.title, p.model ?? null, p.system_prompt, p.temperature ?? null, p.num_ctx ?? null, p.memory_mode, now, now).lastInsertRowid,
     );
     changed(ctx, id, 'created');
     return { ok: true, session: toSession(sessionRow(ctx.db, id), false) };
@@ -75,10 +78,17 @@ export const sessionServices = [
     if (p.q && ftsQuery(p.q)) {
       const match = ftsQuery(p.q)!;
       const where = `deleted_at IS NULL AND id IN (SELECT session_id FROM chat_search WHERE chat_search MATCH ?)`;
-      rows = sql(ctx.db, `SELECT * FROM chat_sessions WHERE ${where} ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?`).all(match, p.limit, p.offset) as SessionRow[];
+      rows = sql(ctx.db, `SELECT * FROM chat_sessions WHERE ${where} ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?`).all(
+        match,
+        p.limit,
+        p.offset,
+      ) as SessionRow[];
       total = (sql(ctx.db, `SELECT COUNT(*) AS n FROM chat_sessions WHERE ${where}`).get(match) as { n: number }).n;
     } else {
-      rows = sql(ctx.db, 'SELECT * FROM chat_sessions WHERE deleted_at IS NULL ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?').all(p.limit, p.offset) as SessionRow[];
+      rows = sql(ctx.db, 'SELECT * FROM chat_sessions WHERE deleted_at IS NULL ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?').all(
+        p.limit,
+        p.offset,
+      ) as SessionRow[];
       total = (sql(ctx.db, 'SELECT COUNT(*) AS n FROM chat_sessions WHERE deleted_at IS NULL').get() as { n: number }).n;
     }
     return { ok: true, items: rows.map((r) => toSession(r, isStreaming(ctx, r.id))), total };
@@ -96,16 +106,18 @@ export const sessionServices = [
       temperature: p.temperature === undefined ? row.temperature : p.temperature,
       num_ctx: p.num_ctx === undefined ? row.num_ctx : p.num_ctx,
     };
-    sql(ctx.db, 'UPDATE chat_sessions SET title = ?, model = ?, system_prompt = ?, memory_mode = ?, temperature = ?, num_ctx = ?, updated_at = ? WHERE id = ?').run(
-      next.title, next.model, next.system_prompt, next.memory_mode, next.temperature, next.num_ctx, nowIso(), row.id,
-    );
+    sql(
+      ctx.db,
+      'UPDATE chat_sessions SET title = ?, model = ?, system_prompt = ?, memory_mode = ?, temperature = ?, num_ctx = ?, updated_at = ? WHERE id = ?',
+    ).run(next.title, next.model, next.system_prompt, next.memory_mode, next.temperature, next.num_ctx, nowIso(), row.id);
     changed(ctx, row.id, 'updated');
     return { ok: true, session: toSession(sessionRow(ctx.db, row.id), isStreaming(ctx, row.id)) };
   }),
 
   implement(C.deleteSession, (p, ctx) => {
     const row = sessionRow(ctx.db, p.session_id);
-    if (isStreaming(ctx, row.id)) throw new AppError('conflict', `chat session ${row.id} is streaming an answer`, undefined, 'Stop the answer first, then delete.');
+    if (isStreaming(ctx, row.id))
+      throw new AppError('conflict', `chat session ${row.id} is streaming an answer`, undefined, 'Stop the answer first, then delete.');
     const now = new Date();
     sql(ctx.db, 'UPDATE chat_sessions SET deleted_at = ? WHERE id = ?').run(now.toISOString(), row.id);
     changed(ctx, row.id, 'deleted');
@@ -115,7 +127,8 @@ export const sessionServices = [
   implement(C.restoreSession, (p, ctx) => {
     const row = sessionRow(ctx.db, p.session_id, true);
     if (!row.deleted_at) return { ok: true, session: toSession(row, isStreaming(ctx, row.id)) };
-    if (Date.parse(row.deleted_at) + UNDO_MS < Date.now()) throw new AppError('conflict', `chat session ${row.id} was deleted more than ${UNDO_MS / 1000} s ago and can no longer be restored`);
+    if (Date.parse(row.deleted_at) + UNDO_MS < Date.now())
+      throw new AppError('conflict', `chat session ${row.id} was deleted more than ${UNDO_MS / 1000} s ago and can no longer be restored`);
     sql(ctx.db, 'UPDATE chat_sessions SET deleted_at = NULL WHERE id = ?').run(row.id);
     changed(ctx, row.id, 'restored');
     return { ok: true, session: toSession(sessionRow(ctx.db, row.id), false) };
@@ -124,14 +137,21 @@ export const sessionServices = [
   implement(C.selectBranch, (p, ctx) => {
     const row = sessionRow(ctx.db, p.session_id);
     const m = messageRow(ctx.db, p.message_id);
-    if (m.session_id !== row.id) throw new AppError('bad_request', `message ${m.id} is not in session ${row.id}`, [{ path: 'message_id', message: 'not in this session' }]);
+    if (m.session_id !== row.id)
+      throw new AppError('bad_request', `message ${m.id} is not in session ${row.id}`, [{ path: 'message_id', message: 'not in this session' }]);
     sql(ctx.db, 'UPDATE chat_sessions SET active_leaf_id = ? WHERE id = ?').run(newestLeafUnder(ctx.db, m.id), row.id);
     return detail(ctx, row.id);
   }),
 
   implement(C.exportSession, (p, ctx) => {
     const d = detail(ctx, p.session_id);
-    const base = `chat-${d.session.session_id}-${d.session.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'session'}`;
+    const base = `chat-${d.session.session_id}-${
+      d.session.title
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 40) || 'session'
+    }`;
     if (p.format === 'json') return { ok: true, format: 'json' as const, filename: `${base}.json`, content: JSON.stringify(d, null, 2) };
     return { ok: true, format: 'markdown' as const, filename: `${base}.md`, content: markdownOf(d, ctx.models.defaultChatModel) };
   }),

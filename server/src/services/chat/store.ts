@@ -150,14 +150,24 @@ export function toMessage(db: Db, m: MessageRow): Message {
 
 export function insertMessage(
   db: Db,
-  m: { session_id: number; parent_id: number | null; role: MessageRow['role']; content: string; status: MessageStatus; model: string | null; attachment?: Attachment },
+  m: {
+    session_id: number;
+    parent_id: number | null;
+    role: MessageRow['role'];
+    content: string;
+    status: MessageStatus;
+    model: string | null;
+    attachment?: Attachment;
+  },
 ): number {
   const now = nowIso();
   return db.transaction(() => {
     const id = Number(
-      sql(db, `INSERT INTO chat_messages (session_id, parent_id, role, content, status, model, attachment_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        m.session_id, m.parent_id, m.role, m.content, m.status, m.model, m.attachment ? JSON.stringify(m.attachment) : null, now, now,
-      ).lastInsertRowid,
+      sql(
+        db,
+        `INSERT INTO chat_messages (session_id, parent_id, role, content, status, model, attachment_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(m.session_id, m.parent_id, m.role, m.content, m.status, m.model, m.attachment ? JSON.stringify(m.attachment) : null, now, now)
+        .lastInsertRowid,
     );
     sql(db, 'UPDATE chat_sessions SET active_leaf_id = ?, message_count = message_count + 1, updated_at = ? WHERE id = ?').run(id, now, m.session_id);
     return id;
@@ -172,11 +182,19 @@ export function saveContent(db: Db, id: number, content: string): void {
 export function finishMessage(
   db: Db,
   id: number,
-  f: { content: string; status: MessageStatus; prompt_eval_count?: number | null; eval_count?: number | null; error?: string | null; fix_hint?: string | null },
+  f: {
+    content: string;
+    status: MessageStatus;
+    prompt_eval_count?: number | null;
+    eval_count?: number | null;
+    error?: string | null;
+    fix_hint?: string | null;
+  },
 ): void {
-  sql(db, `UPDATE chat_messages SET content = ?, status = ?, prompt_eval_count = ?, eval_count = ?, error = ?, fix_hint = ?, updated_at = ? WHERE id = ?`).run(
-    f.content, f.status, f.prompt_eval_count ?? null, f.eval_count ?? null, f.error ?? null, f.fix_hint ?? null, nowIso(), id,
-  );
+  sql(
+    db,
+    `UPDATE chat_messages SET content = ?, status = ?, prompt_eval_count = ?, eval_count = ?, error = ?, fix_hint = ?, updated_at = ? WHERE id = ?`,
+  ).run(f.content, f.status, f.prompt_eval_count ?? null, f.eval_count ?? null, f.error ?? null, f.fix_hint ?? null, nowIso(), id);
 }
 
 /** After a crash: every answer still marked `streaming` keeps what arrived and becomes `interrupted`. */

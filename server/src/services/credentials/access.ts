@@ -41,14 +41,23 @@ export function actorOf(cred: CallCredential, fallback: string): string {
 }
 
 /** Call a method as this credential: refuse what it may not call, keep agents to their own actions. */
-export async function callAs(registry: ServiceRegistry, ctx: ServerContext, spec: AnyMethod, params: unknown, call: CallInfo & { credential: CallCredential }): Promise<unknown> {
+export async function callAs(
+  registry: ServiceRegistry,
+  ctx: ServerContext,
+  spec: AnyMethod,
+  params: unknown,
+  call: CallInfo & { credential: CallCredential },
+): Promise<unknown> {
   const cred = call.credential;
   const denied = refusal(spec, cred);
   if (denied) throw denied;
   if (cred.kind === 'agent' && OWN_ACTION_METHODS.has(spec.method)) {
     const id = Number((params as { id?: unknown } | null)?.id);
     if (Number.isInteger(id) && id > 0 && (cred.id === null || credentialStore(ctx.db).proposerOf(id) !== cred.id)) {
-      throw new CredentialRefused('forbidden', `Action ${id} was not proposed by ${describeCredential(cred)}: an agent credential sees only the actions it proposed`);
+      throw new CredentialRefused(
+        'forbidden',
+        `Action ${id} was not proposed by ${describeCredential(cred)}: an agent credential sees only the actions it proposed`,
+      );
     }
   }
   const result = await registry.call(spec.method, params, { ...call, actor: actorOf(cred, call.actor) });

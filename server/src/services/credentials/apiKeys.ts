@@ -27,12 +27,16 @@ function originOf(url: string): string | null {
 }
 
 function boundOrigin(db: Db, system: KeyedSystem, key: string): string | null {
-  return (db.prepare('SELECT origin FROM api_key_origins WHERE system = ? AND key_hash = ?').get(system, sha256(key)) as { origin: string } | undefined)?.origin ?? null;
+  return (
+    (db.prepare('SELECT origin FROM api_key_origins WHERE system = ? AND key_hash = ?').get(system, sha256(key)) as { origin: string } | undefined)
+      ?.origin ?? null
+  );
 }
 
 export function bindKey(db: Db, system: KeyedSystem, key: string, origin: string): void {
-  db.prepare('INSERT INTO api_key_origins (system, key_hash, origin, bound_at) VALUES (?, ?, ?, ?) ON CONFLICT(system, key_hash) DO UPDATE SET origin = excluded.origin, bound_at = excluded.bound_at')
-    .run(system, sha256(key), origin, new Date().toISOString());
+  db.prepare(
+    'INSERT INTO api_key_origins (system, key_hash, origin, bound_at) VALUES (?, ?, ?, ?) ON CONFLICT(system, key_hash) DO UPDATE SET origin = excluded.origin, bound_at = excluded.bound_at',
+  ).run(system, sha256(key), origin, new Date().toISOString());
 }
 
 /** The config the bridges may use: each key bound on first sight, withheld (blank) where the URL left its origin. */
@@ -73,9 +77,31 @@ export const withheldOf = (ctx: object): WithheldKey[] => bindingsByCtx.get(ctx)
 export const rawConfigOf = (ctx: object): Config | undefined => bindingsByCtx.get(ctx)?.raw;
 
 /** The doctor's item: one line per withheld key, or ok. */
-export function checkApiKeyOrigins(ctx: object): { key: string; title: string; ok: boolean; severity: 'ok' | 'warn'; detail: string; fix_hint: string } {
+export function checkApiKeyOrigins(ctx: object): {
+  key: string;
+  title: string;
+  ok: boolean;
+  severity: 'ok' | 'warn';
+  detail: string;
+  fix_hint: string;
+} {
   const w = withheldOf(ctx);
-  if (!w.length) return { key: 'api_key_origins', title: 'API key origins', ok: true, severity: 'ok', detail: 'every stored API key is sent only to the origin it was stored for', fix_hint: '' };
+  if (!w.length)
+    return {
+      key: 'api_key_origins',
+      title: 'API key origins',
+      ok: true,
+      severity: 'ok',
+      detail: 'every stored API key is sent only to the origin it was stored for',
+      fix_hint: '',
+    };
   const msgs = w.map(withheldMessage);
-  return { key: 'api_key_origins', title: 'API key origins', ok: false, severity: 'warn', detail: msgs.map((m) => m.detail).join('; '), fix_hint: msgs.map((m) => m.fix_hint).join(' ') };
+  return {
+    key: 'api_key_origins',
+    title: 'API key origins',
+    ok: false,
+    severity: 'warn',
+    detail: msgs.map((m) => m.detail).join('; '),
+    fix_hint: msgs.map((m) => m.fix_hint).join(' '),
+  };
 }

@@ -24,13 +24,15 @@ export const credentialsServices: readonly Implementation[] = [
   }),
   implement(C.whoami, (_p, ctx, call) => {
     const c = call.credential ?? { kind: 'editor' as const };
-    if (c.kind === 'agent') return { kind: 'agent' as const, name: c.name, credential_id: c.id, action_ids: c.id === null ? [] : credentialStore(ctx.db).actionsOf(c.id) };
+    if (c.kind === 'agent')
+      return { kind: 'agent' as const, name: c.name, credential_id: c.id, action_ids: c.id === null ? [] : credentialStore(ctx.db).actionsOf(c.id) };
     return { kind: c.kind, name: c.kind === 'operator' ? 'operator' : 'editor', credential_id: null, action_ids: [] };
   }),
   implement(C.bindApiKey, (p, ctx) => {
     const raw = rawConfigOf(ctx) ?? ctx.config;
     const key = raw[`${p.system}.apiKey`];
-    if (!key) throw new AppError('bad_request', `Invalid params: system: no ${p.system} API key is set`, [{ path: 'system', message: 'no API key set' }]);
+    if (!key)
+      throw new AppError('bad_request', `Invalid params: system: no ${p.system} API key is set`, [{ path: 'system', message: 'no API key set' }]);
     const origin = new URL(raw[`${p.system}.url`]).origin;
     bindKey(ctx.db, p.system, key, origin);
     ctx.reloadConfig?.(); // re-applies the bindings: the key is sent again

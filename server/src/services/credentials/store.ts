@@ -31,7 +31,9 @@ export function credentialStore(db: Db) {
     create(name: string): { credential: AgentCredential; secret: string } {
       const secret = AGENT_SECRET_PREFIX + randomBytes(32).toString('base64url');
       const now = new Date().toISOString();
-      const info = db.prepare('INSERT INTO agent_credentials (name, secret_hash, prefix, created_at) VALUES (?, ?, ?, ?)').run(name, sha256(secret), secret.slice(0, 10), now);
+      const info = db
+        .prepare('INSERT INTO agent_credentials (name, secret_hash, prefix, created_at) VALUES (?, ?, ?, ?)')
+        .run(name, sha256(secret), secret.slice(0, 10), now);
       return { credential: this.get(Number(info.lastInsertRowid))!, secret };
     },
     revoke(id: number): AgentCredential | undefined {
@@ -40,7 +42,8 @@ export function credentialStore(db: Db) {
     },
     /** The live credential whose secret this is (the secret is high-entropy, so a hash lookup leaks nothing useful). */
     bySecret(secret: string): AgentCredential | undefined {
-      const row = db.prepare(`SELECT ${COLS} FROM agent_credentials WHERE secret_hash = ? AND revoked_at IS NULL`).get(sha256(secret)) as Row | undefined;
+      const row = db.prepare(`SELECT ${COLS} FROM agent_credentials WHERE secret_hash = ? AND revoked_at IS NULL`).get(sha256(secret)) as
+        Row | undefined;
       if (row) db.prepare('UPDATE agent_credentials SET last_used_at = ? WHERE id = ?').run(new Date().toISOString(), row.id);
       return row;
     },
@@ -48,10 +51,16 @@ export function credentialStore(db: Db) {
       db.prepare('INSERT OR IGNORE INTO action_proposers (action_id, credential_id) VALUES (?, ?)').run(actionId, credentialId);
     },
     proposerOf(actionId: number): number | null {
-      return (db.prepare('SELECT credential_id AS c FROM action_proposers WHERE action_id = ?').get(actionId) as { c: number } | undefined)?.c ?? null;
+      return (
+        (db.prepare('SELECT credential_id AS c FROM action_proposers WHERE action_id = ?').get(actionId) as { c: number } | undefined)?.c ?? null
+      );
     },
     actionsOf(credentialId: number, limit = 200): number[] {
-      return (db.prepare('SELECT action_id AS a FROM action_proposers WHERE credential_id = ? ORDER BY action_id DESC LIMIT ?').all(credentialId, limit) as { a: number }[]).map((r) => r.a);
+      return (
+        db
+          .prepare('SELECT action_id AS a FROM action_proposers WHERE credential_id = ? ORDER BY action_id DESC LIMIT ?')
+          .all(credentialId, limit) as { a: number }[]
+      ).map((r) => r.a);
     },
   };
 }

@@ -22,7 +22,13 @@ type Link = { from_id: number; to_id: number; relation: 'derived_from' | 'merged
 /** The links touching a memory, the memories made from it (children), and a one-line summary of it. */
 function linksAround(ctx: ServerContext, row: MemoryRow) {
   const s = statements(ctx.db);
-  const edges = (s.linksOf.all(row.id, row.id) as Link[]).map((l) => ({ from_id: l.from_id, to_id: l.to_id, relation: l.relation, created_at: l.created_at, note: l.note }));
+  const edges = (s.linksOf.all(row.id, row.id) as Link[]).map((l) => ({
+    from_id: l.from_id,
+    to_id: l.to_id,
+    relation: l.relation,
+    created_at: l.created_at,
+    note: l.note,
+  }));
   const children = edges
     .filter((e) => (e.relation === 'superseded_by' ? e.from_id === row.id : e.to_id === row.id))
     .map((e) => {
@@ -49,7 +55,12 @@ export function changed(ctx: ServerContext, reason: string, ids: number[]): void
 }
 
 /** Create one memory (with lineage links and the exact-duplicate check) inside the caller's transaction. */
-export function createOne(ctx: ServerContext, m: NewMemory, derivedFrom: number[] = [], now = nowIso()): { id: number; duplicateOf: number | null; proposalId: number | null } {
+export function createOne(
+  ctx: ServerContext,
+  m: NewMemory,
+  derivedFrom: number[] = [],
+  now = nowIso(),
+): { id: number; duplicateOf: number | null; proposalId: number | null } {
   const s = statements(ctx.db);
   for (const d of derivedFrom) mustGet(ctx, d);
   const id = insertMemory(ctx.db, m, now, ctx.config['memory.embeddingsEnabled']);
@@ -57,7 +68,11 @@ export function createOne(ctx: ServerContext, m: NewMemory, derivedFrom: number[
   const dup = s.sameHash.get(normHash(m.text), id) as { id: number } | undefined;
   let proposalId: number | null = null;
   if (dup) {
-    const p = propose(ctx.db, { kind: 'duplicate', subkind: 'exact', ids: [dup.id, id], similarity: 1, detail: 'same normalized text', createdBy: 'write' }, now);
+    const p = propose(
+      ctx.db,
+      { kind: 'duplicate', subkind: 'exact', ids: [dup.id, id], similarity: 1, detail: 'same normalized text', createdBy: 'write' },
+      now,
+    );
     proposalId = p?.id ?? null;
   }
   return { id, duplicateOf: dup?.id ?? null, proposalId };
@@ -90,19 +105,41 @@ export const capsuleServices = [
     const t = isoOf(p.as_of);
     let state: MemoryRow = row;
     if (row.updated_at > t) {
-      const v = statements(ctx.db).versionAt.get(row.id, t, t) as (Pick<MemoryRow, 'text' | 'kind' | 'layer' | 'trust' | 'status' | 'valid_to'> & { recorded_at: string }) | undefined;
-      if (v) state = { ...row, text: v.text, kind: v.kind, layer: v.layer, trust: v.trust, status: v.status, valid_to: v.valid_to, updated_at: v.recorded_at };
+      const v = statements(ctx.db).versionAt.get(row.id, t, t) as
+        (Pick<MemoryRow, 'text' | 'kind' | 'layer' | 'trust' | 'status' | 'valid_to'> & { recorded_at: string }) | undefined;
+      if (v)
+        state = {
+          ...row,
+          text: v.text,
+          kind: v.kind,
+          layer: v.layer,
+          trust: v.trust,
+          status: v.status,
+          valid_to: v.valid_to,
+          updated_at: v.recorded_at,
+        };
     }
     const believed = row.created_at <= t && row.valid_from <= t && state.status === 'active' && (state.valid_to === null || state.valid_to > t);
     return { ok: true, capsule: toCapsule(state), as_of: t, believed_at_as_of: believed, open_proposal_ids: open, ...around };
   }),
 
   implement(M.list, (p, ctx) => {
-    const where = `(@status = 'all' OR m.status = @status) AND (@layer IS NULL OR m.layer = @layer) AND (@source IS NULL OR m.source = @source) AND (@repo IS NULL OR m.repo = @repo)`
-      + ` AND (@kind IS NULL OR m.kind = @kind) AND (@tag IS NULL OR m.repo = @tag OR m.persona = @tag) AND (@batch_id IS NULL OR m.batch_id = @batch_id)`;
-    const args = { status: p.status, layer: p.layer ?? null, source: p.source ?? null, repo: p.repo ?? null, kind: p.kind ?? null, tag: p.tag ?? null, batch_id: p.batch_id ?? null };
+    const where =
+      `(@status = 'all' OR m.status = @status) AND (@layer IS NULL OR m.layer = @layer) AND (@source IS NULL OR m.source = @source) AND (@repo IS NULL OR m.repo = @repo)` +
+      ` AND (@kind IS NULL OR m.kind = @kind) AND (@tag IS NULL OR m.repo = @tag OR m.persona = @tag) AND (@batch_id IS NULL OR m.batch_id = @batch_id)`;
+    const args = {
+      status: p.status,
+      layer: p.layer ?? null,
+      source: p.source ?? null,
+      repo: p.repo ?? null,
+      kind: p.kind ?? null,
+      tag: p.tag ?? null,
+      batch_id: p.batch_id ?? null,
+    };
     const rows = ctx.db
-      .prepare(`SELECT m.*, EXISTS (SELECT 1 FROM memory_embeddings e WHERE e.memory_id = m.id) AS embedded FROM memories m WHERE ${where} ORDER BY m.id DESC LIMIT @limit OFFSET @offset`)
+      .prepare(
+        `SELECT m.*, EXISTS (SELECT 1 FROM memory_embeddings e WHERE e.memory_id = m.id) AS embedded FROM memories m WHERE ${where} ORDER BY m.id DESC LIMIT @limit OFFSET @offset`,
+      )
       .all({ ...args, limit: p.limit, offset: p.offset }) as MemoryRow[];
     const total = (sql(ctx.db, `SELECT COUNT(*) AS n FROM memories m WHERE ${where}`).get(args) as { n: number }).n;
     return { ok: true, items: rows.map(toCapsule), total };
@@ -114,7 +151,10 @@ export const capsuleServices = [
     const change = Object.fromEntries(
       (['text', 'kind', 'layer', 'trust', 'scope', 'repo', 'persona'] as const).filter((k) => p[k] !== undefined).map((k) => [k, p[k]]),
     );
-    if (!Object.keys(change).length) throw new AppError('bad_request', 'Invalid params: nothing to change (give text, kind, layer, trust, scope, repo or persona)', [{ path: '', message: 'nothing to change' }]);
+    if (!Object.keys(change).length)
+      throw new AppError('bad_request', 'Invalid params: nothing to change (give text, kind, layer, trust, scope, repo or persona)', [
+        { path: '', message: 'nothing to change' },
+      ]);
     ctx.db.transaction(() => updateMemory(ctx.db, row, change, p.reason, nowIso(), ctx.config['memory.embeddingsEnabled']))();
     wakeEmbedder(ctx);
     changed(ctx, 'updated', [row.id]);
@@ -167,7 +207,22 @@ export const capsuleServices = [
     if (row.valid_to !== null) throw conflict(`memory ${row.id} was already superseded; refine the memory that superseded it`);
     const now = nowIso();
     const id = ctx.db.transaction(() => {
-      const r = createOne(ctx, { text: p.text, kind: row.kind, source: 'operator', source_ref: `refine:#${row.id}`, scope: row.scope, repo: row.repo, persona: row.persona, layer: row.layer, trust: row.trust }, [row.id], now);
+      const r = createOne(
+        ctx,
+        {
+          text: p.text,
+          kind: row.kind,
+          source: 'operator',
+          source_ref: `refine:#${row.id}`,
+          scope: row.scope,
+          repo: row.repo,
+          persona: row.persona,
+          layer: row.layer,
+          trust: row.trust,
+        },
+        [row.id],
+        now,
+      );
       updateMemory(ctx.db, row, { valid_to: now }, p.note ?? `refined into #${r.id}`, now);
       addLink(ctx.db, row.id, r.id, 'superseded_by', p.note ?? 'refined', now);
       return r.id;

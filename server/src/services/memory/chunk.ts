@@ -37,11 +37,17 @@ function splitLong(p: string, max: number): string[] {
   let buf = '';
   for (const s of sentences) {
     if (s.length > max) {
-      if (buf) out.push(buf.trim()), (buf = '');
+      if (buf) {
+        out.push(buf.trim());
+        buf = '';
+      }
       for (let i = 0; i < s.length; i += max) out.push(s.slice(i, i + max).trim());
       continue;
     }
-    if (buf.length + s.length > max) out.push(buf.trim()), (buf = '');
+    if (buf.length + s.length > max) {
+      out.push(buf.trim());
+      buf = '';
+    }
     buf += s;
   }
   if (buf.trim()) out.push(buf.trim());
@@ -61,7 +67,11 @@ export function chunkText(text: string, opts: ChunkOptions): string[] {
   for (const sec of sections(normalized, opts.markdown)) {
     const head = sec.heading ? sec.heading + '\n' : '';
     const room = Math.max(100, opts.maxChars - head.length);
-    const paras = sec.body.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean).flatMap((p) => splitLong(p, room - opts.overlapChars));
+    const paras = sec.body
+      .split(/\n\s*\n/)
+      .map((p) => p.trim())
+      .filter(Boolean)
+      .flatMap((p) => splitLong(p, room - opts.overlapChars));
     if (!paras.length) {
       if (sec.heading) out.push(sec.heading);
       continue;

@@ -28,7 +28,17 @@ const states = new WeakMap<ServerContext, EmbedState>();
 function state(ctx: ServerContext): EmbedState {
   let s = states.get(ctx);
   if (!s) {
-    s = { timer: null, busy: false, stopped: true, failures: 0, lastError: null, modelsWithVectors: new Set(), queryCache: new Map(), queryPausedUntil: 0, queryError: null };
+    s = {
+      timer: null,
+      busy: false,
+      stopped: true,
+      failures: 0,
+      lastError: null,
+      modelsWithVectors: new Set(),
+      queryCache: new Map(),
+      queryPausedUntil: 0,
+      queryError: null,
+    };
     states.set(ctx, s);
   }
   return s;
@@ -103,15 +113,27 @@ async function tick(ctx: ServerContext): Promise<void> {
   let more = false;
   try {
     // Memories no longer active need no vector (walk the queue, not the memories).
-    sql(ctx.db, `DELETE FROM memory_embed_queue WHERE NOT EXISTS (SELECT 1 FROM memories m WHERE m.id = memory_embed_queue.memory_id AND m.status = 'active')`).run();
+    sql(
+      ctx.db,
+      `DELETE FROM memory_embed_queue WHERE NOT EXISTS (SELECT 1 FROM memories m WHERE m.id = memory_embed_queue.memory_id AND m.status = 'active')`,
+    ).run();
     const batch = ctx.db
-      .prepare(`SELECT q.memory_id AS id, m.text FROM memory_embed_queue q JOIN memories m ON m.id = q.memory_id ORDER BY q.queued_at, q.memory_id LIMIT ?`)
+      .prepare(
+        `SELECT q.memory_id AS id, m.text FROM memory_embed_queue q JOIN memories m ON m.id = q.memory_id ORDER BY q.queued_at, q.memory_id LIMIT ?`,
+      )
       .all(BATCH) as { id: number; text: string }[];
     if (batch.length) {
-      const vectors = await ctx.models.embed(batch.map((b) => b.text), model, AbortSignal.timeout(ctx.config['models.timeoutSeconds'] * 1000));
+      const vectors = await ctx.models.embed(
+        batch.map((b) => b.text),
+        model,
+        AbortSignal.timeout(ctx.config['models.timeoutSeconds'] * 1000),
+      );
       if (vectors.length !== batch.length) throw new Error(`the model returned ${vectors.length} embeddings for ${batch.length} texts`);
       const current = sql(ctx.db, 'SELECT text FROM memories WHERE id = ?');
-      const put = sql(ctx.db, 'INSERT INTO memory_embeddings (memory_id, model, dim, vec) VALUES (?, ?, ?, ?) ON CONFLICT (memory_id) DO UPDATE SET model = excluded.model, dim = excluded.dim, vec = excluded.vec');
+      const put = sql(
+        ctx.db,
+        'INSERT INTO memory_embeddings (memory_id, model, dim, vec) VALUES (?, ?, ?, ?) ON CONFLICT (memory_id) DO UPDATE SET model = excluded.model, dim = excluded.dim, vec = excluded.vec',
+      );
       const done = sql(ctx.db, 'DELETE FROM memory_embed_queue WHERE memory_id = ?');
       ctx.db.transaction(() => {
         batch.forEach((b, i) => {
@@ -162,8 +184,10 @@ export function reconfigureEmbedder(ctx: ServerContext): void {
   const model = embedModel(ctx);
   if (model) {
     ctx.db
-      .prepare(`INSERT OR IGNORE INTO memory_embed_queue (memory_id, queued_at, attempts)
-        SELECT m.id, ?, 0 FROM memories m LEFT JOIN memory_embeddings e ON e.memory_id = m.id AND e.model = ? WHERE m.status = 'active' AND e.memory_id IS NULL`)
+      .prepare(
+        `INSERT OR IGNORE INTO memory_embed_queue (memory_id, queued_at, attempts)
+        SELECT m.id, ?, 0 FROM memories m LEFT JOIN memory_embeddings e ON e.memory_id = m.id AND e.model = ? WHERE m.status = 'active' AND e.memory_id IS NULL`,
+      )
       .run(new Date().toISOString(), model);
   }
   if (!s.stopped) schedule(ctx, 0);

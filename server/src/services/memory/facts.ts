@@ -8,8 +8,56 @@
 import { words } from './text';
 
 const NEGATIONS = new Set(['not', 'no', 'never', 'none', 'nobody', 'nothing', 'neither', 'nor']);
-const AUX = new Set(['do', 'does', 'did', 'is', 'are', 'was', 'were', 'be', 'been', 'should', 'must', 'will', 'would', 'can', 'could', 'shall', 'may', 'might', 'has', 'have', 'had']);
-const VAGUE_SUBJECTS = new Set(['it', 'this', 'that', 'there', 'he', 'she', 'they', 'we', 'i', 'you', 'which', 'what', 'who', 'here', 'one', 'answer', 'result', 'problem', 'issue', 'thing', 'reason', 'idea', 'goal', 'plan', 'point']);
+const AUX = new Set([
+  'do',
+  'does',
+  'did',
+  'is',
+  'are',
+  'was',
+  'were',
+  'be',
+  'been',
+  'should',
+  'must',
+  'will',
+  'would',
+  'can',
+  'could',
+  'shall',
+  'may',
+  'might',
+  'has',
+  'have',
+  'had',
+]);
+const VAGUE_SUBJECTS = new Set([
+  'it',
+  'this',
+  'that',
+  'there',
+  'he',
+  'she',
+  'they',
+  'we',
+  'i',
+  'you',
+  'which',
+  'what',
+  'who',
+  'here',
+  'one',
+  'answer',
+  'result',
+  'problem',
+  'issue',
+  'thing',
+  'reason',
+  'idea',
+  'goal',
+  'plan',
+  'point',
+]);
 
 function expandContractions(text: string): string {
   return text
@@ -26,7 +74,8 @@ export interface KeyValue {
   negated: boolean;
 }
 
-const KV = /^(?:the |our |my |a |an )?([a-z][a-z0-9 ._/-]{0,60}?)\s+(?:is set to|is|are|=|:|equals|defaults to|listens on|runs on|uses|lives at|lives in)\s+(not\s+)?(.+)$/;
+const KV =
+  /^(?:the |our |my |a |an )?([a-z][a-z0-9 ._/-]{0,60}?)\s+(?:is set to|is|are|=|:|equals|defaults to|listens on|runs on|uses|lives at|lives in)\s+(not\s+)?(.+)$/;
 
 /** Cheap prefilter: a key/value statement needs one of the linking words. */
 const LINK = /\s(?:is|are|equals|defaults|listens|runs|uses|lives)\s|=|:/;
@@ -38,7 +87,10 @@ export function keyValues(text: string): KeyValue[] {
   const sentences = expanded.split(/(?<=[.!?;])\s+|\n+/).slice(0, 20);
   for (const raw of sentences) {
     if (raw.length > 160 || !LINK.test(raw)) continue;
-    const s = raw.trim().replace(/[.!?;,]+$/, '').replace(/\s+/g, ' ');
+    const s = raw
+      .trim()
+      .replace(/[.!?;,]+$/, '')
+      .replace(/\s+/g, ' ');
     const m = KV.exec(s);
     if (!m) continue;
     const key = words(m[1]!).join(' ');

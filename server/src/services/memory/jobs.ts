@@ -36,8 +36,18 @@ const JOB_SELECT = `SELECT j.*, (SELECT COUNT(*) FROM memory_job_changes c WHERE
 
 export function toJob(r: JobRow): M.Job {
   return {
-    job_id: r.id, kind: r.kind, status: r.status, phase: r.phase, progress: r.progress, summary: JSON.parse(r.summary_json) as Record<string, number>,
-    error: r.error, created_at: r.created_at, started_at: r.started_at, finished_at: r.finished_at, change_count: r.change_count, undone_count: r.undone_count,
+    job_id: r.id,
+    kind: r.kind,
+    status: r.status,
+    phase: r.phase,
+    progress: r.progress,
+    summary: JSON.parse(r.summary_json) as Record<string, number>,
+    error: r.error,
+    created_at: r.created_at,
+    started_at: r.started_at,
+    finished_at: r.finished_at,
+    change_count: r.change_count,
+    undone_count: r.undone_count,
   };
 }
 
@@ -59,12 +69,18 @@ export function recentJobs(ctx: ServerContext, limit: number, offset = 0): M.Job
 export function failInterruptedJobs(ctx: ServerContext): void {
   const now = nowIso();
   ctx.db.transaction(() => {
-    sql(ctx.db, `INSERT INTO memory_job_changes (job_id, change, proposal_id, field, before_value, after_value, reason, created_at)
+    sql(
+      ctx.db,
+      `INSERT INTO memory_job_changes (job_id, change, proposal_id, field, before_value, after_value, reason, created_at)
       SELECT j.id, 'proposal', p.id, 'status', NULL, 'open', p.kind || ' scan finding (job interrupted)', ?
       FROM memory_jobs j JOIN memory_proposals p ON p.created_by = 'job ' || j.id
       WHERE j.status IN ('queued', 'running')
-        AND NOT EXISTS (SELECT 1 FROM memory_job_changes c WHERE c.job_id = j.id AND c.proposal_id = p.id)`).run(now);
-    sql(ctx.db, `UPDATE memory_jobs SET status = 'failed', error = 'interrupted by a server restart', finished_at = ? WHERE status IN ('queued', 'running')`).run(now);
+        AND NOT EXISTS (SELECT 1 FROM memory_job_changes c WHERE c.job_id = j.id AND c.proposal_id = p.id)`,
+    ).run(now);
+    sql(
+      ctx.db,
+      `UPDATE memory_jobs SET status = 'failed', error = 'interrupted by a server restart', finished_at = ? WHERE status IN ('queued', 'running')`,
+    ).run(now);
   })();
 }
 
@@ -80,11 +96,23 @@ class JobReporter {
   progress(phase: string, progress: number, message: string, force = false): void {
     // Progress is reported between chunks: the natural place to stop when the server is shutting down.
     if (running.get(this.ctx)?.cancelled) throw new Error('cancelled: the server is stopping');
-    sql(this.ctx.db, 'UPDATE memory_jobs SET phase = ?, progress = ?, summary_json = ? WHERE id = ?').run(phase, progress, JSON.stringify(this.summary), this.id);
+    sql(this.ctx.db, 'UPDATE memory_jobs SET phase = ?, progress = ?, summary_json = ? WHERE id = ?').run(
+      phase,
+      progress,
+      JSON.stringify(this.summary),
+      this.id,
+    );
     const t = Date.now();
     if (!force && t - this.lastEmit < 150) return;
     this.lastEmit = t;
-    this.ctx.events.emit(M.didProgress, { job_id: this.id, kind: this.kind, status: 'running', phase, progress: Math.round(progress * 1000) / 1000, message });
+    this.ctx.events.emit(M.didProgress, {
+      job_id: this.id,
+      kind: this.kind,
+      status: 'running',
+      phase,
+      progress: Math.round(progress * 1000) / 1000,
+      message,
+    });
   }
 
   /**
@@ -93,7 +121,10 @@ class JobReporter {
    * that lists every proposal it opened.
    */
   proposalRecorder(reason: string): (proposalId: number) => void {
-    const ins = sql(this.ctx.db, `INSERT INTO memory_job_changes (job_id, change, proposal_id, field, before_value, after_value, reason, created_at) VALUES (?, 'proposal', ?, 'status', NULL, 'open', ?, ?)`);
+    const ins = sql(
+      this.ctx.db,
+      `INSERT INTO memory_job_changes (job_id, change, proposal_id, field, before_value, after_value, reason, created_at) VALUES (?, 'proposal', ?, 'status', NULL, 'open', ?, ?)`,
+    );
     return (p) => void ins.run(this.id, p, reason, nowIso());
   }
 }
@@ -105,18 +136,32 @@ async function decayAndArchive(ctx: ServerContext, job: JobReporter, from: numbe
   const floor = ctx.config['memory.archiveBelowSalience'];
   const db = ctx.db;
   const total = (sql(db, `SELECT COUNT(*) AS n FROM memories WHERE status = 'active' AND valid_to IS NULL`).get() as { n: number }).n;
-  const page = sql(db, `SELECT id, salience, last_decayed_at, use_count, trust, layer, touched_at FROM memories
-    WHERE status = 'active' AND valid_to IS NULL AND id > ? ORDER BY id LIMIT ?`);
+  const page = sql(
+    db,
+    `SELECT id, salience, last_decayed_at, use_count, trust, layer, touched_at FROM memories
+    WHERE status = 'active' AND valid_to IS NULL AND id > ? ORDER BY id LIMIT ?`,
+  );
   const setSalience = sql(db, 'UPDATE memories SET salience = ?, last_decayed_at = ? WHERE id = ?');
   const archive = sql(db, `UPDATE memories SET status = 'archived', updated_at = ? WHERE id = ?`);
-  const change = sql(db, `INSERT INTO memory_job_changes (job_id, change, memory_id, field, before_value, after_value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const change = sql(
+    db,
+    `INSERT INTO memory_job_changes (job_id, change, memory_id, field, before_value, after_value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
   job.summary.decayed = 0;
   job.summary.archived = 0;
   let after = 0;
   let seen = 0;
   const touchedIds: number[] = [];
   for (;;) {
-    const rows = page.all(after, CHUNK) as { id: number; salience: number; last_decayed_at: string | null; use_count: number; trust: number; layer: string; touched_at: string }[];
+    const rows = page.all(after, CHUNK) as {
+      id: number;
+      salience: number;
+      last_decayed_at: string | null;
+      use_count: number;
+      trust: number;
+      layer: string;
+      touched_at: string;
+    }[];
     if (!rows.length) break;
     db.transaction(() => {
       for (const r of rows) {
@@ -126,13 +171,30 @@ async function decayAndArchive(ctx: ServerContext, job: JobReporter, from: numbe
         if (idle && salience > 0) {
           salience = Math.max(0, Math.round((salience - step) * 1000) / 1000);
           setSalience.run(salience, now, r.id);
-          change.run(job.id, 'decay', r.id, 'salience', JSON.stringify({ salience: r.salience, last_decayed_at: r.last_decayed_at }), JSON.stringify({ salience, last_decayed_at: now }),
-            `idle since ${r.touched_at.slice(0, 10)} (more than ${ctx.config['memory.decayAfterDays']} days): salience ${r.salience} → ${salience}`, now);
+          change.run(
+            job.id,
+            'decay',
+            r.id,
+            'salience',
+            JSON.stringify({ salience: r.salience, last_decayed_at: r.last_decayed_at }),
+            JSON.stringify({ salience, last_decayed_at: now }),
+            `idle since ${r.touched_at.slice(0, 10)} (more than ${ctx.config['memory.decayAfterDays']} days): salience ${r.salience} → ${salience}`,
+            now,
+          );
           job.summary.decayed!++;
         }
         if (salience < floor && r.use_count < 3 && r.trust < 0.7) {
           archive.run(now, r.id);
-          change.run(job.id, 'archive', r.id, 'status', 'active', 'archived', `low value: salience ${salience} < ${floor}, used ${r.use_count}×, trust ${r.trust}`, now);
+          change.run(
+            job.id,
+            'archive',
+            r.id,
+            'status',
+            'active',
+            'archived',
+            `low value: salience ${salience} < ${floor}, used ${r.use_count}×, trust ${r.trust}`,
+            now,
+          );
           job.summary.archived!++;
           touchedIds.push(r.id);
         }
@@ -152,7 +214,13 @@ async function runJob(ctx: ServerContext, job: JobReporter): Promise<void> {
   const by = `job ${job.id}`;
   try {
     const plan: { phase: string; span: number }[] =
-      job.kind === 'maintenance' ? [{ phase: 'duplicates', span: 0.4 }, { phase: 'conflicts', span: 0.3 }, { phase: 'decay', span: 0.3 }] : [{ phase: job.kind, span: 1 }];
+      job.kind === 'maintenance'
+        ? [
+            { phase: 'duplicates', span: 0.4 },
+            { phase: 'conflicts', span: 0.3 },
+            { phase: 'decay', span: 0.3 },
+          ]
+        : [{ phase: job.kind, span: 1 }];
     let at = 0;
     for (const { phase, span } of plan) {
       const from = at;
@@ -171,24 +239,49 @@ async function runJob(ctx: ServerContext, job: JobReporter): Promise<void> {
       job.summary[`${phase}_ms`] = Math.round(performance.now() - started);
       at += span;
     }
-    sql(db, `UPDATE memory_jobs SET status = 'done', phase = 'done', progress = 1, summary_json = ?, finished_at = ? WHERE id = ?`).run(JSON.stringify(job.summary), nowIso(), job.id);
+    sql(db, `UPDATE memory_jobs SET status = 'done', phase = 'done', progress = 1, summary_json = ?, finished_at = ? WHERE id = ?`).run(
+      JSON.stringify(job.summary),
+      nowIso(),
+      job.id,
+    );
     ctx.events.emit(M.didProgress, { job_id: job.id, kind: job.kind, status: 'done', phase: 'done', progress: 1, message: summaryText(job.summary) });
   } catch (err) {
     ctx.log.error(`memory ${job.kind} job ${job.id} failed`, err);
-    sql(db, `UPDATE memory_jobs SET status = 'failed', error = ?, summary_json = ?, finished_at = ? WHERE id = ?`).run((err as Error).message, JSON.stringify(job.summary), nowIso(), job.id);
-    ctx.events.emit(M.didProgress, { job_id: job.id, kind: job.kind, status: 'failed', phase: 'failed', progress: 1, message: (err as Error).message });
+    sql(db, `UPDATE memory_jobs SET status = 'failed', error = ?, summary_json = ?, finished_at = ? WHERE id = ?`).run(
+      (err as Error).message,
+      JSON.stringify(job.summary),
+      nowIso(),
+      job.id,
+    );
+    ctx.events.emit(M.didProgress, {
+      job_id: job.id,
+      kind: job.kind,
+      status: 'failed',
+      phase: 'failed',
+      progress: 1,
+      message: (err as Error).message,
+    });
   }
   changed(ctx, `${job.kind} job ${job.id}`, []);
 }
 
 export function summaryText(s: Record<string, number>): string {
-  return Object.entries(s).map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`).join(', ') || 'nothing to do';
+  return (
+    Object.entries(s)
+      .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`)
+      .join(', ') || 'nothing to do'
+  );
 }
 
 export async function startJob(ctx: ServerContext, kind: JobKind, wait: boolean): Promise<M.Job> {
   const busy = running.get(ctx);
   if (busy) throw conflict(`memory job ${busy.id} is still running; wait for it (GET /api/memory/maintenance/jobs/${busy.id})`);
-  const id = Number(sql(ctx.db, `INSERT INTO memory_jobs (kind, status, phase, progress, summary_json, created_at) VALUES (?, 'queued', 'queued', 0, '{}', ?)`).run(kind, nowIso()).lastInsertRowid);
+  const id = Number(
+    sql(ctx.db, `INSERT INTO memory_jobs (kind, status, phase, progress, summary_json, created_at) VALUES (?, 'queued', 'queued', 0, '{}', ?)`).run(
+      kind,
+      nowIso(),
+    ).lastInsertRowid,
+  );
   const reporter = new JobReporter(ctx, id, kind);
   const done = new Promise<void>((resolve) => setImmediate(() => void runJob(ctx, reporter).finally(resolve)));
   running.set(ctx, { id, done, cancelled: false });
@@ -225,9 +318,12 @@ function undoChanges(ctx: ServerContext, jobId: number, changeIds?: number[]): {
   const db = ctx.db;
   const job = loadJob(ctx, jobId);
   if (job.status === 'running' || job.status === 'queued') throw conflict(`job ${jobId} is still ${job.status}; undo it when it has finished`);
-  const rows = (changeIds
-    ? (sql(db, 'SELECT * FROM memory_job_changes WHERE job_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id DESC').all(jobId, JSON.stringify(changeIds)) as ChangeRow[])
-    : (sql(db, 'SELECT * FROM memory_job_changes WHERE job_id = ? ORDER BY id DESC').all(jobId) as ChangeRow[]));
+  const rows = changeIds
+    ? (sql(db, 'SELECT * FROM memory_job_changes WHERE job_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id DESC').all(
+        jobId,
+        JSON.stringify(changeIds),
+      ) as ChangeRow[])
+    : (sql(db, 'SELECT * FROM memory_job_changes WHERE job_id = ? ORDER BY id DESC').all(jobId) as ChangeRow[]);
   if (changeIds) {
     const found = new Set(rows.map((r) => r.id));
     const missing = changeIds.filter((c) => !found.has(c));
@@ -251,7 +347,11 @@ function undoChanges(ctx: ServerContext, jobId: number, changeIds?: number[]): {
           skipped.push({ change_id: c.id, reason: `proposal ${c.proposal_id} is ${p?.status ?? 'gone'}: it was decided after the job` });
           continue;
         }
-        sql(db, `UPDATE memory_proposals SET status = 'withdrawn', resolution_note = ?, resolved_at = ? WHERE id = ?`).run(`undone from job ${jobId}`, now, c.proposal_id);
+        sql(db, `UPDATE memory_proposals SET status = 'withdrawn', resolution_note = ?, resolved_at = ? WHERE id = ?`).run(
+          `undone from job ${jobId}`,
+          now,
+          c.proposal_id,
+        );
       } else {
         const m = memo.get(c.memory_id) as { status: string; salience: number } | undefined;
         if (c.change === 'archive') {
@@ -283,13 +383,30 @@ export const jobServices = [
   implement(M.runMaintenance, async (p, ctx) => ({ ok: true, job: await startJob(ctx, 'maintenance', p.wait) })),
   implement(M.scanConflicts, async (p, ctx) => ({ ok: true, job: await startJob(ctx, 'conflicts', p.wait) })),
   implement(M.scanDuplicates, async (p, ctx) => ({ ok: true, job: await startJob(ctx, 'duplicates', p.wait) })),
-  implement(M.jobs, (p, ctx) => ({ ok: true, items: recentJobs(ctx, p.limit, p.offset), total: (sql(ctx.db, 'SELECT COUNT(*) AS n FROM memory_jobs').get() as { n: number }).n })),
+  implement(M.jobs, (p, ctx) => ({
+    ok: true,
+    items: recentJobs(ctx, p.limit, p.offset),
+    total: (sql(ctx.db, 'SELECT COUNT(*) AS n FROM memory_jobs').get() as { n: number }).n,
+  })),
   implement(M.job, (p, ctx) => {
     const job = loadJob(ctx, p.job_id);
-    const rows = sql(ctx.db, 'SELECT * FROM memory_job_changes WHERE job_id = ? ORDER BY id LIMIT ? OFFSET ?').all(p.job_id, p.limit, p.offset) as ChangeRow[];
+    const rows = sql(ctx.db, 'SELECT * FROM memory_job_changes WHERE job_id = ? ORDER BY id LIMIT ? OFFSET ?').all(
+      p.job_id,
+      p.limit,
+      p.offset,
+    ) as ChangeRow[];
     const changes = rows.map((c) => ({
-      change_id: c.id, change: c.change, capsule_id: c.memory_id, proposal_id: c.proposal_id, field: c.field, before: c.before_value, after: c.after_value,
-      reason: c.reason, created_at: c.created_at, undone_at: c.undone_at, undo_note: c.undo_note,
+      change_id: c.id,
+      change: c.change,
+      capsule_id: c.memory_id,
+      proposal_id: c.proposal_id,
+      field: c.field,
+      before: c.before_value,
+      after: c.after_value,
+      reason: c.reason,
+      created_at: c.created_at,
+      undone_at: c.undone_at,
+      undo_note: c.undo_note,
     }));
     return { ok: true, job, changes, total: job.change_count };
   }),
@@ -301,6 +418,11 @@ function touchedBy(ctx: ServerContext, proposalIds: number[]): number {
   let n = 0;
   const seen = new Set<number>();
   const members = sql(ctx.db, 'SELECT memory_id FROM memory_proposal_members WHERE proposal_id = ?');
-  for (const id of proposalIds) for (const r of members.all(id) as { memory_id: number }[]) if (!seen.has(r.memory_id)) (seen.add(r.memory_id), n++);
+  for (const id of proposalIds)
+    for (const r of members.all(id) as { memory_id: number }[])
+      if (!seen.has(r.memory_id)) {
+        seen.add(r.memory_id);
+        n++;
+      }
   return n;
 }

@@ -43,11 +43,29 @@ export const lineageServices = [
       frontier = next;
     }
     if (frontier.length) truncated = true;
-    const nodes = [...seen].sort((a, b) => a - b).map((id) => {
-      const r = s.byId.get(id) as MemoryRow;
-      return { capsule_id: r.id, kind: r.kind, text: r.status === 'deleted' ? '(deleted)' : snippet(r.text, 160), layer: r.layer, status: r.status, source: r.source, valid_from: r.valid_from, valid_to: r.valid_to, current: r.status === 'active' && r.valid_to === null };
-    });
+    const nodes = [...seen]
+      .sort((a, b) => a - b)
+      .map((id) => {
+        const r = s.byId.get(id) as MemoryRow;
+        return {
+          capsule_id: r.id,
+          kind: r.kind,
+          text: r.status === 'deleted' ? '(deleted)' : snippet(r.text, 160),
+          layer: r.layer,
+          status: r.status,
+          source: r.source,
+          valid_from: r.valid_from,
+          valid_to: r.valid_to,
+          current: r.status === 'active' && r.valid_to === null,
+        };
+      });
     const list = [...edges.values()].filter((e) => seen.has(e.from_id) && seen.has(e.to_id));
-    return { ok: true, root_id: p.capsule_id, nodes, edges: list.map((e) => ({ from_id: e.from_id, to_id: e.to_id, relation: e.relation, created_at: e.created_at, note: e.note })), truncated };
+    return {
+      ok: true,
+      root_id: p.capsule_id,
+      nodes,
+      edges: list.map((e) => ({ from_id: e.from_id, to_id: e.to_id, relation: e.relation, created_at: e.created_at, note: e.note })),
+      truncated,
+    };
   }),
 ];

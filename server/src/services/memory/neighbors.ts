@@ -16,7 +16,9 @@ export const neighborServices = [
     const text = row.text ? textSearch(ctx, row.text) : null;
     const textIds = text?.ids.filter((id) => id !== row.id) ?? [];
     const model = embedModel(ctx);
-    const own = model ? (sql(ctx.db, 'SELECT vec FROM memory_embeddings WHERE memory_id = ? AND model = ?').get(row.id, model) as { vec: Buffer } | undefined) : undefined;
+    const own = model
+      ? (sql(ctx.db, 'SELECT vec FROM memory_embeddings WHERE memory_id = ? AND model = ?').get(row.id, model) as { vec: Buffer } | undefined)
+      : undefined;
     let method: 'vector' | 'text' = 'text';
     let scored: [number, number][];
     if (model && own) {
@@ -28,7 +30,10 @@ export const neighborServices = [
       const best = ranked[0]?.bm25 ?? 1;
       scored = ranked.map((r) => [r.id, r.bm25 / best]);
     }
-    const rows = loadRows(ctx, scored.map(([id]) => id));
+    const rows = loadRows(
+      ctx,
+      scored.map(([id]) => id),
+    );
     const items = scored
       .filter(([id]) => {
         const r = rows.get(id);

@@ -27,17 +27,22 @@ function prepare(db: Db) {
   return {
     byKey: db.prepare('SELECT * FROM memory_proposals WHERE pair_key = ? ORDER BY id DESC LIMIT 1'),
     // From the members' side (indexed by memory), so the cost does not grow with the number of open proposals.
-    openOverlapping: db.prepare(`SELECT * FROM memory_proposals WHERE id IN (SELECT proposal_id FROM memory_proposal_members WHERE memory_id IN (SELECT value FROM json_each(@ids)))
+    openOverlapping:
+      db.prepare(`SELECT * FROM memory_proposals WHERE id IN (SELECT proposal_id FROM memory_proposal_members WHERE memory_id IN (SELECT value FROM json_each(@ids)))
       AND status = 'open' AND kind = @kind ORDER BY id LIMIT 1`),
-    insert: db.prepare(`INSERT INTO memory_proposals (kind, subkind, status, pair_key, similarity, detail, created_by, created_at) VALUES (?, ?, 'open', ?, ?, ?, ?, ?)`),
+    insert: db.prepare(
+      `INSERT INTO memory_proposals (kind, subkind, status, pair_key, similarity, detail, created_by, created_at) VALUES (?, ?, 'open', ?, ?, ?, ?, ?)`,
+    ),
     addMember: db.prepare('INSERT OR IGNORE INTO memory_proposal_members (proposal_id, memory_id) VALUES (?, ?)'),
     setKey: db.prepare('UPDATE memory_proposals SET pair_key = ?, similarity = MIN(COALESCE(similarity, 1), ?) WHERE id = ?'),
     byId: db.prepare('SELECT * FROM memory_proposals WHERE id = ?'),
     members: db.prepare(`SELECT m.id, m.text, m.layer, m.trust, m.use_count, m.status, m.created_at, m.valid_to FROM memory_proposal_members pm
       JOIN memories m ON m.id = pm.memory_id WHERE pm.proposal_id = ? ORDER BY m.id`),
     memberIds: db.prepare('SELECT memory_id FROM memory_proposal_members WHERE proposal_id = ? ORDER BY memory_id'),
-    list: db.prepare('SELECT * FROM memory_proposals WHERE kind = @kind AND (@status = \'all\' OR status = @status) ORDER BY id DESC LIMIT @limit OFFSET @offset'),
-    count: db.prepare('SELECT COUNT(*) AS n FROM memory_proposals WHERE kind = @kind AND (@status = \'all\' OR status = @status)'),
+    list: db.prepare(
+      "SELECT * FROM memory_proposals WHERE kind = @kind AND (@status = 'all' OR status = @status) ORDER BY id DESC LIMIT @limit OFFSET @offset",
+    ),
+    count: db.prepare("SELECT COUNT(*) AS n FROM memory_proposals WHERE kind = @kind AND (@status = 'all' OR status = @status)"),
     resolve: db.prepare('UPDATE memory_proposals SET status = ?, resolution = ?, resolution_note = ?, resolved_at = ? WHERE id = ?'),
     flagsFor: db.prepare(`SELECT pm.memory_id, p.id, p.kind FROM memory_proposal_members pm JOIN memory_proposals p ON p.id = pm.proposal_id
       WHERE pm.memory_id IN (SELECT value FROM json_each(?)) AND p.status = 'open'`),
@@ -57,7 +62,11 @@ export const pairKey = (kind: string, ids: number[]) => `${kind}:${[...new Set(i
  * Record a finding. Returns the proposal id it landed in and whether it is new; null when the same finding was
  * already decided (accepted, rejected or withdrawn). A duplicate overlapping an open cluster joins that cluster.
  */
-export function propose(db: Db, p: { kind: 'duplicate' | 'conflict'; subkind: ProposalRow['subkind']; ids: number[]; similarity: number | null; detail: string; createdBy: string }, now = nowIso()): { id: number; created: boolean } | null {
+export function propose(
+  db: Db,
+  p: { kind: 'duplicate' | 'conflict'; subkind: ProposalRow['subkind']; ids: number[]; similarity: number | null; detail: string; createdBy: string },
+  now = nowIso(),
+): { id: number; created: boolean } | null {
   const s = proposalStatements(db);
   const key = pairKey(p.kind, p.ids);
   const existing = s.byKey.get(key) as ProposalRow | undefined;
@@ -81,16 +90,50 @@ export function loadProposal(db: Db, id: number): Proposal {
   const s = proposalStatements(db);
   const r = s.byId.get(id) as ProposalRow | undefined;
   if (!r) throw notFound('proposal', id);
-  const members = (s.members.all(id) as { id: number; text: string; layer: Proposal['members'][number]['layer']; trust: number; use_count: number; status: Proposal['members'][number]['status']; created_at: string; valid_to: string | null }[]).map((m) => ({
-    capsule_id: m.id, text: m.text, layer: m.layer, trust: m.trust, use_count: m.use_count, status: m.status, created_at: m.created_at, valid_to: m.valid_to,
+  const members = (
+    s.members.all(id) as {
+      id: number;
+      text: string;
+      layer: Proposal['members'][number]['layer'];
+      trust: number;
+      use_count: number;
+      status: Proposal['members'][number]['status'];
+      created_at: string;
+      valid_to: string | null;
+    }[]
+  ).map((m) => ({
+    capsule_id: m.id,
+    text: m.text,
+    layer: m.layer,
+    trust: m.trust,
+    use_count: m.use_count,
+    status: m.status,
+    created_at: m.created_at,
+    valid_to: m.valid_to,
   }));
   return {
-    proposal_id: r.id, kind: r.kind, subkind: r.subkind, status: r.status, similarity: r.similarity, detail: r.detail, resolution: r.resolution,
-    resolution_note: r.resolution_note, created_by: r.created_by, created_at: r.created_at, resolved_at: r.resolved_at, members,
+    proposal_id: r.id,
+    kind: r.kind,
+    subkind: r.subkind,
+    status: r.status,
+    similarity: r.similarity,
+    detail: r.detail,
+    resolution: r.resolution,
+    resolution_note: r.resolution_note,
+    created_by: r.created_by,
+    created_at: r.created_at,
+    resolved_at: r.resolved_at,
+    members,
   };
 }
 
-export function listProposals(db: Db, kind: 'duplicate' | 'conflict', status: string, limit: number, offset: number): { items: Proposal[]; total: number } {
+export function listProposals(
+  db: Db,
+  kind: 'duplicate' | 'conflict',
+  status: string,
+  limit: number,
+  offset: number,
+): { items: Proposal[]; total: number } {
   const s = proposalStatements(db);
   const rows = s.list.all({ kind, status, limit, offset }) as ProposalRow[];
   const total = (s.count.get({ kind, status }) as { n: number }).n;
@@ -114,22 +157,39 @@ function canonical(rows: MemoryRow[]): MemoryRow {
   return [...rows].sort((a, b) => LAYER_RANK[b.layer]! - LAYER_RANK[a.layer]! || b.trust - a.trust || b.use_count - a.use_count || a.id - b.id)[0]!;
 }
 
-export function acceptProposal(db: Db, id: number, resolution: 'merge' | 'supersede' | 'keep_both', keepId: number | undefined, note: string | undefined): { proposal: Proposal; changed: number[] } {
+export function acceptProposal(
+  db: Db,
+  id: number,
+  resolution: 'merge' | 'supersede' | 'keep_both',
+  keepId: number | undefined,
+  note: string | undefined,
+): { proposal: Proposal; changed: number[] } {
   const s = proposalStatements(db);
   return db.transaction(() => {
     const p = s.byId.get(id) as ProposalRow | undefined;
     if (!p) throw notFound('proposal', id);
     if (p.status !== 'open') throw conflict(`proposal ${id} is already ${p.status}`);
-    if (resolution === 'merge' && p.kind !== 'duplicate') throw new AppError('bad_request', 'resolution: merge applies to duplicates; use supersede or keep_both for a conflict', [{ path: 'resolution', message: 'merge applies to duplicates only' }]);
+    if (resolution === 'merge' && p.kind !== 'duplicate')
+      throw new AppError('bad_request', 'resolution: merge applies to duplicates; use supersede or keep_both for a conflict', [
+        { path: 'resolution', message: 'merge applies to duplicates only' },
+      ]);
     const ids = (s.memberIds.all(id) as { memory_id: number }[]).map((r) => r.memory_id);
     const rows = ids.map((m) => getRow(db, m)!).filter(Boolean);
-    if (keepId !== undefined && !ids.includes(keepId)) throw new AppError('bad_request', `keep_id: memory ${keepId} is not part of proposal ${id} (members: ${ids.join(', ')})`, [{ path: 'keep_id', message: 'not a member' }]);
+    if (keepId !== undefined && !ids.includes(keepId))
+      throw new AppError('bad_request', `keep_id: memory ${keepId} is not part of proposal ${id} (members: ${ids.join(', ')})`, [
+        { path: 'keep_id', message: 'not a member' },
+      ]);
     const changed: number[] = [];
     if (resolution !== 'keep_both') {
       const gone = rows.find((r) => r.status === 'deleted');
       if (gone) throw conflict(`memory ${gone.id} of proposal ${id} was deleted; reject the proposal instead`);
       const now = nowIso();
-      const keep = keepId !== undefined ? rows.find((r) => r.id === keepId)! : resolution === 'merge' ? canonical(rows) : [...rows].sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id)[0]!;
+      const keep =
+        keepId !== undefined
+          ? rows.find((r) => r.id === keepId)!
+          : resolution === 'merge'
+            ? canonical(rows)
+            : [...rows].sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id)[0]!;
       for (const r of rows) {
         if (r.id === keep.id) continue;
         if (resolution === 'merge') {
@@ -145,7 +205,10 @@ export function acceptProposal(db: Db, id: number, resolution: 'merge' | 'supers
         const others = rows.filter((r) => r.id !== keep.id);
         const trust = Math.max(keep.trust, ...others.map((r) => r.trust));
         if (trust !== keep.trust) updateMemory(db, keep, { trust }, `merge (proposal ${id})`, now);
-        sql(db, 'UPDATE memories SET use_count = use_count + ? WHERE id = ?').run(others.reduce((n, r) => n + r.use_count, 0), keep.id);
+        sql(db, 'UPDATE memories SET use_count = use_count + ? WHERE id = ?').run(
+          others.reduce((n, r) => n + r.use_count, 0),
+          keep.id,
+        );
         changed.push(keep.id);
       }
     }
@@ -166,4 +229,3 @@ export function rejectProposal(db: Db, id: number, note: string | undefined): Pr
 export function openCount(db: Db, kind: 'duplicate' | 'conflict'): number {
   return (proposalStatements(db).openCount.get(kind) as { n: number }).n;
 }
-

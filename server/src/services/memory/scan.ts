@@ -80,7 +80,8 @@ export async function scanDuplicates(ctx: ServerContext, createdBy: string, prog
 
   // Exact: same normalized-text hash — a GROUP BY over the partial index alone (no table rows read), in 16
   // slices by the hash's first hex digit with a yield between, then the members of each repeated hash.
-  const groups = ctx.db.prepare(`SELECT norm_hash FROM memories INDEXED BY memories_norm_hash WHERE status = 'active' AND norm_hash >= ? AND norm_hash < ?
+  const groups = ctx.db
+    .prepare(`SELECT norm_hash FROM memories INDEXED BY memories_norm_hash WHERE status = 'active' AND norm_hash >= ? AND norm_hash < ?
     GROUP BY norm_hash HAVING COUNT(*) > 1 LIMIT ?`);
   const members = ctx.db.prepare(`SELECT id FROM memories WHERE norm_hash = ? AND status = 'active' AND valid_to IS NULL ORDER BY id`).pluck();
   const exact: number[][] = [];
@@ -92,7 +93,13 @@ export async function scanDuplicates(ctx: ServerContext, createdBy: string, prog
     }
     await yieldLoop();
   }
-  await record(ctx, exact.map((ids) => ({ kind: 'duplicate', subkind: 'exact', ids, similarity: 1, detail: 'same normalized text' })), createdBy, report, onCreated);
+  await record(
+    ctx,
+    exact.map((ids) => ({ kind: 'duplicate', subkind: 'exact', ids, similarity: 1, detail: 'same normalized text' })),
+    createdBy,
+    report,
+    onCreated,
+  );
   progress(0.1, `${exact.length} exact duplicate group(s)`);
 
   // Near: load every current signature into one typed array, then LSH band by band.
@@ -176,7 +183,13 @@ export async function scanDuplicates(ctx: ServerContext, createdBy: string, prog
     ctx,
     [...clusters.values()].map((members) => {
       const sim = Math.min(...members.map((m) => sims.get(m) ?? 1));
-      return { kind: 'duplicate', subkind: 'near', ids: members, similarity: Math.round(sim * 1000) / 1000, detail: `near duplicates: word-shingle similarity ≥ ${sim.toFixed(2)}` };
+      return {
+        kind: 'duplicate',
+        subkind: 'near',
+        ids: members,
+        similarity: Math.round(sim * 1000) / 1000,
+        detail: `near duplicates: word-shingle similarity ≥ ${sim.toFixed(2)}`,
+      };
     }),
     createdBy,
     report,
@@ -189,7 +202,9 @@ export async function scanDuplicates(ctx: ServerContext, createdBy: string, prog
 export async function scanConflicts(ctx: ServerContext, createdBy: string, progress: Progress, onCreated?: OnCreated): Promise<ScanReport> {
   const report: ScanReport = { scanned: 0, found: 0, proposalIds: [], capped: false };
   const total = (ctx.db.prepare(`SELECT COUNT(*) AS n FROM memories WHERE status = 'active' AND valid_to IS NULL`).get() as { n: number }).n;
-  const page = ctx.db.prepare(`SELECT id, text, repo, persona FROM memories WHERE status = 'active' AND valid_to IS NULL AND id > ? ORDER BY id LIMIT ?`);
+  const page = ctx.db.prepare(
+    `SELECT id, text, repo, persona FROM memories WHERE status = 'active' AND valid_to IS NULL AND id > ? ORDER BY id LIMIT ?`,
+  );
   // partition|key → value → ids (newest last); partition|signature → polarity → ids
   const values = new Map<string, Map<string, number[]>>();
   const polar = new Map<string, { pos: number[]; neg: number[] }>();
@@ -230,14 +245,28 @@ export async function scanConflicts(ctx: ServerContext, createdBy: string, progr
         const [va, a] = heads[i]!;
         const [vb, b] = heads[j]!;
         const negation = va === `not ${vb}` || vb === `not ${va}`;
-        findings.push({ kind: 'conflict', subkind: negation ? 'negation' : 'value', ids: [a, b], similarity: null, detail: negation ? `"${key}": "${va}" (#${a}) vs "${vb}" (#${b})` : `"${key}" has different values: "${va}" (#${a}) vs "${vb}" (#${b})` });
+        findings.push({
+          kind: 'conflict',
+          subkind: negation ? 'negation' : 'value',
+          ids: [a, b],
+          similarity: null,
+          detail: negation ? `"${key}": "${va}" (#${a}) vs "${vb}" (#${b})` : `"${key}" has different values: "${va}" (#${a}) vs "${vb}" (#${b})`,
+        });
       }
     if (findings.length > MAX_FINDINGS * 2) break;
   }
   for (const [k, g] of polar) {
     if (!g.pos.length || !g.neg.length) continue;
     const statement = k.split('|').slice(2).join('|');
-    for (const a of g.pos.slice(-2)) for (const b of g.neg.slice(-2)) findings.push({ kind: 'conflict', subkind: 'negation', ids: [a, b], similarity: null, detail: `#${a} states and #${b} negates the same thing (${statement})` });
+    for (const a of g.pos.slice(-2))
+      for (const b of g.neg.slice(-2))
+        findings.push({
+          kind: 'conflict',
+          subkind: 'negation',
+          ids: [a, b],
+          similarity: null,
+          detail: `#${a} states and #${b} negates the same thing (${statement})`,
+        });
     if (findings.length > MAX_FINDINGS * 3) break;
   }
   await record(ctx, findings, createdBy, report, onCreated);

@@ -64,7 +64,10 @@ function stmts(ctx: ServerContext) {
 }
 
 /** Full-text candidates scored with BM25 (see textsearch.ts), best first. */
-export function textSearch(ctx: ServerContext, query: string): { ids: number[]; rank: (rows: Map<number, MemoryRow>) => { id: number; bm25: number }[] } {
+export function textSearch(
+  ctx: ServerContext,
+  query: string,
+): { ids: number[]; rank: (rows: Map<number, MemoryRow>) => { id: number; bm25: number }[] } {
   const plan = planText(ctx, query);
   const ids = textCandidateIds(ctx, plan);
   return {
@@ -178,7 +181,10 @@ export async function retrieve(ctx: ServerContext, p: Params, opts: RetrieveOpti
   }
   scored.sort((a, b) => b.breakdown.final - a.breakdown.final || a.row.id - b.row.id);
 
-  const flags = flagsFor(ctx.db, scored.map((s) => s.row.id));
+  const flags = flagsFor(
+    ctx.db,
+    scored.map((s) => s.row.id),
+  );
   const clusterLead = new Map<number, number>();
   const items: Scored[] = [];
   scored.forEach((s, i) => {
@@ -188,7 +194,8 @@ export async function retrieve(ctx: ServerContext, p: Params, opts: RetrieveOpti
     if (opts.excludeMock && s.row.mock === 1) s.reason = 'not admitted: made in mock mode, never given to a real-mode mission';
     else if (s.breakdown.source_weight === 0) s.reason = `not admitted: source '${s.row.source}' has weight 0`;
     else if (!relevant) s.reason = `not admitted: no text match and semantic ${s.breakdown.vector_cosine?.toFixed(2) ?? 'n/a'} < ${VECTOR_ADMIT}`;
-    else if (s.cluster !== null && clusterLead.has(s.cluster)) s.reason = `suppressed: duplicate of #${clusterLead.get(s.cluster)} (duplicate cluster ${s.cluster})`;
+    else if (s.cluster !== null && clusterLead.has(s.cluster))
+      s.reason = `suppressed: duplicate of #${clusterLead.get(s.cluster)} (duplicate cluster ${s.cluster})`;
     else if (items.length >= p.top_k) s.reason = `not admitted: score rank ${i + 1} is below top_k ${p.top_k}`;
     else {
       s.admitted = true;
@@ -197,7 +204,15 @@ export async function retrieve(ctx: ServerContext, p: Params, opts: RetrieveOpti
     }
     if (s.cluster !== null && !clusterLead.has(s.cluster) && relevant) clusterLead.set(s.cluster, s.row.id);
   });
-  return { items, considered: scored, vectorUsed, vectorNote, ftsCandidates: fts.length, vectorCandidates: cos.size, tookMs: round(performance.now() - t0) };
+  return {
+    items,
+    considered: scored,
+    vectorUsed,
+    vectorNote,
+    ftsCandidates: fts.length,
+    vectorCandidates: cos.size,
+    tookMs: round(performance.now() - t0),
+  };
 }
 
 function round(x: number): number {

@@ -81,10 +81,13 @@ const SELECT_ROW = `SELECT m.*, EXISTS (SELECT 1 FROM memory_embeddings e WHERE 
 function prepare(db: Db) {
   const p = (sql: string): Statement => db.prepare(sql);
   return {
-    insert: p(`INSERT INTO memories (text, kind, source, source_ref, scope, repo, persona, layer, trust, salience, use_count, touched_at, created_at, updated_at, valid_from, status, norm_hash, version, mock)
+    insert:
+      p(`INSERT INTO memories (text, kind, source, source_ref, scope, repo, persona, layer, trust, salience, use_count, touched_at, created_at, updated_at, valid_from, status, norm_hash, version, mock)
       VALUES (@text, @kind, @source, @source_ref, @scope, @repo, @persona, @layer, @trust, 1, 0, @now, @now, @now, @now, 'active', @norm_hash, 1, @mock)`),
     insertSketch: p('INSERT OR REPLACE INTO memory_sketches (memory_id, minhash) VALUES (?, ?)'),
-    enqueueEmbed: p('INSERT INTO memory_embed_queue (memory_id, queued_at, attempts) VALUES (?, ?, 0) ON CONFLICT (memory_id) DO UPDATE SET queued_at = excluded.queued_at, attempts = 0'),
+    enqueueEmbed: p(
+      'INSERT INTO memory_embed_queue (memory_id, queued_at, attempts) VALUES (?, ?, 0) ON CONFLICT (memory_id) DO UPDATE SET queued_at = excluded.queued_at, attempts = 0',
+    ),
     byId: p(`${SELECT_ROW} WHERE m.id = ?`),
     sameHash: p("SELECT id FROM memories WHERE norm_hash = ? AND status = 'active' AND valid_to IS NULL AND id <> ? ORDER BY id LIMIT 1"),
     saveVersion: p(`INSERT INTO memory_versions (memory_id, version, text, kind, layer, trust, status, valid_to, recorded_at, replaced_at, reason)
@@ -95,12 +98,16 @@ function prepare(db: Db) {
     unlink: p('DELETE FROM memory_links WHERE from_id = ? AND to_id = ? AND relation = ?'),
     versions: p('SELECT * FROM memory_versions WHERE memory_id = ? ORDER BY version DESC'),
     versionAt: p('SELECT * FROM memory_versions WHERE memory_id = ? AND recorded_at <= ? AND replaced_at > ? ORDER BY version DESC LIMIT 1'),
-    erase: p(`UPDATE memories SET text = '', status = 'deleted', norm_hash = '', version = version + 1, updated_at = @now, touched_at = @now, valid_to = COALESCE(valid_to, @now) WHERE id = @id`),
+    erase: p(
+      `UPDATE memories SET text = '', status = 'deleted', norm_hash = '', version = version + 1, updated_at = @now, touched_at = @now, valid_to = COALESCE(valid_to, @now) WHERE id = @id`,
+    ),
     eraseVersions: p('DELETE FROM memory_versions WHERE memory_id = ?'),
     eraseEmbedding: p('DELETE FROM memory_embeddings WHERE memory_id = ?'),
     eraseSketch: p('DELETE FROM memory_sketches WHERE memory_id = ?'),
     dequeue: p('DELETE FROM memory_embed_queue WHERE memory_id = ?'),
-    openProposalsOf: p(`SELECT p.id FROM memory_proposal_members pm JOIN memory_proposals p ON p.id = pm.proposal_id WHERE pm.memory_id = ? AND p.status = 'open' ORDER BY p.id`),
+    openProposalsOf: p(
+      `SELECT p.id FROM memory_proposal_members pm JOIN memory_proposals p ON p.id = pm.proposal_id WHERE pm.memory_id = ? AND p.status = 'open' ORDER BY p.id`,
+    ),
     linksOf: p('SELECT * FROM memory_links WHERE from_id = ? OR to_id = ?'),
     // Counters kept by triggers (migration 24): a few rows, whatever the size of the store.
     countByLayer: p(`SELECT substr(key, 7) AS layer, n FROM memory_counters WHERE key LIKE 'layer:%'`),
@@ -172,6 +179,13 @@ export function updateMemory(db: Db, row: MemoryRow, change: RowChange, reason: 
   }
 }
 
-export function addLink(db: Db, fromId: number, toId: number, relation: 'derived_from' | 'merged_from' | 'superseded_by', note: string | null = null, now = nowIso()): void {
+export function addLink(
+  db: Db,
+  fromId: number,
+  toId: number,
+  relation: 'derived_from' | 'merged_from' | 'superseded_by',
+  note: string | null = null,
+  now = nowIso(),
+): void {
   statements(db).link.run(fromId, toId, relation, note, now);
 }

@@ -3,7 +3,12 @@
 import { createHash } from 'node:crypto';
 
 export function words(text: string): string[] {
-  return text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+(?:[._-][\p{L}\p{N}]+)*/gu) ?? [];
+  return (
+    text
+      .toLowerCase()
+      .normalize('NFKC')
+      .match(/[\p{L}\p{N}]+(?:[._-][\p{L}\p{N}]+)*/gu) ?? []
+  );
 }
 
 /** Lower case, punctuation and runs of whitespace removed: "The port is 8080." ≡ "the  port is 8080". */
@@ -16,7 +21,9 @@ export function normHash(text: string): string {
 }
 
 const STOP = new Set(
-  'a an and are as at be but by for from has have how i in is it its of on or that the this to was what when where which who why will with we you our your do does did can could should would there their they them then than so if into about'.split(' '),
+  'a an and are as at be but by for from has have how i in is it its of on or that the this to was what when where which who why will with we you our your do does did can could should would there their they them then than so if into about'.split(
+    ' ',
+  ),
 );
 
 export function contentWords(text: string): string[] {

@@ -19,7 +19,11 @@ function bad(path: string, message: string): AppError {
   return new AppError('bad_request', `Invalid params: ${path}: ${message}`, [{ path, message }]);
 }
 
-export async function decodeUpload(p: { filename: string; content_base64?: string; text?: string }): Promise<{ format: 'text' | 'markdown' | 'pdf'; text: string; warnings: string[] }> {
+export async function decodeUpload(p: {
+  filename: string;
+  content_base64?: string;
+  text?: string;
+}): Promise<{ format: 'text' | 'markdown' | 'pdf'; text: string; warnings: string[] }> {
   const warnings: string[] = [];
   let bytes: Buffer | null = null;
   if (p.content_base64 !== undefined) {
@@ -51,14 +55,30 @@ export const uploadServices = [
   implement(M.upload, async (p, ctx: ServerContext) => {
     const doc = await decodeUpload(p);
     const chunks = chunkText(doc.text, { maxChars: p.max_chunk_chars, overlapChars: p.overlap_chars, markdown: doc.format === 'markdown' });
-    if (chunks.length > MAX_CHUNKS) throw bad('content_base64', `the file makes ${chunks.length} chunks (more than ${MAX_CHUNKS}); raise max_chunk_chars or split it`);
+    if (chunks.length > MAX_CHUNKS)
+      throw bad('content_base64', `the file makes ${chunks.length} chunks (more than ${MAX_CHUNKS}); raise max_chunk_chars or split it`);
     const now = nowIso();
     // One batch id for the whole file, so an upload can be reviewed and undone as one thing.
     const batchId = `upload-${randomUUID()}`;
     const setBatch = sql(ctx.db, 'UPDATE memories SET batch_id = ? WHERE id = ?');
     const ids = ctx.db.transaction(() =>
       chunks.map((text, i) => {
-        const id = createOne(ctx, { text, kind: p.kind, source: 'upload', source_ref: `${p.filename}#${i + 1}/${chunks.length}`, scope: p.scope, repo: p.repo, persona: p.persona, layer: p.layer, trust: p.trust }, [], now).id;
+        const id = createOne(
+          ctx,
+          {
+            text,
+            kind: p.kind,
+            source: 'upload',
+            source_ref: `${p.filename}#${i + 1}/${chunks.length}`,
+            scope: p.scope,
+            repo: p.repo,
+            persona: p.persona,
+            layer: p.layer,
+            trust: p.trust,
+          },
+          [],
+          now,
+        ).id;
         setBatch.run(batchId, id);
         return id;
       }),
@@ -75,7 +95,13 @@ export const uploadServices = [
     ).all(p.limit, p.offset) as { batch_id: string; created_at: string; ref: string | null; count: number; active: number }[];
     const total = (sql(ctx.db, 'SELECT COUNT(DISTINCT batch_id) AS n FROM memories WHERE batch_id IS NOT NULL').get() as { n: number }).n;
     // source_ref is "<filename>#<n>/<total>": the file name is everything before the last '#'.
-    const items = rows.map((r) => ({ batch_id: r.batch_id, created_at: r.created_at, count: r.count, active: r.active, filename: (r.ref ?? '').replace(/#[^#]*$/, '') }));
+    const items = rows.map((r) => ({
+      batch_id: r.batch_id,
+      created_at: r.created_at,
+      count: r.count,
+      active: r.active,
+      filename: (r.ref ?? '').replace(/#[^#]*$/, ''),
+    }));
     return { ok: true, items, total };
   }),
   implement(M.undoBatch, (p, ctx) => {
@@ -86,7 +112,11 @@ export const uploadServices = [
     ctx.db.transaction(() => {
       for (const r of active) updateMemory(ctx.db, r, { status: 'archived' }, `upload batch ${p.batch_id} undone`, now);
     })();
-    changed(ctx, 'upload_undone', active.map((r) => r.id));
+    changed(
+      ctx,
+      'upload_undone',
+      active.map((r) => r.id),
+    );
     return { ok: true, batch_id: p.batch_id, archived: active.length };
   }),
 ];

@@ -29,14 +29,24 @@ export function renderBrief(b: BriefInput): { title: string; markdown: string } 
     '',
   ];
   if (b.operator_intent) lines.push('## Operator intent', inline(b.operator_intent), '');
-  lines.push('## Acceptance criteria', b.acceptance_criteria.length ? b.acceptance_criteria.map((c) => `- [ ] ${inline(c)}`).join('\n') : '- [ ] (none given)', '');
+  lines.push(
+    '## Acceptance criteria',
+    b.acceptance_criteria.length ? b.acceptance_criteria.map((c) => `- [ ] ${inline(c)}`).join('\n') : '- [ ] (none given)',
+    '',
+  );
   lines.push('## Constraints', bullets(constraints.map(inline)), '');
-  const persona = [p.persona.role && `Role: ${p.persona.role}`, p.persona.style && `Style: ${p.persona.style}`, ...p.persona.goals.map((g) => `Goal: ${g}`)].filter(Boolean) as string[];
+  const persona = [
+    p.persona.role && `Role: ${p.persona.role}`,
+    p.persona.style && `Style: ${p.persona.style}`,
+    ...p.persona.goals.map((g) => `Goal: ${g}`),
+  ].filter(Boolean) as string[];
   lines.push('## Persona', bullets(persona.map(inline)), '');
   if (p.summary) lines.push('## Context', inline(p.summary), '');
   if (p.memory_snippets.length) lines.push('## Memory', p.memory_snippets.map((m) => `- ${inline(m.text)} _(${m.source || m.id})_`).join('\n'), '');
-  if (p.risk_flags.length) lines.push('## Risks', p.risk_flags.map((r) => `- **${inline(r.name)}** (${r.severity}): ${inline(r.mitigation)}`).join('\n'), '');
-  if (p.success_criteria.length) lines.push('## Success criteria', p.success_criteria.map((s) => `- ${inline(s.name)}${s.metric ? `: ${inline(s.metric)}` : ''}`).join('\n'), '');
+  if (p.risk_flags.length)
+    lines.push('## Risks', p.risk_flags.map((r) => `- **${inline(r.name)}** (${r.severity}): ${inline(r.mitigation)}`).join('\n'), '');
+  if (p.success_criteria.length)
+    lines.push('## Success criteria', p.success_criteria.map((s) => `- ${inline(s.name)}${s.metric ? `: ${inline(s.metric)}` : ''}`).join('\n'), '');
   if (p.recommended_next_actions.length) lines.push('## Recommended next actions', bullets(p.recommended_next_actions.map(inline)), '');
   if (p.dispatch_brief.non_goals.length) lines.push('## Non-goals', bullets(p.dispatch_brief.non_goals.map(inline)), '');
   return { title: b.mission_title, markdown: lines.join('\n').trimEnd() + '\n' };

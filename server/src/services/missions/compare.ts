@@ -29,7 +29,12 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export function compareMissions(l: Mission, r: Mission, timeline: { left: number; right: number }) {
   const field_diffs = FIELDS.filter(([f]) => !same(l[f], r[f])).map(([f, severity]) => {
     // One succeeded and the other failed is the difference that matters most.
-    const s: Severity = f === 'status' && [l.status, r.status].includes('succeeded') && [l.status, r.status].includes('failed') ? 'high' : f === 'status' ? 'medium' : severity;
+    const s: Severity =
+      f === 'status' && [l.status, r.status].includes('succeeded') && [l.status, r.status].includes('failed')
+        ? 'high'
+        : f === 'status'
+          ? 'medium'
+          : severity;
     return { field: f, left: l[f] ?? null, right: r[f] ?? null, severity: s };
   });
   const lp = new Set(l.artifacts.map((a) => a.path));
@@ -56,7 +61,13 @@ export function compareMissions(l: Mission, r: Mission, timeline: { left: number
     right: side(r),
     field_diffs,
     state: { left: l.status, right: r.status, same: l.status === r.status },
-    outcome: { same: l.summary === r.summary && l.pr_url === r.pr_url, left_summary: l.summary, right_summary: r.summary, left_pr_url: l.pr_url, right_pr_url: r.pr_url },
+    outcome: {
+      same: l.summary === r.summary && l.pr_url === r.pr_url,
+      left_summary: l.summary,
+      right_summary: r.summary,
+      left_pr_url: l.pr_url,
+      right_pr_url: r.pr_url,
+    },
     artifacts: {
       left_count: lp.size,
       right_count: rp.size,

@@ -15,7 +15,14 @@ type Result = z.output<typeof enableIntegration.result>;
 /** Request field → setting key, per integration. */
 const FIELDS: Record<Params['name'], Partial<Record<keyof Params['config'] | 'enabled', string>>> = {
   phios: { enabled: 'phios.enabled', url: 'phios.url', transport: 'phios.transport', timeout_seconds: 'phios.timeoutSeconds' },
-  agentception: { enabled: 'agentception.enabled', url: 'agentception.url', timeout_seconds: 'agentception.timeoutSeconds', launch_mode: 'agentception.launchMode', role: 'agentception.role', label: 'agentception.label' },
+  agentception: {
+    enabled: 'agentception.enabled',
+    url: 'agentception.url',
+    timeout_seconds: 'agentception.timeoutSeconds',
+    launch_mode: 'agentception.launchMode',
+    role: 'agentception.role',
+    label: 'agentception.label',
+  },
 };
 
 const specOf = (key: string) => (allSettings as readonly SettingSpec[]).find((s) => s.key === key)!;
@@ -27,12 +34,23 @@ const text = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
  * from the operator's own surfaces. Checked before anything is written.
  */
 function refuseExecutables(p: Params): void {
-  const where = "set it in VS Code settings (agentora.phios.*), in the config file <data dir>/config.env (AGENTORA_PHIOS_*), or in the environment of `agentora serve`";
+  const where =
+    'set it in VS Code settings (agentora.phios.*), in the config file <data dir>/config.env (AGENTORA_PHIOS_*), or in the environment of `agentora serve`';
   if (p.config.command !== undefined) {
-    throw new AppError('bad_request', `Invalid params: config.command: integration commands cannot be set through the HTTP API (it would let any token holder run a program): ${where}`, [{ path: 'config.command', message: 'not settable through the HTTP API' }], `The operator sets the PhiOS command: ${where}.`);
+    throw new AppError(
+      'bad_request',
+      `Invalid params: config.command: integration commands cannot be set through the HTTP API (it would let any token holder run a program): ${where}`,
+      [{ path: 'config.command', message: 'not settable through the HTTP API' }],
+      `The operator sets the PhiOS command: ${where}.`,
+    );
   }
   if (p.config.transport === 'mcp-stdio') {
-    throw new AppError('bad_request', `Invalid params: config.transport: 'mcp-stdio' starts a local program, so it cannot be chosen through the HTTP API: ${where} (AGENTORA_PHIOS_TRANSPORT=mcp-stdio)`, [{ path: 'config.transport', message: "'mcp-stdio' is not settable through the HTTP API" }], `The operator chooses mcp-stdio: ${where}.`);
+    throw new AppError(
+      'bad_request',
+      `Invalid params: config.transport: 'mcp-stdio' starts a local program, so it cannot be chosen through the HTTP API: ${where} (AGENTORA_PHIOS_TRANSPORT=mcp-stdio)`,
+      [{ path: 'config.transport', message: "'mcp-stdio' is not settable through the HTTP API" }],
+      `The operator chooses mcp-stdio: ${where}.`,
+    );
   }
 }
 
@@ -43,7 +61,10 @@ export async function enableIntegrationService(ctx: ServerContext, p: Params): P
   for (const [field, value] of Object.entries(p.config)) {
     const key = fields[field as keyof typeof fields];
     if (value === undefined) continue;
-    if (!key) throw new AppError('bad_request', `Invalid params: config.${field}: not a ${p.name} setting`, [{ path: `config.${field}`, message: `not a ${p.name} setting` }]);
+    if (!key)
+      throw new AppError('bad_request', `Invalid params: config.${field}: not a ${p.name} setting`, [
+        { path: `config.${field}`, message: `not a ${p.name} setting` },
+      ]);
     wanted.push([field, key, value]);
   }
   // Validate every value with its setting's own schema before anything is written: all or nothing.

@@ -5,7 +5,19 @@ import { AppError, notFound } from '../../protocol/errors';
 import * as M from '../../protocol/missions';
 import { implement, type Implementation } from '../registry';
 import { compareMissions } from './compare';
-import { commit, describeError, getRow, launchMission, missionOf, packetFor, prepareMission, refreshMission, setWatched, snapshotContent, writebackMission } from './loop';
+import {
+  commit,
+  describeError,
+  getRow,
+  launchMission,
+  missionOf,
+  packetFor,
+  prepareMission,
+  refreshMission,
+  setWatched,
+  snapshotContent,
+  writebackMission,
+} from './loop';
 import { reconcileLaunches } from './reconcile';
 import { enableIntegrationService } from './enable';
 import { mcpCompatServices, mountMcp, rememberRegistry } from './mcp/routes';
@@ -45,7 +57,11 @@ export const missionsServices: readonly Implementation[] = [
       mock,
       phios: { ...phios, enabled: mock || ctx.config['phios.enabled'] },
       agentception: { ...agentception, enabled: mock || ctx.config['agentception.enabled'] },
-      watcher: { enabled: ctx.config['missions.watcherEnabled'], interval_seconds: ctx.config['missions.watcherIntervalSeconds'], auto_writeback: ctx.config['missions.autoWriteback'] },
+      watcher: {
+        enabled: ctx.config['missions.watcherEnabled'],
+        interval_seconds: ctx.config['missions.watcherIntervalSeconds'],
+        auto_writeback: ctx.config['missions.autoWriteback'],
+      },
       mcp: mcpInfo(ctx),
     };
   }),
@@ -62,9 +78,13 @@ export const missionsServices: readonly Implementation[] = [
     // Not given → the operator's settings, exactly as a mission launch does.
     const mode = p.mode ?? ctx.config['agentception.launchMode'];
     const label = p.label ?? (mode === 'label' ? ctx.config['agentception.label'] : undefined);
-    return upstream(() => bridgesOf(ctx).agentception.launch({ ...p, mode, role: p.role ?? ctx.config['agentception.role'], ...(label ? { label } : {}) }));
+    return upstream(() =>
+      bridgesOf(ctx).agentception.launch({ ...p, mode, role: p.role ?? ctx.config['agentception.role'], ...(label ? { label } : {}) }),
+    );
   }),
-  implement(M.agentceptionJob, (p, ctx) => upstream(() => bridgesOf(ctx).agentception.status(p.job_id, p.after_event_id !== undefined ? { after_event_id: p.after_event_id } : undefined))),
+  implement(M.agentceptionJob, (p, ctx) =>
+    upstream(() => bridgesOf(ctx).agentception.status(p.job_id, p.after_event_id !== undefined ? { after_event_id: p.after_event_id } : undefined)),
+  ),
 
   implement(M.prepare, async (p, ctx, call) => {
     const run = await prepareMission(ctx, p, call);
@@ -87,14 +107,19 @@ export const missionsServices: readonly Implementation[] = [
   }),
   implement(M.watch, (p, ctx, call) => ({ ok: true, run: setWatched(ctx, p.run_id, true, call) })),
   implement(M.unwatch, (p, ctx, call) => ({ ok: true, run: setWatched(ctx, p.run_id, false, call) })),
-  implement(M.writeback, (p, ctx, call) => writebackMission(ctx, p.run_id, { operator_notes: p.operator_notes, tags: p.tags, trigger: 'manual' }, call)),
+  implement(M.writeback, (p, ctx, call) =>
+    writebackMission(ctx, p.run_id, { operator_notes: p.operator_notes, tags: p.tags, trigger: 'manual' }, call),
+  ),
   implement(M.timeline, (p, ctx) => {
     getRow(ctx, p.run_id);
     const { events, total } = missionStore(ctx.db).timeline(p.run_id, p.limit, p.offset);
     return { ok: true, run_id: p.run_id, events, total };
   }),
   implement(M.compare, (p, ctx) => {
-    if (p.left_run_id === p.right_run_id) throw new AppError('bad_request', 'Invalid params: right_run_id: must differ from left_run_id', [{ path: 'right_run_id', message: 'must differ from left_run_id' }]);
+    if (p.left_run_id === p.right_run_id)
+      throw new AppError('bad_request', 'Invalid params: right_run_id: must differ from left_run_id', [
+        { path: 'right_run_id', message: 'must differ from left_run_id' },
+      ]);
     const l = missionOf(ctx, p.left_run_id);
     const r = missionOf(ctx, p.right_run_id);
     const store = missionStore(ctx.db);
@@ -104,7 +129,14 @@ export const missionsServices: readonly Implementation[] = [
     const row = getRow(ctx, p.run_id);
     const content = snapshotContent(row);
     const hash = snapshotHash(content);
-    return { ok: true, run_id: row.id, algorithm: 'sha256' as const, snapshot_hash: row.snapshot_hash, verified: hash === row.snapshot_hash, content: content as unknown as Record<string, unknown> };
+    return {
+      ok: true,
+      run_id: row.id,
+      algorithm: 'sha256' as const,
+      snapshot_hash: row.snapshot_hash,
+      verified: hash === row.snapshot_hash,
+      content: content as unknown as Record<string, unknown>,
+    };
   }),
   implement(M.watcherEvents, (p, ctx) => ({ ok: true, events: missionStore(ctx.db).watcherEvents(p.limit) })),
   implement(M.metrics, (_p, ctx) => {
@@ -120,7 +152,8 @@ export const missionsServices: readonly Implementation[] = [
 
 /** The watcher's stop function per server, while it runs. */
 const watchers = new WeakMap<ServerContext, { stop: () => Promise<void>; key: string }>();
-const watcherKey = (ctx: ServerContext) => JSON.stringify([ctx.config['missions.watcherEnabled'], ctx.config['missions.watcherIntervalSeconds'], ctx.config['missions.watcherMaxActiveRuns']]);
+const watcherKey = (ctx: ServerContext) =>
+  JSON.stringify([ctx.config['missions.watcherEnabled'], ctx.config['missions.watcherIntervalSeconds'], ctx.config['missions.watcherMaxActiveRuns']]);
 
 function syncWatcher(ctx: ServerContext): void {
   const cur = watchers.get(ctx);

@@ -82,7 +82,12 @@ export function missionOf(ctx: ServerContext, id: string): Mission {
  * Apply a change to one mission in one transaction: update columns, re-score, append events. Returns the new
  * row. Notifications go out after the commit.
  */
-export function commit(ctx: ServerContext, id: string, change: (row: MissionRow) => { fields: Partial<Record<Column, unknown>>; events: NewEvent[] }, actor: string): { before: MissionRow; after: MissionRow } {
+export function commit(
+  ctx: ServerContext,
+  id: string,
+  change: (row: MissionRow) => { fields: Partial<Record<Column, unknown>>; events: NewEvent[] },
+  actor: string,
+): { before: MissionRow; after: MissionRow } {
   const store = missionStore(ctx.db);
   const t = now();
   const result = ctx.db.transaction(() => {
@@ -91,17 +96,28 @@ export function commit(ctx: ServerContext, id: string, change: (row: MissionRow)
     const merged = { ...before, ...fields } as MissionRow;
     const s = scoreOf(ctx, merged);
     const scoreFields = { mission_score: s.mission_score, confidence_level: s.confidence_level, risk_level: s.risk_level };
-    if (merged.status !== before.status && !canTransition(before.status, merged.status)) throw conflict(`Mission ${id}: ${before.status} → ${merged.status} is not allowed`);
+    if (merged.status !== before.status && !canTransition(before.status, merged.status))
+      throw conflict(`Mission ${id}: ${before.status} → ${merged.status} is not allowed`);
     store.update(id, { ...fields, ...scoreFields }, t);
     if (s.confidence_level !== before.confidence_level || s.risk_level !== before.risk_level) {
-      events.push({ type: 'score_changed', message: `score ${before.mission_score} → ${s.mission_score} (confidence ${s.confidence_level}, risk ${s.risk_level}; heuristic)`, data: { ...scoreFields, breakdown: s.breakdown } });
+      events.push({
+        type: 'score_changed',
+        message: `score ${before.mission_score} → ${s.mission_score} (confidence ${s.confidence_level}, risk ${s.risk_level}; heuristic)`,
+        data: { ...scoreFields, breakdown: s.breakdown },
+      });
     }
     for (const e of events) store.appendEvent(id, { actor, ...e }, t);
     return { before, after: getRow(ctx, id), events };
   })();
   const { before, after, events } = result;
   if (events.length) {
-    ctx.events.emit(didChange, { run_id: id, status: after.status, event: events[events.length - 1]!.type, watched: after.watched === 1, updated_at: after.updated_at });
+    ctx.events.emit(didChange, {
+      run_id: id,
+      status: after.status,
+      event: events[events.length - 1]!.type,
+      watched: after.watched === 1,
+      updated_at: after.updated_at,
+    });
   }
   if (isTerminal(after.status) && !isTerminal(before.status)) {
     rememberOutcome(ctx, after);
@@ -133,7 +149,10 @@ async function contextPack(ctx: ServerContext, p: Omit<Prepared, 'acceptance_cri
   }
 }
 
-export async function packetFor(ctx: ServerContext, p: Omit<Prepared, 'acceptance_criteria'> & { session_id?: string }): Promise<MissionContextPacket> {
+export async function packetFor(
+  ctx: ServerContext,
+  p: Omit<Prepared, 'acceptance_criteria'> & { session_id?: string },
+): Promise<MissionContextPacket> {
   return contextPack(ctx, p, p.session_id ?? newSessionId());
 }
 
@@ -160,7 +179,16 @@ function insertMission(ctx: ServerContext, p: Prepared, packet: MissionContextPa
   };
   const store = missionStore(ctx.db);
   const score = scoreMission(
-    { status: 'prepared', pr_url: null, summary: null, artifact_count: 0, acceptance_criteria_count: p.acceptance_criteria.length, writeback_succeeded: false, risk_flags: packet.risk_flags, has_error: false },
+    {
+      status: 'prepared',
+      pr_url: null,
+      summary: null,
+      artifact_count: 0,
+      acceptance_criteria_count: p.acceptance_criteria.length,
+      writeback_succeeded: false,
+      risk_flags: packet.risk_flags,
+      has_error: false,
+    },
     ctx.config,
   );
   ctx.db.transaction(() => {
@@ -185,7 +213,17 @@ function insertMission(ctx: ServerContext, p: Prepared, packet: MissionContextPa
       // Prepared against the mock integrations: marked so its outcome, links and memories are never taken for real.
       mock: packet.source === 'mock' ? 1 : 0,
     });
-    store.appendEvent(id, { type: 'prepared', to_status: 'prepared', message: `Context packet from ${packet.source} (session ${packet.session_id})`, data: { source: packet.source, persona: packet.persona.id }, actor: call.actor }, created_at);
+    store.appendEvent(
+      id,
+      {
+        type: 'prepared',
+        to_status: 'prepared',
+        message: `Context packet from ${packet.source} (session ${packet.session_id})`,
+        data: { source: packet.source, persona: packet.persona.id },
+        actor: call.actor,
+      },
+      created_at,
+    );
   })();
   const row = getRow(ctx, id);
   ctx.events.emit(didChange, { run_id: id, status: row.status, event: 'prepared', watched: false, updated_at: row.updated_at });
@@ -251,24 +289,37 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
       constraints: p.constraints ?? [],
       acceptance_criteria: p.acceptance_criteria ?? [],
     };
-    const packet = p.prepared_packet ? { ...p.prepared_packet, session_id: p.prepared_packet.session_id || newSessionId() } : await contextPack(ctx, prepared, newSessionId());
+    const packet = p.prepared_packet
+      ? { ...p.prepared_packet, session_id: p.prepared_packet.session_id || newSessionId() }
+      : await contextPack(ctx, prepared, newSessionId());
     id = insertMission(ctx, prepared, packet, call);
   }
   const runId = id;
   const state = missionsState(ctx);
   if (state.launching.has(runId)) throw conflict(`Mission ${runId} is being launched already`);
   const row = getRow(ctx, runId);
-  if (!isLaunchable(row.status)) throw conflict(`Mission ${runId} is ${row.status}: only a prepared, dry-run or failed-to-launch mission can be launched`);
+  if (!isLaunchable(row.status))
+    throw conflict(`Mission ${runId} is ${row.status}: only a prepared, dry-run or failed-to-launch mission can be launched`);
   if (row.mock === 1 && !p.dry_run && bridgesOf(ctx).agentception.transport !== 'mock') {
     // Its packet came from the mock PhiOS (invented memories and personas): never brief a real agent with it.
-    throw conflict(`Mission ${runId} was prepared with the mock integrations: its context is not real. Prepare it again now that real mode is on, and launch that one.`);
+    throw conflict(
+      `Mission ${runId} was prepared with the mock integrations: its context is not real. Prepare it again now that real mode is on, and launch that one.`,
+    );
   }
   state.launching.add(runId);
   try {
     // Acceptance criteria may still change before the mission is launched for real (its content is then fixed).
     const acceptance = p.run_id && p.acceptance_criteria ? p.acceptance_criteria : (JSON.parse(row.acceptance_criteria_json) as string[]);
     const packet = packetOf(row);
-    const brief = renderBrief({ run_id: runId, mission_title: row.mission_title, objective: row.objective, operator_intent: row.operator_intent, constraints: JSON.parse(row.constraints_json), acceptance_criteria: acceptance, packet });
+    const brief = renderBrief({
+      run_id: runId,
+      mission_title: row.mission_title,
+      objective: row.objective,
+      operator_intent: row.operator_intent,
+      constraints: JSON.parse(row.constraints_json),
+      acceptance_criteria: acceptance,
+      packet,
+    });
     // Not given in the call: the AGENTORA_AGENTCEPTION_LAUNCH_MODE / _ROLE / _LABEL settings.
     const mode = p.mode ?? ctx.config['agentception.launchMode'];
     const req: LaunchRequest = {
@@ -277,7 +328,9 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
       role: p.role ?? ctx.config['agentception.role'],
       issue_title: brief.title,
       issue_body: brief.markdown,
-      ...(mode === 'issue' ? { issue_number: p.issue_number ?? derivedIssueNumber(runId) } : { label: p.label ?? ctx.config['agentception.label'], ...(p.issue_number ? { issue_number: p.issue_number } : {}) }),
+      ...(mode === 'issue'
+        ? { issue_number: p.issue_number ?? derivedIssueNumber(runId) }
+        : { label: p.label ?? ctx.config['agentception.label'], ...(p.issue_number ? { issue_number: p.issue_number } : {}) }),
     };
     const route = mode === 'issue' ? 'POST /api/dispatch/issue' : 'POST /api/dispatch/label + POST /api/runs/{run_id}/execute';
     const contentFields = (): { fields: Partial<Record<Column, unknown>>; events: NewEvent[] } => {
@@ -287,18 +340,46 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
       const hash = snapshotHash(snapshotContentOf(row, acceptance));
       return {
         fields: { acceptance_criteria_json: next, snapshot_hash: hash },
-        events: [{ type: 'content_updated', message: 'Acceptance criteria set before launch', data: { acceptance_criteria: acceptance, old_snapshot_hash: row.snapshot_hash, snapshot_hash: hash } }],
+        events: [
+          {
+            type: 'content_updated',
+            message: 'Acceptance criteria set before launch',
+            data: { acceptance_criteria: acceptance, old_snapshot_hash: row.snapshot_hash, snapshot_hash: hash },
+          },
+        ],
       };
     };
 
     if (p.dry_run) {
-      commit(ctx, runId, () => {
-        const c = contentFields();
-        return {
-          fields: { ...c.fields, status: 'dry_run', dry_run: 1, brief_markdown: brief.markdown, launch_request_json: JSON.stringify({ route, body: req, dry_run: true }), last_error: null, fix_hint: null },
-          events: [...c.events, { type: 'dry_run_recorded', from_status: row.status, to_status: 'dry_run', message: `Dry run: would send ${route} (AgentCeption was not called)`, data: { route, issue_title: req.issue_title, body_length: req.issue_body.length } }],
-        };
-      }, call.actor);
+      commit(
+        ctx,
+        runId,
+        () => {
+          const c = contentFields();
+          return {
+            fields: {
+              ...c.fields,
+              status: 'dry_run',
+              dry_run: 1,
+              brief_markdown: brief.markdown,
+              launch_request_json: JSON.stringify({ route, body: req, dry_run: true }),
+              last_error: null,
+              fix_hint: null,
+            },
+            events: [
+              ...c.events,
+              {
+                type: 'dry_run_recorded',
+                from_status: row.status,
+                to_status: 'dry_run',
+                message: `Dry run: would send ${route} (AgentCeption was not called)`,
+                data: { route, issue_title: req.issue_title, body_length: req.issue_body.length },
+              },
+            ],
+          };
+        },
+        call.actor,
+      );
       return { ok: true, run: missionOf(ctx, runId), error: null };
     }
 
@@ -325,31 +406,80 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
       route,
       watch: p.watch,
     };
-    commit(ctx, runId, () => {
-      const c = contentFields();
-      return {
-        fields: { ...c.fields, brief_markdown: brief.markdown, launch_intent: JSON.stringify(intent), ...(ac.transport === 'mock' ? { mock: 1 } : {}) },
-        events: [...c.events, { type: 'launch_requested', message: `Launching on AgentCeption: ${route}`, data: { route, mode, intent } }],
-      };
-    }, call.actor);
+    commit(
+      ctx,
+      runId,
+      () => {
+        const c = contentFields();
+        return {
+          fields: {
+            ...c.fields,
+            brief_markdown: brief.markdown,
+            launch_intent: JSON.stringify(intent),
+            ...(ac.transport === 'mock' ? { mock: 1 } : {}),
+          },
+          events: [...c.events, { type: 'launch_requested', message: `Launching on AgentCeption: ${route}`, data: { route, mode, intent } }],
+        };
+      },
+      call.actor,
+    );
     try {
       const res = await ac.launch(req);
       const status = statusForJob(res.state);
-      commit(ctx, runId, (r) => ({
-        // Label mode: a run created whose /execute failed is kept (not lost) with a warning (see attachedFields).
-        fields: attachedFields(r, res, { route, watch: p.watch }, req, now()),
-        events: [
-          { type: 'launched', from_status: r.status, to_status: status, message: `AgentCeption run ${res.run_id} (${res.raw_status})${res.branch ? ` on ${res.branch}` : ''}${res.warning ? ` — ${res.warning}` : ''}`, data: { job_id: res.run_id, raw_status: res.raw_status, branch: res.branch, worktree: res.worktree, batch_id: res.batch_id, ...(res.warning ? { warning: res.warning } : {}) } },
-          ...(p.watch && !isTerminal(status) ? [{ type: 'watch_started' as const, message: 'Watching: the watcher refreshes this mission until it ends' }] : []),
-        ],
-      }), call.actor);
+      commit(
+        ctx,
+        runId,
+        (r) => ({
+          // Label mode: a run created whose /execute failed is kept (not lost) with a warning (see attachedFields).
+          fields: attachedFields(r, res, { route, watch: p.watch }, req, now()),
+          events: [
+            {
+              type: 'launched',
+              from_status: r.status,
+              to_status: status,
+              message: `AgentCeption run ${res.run_id} (${res.raw_status})${res.branch ? ` on ${res.branch}` : ''}${res.warning ? ` — ${res.warning}` : ''}`,
+              data: {
+                job_id: res.run_id,
+                raw_status: res.raw_status,
+                branch: res.branch,
+                worktree: res.worktree,
+                batch_id: res.batch_id,
+                ...(res.warning ? { warning: res.warning } : {}),
+              },
+            },
+            ...(p.watch && !isTerminal(status)
+              ? [{ type: 'watch_started' as const, message: 'Watching: the watcher refreshes this mission until it ends' }]
+              : []),
+          ],
+        }),
+        call.actor,
+      );
       return { ok: true, run: missionOf(ctx, runId), error: null };
     } catch (err) {
       const e = describeError(err);
-      commit(ctx, runId, (r) => ({
-        fields: { status: 'launch_failed', launch_request_json: JSON.stringify({ route, body: req, dry_run: false }), launch_intent: null, last_error: e.message, fix_hint: e.fix_hint },
-        events: [{ type: 'launch_failed', from_status: r.status, to_status: 'launch_failed', message: e.message, data: { kind: e.kind, fix_hint: e.fix_hint } }],
-      }), call.actor);
+      commit(
+        ctx,
+        runId,
+        (r) => ({
+          fields: {
+            status: 'launch_failed',
+            launch_request_json: JSON.stringify({ route, body: req, dry_run: false }),
+            launch_intent: null,
+            last_error: e.message,
+            fix_hint: e.fix_hint,
+          },
+          events: [
+            {
+              type: 'launch_failed',
+              from_status: r.status,
+              to_status: 'launch_failed',
+              message: e.message,
+              data: { kind: e.kind, fix_hint: e.fix_hint },
+            },
+          ],
+        }),
+        call.actor,
+      );
       return { ok: false, run: missionOf(ctx, runId), error: e };
     }
   } finally {
@@ -413,11 +543,25 @@ async function doRefresh(ctx: ServerContext, id: string, call: CallInfo): Promis
     artifacts = await ac.artifacts(jobId);
   } catch (err) {
     const e = describeError(err);
-    const { after } = commit(ctx, id, (r) => ({
-      fields: { last_error: e.message, fix_hint: e.fix_hint, refresh_failures: r.refresh_failures + 1, next_refresh_at: nextRefreshAfterFailure(ctx, r.refresh_failures + 1), last_refreshed_at: now() },
-      // The same error again (a watcher retrying an unreachable service) is counted, not re-logged every cycle.
-      events: r.last_error === e.message ? [] : [{ type: 'refresh_failed', message: e.message, data: { kind: e.kind, fix_hint: e.fix_hint, job_id: jobId } }],
-    }), call.actor);
+    const { after } = commit(
+      ctx,
+      id,
+      (r) => ({
+        fields: {
+          last_error: e.message,
+          fix_hint: e.fix_hint,
+          refresh_failures: r.refresh_failures + 1,
+          next_refresh_at: nextRefreshAfterFailure(ctx, r.refresh_failures + 1),
+          last_refreshed_at: now(),
+        },
+        // The same error again (a watcher retrying an unreachable service) is counted, not re-logged every cycle.
+        events:
+          r.last_error === e.message
+            ? []
+            : [{ type: 'refresh_failed', message: e.message, data: { kind: e.kind, fix_hint: e.fix_hint, job_id: jobId } }],
+      }),
+      call.actor,
+    );
     return { ok: false, changed: after.last_error !== row.last_error, run: missionOf(ctx, id), error: e };
   }
   const { before, after } = commit(ctx, id, (r) => applyStatus(ctx, r, st, artifacts), call.actor);
@@ -425,12 +569,21 @@ async function doRefresh(ctx: ServerContext, id: string, call: CallInfo): Promis
   return { ok: true, changed, run: missionOf(ctx, id), error: null };
 }
 
-function applyStatus(ctx: ServerContext, r: MissionRow, st: RunStatus, artifacts: { path: string }[] | null): { fields: Partial<Record<Column, unknown>>; events: NewEvent[] } {
+function applyStatus(
+  ctx: ServerContext,
+  r: MissionRow,
+  st: RunStatus,
+  artifacts: { path: string }[] | null,
+): { fields: Partial<Record<Column, unknown>>; events: NewEvent[] } {
   let status: MissionStatus = statusForJob(st.state);
   const events: NewEvent[] = [];
   if (!canTransition(r.status, status)) {
     // e.g. a finished job reported as running by a confused upstream: keep ours, say so once.
-    events.push({ type: 'refresh_failed', message: `AgentCeption reported ${st.raw_status} for a ${r.status} mission; kept ${r.status}`, data: { raw_status: st.raw_status } });
+    events.push({
+      type: 'refresh_failed',
+      message: `AgentCeption reported ${st.raw_status} for a ${r.status} mission; kept ${r.status}`,
+      data: { raw_status: st.raw_status },
+    });
     status = r.status;
   }
   const fields: Partial<Record<Column, unknown>> = {
@@ -456,17 +609,41 @@ function applyStatus(ctx: ServerContext, r: MissionRow, st: RunStatus, artifacts
   fields.job_event_cursor = cursor;
   for (const e of st.events) {
     if (e.id <= r.job_event_cursor) continue;
-    events.push({ type: 'job_event', message: `${e.event_type}`, data: { job_event_id: e.id, event_type: e.event_type, payload: e.payload as Record<string, unknown>, recorded_at: e.recorded_at } });
+    events.push({
+      type: 'job_event',
+      message: `${e.event_type}`,
+      data: { job_event_id: e.id, event_type: e.event_type, payload: e.payload as Record<string, unknown>, recorded_at: e.recorded_at },
+    });
   }
-  if (status !== r.status) events.push({ type: 'state_changed', from_status: r.status, to_status: status, message: `${r.status} → ${status} (AgentCeption: ${st.raw_status}${st.stale ? ', stale' : ''})`, data: { raw_status: st.raw_status } });
-  if (r.last_error) events.push({ type: 'error_cleared', message: 'AgentCeption answered again: error cleared', data: { cleared_error: r.last_error } });
+  if (status !== r.status)
+    events.push({
+      type: 'state_changed',
+      from_status: r.status,
+      to_status: status,
+      message: `${r.status} → ${status} (AgentCeption: ${st.raw_status}${st.stale ? ', stale' : ''})`,
+      data: { raw_status: st.raw_status },
+    });
+  if (r.last_error)
+    events.push({ type: 'error_cleared', message: 'AgentCeption answered again: error cleared', data: { cleared_error: r.last_error } });
   const merged = { ...r, ...fields } as MissionRow;
-  if (merged.pr_url !== r.pr_url || merged.summary !== r.summary) events.push({ type: 'outcome_updated', message: merged.pr_url ? `PR ${merged.pr_url}` : 'summary updated', data: { pr_url: merged.pr_url, summary: merged.summary, branch: merged.branch } });
-  if (artifacts && fields.artifacts_json !== r.artifacts_json) events.push({ type: 'artifacts_updated', message: `${artifacts.length} file(s) written`, data: { paths: artifacts.map((a) => a.path) } });
+  if (merged.pr_url !== r.pr_url || merged.summary !== r.summary)
+    events.push({
+      type: 'outcome_updated',
+      message: merged.pr_url ? `PR ${merged.pr_url}` : 'summary updated',
+      data: { pr_url: merged.pr_url, summary: merged.summary, branch: merged.branch },
+    });
+  if (artifacts && fields.artifacts_json !== r.artifacts_json)
+    events.push({ type: 'artifacts_updated', message: `${artifacts.length} file(s) written`, data: { paths: artifacts.map((a) => a.path) } });
   const oh = outcomeHash(merged);
   fields.outcome_hash = oh;
   // Auto-writeback: a new outcome worth writing (finished or blocked) is queued; the watcher writes it, debounced.
-  if (ctx.config['missions.autoWriteback'] && hasOutcome(status) && oh !== r.last_writeback_hash && r.writeback_status !== 'pending' && oh !== r.outcome_hash) {
+  if (
+    ctx.config['missions.autoWriteback'] &&
+    hasOutcome(status) &&
+    oh !== r.last_writeback_hash &&
+    r.writeback_status !== 'pending' &&
+    oh !== r.outcome_hash
+  ) {
     fields.writeback_status = 'pending';
     events.push({ type: 'writeback_pending', message: 'Outcome queued for automatic writeback', data: { outcome_hash: oh } });
   }
@@ -481,17 +658,37 @@ function applyStatus(ctx: ServerContext, r: MissionRow, st: RunStatus, artifacts
 
 /** The watcher found a watched mission that is no longer active (e.g. finished by a manual refresh). */
 export function stopWatchingInactive(ctx: ServerContext, id: string): void {
-  commit(ctx, id, (r) => (r.watched === 1 && !isActive(r.status) ? { fields: { watched: 0 }, events: [{ type: 'watch_stopped', message: `Stopped watching: mission ${r.status}`, data: { reason: 'inactive' } }] } : { fields: {}, events: [] }), 'watcher');
+  commit(
+    ctx,
+    id,
+    (r) =>
+      r.watched === 1 && !isActive(r.status)
+        ? {
+            fields: { watched: 0 },
+            events: [{ type: 'watch_stopped', message: `Stopped watching: mission ${r.status}`, data: { reason: 'inactive' } }],
+          }
+        : { fields: {}, events: [] },
+    'watcher',
+  );
 }
 
 export function setWatched(ctx: ServerContext, id: string, watched: boolean, call: CallInfo): Mission {
   const row = getRow(ctx, id);
   if (watched && !isActive(row.status)) throw conflict(`Mission ${id} is ${row.status}: only a launched, unfinished mission can be watched`);
   if ((row.watched === 1) === watched) return missionOf(ctx, id);
-  commit(ctx, id, () => ({
-    fields: { watched: watched ? 1 : 0, next_refresh_at: null },
-    events: [watched ? { type: 'watch_started', message: 'Watching: the watcher refreshes this mission until it ends' } : { type: 'watch_stopped', message: 'Stopped watching', data: { reason: 'operator' } }],
-  }), call.actor);
+  commit(
+    ctx,
+    id,
+    () => ({
+      fields: { watched: watched ? 1 : 0, next_refresh_at: null },
+      events: [
+        watched
+          ? { type: 'watch_started', message: 'Watching: the watcher refreshes this mission until it ends' }
+          : { type: 'watch_stopped', message: 'Stopped watching', data: { reason: 'operator' } },
+      ],
+    }),
+    call.actor,
+  );
   return missionOf(ctx, id);
 }
 
@@ -503,7 +700,12 @@ export interface WritebackOutcome {
   writeback: WritebackRecord;
 }
 
-export async function writebackMission(ctx: ServerContext, id: string, opts: { operator_notes: string; tags: string[]; trigger: 'manual' | 'auto' }, call: CallInfo): Promise<WritebackOutcome> {
+export async function writebackMission(
+  ctx: ServerContext,
+  id: string,
+  opts: { operator_notes: string; tags: string[]; trigger: 'manual' | 'auto' },
+  call: CallInfo,
+): Promise<WritebackOutcome> {
   const row = getRow(ctx, id);
   if (!row.job_id) throw conflict(`Mission ${id} is ${row.status}: there is no outcome to write back until it has been launched`);
   const store = missionStore(ctx.db);
@@ -523,14 +725,43 @@ export async function writebackMission(ctx: ServerContext, id: string, opts: { o
     operator_notes: opts.operator_notes,
     tags: opts.tags,
   };
-  const base = { mission_id: id, created_at: t, trigger: opts.trigger, outcome_hash: hash, request_json: JSON.stringify(request), operator_notes: opts.operator_notes, tags_json: JSON.stringify(opts.tags) };
+  const base = {
+    mission_id: id,
+    created_at: t,
+    trigger: opts.trigger,
+    outcome_hash: hash,
+    request_json: JSON.stringify(request),
+    operator_notes: opts.operator_notes,
+    tags_json: JSON.stringify(opts.tags),
+  };
 
   if (opts.trigger === 'auto' && hash === row.last_writeback_hash) {
     let rec!: WritebackRecord;
-    commit(ctx, id, () => {
-      rec = store.addWriteback({ ...base, status: 'skipped', ref: null, error_code: null, message: 'duplicate outcome: already written back', fix_hint: null });
-      return { fields: { writeback_status: 'succeeded', last_auto_writeback_at: t }, events: [{ type: 'writeback_skipped', message: 'Automatic writeback skipped: this outcome was already written back', data: { outcome_hash: hash, writeback_id: rec.id } }] };
-    }, call.actor);
+    commit(
+      ctx,
+      id,
+      () => {
+        rec = store.addWriteback({
+          ...base,
+          status: 'skipped',
+          ref: null,
+          error_code: null,
+          message: 'duplicate outcome: already written back',
+          fix_hint: null,
+        });
+        return {
+          fields: { writeback_status: 'succeeded', last_auto_writeback_at: t },
+          events: [
+            {
+              type: 'writeback_skipped',
+              message: 'Automatic writeback skipped: this outcome was already written back',
+              data: { outcome_hash: hash, writeback_id: rec.id },
+            },
+          ],
+        };
+      },
+      call.actor,
+    );
     return { ok: true, run: missionOf(ctx, id), writeback: rec };
   }
 
@@ -553,20 +784,33 @@ export async function writebackMission(ctx: ServerContext, id: string, opts: { o
     fix = e.fix_hint;
   }
   let rec!: WritebackRecord;
-  commit(ctx, id, () => {
-    rec = store.addWriteback({ ...base, status: ok ? 'succeeded' : 'failed', ref, error_code: errorCode, message, fix_hint: fix });
-    const auto = opts.trigger === 'auto' ? { last_auto_writeback_at: t } : {};
-    if (ok) {
+  commit(
+    ctx,
+    id,
+    () => {
+      rec = store.addWriteback({ ...base, status: ok ? 'succeeded' : 'failed', ref, error_code: errorCode, message, fix_hint: fix });
+      const auto = opts.trigger === 'auto' ? { last_auto_writeback_at: t } : {};
+      if (ok) {
+        return {
+          fields: { writeback_status: 'succeeded', last_writeback_at: t, last_writeback_hash: hash, ...auto },
+          events: [
+            {
+              type: 'writeback_succeeded',
+              message: `Written back to PhiOS (${opts.trigger})${ref ? `: ${ref}` : ''}`,
+              data: { writeback_id: rec.id, ref, outcome_hash: hash, trigger: opts.trigger, tags: opts.tags },
+            },
+          ],
+        };
+      }
+      const msg = `Writeback failed: ${message}${errorCode ? ` (${errorCode})` : ''}`;
       return {
-        fields: { writeback_status: 'succeeded', last_writeback_at: t, last_writeback_hash: hash, ...auto },
-        events: [{ type: 'writeback_succeeded', message: `Written back to PhiOS (${opts.trigger})${ref ? `: ${ref}` : ''}`, data: { writeback_id: rec.id, ref, outcome_hash: hash, trigger: opts.trigger, tags: opts.tags } }],
+        fields: { writeback_status: 'failed', last_error: msg, fix_hint: fix, ...auto },
+        events: [
+          { type: 'writeback_failed', message: msg, data: { writeback_id: rec.id, error_code: errorCode, fix_hint: fix, trigger: opts.trigger } },
+        ],
       };
-    }
-    const msg = `Writeback failed: ${message}${errorCode ? ` (${errorCode})` : ''}`;
-    return {
-      fields: { writeback_status: 'failed', last_error: msg, fix_hint: fix, ...auto },
-      events: [{ type: 'writeback_failed', message: msg, data: { writeback_id: rec.id, error_code: errorCode, fix_hint: fix, trigger: opts.trigger } }],
-    };
-  }, call.actor);
+    },
+    call.actor,
+  );
   return { ok, run: missionOf(ctx, id), writeback: rec };
 }

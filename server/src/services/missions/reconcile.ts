@@ -39,10 +39,19 @@ export function earlierIntent(row: MissionRow): LaunchIntent | null {
   }
 }
 
-const keyText = (k: LaunchKey) => (k.mode === 'issue' ? `issue #${k.issue_number} (run issue-${k.issue_number})` : `label "${k.label}" on ${k.repo}${k.issue_number ? ` (issue #${k.issue_number})` : ''}`);
+const keyText = (k: LaunchKey) =>
+  k.mode === 'issue'
+    ? `issue #${k.issue_number} (run issue-${k.issue_number})`
+    : `label "${k.label}" on ${k.repo}${k.issue_number ? ` (issue #${k.issue_number})` : ''}`;
 
 /** The mission fields for a run that is now known to be this mission's (launch answered, or found afterwards). */
-export function attachedFields(row: MissionRow, res: LaunchResult, intent: { route: string; watch: boolean }, request: unknown, now: string): Change['fields'] {
+export function attachedFields(
+  row: MissionRow,
+  res: LaunchResult,
+  intent: { route: string; watch: boolean },
+  request: unknown,
+  now: string,
+): Change['fields'] {
   const status = statusForJob(res.state);
   return {
     status,
@@ -56,7 +65,9 @@ export function attachedFields(row: MissionRow, res: LaunchResult, intent: { rou
     launch_intent: null,
     watched: intent.watch && !isTerminal(status) ? 1 : 0,
     last_error: res.warning ?? null,
-    fix_hint: res.warning ? `Start run ${res.run_id} on AgentCeption (POST /api/runs/${res.run_id}/execute) or cancel it there; the watcher follows it once it runs.` : null,
+    fix_hint: res.warning
+      ? `Start run ${res.run_id} on AgentCeption (POST /api/runs/${res.run_id}/execute) or cancel it there; the watcher follows it once it runs.`
+      : null,
   };
 }
 
@@ -66,7 +77,8 @@ function unclaimed(ctx: ServerContext, id: string, found: LaunchResult[]): Launc
   return found.filter((r) => !owner.get(r.run_id, id));
 }
 
-export type Lookup = { kind: 'found'; run: LaunchResult } | { kind: 'none' } | { kind: 'ambiguous'; runs: LaunchResult[] } | { kind: 'error'; error: ErrorInfo };
+export type Lookup =
+  { kind: 'found'; run: LaunchResult } | { kind: 'none' } | { kind: 'ambiguous'; runs: LaunchResult[] } | { kind: 'error'; error: ErrorInfo };
 
 /** Ask AgentCeption which run (if any) the launch with this intent created. Reads only. */
 export async function lookupLaunch(ctx: ServerContext, id: string, intent: LaunchIntent): Promise<Lookup> {
@@ -82,7 +94,8 @@ export async function lookupLaunch(ctx: ServerContext, id: string, intent: Launc
 /** The launch_unknown change for a lookup that did not find exactly one run. */
 export function unknownChange(row: MissionRow, intent: LaunchIntent, look: Exclude<Lookup, { kind: 'found' }>, why: string): Change {
   const key = keyText(intent);
-  const relaunch = 'Launching the mission again first asks AgentCeption for that run and attaches it if it exists, so it never starts a second agent for a run that was created.';
+  const relaunch =
+    'Launching the mission again first asks AgentCeption for that run and attaches it if it exists, so it never starts a second agent for a run that was created.';
   let message: string;
   let fix: string;
   if (look.kind === 'none') {
@@ -97,8 +110,16 @@ export function unknownChange(row: MissionRow, intent: LaunchIntent, look: Exclu
     fix = `${look.error.fix_hint} Then check AgentCeption's runs for ${key} (its UI, or ac://runs/active). ${relaunch}`;
   }
   return {
-    fields: { status: 'launch_unknown', launch_intent: null, last_error: message, fix_hint: fix, launch_request_json: JSON.stringify({ route: intent.route, dry_run: false, interrupted: true, intent }) },
-    events: [{ type: 'launch_unknown', from_status: row.status, to_status: 'launch_unknown', message, data: { intent, lookup: look.kind, fix_hint: fix } }],
+    fields: {
+      status: 'launch_unknown',
+      launch_intent: null,
+      last_error: message,
+      fix_hint: fix,
+      launch_request_json: JSON.stringify({ route: intent.route, dry_run: false, interrupted: true, intent }),
+    },
+    events: [
+      { type: 'launch_unknown', from_status: row.status, to_status: 'launch_unknown', message, data: { intent, lookup: look.kind, fix_hint: fix } },
+    ],
   };
 }
 
@@ -113,7 +134,9 @@ export function foundChange(row: MissionRow, intent: LaunchIntent, run: LaunchRe
         message: `${why}: attached AgentCeption run ${run.run_id} (${run.raw_status}) found for ${keyText(intent)}`,
         data: { job_id: run.run_id, raw_status: run.raw_status, branch: run.branch, intent },
       },
-      ...(intent.watch && !isTerminal(statusForJob(run.state)) ? [{ type: 'watch_started' as const, message: 'Watching: the watcher refreshes this mission until it ends' }] : []),
+      ...(intent.watch && !isTerminal(statusForJob(run.state))
+        ? [{ type: 'watch_started' as const, message: 'Watching: the watcher refreshes this mission until it ends' }]
+        : []),
     ],
   };
 }
@@ -134,17 +157,35 @@ export async function reconcileLaunches(ctx: ServerContext, commit: Commit): Pro
       const intent = intentOf(row);
       const why = 'The server stopped during this launch';
       if (!intent) {
-        commit(ctx, row.id, (r) => ({ fields: { status: 'launch_unknown', launch_intent: null, last_error: `${why}, and its launch record is unreadable`, fix_hint: "Check AgentCeption's runs for this mission (its id is in the brief) before launching it again." }, events: [{ type: 'launch_unknown', from_status: r.status, to_status: 'launch_unknown', message: `${why}; launch record unreadable` }] }), 'reconcile');
+        commit(
+          ctx,
+          row.id,
+          (r) => ({
+            fields: {
+              status: 'launch_unknown',
+              launch_intent: null,
+              last_error: `${why}, and its launch record is unreadable`,
+              fix_hint: "Check AgentCeption's runs for this mission (its id is in the brief) before launching it again.",
+            },
+            events: [{ type: 'launch_unknown', from_status: r.status, to_status: 'launch_unknown', message: `${why}; launch record unreadable` }],
+          }),
+          'reconcile',
+        );
         unknown++;
         continue;
       }
       const look = await lookupLaunch(ctx, row.id, intent);
       // Re-read: the intent must still be the one we looked up (nothing else may have attached a run meanwhile).
       const now = new Date().toISOString();
-      commit(ctx, row.id, (r) => {
-        if (r.launch_intent !== row.launch_intent || r.job_id) return { fields: {}, events: [] };
-        return look.kind === 'found' ? foundChange(r, intent, look.run, why, now) : unknownChange(r, intent, look, why);
-      }, 'reconcile');
+      commit(
+        ctx,
+        row.id,
+        (r) => {
+          if (r.launch_intent !== row.launch_intent || r.job_id) return { fields: {}, events: [] };
+          return look.kind === 'found' ? foundChange(r, intent, look.run, why, now) : unknownChange(r, intent, look, why);
+        },
+        'reconcile',
+      );
       if (look.kind === 'found') attached++;
       else unknown++;
     } catch (err) {

@@ -37,7 +37,8 @@ export function scoreMission(m: ScoreInput, c: Config): Score {
   if (m.has_error) add('upstream error', -10);
   const raw = breakdown.reduce((s, f) => s + f.points, 0);
   const mission_score = Math.max(0, Math.min(100, raw));
-  let confidence: Level = mission_score >= c['missions.confidenceThresholdHigh'] ? 'high' : mission_score >= c['missions.confidenceThresholdMedium'] ? 'medium' : 'low';
+  let confidence: Level =
+    mission_score >= c['missions.confidenceThresholdHigh'] ? 'high' : mission_score >= c['missions.confidenceThresholdMedium'] ? 'medium' : 'low';
   // A short (or missing) summary of a finished mission lowers confidence one step: there is little to judge by.
   if (m.status === 'succeeded' && !summaryOk) confidence = confidence === 'high' ? 'medium' : 'low';
   const high = m.risk_flags.filter((r) => r.severity === 'high').length;

@@ -21,7 +21,15 @@ export interface MissionsState {
   launching: Set<string>;
   watcher: WatcherStats;
   /** Refresh counters since start (the earlier product's metrics route reads them). */
-  refresh: { attempts: number; successes: number; failures: number; total_latency_ms: number; last_latency_ms: number | null; terminal_by_watcher: number; skipped_writebacks_debounce: number };
+  refresh: {
+    attempts: number;
+    successes: number;
+    failures: number;
+    total_latency_ms: number;
+    last_latency_ms: number | null;
+    terminal_by_watcher: number;
+    skipped_writebacks_debounce: number;
+  };
 }
 
 const states = new WeakMap<ServerContext, MissionsState>();
@@ -34,8 +42,24 @@ export function missionsState(ctx: ServerContext): MissionsState {
       injected: null,
       refreshing: new Map(),
       launching: new Set(),
-      watcher: { cycles: 0, last_cycle_at: null, last_cycle_ms: null, last_cycle_refreshed: 0, last_cycle_errors: 0, skipped_overlaps: 0, running: false },
-      refresh: { attempts: 0, successes: 0, failures: 0, total_latency_ms: 0, last_latency_ms: null, terminal_by_watcher: 0, skipped_writebacks_debounce: 0 },
+      watcher: {
+        cycles: 0,
+        last_cycle_at: null,
+        last_cycle_ms: null,
+        last_cycle_refreshed: 0,
+        last_cycle_errors: 0,
+        skipped_overlaps: 0,
+        running: false,
+      },
+      refresh: {
+        attempts: 0,
+        successes: 0,
+        failures: 0,
+        total_latency_ms: 0,
+        last_latency_ms: null,
+        terminal_by_watcher: 0,
+        skipped_writebacks_debounce: 0,
+      },
     };
     states.set(ctx, s);
   }
@@ -45,12 +69,40 @@ export function missionsState(ctx: ServerContext): MissionsState {
 /** Bridges that answer every call with the reason they could not be built (so a mission records it). */
 function unavailableBridges(reason: string): MissionBridges {
   const fail = (system: 'phios' | 'agentception') => async (): Promise<never> => {
-    throw new UpstreamError(system, 'failed', `${system} bridge unavailable: ${reason}`, 'Check the integration settings (or set AGENTORA_INTEGRATIONS_MOCK=true to try the loop with mocks).');
+    throw new UpstreamError(
+      system,
+      'failed',
+      `${system} bridge unavailable: ${reason}`,
+      'Check the integration settings (or set AGENTORA_INTEGRATIONS_MOCK=true to try the loop with mocks).',
+    );
   };
-  const health = (name: 'phios' | 'agentception') => async () => ({ name, transport: 'unavailable', ok: false, mock: false, detail: reason, fix_hint: 'Check the integration settings.', latency_ms: null });
+  const health = (name: 'phios' | 'agentception') => async () => ({
+    name,
+    transport: 'unavailable',
+    ok: false,
+    mock: false,
+    detail: reason,
+    fix_hint: 'Check the integration settings.',
+    latency_ms: null,
+  });
   return {
-    phios: { transport: 'http', health: health('phios'), contextPack: fail('phios'), writeback: fail('phios'), persona: fail('phios'), close: async () => {} },
-    agentception: { transport: 'http', health: health('agentception'), launch: fail('agentception'), status: fail('agentception'), artifacts: fail('agentception'), cancel: fail('agentception'), findLaunch: fail('agentception') },
+    phios: {
+      transport: 'http',
+      health: health('phios'),
+      contextPack: fail('phios'),
+      writeback: fail('phios'),
+      persona: fail('phios'),
+      close: async () => {},
+    },
+    agentception: {
+      transport: 'http',
+      health: health('agentception'),
+      launch: fail('agentception'),
+      status: fail('agentception'),
+      artifacts: fail('agentception'),
+      cancel: fail('agentception'),
+      findLaunch: fail('agentception'),
+    },
     close: async () => {},
   };
 }

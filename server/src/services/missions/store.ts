@@ -67,14 +67,64 @@ export interface MissionRow {
 }
 
 const COLUMNS = [
-  'id', 'created_at', 'updated_at', 'status', 'repo', 'persona_id', 'persona_overlay', 'mission_title', 'objective', 'operator_intent',
-  'constraints_json', 'acceptance_criteria_json', 'session_id', 'packet_json', 'snapshot_hash', 'dry_run', 'brief_markdown',
-  'launch_request_json', 'launched_at', 'job_id', 'job_state', 'job_raw_status', 'job_stale', 'job_live', 'job_event_cursor', 'branch',
-  'pr_url', 'issue_url', 'summary', 'grade', 'artifacts_json', 'completed_at', 'last_refreshed_at', 'outcome_hash', 'watched',
-  'refresh_failures', 'next_refresh_at', 'writeback_status', 'last_writeback_at', 'last_writeback_hash', 'last_auto_writeback_at',
-  'mission_score', 'confidence_level', 'risk_level', 'last_error', 'fix_hint', 'parent_mission_id', 'root_mission_id', 'lineage_depth',
-  'fork_reason', 'source_snapshot_hash', 'provenance_note', 'branch_set_id', 'branch_label', 'strategy', 'decision_state',
-  'launch_intent', 'mock',
+  'id',
+  'created_at',
+  'updated_at',
+  'status',
+  'repo',
+  'persona_id',
+  'persona_overlay',
+  'mission_title',
+  'objective',
+  'operator_intent',
+  'constraints_json',
+  'acceptance_criteria_json',
+  'session_id',
+  'packet_json',
+  'snapshot_hash',
+  'dry_run',
+  'brief_markdown',
+  'launch_request_json',
+  'launched_at',
+  'job_id',
+  'job_state',
+  'job_raw_status',
+  'job_stale',
+  'job_live',
+  'job_event_cursor',
+  'branch',
+  'pr_url',
+  'issue_url',
+  'summary',
+  'grade',
+  'artifacts_json',
+  'completed_at',
+  'last_refreshed_at',
+  'outcome_hash',
+  'watched',
+  'refresh_failures',
+  'next_refresh_at',
+  'writeback_status',
+  'last_writeback_at',
+  'last_writeback_hash',
+  'last_auto_writeback_at',
+  'mission_score',
+  'confidence_level',
+  'risk_level',
+  'last_error',
+  'fix_hint',
+  'parent_mission_id',
+  'root_mission_id',
+  'lineage_depth',
+  'fork_reason',
+  'source_snapshot_hash',
+  'provenance_note',
+  'branch_set_id',
+  'branch_label',
+  'strategy',
+  'decision_state',
+  'launch_intent',
+  'mock',
 ] as const;
 export type Column = (typeof COLUMNS)[number];
 
@@ -220,8 +270,41 @@ const toWriteback = (w: WritebackRow): WritebackRecord => ({
   fix_hint: w.fix_hint,
 });
 
-export type NewMission = Pick<MissionRow, 'id' | 'created_at' | 'status' | 'repo' | 'persona_id' | 'mission_title' | 'objective' | 'operator_intent' | 'constraints_json' | 'acceptance_criteria_json' | 'session_id' | 'packet_json' | 'snapshot_hash' | 'root_mission_id' | 'mission_score' | 'confidence_level' | 'risk_level'> &
-  Partial<Pick<MissionRow, 'parent_mission_id' | 'lineage_depth' | 'fork_reason' | 'source_snapshot_hash' | 'provenance_note' | 'branch_set_id' | 'branch_label' | 'strategy' | 'persona_overlay' | 'mock'>>;
+export type NewMission = Pick<
+  MissionRow,
+  | 'id'
+  | 'created_at'
+  | 'status'
+  | 'repo'
+  | 'persona_id'
+  | 'mission_title'
+  | 'objective'
+  | 'operator_intent'
+  | 'constraints_json'
+  | 'acceptance_criteria_json'
+  | 'session_id'
+  | 'packet_json'
+  | 'snapshot_hash'
+  | 'root_mission_id'
+  | 'mission_score'
+  | 'confidence_level'
+  | 'risk_level'
+> &
+  Partial<
+    Pick<
+      MissionRow,
+      | 'parent_mission_id'
+      | 'lineage_depth'
+      | 'fork_reason'
+      | 'source_snapshot_hash'
+      | 'provenance_note'
+      | 'branch_set_id'
+      | 'branch_label'
+      | 'strategy'
+      | 'persona_overlay'
+      | 'mock'
+    >
+  >;
 
 export interface NewEvent {
   type: TimelineEventType;
@@ -233,7 +316,8 @@ export interface NewEvent {
 }
 
 function makeStore(db: Db) {
-  const insertMission = db.prepare(`INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, persona_overlay, mission_title, objective,
+  const insertMission =
+    db.prepare(`INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, persona_overlay, mission_title, objective,
       operator_intent, constraints_json, acceptance_criteria_json, session_id, packet_json, snapshot_hash, root_mission_id, parent_mission_id,
       lineage_depth, fork_reason, source_snapshot_hash, provenance_note, branch_set_id, branch_label, strategy, mission_score, confidence_level, risk_level, mock)
     VALUES (@id, @created_at, @created_at, @status, @repo, @persona_id, @persona_overlay, @mission_title, @objective, @operator_intent,
@@ -244,7 +328,8 @@ function makeStore(db: Db) {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const eventsOf = db.prepare('SELECT * FROM mission_events WHERE mission_id = ? ORDER BY id LIMIT ? OFFSET ?');
   const eventCount = db.prepare('SELECT count(*) AS n FROM mission_events WHERE mission_id = ?');
-  const insertWriteback = db.prepare(`INSERT INTO mission_writebacks (mission_id, created_at, trigger, status, outcome_hash, request_json, ref, error_code, message, fix_hint, operator_notes, tags_json)
+  const insertWriteback =
+    db.prepare(`INSERT INTO mission_writebacks (mission_id, created_at, trigger, status, outcome_hash, request_json, ref, error_code, message, fix_hint, operator_notes, tags_json)
     VALUES (@mission_id, @created_at, @trigger, @status, @outcome_hash, @request_json, @ref, @error_code, @message, @fix_hint, @operator_notes, @tags_json)`);
   const writebackById = db.prepare('SELECT * FROM mission_writebacks WHERE id = ?');
   const writebacksOf = db.prepare('SELECT * FROM mission_writebacks WHERE mission_id = ? ORDER BY id');
@@ -253,7 +338,9 @@ function makeStore(db: Db) {
   const staleWatched = db.prepare(`SELECT id FROM missions WHERE watched = 1 AND status NOT IN ('queued','running','blocked','unknown')`);
   const duePending = db.prepare(`SELECT id FROM missions WHERE writeback_status = 'pending'
     AND (last_auto_writeback_at IS NULL OR last_auto_writeback_at <= ?) ORDER BY id LIMIT ?`);
-  const insertWatcherEvent = db.prepare('INSERT INTO mission_watcher_events (created_at, kind, mission_id, message, data_json) VALUES (?, ?, ?, ?, ?)');
+  const insertWatcherEvent = db.prepare(
+    'INSERT INTO mission_watcher_events (created_at, kind, mission_id, message, data_json) VALUES (?, ?, ?, ?, ?)',
+  );
   const watcherEvents = db.prepare('SELECT * FROM mission_watcher_events ORDER BY id DESC LIMIT ?');
   const insertDecision = db.prepare('INSERT INTO mission_decisions (mission_id, created_at, type, actor, note, data_json) VALUES (?, ?, ?, ?, ?, ?)');
   const decisionsOf = db.prepare('SELECT * FROM mission_decisions WHERE type = ? ORDER BY id DESC LIMIT ?');
@@ -261,14 +348,28 @@ function makeStore(db: Db) {
 
   const store = {
     insert(m: NewMission): void {
-      insertMission.run({ parent_mission_id: null, lineage_depth: 0, fork_reason: null, source_snapshot_hash: null, provenance_note: null, branch_set_id: null, branch_label: null, strategy: null, persona_overlay: null, mock: 0, ...m });
+      insertMission.run({
+        parent_mission_id: null,
+        lineage_depth: 0,
+        fork_reason: null,
+        source_snapshot_hash: null,
+        provenance_note: null,
+        branch_set_id: null,
+        branch_label: null,
+        strategy: null,
+        persona_overlay: null,
+        mock: 0,
+        ...m,
+      });
     },
     get(id: string): MissionRow | undefined {
       return byId.get(id) as MissionRow | undefined;
     },
     /** Update some columns (updated_at always). Statements are cached per column set. */
     update(id: string, fields: Partial<Record<Column, unknown>>, now: string): void {
-      const cols = Object.keys(fields).filter((c) => c !== 'id' && c !== 'updated_at').sort();
+      const cols = Object.keys(fields)
+        .filter((c) => c !== 'id' && c !== 'updated_at')
+        .sort();
       const key = cols.join(',');
       let stmt = updates.get(key);
       if (!stmt) {
@@ -279,7 +380,18 @@ function makeStore(db: Db) {
       stmt.run({ ...fields, id, updated_at: now });
     },
     appendEvent(missionId: string, e: NewEvent, now: string): number {
-      return Number(insertEvent.run(missionId, now, e.type, e.from_status ?? null, e.to_status ?? null, e.message, JSON.stringify(e.data ?? {}), e.actor ?? 'system').lastInsertRowid);
+      return Number(
+        insertEvent.run(
+          missionId,
+          now,
+          e.type,
+          e.from_status ?? null,
+          e.to_status ?? null,
+          e.message,
+          JSON.stringify(e.data ?? {}),
+          e.actor ?? 'system',
+        ).lastInsertRowid,
+      );
     },
     timeline(missionId: string, limit: number, offset: number): { events: TimelineEvent[]; total: number } {
       const events = (eventsOf.all(missionId, limit, offset) as EventRow[]).map(toEvent);
@@ -288,7 +400,20 @@ function makeStore(db: Db) {
     eventCount(missionId: string): number {
       return (eventCount.get(missionId) as { n: number }).n;
     },
-    addWriteback(w: { mission_id: string; created_at: string; trigger: 'manual' | 'auto'; status: 'succeeded' | 'failed' | 'skipped'; outcome_hash: string; request_json: string; ref: string | null; error_code: string | null; message: string; fix_hint: string | null; operator_notes: string; tags_json: string }): WritebackRecord {
+    addWriteback(w: {
+      mission_id: string;
+      created_at: string;
+      trigger: 'manual' | 'auto';
+      status: 'succeeded' | 'failed' | 'skipped';
+      outcome_hash: string;
+      request_json: string;
+      ref: string | null;
+      error_code: string | null;
+      message: string;
+      fix_hint: string | null;
+      operator_notes: string;
+      tags_json: string;
+    }): WritebackRecord {
       const id = Number(insertWriteback.run(w).lastInsertRowid);
       return toWriteback(writebackById.get(id) as WritebackRow);
     },
@@ -309,7 +434,9 @@ function makeStore(db: Db) {
       insertWatcherEvent.run(now, kind, missionId, message, JSON.stringify(data));
     },
     watcherEvents(limit: number) {
-      return (watcherEvents.all(limit) as { id: number; created_at: string; kind: string; mission_id: string | null; message: string; data_json: string }[]).map((e) => ({
+      return (
+        watcherEvents.all(limit) as { id: number; created_at: string; kind: string; mission_id: string | null; message: string; data_json: string }[]
+      ).map((e) => ({
         id: e.id,
         created_at: e.created_at,
         kind: e.kind,
@@ -322,7 +449,14 @@ function makeStore(db: Db) {
       insertDecision.run(missionId, now, type, actor, note, JSON.stringify(data));
     },
     decisions(type: string, limit: number) {
-      return decisionsOf.all(type, limit) as { id: number; mission_id: string | null; type: string; actor: string; note: string; data_json: string }[];
+      return decisionsOf.all(type, limit) as {
+        id: number;
+        mission_id: string | null;
+        type: string;
+        actor: string;
+        note: string;
+        data_json: string;
+      }[];
     },
     list(p: ListParams): { items: MissionSummary[]; total: number } {
       const where: string[] = [];
@@ -338,10 +472,19 @@ function makeStore(db: Db) {
       eq('writeback_status', p.writeback_status);
       eq('confidence_level', p.confidence_level);
       if (p.watched !== undefined) eq('watched', p.watched ? 1 : 0);
-      if (p.mission_score_min !== undefined) (where.push('mission_score >= @smin'), (args.smin = p.mission_score_min));
-      if (p.mission_score_max !== undefined) (where.push('mission_score <= @smax'), (args.smax = p.mission_score_max));
+      if (p.mission_score_min !== undefined) {
+        where.push('mission_score >= @smin');
+        args.smin = p.mission_score_min;
+      }
+      if (p.mission_score_max !== undefined) {
+        where.push('mission_score <= @smax');
+        args.smax = p.mission_score_max;
+      }
       // Dates compare as ISO text; a bare end date means "through the end of that day".
-      if (p.start_date) (where.push('created_at >= @start'), (args.start = new Date(Date.parse(p.start_date)).toISOString()));
+      if (p.start_date) {
+        where.push('created_at >= @start');
+        args.start = new Date(Date.parse(p.start_date)).toISOString();
+      }
       if (p.end_date) {
         const end = /^\d{4}-\d{2}-\d{2}$/.test(p.end_date) ? Date.parse(p.end_date) + 86_400_000 - 1 : Date.parse(p.end_date);
         where.push('created_at <= @end');

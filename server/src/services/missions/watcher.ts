@@ -87,7 +87,9 @@ export async function runWatcherCycle(ctx: ServerContext): Promise<CycleReport> 
           report.errors++;
           store.addWatcherEvent(at, 'refresh_failed', id, r.error?.message ?? 'refresh failed', { fix_hint: r.error?.fix_hint });
         } else if (r.changed) {
-          store.addWatcherEvent(at, 'refreshed', id, `${r.run.status}${r.run.job_raw_status ? ` (${r.run.job_raw_status})` : ''}`, { status: r.run.status });
+          store.addWatcherEvent(at, 'refreshed', id, `${r.run.status}${r.run.job_raw_status ? ` (${r.run.job_raw_status})` : ''}`, {
+            status: r.run.status,
+          });
           if (isTerminal(r.run.status)) {
             report.finished++;
             store.addWatcherEvent(at, 'stopped_watching', id, `mission ${r.run.status}`);
@@ -107,7 +109,10 @@ export async function runWatcherCycle(ctx: ServerContext): Promise<CycleReport> 
           const w = await writebackMission(ctx, id, { operator_notes: '', tags: ['auto'], trigger: 'auto' }, CALL);
           report.writebacks++;
           const kind = w.writeback.status === 'skipped' ? 'writeback_skipped' : w.ok ? 'auto_writeback' : 'writeback_failed';
-          store.addWatcherEvent(new Date().toISOString(), kind, id, w.writeback.message, { writeback_id: w.writeback.id, outcome_hash: w.writeback.outcome_hash });
+          store.addWatcherEvent(new Date().toISOString(), kind, id, w.writeback.message, {
+            writeback_id: w.writeback.id,
+            outcome_hash: w.writeback.outcome_hash,
+          });
         } catch (err) {
           report.errors++;
           store.addWatcherEvent(new Date().toISOString(), 'error', id, describeError(err).message);
@@ -122,7 +127,14 @@ export async function runWatcherCycle(ctx: ServerContext): Promise<CycleReport> 
     st.last_cycle_ms = report.ms;
     st.last_cycle_refreshed = report.refreshed;
     st.last_cycle_errors = report.errors;
-    if (report.due || report.writebacks || report.errors) store.addWatcherEvent(st.last_cycle_at, 'cycle', null, `refreshed ${report.refreshed}/${report.due}, ${report.finished} finished, ${report.writebacks} writeback(s), ${report.errors} error(s) in ${report.ms} ms`, { ...report });
+    if (report.due || report.writebacks || report.errors)
+      store.addWatcherEvent(
+        st.last_cycle_at,
+        'cycle',
+        null,
+        `refreshed ${report.refreshed}/${report.due}, ${report.finished} finished, ${report.writebacks} writeback(s), ${report.errors} error(s) in ${report.ms} ms`,
+        { ...report },
+      );
   }
   return report;
 }
@@ -141,7 +153,9 @@ export function startWatcher(ctx: ServerContext): () => Promise<void> {
     }, delayMs);
     timer.unref();
   };
-  ctx.log.info(`mission watcher on: every ${ctx.config['missions.watcherIntervalSeconds']} s, ${ctx.config['missions.watcherMaxActiveRuns']} at once${ctx.config['missions.autoWriteback'] ? ', auto-writeback' : ''}`);
+  ctx.log.info(
+    `mission watcher on: every ${ctx.config['missions.watcherIntervalSeconds']} s, ${ctx.config['missions.watcherMaxActiveRuns']} at once${ctx.config['missions.autoWriteback'] ? ', auto-writeback' : ''}`,
+  );
   // The first cycle runs at once, so missions watched before a restart resume without waiting an interval.
   schedule(0);
   return async () => {

@@ -26,10 +26,28 @@ export const testModelService = implement(testModel, async (p, ctx) => {
       reply += chunk.content;
       if (chunk.done) evalCount = chunk.evalCount ?? null;
     }
-    return { ok: true, mode: modeOf(ctx.models.kind), model, reply, first_token_ms: firstToken, total_ms: performance.now() - started, eval_count: evalCount };
+    return {
+      ok: true,
+      mode: modeOf(ctx.models.kind),
+      model,
+      reply,
+      first_token_ms: firstToken,
+      total_ms: performance.now() - started,
+      eval_count: evalCount,
+    };
   } catch (err) {
     const e = err instanceof ModelProviderError ? err : new ModelProviderError(String((err as Error)?.message ?? err), 'bad_response', '');
-    return { ok: false, mode: modeOf(ctx.models.kind), model, reply, first_token_ms: firstToken, total_ms: performance.now() - started, eval_count: evalCount, error: e.message, fix_hint: e.fixHint };
+    return {
+      ok: false,
+      mode: modeOf(ctx.models.kind),
+      model,
+      reply,
+      first_token_ms: firstToken,
+      total_ms: performance.now() - started,
+      eval_count: evalCount,
+      error: e.message,
+      fix_hint: e.fixHint,
+    };
   }
 });
 

@@ -26,11 +26,17 @@ export async function runBootstrap(ctx: ServerContext, autoFix: boolean): Promis
   const steps: Step[] = [];
   if (autoFix) {
     steps.push(attempt('create_data_dir', () => (existsSync(dir) ? null : (mkdirSync(dir, { recursive: true, mode: 0o700 }), `created ${dir}`))));
-    steps.push(attempt('run_migrations', () => {
-      const { applied } = migrate(ctx.db, migrations);
-      return applied.length ? `applied migration(s) ${applied.join(', ')}` : null;
-    }));
-    steps.push(attempt('write_default_config', () => (existsSync(configFile) ? null : (writeFileSync(configFile, renderDefaultConfigEnv(), { mode: 0o600 }), `wrote ${configFile}`))));
+    steps.push(
+      attempt('run_migrations', () => {
+        const { applied } = migrate(ctx.db, migrations);
+        return applied.length ? `applied migration(s) ${applied.join(', ')}` : null;
+      }),
+    );
+    steps.push(
+      attempt('write_default_config', () =>
+        existsSync(configFile) ? null : (writeFileSync(configFile, renderDefaultConfigEnv(), { mode: 0o600 }), `wrote ${configFile}`),
+      ),
+    );
   } else {
     steps.push({ step: 'auto_fix', status: 'skipped', detail: 'auto_fix=false: only checked' });
   }
@@ -43,7 +49,13 @@ export async function runBootstrap(ctx: ServerContext, autoFix: boolean): Promis
       .run(new Date().toISOString(), autoFix ? 1 : 0, status, JSON.stringify(steps)).lastInsertRowid,
   );
   ctx.log.info(`bootstrap #${id}: ${steps.map((s) => `${s.step}=${s.status}`).join(', ')}; doctor ${report.status}`);
-  return { ok: status !== 'error', status, report: { steps, doctor: report }, bootstrap_state_id: id, auto_fix_applied: autoFix && steps.some((s) => s.status === 'done') };
+  return {
+    ok: status !== 'error',
+    status,
+    report: { steps, doctor: report },
+    bootstrap_state_id: id,
+    auto_fix_applied: autoFix && steps.some((s) => s.status === 'done'),
+  };
 }
 
 export const bootstrapService = implement(bootstrap, (p, ctx) => runBootstrap(ctx, p.auto_fix));

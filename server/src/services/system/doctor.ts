@@ -8,8 +8,22 @@ import { checkDatabase, checkDataDir, checkIntegrations, checkNodeRuntime, check
 export async function runDoctor(ctx: ServerContext, refresh = true): Promise<DoctorResult> {
   // The slow checks run concurrently, none on the event loop: network checks have short timeouts, the
   // integrity check runs in a worker thread.
-  const [database, ollama, integrations, workers] = await Promise.all([checkDatabase(ctx, refresh), checkOllama(ctx), checkIntegrations(ctx), checkWorkers(ctx)]);
-  const items: DoctorItem[] = [checkNodeRuntime(), checkSqliteNative(ctx), checkDataDir(ctx), database, ollama, ...integrations, workers, checkPort(ctx)];
+  const [database, ollama, integrations, workers] = await Promise.all([
+    checkDatabase(ctx, refresh),
+    checkOllama(ctx),
+    checkIntegrations(ctx),
+    checkWorkers(ctx),
+  ]);
+  const items: DoctorItem[] = [
+    checkNodeRuntime(),
+    checkSqliteNative(ctx),
+    checkDataDir(ctx),
+    database,
+    ollama,
+    ...integrations,
+    workers,
+    checkPort(ctx),
+  ];
   // A key withheld from a moved integration URL (services/credentials/apiKeys.ts) is worth a line of its own.
   if (withheldOf(ctx).length) items.push(checkApiKeyOrigins(ctx));
   const status = items.some((i) => i.severity === 'error') ? 'error' : items.some((i) => i.severity === 'warn') ? 'warn' : 'ok';

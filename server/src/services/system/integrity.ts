@@ -61,7 +61,11 @@ export function checkIntegrityNow(ctx: ServerContext): Promise<IntegrityResult> 
   const s = stateOf(ctx);
   if (s.running) return s.running;
   const dbFile = ctx.db.name;
-  s.running = (dbFile === ':memory:' || !existsSync(dbFile) ? Promise.resolve({ ok: true, rows: ['ok'], ms: 0, error: 'in-memory database: nothing to check' }) : runInWorker(dbFile))
+  s.running = (
+    dbFile === ':memory:' || !existsSync(dbFile)
+      ? Promise.resolve({ ok: true, rows: ['ok'], ms: 0, error: 'in-memory database: nothing to check' })
+      : runInWorker(dbFile)
+  )
     .then((r) => {
       const result = { ...r, checked_at: new Date().toISOString() };
       s.last = result;

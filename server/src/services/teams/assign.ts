@@ -11,10 +11,12 @@ export function graphProblems(d: PlanDraft): string[] {
     if (ids.has(s.id)) out.push(`subgoals.${i}.id: '${s.id}' is used twice`);
     ids.add(s.id);
   });
-  d.subgoals.forEach((s, i) => s.depends_on.forEach((dep, j) => {
-    if (!ids.has(dep)) out.push(`subgoals.${i}.depends_on.${j}: no subgoal '${dep}'`);
-    else if (dep === s.id) out.push(`subgoals.${i}.depends_on.${j}: a subgoal cannot depend on itself`);
-  }));
+  d.subgoals.forEach((s, i) =>
+    s.depends_on.forEach((dep, j) => {
+      if (!ids.has(dep)) out.push(`subgoals.${i}.depends_on.${j}: no subgoal '${dep}'`);
+      else if (dep === s.id) out.push(`subgoals.${i}.depends_on.${j}: a subgoal cannot depend on itself`);
+    }),
+  );
   if (!out.length && topoOrder(d.subgoals) === null) out.push('subgoals: the dependencies form a cycle');
   return out;
 }
@@ -83,6 +85,12 @@ export function assign(d: PlanDraft, members: readonly Agent[]): Subgoal[] {
     load.set(a.id, load.get(a.id)! + 1);
     const step_cap = Math.min(s.step_cap, a.capabilities.max_tool_steps);
     const reason = why.length ? `${a.name}: ${why.join('; ')}` : `${a.name}: no member's role fits '${s.role}'; least busy member`;
-    return { ...s, step_cap, agent_id: a.id, agent_name: a.name, assignment_reason: step_cap < s.step_cap ? `${reason}; step cap ${s.step_cap} lowered to the agent's ${step_cap}` : reason };
+    return {
+      ...s,
+      step_cap,
+      agent_id: a.id,
+      agent_name: a.name,
+      assignment_reason: step_cap < s.step_cap ? `${reason}; step cap ${s.step_cap} lowered to the agent's ${step_cap}` : reason,
+    };
   });
 }

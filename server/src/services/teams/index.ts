@@ -27,7 +27,9 @@ function createFromDoc(ctx: ServerContext, doc: TeamDoc, template: string | null
 
 export const teamsServices: readonly Implementation[] = [
   implement(Ag.listAgents, (p, ctx) => store(ctx).agents(p.limit, p.offset, p.include_run_clones)),
-  implement(Ag.createAgent, (p, ctx) => store(ctx).insertAgent({ ...p, model: p.model ?? null, capabilities: Ag.Capabilities.parse(p.capabilities ?? {}) })),
+  implement(Ag.createAgent, (p, ctx) =>
+    store(ctx).insertAgent({ ...p, model: p.model ?? null, capabilities: Ag.Capabilities.parse(p.capabilities ?? {}) }),
+  ),
   implement(Ag.getAgent, (p, ctx) => agentOr404(ctx, p.id)),
   implement(Ag.updateAgent, (p, ctx) => {
     const old = agentOr404(ctx, p.id);
@@ -50,11 +52,18 @@ export const teamsServices: readonly Implementation[] = [
       return createFromDoc(ctx, { ...doc, ...(p.name ? { name: p.name } : {}) }, null);
     }
     if (!p.name) throw new AppError('bad_request', 'Invalid params: name: required (or give yaml_text)', [{ path: 'name', message: 'required' }]);
-    if (!p.agent_ids.length) throw new AppError('bad_request', 'Invalid params: agent_ids: a team needs at least one agent (or give yaml_text)', [{ path: 'agent_ids', message: 'at least one agent' }]);
+    if (!p.agent_ids.length)
+      throw new AppError('bad_request', 'Invalid params: agent_ids: a team needs at least one agent (or give yaml_text)', [
+        { path: 'agent_ids', message: 'at least one agent' },
+      ]);
     p.agent_ids.forEach((a, i) => {
-      if (!store(ctx).agent(a)) throw new AppError('bad_request', `Invalid params: agent_ids.${i}: agent ${a} does not exist`, [{ path: `agent_ids.${i}`, message: 'no such agent' }]);
+      if (!store(ctx).agent(a))
+        throw new AppError('bad_request', `Invalid params: agent_ids.${i}: agent ${a} does not exist`, [
+          { path: `agent_ids.${i}`, message: 'no such agent' },
+        ]);
     });
-    if (new Set(p.agent_ids).size !== p.agent_ids.length) throw new AppError('bad_request', 'Invalid params: agent_ids: an agent is listed twice', [{ path: 'agent_ids', message: 'duplicate agent' }]);
+    if (new Set(p.agent_ids).size !== p.agent_ids.length)
+      throw new AppError('bad_request', 'Invalid params: agent_ids: an agent is listed twice', [{ path: 'agent_ids', message: 'duplicate agent' }]);
     return teamOr404(ctx, store(ctx).insertTeam({ name: p.name, description: p.description, mode: p.mode, template: null, agentIds: p.agent_ids }));
   }),
   implement(T.listTemplates, () => ({

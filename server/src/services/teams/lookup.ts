@@ -11,7 +11,12 @@ export function withYaml(t: TeamCore): Team {
 }
 
 export function agentOr404(ctx: ServerContext, id: number): Agent {
-  return teamsStore(ctx.db).agent(id) ?? (() => { throw notFound('Agent', id); })();
+  return (
+    teamsStore(ctx.db).agent(id) ??
+    (() => {
+      throw notFound('Agent', id);
+    })()
+  );
 }
 
 export function teamOr404(ctx: ServerContext, id: number): Team {

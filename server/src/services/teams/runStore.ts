@@ -23,33 +23,63 @@ export class RunStore {
   private readonly s;
   constructor(private readonly db: Db) {
     this.s = {
-      insert: db.prepare(`INSERT INTO runs (id, team_id, prompt, mode, status, max_turns, max_seconds, token_budget, consensus_threshold, reflection, created_at, updated_at)
+      insert:
+        db.prepare(`INSERT INTO runs (id, team_id, prompt, mode, status, max_turns, max_seconds, token_budget, consensus_threshold, reflection, created_at, updated_at)
         VALUES (@id, @team_id, @prompt, @mode, 'queued', @max_turns, @max_seconds, @token_budget, @consensus_threshold, @reflection, @now, @now)`),
       get: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
-      list: db.prepare<[{ status: string | null; team: number | null; limit: number; offset: number }], RunRow>(`SELECT * FROM runs WHERE (@status IS NULL OR status = @status)
+      list: db.prepare<
+        [{ status: string | null; team: number | null; limit: number; offset: number }],
+        RunRow
+      >(`SELECT * FROM runs WHERE (@status IS NULL OR status = @status)
         AND (@team IS NULL OR team_id = @team) ORDER BY created_at DESC, rowid DESC LIMIT @limit OFFSET @offset`),
-      count: db.prepare<[{ status: string | null; team: number | null }], { n: number }>('SELECT count(*) AS n FROM runs WHERE (@status IS NULL OR status = @status) AND (@team IS NULL OR team_id = @team)'),
+      count: db.prepare<[{ status: string | null; team: number | null }], { n: number }>(
+        'SELECT count(*) AS n FROM runs WHERE (@status IS NULL OR status = @status) AND (@team IS NULL OR team_id = @team)',
+      ),
       active: db.prepare<[], { id: string }>(`SELECT id FROM runs WHERE status IN ('queued','running') ORDER BY created_at`),
       setStatus: db.prepare(`UPDATE runs SET status = @to, stop_reason = COALESCE(@stop_reason, stop_reason), error = COALESCE(@error, error),
         updated_at = @now, finished_at = CASE WHEN @to IN ('completed','stopped','failed','cancelled') THEN @now ELSE finished_at END
         WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`),
       setPlan: db.prepare('UPDATE runs SET plan = ?, raw_plan = ?, updated_at = ? WHERE id = ?'),
-      addUsage: db.prepare('UPDATE runs SET turns_used = turns_used + @turns, tokens_used = tokens_used + @tokens, seconds_used = seconds_used + @seconds, updated_at = @now WHERE id = @id'),
+      addUsage: db.prepare(
+        'UPDATE runs SET turns_used = turns_used + @turns, tokens_used = tokens_used + @tokens, seconds_used = seconds_used + @seconds, updated_at = @now WHERE id = @id',
+      ),
       setFinal: db.prepare('UPDATE runs SET final_output = ?, updated_at = ? WHERE id = ?'),
       insertSubgoal: db.prepare(`INSERT INTO run_subgoals (run_id, subgoal_id, position, spec, status) VALUES (?, ?, ?, ?, 'pending')`),
-      subgoals: db.prepare<[string], { subgoal_id: string; spec: string; status: string; output: string | null }>('SELECT * FROM run_subgoals WHERE run_id = ? ORDER BY position'),
+      subgoals: db.prepare<[string], { subgoal_id: string; spec: string; status: string; output: string | null }>(
+        'SELECT * FROM run_subgoals WHERE run_id = ? ORDER BY position',
+      ),
       subgoalDone: db.prepare(`UPDATE run_subgoals SET status = 'done', output = ? WHERE run_id = ? AND subgoal_id = ?`),
       nextSeq: db.prepare<[string], { n: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM run_steps WHERE run_id = ?'),
-      insertStep: db.prepare('INSERT INTO run_steps (run_id, seq, kind, subgoal_id, agent_id, output, prompt_tokens, eval_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      steps: db.prepare<[string], { seq: number; kind: string; subgoal_id: string | null; output: string }>('SELECT seq, kind, subgoal_id, output FROM run_steps WHERE run_id = ? ORDER BY seq'),
-      insertMessage: db.prepare('INSERT INTO run_messages (run_id, role, content, agent_id, subgoal_id, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      messages: db.prepare<[string], { id: number; role: string; content: string; agent_id: number | null; subgoal_id: string | null; meta: string; created_at: string }>('SELECT * FROM run_messages WHERE run_id = ? ORDER BY id'),
+      insertStep: db.prepare(
+        'INSERT INTO run_steps (run_id, seq, kind, subgoal_id, agent_id, output, prompt_tokens, eval_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      steps: db.prepare<[string], { seq: number; kind: string; subgoal_id: string | null; output: string }>(
+        'SELECT seq, kind, subgoal_id, output FROM run_steps WHERE run_id = ? ORDER BY seq',
+      ),
+      insertMessage: db.prepare(
+        'INSERT INTO run_messages (run_id, role, content, agent_id, subgoal_id, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      messages: db.prepare<
+        [string],
+        { id: number; role: string; content: string; agent_id: number | null; subgoal_id: string | null; meta: string; created_at: string }
+      >('SELECT * FROM run_messages WHERE run_id = ? ORDER BY id'),
       insertEvent: db.prepare('INSERT INTO run_events (run_id, agent_id, event_type, payload, created_at) VALUES (?, ?, ?, ?, ?)'),
-      events: db.prepare<[string], { id: number; run_id: string; agent_id: number | null; event_type: string; payload: string; created_at: string }>('SELECT * FROM run_events WHERE run_id = ? ORDER BY id'),
+      events: db.prepare<[string], { id: number; run_id: string; agent_id: number | null; event_type: string; payload: string; created_at: string }>(
+        'SELECT * FROM run_events WHERE run_id = ? ORDER BY id',
+      ),
     };
   }
 
-  create(p: { team_id: number; prompt: string; mode: string; max_turns: number; max_seconds: number; token_budget: number; consensus_threshold: number; reflection: boolean }): Run {
+  create(p: {
+    team_id: number;
+    prompt: string;
+    mode: string;
+    max_turns: number;
+    max_seconds: number;
+    token_budget: number;
+    consensus_threshold: number;
+    reflection: boolean;
+  }): Run {
     const id = `run_${randomUUID()}`;
     this.db.transaction(() => {
       this.s.insert.run({ ...p, id, reflection: +p.reflection, now: now() });
@@ -80,7 +110,9 @@ export class RunStore {
   /** Conditional transition: true when the run was in one of `from` (the door is the UPDATE's WHERE). */
   transition(id: string, from: RunStatus[], to: RunStatus, extra: { stop_reason?: string; error?: string } = {}): boolean {
     return this.db.transaction(() => {
-      const ok = this.s.setStatus.run({ id, to, from: JSON.stringify(from), stop_reason: extra.stop_reason ?? null, error: extra.error ?? null, now: now() }).changes === 1;
+      const ok =
+        this.s.setStatus.run({ id, to, from: JSON.stringify(from), stop_reason: extra.stop_reason ?? null, error: extra.error ?? null, now: now() })
+          .changes === 1;
       if (ok) this.event(id, null, `status_${to}`, { ...extra });
       return ok;
     })();
@@ -107,8 +139,24 @@ export class RunStore {
   }
 
   private writeStep(id: string, step: StepWrite): void {
-    this.s.insertStep.run(id, this.s.nextSeq.get(id)!.n, step.kind, step.subgoal_id, step.agent_id, step.output, step.prompt_tokens, step.eval_tokens, now());
-    this.s.addUsage.run({ id, turns: step.kind === 'plan' ? 0 : 1, tokens: step.prompt_tokens + step.eval_tokens, seconds: step.seconds, now: now() });
+    this.s.insertStep.run(
+      id,
+      this.s.nextSeq.get(id)!.n,
+      step.kind,
+      step.subgoal_id,
+      step.agent_id,
+      step.output,
+      step.prompt_tokens,
+      step.eval_tokens,
+      now(),
+    );
+    this.s.addUsage.run({
+      id,
+      turns: step.kind === 'plan' ? 0 : 1,
+      tokens: step.prompt_tokens + step.eval_tokens,
+      seconds: step.seconds,
+      now: now(),
+    });
   }
 
   subgoals(id: string): Array<Record<string, unknown> & { id: string; status: string; output: string | null }> {

@@ -10,12 +10,17 @@ import { teamOr404 } from './lookup';
 import { makePlan, plannerOf } from './planner';
 import { runStore } from './runStore';
 
-interface Active { ac: AbortController; done: Promise<void> }
+interface Active {
+  ac: AbortController;
+  done: Promise<void>;
+}
 const actives = new WeakMap<ServerContext, Map<string, Active>>();
 const activeOf = (ctx: ServerContext) => actives.get(ctx) ?? (actives.set(ctx, new Map()), actives.get(ctx)!);
 
 /** Which budget is spent, if any. */
-export function budgetExceeded(r: Pick<Run, 'turns_used' | 'max_turns' | 'tokens_used' | 'token_budget' | 'seconds_used' | 'max_seconds'>): 'max_turns' | 'token_budget' | 'max_seconds' | null {
+export function budgetExceeded(
+  r: Pick<Run, 'turns_used' | 'max_turns' | 'tokens_used' | 'token_budget' | 'seconds_used' | 'max_seconds'>,
+): 'max_turns' | 'token_budget' | 'max_seconds' | null {
   if (r.turns_used >= r.max_turns) return 'max_turns';
   if (r.tokens_used >= r.token_budget) return 'token_budget';
   if (r.seconds_used >= r.max_seconds) return 'max_seconds';
@@ -104,7 +109,15 @@ async function drive(ctx: ServerContext, id: string, signal: AbortSignal): Promi
     if (!rs.plan(id).plan) {
       if (!gate()) return;
       const { v: outcome, seconds } = await timed((s) => makePlan(ctx.models, team, run.prompt, run.mode, s));
-      rs.savePlan(id, outcome, { kind: 'plan', subgoal_id: null, agent_id: plannerOf(team.members.map((m) => m.agent)).id, output: JSON.stringify(outcome.plan ?? outcome.raw_output ?? null), prompt_tokens: outcome.plan?.prompt_tokens ?? 0, eval_tokens: outcome.plan?.eval_tokens ?? 0, seconds });
+      rs.savePlan(id, outcome, {
+        kind: 'plan',
+        subgoal_id: null,
+        agent_id: plannerOf(team.members.map((m) => m.agent)).id,
+        output: JSON.stringify(outcome.plan ?? outcome.raw_output ?? null),
+        prompt_tokens: outcome.plan?.prompt_tokens ?? 0,
+        eval_tokens: outcome.plan?.eval_tokens ?? 0,
+        seconds,
+      });
       if (!outcome.ok) {
         rs.transition(id, ['running'], 'failed', { stop_reason: 'invalid_plan', error: outcome.error });
         return;
@@ -118,15 +131,33 @@ async function drive(ctx: ServerContext, id: string, signal: AbortSignal): Promi
       if (sg.status === 'done') continue;
       if (!gate()) return;
       const agent = members.get(sg.agent_id as number) ?? team.members[0]!.agent;
-      const inputs = (sg.depends_on as string[]).map((d) => subgoals.find((s) => s.id === d)!).map((d) => `- ${d.id} "${d.title}" (by ${d.agent_name}):\n${d.output ?? ''}`);
+      const inputs = (sg.depends_on as string[])
+        .map((d) => subgoals.find((s) => s.id === d)!)
+        .map((d) => `- ${d.id} "${d.title}" (by ${d.agent_name}):\n${d.output ?? ''}`);
       const messages: ChatMessage[] = [
-        { role: 'system', content: `${agent.system_prompt}\nYou are ${agent.name}, the team's ${agent.role}. Work only on your subgoal and give its deliverable.` },
-        { role: 'user', content: `Team goal: ${run.prompt}\nYour subgoal (${sg.id}): ${sg.title}\n${sg.description}\nDeliverable: ${sg.deliverable}${inputs.length ? `\nHanded over from earlier subgoals:\n${inputs.join('\n')}` : ''}` },
+        {
+          role: 'system',
+          content: `${agent.system_prompt}\nYou are ${agent.name}, the team's ${agent.role}. Work only on your subgoal and give its deliverable.`,
+        },
+        {
+          role: 'user',
+          content: `Team goal: ${run.prompt}\nYour subgoal (${sg.id}): ${sg.title}\n${sg.description}\nDeliverable: ${sg.deliverable}${inputs.length ? `\nHanded over from earlier subgoals:\n${inputs.join('\n')}` : ''}`,
+        },
       ];
       const { v: out, seconds } = await timed((s) => call(ctx, agent, messages, s));
-      const previous = rs.steps(id).filter((s) => s.kind === 'agent_turn').at(-1)?.output;
-      rs.completeStep(id, { kind: 'agent_turn', subgoal_id: sid, agent_id: agent.id, output: out.text, prompt_tokens: out.prompt, eval_tokens: out.evalc, seconds },
-        { role: 'assistant', content: out.text, meta: { subgoal_id: sid, agent_name: agent.name, handoff_from: sg.depends_on, prompt_tokens: out.prompt, eval_tokens: out.evalc } });
+      const previous = rs
+        .steps(id)
+        .filter((s) => s.kind === 'agent_turn')
+        .at(-1)?.output;
+      rs.completeStep(
+        id,
+        { kind: 'agent_turn', subgoal_id: sid, agent_id: agent.id, output: out.text, prompt_tokens: out.prompt, eval_tokens: out.evalc, seconds },
+        {
+          role: 'assistant',
+          content: out.text,
+          meta: { subgoal_id: sid, agent_name: agent.name, handoff_from: sg.depends_on, prompt_tokens: out.prompt, eval_tokens: out.evalc },
+        },
+      );
       if (noProgress(previous, out.text)) {
         rs.transition(id, ['running'], 'stopped', { stop_reason: 'no_progress' });
         return;
@@ -136,12 +167,29 @@ async function drive(ctx: ServerContext, id: string, signal: AbortSignal): Promi
     if (!gate()) return;
     const done = rs.subgoals(id);
     const synth = plannerOf(team.members.map((m) => m.agent));
-    const { v: out, seconds } = await timed((s) => call(ctx, synth, [
-      { role: 'system', content: `${synth.system_prompt}\nCombine the team's results into one final answer to the goal. Be concise and concrete.` },
-      { role: 'user', content: `Goal: ${run.prompt}\nResults:\n${done.map((d) => `## ${d.id} ${d.title} (by ${d.agent_name})\n${d.output ?? ''}`).join('\n\n')}` },
-    ], s));
-    rs.completeStep(id, { kind: 'synthesis', subgoal_id: null, agent_id: synth.id, output: out.text, prompt_tokens: out.prompt, eval_tokens: out.evalc, seconds },
-      { role: 'assistant', content: out.text, meta: { synthesis: true, agent_name: synth.name } }, true);
+    const { v: out, seconds } = await timed((s) =>
+      call(
+        ctx,
+        synth,
+        [
+          {
+            role: 'system',
+            content: `${synth.system_prompt}\nCombine the team's results into one final answer to the goal. Be concise and concrete.`,
+          },
+          {
+            role: 'user',
+            content: `Goal: ${run.prompt}\nResults:\n${done.map((d) => `## ${d.id} ${d.title} (by ${d.agent_name})\n${d.output ?? ''}`).join('\n\n')}`,
+          },
+        ],
+        s,
+      ),
+    );
+    rs.completeStep(
+      id,
+      { kind: 'synthesis', subgoal_id: null, agent_id: synth.id, output: out.text, prompt_tokens: out.prompt, eval_tokens: out.evalc, seconds },
+      { role: 'assistant', content: out.text, meta: { synthesis: true, agent_name: synth.name } },
+      true,
+    );
     rs.transition(id, ['running'], 'completed');
   } catch (err) {
     if ((err as { budgetStop?: boolean }).budgetStop) return;

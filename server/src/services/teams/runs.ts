@@ -9,7 +9,11 @@ import { teamsStore } from './store';
 import { runStore } from './runStore';
 import { abortRun, startRun, stopAll } from './runner';
 
-const runOr404 = (ctx: ServerContext, id: string) => runStore(ctx.db).get(id) ?? (() => { throw notFound('Run', id); })();
+const runOr404 = (ctx: ServerContext, id: string) =>
+  runStore(ctx.db).get(id) ??
+  (() => {
+    throw notFound('Run', id);
+  })();
 const messagesOf = (ctx: ServerContext, id: string) => runStore(ctx.db).messages(id);
 
 export const runsServices: readonly Implementation[] = [
@@ -23,18 +27,21 @@ export const runsServices: readonly Implementation[] = [
   implement(R.getRun, (p, ctx) => ({ run: runOr404(ctx, p.id), messages: messagesOf(ctx, p.id) })),
   implement(R.pauseRun, (p, ctx) => {
     runOr404(ctx, p.id);
-    if (!runStore(ctx.db).transition(p.id, ['queued', 'running'], 'paused')) throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a queued or running run can be paused`);
+    if (!runStore(ctx.db).transition(p.id, ['queued', 'running'], 'paused'))
+      throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a queued or running run can be paused`);
     return { ok: true as const, run: runOr404(ctx, p.id) };
   }),
   implement(R.resumeRun, (p, ctx) => {
     runOr404(ctx, p.id);
-    if (!runStore(ctx.db).transition(p.id, ['paused'], 'running')) throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a paused run can be resumed`);
+    if (!runStore(ctx.db).transition(p.id, ['paused'], 'running'))
+      throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a paused run can be resumed`);
     startRun(ctx, p.id);
     return { ok: true as const, run: runOr404(ctx, p.id) };
   }),
   implement(R.cancelRun, (p, ctx) => {
     runOr404(ctx, p.id);
-    if (!runStore(ctx.db).transition(p.id, ['queued', 'running', 'paused'], 'cancelled')) throw conflict(`Run '${p.id}' already ended (${runOr404(ctx, p.id).status})`);
+    if (!runStore(ctx.db).transition(p.id, ['queued', 'running', 'paused'], 'cancelled'))
+      throw conflict(`Run '${p.id}' already ended (${runOr404(ctx, p.id).status})`);
     abortRun(ctx, p.id);
     return { ok: true as const, run: runOr404(ctx, p.id) };
   }),
@@ -49,7 +56,14 @@ export const runsServices: readonly Implementation[] = [
   implement(R.cloneAgent, (p, ctx) => {
     runOr404(ctx, p.id);
     const a = agentOr404(ctx, p.agent_id);
-    const copy = teamsStore(ctx.db).insertAgent({ ...a, name: p.name ?? `${a.name} (copy)`, model: p.model ?? a.model, system_prompt: p.system_prompt ?? a.system_prompt, run_id: p.id, cloned_from: a.id });
+    const copy = teamsStore(ctx.db).insertAgent({
+      ...a,
+      name: p.name ?? `${a.name} (copy)`,
+      model: p.model ?? a.model,
+      system_prompt: p.system_prompt ?? a.system_prompt,
+      run_id: p.id,
+      cloned_from: a.id,
+    });
     runStore(ctx.db).event(p.id, copy.id, 'agent_cloned', { from: a.id, name: copy.name });
     return { ok: true as const, agent_id: copy.id };
   }),

@@ -4,24 +4,62 @@ import { Capabilities, type Agent, type AgentTool } from '../../protocol/agents'
 import type { Team, TeamMode } from '../../protocol/teams';
 
 interface AgentRow {
-  id: number; name: string; model: string | null; role: string; system_prompt: string; tools: string; memory_mode: Agent['memory_mode'];
-  max_tool_steps: number; can_critique: number; can_verify: number; can_delegate: number; can_use_workers: number; confidence_weight: number;
-  run_id: string | null; cloned_from: number | null; created_at: string; updated_at: string;
+  id: number;
+  name: string;
+  model: string | null;
+  role: string;
+  system_prompt: string;
+  tools: string;
+  memory_mode: Agent['memory_mode'];
+  max_tool_steps: number;
+  can_critique: number;
+  can_verify: number;
+  can_delegate: number;
+  can_use_workers: number;
+  confidence_weight: number;
+  run_id: string | null;
+  cloned_from: number | null;
+  created_at: string;
+  updated_at: string;
 }
-interface TeamRow { id: number; name: string; description: string; mode: TeamMode; version: number; template: string | null; created_at: string; updated_at: string }
+interface TeamRow {
+  id: number;
+  name: string;
+  description: string;
+  mode: TeamMode;
+  version: number;
+  template: string | null;
+  created_at: string;
+  updated_at: string;
+}
 
-export type NewAgent = Omit<Agent, 'id' | 'created_at' | 'updated_at' | 'run_id' | 'cloned_from'> & { run_id?: string | null; cloned_from?: number | null };
+export type NewAgent = Omit<Agent, 'id' | 'created_at' | 'updated_at' | 'run_id' | 'cloned_from'> & {
+  run_id?: string | null;
+  cloned_from?: number | null;
+};
 export type TeamCore = Omit<Team, 'yaml_text' | 'members'> & { members: { agent_id: number; position: number; agent: Agent }[] };
 
 function toAgent(r: AgentRow): Agent {
   return {
-    id: r.id, name: r.name, model: r.model, role: r.role, system_prompt: r.system_prompt, tools: JSON.parse(r.tools) as AgentTool[],
+    id: r.id,
+    name: r.name,
+    model: r.model,
+    role: r.role,
+    system_prompt: r.system_prompt,
+    tools: JSON.parse(r.tools) as AgentTool[],
     memory_mode: r.memory_mode,
     capabilities: {
-      max_tool_steps: r.max_tool_steps, can_critique: !!r.can_critique, can_verify: !!r.can_verify, can_delegate: !!r.can_delegate,
-      can_use_workers: !!r.can_use_workers, confidence_weight: r.confidence_weight,
+      max_tool_steps: r.max_tool_steps,
+      can_critique: !!r.can_critique,
+      can_verify: !!r.can_verify,
+      can_delegate: !!r.can_delegate,
+      can_use_workers: !!r.can_use_workers,
+      confidence_weight: r.confidence_weight,
     },
-    run_id: r.run_id, cloned_from: r.cloned_from, created_at: r.created_at, updated_at: r.updated_at,
+    run_id: r.run_id,
+    cloned_from: r.cloned_from,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
   };
 }
 
@@ -31,11 +69,13 @@ export class TeamsStore {
   private readonly s;
   constructor(private readonly db: Db) {
     this.s = {
-      insertAgent: db.prepare(`INSERT INTO agents (name, model, role, system_prompt, tools, memory_mode, max_tool_steps, can_critique, can_verify, can_delegate,
+      insertAgent:
+        db.prepare(`INSERT INTO agents (name, model, role, system_prompt, tools, memory_mode, max_tool_steps, can_critique, can_verify, can_delegate,
         can_use_workers, confidence_weight, run_id, cloned_from, created_at, updated_at)
         VALUES (@name, @model, @role, @system_prompt, @tools, @memory_mode, @max_tool_steps, @can_critique, @can_verify, @can_delegate,
         @can_use_workers, @confidence_weight, @run_id, @cloned_from, @now, @now)`),
-      updateAgent: db.prepare(`UPDATE agents SET name=@name, model=@model, role=@role, system_prompt=@system_prompt, tools=@tools, memory_mode=@memory_mode,
+      updateAgent:
+        db.prepare(`UPDATE agents SET name=@name, model=@model, role=@role, system_prompt=@system_prompt, tools=@tools, memory_mode=@memory_mode,
         max_tool_steps=@max_tool_steps, can_critique=@can_critique, can_verify=@can_verify, can_delegate=@can_delegate, can_use_workers=@can_use_workers,
         confidence_weight=@confidence_weight, updated_at=@now WHERE id=@id`),
       agent: db.prepare<[number], AgentRow>('SELECT * FROM agents WHERE id = ?'),
@@ -47,21 +87,35 @@ export class TeamsStore {
       insertMember: db.prepare('INSERT INTO team_members (team_id, agent_id, position) VALUES (?, ?, ?)'),
       team: db.prepare<[number], TeamRow>('SELECT * FROM teams WHERE id = ?'),
       teams: db.prepare<[], TeamRow>('SELECT * FROM teams ORDER BY id'),
-      members: db.prepare<[number], { agent_id: number; position: number }>('SELECT agent_id, position FROM team_members WHERE team_id = ? ORDER BY position'),
+      members: db.prepare<[number], { agent_id: number; position: number }>(
+        'SELECT agent_id, position FROM team_members WHERE team_id = ? ORDER BY position',
+      ),
     };
   }
 
   private agentParams(a: NewAgent) {
     const c = Capabilities.parse(a.capabilities);
     return {
-      name: a.name, model: a.model ?? null, role: a.role, system_prompt: a.system_prompt, tools: JSON.stringify(a.tools), memory_mode: a.memory_mode,
-      max_tool_steps: c.max_tool_steps, can_critique: +c.can_critique, can_verify: +c.can_verify, can_delegate: +c.can_delegate,
-      can_use_workers: +c.can_use_workers, confidence_weight: c.confidence_weight, now: now(),
+      name: a.name,
+      model: a.model ?? null,
+      role: a.role,
+      system_prompt: a.system_prompt,
+      tools: JSON.stringify(a.tools),
+      memory_mode: a.memory_mode,
+      max_tool_steps: c.max_tool_steps,
+      can_critique: +c.can_critique,
+      can_verify: +c.can_verify,
+      can_delegate: +c.can_delegate,
+      can_use_workers: +c.can_use_workers,
+      confidence_weight: c.confidence_weight,
+      now: now(),
     };
   }
 
   insertAgent(a: NewAgent): Agent {
-    const id = Number(this.s.insertAgent.run({ ...this.agentParams(a), run_id: a.run_id ?? null, cloned_from: a.cloned_from ?? null }).lastInsertRowid);
+    const id = Number(
+      this.s.insertAgent.run({ ...this.agentParams(a), run_id: a.run_id ?? null, cloned_from: a.cloned_from ?? null }).lastInsertRowid,
+    );
     return this.agent(id)!;
   }
 

@@ -44,7 +44,9 @@ export function parseTeamYaml(text: string): TeamDoc {
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0]?.line ?? 1;
-    throw new AppError('bad_request', `Invalid YAML at line ${line}: ${e.message.split('\n')[0]}`, [{ path: 'yaml_text', message: `line ${line}: ${e.message.split('\n')[0]}` }]);
+    throw new AppError('bad_request', `Invalid YAML at line ${line}: ${e.message.split('\n')[0]}`, [
+      { path: 'yaml_text', message: `line ${line}: ${e.message.split('\n')[0]}` },
+    ]);
   }
   const parsed = TeamDoc.safeParse(doc.toJS() ?? {});
   if (parsed.success) return parsed.data;
@@ -66,7 +68,12 @@ export function teamToDoc(t: Pick<TeamCore, 'name' | 'description' | 'mode' | 'm
     description: t.description,
     mode: t.mode,
     agents: t.members.map(({ agent: a }) => ({
-      name: a.name, role: a.role, ...(a.model ? { model: a.model } : {}), system_prompt: a.system_prompt, tools: a.tools, memory_mode: a.memory_mode,
+      name: a.name,
+      role: a.role,
+      ...(a.model ? { model: a.model } : {}),
+      system_prompt: a.system_prompt,
+      tools: a.tools,
+      memory_mode: a.memory_mode,
       capabilities: { ...a.capabilities },
     })),
   };

@@ -17,4 +17,13 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const migrations: readonly Migration[] = [core001, ...coreSecurityMigrations, ...actionsMigrations, ...memoryMigrations, ...missionsMigrations, ...missionsAnalyticsMigrations, ...chatMigrations, ...teamsMigrations].sort((a, b) => a.version - b.version);
+export const migrations: readonly Migration[] = [
+  core001,
+  ...coreSecurityMigrations,
+  ...actionsMigrations,
+  ...memoryMigrations,
+  ...missionsMigrations,
+  ...missionsAnalyticsMigrations,
+  ...chatMigrations,
+  ...teamsMigrations,
+].sort((a, b) => a.version - b.version);

@@ -89,8 +89,16 @@ const m035: Migration = {
       CREATE TEMP TABLE cube_src AS SELECT ${CUBE_DIMS.join(', ')}, risk_level, mission_score, refresh_count, pr_url FROM missions;
       INSERT INTO mission_cube (fdim, fval, gdim, gval, ${MEASURE_COLS.join(', ')})
         SELECT c.fdim, c.fval, c.gdim, c.gval, ${MEASURE_COLS.map((k) => (k === 'n' ? 'count(*)' : `total(c.${k})`)).join(', ')}
-        FROM (${[`SELECT '' AS fdim, '' AS fval, '' AS gdim, '' AS gval, ${measures('m').map((x, i) => `${x} AS ${MEASURE_COLS[i]}`).join(', ')} FROM cube_src m`,
-          ...CUBE_DIMS.flatMap((g) => [``, ...CUBE_DIMS.filter((f) => f !== g)].map((f) => `SELECT '${f}', ${f ? `m.${f}` : "''"}, '${g}', m.${g}, ${measures('m').join(', ')} FROM cube_src m`))].join(' UNION ALL ')}) AS c
+        FROM (${[
+          `SELECT '' AS fdim, '' AS fval, '' AS gdim, '' AS gval, ${measures('m')
+            .map((x, i) => `${x} AS ${MEASURE_COLS[i]}`)
+            .join(', ')} FROM cube_src m`,
+          ...CUBE_DIMS.flatMap((g) =>
+            [``, ...CUBE_DIMS.filter((f) => f !== g)].map(
+              (f) => `SELECT '${f}', ${f ? `m.${f}` : "''"}, '${g}', m.${g}, ${measures('m').join(', ')} FROM cube_src m`,
+            ),
+          ),
+        ].join(' UNION ALL ')}) AS c
         GROUP BY c.fdim, c.fval, c.gdim, c.gval;
       DROP TABLE temp.cube_src;
 

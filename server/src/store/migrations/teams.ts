@@ -50,8 +50,6 @@ const m55: Migration = {
   },
 };
 
-
-
 //   56 runs, their subgoals, messages, steps (one row per completed step: the resume point) and trace events
 const m56: Migration = {
   version: 56,

@@ -11,4 +11,4 @@ export type TokenEvent = z.infer<typeof C.didToken.payload>;
 export type MessageEvent = z.infer<typeof C.didMessage.payload>;
 
 export const errorText = (e: unknown): string => (e as Error)?.message ?? String(e);
-export const fixOf = (e: unknown): string | undefined => ((e as { data?: { fix_hint?: string } })?.data?.fix_hint);
+export const fixOf = (e: unknown): string | undefined => (e as { data?: { fix_hint?: string } })?.data?.fix_hint;

@@ -20,7 +20,12 @@ export function olderToNewer(e: LineageEdge): [number, number] {
   return e.relation === 'superseded_by' ? [e.from_id, e.to_id] : [e.to_id, e.from_id];
 }
 
-export function layout(nodes: LineageNode[], edges: LineageEdge[], colWidth = 240, rowHeight = 70): { placed: Placed[]; arrows: Arrow[]; width: number; height: number } {
+export function layout(
+  nodes: LineageNode[],
+  edges: LineageEdge[],
+  colWidth = 240,
+  rowHeight = 70,
+): { placed: Placed[]; arrows: Arrow[]; width: number; height: number } {
   const level = new Map(nodes.map((n) => [n.capsule_id, 0]));
   const dir = edges.map(olderToNewer);
   // Longest-path levels by relaxation (lineage graphs are small and acyclic; the bound guards a bad cycle).

@@ -4,14 +4,35 @@
 import type { z } from 'zod';
 import { Upstream, type UpstreamOptions } from '../upstream';
 import {
-  type AgentceptionBridge, type Artifact, type BridgeHealth, type JobState, type LaunchKey, type LaunchRequest, type LaunchResult,
-  type RunEvent, type RunStatus, TERMINAL_JOB_STATES, UpstreamError,
+  type AgentceptionBridge,
+  type Artifact,
+  type BridgeHealth,
+  type JobState,
+  type LaunchKey,
+  type LaunchRequest,
+  type LaunchResult,
+  type RunEvent,
+  type RunStatus,
+  TERMINAL_JOB_STATES,
+  UpstreamError,
 } from '../types';
 import { isStaleStatus, mapStatus } from './status';
 import { ContextShape, EventsShape } from './schemas';
 import {
-  AgentReply, CancelToolText, ContextResource, DispatchReply, DonePayload, EventsResource, FileWritten, MemoryReply,
-  RawEvent, ReadResult, RpcEnvelope, RunList, type RunContext, ToolResult,
+  AgentReply,
+  CancelToolText,
+  ContextResource,
+  DispatchReply,
+  DonePayload,
+  EventsResource,
+  FileWritten,
+  MemoryReply,
+  RawEvent,
+  ReadResult,
+  RpcEnvelope,
+  RunList,
+  type RunContext,
+  ToolResult,
 } from './schemas';
 
 /** Label runs spawned this long before the recorded intent still count (clocks of two hosts differ a little). */
@@ -34,7 +55,8 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
       ...opts,
       system: 'agentception',
       refusedHint: `Start AgentCeption (it listens on port 1337) or fix AGENTORA_AGENTCEPTION_URL (agentora.agentception.url), now ${opts.baseUrl}.`,
-      unauthorizedHint: "AgentCeption runs with AC_API_KEY: put the same key in AGENTORA_AGENTCEPTION_API_KEY (in VS Code: 'Agentora: Set Secret' → agentception.apiKey).",
+      unauthorizedHint:
+        "AgentCeption runs with AC_API_KEY: put the same key in AGENTORA_AGENTCEPTION_API_KEY (in VS Code: 'Agentora: Set Secret' → agentception.apiKey).",
     });
   }
 
@@ -46,7 +68,13 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
       const status = (data as { status?: unknown } | null)?.status;
       // /health has no auth: probe one MCP read so a missing or wrong API key shows here, not at launch.
       await this.rpc('resources/read', { uri: 'ac://runs/active' }, true, readTimeoutMs);
-      return { ...base, ok: true, detail: `AgentCeption at ${this.up.opts.baseUrl} answers (status ${String(status ?? '?')}), API access ok`, fix_hint: '', latency_ms: Date.now() - t0 };
+      return {
+        ...base,
+        ok: true,
+        detail: `AgentCeption at ${this.up.opts.baseUrl} answers (status ${String(status ?? '?')}), API access ok`,
+        fix_hint: '',
+        latency_ms: Date.now() - t0,
+      };
     } catch (err) {
       const e = asUpstream(err);
       return { ...base, ok: false, detail: e.message, fix_hint: e.fix_hint, latency_ms: null };
@@ -63,23 +91,48 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
       // The dispatch was sent but its answer lost (read timeout, connection cut): AgentCeption may have created
       // the run anyway, and a blind relaunch would start a second agent on the same work.
       const what = req.mode === 'issue' ? `issue #${req.issue_number}` : `label ${req.label}`;
-      throw new UpstreamError('agentception', e.kind, `${e.message} — the dispatch was sent, AgentCeption may have started a run for ${what}`, `Check AgentCeption's active runs (its UI, or ac://runs/active) for ${what} before launching again; if AgentCeption is just busy, raise AGENTORA_AGENTCEPTION_TIMEOUT_SECONDS.`, e.status);
+      throw new UpstreamError(
+        'agentception',
+        e.kind,
+        `${e.message} — the dispatch was sent, AgentCeption may have started a run for ${what}`,
+        `Check AgentCeption's active runs (its UI, or ac://runs/active) for ${what} before launching again; if AgentCeption is just busy, raise AGENTORA_AGENTCEPTION_TIMEOUT_SECONDS.`,
+        e.status,
+      );
     }
   }
 
   private async dispatch(req: LaunchRequest): Promise<LaunchResult> {
     if (req.mode === 'issue') {
-      if (!Number.isInteger(req.issue_number)) throw new UpstreamError('agentception', 'failed', 'issue launch mode needs an issue number', 'Give the mission an issue number, or set AGENTORA_AGENTCEPTION_LAUNCH_MODE=label.');
+      if (!Number.isInteger(req.issue_number))
+        throw new UpstreamError(
+          'agentception',
+          'failed',
+          'issue launch mode needs an issue number',
+          'Give the mission an issue number, or set AGENTORA_AGENTCEPTION_LAUNCH_MODE=label.',
+        );
       const { data } = await this.up.json('POST', '/api/dispatch/issue', {
         body: { issue_number: req.issue_number, issue_title: req.issue_title, issue_body: req.issue_body, role: req.role, repo: req.repo },
       });
       return this.launched(data, 'implementing');
     }
     const label = req.label?.trim();
-    if (!label) throw new UpstreamError('agentception', 'failed', 'label launch mode needs a label', 'Set AGENTORA_AGENTCEPTION_LABEL (agentora.agentception.label).');
+    if (!label)
+      throw new UpstreamError(
+        'agentception',
+        'failed',
+        'label launch mode needs a label',
+        'Set AGENTORA_AGENTCEPTION_LABEL (agentora.agentception.label).',
+      );
     const scoped = Number.isInteger(req.issue_number);
     const { data } = await this.up.json('POST', '/api/dispatch/label', {
-      body: { label, scope: scoped ? 'issue' : 'full_initiative', ...(scoped ? { scope_issue_number: req.issue_number } : {}), role: req.role, repo: req.repo, cascade_enabled: true },
+      body: {
+        label,
+        scope: scoped ? 'issue' : 'full_initiative',
+        ...(scoped ? { scope_issue_number: req.issue_number } : {}),
+        role: req.role,
+        repo: req.repo,
+        cascade_enabled: true,
+      },
     });
     const pending = this.launched(data, 'pending_launch');
     // The label dispatch only creates the run; /execute starts it. If that fails the run still exists, so the
@@ -117,9 +170,20 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
       if (!agent) {
         const why = ctxRes.status === 'rejected' ? asUpstream(ctxRes.reason) : null;
         if (why && why.kind !== 'not_found') throw why;
-        throw new UpstreamError('agentception', 'not_found', `AgentCeption does not know run ${runId}`, 'The run may have been deleted on the AgentCeption side; relaunch the mission.', 404);
+        throw new UpstreamError(
+          'agentception',
+          'not_found',
+          `AgentCeption does not know run ${runId}`,
+          'The run may have been deleted on the AgentCeption side; relaunch the mission.',
+          404,
+        );
       }
-      return this.build(runId, { status: agent.status, branch: agent.branch, gh_repo: agent.gh_repo, pr_number: agent.pr_number, issue_number: agent.issue_number }, events, true);
+      return this.build(
+        runId,
+        { status: agent.status, branch: agent.branch, gh_repo: agent.gh_repo, pr_number: agent.pr_number, issue_number: agent.issue_number },
+        events,
+        true,
+      );
     }
 
     let done = lastDone(events);
@@ -147,12 +211,18 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
     const r = await this.up.send('POST', `/api/runs/${enc(runId)}/cancel`);
     if (r.status === 204 || r.status === 200) return { ok: true, raw_status: 'cancelled', state: 'cancelled' };
     if (r.status !== 409) throw this.up.statusError(r.status, r.text, 'POST', `/api/runs/${runId}/cancel`);
-    const result = ToolResult.parse(await this.rpc('tools/call', { name: 'build_cancel_run', arguments: { run_id: runId } }, false) ?? {});
+    const result = ToolResult.parse((await this.rpc('tools/call', { name: 'build_cancel_run', arguments: { run_id: runId } }, false)) ?? {});
     const text = result.content.find((c) => typeof c.text === 'string')?.text ?? '';
     const parsed = CancelToolText.safeParse(text ? this.up.parse(text, 'tools/call', 'build_cancel_run') : {});
     const out = parsed.success ? parsed.data : { ok: false, status: undefined, error: undefined };
     if (result.isError || !out.ok) {
-      throw new UpstreamError('agentception', 'conflict', `AgentCeption refused to cancel run ${runId}: ${out.error ?? (text || 'no reason given')}`, 'The run may already be finished; refresh the mission.', 409);
+      throw new UpstreamError(
+        'agentception',
+        'conflict',
+        `AgentCeption refused to cancel run ${runId}: ${out.error ?? (text || 'no reason given')}`,
+        'The run may already be finished; refresh the mission.',
+        409,
+      );
     }
     const raw = out.status ?? 'cancelled';
     return { ok: true, raw_status: raw, state: mapStatus(raw) };
@@ -172,7 +242,13 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
       });
       if (!ctx) return [];
       if (!this.isOurs(ctx, key)) {
-        throw new UpstreamError('agentception', 'conflict', `AgentCeption run ${runId} exists but was not started for mission ${key.mission_id} (repo ${ctx.gh_repo ?? '?'})`, `Issue #${key.issue_number} is taken by another run: launch this mission again with another issue number, or cancel run ${runId} on AgentCeption if it is a leftover.`, 409);
+        throw new UpstreamError(
+          'agentception',
+          'conflict',
+          `AgentCeption run ${runId} exists but was not started for mission ${key.mission_id} (repo ${ctx.gh_repo ?? '?'})`,
+          `Issue #${key.issue_number} is taken by another run: launch this mission again with another issue number, or cancel run ${runId} on AgentCeption if it is a leftover.`,
+          409,
+        );
       }
       return [this.fromContext(runId, ctx)];
     }
@@ -205,7 +281,14 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
 
   private fromContext(runId: string, ctx: RunContext): LaunchResult {
     const raw = ctx.status ?? 'unknown';
-    return { run_id: ctx.run_id ?? runId, raw_status: raw, state: mapStatus(raw), branch: ctx.branch ?? null, worktree: ctx.worktree_path ?? null, batch_id: ctx.batch_id ?? null };
+    return {
+      run_id: ctx.run_id ?? runId,
+      raw_status: raw,
+      state: mapStatus(raw),
+      branch: ctx.branch ?? null,
+      worktree: ctx.worktree_path ?? null,
+      batch_id: ctx.batch_id ?? null,
+    };
   }
 
   /** Drops pooled sockets (not part of the interface: MissionBridges.close() calls it). */
@@ -256,7 +339,7 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
   }
 
   private async readResource(uri: string): Promise<unknown> {
-    const result = ReadResult.parse(await this.rpc('resources/read', { uri }, true) ?? {});
+    const result = ReadResult.parse((await this.rpc('resources/read', { uri }, true)) ?? {});
     const text = result.contents[0]?.text;
     if (text === undefined) throw this.up.badReply(`resources/read ${uri}: no text content in the answer`);
     // The resource is JSON inside a JSON string: parse it again.
@@ -275,7 +358,12 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
     if (!env.success || (env.data.result === undefined && !env.data.error)) throw this.up.badReply(`/api/mcp ${method}: not a JSON-RPC answer`);
     if (env.data.error) {
       const { code, message } = env.data.error;
-      throw new UpstreamError('agentception', code === -32002 || /not found/i.test(message) ? 'not_found' : 'failed', `AgentCeption MCP ${method} failed: ${message} (${code})`, 'Check that the AgentCeption version serves these MCP resources.');
+      throw new UpstreamError(
+        'agentception',
+        code === -32002 || /not found/i.test(message) ? 'not_found' : 'failed',
+        `AgentCeption MCP ${method} failed: ${message} (${code})`,
+        'Check that the AgentCeption version serves these MCP resources.',
+      );
     }
     return env.data.result;
   }
@@ -312,7 +400,14 @@ export class AgentceptionHttpBridge implements AgentceptionBridge {
     const r = DispatchReply.parse(data ?? {});
     if (!r.run_id) throw this.up.badReply(`AgentCeption accepted the dispatch but gave no run_id: ${JSON.stringify(data)?.slice(0, 200)}`);
     const raw = r.status ?? expected;
-    return { run_id: r.run_id, raw_status: raw, state: mapStatus(raw), branch: r.branch ?? null, worktree: r.worktree ?? null, batch_id: r.batch_id ?? null };
+    return {
+      run_id: r.run_id,
+      raw_status: raw,
+      state: mapStatus(raw),
+      branch: r.branch ?? null,
+      worktree: r.worktree ?? null,
+      batch_id: r.batch_id ?? null,
+    };
   }
 }
 

@@ -2,8 +2,12 @@
 // numbers that arrive as strings accepted. Only what the bridge needs is named.
 import { z } from 'zod';
 
-const optStr = z.preprocess((v) => (v === null || v === undefined ? undefined : typeof v === 'number' ? String(v) : v), z.string().optional()).catch(undefined);
-const optInt = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v === null ? undefined : v), z.number().int().optional()).catch(undefined);
+const optStr = z
+  .preprocess((v) => (v === null || v === undefined ? undefined : typeof v === 'number' ? String(v) : v), z.string().optional())
+  .catch(undefined);
+const optInt = z
+  .preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v === null ? undefined : v), z.number().int().optional())
+  .catch(undefined);
 
 export const DispatchReply = z.looseObject({
   run_id: optStr,
@@ -81,7 +85,10 @@ export const DonePayload = z.looseObject({ pr_url: optStr, summary: optStr, grad
 /** A JSON-RPC 2.0 answer of /api/mcp. */
 export const RpcEnvelope = z.looseObject({
   result: z.unknown().optional(),
-  error: z.looseObject({ code: z.number().catch(0), message: z.string().catch('') }).optional().catch(undefined),
+  error: z
+    .looseObject({ code: z.number().catch(0), message: z.string().catch('') })
+    .optional()
+    .catch(undefined),
 });
 
 export const ReadResult = z.looseObject({ contents: z.array(z.looseObject({ uri: optStr, text: optStr })).catch([]) });

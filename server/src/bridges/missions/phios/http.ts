@@ -2,8 +2,14 @@
 // service (PhiOS itself has none). Each write/read tries the documented path, then the older one on 404.
 import { Upstream, type UpstreamOptions } from '../upstream';
 import {
-  type BridgeHealth, type ContextPackRequest, type MissionContextPacket, Persona, type PhiosBridge, UpstreamError,
-  type WritebackRequest, type WritebackResult,
+  type BridgeHealth,
+  type ContextPackRequest,
+  type MissionContextPacket,
+  Persona,
+  type PhiosBridge,
+  UpstreamError,
+  type WritebackRequest,
+  type WritebackResult,
 } from '../types';
 import { packetFromObject, topicForRepo } from './packet';
 import { writebackResult } from './writeback';
@@ -76,6 +82,12 @@ export class PhiosHttpBridge implements PhiosBridge {
         last = err;
       }
     }
-    throw new UpstreamError('phios', 'not_found', `${last?.message ?? 'not found'} (tried ${paths.join(' and ')})`, `${this.up.opts.baseUrl} serves neither route: is it a PhiOS-compatible service? The real PhiOS needs AGENTORA_PHIOS_TRANSPORT=mcp-stdio.`, 404);
+    throw new UpstreamError(
+      'phios',
+      'not_found',
+      `${last?.message ?? 'not found'} (tried ${paths.join(' and ')})`,
+      `${this.up.opts.baseUrl} serves neither route: is it a PhiOS-compatible service? The real PhiOS needs AGENTORA_PHIOS_TRANSPORT=mcp-stdio.`,
+      404,
+    );
   }
 }

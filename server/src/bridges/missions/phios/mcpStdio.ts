@@ -6,8 +6,14 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../../log';
 import {
-  type BridgeHealth, type ContextPackRequest, type MissionContextPacket, type Persona, type PhiosBridge, UpstreamError,
-  type WritebackRequest, type WritebackResult,
+  type BridgeHealth,
+  type ContextPackRequest,
+  type MissionContextPacket,
+  type Persona,
+  type PhiosBridge,
+  UpstreamError,
+  type WritebackRequest,
+  type WritebackResult,
 } from '../types';
 import { backoff, sleep } from '../upstream';
 import { packetFromResources, personaFromRecommendation, topicForRepo } from './packet';
@@ -29,7 +35,8 @@ export interface PhiosMcpStdioOptions {
   log?: Logger;
 }
 
-const INSTALL_HINT = 'Install PhiOS (`pip install phios`, which provides `phi-mcp`) or set agentora.phios.command (AGENTORA_PHIOS_COMMAND) to its MCP command.';
+const INSTALL_HINT =
+  'Install PhiOS (`pip install phios`, which provides `phi-mcp`) or set agentora.phios.command (AGENTORA_PHIOS_COMMAND) to its MCP command.';
 
 interface Connection {
   client: Client;
@@ -68,7 +75,9 @@ export class PhiosMcpStdioBridge implements PhiosBridge {
       return {
         ...base,
         ok: hasTool,
-        detail: hasTool ? `PhiOS MCP server \`${this.opts.command}\` answers (${tools.length} tools)` : `\`${this.opts.command}\` answers but has no phi_store_deliberation tool`,
+        detail: hasTool
+          ? `PhiOS MCP server \`${this.opts.command}\` answers (${tools.length} tools)`
+          : `\`${this.opts.command}\` answers but has no phi_store_deliberation tool`,
         fix_hint: hasTool ? '' : 'Upgrade PhiOS to a version with agent memory (phi_store_deliberation).',
         latency_ms: Date.now() - t0,
       };
@@ -93,7 +102,9 @@ export class PhiosMcpStdioBridge implements PhiosBridge {
 
   /** Never retried: a second call would store the deliberation twice. */
   async writeback(req: WritebackRequest): Promise<WritebackResult> {
-    const c = await this.connect().catch((err) => { throw this.toUpstream(err, 'writeback'); });
+    const c = await this.connect().catch((err) => {
+      throw this.toUpstream(err, 'writeback');
+    });
     const args = {
       topic: topicForRepo(req.repo),
       positions: [],
@@ -109,7 +120,8 @@ export class PhiosMcpStdioBridge implements PhiosBridge {
       return writebackResult(toolPayload(res as { structuredContent?: unknown; content?: unknown }), !!res.isError);
     } catch (err) {
       const e = this.toUpstream(err, 'writeback');
-      if (e.kind === 'denied') return { ok: false, ref: null, error_code: 'AGENT_MEMORY_WRITE_NOT_PERMITTED', message: e.message, fix_hint: WRITE_DENIED_HINT };
+      if (e.kind === 'denied')
+        return { ok: false, ref: null, error_code: 'AGENT_MEMORY_WRITE_NOT_PERMITTED', message: e.message, fix_hint: WRITE_DENIED_HINT };
       throw e;
     }
   }
@@ -143,7 +155,9 @@ export class PhiosMcpStdioBridge implements PhiosBridge {
     if (this.conn) return this.conn;
     const attempt = this.open();
     this.conn = attempt;
-    attempt.catch(() => { if (this.conn === attempt) this.conn = null; });
+    attempt.catch(() => {
+      if (this.conn === attempt) this.conn = null;
+    });
     return attempt;
   }
 
@@ -152,7 +166,9 @@ export class PhiosMcpStdioBridge implements PhiosBridge {
     if (!command) throw new UpstreamError('phios', 'refused', 'no PhiOS command configured', INSTALL_HINT);
     const transport = new StdioClientTransport({ command, args, env: childEnv(this.opts.env), stderr: 'pipe' });
     this.stderrTail = '';
-    transport.stderr?.on('data', (d: Buffer) => { this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-2000); });
+    transport.stderr?.on('data', (d: Buffer) => {
+      this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-2000);
+    });
     const client = new Client({ name: 'agentora', version: this.opts.version ?? '0' });
     const conn: Connection = { client, transport, closed: false };
     client.onclose = () => {
@@ -170,7 +186,9 @@ export class PhiosMcpStdioBridge implements PhiosBridge {
     try {
       await Promise.race([
         client.connect(transport, { timeout: ms }),
-        new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new McpError(ErrorCode.RequestTimeout, 'connect')), ms); }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new McpError(ErrorCode.RequestTimeout, 'connect')), ms);
+        }),
       ]);
     } catch (err) {
       // Not awaited: the SDK gives a wedged child 2 s after stdin closes before SIGTERM; the error need not wait.
@@ -196,7 +214,8 @@ export class PhiosMcpStdioBridge implements PhiosBridge {
       }
     } catch (err) {
       // A resource PhiOS does not have (older version, empty topic) is missing context, not a failed mission.
-      if (err instanceof McpError && (err.code === ErrorCode.InvalidParams || err.code === -32002 || err.code === ErrorCode.MethodNotFound)) return null;
+      if (err instanceof McpError && (err.code === ErrorCode.InvalidParams || err.code === -32002 || err.code === ErrorCode.MethodNotFound))
+        return null;
       throw err;
     }
   }
@@ -233,12 +252,27 @@ export class PhiosMcpStdioBridge implements PhiosBridge {
     }
     if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) {
       return starting
-        ? new UpstreamError('phios', 'timeout', `PhiOS MCP server \`${cmd}\` did not finish starting within ${this.opts.connectTimeoutMs} ms (connect timeout)`, 'PhiOS is slow to start: raise AGENTORA_PHIOS_CONNECT_TIMEOUT_SECONDS, or run the command by hand to see what it waits for.')
-        : new UpstreamError('phios', 'timeout', `PhiOS ${what}: no answer within ${this.opts.readTimeoutMs} ms (read timeout)`, 'PhiOS is up but slow: raise AGENTORA_PHIOS_TIMEOUT_SECONDS.');
+        ? new UpstreamError(
+            'phios',
+            'timeout',
+            `PhiOS MCP server \`${cmd}\` did not finish starting within ${this.opts.connectTimeoutMs} ms (connect timeout)`,
+            'PhiOS is slow to start: raise AGENTORA_PHIOS_CONNECT_TIMEOUT_SECONDS, or run the command by hand to see what it waits for.',
+          )
+        : new UpstreamError(
+            'phios',
+            'timeout',
+            `PhiOS ${what}: no answer within ${this.opts.readTimeoutMs} ms (read timeout)`,
+            'PhiOS is up but slow: raise AGENTORA_PHIOS_TIMEOUT_SECONDS.',
+          );
     }
     if (e instanceof McpError && e.code === ErrorCode.ConnectionClosed) {
       const why = this.stderrTail ? `: ${lastLine(this.stderrTail)}` : '';
-      return new UpstreamError('phios', 'failed', `PhiOS MCP server \`${cmd}\` exited during ${what}${why}`, `Run \`${cmd}\` by hand to see why it stops; Agentora starts it again on the next call.`);
+      return new UpstreamError(
+        'phios',
+        'failed',
+        `PhiOS MCP server \`${cmd}\` exited during ${what}${why}`,
+        `Run \`${cmd}\` by hand to see why it stops; Agentora starts it again on the next call.`,
+      );
     }
     if (/AGENT_MEMORY_WRITE_NOT_PERMITTED/.test(e.message ?? '')) {
       return new UpstreamError('phios', 'denied', e.message, WRITE_DENIED_HINT);

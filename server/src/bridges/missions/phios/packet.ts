@@ -82,7 +82,12 @@ function snippets(items: unknown[], source: string): z.infer<typeof MemorySnippe
   });
 }
 
-function finish(fields: Record<string, unknown>, raw: Record<string, unknown>, req: ContextPackRequest, source: MissionContextPacket['source']): MissionContextPacket {
+function finish(
+  fields: Record<string, unknown>,
+  raw: Record<string, unknown>,
+  req: ContextPackRequest,
+  source: MissionContextPacket['source'],
+): MissionContextPacket {
   const draft = {
     mission_title: req.mission_title,
     mission_objective: req.objective,
@@ -100,7 +105,12 @@ function finish(fields: Record<string, unknown>, raw: Record<string, unknown>, r
   const p = MissionContextPacket.safeParse(draft);
   if (p.success) return p.data;
   // Should not happen (every field was validated on its own); fall back to the request alone rather than fail.
-  return MissionContextPacket.parse({ ...draft, ...Object.fromEntries(p.error.issues.map((i) => [String(i.path[0]), undefined])), session_id: req.session_id, raw: { ...raw, invalid: fields } });
+  return MissionContextPacket.parse({
+    ...draft,
+    ...Object.fromEntries(p.error.issues.map((i) => [String(i.path[0]), undefined])),
+    session_id: req.session_id,
+    raw: { ...raw, invalid: fields },
+  });
 }
 
 /** The PhiOS memory topic for a repo: `agentora:owner/repo`. */
@@ -108,4 +118,8 @@ export function topicForRepo(repo: string): string {
   return `agentora:${repo.trim()}`;
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'default';
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'default';

@@ -28,7 +28,9 @@ export function writebackResult(payload: unknown, isError = false): WritebackRes
   const ok = !isError && !code && (d.ok ?? d.stored ?? false);
   if (ok) {
     const nr = d.narrative_ref;
-    const ref = d.ref ?? (d.id !== undefined ? String(d.id) : typeof nr === 'string' ? nr : nr && typeof nr === 'object' ? JSON.stringify(nr) : d.created_at ?? null);
+    const ref =
+      d.ref ??
+      (d.id !== undefined ? String(d.id) : typeof nr === 'string' ? nr : nr && typeof nr === 'object' ? JSON.stringify(nr) : (d.created_at ?? null));
     return { ok: true, ref };
   }
   if (code === 'AGENT_MEMORY_WRITE_NOT_PERMITTED') {

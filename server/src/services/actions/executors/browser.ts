@@ -25,19 +25,31 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
   if (!pw || !opts.browserExecutable) throw new ExecutionFailed('no browser is available');
   const blocked: string[] = [];
   const guard = await startNetGuard(opts.checkUrl, (u, why) => blocked.push(`${u}: ${why}`));
-  const browser = await pw.chromium.launch({
-    executablePath: opts.browserExecutable,
-    headless: true,
-    // Starting Chromium is not the action's work: give it its own, generous limit.
-    timeout: Math.max(opts.timeoutMs, 30000),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-      `--proxy-server=${guard.url}`, '--proxy-bypass-list=<-loopback>',
-      // Nothing around the proxy: no WebRTC UDP, no DNS prefetching.
-      '--force-webrtc-ip-handling-policy=disable_non_proxied_udp', '--webrtc-ip-handling-policy=disable_non_proxied_udp', '--dns-prefetch-disable'],
-  }).catch(async (err) => {
-    await guard.close();
-    throw err;
-  });
+  const browser = await pw.chromium
+    .launch({
+      executablePath: opts.browserExecutable,
+      headless: true,
+      // Starting Chromium is not the action's work: give it its own, generous limit.
+      timeout: Math.max(opts.timeoutMs, 30000),
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        `--proxy-server=${guard.url}`,
+        '--proxy-bypass-list=<-loopback>',
+        // Nothing around the proxy: no WebRTC UDP, no DNS prefetching.
+        '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+        '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+        '--dns-prefetch-disable',
+      ],
+    })
+    .catch(async (err) => {
+      await guard.close();
+      throw err;
+    });
   const cap = (s: string) => (s.length > opts.outputCap ? { text: s.slice(0, opts.outputCap), truncated: true } : { text: s, truncated: false });
   try {
     const context = await browser.newContext({ acceptDownloads: false, javaScriptEnabled: true, serviceWorkers: 'block' });
@@ -114,11 +126,22 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
       case 'browser_search': {
         const info = await page.evaluate(() => ({
           description: document.querySelector('meta[name="description"]')?.getAttribute('content') ?? null,
-          headings: Array.from(document.querySelectorAll('h1,h2,h3')).slice(0, 20).map((h) => (h as HTMLElement).innerText.trim()).filter(Boolean),
-          links: Array.from(document.querySelectorAll('a[href]')).slice(0, 20).map((a) => ({ text: (a as HTMLElement).innerText.trim(), href: (a as HTMLAnchorElement).href })),
+          headings: Array.from(document.querySelectorAll('h1,h2,h3'))
+            .slice(0, 20)
+            .map((h) => (h as HTMLElement).innerText.trim())
+            .filter(Boolean),
+          links: Array.from(document.querySelectorAll('a[href]'))
+            .slice(0, 20)
+            .map((a) => ({ text: (a as HTMLElement).innerText.trim(), href: (a as HTMLAnchorElement).href })),
           text: document.body?.innerText ?? '',
         }));
-        return { ...(await base()), description: info.description, headings: info.headings, links: info.links, excerpt: info.text.trim().slice(0, 600) };
+        return {
+          ...(await base()),
+          description: info.description,
+          headings: info.headings,
+          links: info.links,
+          excerpt: info.text.trim().slice(0, 600),
+        };
       }
       case 'browser_click': {
         const sel = String(p.selector);
@@ -139,7 +162,12 @@ export async function runBrowserTool(ev: Evaluation, opts: BrowserOptions): Prom
           await nav;
         }
         const { text } = cap(((await page.textContent('body')) ?? '').trim());
-        return { ...(await base()), filled: (p.fields as unknown[]).length, submitted: typeof p.submit_selector === 'string', excerpt: text.slice(0, 600) };
+        return {
+          ...(await base()),
+          filled: (p.fields as unknown[]).length,
+          submitted: typeof p.submit_selector === 'string',
+          excerpt: text.slice(0, 600),
+        };
       }
       default:
         throw new ExecutionFailed(`${ev.tool} is not a browser tool`);

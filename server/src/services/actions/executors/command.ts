@@ -48,12 +48,20 @@ function spawnVerified(ev: Evaluation, opts: ExecOptions, exeFh: FileHandle, cwd
     const started = Date.now();
     // fd 3 = the verified executable, fd 4 = the verified cwd (in the child, before exec: chdir, then execve).
     const child = spawn('/proc/self/fd/3', argv.slice(1), {
-      cwd: '/proc/self/fd/4', env: cleanEnv(), shell: false, stdio: ['ignore', 'pipe', 'pipe', exeFh.fd, cwdFh.fd], detached: false, argv0,
+      cwd: '/proc/self/fd/4',
+      env: cleanEnv(),
+      shell: false,
+      stdio: ['ignore', 'pipe', 'pipe', exeFh.fd, cwdFh.fd],
+      detached: false,
+      argv0,
     });
     const out = { stdout: [] as Buffer[], stderr: [] as Buffer[], n: { stdout: 0, stderr: 0 }, truncated: { stdout: false, stderr: false } };
     const collect = (which: 'stdout' | 'stderr') => (d: Buffer) => {
       const room = opts.outputCap - out.n[which];
-      if (room <= 0) { out.truncated[which] = true; return; }
+      if (room <= 0) {
+        out.truncated[which] = true;
+        return;
+      }
       const part = d.length > room ? d.subarray(0, room) : d;
       if (d.length > room) out.truncated[which] = true;
       out[which].push(part);
@@ -73,9 +81,17 @@ function spawnVerified(ev: Evaluation, opts: ExecOptions, exeFh: FileHandle, cwd
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const result = {
-        argv, executable: exe, cwd, exit_code: code, signal, duration_ms: Date.now() - started, timed_out: timedOut,
-        stdout: Buffer.concat(out.stdout).toString('utf8'), stderr: Buffer.concat(out.stderr).toString('utf8'),
-        stdout_truncated: out.truncated.stdout, stderr_truncated: out.truncated.stderr,
+        argv,
+        executable: exe,
+        cwd,
+        exit_code: code,
+        signal,
+        duration_ms: Date.now() - started,
+        timed_out: timedOut,
+        stdout: Buffer.concat(out.stdout).toString('utf8'),
+        stderr: Buffer.concat(out.stderr).toString('utf8'),
+        stdout_truncated: out.truncated.stdout,
+        stderr_truncated: out.truncated.stderr,
       };
       if (timedOut) reject(new ExecutionFailed(`timed out after ${opts.timeoutMs} ms and was killed`, result));
       else if (code !== 0) reject(new ExecutionFailed(`exited with code ${code}${signal ? ` (signal ${signal})` : ''}`, result));

@@ -8,7 +8,10 @@ import { copyFd, ensureDir, openDir, openFileRead, openFileWrite, readUpTo, Swap
 import { ExecutionFailed } from './types';
 
 async function existsIn(dir: FileHandle, name: string): Promise<boolean> {
-  return lstat(via(dir, name)).then(() => true, () => false);
+  return lstat(via(dir, name)).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function closeAll(...fhs: (FileHandle | null | undefined)[]): Promise<void> {
@@ -99,7 +102,8 @@ async function move(src: string, dst: string, overwrite: boolean, guard: Guard, 
     const st = await lstat(via(s.dir, s.name)).catch(() => null);
     if (!st) throw new ExecutionFailed(`${src} does not exist`);
     d = await parentOf(dst, guard, labels[1], true);
-    if (!overwrite && (await existsIn(d.dir, d.name))) throw new ExecutionFailed(`${dst} already exists${labels[0] === 'src' ? ' (set overwrite: true to replace it)' : ''}`);
+    if (!overwrite && (await existsIn(d.dir, d.name)))
+      throw new ExecutionFailed(`${dst} already exists${labels[0] === 'src' ? ' (set overwrite: true to replace it)' : ''}`);
     try {
       await rename(via(s.dir, s.name), via(d.dir, d.name));
     } catch (err) {
@@ -127,7 +131,13 @@ export async function runFileTool(ev: Evaluation, guard: Guard): Promise<unknown
       try {
         const entries = await readdir(`/proc/self/fd/${fh.fd}`, { withFileTypes: true });
         entries.sort((a, b) => a.name.localeCompare(b.name));
-        return { path: dir, entries: entries.slice(0, 5000).map((e) => ({ name: e.name, type: e.isDirectory() ? 'dir' : e.isSymbolicLink() ? 'symlink' : e.isFile() ? 'file' : 'other' })), truncated: entries.length > 5000 };
+        return {
+          path: dir,
+          entries: entries
+            .slice(0, 5000)
+            .map((e) => ({ name: e.name, type: e.isDirectory() ? 'dir' : e.isSymbolicLink() ? 'symlink' : e.isFile() ? 'file' : 'other' })),
+          truncated: entries.length > 5000,
+        };
       } finally {
         await fh.close();
       }

@@ -28,10 +28,13 @@ export async function startNetGuard(check: (url: string) => string | null, onBlo
     const headers = { ...req.headers };
     delete headers['proxy-connection'];
     delete headers['proxy-authorization'];
-    const up = httpRequest({ host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || 80, method: req.method, path: u.pathname + u.search, headers }, (r: IncomingMessage) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = httpRequest(
+      { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || 80, method: req.method, path: u.pathname + u.search, headers },
+      (r: IncomingMessage) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', (err) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`upstream error: ${err.message}`);

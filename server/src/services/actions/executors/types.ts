@@ -3,7 +3,10 @@ import type { Evaluation } from '../policy';
 
 /** Thrown by an executor when the action ran (or tried to) and failed: recorded as status `failed`. */
 export class ExecutionFailed extends Error {
-  constructor(message: string, readonly result: unknown = null) {
+  constructor(
+    message: string,
+    readonly result: unknown = null,
+  ) {
     super(message);
   }
 }

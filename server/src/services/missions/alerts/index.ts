@@ -31,9 +31,15 @@ function statements(ctx: ServerContext) {
     due: db.prepare("SELECT * FROM mission_alert_events WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"),
     mission: db.prepare('SELECT id, mission_title, repo, status, pr_url, mission_score, risk_level, confidence_level FROM missions WHERE id = ?'),
     skip: db.prepare("UPDATE mission_alert_events SET status = 'skipped', last_error = ? WHERE id = ?"),
-    delivered: db.prepare("UPDATE mission_alert_events SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, response_status = ?, last_error = NULL WHERE id = ?"),
-    retry: db.prepare('UPDATE mission_alert_events SET attempts = attempts + 1, next_attempt_at = ?, response_status = ?, last_error = ? WHERE id = ?'),
-    failed: db.prepare("UPDATE mission_alert_events SET status = 'failed', attempts = attempts + 1, response_status = ?, last_error = ? WHERE id = ?"),
+    delivered: db.prepare(
+      "UPDATE mission_alert_events SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, response_status = ?, last_error = NULL WHERE id = ?",
+    ),
+    retry: db.prepare(
+      'UPDATE mission_alert_events SET attempts = attempts + 1, next_attempt_at = ?, response_status = ?, last_error = ? WHERE id = ?',
+    ),
+    failed: db.prepare(
+      "UPDATE mission_alert_events SET status = 'failed', attempts = attempts + 1, response_status = ?, last_error = ? WHERE id = ?",
+    ),
     list: db.prepare('SELECT * FROM mission_alert_events ORDER BY id DESC LIMIT ?'),
   };
 }
@@ -58,7 +64,14 @@ function skipReason(ctx: ServerContext, type: AlertRow['alert_type']): string | 
 }
 
 export function alertEvents(ctx: ServerContext, limit: number) {
-  return (stmts(ctx).list.all(limit) as (AlertRow & { next_attempt_at: string; delivered_at: string | null; response_status: number | null; last_error: string | null })[]).map((r) => ({
+  return (
+    stmts(ctx).list.all(limit) as (AlertRow & {
+      next_attempt_at: string;
+      delivered_at: string | null;
+      response_status: number | null;
+      last_error: string | null;
+    })[]
+  ).map((r) => ({
     id: r.id,
     created_at: r.created_at,
     run_id: r.mission_id,
@@ -79,11 +92,13 @@ export async function dispatchAlerts(ctx: ServerContext, client: () => Upstream 
   const now = new Date().toISOString();
   const due = s.due.all(now, BATCH) as AlertRow[];
   // Skips are decided first, in one transaction (a backlog raised while alerts were off clears in few writes).
-  const send = ctx.db.transaction(() => due.filter((a) => {
-    const reason = skipReason(ctx, a.alert_type);
-    if (reason) s.skip.run(reason, a.id);
-    return reason === null;
-  }))();
+  const send = ctx.db.transaction(() =>
+    due.filter((a) => {
+      const reason = skipReason(ctx, a.alert_type);
+      if (reason) s.skip.run(reason, a.id);
+      return reason === null;
+    }),
+  )();
   for (const a of send) {
     const m = s.mission.get(a.mission_id) as Record<string, unknown> | undefined;
     const body = JSON.stringify({
@@ -96,9 +111,20 @@ export async function dispatchAlerts(ctx: ServerContext, client: () => Upstream 
       heuristic: a.alert_type === 'high_risk',
     });
     if (a.alert_type === 'high_risk' && a.attempts === 0 && m) {
-      ctx.events.emit(didAlert, { alert_id: a.id, alert_type: a.alert_type, run_id: a.mission_id, mission_title: String(m.mission_title), repo: String(m.repo), message: `High risk (heuristic): ${String(m.mission_title)} on ${String(m.repo)}` });
+      ctx.events.emit(didAlert, {
+        alert_id: a.id,
+        alert_type: a.alert_type,
+        run_id: a.mission_id,
+        mission_title: String(m.mission_title),
+        repo: String(m.repo),
+        message: `High risk (heuristic): ${String(m.mission_title)} on ${String(m.repo)}`,
+      });
     }
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-agentora-alert-id': String(a.id), 'x-agentora-alert-type': a.alert_type };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-agentora-alert-id': String(a.id),
+      'x-agentora-alert-type': a.alert_type,
+    };
     const secret = ctx.config['missions.alertsWebhookSecret'];
     if (secret) headers['x-agentora-signature'] = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
     let status: number | null = null;
@@ -109,7 +135,8 @@ export async function dispatchAlerts(ctx: ServerContext, client: () => Upstream 
       const u = new URL(ctx.config['missions.alertsWebhookUrl']);
       const r = await up.send('POST', u.pathname.replace(/^\/+/, '') + u.search, { body: JSON.parse(body), headers });
       status = r.status;
-      if (r.status < 200 || r.status >= 300) error = `webhook answered HTTP ${r.status}${r.status >= 300 && r.status < 400 ? ' (redirects are not followed)' : ''}`;
+      if (r.status < 200 || r.status >= 300)
+        error = `webhook answered HTTP ${r.status}${r.status >= 300 && r.status < 400 ? ' (redirects are not followed)' : ''}`;
     } catch (err) {
       error = err instanceof UpstreamError || err instanceof Error ? err.message : String(err);
     }

@@ -41,8 +41,15 @@ export function verifyBundle(bundle: Record<string, unknown>, key: string): bool
 function filterSql(f: ExportFilters): { where: string; args: Record<string, string> } {
   const parts: string[] = [];
   const args: Record<string, string> = {};
-  for (const c of ['repo', 'persona_id', 'status'] as const) if (f[c]) (parts.push(`${c} = @${c}`), (args[c] = f[c]!));
-  if (f.start_date) (parts.push('created_at >= @start'), (args.start = new Date(Date.parse(f.start_date)).toISOString()));
+  for (const c of ['repo', 'persona_id', 'status'] as const)
+    if (f[c]) {
+      parts.push(`${c} = @${c}`);
+      args[c] = f[c]!;
+    }
+  if (f.start_date) {
+    parts.push('created_at >= @start');
+    args.start = new Date(Date.parse(f.start_date)).toISOString();
+  }
   if (f.end_date) {
     const end = /^\d{4}-\d{2}-\d{2}$/.test(f.end_date) ? Date.parse(f.end_date) + 86_400_000 - 1 : Date.parse(f.end_date);
     parts.push('created_at <= @end');
@@ -57,7 +64,8 @@ export function exportMissions(ctx: ServerContext, f: ExportFilters) {
   const runs = db.prepare(`SELECT * FROM missions ${where} ORDER BY lineage_depth, created_at, id`).all(args) as MissionRow[];
   const ids = JSON.stringify(runs.map((r) => r.id));
   // Only the filtered runs' rows, by index (mission_id IN the id list).
-  const of = (table: string, col = 'mission_id') => db.prepare(`SELECT * FROM ${table} WHERE ${col} IN (SELECT value FROM json_each(?)) ORDER BY id`).all(ids);
+  const of = (table: string, col = 'mission_id') =>
+    db.prepare(`SELECT * FROM ${table} WHERE ${col} IN (SELECT value FROM json_each(?)) ORDER BY id`).all(ids);
   const signed = ctx.config['missions.signExports'];
   const bundle: Record<string, unknown> = {
     schema_version: SCHEMA_VERSION,
@@ -88,17 +96,40 @@ export function importMissions(ctx: ServerContext, bundle: Record<string, unknow
   const requireSig = ctx.config['missions.signExports'];
   if (bundle.signed === true || bundle.signature !== undefined || requireSig) {
     if (bundle.signature === undefined) throw bad('signature', 'missing: signed bundles are required (AGENTORA_MISSIONS_SIGN_EXPORTS)');
-    if (!verifyBundle(bundle, signingKey(ctx))) throw bad('signature', 'does not match the bundle (changed after export, or signed with another key)');
+    if (!verifyBundle(bundle, signingKey(ctx)))
+      throw bad('signature', 'does not match the bundle (changed after export, or signed with another key)');
   }
   const db = ctx.db;
   const runs = arr(bundle, 'runs');
   const cols = new Set((db.prepare('PRAGMA table_info(missions)').all() as { name: string }[]).map((c) => c.name));
-  const required = ['id', 'created_at', 'status', 'repo', 'persona_id', 'mission_title', 'objective', 'session_id', 'packet_json', 'snapshot_hash', 'root_mission_id'];
+  const required = [
+    'id',
+    'created_at',
+    'status',
+    'repo',
+    'persona_id',
+    'mission_title',
+    'objective',
+    'session_id',
+    'packet_json',
+    'snapshot_hash',
+    'root_mission_id',
+  ];
   runs.forEach((r, i) => {
     for (const k of required) if (typeof r[k] !== 'string' || r[k] === '') throw bad(`runs[${i}].${k}`, 'required text');
   });
   const existing = db.prepare('SELECT snapshot_hash FROM missions WHERE id = ?').pluck();
-  const counts = { imported_runs: 0, skipped_runs: 0, remapped_runs: 0, imported_watcher_events: 0, imported_alert_events: 0, imported_operator_decision_events: 0, imported_timeline_events: 0, imported_writebacks: 0, imported_mission_patterns: 0 };
+  const counts = {
+    imported_runs: 0,
+    skipped_runs: 0,
+    remapped_runs: 0,
+    imported_watcher_events: 0,
+    imported_alert_events: 0,
+    imported_operator_decision_events: 0,
+    imported_timeline_events: 0,
+    imported_writebacks: 0,
+    imported_mission_patterns: 0,
+  };
   const idMap = new Map<string, string>();
 
   db.transaction(() => {
@@ -154,7 +185,9 @@ export function importMissions(ctx: ServerContext, bundle: Record<string, unknow
     copy('alert_events', 'mission_alert_events', 'imported_alert_events');
     copy('timeline_events', 'mission_events', 'imported_timeline_events');
     copy('watcher_events', 'mission_watcher_events', 'imported_watcher_events');
-    db.prepare("UPDATE mission_alert_events SET status = 'skipped', last_error = 'imported history' WHERE status = 'pending' AND mission_id IN (SELECT value FROM json_each(?))").run(newIds);
+    db.prepare(
+      "UPDATE mission_alert_events SET status = 'skipped', last_error = 'imported history' WHERE status = 'pending' AND mission_id IN (SELECT value FROM json_each(?))",
+    ).run(newIds);
     copy('operator_decision_events', 'mission_decisions', 'imported_operator_decision_events');
     copy('writebacks', 'mission_writebacks', 'imported_writebacks');
   })();

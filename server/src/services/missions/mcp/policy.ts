@@ -10,8 +10,14 @@ export function judgeTool(ctx: ServerContext, name: string): Verdict {
   const tool = toolByName(name);
   if (!tool) return { allowed: false, tool, reason: `Unknown tool '${name}'. Tools: ${MISSION_TOOLS.map((t) => t.name).join(', ')}` };
   const allowed = ctx.config['missions.mcpAllowedTools'];
-  if (allowed.length && !allowed.includes(name)) return { allowed: false, tool, reason: `Tool '${name}' is not in AGENTORA_MISSIONS_MCP_ALLOWED_TOOLS (${allowed.join(', ')})` };
-  if (tool.write && ctx.config['missions.mcpReadOnly']) return { allowed: false, tool, reason: `Tool '${name}' is blocked: MCP is read-only (AGENTORA_MISSIONS_MCP_READ_ONLY=true blocks launch, refresh and writeback)` };
+  if (allowed.length && !allowed.includes(name))
+    return { allowed: false, tool, reason: `Tool '${name}' is not in AGENTORA_MISSIONS_MCP_ALLOWED_TOOLS (${allowed.join(', ')})` };
+  if (tool.write && ctx.config['missions.mcpReadOnly'])
+    return {
+      allowed: false,
+      tool,
+      reason: `Tool '${name}' is blocked: MCP is read-only (AGENTORA_MISSIONS_MCP_READ_ONLY=true blocks launch, refresh and writeback)`,
+    };
   return { allowed: true, tool };
 }
 
@@ -24,6 +30,9 @@ export function recordRefusal(ctx: ServerContext, toolName: string, reason: stri
   const runId = typeof (args as { run_id?: unknown })?.run_id === 'string' ? (args as { run_id: string }).run_id : null;
   const store = missionStore(ctx.db);
   const missionId = runId && store.get(runId) ? runId : null;
-  store.addDecision(missionId, new Date().toISOString(), 'policy_blocked_action', door === 'mcp' ? 'mcp-client' : 'mcp-compat-client', reason, { tool: toolName, door });
+  store.addDecision(missionId, new Date().toISOString(), 'policy_blocked_action', door === 'mcp' ? 'mcp-client' : 'mcp-compat-client', reason, {
+    tool: toolName,
+    door,
+  });
   ctx.log.info(`MCP ${door}: refused ${toolName}: ${reason}`);
 }

@@ -15,7 +15,8 @@ import { credentialOf, type AgentoraRouteConfig } from '../../../http/credential
 import { judgeTool, recordRefusal, visibleTools } from './policy';
 import { buildMcpServer } from './server';
 
-const disabled = () => new AppError('not_found', 'MCP is disabled: set AGENTORA_MISSIONS_MCP_ENABLED=true (agentora.missions.mcpEnabled) to serve the mission tools');
+const disabled = () =>
+  new AppError('not_found', 'MCP is disabled: set AGENTORA_MISSIONS_MCP_ENABLED=true (agentora.missions.mcpEnabled) to serve the mission tools');
 
 /** These doors check each tool's method scope themselves (services/credentials/access.ts), so agent credentials may enter. */
 const AGENT_DOOR: AgentoraRouteConfig = { agentDoor: true };
@@ -36,7 +37,10 @@ export function mountMcp(app: FastifyInstance, ctx: ServerContext, registry: Ser
         const verdict = judgeTool(ctx, msg.params.name);
         if (!verdict.allowed) {
           recordRefusal(ctx, msg.params.name, verdict.reason, msg.params.arguments, 'mcp');
-          return reply.code(200).header('content-type', 'application/json').send({ jsonrpc: '2.0', id: msg.id ?? null, result: { content: [{ type: 'text', text: verdict.reason }], isError: true } });
+          return reply
+            .code(200)
+            .header('content-type', 'application/json')
+            .send({ jsonrpc: '2.0', id: msg.id ?? null, result: { content: [{ type: 'text', text: verdict.reason }], isError: true } });
         }
       }
       // The mission resource is get_mission by another name: refused (and recorded) exactly when that tool is.
@@ -46,7 +50,10 @@ export function mountMcp(app: FastifyInstance, ctx: ServerContext, registry: Ser
           const uri = String((msg.params as { uri?: unknown } | undefined)?.uri ?? '');
           const reason = `Resource ${uri} is refused: it is read with get_mission, and ${verdict.reason.charAt(0).toLowerCase()}${verdict.reason.slice(1)}`;
           recordRefusal(ctx, 'get_mission', reason, { run_id: /^agentora:\/\/missions\/(.+)$/.exec(uri)?.[1] }, 'mcp');
-          return reply.code(200).header('content-type', 'application/json').send({ jsonrpc: '2.0', id: msg.id ?? null, error: { code: -32003, message: reason } });
+          return reply
+            .code(200)
+            .header('content-type', 'application/json')
+            .send({ jsonrpc: '2.0', id: msg.id ?? null, error: { code: -32003, message: reason } });
         }
       }
       const server = buildMcpServer(ctx, registry, credentialOf(req));
@@ -97,7 +104,11 @@ export const mcpCompatServices: readonly Implementation[] = [
     const registry = registries.get(ctx);
     if (!registry) throw new AppError('unavailable', 'The MCP door is not ready yet');
     // The caller's credential goes with the call: an agent credential reaches only agent-scoped tools.
-    const result = await callAs(registry, ctx, verdict.tool.method, p.args, { transport: 'mcp', actor: 'mcp-compat-client', credential: call.credential ?? { kind: 'editor' } });
+    const result = await callAs(registry, ctx, verdict.tool.method, p.args, {
+      transport: 'mcp',
+      actor: 'mcp-compat-client',
+      credential: call.credential ?? { kind: 'editor' },
+    });
     return { ok: (result as { ok?: boolean }).ok !== false, tool: p.tool, result };
   }),
 ];

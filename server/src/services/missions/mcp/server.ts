@@ -25,7 +25,12 @@ export function buildMcpServer(ctx: ServerContext, registry: ServiceRegistry, cr
   for (const tool of visibleTools(ctx)) {
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.method.description, inputSchema: (tool.input ?? tool.method.params) as z.ZodObject, annotations: { readOnlyHint: !!tool.method.readOnly } },
+      {
+        title: tool.title,
+        description: tool.method.description,
+        inputSchema: (tool.input ?? tool.method.params) as z.ZodObject,
+        annotations: { readOnlyHint: !!tool.method.readOnly },
+      },
       async (args: unknown) => {
         try {
           return toolResult(await callAs(registry, ctx, tool.method, args ?? {}, { transport: 'mcp', actor: 'mcp-client', credential }));
@@ -44,7 +49,13 @@ export function buildMcpServer(ctx: ServerContext, registry: ServiceRegistry, cr
     new ResourceTemplate('agentora://missions/{run_id}', { list: undefined }),
     { title: 'A mission', description: 'A mission in full (JSON)', mimeType: 'application/json' },
     async (uri, vars) => {
-      const result = await callAs(registry, ctx, getMission.method, { run_id: String(vars.run_id) }, { transport: 'mcp', actor: 'mcp-client', credential });
+      const result = await callAs(
+        registry,
+        ctx,
+        getMission.method,
+        { run_id: String(vars.run_id) },
+        { transport: 'mcp', actor: 'mcp-client', credential },
+      );
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(result) }] };
     },
   );

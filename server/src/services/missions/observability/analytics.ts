@@ -43,7 +43,10 @@ const ratio = (a: number, b: number) => (b > 0 ? round(a / b) : null);
 export function toGroup(r: GroupRow): CohortGroup {
   const risks = { low: r.r_low, medium: r.r_medium, high: r.r_high };
   // The most frequent risk level; on a tie the more severe one (an operator would rather see it).
-  const top = (['high', 'medium', 'low'] as const).reduce<'low' | 'medium' | 'high' | null>((best, k) => (risks[k] > 0 && (best === null || risks[k] > risks[best]) ? k : best), null);
+  const top = (['high', 'medium', 'low'] as const).reduce<'low' | 'medium' | 'high' | null>(
+    (best, k) => (risks[k] > 0 && (best === null || risks[k] > risks[best]) ? k : best),
+    null,
+  );
   return {
     group: r.grp ?? 'all',
     count: r.count ?? 0,
@@ -70,7 +73,11 @@ export function aggregateSql(dim: CohortDimension | null, f: AnalyticsFilters): 
     const fc = filters[0]!;
     const v = { v: f[fc]! };
     // Grouping by the filtered dimension itself (or not grouping): its single group from the unfiltered cells.
-    if (!dim || dim === fc) return { sql: `SELECT ${dim ? 'gval' : 'NULL'} AS grp, ${CUBE_MEASURES} FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '${fc}' AND gval = @v`, args: v };
+    if (!dim || dim === fc)
+      return {
+        sql: `SELECT ${dim ? 'gval' : 'NULL'} AS grp, ${CUBE_MEASURES} FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '${fc}' AND gval = @v`,
+        args: v,
+      };
     return { sql: `SELECT gval AS grp, ${CUBE_MEASURES} FROM mission_cube WHERE fdim = '${fc}' AND fval = @v AND gdim = '${dim}'${order}`, args: v };
   }
   const args: Record<string, string> = {};
@@ -96,7 +103,24 @@ function makeAnalytics(db: Db) {
     },
     overall(f: AnalyticsFilters): CohortGroup {
       const r = run(null, f)[0];
-      return toGroup(r && r.count ? r : ({ grp: null, count: 0, score_sum: 0, refresh_sum: 0, pr_n: 0, wb_ok: 0, wb_tried: 0, t_ok: 0, t_done: 0, r_low: 0, r_medium: 0, r_high: 0 } as GroupRow));
+      return toGroup(
+        r && r.count
+          ? r
+          : ({
+              grp: null,
+              count: 0,
+              score_sum: 0,
+              refresh_sum: 0,
+              pr_n: 0,
+              wb_ok: 0,
+              wb_tried: 0,
+              t_ok: 0,
+              t_done: 0,
+              r_low: 0,
+              r_medium: 0,
+              r_high: 0,
+            } as GroupRow),
+      );
     },
   };
 }
@@ -111,7 +135,14 @@ export function analytics(db: Db): ReturnType<typeof makeAnalytics> {
 export function cohortsOf(db: Db, groupBy: CohortDimension, f: AnalyticsFilters, limit: number) {
   const a = analytics(db);
   const all = a.groups(groupBy, f);
-  return { ok: true, group_by: groupBy, filters: f, total: all.reduce((s, g) => s + g.count, 0), groups: all.slice(0, limit), heuristic: true as const };
+  return {
+    ok: true,
+    group_by: groupBy,
+    filters: f,
+    total: all.reduce((s, g) => s + g.count, 0),
+    groups: all.slice(0, limit),
+    heuristic: true as const,
+  };
 }
 
 export function cohortsSummaryOf(db: Db, f: AnalyticsFilters) {
@@ -142,7 +173,10 @@ export function insightsOf(db: Db, f: AnalyticsFilters) {
     top_repos_by_mission_count: byRepo.slice(0, 10).map((g) => ({ repo: g.group, count: g.count })),
     terminal_success_rate: all.terminal_success_rate,
     average_mission_score: all.average_mission_score,
-    top_risk_signals: (['high', 'medium', 'low'] as const).map((k) => ({ risk_signal: k, count: all.risk_counts[k] })).filter((r) => r.count > 0).sort((x, y) => y.count - x.count),
+    top_risk_signals: (['high', 'medium', 'low'] as const)
+      .map((k) => ({ risk_signal: k, count: all.risk_counts[k] }))
+      .filter((r) => r.count > 0)
+      .sort((x, y) => y.count - x.count),
     average_pr_presence_rate: all.average_pr_presence_rate,
     persona_performance_summary: byPersona,
     heuristic: true as const,

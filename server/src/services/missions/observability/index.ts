@@ -12,7 +12,8 @@ import { exportMissions, importMissions } from '../exchange';
 
 const filtersOf = (p: O.AnalyticsFilters): O.AnalyticsFilters => {
   const f: O.AnalyticsFilters = {};
-  for (const k of ['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level'] as const) if (p[k] !== undefined) (f as Record<string, string>)[k] = p[k]!;
+  for (const k of ['repo', 'persona_id', 'status', 'writeback_status', 'confidence_level'] as const)
+    if (p[k] !== undefined) (f as Record<string, string>)[k] = p[k]!;
   return f;
 };
 

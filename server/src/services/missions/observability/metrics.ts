@@ -12,7 +12,9 @@ function makeMetrics(db: Db) {
   const byStatus = dim('status');
   const byWriteback = dim('writeback_status');
   const byConfidence = dim('confidence_level');
-  const totals = db.prepare("SELECT total(n) AS n, total(score_sum) AS s FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '' AND gval = ''");
+  const totals = db.prepare(
+    "SELECT total(n) AS n, total(score_sum) AS s FROM mission_cube WHERE fdim = '' AND fval = '' AND gdim = '' AND gval = ''",
+  );
   const watched = db.prepare("SELECT count(*) AS n FROM missions WHERE watched = 1 AND status IN ('queued','running','blocked','unknown')");
 
   const recordRefresh = db.transaction((id: string, ok: boolean, ms: number) => {
@@ -41,7 +43,9 @@ function makeMetrics(db: Db) {
         by_status: fold(byStatus.all()),
         by_writeback_status: fold(byWriteback.all()),
         by_confidence_level: fold(byConfidence.all()),
-        writebacks: Object.fromEntries(['succeeded', 'failed', 'skipped'].filter((k) => c[`writebacks_${k}`]).map((k) => [k, num(`writebacks_${k}`)])),
+        writebacks: Object.fromEntries(
+          ['succeeded', 'failed', 'skipped'].filter((k) => c[`writebacks_${k}`]).map((k) => [k, num(`writebacks_${k}`)]),
+        ),
         // The earlier product's metric names (wire-shapes.md).
         refresh_attempts: attempts,
         refresh_successes: num('refresh_successes'),

@@ -9,9 +9,30 @@
 import type { Db } from '../../../store/db';
 import type { CompactionReport } from '../../../protocol/missionsObservability';
 
-export const KEPT_EVENT_TYPES = ['prepared', 'content_updated', 'launch_requested', 'dry_run_recorded', 'launched', 'launch_failed', 'state_changed', 'writeback_succeeded', 'writeback_failed'] as const;
+export const KEPT_EVENT_TYPES = [
+  'prepared',
+  'content_updated',
+  'launch_requested',
+  'dry_run_recorded',
+  'launched',
+  'launch_failed',
+  'state_changed',
+  'writeback_succeeded',
+  'writeback_failed',
+] as const;
 /** Every other timeline type may be compacted (job chatter, refresh errors, score and watch changes). */
-export const REMOVABLE_EVENT_TYPES = ['job_event', 'outcome_updated', 'artifacts_updated', 'refresh_failed', 'error_cleared', 'watch_started', 'watch_stopped', 'writeback_pending', 'writeback_skipped', 'score_changed'] as const;
+export const REMOVABLE_EVENT_TYPES = [
+  'job_event',
+  'outcome_updated',
+  'artifacts_updated',
+  'refresh_failed',
+  'error_cleared',
+  'watch_started',
+  'watch_stopped',
+  'writeback_pending',
+  'writeback_skipped',
+  'score_changed',
+] as const;
 
 export interface CompactionPolicy {
   ttlDays: number;
@@ -37,16 +58,28 @@ function makeStatements(db: Db) {
     ttlCount: db.prepare('SELECT count(*) FROM mission_events WHERE type = ? AND created_at < ?').pluck(),
     deleteIds: db.prepare('DELETE FROM mission_events WHERE id IN (SELECT value FROM json_each(?))'),
     // Missions in id order with their event count, a page at a time (walks the (mission_id, id) index).
-    runCounts: db.prepare(`SELECT mission_id AS id, count(*) AS n FROM mission_events WHERE mission_id > ? GROUP BY mission_id ORDER BY mission_id LIMIT ?`),
+    runCounts: db.prepare(
+      `SELECT mission_id AS id, count(*) AS n FROM mission_events WHERE mission_id > ? GROUP BY mission_id ORDER BY mission_id LIMIT ?`,
+    ),
     // The oldest removable events of one mission (events the TTL step already removed are gone by now).
     // (A dry run leaves TTL victims in place: both skip and count them so dry and real runs agree.)
-    oldestRemovable: db.prepare(`SELECT id, type FROM mission_events WHERE mission_id = ? AND type NOT IN (${KEPT_SQL}) AND created_at >= ? ORDER BY id LIMIT ?`),
+    oldestRemovable: db.prepare(
+      `SELECT id, type FROM mission_events WHERE mission_id = ? AND type NOT IN (${KEPT_SQL}) AND created_at >= ? ORDER BY id LIMIT ?`,
+    ),
     ttlOfRun: db.prepare(`SELECT count(*) FROM mission_events WHERE mission_id = ? AND type NOT IN (${KEPT_SQL}) AND created_at < ?`).pluck(),
     watcherIds: db.prepare('SELECT id FROM mission_watcher_events WHERE created_at < ? ORDER BY created_at LIMIT ?').pluck(),
     watcherCount: db.prepare('SELECT count(*) FROM mission_watcher_events WHERE created_at < ?').pluck(),
     deleteWatcher: db.prepare('DELETE FROM mission_watcher_events WHERE id IN (SELECT value FROM json_each(?))'),
-    alertIds: hasAlerts ? db.prepare('SELECT id FROM mission_alert_events WHERE created_at < ? AND status IN (\'delivered\', \'failed\', \'skipped\') ORDER BY created_at LIMIT ?').pluck() : null,
-    alertCount: hasAlerts ? db.prepare('SELECT count(*) FROM mission_alert_events WHERE created_at < ? AND status IN (\'delivered\', \'failed\', \'skipped\')').pluck() : null,
+    alertIds: hasAlerts
+      ? db
+          .prepare(
+            "SELECT id FROM mission_alert_events WHERE created_at < ? AND status IN ('delivered', 'failed', 'skipped') ORDER BY created_at LIMIT ?",
+          )
+          .pluck()
+      : null,
+    alertCount: hasAlerts
+      ? db.prepare("SELECT count(*) FROM mission_alert_events WHERE created_at < ? AND status IN ('delivered', 'failed', 'skipped')").pluck()
+      : null,
     deleteAlerts: hasAlerts ? db.prepare('DELETE FROM mission_alert_events WHERE id IN (SELECT value FROM json_each(?))') : null,
   };
 }
@@ -153,7 +186,10 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
               const size = batch;
               const victims = s.oldestRemovable.all(r.id, cutoff, opts.dryRun ? want : Math.min(want, size)) as { id: number; type: string }[];
               if (victims.length) {
-                if (!trimmed.has(r.id)) (trimmed.add(r.id), report.runs_over_cap++);
+                if (!trimmed.has(r.id)) {
+                  trimmed.add(r.id);
+                  report.runs_over_cap++;
+                }
                 report.removed_events_cap += victims.length;
                 for (const v of victims) addType(v.type, 1);
                 if (!opts.dryRun) s.deleteIds.run(JSON.stringify(victims.map((v) => v.id)));
@@ -172,7 +208,9 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
   }
 
   // 3. The watcher log and delivered / failed alert rows past the TTL.
-  const logs: [typeof s.watcherIds, typeof s.watcherCount, typeof s.deleteWatcher, 'removed_watcher_events' | 'removed_alert_events'][] = [[s.watcherIds, s.watcherCount, s.deleteWatcher, 'removed_watcher_events']];
+  const logs: [typeof s.watcherIds, typeof s.watcherCount, typeof s.deleteWatcher, 'removed_watcher_events' | 'removed_alert_events'][] = [
+    [s.watcherIds, s.watcherCount, s.deleteWatcher, 'removed_watcher_events'],
+  ];
   if (s.alertIds && s.alertCount && s.deleteAlerts) logs.push([s.alertIds, s.alertCount, s.deleteAlerts, 'removed_alert_events']);
   for (const [ids, count, del, field] of logs) {
     if (opts.dryRun) {

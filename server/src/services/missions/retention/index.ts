@@ -37,9 +37,17 @@ export async function compactNow(ctx: ServerContext, dryRun: boolean, actor: str
     const report = await compactMissionEvents(ctx.db, policy(ctx), { dryRun: false });
     s.last = report;
     if (report.removed_total > 0 || actor !== 'compactor') {
-      missionStore(ctx.db).addWatcherEvent(report.finished_at, 'compaction', null, `Compaction removed ${report.removed_total} event(s) (${report.removed_events_ttl} past the TTL, ${report.removed_events_cap} over the per-run cap, ${report.removed_watcher_events} watcher, ${report.removed_alert_events} alert)`, { ...report, actor });
+      missionStore(ctx.db).addWatcherEvent(
+        report.finished_at,
+        'compaction',
+        null,
+        `Compaction removed ${report.removed_total} event(s) (${report.removed_events_ttl} past the TTL, ${report.removed_events_cap} over the per-run cap, ${report.removed_watcher_events} watcher, ${report.removed_alert_events} alert)`,
+        { ...report, actor },
+      );
     }
-    ctx.log.info(`missions compaction: removed ${report.removed_total} in ${report.duration_ms} ms (${report.transactions} transactions, longest ${report.longest_transaction_ms} ms)`);
+    ctx.log.info(
+      `missions compaction: removed ${report.removed_total} in ${report.duration_ms} ms (${report.transactions} transactions, longest ${report.longest_transaction_ms} ms)`,
+    );
     return report;
   })().finally(() => {
     s.running = null;
@@ -49,15 +57,24 @@ export async function compactNow(ctx: ServerContext, dryRun: boolean, actor: str
 
 function span(ctx: ServerContext, table: string) {
   // Both log tables index created_at, so min / max are seeks; count(*) walks the smallest index.
-  return ctx.db.prepare(`SELECT (SELECT count(*) FROM ${table}) AS count, (SELECT min(created_at) FROM ${table}) AS oldest, (SELECT max(created_at) FROM ${table}) AS newest`).get() as { count: number; oldest: string | null; newest: string | null };
+  return ctx.db
+    .prepare(
+      `SELECT (SELECT count(*) FROM ${table}) AS count, (SELECT min(created_at) FROM ${table}) AS oldest, (SELECT max(created_at) FROM ${table}) AS newest`,
+    )
+    .get() as { count: number; oldest: string | null; newest: string | null };
 }
 
 /** Timeline span: min / max per event type through the (type, created_at) index — no scan of the events. */
 function timelineSpan(ctx: ServerContext) {
   const types = [...KEPT_EVENT_TYPES, ...REMOVABLE_EVENT_TYPES].map((t) => `'${t}'`);
   // (Aggregate min / max over a UNION ignore the NULLs of absent types; the scalar forms would not.)
-  const per = (fn: 'min' | 'max') => `(SELECT ${fn}(v) FROM (${types.map((t) => `SELECT (SELECT ${fn}(created_at) FROM mission_events WHERE type = ${t}) AS v`).join(' UNION ALL ')}))`;
-  return ctx.db.prepare(`SELECT (SELECT count(*) FROM mission_events) AS count, ${per('min')} AS oldest, ${per('max')} AS newest`).get() as { count: number; oldest: string | null; newest: string | null };
+  const per = (fn: 'min' | 'max') =>
+    `(SELECT ${fn}(v) FROM (${types.map((t) => `SELECT (SELECT ${fn}(created_at) FROM mission_events WHERE type = ${t}) AS v`).join(' UNION ALL ')}))`;
+  return ctx.db.prepare(`SELECT (SELECT count(*) FROM mission_events) AS count, ${per('min')} AS oldest, ${per('max')} AS newest`).get() as {
+    count: number;
+    oldest: string | null;
+    newest: string | null;
+  };
 }
 
 export async function retentionOf(ctx: ServerContext) {
