@@ -10,6 +10,7 @@ import { chatMethods, chatNotifications } from './chat';
 import { modelAdminMethods, modelAdminNotifications } from './modelAdmin';
 import { missionsObservabilityMethods, missionsObservabilityNotifications } from './missionsObservability';
 import { missionsExchangeMethods } from './missionsExchange';
+import { missionsLineageMethods } from './missionsLineage';
 import { credentialsMethods } from './credentials';
 
 export * from './define';
@@ -23,7 +24,8 @@ export * as chat from './chat';
 export * as modelAdmin from './modelAdmin';
 export * as missionsObservability from './missionsObservability';
 export * as missionsExchange from './missionsExchange';
+export * as missionsLineage from './missionsLineage';
 export * as credentials from './credentials';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods, ...chatMethods, ...modelAdminMethods, ...credentialsMethods];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods, ...missionsLineageMethods, ...chatMethods, ...modelAdminMethods, ...credentialsMethods];
 export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...missionsObservabilityNotifications, ...chatNotifications, ...modelAdminNotifications];

@@ -7,9 +7,10 @@ import { chatRuntime, chatServices } from './chat';
 import { memoryRuntime, memoryServices } from './memory';
 import { missionsRuntime, missionsServices } from './missions';
 import { missionsObservabilityServices, missionsRetentionRuntime } from './missions/observability';
+import { missionsLineageServices } from './missions/lineage';
 import { modelServices } from './models';
 import { systemServices } from './system';
 import { credentialsServices } from './credentials';
 
-export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...missionsObservabilityServices, ...chatServices, ...credentialsServices];
+export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...missionsObservabilityServices, ...missionsLineageServices, ...chatServices, ...credentialsServices];
 export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime, missionsRetentionRuntime, chatRuntime];
