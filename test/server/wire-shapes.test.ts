@@ -115,8 +115,23 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/integrations/runs/{}/timeline': () => ({ path: `${API}/runs/${id('left')}/timeline` }),
   'GET /api/integrations/runs/compare': () => ({ path: `${API}/runs/compare?left_run_id=${id('left')}&right_run_id=${id('right')}` }),
   'GET /api/integrations/runs/{}/snapshot': () => ({ path: `${API}/runs/${id('left')}/snapshot` }),
+  'POST /api/integrations/runs/{}/fork': () => ({ path: `${API}/runs/${id('left')}/fork`, body: { replay_kind: 'edited', objective: 'Fix the login redirect, smaller', fork_reason: 'wire test', provenance_note: 'wire', dry_run: false } }),
+  'POST /api/integrations/runs/{}/replay': () => ({ path: `${API}/runs/${id('left')}/replay`, body: { replay_kind: 'retry', dry_run: true } }),
+  'POST /api/integrations/runs/{}/launch-from-draft': () => ({ path: `${API}/runs/${id('draft')}/launch-from-draft`, body: { dry_run: true } }),
+  'GET /api/integrations/runs/{}/lineage': () => ({ path: `${API}/runs/${id('draft')}/lineage` }),
+  'GET /api/integrations/lineage/{}': () => ({ path: `${API}/lineage/${id('left')}` }),
+  'GET /api/integrations/runs/{}/provenance': () => ({ path: `${API}/runs/${id('draft')}/provenance` }),
   'GET /api/integrations/metrics': () => ({ path: `${API}/metrics` }),
   'GET /api/integrations/watcher/events': () => ({ path: `${API}/watcher/events?limit=5` }),
+  'GET /api/integrations/alerts/events': () => ({ path: `${API}/alerts/events?limit=5` }),
+  'GET /api/integrations/insights': () => ({ path: `${API}/insights?repo=acme/widgets` }),
+  'GET /api/integrations/retention': () => ({ path: `${API}/retention` }),
+  'POST /api/integrations/retention/compact': () => ({ path: `${API}/retention/compact`, body: { dry_run: true } }),
+  'GET /api/integrations/cohorts': () => ({ path: `${API}/cohorts?group_by=persona_id` }),
+  'GET /api/integrations/cohorts/summary': () => ({ path: `${API}/cohorts/summary` }),
+  'GET /api/integrations/export': () => ({ path: `${API}/export?repo=acme/widgets` }),
+  // An empty bundle: valid, additive, changes nothing (the exchange test covers real bundles).
+  'POST /api/integrations/import': () => ({ path: `${API}/import`, body: { schema_version: 'mission-export-v1', runs: [] } }),
   'GET /api/integrations/mcp/capabilities': () => ({ path: `${API}/mcp/capabilities` }),
   'POST /api/integrations/mcp/call': () => ({ path: `${API}/mcp/call`, body: { tool: 'get_mission', args: { run_id: id('left') } } }),
 };
@@ -141,6 +156,8 @@ before(async () => {
   // Launched but not watched: stays queued (nothing refreshes it), so watch / unwatch apply.
   seed.unwatched = (await call('POST', `${API}/runs/launch`, { repo: 'acme/widgets', mission_title: 'Queued', objective: 'Stay queued', watch: false })).body.id;
   for (const k of ['left', 'right']) await until(`${k} terminal`, async () => (await call('GET', `${API}/runs/${id(k)}`)).body.terminal === true);
+  // A prepared fork of `left`: launch-from-draft launches it, lineage / provenance read it.
+  seed.draft = (await call('POST', `${API}/runs/${id('left')}/fork`, { fork_reason: 'wire seed' })).body.id;
   const c = await call('POST', '/api/memory/capsules', { text: 'The deploy script lives in scripts/deploy.sh.' });
   seed.capsule = c.body.capsule.capsule_id;
   const c2 = await call('POST', '/api/memory/capsules', { text: 'Deploys run from the main branch only.' });

@@ -7,6 +7,7 @@ import type * as credentials from './credentials';
 import type * as memory from './memory';
 import type * as missions from './missions';
 import type * as missionsExchange from './missionsExchange';
+import type * as missionsLineage from './missionsLineage';
 import type * as missionsObservability from './missionsObservability';
 import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
@@ -118,6 +119,14 @@ export const M = {
   missionsExchange: {
     exportMissions: 'agentora/missions/exportMissions',
     importMissions: 'agentora/missions/importMissions',
+  },
+  missionsLineage: {
+    fork: 'agentora/missions/fork',
+    launchFromDraft: 'agentora/missions/launchFromDraft',
+    lineage: 'agentora/missions/lineage',
+    lineageOfRoot: 'agentora/missions/lineageOfRoot',
+    provenance: 'agentora/missions/provenance',
+    replay: 'agentora/missions/replay',
   },
   missionsObservability: {
     alertEvents: 'agentora/missions/alertEvents',
@@ -242,6 +251,12 @@ export interface Methods {
   'agentora/missions/writeback': typeof missions.writeback;
   'agentora/missions/exportMissions': typeof missionsExchange.exportMissions;
   'agentora/missions/importMissions': typeof missionsExchange.importMissions;
+  'agentora/missions/fork': typeof missionsLineage.fork;
+  'agentora/missions/launchFromDraft': typeof missionsLineage.launchFromDraft;
+  'agentora/missions/lineage': typeof missionsLineage.lineage;
+  'agentora/missions/lineageOfRoot': typeof missionsLineage.lineageOfRoot;
+  'agentora/missions/provenance': typeof missionsLineage.provenance;
+  'agentora/missions/replay': typeof missionsLineage.replay;
   'agentora/missions/alertEvents': typeof missionsObservability.alertEvents;
   'agentora/missions/cohorts': typeof missionsObservability.cohorts;
   'agentora/missions/cohortsSummary': typeof missionsObservability.cohortsSummary;
