@@ -171,4 +171,66 @@ describe('mission replay and lineage', () => {
     assert.equal(deep.status, 400);
     assert.match((await deep.json()).message, /lineage depth 2/);
   });
+
+  test('branch set: each preset shapes its draft; selected branches launch; shortlist / eliminate are decision events', async () => {
+    const src = await json(post(s, '/runs/launch', { repo: 'acme/branches', mission_title: 'Branch me', objective: 'Fix the cache', constraints: ['Keep Node 20'], dry_run: true }));
+    const strategies = (await json(get(s, '/branch-strategies'))).strategies;
+    assert.deepEqual(strategies.map((x: any) => x.preset).sort(), ['aggressive_refactor', 'conservative_fix', 'constraint_relaxation', 'constraint_tightening', 'exploratory_branch', 'minimal_patch', 'persona_swap', 'recovery_branch']);
+
+    const res = await post(s, `/runs/${src.id}/branch-set`, {
+      set_label: 'cache fixes',
+      dry_run: true,
+      auto_launch_selected: true,
+      specs: [
+        { preset: 'conservative_fix', launch: true },
+        { preset: 'constraint_relaxation', branch_label: 'relaxed' },
+        { preset: 'persona_swap', persona_id: 'rapid_builder', launch: true },
+      ],
+    });
+    assert.equal(res.status, 200);
+    const set = await res.json();
+    assert.equal(set.root_run_id, src.id);
+    assert.match(set.branch_set_id, /^bs-/);
+    assert.equal(set.created_drafts.length, 3);
+    const [cons, relaxed, swap] = set.created_drafts;
+    const byPreset = Object.fromEntries(strategies.map((x: any) => [x.preset, x]));
+    assert.equal(cons.objective, 'Fix the cache' + byPreset.conservative_fix.objective_suffix);
+    assert.deepEqual(JSON.parse(cons.constraints_json), ['Keep Node 20', ...byPreset.conservative_fix.added_constraints]);
+    assert.equal(cons.replay_kind, 'edited');
+    assert.equal(cons.branch_strategy, 'conservative_fix');
+    assert.equal(cons.branch_label, 'conservative_fix');
+    assert.deepEqual(JSON.parse(relaxed.constraints_json), byPreset.constraint_relaxation.added_constraints, 'the source constraints are dropped');
+    assert.equal(relaxed.replay_kind, 'what_if');
+    assert.equal(relaxed.branch_label, 'relaxed');
+    assert.equal(swap.persona_id, 'rapid_builder');
+    for (const d of set.created_drafts) {
+      assert.equal(d.branch_set_id, set.branch_set_id);
+      assert.equal(d.parent_run_id, src.id);
+      assert.equal((await json(get(s, `/runs/${d.id}/snapshot`))).verified, true, 'snapshot verifies with the branch fields');
+    }
+    assert.deepEqual(set.launched_runs.map((m: any) => m.id), [cons.id, swap.id]);
+    assert.ok(set.launched_runs.every((m: any) => m.status === 'dry_run'));
+
+    const sl = await json(post(s, `/runs/${cons.id}/shortlist`, { decision_note: 'best so far' }));
+    assert.equal(sl.decision_status, 'shortlisted');
+    assert.equal(sl.shortlisted, true);
+    const el = await json(post(s, `/runs/${relaxed.id}/eliminate`, { decision_note: 'too loose' }));
+    assert.equal(el.decision_status, 'eliminated');
+    assert.equal((await json(get(s, `/runs/${relaxed.id}/provenance`))).decision_status, 'eliminated');
+    assert.equal((await post(s, '/runs/nope/shortlist')).status, 404);
+
+    // A bad spec anywhere changes nothing.
+    const total = async () => Number((await s.fetch(`${API}/runs?limit=1`)).headers.get('x-total-count'));
+    const n = await total();
+    for (const [body, field] of [
+      [{ specs: [{ preset: 'conservative_fix' }, { preset: 'persona_swap' }] }, 'specs.1.persona_id'],
+      [{ specs: [{ preset: 'no_such_preset' }] }, 'specs.0.preset'],
+      [{ specs: [] }, 'specs'],
+    ] as const) {
+      const r = await post(s, `/runs/${src.id}/branch-set`, body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.ok((await r.json()).message.includes(field), field);
+    }
+    assert.equal(await total(), n, 'nothing created');
+  });
 });

@@ -6,6 +6,7 @@ import type * as chat from './chat';
 import type * as credentials from './credentials';
 import type * as memory from './memory';
 import type * as missions from './missions';
+import type * as missionsBranchSets from './missionsBranchSets';
 import type * as missionsExchange from './missionsExchange';
 import type * as missionsLineage from './missionsLineage';
 import type * as missionsObservability from './missionsObservability';
@@ -115,6 +116,12 @@ export const M = {
     watch: 'agentora/missions/watch',
     watcherEvents: 'agentora/missions/watcherEvents',
     writeback: 'agentora/missions/writeback',
+  },
+  missionsBranchSets: {
+    branchSet: 'agentora/missions/branchSet',
+    branchStrategies: 'agentora/missions/branchStrategies',
+    eliminate: 'agentora/missions/eliminate',
+    shortlist: 'agentora/missions/shortlist',
   },
   missionsExchange: {
     exportMissions: 'agentora/missions/exportMissions',
@@ -249,6 +256,10 @@ export interface Methods {
   'agentora/missions/watch': typeof missions.watch;
   'agentora/missions/watcherEvents': typeof missions.watcherEvents;
   'agentora/missions/writeback': typeof missions.writeback;
+  'agentora/missions/branchSet': typeof missionsBranchSets.branchSet;
+  'agentora/missions/branchStrategies': typeof missionsBranchSets.branchStrategies;
+  'agentora/missions/eliminate': typeof missionsBranchSets.eliminate;
+  'agentora/missions/shortlist': typeof missionsBranchSets.shortlist;
   'agentora/missions/exportMissions': typeof missionsExchange.exportMissions;
   'agentora/missions/importMissions': typeof missionsExchange.importMissions;
   'agentora/missions/fork': typeof missionsLineage.fork;

@@ -11,6 +11,7 @@ import { modelAdminMethods, modelAdminNotifications } from './modelAdmin';
 import { missionsObservabilityMethods, missionsObservabilityNotifications } from './missionsObservability';
 import { missionsExchangeMethods } from './missionsExchange';
 import { missionsLineageMethods } from './missionsLineage';
+import { missionsBranchSetMethods } from './missionsBranchSets';
 import { credentialsMethods } from './credentials';
 
 export * from './define';
@@ -25,7 +26,8 @@ export * as modelAdmin from './modelAdmin';
 export * as missionsObservability from './missionsObservability';
 export * as missionsExchange from './missionsExchange';
 export * as missionsLineage from './missionsLineage';
+export * as missionsBranchSets from './missionsBranchSets';
 export * as credentials from './credentials';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods, ...missionsLineageMethods, ...chatMethods, ...modelAdminMethods, ...credentialsMethods];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods, ...missionsLineageMethods, ...missionsBranchSetMethods, ...chatMethods, ...modelAdminMethods, ...credentialsMethods];
 export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...missionsObservabilityNotifications, ...chatNotifications, ...modelAdminNotifications];

@@ -138,7 +138,8 @@ export async function packetFor(ctx: ServerContext, p: Omit<Prepared, 'acceptanc
 }
 
 /** Provenance of a fork (lineage/fork.ts); a mission prepared anew is its own root at depth 0. */
-export type ForkOrigin = Pick<MissionRow, 'parent_mission_id' | 'root_mission_id' | 'lineage_depth' | 'fork_reason' | 'source_snapshot_hash' | 'provenance_note' | 'replay_kind'>;
+export type ForkOrigin = Pick<MissionRow, 'parent_mission_id' | 'root_mission_id' | 'lineage_depth' | 'fork_reason' | 'source_snapshot_hash' | 'provenance_note' | 'replay_kind'> &
+  Partial<Pick<MissionRow, 'branch_set_id' | 'branch_label' | 'strategy'>>;
 
 export function insertMission(ctx: ServerContext, p: Prepared, packet: MissionContextPacket, call: CallInfo, origin?: ForkOrigin): string {
   const id = newRunId();
@@ -158,8 +159,8 @@ export function insertMission(ctx: ServerContext, p: Prepared, packet: MissionCo
     parent_run_id: origin?.parent_mission_id ?? null,
     root_run_id: origin?.root_mission_id ?? id,
     fork_reason: origin?.fork_reason ?? null,
-    branch_set_id: null,
-    branch_label: null,
+    branch_set_id: origin?.branch_set_id ?? null,
+    branch_label: origin?.branch_label ?? null,
   };
   const store = missionStore(ctx.db);
   const score = scoreMission(

@@ -1,5 +1,7 @@
 // Services of the replay / lineage methods (protocol/missionsLineage.ts).
 import * as L from '../../../protocol/missionsLineage';
+import * as B from '../../../protocol/missionsBranchSets';
+import { createBranchSet, decide, strategies } from './branchSet';
 import { implement, type Implementation } from '../../registry';
 import { flatMission } from '../../../protocol/wire/missions';
 import { getRow, missionOf } from '../loop';
@@ -29,4 +31,8 @@ export const missionsLineageServices: readonly Implementation[] = [
       assigned_persona_role: f.assigned_persona_role, persona_strategy_overlay: f.persona_strategy_overlay,
     };
   }),
+  implement(B.branchStrategies, () => ({ ok: true, strategies: strategies() })),
+  implement(B.branchSet, (p, ctx, call) => createBranchSet(ctx, p, call)),
+  implement(B.shortlist, (p, ctx, call) => ({ ok: true, run: decide(ctx, p.run_id, 'shortlisted', p.decision_note, call) })),
+  implement(B.eliminate, (p, ctx, call) => ({ ok: true, run: decide(ctx, p.run_id, 'eliminated', p.decision_note, call) })),
 ];
