@@ -170,6 +170,17 @@ describe('mission replay and lineage', () => {
     const deep = await post(strict, `/runs/${ok.id}/fork`, { provenance_note: 'why' });
     assert.equal(deep.status, 400);
     assert.match((await deep.json()).message, /lineage depth 2/);
+
+    // Replay turned off: fork and replay are refused (403), nothing created.
+    const off = await startServer({ AGENTORA_MISSIONS_REPLAY_ENABLED: 'false' });
+    try {
+      const o = await json(post(off, '/runs/launch', { repo: 'acme/off', mission_title: 'Off', objective: 'x', dry_run: true }));
+      assert.equal((await post(off, `/runs/${o.id}/fork`, {})).status, 403);
+      assert.equal((await post(off, `/runs/${o.id}/replay`, {})).status, 403);
+      assert.equal(await total(off), 1);
+    } finally {
+      await off.stop();
+    }
   });
 
   test('branch set: each preset shapes its draft; selected branches launch; shortlist / eliminate are decision events', async () => {
