@@ -3,7 +3,7 @@
 // Usage: node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
 import sveltePlugin from 'esbuild-svelte';
-import { copyFileSync, mkdirSync, cpSync } from 'node:fs';
+import { copyFileSync, mkdirSync, cpSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -25,11 +25,23 @@ const common = {
 function copyNativeAssets() {
   mkdirSync('dist/native', { recursive: true });
   const sqliteDir = path.dirname(require.resolve('better-sqlite3/package.json'));
-  copyFileSync(path.join(sqliteDir, 'build/Release/better_sqlite3.node'), 'dist/native/better_sqlite3.node');
+  replaceAtomically(path.join(sqliteDir, 'build/Release/better_sqlite3.node'), 'dist/native/better_sqlite3.node');
   mkdirSync('dist/webview/codicons', { recursive: true });
   const codicons = path.dirname(require.resolve('@vscode/codicons/package.json'));
   cpSync(path.join(codicons, 'dist/codicon.css'), 'dist/webview/codicons/codicon.css');
   cpSync(path.join(codicons, 'dist/codicon.ttf'), 'dist/webview/codicons/codicon.ttf');
+}
+
+/**
+ * A running server (studio, language server, a test) has the old `.node` file mapped into memory. Copying over it
+ * rewrites those very pages in place and the server dies with SIGSEGV. Writing a new file beside it and renaming
+ * it into place swaps the directory entry only: the running process keeps its (now unlinked) inode, the next one
+ * loads the new file.
+ */
+function replaceAtomically(from, to) {
+  const tmp = `${to}.${process.pid}.tmp`;
+  copyFileSync(from, tmp);
+  renameSync(tmp, to);
 }
 
 const contexts = await Promise.all([
@@ -83,7 +95,26 @@ const contexts = await Promise.all([
   }),
 ]);
 
+/**
+ * Browser actions load playwright-core at run time (never bundled: it resolves its own files). It is an optional
+ * dependency of the server; the packaged extension carries it in dist/node_modules so browser actions work from a
+ * .vsix too (Chromium itself comes from the machine: actions.browserExecutable). Skipped if it is not installed.
+ */
+function copyPlaywright() {
+  let dir;
+  try {
+    dir = path.dirname(require.resolve('playwright-core/package.json'));
+  } catch {
+    console.warn('[esbuild] playwright-core is not installed: the package will not carry browser actions');
+    return;
+  }
+  const dest = 'dist/node_modules/playwright-core';
+  rmSync(dest, { recursive: true, force: true });
+  cpSync(dir, dest, { recursive: true, filter: (src) => !/\.d\.ts$|[\\/]types([\\/]|$)/.test(src) });
+}
+
 copyNativeAssets();
+if (production) copyPlaywright();
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('[esbuild] watching…');

@@ -6,13 +6,15 @@ export const SECRET_KEYS = ['phios.apiKey', 'agentception.apiKey', 'missions.mcp
 
 export async function readSettings(context: vscode.ExtensionContext): Promise<Record<string, unknown>> {
   const cfg = vscode.workspace.getConfiguration('agentora');
-  const props = Object.keys(context.extension.packageJSON.contributes?.configuration?.properties ?? {});
+  const props = (context.extension.packageJSON.contributes?.configuration?.properties ?? {}) as Record<string, { scope?: string }>;
   const out: Record<string, unknown> = {};
-  for (const full of props) {
+  for (const [full, decl] of Object.entries(props)) {
     const key = full.replace(/^agentora\./, '');
     if (key.startsWith('server.runtime')) continue; // extension-side only
     const i = cfg.inspect(key);
-    const v = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+    // Machine-scoped settings (programs, doors, the action policy) count only from the user's own settings: a
+    // cloned repository's .vscode/settings.json must not loosen them.
+    const v = decl.scope === 'machine' ? i?.globalValue : (i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue);
     if (v !== undefined) out[key] = v;
   }
   for (const key of SECRET_KEYS) {

@@ -1,13 +1,13 @@
 // Builds the server from its parts: config → data dir → database (migrations) → token → providers → services.
 // Both entry points (the language server in main.ts and the CLI in cli.ts) start the server through here.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pkg from '../../package.json';
-import { loadConfig, type Config, type LoadOptions } from './config';
+import { allSettings, loadConfig, type Config, type LoadOptions } from './config';
+import { prepareDataDir, privateFile } from './config/dataDir';
 import { createModelProvider } from './bridges/models';
 import type { HttpState, ServerContext } from './context';
 import { EventBus } from './events';
-import { createLogger, type Logger } from './log';
+import { createLogger, type LogSink, type Logger } from './log';
 import { allRuntimes, allServices } from './services';
 import { ServiceRegistry } from './services/registry';
 import { openDatabase, type Db } from './store/db';
@@ -43,17 +43,29 @@ class MutableContext implements ServerContext {
   ) {}
 }
 
-export function createApp(opts: LoadOptions = {}): App {
+export interface AppOptions extends LoadOptions {
+  /** Where log lines go (default stderr); the language server sends them to the editor's output channel. */
+  logSink?: LogSink;
+}
+
+export function createApp(opts: AppOptions = {}): App {
   const config = loadConfig(opts);
-  const log = createLogger(config.logLevel);
-  mkdirSync(config.dataDir, { recursive: true });
-  const db = openDatabase(path.join(config.dataDir, 'agentora.db'));
+  let live: { config: Config; token: string } = { config, token: '' };
+  // Level and secrets are read per line: a changed agentora.logLevel or API key applies at once.
+  const secretKeys = allSettings.filter((s) => 'secret' in s && s.secret).map((s) => s.key);
+  const log = createLogger(() => live.config.logLevel, {
+    sink: opts.logSink,
+    secrets: () => [live.token, ...secretKeys.map((k) => String((live.config as Record<string, unknown>)[k] ?? ''))],
+  });
+  prepareDataDir(config.dataDir);
+  const db = openDatabase(privateFile(path.join(config.dataDir, 'agentora.db')));
   const token = loadOrCreateToken(config.dataDir);
   // API keys go only to the origin they were stored for: a key whose URL moved is withheld (blank) here.
   const bound = applyKeyBindings(db, config);
   const ctx = new MutableContext(bound.config, db, log, createModelProvider(bound.config), token);
   setBindings(ctx, config, bound.withheld);
   for (const w of bound.withheld) log.warn(`${w.system} API key withheld: stored for ${w.bound_origin}, URL now ${w.url_origin}`);
+  live = ctx;
   const registry = new ServiceRegistry(ctx, allServices);
   let http: RunningHttpServer | null = null;
   let clientOverrides: LoadOptions['overrides'] = opts.overrides;
@@ -72,7 +84,18 @@ export function createApp(opts: LoadOptions = {}): App {
       const host = ctx.config['server.host'];
       if (!['127.0.0.1', 'localhost', '::1'].includes(host)) log.warn(`HTTP API bound to ${host}: it is reachable from the network (token still required)`);
       try {
-        http = await startHttpServer(ctx, registry, { host, port: ctx.config['server.port'] }, allRuntimes);
+        // After a restart the previous server may still be closing its socket (slow under load): retry a taken
+        // fixed port for a few seconds before calling it "in use".
+        const port = ctx.config['server.port'];
+        for (let waited = 0; ; waited += 500) {
+          try {
+            http = await startHttpServer(ctx, registry, { host, port }, allRuntimes);
+            break;
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0 || waited >= 15000) throw err;
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
         ctx.http.url = http.url;
         ctx.http.error = null;
       } catch (err) {

@@ -4,6 +4,8 @@
 import { createConnection, ProposedFeatures, ResponseError, type InitializeResult } from 'vscode-languageserver/node';
 import { AppError, allMethods, RPC_CODE } from './protocol';
 import { createApp, VERSION, type App } from './app';
+import { ConfigError } from './config';
+import type { LogLevel } from './log';
 
 const connection = createConnection(ProposedFeatures.all);
 let app: App | null = null;
@@ -20,11 +22,17 @@ interface InitOptions {
 process.on('uncaughtException', (err) => connection.console.error(`uncaught: ${err.stack ?? err.message}`));
 process.on('unhandledRejection', (err) => connection.console.error(`unhandled rejection: ${String((err as Error)?.stack ?? err)}`));
 
+/** Log lines go to the editor as window/logMessage with their level: the "Agentora" output channel (Show Logs). */
+const toEditor = (level: LogLevel, msg: string) => {
+  if (level === 'debug') connection.console.debug(msg);
+  else connection.console[level](msg);
+};
+
 connection.onInitialize(async (params): Promise<InitializeResult> => {
   const init = (params.initializationOptions ?? {}) as InitOptions;
   try {
     ready = (async () => {
-      const a = createApp({ overrides: { ...init.settings, ...(init.dataDir ? { dataDir: init.dataDir } : {}) } });
+      const a = createApp({ overrides: { ...init.settings, ...(init.dataDir ? { dataDir: init.dataDir } : {}) }, logSink: toEditor });
       await a.startHttp();
       a.ctx.events.subscribe((name, payload) => void connection.sendNotification(name, payload));
       return a;
@@ -57,9 +65,18 @@ for (const spec of allMethods) {
   });
 }
 
+// The extension pushes every `agentora.*` change (and SecretStorage keys) here. A bad value keeps the running
+// configuration and says which setting is wrong, instead of failing the next start.
 connection.onDidChangeConfiguration((change) => {
   const settings = (change.settings ?? {}) as { agentora?: Record<string, unknown> };
-  if (app && settings.agentora) app.reconfigure(settings.agentora);
+  if (!app || !settings.agentora) return;
+  try {
+    app.reconfigure(settings.agentora);
+  } catch (err) {
+    const msg = err instanceof ConfigError ? `${err.message}. The previous settings stay in effect.` : `applying settings failed: ${(err as Error).message}`;
+    app.ctx.log.error(msg);
+    void connection.window.showErrorMessage(`Agentora: ${msg}`);
+  }
 });
 
 connection.onShutdown(async () => {

@@ -41,7 +41,8 @@ test('a proposed write raises a notification; Details shows the diff; Approve wr
   assert.equal(a.summary, `write ${Buffer.byteLength(content)} bytes to src/greeting.ts`);
   await until('the approval notification', () => page.$(toast(a.summary)), 30000);
   assert.match((await page.textContent(toast(a.summary))) ?? '', /Agent e2e-agent wants to write 57 bytes to src\/greeting\.ts/);
-  for (const label of ['Approve', 'Deny', 'Details', 'Always allow…']) assert.ok(await page.$(toastButton(a.summary, label)), `${label} button`);
+  // "Always allow" is offered because a grant can apply (desktop_write_text is ask_once), and it names what it allows.
+  for (const label of ['Approve', 'Deny', 'Details', 'Always allow writing to']) assert.ok(await page.$(toastButton(a.summary, label)), `${label} button`);
   await until('the status bar to count 1 pending approval', async () => (await pendingCount()) === '1', 20000);
 
   await page.click(toastButton(a.summary, 'Details'));

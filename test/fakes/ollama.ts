@@ -11,7 +11,7 @@ export interface FakeOllama {
   /** Every text /api/embed was asked to embed, in order. */
   embedded: string[];
   /** Every /api/chat request: its body, and whether the client hung up before the answer was complete. */
-  chats: { model: string; messages: { role: string; content: string }[]; options?: Record<string, unknown>; closedEarly: boolean; ended: boolean }[];
+  chats: { model: string; messages: { role: string; content: string }[]; options?: Record<string, unknown>; format?: unknown; tools?: unknown; closedEarly: boolean; ended: boolean }[];
   /** Every /api/pull: whether the client hung up before it finished (what Cancel must cause). */
   pulls: { model: string; closedEarly: boolean; ended: boolean }[];
   /** The installed models (pull adds, delete removes). */
@@ -25,6 +25,14 @@ export interface FakeOllamaOptions {
   /** "slow…" models: how many tokens and how far apart (defaults 200 tokens, 50 ms). */
   slowTokens?: number;
   slowDelayMs?: number;
+  /**
+   * What /api/chat answers (default "Hello from fake Ollama"): the reply text, streamed in chunks — e.g. JSON for
+   * a request with `format` —, or `{tool_calls}` for a tool-call answer (Ollama's shape), or `{crash: true}` to cut
+   * the stream mid-way. Token counts are the real-looking `prompt_eval_count` / `eval_count`.
+   */
+  /** Wait this long before answering a scripted chat (so a test can pause / kill mid-step). */
+  chatDelayMs?: number;
+  chat?: (body: { model: string; messages: Array<{ role: string; content: string }>; format?: unknown; tools?: unknown }, n: number) => string | { tool_calls: Array<{ function: { name: string; arguments: Record<string, unknown> } }>; content?: string } | { crash: true };
   /** /api/pull: progress lines and the pause between them (defaults 10, 30 ms). */
   pullSteps?: number;
   pullDelayMs?: number;
@@ -75,6 +83,26 @@ export async function startFakeOllama(models = ['llama3.2:latest', 'nomic-embed-
       if (!known(json.model)) {
         res.writeHead(404, { 'content-type': 'application/json' });
         return res.end(JSON.stringify({ error: `model '${json.model}' not found` }));
+      }
+      if (req.url === '/api/chat' && opts.chat) {
+        chats.push({ ...json, closedEarly: false, ended: true });
+        const answer = opts.chat(json, chats.length);
+        const reply = () => {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        const line = (message: object, done: boolean, extra: object = {}) => JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', ...message }, done, ...extra }) + '\n';
+        if (typeof answer === 'object' && 'crash' in answer) {
+          res.write(line({ content: '{"rationale": "half' }, false));
+          return res.destroy();
+        }
+        const text = typeof answer === 'string' ? answer : (answer.content ?? '');
+        const pieces = text.match(/[\s\S]{1,12}/g) ?? [];
+        for (const p of pieces) res.write(line({ content: p }, false));
+        if (typeof answer === 'object' && 'tool_calls' in answer) res.write(line({ content: '', tool_calls: answer.tool_calls }, false));
+        const promptTokens = json.messages.reduce((n: number, m: { content: string }) => n + Math.ceil(m.content.length / 4), 0);
+        return res.end(line({ content: '' }, true, { done_reason: 'stop', total_duration: 1, prompt_eval_count: promptTokens, eval_count: Math.max(1, Math.ceil(text.length / 4)) }));
+        };
+        if (opts.chatDelayMs) return void setTimeout(reply, opts.chatDelayMs);
+        return reply();
       }
       if (req.url === '/api/chat' && (json.model.startsWith('slow') || json.model.startsWith('garbage'))) {
         const rec = { model: json.model, messages: json.messages, options: json.options, closedEarly: false, ended: false };

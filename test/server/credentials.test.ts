@@ -53,7 +53,7 @@ describe('agent credentials', () => {
     const { secret } = await issue(s, 'proposer');
     const proposed = await as(s, secret, '/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: path.join(s.dataDir, 'x.txt'), content: 'hi' } }) });
     assert.equal(proposed.status, 200);
-    const action = (await proposed.json()) as Json;
+    const action = ((await proposed.json()) as Json).item as Json; // wire shape {ok, item}
     for (const [p, body] of [[`/api/actions/${action.id}/approve`, {}], [`/api/actions/${action.id}/deny`, {}], ['/api/actions/rules', { name: 'all', tool_name: '*', effect: 'allow' }]] as const) {
       const res = await as(s, secret, p, { method: 'POST', body: JSON.stringify(body) });
       assert.equal(res.status, 403, p);
@@ -72,7 +72,7 @@ describe('agent credentials', () => {
   test('an agent sees only the actions it proposed; whoami lists them', async () => {
     const a = await issue(s, 'agent-a');
     const b = await issue(s, 'agent-b');
-    const mine = (await (await as(s, a.secret, '/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_list_dir', params: { path: '/etc' } }) })).json()) as Json;
+    const mine = (await (await as(s, a.secret, '/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_list_dir', params: { path: '/etc' } }) })).json()).item as Json; // wire shape {ok, item}
     assert.equal((await as(s, a.secret, `/api/actions/${mine.id}`)).status, 200);
     assert.equal((await as(s, a.secret, `/api/actions/${mine.id}/preview`)).status, 200);
     const other = await as(s, b.secret, `/api/actions/${mine.id}`);

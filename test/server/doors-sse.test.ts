@@ -54,7 +54,7 @@ describe('SSE: bounded per-client buffers, drop with a reason, resume from Last-
   });
   after(() => s.stop());
 
-  const propose = (content: string) => s.fetch('/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: `${s.dataDir}/blocked.txt`, content } }) }).then((r) => r.json() as Promise<{ id: number }>);
+  const propose = (content: string) => s.fetch('/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: `${s.dataDir}/blocked.txt`, content } }) }).then((r) => r.json() as Promise<{ item: { id: number } }>).then((b) => b.item); // the wire shape {ok, item}
 
   test('a short disconnect loses nothing: the resumed stream replays exactly what was missed', async () => {
     const a = reader(s);

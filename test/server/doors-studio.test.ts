@@ -77,7 +77,7 @@ describe('studio links', () => {
     assert.equal((await fetch(`${s.url}/api/credentials/me`, { headers: { authorization: `Bearer ${secret}` } })).status, 401);
 
     // Live notifications reach the cookie-authenticated page (the SSE stream works without a token).
-    const proposed = (await (await s.fetch('/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: `${s.dataDir}/x.txt`, content: 'x' } }) })).json()) as { id: number };
+    const proposed = (await (await s.fetch('/api/actions', { method: 'POST', body: JSON.stringify({ tool_name: 'desktop_write_text', params: { path: `${s.dataDir}/x.txt`, content: 'x' } }) })).json()).item as { id: number }; // wire shape {ok, item}
     await page.waitForSelector(`[data-id="${proposed.id}"]`);
 
     // Someone else opens the link from the history: a clear refusal, no session.

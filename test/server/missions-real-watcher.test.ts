@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, type TestServer } from '../helpers/server';
+import { startServer } from '../helpers/server';
 import { startFakeAgentception, type FakeAgentception } from '../fakes/agentception';
 import { phiosMcpEnv } from '../fakes/phios-mcp-command';
 import { API, acEnv, getRun, json, post, timeline, until } from './missions-real-helpers';

@@ -60,7 +60,8 @@ async function served(r: DocRoute): Promise<boolean> {
   return res.status !== 404;
 }
 
-type Recipe = () => { path: string; body?: unknown };
+/** How to call a route: a path (+ body), or `send` for a route whose success needs a state only a race can give. */
+type Recipe = () => { path: string; body?: unknown; send?: () => Promise<{ status: number; body: any; headers: Headers }> };
 const id = (k: string) => String(seed[k]);
 const RECIPES: Record<string, Recipe> = {
   'GET /api/health': () => ({ path: '/api/health' }),
@@ -127,15 +128,51 @@ const RECIPES: Record<string, Recipe> = {
   'POST /api/integrations/runs/{}/eliminate': () => ({ path: `${API}/runs/${id('right')}/eliminate`, body: { decision_note: 'wire' } }),
   'GET /api/integrations/metrics': () => ({ path: `${API}/metrics` }),
   'GET /api/integrations/watcher/events': () => ({ path: `${API}/watcher/events?limit=5` }),
-  'GET /api/integrations/alerts/events': () => ({ path: `${API}/alerts/events?limit=5` }),
-  'GET /api/integrations/insights': () => ({ path: `${API}/insights?repo=acme/widgets` }),
+  'GET /api/integrations/insights': () => ({ path: `${API}/insights` }),
+  'GET /api/integrations/cohorts': () => ({ path: `${API}/cohorts?group_by=repo` }),
+  'GET /api/integrations/cohorts/summary': () => ({ path: `${API}/cohorts/summary` }),
   'GET /api/integrations/retention': () => ({ path: `${API}/retention` }),
   'POST /api/integrations/retention/compact': () => ({ path: `${API}/retention/compact`, body: { dry_run: true } }),
-  'GET /api/integrations/cohorts': () => ({ path: `${API}/cohorts?group_by=persona_id` }),
-  'GET /api/integrations/cohorts/summary': () => ({ path: `${API}/cohorts/summary` }),
-  'GET /api/integrations/export': () => ({ path: `${API}/export?repo=acme/widgets` }),
-  // An empty bundle: valid, additive, changes nothing (the exchange test covers real bundles).
-  'POST /api/integrations/import': () => ({ path: `${API}/import`, body: { schema_version: 'mission-export-v1', runs: [] } }),
+  'GET /api/integrations/alerts/events': () => ({ path: `${API}/alerts/events` }),
+  'GET /api/integrations/export': () => ({ path: `${API}/export` }),
+  // An empty unsigned bundle: the shape of the answer is what is checked here (missions-exchange.test.ts imports real ones).
+  'POST /api/integrations/import': () => ({
+    path: `${API}/import`,
+    body: { schema_version: 'mission-export-v1', exported_at: new Date().toISOString(), filters: {}, runs: [], watcher_events: [], alert_events: [], operator_decision_events: [], mission_patterns: [], snapshots: {}, signed: false },
+  }),
+  // Teams and runs (mock model): an agent, a team from a template, a finished run.
+  'GET /api/agents': () => ({ path: '/api/agents' }),
+  'POST /api/agents': () => ({ path: '/api/agents', body: { name: 'Wire scout', model: 'llama3.2', role: 'researcher', system_prompt: 'Find things.', tools_json: '["memory_search"]', memory_mode: 'read' } }),
+  'GET /api/agents/capabilities': () => ({ path: '/api/agents/capabilities' }),
+  'POST /api/agents/{}/capabilities': () => ({ path: `/api/agents/${id('agent')}/capabilities`, body: { can_critique: true } }),
+  'GET /api/teams': () => ({ path: '/api/teams' }),
+  'POST /api/teams': () => ({ path: '/api/teams', body: { name: 'Wire duo', mode: 'careful', agent_ids: [Number(id('agent'))] } }),
+  'GET /api/teams/templates': () => ({ path: '/api/teams/templates' }),
+  'POST /api/teams/export-yaml': () => ({ path: '/api/teams/export-yaml', body: { team_id: Number(id('team')) } }),
+  'POST /api/teams/import-yaml': () => ({ path: '/api/teams/import-yaml', body: { yaml_text: String(seed.teamYaml) } }),
+  'POST /api/team/modes/preview': () => ({ path: '/api/team/modes/preview', body: { team_id: Number(id('team')), prompt: 'review this change' } }),
+  'POST /api/team/plan': () => ({ path: '/api/team/plan', body: { team_id: Number(id('team')), prompt: 'write the summary to notes.txt' } }),
+  'GET /api/runs': () => ({ path: '/api/runs' }),
+  'POST /api/runs': () => ({ path: '/api/runs', body: { team_id: Number(id('team')), prompt: 'summarise the notes' } }),
+  'GET /api/runs/{}': () => ({ path: `/api/runs/${id('run')}` }),
+  // A mock run may finish before the pause arrives (409): start fresh runs until one is caught running.
+  'POST /api/runs/{}/pause': () => ({
+    path: '',
+    send: async () => {
+      let res = { status: 0, body: null as any, headers: new Headers() };
+      for (let i = 0; i < 20 && res.status !== 200; i++) {
+        const started = await call('POST', '/api/runs', { team_id: Number(id('team')), prompt: 'summarise the notes' });
+        res = await call('POST', `/api/runs/${started.body.run_id}/pause`, {});
+        if (res.status === 200) seed.pausedRun = started.body.run_id;
+      }
+      return res;
+    },
+  }),
+  'POST /api/runs/{}/resume': () => ({ path: `/api/runs/${id('pausedRun')}/resume`, body: {} }),
+  'POST /api/runs/{}/clone-agent': () => ({ path: `/api/runs/${id('run')}/clone-agent`, body: { agent_id: Number(id('agent')) } }),
+  'GET /api/runs/{}/trace': () => ({ path: `/api/runs/${id('run')}/trace` }),
+  'GET /api/runs/{}/plan': () => ({ path: `/api/runs/${id('run')}/plan` }),
+  'GET /api/runs/{}/collaboration-trace': () => ({ path: `/api/runs/${id('run')}/collaboration-trace` }),
   'GET /api/integrations/mcp/capabilities': () => ({ path: `${API}/mcp/capabilities` }),
   'POST /api/integrations/mcp/call': () => ({ path: `${API}/mcp/call`, body: { tool: 'get_mission', args: { run_id: id('left') } } }),
 };
@@ -172,6 +209,15 @@ before(async () => {
   assert.equal(a1.body.item?.status, 'pending', JSON.stringify(a1.body));
   seed.approveAction = a1.body.item.id;
   seed.denyAction = a2.body.item.id;
+  const agent = await call('POST', '/api/agents', { name: 'Seed agent', role: 'researcher', system_prompt: 'Find things.' });
+  seed.agent = agent.body.id;
+  const team = await call('POST', '/api/teams/templates/research_summary', {});
+  assert.equal(team.status, 200, JSON.stringify(team.body));
+  seed.team = team.body.id;
+  seed.teamYaml = (await call('POST', '/api/teams/export-yaml', { team_id: team.body.id })).body.yaml_text;
+  const run = await call('POST', '/api/runs', { team_id: team.body.id, prompt: 'summarise the notes' });
+  seed.run = run.body.run_id;
+  await until('seed run finished', async () => ['succeeded', 'completed', 'stopped', 'failed'].includes((await call('GET', `/api/runs/${id('run')}`)).body.run?.status));
 });
 after(async () => {
   await s?.stop();
@@ -206,8 +252,8 @@ describe('wire shapes (http-api.md routes we serve answer as wire-shapes.md says
         problems.push(`${r.raw}: no call recipe in test/server/wire-shapes.test.ts`);
         continue;
       }
-      const { path: p, body } = recipe();
-      const res = await call(r.verb, p, body);
+      const { path: p, body, send } = recipe();
+      const res = send ? await send() : await call(r.verb, p, body);
       if (res.status < 200 || res.status > 299) {
         problems.push(`${r.raw}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
         continue;

@@ -9,13 +9,17 @@ import { createVsCodeClient } from './client/vscode';
 import type { PanelClient } from './client/types';
 
 function browserClient(): PanelClient {
-  const params = new URLSearchParams(location.search);
+  // An editor's openExternal may hand us `?token%3D…` (its Uri encodes '='): decode first (the token is base64url).
+  const params = new URLSearchParams(decodeURIComponent(location.search));
   const fromUrl = params.get('token');
   if (fromUrl) {
     sessionStorage.setItem('agentora-token', fromUrl);
     history.replaceState(null, '', location.pathname + location.hash); // keep the token out of history and screenshots
   }
-  return createHttpClient(location.origin, sessionStorage.getItem('agentora-token') ?? '');
+  // The folder the page was served from, not the origin: behind an editor's port proxy (code-server's
+  // /proxy/<port>/) the API lives under that prefix too.
+  const base = location.origin + location.pathname.replace(/\/[^/]*$/, '');
+  return createHttpClient(base, sessionStorage.getItem('agentora-token') ?? '');
 }
 
 const body = document.body;

@@ -1,11 +1,13 @@
 // The Actions area in the editor: approvals as notifications, a status-bar count of pending approvals, the
 // approve/deny commands, the diff provider for Details, and the workspace folders the policy uses as roots.
 import * as vscode from 'vscode';
-import type { ServerController } from '../client';
+import { M, type ServerController } from '../client';
+import { guarded } from '../errors';
 import type { ExtensionArea } from '../area';
 import { Approvals } from './approvals';
 import { ACTIONS_COMMAND_IDS, PREVIEW_SCHEME, type ActionsCommandId } from './ids';
 import { PreviewProvider } from './preview';
+import { didChange } from '../../../server/src/protocol/actions';
 import type { ActionItem, DidChange } from './types';
 
 function workspaceFolders(): string[] {
@@ -13,7 +15,7 @@ function workspaceFolders(): string[] {
 }
 
 async function pickPending(server: ServerController, verb: string): Promise<ActionItem | undefined> {
-  const { items } = await server.request<{ items: ActionItem[] }>('agentora/actions/listPending', { limit: 200 });
+  const { items } = await server.call(M.actions.listPending, { limit: 200 });
   if (!items.length) {
     void vscode.window.showInformationMessage('Agentora: no actions are waiting for approval.');
     return undefined;
@@ -40,8 +42,8 @@ export const actionsArea: ExtensionArea = {
     };
 
     const sync = async () => {
-      await server.request('agentora/actions/setWorkspaceFolders', { folders: workspaceFolders() });
-      const { items, total } = await server.request<{ items: ActionItem[]; total: number }>('agentora/actions/listPending', { limit: 20 });
+      await server.call(M.actions.setWorkspaceFolders, { folders: workspaceFolders() });
+      const { items, total } = await server.call(M.actions.listPending, { limit: 20 });
       paint(total);
       items.forEach((i) => approvals.ask(i));
     };
@@ -61,15 +63,20 @@ export const actionsArea: ExtensionArea = {
       },
     };
 
+    const titles: Record<ActionsCommandId, string> = {
+      'agentora.actions.showPending': 'Show Pending Approvals',
+      'agentora.actions.approve': 'Approve Action',
+      'agentora.actions.deny': 'Deny Action',
+    };
     if (server.state === 'ready') syncSafely();
     return vscode.Disposable.from(
       status,
-      ...ACTIONS_COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, handlers[id])),
+      ...ACTIONS_COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, guarded(server, titles[id], handlers[id]))),
       vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, new PreviewProvider(server)),
       server.onState((s) => (s === 'ready' ? syncSafely() : status.hide())),
       vscode.workspace.onDidChangeWorkspaceFolders(() => server.state === 'ready' && syncSafely()),
       server.onServerNotification((name, payload) => {
-        if (name !== 'agentora/actions/didChange') return;
+        if (name !== didChange.name) return;
         const p = payload as DidChange;
         paint(p.pending_count);
         if (p.action?.status === 'pending') approvals.ask(p.action);

@@ -1,16 +1,16 @@
 // Details for a write: a diff of the current file against the proposed content, as two read-only virtual
 // documents (agentora-action:/<id>/current/<name> and …/proposed/<name>) served from the server's preview.
 import * as vscode from 'vscode';
-import type { ServerController } from '../client';
+import { M, type ServerController } from '../client';
 import { PREVIEW_SCHEME } from './ids';
-import type { ActionItem, ActionPreview } from './types';
+import type { ActionItem } from './types';
 
 export class PreviewProvider implements vscode.TextDocumentContentProvider {
   constructor(private readonly server: ServerController) {}
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const [, id, side] = uri.path.split('/');
-    const p = await this.server.request<ActionPreview>('agentora/actions/preview', { id: Number(id) });
+    const p = await this.server.call(M.actions.preview, { id: Number(id) });
     if (p.kind === 'write') return side === 'current' ? p.current : p.proposed;
     if (p.kind === 'command') return `${p.display}\n\nexecutable: ${p.executable ?? '?'}\ncwd: ${p.cwd ?? '?'}\nargv:\n${p.argv.map((a, i) => `  [${i}] ${JSON.stringify(a)}`).join('\n')}\n`;
     return p.text;
@@ -19,7 +19,7 @@ export class PreviewProvider implements vscode.TextDocumentContentProvider {
 
 /** Show exactly what an action will do: a diff for writes, the full argv for commands, the params otherwise. */
 export async function showDetails(server: ServerController, item: ActionItem): Promise<'Approve' | 'Deny' | undefined> {
-  const p = await server.request<ActionPreview>('agentora/actions/preview', { id: item.id });
+  const p = await server.call(M.actions.preview, { id: item.id });
   if (p.kind === 'write') {
     const name = p.path.split('/').pop() || 'file';
     const left = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${item.id}/current/${name}` });
@@ -36,7 +36,8 @@ export async function showDetails(server: ServerController, item: ActionItem): P
     );
     return pick;
   }
-  const doc = await vscode.workspace.openTextDocument({ content: p.text, language: 'markdown' });
+  // Read-only (never an Untitled buffer that asks to be saved): the same provider serves the text.
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${item.id}/details/action-${item.id}.md` }));
   await vscode.window.showTextDocument(doc, { preview: true });
   return undefined;
 }

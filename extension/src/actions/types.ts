@@ -1,11 +1,6 @@
 // The wire shapes the extension reads, taken from the one contract (never re-declared).
-import type { ActionItem, Preview } from '../../../server/src/protocol/actions';
+import type { ActionItem, didChange } from '../../../server/src/protocol/actions';
 import type { z } from 'zod';
 
 export type { ActionItem };
-export type ActionPreview = z.infer<typeof Preview>;
-export interface DidChange {
-  kind: 'action' | 'rule' | 'grant' | 'policy';
-  action: ActionItem | null;
-  pending_count: number;
-}
+export type DidChange = z.infer<typeof didChange.payload>;

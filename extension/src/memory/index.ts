@@ -2,25 +2,17 @@
 // Run Memory Maintenance (with a progress notification). Registered by extension/src/main.ts.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ServerController } from '../client';
+import { M, type ServerController } from '../client';
 import type { ExtensionArea } from '../area';
+import { memoryUri, showDoc } from '../docs';
+import { guarded } from '../errors';
 import { MEMORY_COMMAND_IDS, type MemoryCommandId } from './ids';
 import { runMaintenance } from './maintenance';
-
-interface SearchItem {
-  capsule_id: number;
-  score: number;
-  text: string;
-  source: string;
-  layer: string;
-  admission_reason: string;
-  conflict_flag: boolean;
-}
 
 async function searchMemory(server: ServerController): Promise<void> {
   const query = await vscode.window.showInputBox({ title: 'Agentora: Search Memory', prompt: 'What are you looking for?', ignoreFocusOut: true });
   if (!query?.trim()) return;
-  const r = await server.request<{ items: SearchItem[]; took_ms: number; vector_used: boolean }>('agentora/memory/search', { query, top_k: 20 });
+  const r = await server.call(M.memory.search, { query, top_k: 20 });
   if (!r.items.length) return void vscode.window.showInformationMessage(`Agentora: no memory matches "${query}".`);
   const pick = await vscode.window.showQuickPick(
     r.items.map((i) => ({
@@ -31,9 +23,7 @@ async function searchMemory(server: ServerController): Promise<void> {
     })),
     { title: `Memories for "${query}" (${r.items.length}, ${r.took_ms} ms, ${r.vector_used ? 'text + embeddings' : 'text only'})`, matchOnDescription: true, matchOnDetail: true },
   );
-  if (!pick) return;
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `# Memory #${pick.item.capsule_id}\n\n${pick.item.text}\n\n---\n${pick.item.layer} · ${pick.item.source} · ${pick.item.admission_reason}\n` });
-  await vscode.window.showTextDocument(doc, { preview: true });
+  if (pick) await showDoc(memoryUri(pick.item.capsule_id));
 }
 
 async function addFromSelection(server: ServerController): Promise<void> {
@@ -43,7 +33,7 @@ async function addFromSelection(server: ServerController): Promise<void> {
   const folder = vscode.workspace.getWorkspaceFolder(editor.document.uri);
   const rel = folder ? path.relative(folder.uri.fsPath, editor.document.uri.fsPath) : editor.document.uri.fsPath;
   const { start, end } = editor.selection;
-  const r = await server.request<{ capsule: { capsule_id: number }; duplicate_of: number | null }>('agentora/memory/create', {
+  const r = await server.call(M.memory.create, {
     text: text.slice(0, 20000),
     source: 'operator',
     source_ref: `${rel}:${start.line + 1}-${end.line + 1}`,
@@ -62,7 +52,11 @@ export const memoryArea: ExtensionArea = {
       'agentora.addMemoryFromSelection': () => addFromSelection(server),
       'agentora.runMemoryMaintenance': () => runMaintenance(server),
     };
-    const guarded = (fn: () => Promise<void>) => () => fn().catch((err: Error) => void vscode.window.showErrorMessage(`Agentora: ${err.message}`));
-    return vscode.Disposable.from(...MEMORY_COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, guarded(handlers[id]))));
+    const titles: Record<MemoryCommandId, string> = {
+      'agentora.searchMemory': 'Search Memory',
+      'agentora.addMemoryFromSelection': 'Add Memory from Selection',
+      'agentora.runMemoryMaintenance': 'Memory maintenance',
+    };
+    return vscode.Disposable.from(...MEMORY_COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, guarded(server, titles[id], handlers[id]))));
   },
 };

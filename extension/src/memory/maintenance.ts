@@ -1,24 +1,12 @@
 // "Agentora: Run Memory Maintenance": start the job, follow its didProgress notifications in a progress
 // notification, and end with what it changed (and a way to the report, where each change can be undone).
 import * as vscode from 'vscode';
-import type { ServerController } from '../client';
+import type { z } from 'zod';
+import { M, type ServerController } from '../client';
+import { didProgress, type Job as JobSchema } from '../../../server/src/protocol/memory';
 
-interface Job {
-  job_id: number;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  progress: number;
-  phase: string;
-  summary: Record<string, number>;
-  error: string | null;
-  change_count: number;
-}
-interface Progress {
-  job_id: number;
-  status: Job['status'];
-  phase: string;
-  progress: number;
-  message: string;
-}
+type Job = z.infer<typeof JobSchema>;
+type Progress = z.infer<typeof didProgress.payload>;
 
 const POLL_MS = 1000;
 
@@ -42,13 +30,13 @@ export async function runMaintenance(server: ServerController): Promise<void> {
           sub.dispose();
           clearInterval(timer);
           try {
-            resolve((await server.request<{ job: Job }>('agentora/memory/job', { job_id: id, limit: 1 })).job);
+            resolve((await server.call(M.memory.job, { job_id: id, limit: 1 })).job);
           } catch (err) {
             reject(err);
           }
         };
         const sub = server.onServerNotification((name, payload) => {
-          if (name !== 'agentora/memory/didProgress') return;
+          if (name !== didProgress.name) return;
           const p = payload as Progress;
           if (p.job_id !== id) return;
           advance(p.progress, `${p.phase}: ${p.message}`);
@@ -57,11 +45,11 @@ export async function runMaintenance(server: ServerController): Promise<void> {
         // Notifications are the signal; a slow poll only guards against one lost while the job started.
         const timer = setInterval(async () => {
           if (id === null) return;
-          const j = (await server.request<{ job: Job }>('agentora/memory/job', { job_id: id, limit: 1 }).catch(() => null))?.job;
+          const j = (await server.call(M.memory.job, { job_id: id, limit: 1 }).catch(() => null))?.job;
           if (j && (j.status === 'done' || j.status === 'failed')) void finish();
         }, POLL_MS);
         server
-          .request<{ job: Job }>('agentora/memory/runMaintenance', {})
+          .call(M.memory.runMaintenance, {})
           .then((r) => {
             id = r.job.job_id;
             advance(r.job.progress, 'started');

@@ -1,6 +1,8 @@
-// Markdown views of a mission and of a compare, opened as read-only documents by "Open Mission" and
-// "Compare Missions" (no vscode import: pure text).
-import type { Mission, TimelineEvent } from '../../../server/src/protocol/missions';
+// Markdown views of a mission, a compare and a memory, shown as read-only `agentora:` documents by "Open Mission",
+// "Compare Missions" and "Search Memory" (extension/src/docs.ts; no vscode import: pure text).
+import type { Capsule } from '../../../server/src/protocol/memory';
+import type { Mission, TimelineEvent, compare } from '../../../server/src/protocol/missions';
+import type { ResultOf } from '../../../server/src/protocol/define';
 
 const link = (label: string, url: string | null) => (url ? `[${label}](${url})` : '—');
 
@@ -31,15 +33,7 @@ export function missionMarkdown(m: Mission, events: TimelineEvent[]): string {
   return lines.join('\n');
 }
 
-interface CompareResult {
-  left: { run_id: string; mission_title: string; status: string };
-  right: { run_id: string; mission_title: string; status: string };
-  field_diffs: { field: string; left: unknown; right: unknown; severity: string }[];
-  artifacts: { only_left: string[]; only_right: string[]; common: string[] };
-  timeline: { left_length: number; right_length: number };
-  scores: { left: { mission_score: number }; right: { mission_score: number }; score_delta: number };
-  severity: string;
-}
+type CompareResult = ResultOf<typeof compare>;
 
 const cell = (v: unknown) => String(typeof v === 'string' ? v : JSON.stringify(v)).replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 120);
 
@@ -56,6 +50,27 @@ export function compareMarkdown(c: CompareResult): string {
     `Scores: ${c.scores.left.mission_score} ↔ ${c.scores.right.mission_score} (Δ ${c.scores.score_delta})  ·  timeline events: ${c.timeline.left_length} ↔ ${c.timeline.right_length}`,
     '',
     `Files only left: ${c.artifacts.only_left.join(', ') || '—'}  ·  only right: ${c.artifacts.only_right.join(', ') || '—'}  ·  both: ${c.artifacts.common.join(', ') || '—'}`,
+    '',
+  ].join('\n');
+}
+
+export function memoryMarkdown(c: Capsule): string {
+  return [
+    `# Memory #${c.capsule_id}${c.current ? '' : ` (${c.status}${c.valid_to ? `, no longer believed since ${c.valid_to}` : ''})`}`,
+    '',
+    c.text,
+    '',
+    '---',
+    '',
+    '| | |',
+    '|---|---|',
+    `| Layer | ${c.layer} |`,
+    `| Kind | ${c.kind} |`,
+    `| Source | ${c.source}${c.source_ref ? ` (${cell(c.source_ref)})` : ''} |`,
+    `| Scope | ${c.scope}${c.repo ? ` · ${c.repo}` : ''}${c.persona ? ` · ${c.persona}` : ''} |`,
+    `| Trust · salience | ${c.trust} · ${c.salience} |`,
+    `| Used | ${c.use_count} time(s)${c.last_used_at ? `, last ${c.last_used_at}` : ''} |`,
+    `| Version | ${c.version}, updated ${c.updated_at} |`,
     '',
   ].join('\n');
 }

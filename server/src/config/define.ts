@@ -14,6 +14,12 @@ export interface SettingSpec<K extends string = string, S extends z.ZodType = z.
   secret?: boolean;
   /** Only meaningful for the standalone server (the extension decides it itself, e.g. the data dir). */
   standaloneOnly?: boolean;
+  /**
+   * VS Code scope of `agentora.<key>` (manifest `scope`). `machine`: user settings only — for settings that start
+   * programs, open doors or loosen the action policy, so a cloned repository's `.vscode/settings.json` cannot
+   * change them (the extension also ignores workspace values for them). Default `window`.
+   */
+  scope?: 'machine' | 'window';
 }
 
 export function setting<K extends string, S extends z.ZodType>(spec: SettingSpec<K, S>): SettingSpec<K, S> {

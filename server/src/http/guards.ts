@@ -29,6 +29,16 @@ export interface Guard {
   check(headers: IncomingHttpHeaders, method: string, url: string): GuardVerdict;
 }
 
+/**
+ * Requests the editor forwarded (code-server's /proxy/<port>/ after vscode.env.asExternalUri) carry the editor's
+ * host and origin. Accept exactly the origins the editor vouched for over its own connection — never a pattern,
+ * never anything an HTTP caller can add (services/system/editorOrigins.ts).
+ */
+export function editorForwarded(origins: ReadonlySet<string>, host: string, origin: string | undefined): { host: boolean; origin: boolean } {
+  const hosts = [...origins].map((o) => new URL(o).host.toLowerCase());
+  return { host: hosts.includes(host.toLowerCase()), origin: origin !== undefined && origins.has(origin) };
+}
+
 export interface GuardOptions {
   configuredHost: string;
   port: () => number;
@@ -40,6 +50,8 @@ export interface GuardOptions {
   agentBySecret?: (secret: string) => { id: number; name: string } | undefined;
   /** Whether a studio session cookie is live. */
   session?: (sid: string) => boolean;
+  /** Origins the editor vouched for over its own connection (code-server's forwarded /proxy/<port>/). */
+  editorOrigins?: () => ReadonlySet<string>;
 }
 
 export const MCP_KEY_AGENT = 'MCP key (AGENTORA_MISSIONS_MCP_API_KEY)';
@@ -65,11 +77,12 @@ export function createGuard(opts: GuardOptions): Guard {
       // Host: a DNS-rebinding page arrives with its own name in Host; refuse anything but our names and port.
       const host = headers.host ?? '';
       const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-      if (!m || !hostNames.has(m[1]!.toLowerCase()) || Number(m[2] ?? 80) !== opts.port()) {
+      const forwarded = editorForwarded(opts.editorOrigins?.() ?? new Set(), host, headers.origin);
+      if ((!m || !hostNames.has(m[1]!.toLowerCase()) || Number(m[2] ?? 80) !== opts.port()) && !forwarded.host) {
         return deny(403, `Host '${host}' is not allowed: Agentora only answers on its loopback address`);
       }
       const origin = headers.origin;
-      if (origin !== undefined && origin !== 'null' && !allowedOrigin(origin)) return deny(403, `Origin '${origin}' is not allowed`);
+      if (origin !== undefined && origin !== 'null' && !allowedOrigin(origin) && !forwarded.origin) return deny(403, `Origin '${origin}' is not allowed`);
       if (origin === 'null') return deny(403, "Origin 'null' is not allowed");
       if (isOpenRoute(method, url)) return { denied: null, credential: null };
       const auth = headers.authorization ?? '';

@@ -10,6 +10,7 @@ import { createGuard } from './guards';
 import type { AgentoraRouteConfig } from './credential';
 import { AGENT_SECRET_PREFIX, credentialStore } from '../services/credentials/store';
 import { sessionValid } from '../services/credentials/sessions';
+import { editorOrigins } from '../services/system/editorOrigins';
 import { mountRest, sendError } from './rest';
 import { mountRpc } from './rpc';
 import { mountStudio } from './studio';
@@ -33,6 +34,7 @@ export async function startHttpServer(ctx: ServerContext, registry: ServiceRegis
     mcpApiKey: () => ctx.config['missions.mcpApiKey'],
     agentBySecret: (secret) => (secret.startsWith(AGENT_SECRET_PREFIX) ? agents.bySecret(secret) : undefined),
     session: (sid) => sessionValid(ctx, sid),
+    editorOrigins: () => editorOrigins(ctx),
   });
   app.decorateRequest('credential', null);
 

@@ -39,9 +39,9 @@ export function studioHtml(version: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Agentora Studio</title>
-<link rel="icon" href="/favicon.ico" type="image/svg+xml">
-<link rel="stylesheet" href="/webview/codicons/codicon.css" id="vscode-codicon-stylesheet">
-<link rel="stylesheet" href="/webview/main.css">
+<link rel="icon" href="favicon.ico" type="image/svg+xml">
+<link rel="stylesheet" href="webview/codicons/codicon.css" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" href="webview/main.css">
 <style>
   /* Outside VS Code there are no theme variables: supply the Dark Modern defaults the panels expect. */
   :root { color-scheme: dark; --vscode-font-family: -apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif; --vscode-foreground: #cccccc;
@@ -61,7 +61,7 @@ export function studioHtml(version: string): string {
 </head>
 <body class="agentora-standalone" data-host="browser" data-version="${version}">
 <div id="app"></div>
-<script src="/webview/main.js"></script>
+<script src="webview/main.js"></script>
 </body>
 </html>`;
 }

@@ -2,6 +2,7 @@
 // `M.<area>.<export>` is the method name; `Methods` maps each name to its declaration, so `call(M.x.y, params)`
 // is typed by the protocol. Type-only imports: the webview bundle does not carry the zod schemas.
 import type * as actions from './actions';
+import type * as agents from './agents';
 import type * as chat from './chat';
 import type * as credentials from './credentials';
 import type * as memory from './memory';
@@ -12,7 +13,9 @@ import type * as missionsLineage from './missionsLineage';
 import type * as missionsObservability from './missionsObservability';
 import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
+import type * as runs from './runs';
 import type * as system from './system';
+import type * as teams from './teams';
 
 export const M = {
   actions: {
@@ -32,6 +35,14 @@ export const M = {
     setWorkspaceFolders: 'agentora/actions/setWorkspaceFolders',
     tools: 'agentora/actions/tools',
     updateRule: 'agentora/actions/updateRule',
+  },
+  agents: {
+    createAgent: 'agentora/agents/create',
+    getAgent: 'agentora/agents/get',
+    listAgents: 'agentora/agents/list',
+    listCapabilities: 'agentora/agents/capabilities',
+    setCapabilities: 'agentora/agents/setCapabilities',
+    updateAgent: 'agentora/agents/update',
   },
   chat: {
     createSession: 'agentora/chat/createSession',
@@ -154,12 +165,35 @@ export const M = {
     listModels: 'agentora/models/list',
     testModel: 'agentora/models/test',
   },
+  runs: {
+    cancelRun: 'agentora/runs/cancel',
+    cloneAgent: 'agentora/runs/cloneAgent',
+    createRun: 'agentora/runs/create',
+    getRun: 'agentora/runs/get',
+    listRuns: 'agentora/runs/list',
+    pauseRun: 'agentora/runs/pause',
+    resumeRun: 'agentora/runs/resume',
+    runPlan: 'agentora/runs/plan',
+    runTrace: 'agentora/runs/trace',
+  },
   system: {
     bootstrap: 'agentora/system/bootstrap',
     connectionInfo: 'agentora/system/connectionInfo',
     doctor: 'agentora/system/doctor',
     health: 'agentora/system/health',
+    trustEditorOrigin: 'agentora/system/trustEditorOrigin',
     version: 'agentora/system/version',
+  },
+  teams: {
+    createTeam: 'agentora/teams/create',
+    exportYaml: 'agentora/teams/exportYaml',
+    fromTemplate: 'agentora/teams/fromTemplate',
+    getTeam: 'agentora/teams/get',
+    importYaml: 'agentora/teams/importYaml',
+    listTeams: 'agentora/teams/list',
+    listTemplates: 'agentora/teams/templates',
+    modePreview: 'agentora/team/previewMode',
+    planPreview: 'agentora/team/plan',
   },
 } as const;
 
@@ -180,6 +214,12 @@ export interface Methods {
   'agentora/actions/setWorkspaceFolders': typeof actions.setWorkspaceFolders;
   'agentora/actions/tools': typeof actions.tools;
   'agentora/actions/updateRule': typeof actions.updateRule;
+  'agentora/agents/create': typeof agents.createAgent;
+  'agentora/agents/get': typeof agents.getAgent;
+  'agentora/agents/list': typeof agents.listAgents;
+  'agentora/agents/capabilities': typeof agents.listCapabilities;
+  'agentora/agents/setCapabilities': typeof agents.setCapabilities;
+  'agentora/agents/update': typeof agents.updateAgent;
   'agentora/chat/createSession': typeof chat.createSession;
   'agentora/chat/decideProposal': typeof chat.decideProposal;
   'agentora/chat/deleteSession': typeof chat.deleteSession;
@@ -281,11 +321,30 @@ export interface Methods {
   'agentora/models/delete': typeof modelAdmin.remove;
   'agentora/models/list': typeof models.listModels;
   'agentora/models/test': typeof models.testModel;
+  'agentora/runs/cancel': typeof runs.cancelRun;
+  'agentora/runs/cloneAgent': typeof runs.cloneAgent;
+  'agentora/runs/create': typeof runs.createRun;
+  'agentora/runs/get': typeof runs.getRun;
+  'agentora/runs/list': typeof runs.listRuns;
+  'agentora/runs/pause': typeof runs.pauseRun;
+  'agentora/runs/resume': typeof runs.resumeRun;
+  'agentora/runs/plan': typeof runs.runPlan;
+  'agentora/runs/trace': typeof runs.runTrace;
   'agentora/system/bootstrap': typeof system.bootstrap;
   'agentora/system/connectionInfo': typeof system.connectionInfo;
   'agentora/system/doctor': typeof system.doctor;
   'agentora/system/health': typeof system.health;
+  'agentora/system/trustEditorOrigin': typeof system.trustEditorOrigin;
   'agentora/system/version': typeof system.version;
+  'agentora/teams/create': typeof teams.createTeam;
+  'agentora/teams/exportYaml': typeof teams.exportYaml;
+  'agentora/teams/fromTemplate': typeof teams.fromTemplate;
+  'agentora/teams/get': typeof teams.getTeam;
+  'agentora/teams/importYaml': typeof teams.importYaml;
+  'agentora/teams/list': typeof teams.listTeams;
+  'agentora/teams/templates': typeof teams.listTemplates;
+  'agentora/team/previewMode': typeof teams.modePreview;
+  'agentora/team/plan': typeof teams.planPreview;
 }
 
 export type MethodName = keyof Methods;

@@ -10,6 +10,8 @@ export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  * route, so REST keeps the shape scripts read while JSON-RPC / MCP keep the service result. The REST adapter
  * applies it; the wire drift test checks every served route's answer against `schema`.
  */
+// `any` defaults: a route's wire shape is typed per method by `defineMethod` (RestRoute<z.output<R>, …>).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface WireShape<R = any, P = any> {
   /** zod schema of the wire answer (extra fields allowed: use loose objects). */
   schema: z.ZodType;
@@ -21,6 +23,7 @@ export interface WireShape<R = any, P = any> {
   headers?: (result: R, params: P) => Record<string, string>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface RestRoute<R = any, P = any> {
   verb: HttpVerb;
   /** Fastify-style path, e.g. `/api/memory/capsules/:capsule_id`. Path params are merged into the params object. */

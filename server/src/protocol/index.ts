@@ -13,6 +13,9 @@ import { missionsExchangeMethods } from './missionsExchange';
 import { missionsLineageMethods } from './missionsLineage';
 import { missionsBranchSetMethods } from './missionsBranchSets';
 import { credentialsMethods } from './credentials';
+import { agentsMethods } from './agents';
+import { planMethods, teamsMethods } from './teams';
+import { runsMethods } from './runs';
 
 export * from './define';
 export * from './errors';
@@ -28,6 +31,9 @@ export * as missionsExchange from './missionsExchange';
 export * as missionsLineage from './missionsLineage';
 export * as missionsBranchSets from './missionsBranchSets';
 export * as credentials from './credentials';
+export * as agents from './agents';
+export * as teams from './teams';
+export * as runs from './runs';
 
-export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods, ...missionsLineageMethods, ...missionsBranchSetMethods, ...chatMethods, ...modelAdminMethods, ...credentialsMethods];
+export const allMethods: readonly AnyMethod[] = [...systemMethods, ...modelMethods, ...actionsMethods, ...memoryMethods, ...missionsMethods, ...missionsObservabilityMethods, ...missionsExchangeMethods, ...missionsLineageMethods, ...missionsBranchSetMethods, ...chatMethods, ...modelAdminMethods, ...credentialsMethods, ...agentsMethods, ...teamsMethods, ...planMethods, ...runsMethods];
 export const allNotifications: readonly AnyNotification[] = [...systemNotifications, ...actionsNotifications, ...memoryNotifications, ...missionsNotifications, ...missionsObservabilityNotifications, ...chatNotifications, ...modelAdminNotifications];

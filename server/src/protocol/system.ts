@@ -123,11 +123,20 @@ export const connectionInfo = defineMethod({
   readOnly: true,
 });
 
+export const trustEditorOrigin = defineMethod({
+  method: 'agentora/system/trustEditorOrigin',
+  description:
+    'Editor connection only: accept requests whose Host/Origin is this origin — where the editor forwards the studio (vscode.env.asExternalUri, e.g. code-server\'s https://host/proxy/<port>/). The bearer token is still required.',
+  params: z.object({ origin: z.url({ protocol: /^https?$/ }) }),
+  result: z.object({ ok: z.boolean(), origins: z.array(z.string()) }),
+  scope: 'editor',
+});
+
 export const didFinishDoctor = defineNotification({
   name: 'agentora/system/didFinishDoctor',
   description: 'Sent by the server after any doctor run (including the one inside bootstrap) so every panel refreshes.',
   payload: DoctorResult,
 });
 
-export const systemMethods = [health, version, doctor, bootstrap, connectionInfo] as const;
+export const systemMethods = [health, version, doctor, bootstrap, connectionInfo, trustEditorOrigin] as const;
 export const systemNotifications = [didFinishDoctor] as const;

@@ -11,6 +11,8 @@ import { missionsLineageServices } from './missions/lineage';
 import { modelServices } from './models';
 import { systemServices } from './system';
 import { credentialsServices } from './credentials';
+import { teamsServices } from './teams';
+import { runsRuntime, runsServices } from './teams/runs';
 
-export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...missionsObservabilityServices, ...missionsLineageServices, ...chatServices, ...credentialsServices];
-export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime, missionsRetentionRuntime, chatRuntime];
+export const allServices: readonly Implementation[] = [...systemServices, ...modelServices, ...actionsServices, ...memoryServices, ...missionsServices, ...missionsObservabilityServices, ...missionsLineageServices, ...chatServices, ...credentialsServices, ...teamsServices, ...runsServices];
+export const allRuntimes: readonly AreaRuntime[] = [actionsRuntime, memoryRuntime, missionsRuntime, missionsRetentionRuntime, chatRuntime, runsRuntime];

@@ -152,7 +152,6 @@ export class Upstream {
     const connectMs = this.opts.connectTimeoutMs;
     const readMs = o.readTimeoutMs ?? this.opts.readTimeoutMs;
     const maxBytes = this.opts.maxBytes ?? DEFAULT_MAX_BYTES;
-    const sys = this.opts.system;
 
     return new Promise((resolve, reject) => {
       let queueTimer: NodeJS.Timeout | undefined;

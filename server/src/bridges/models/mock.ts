@@ -3,6 +3,7 @@
 // output validates against the requested JSON schema (so plans and handoffs flow through the real code), and
 // embeddings are deterministic feature-hashed vectors in which texts sharing words are close.
 import { createHash } from 'node:crypto';
+import { mockPlan } from './mockPlan';
 import type { ChatChunk, ChatRequest, ModelProvider, ProviderModel } from './types';
 
 export const MOCK_CHAT_MODEL = 'mock-chat';
@@ -68,6 +69,9 @@ export function valueForSchema(schema: JsonSchema, seed: string, depth = 0): unk
 
 function replyFor(req: ChatRequest): string {
   const lastUser = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  if (req.format && req.format !== 'json' && (req.format as { title?: string }).title === 'agentora.plan') {
+    return mockPlan(req.messages.find((m) => m.role === 'system')?.content ?? '', req.messages.find((m) => m.role === 'user')?.content ?? '');
+  }
   if (req.format) {
     const schema = req.format === 'json' ? { type: 'object', properties: { answer: { type: 'string' } } } : (req.format as JsonSchema);
     return JSON.stringify(valueForSchema(schema, words(lastUser).slice(0, 6).join(' ')));

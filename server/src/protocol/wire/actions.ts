@@ -50,7 +50,9 @@ export function proposeFromWire(input: Record<string, unknown>): Record<string, 
 
 export const propose = {
   schema: loose({ ok: z.literal(true), item: WireAction }),
-  toWire: (r: ActionItem) => ({ ok: true, item: actionToWire(r) }),
+  // The earlier product's envelope, plus our action's own fields at the top level (adding fields is allowed), so
+  // clients of this product's first API (`.id`, `.status`) keep working beside the earlier product's (`.item.id`).
+  toWire: (r: ActionItem) => ({ ...r, ok: true, item: actionToWire(r) }),
   fromWire: proposeFromWire,
 };
 export const pending = {
@@ -70,7 +72,9 @@ export const history = {
 /** Approve answers the execution (one per action: its id is the action's execution, `action_request_id` the action). */
 export const approve = {
   schema: loose({ ok: z.boolean(), execution: WireExecution, item: WireAction }),
+  // Our action's own fields stay at the top level too (adding fields is allowed; see propose).
   toWire: (r: ActionItem) => ({
+    ...r,
     ok: r.status === 'executed',
     execution: {
       id: r.id,
@@ -85,5 +89,5 @@ export const approve = {
 };
 export const deny = {
   schema: loose({ ok: z.boolean(), item: WireAction }),
-  toWire: (r: ActionItem) => ({ ok: true, item: actionToWire(r) }),
+  toWire: (r: ActionItem) => ({ ...r, ok: true, item: actionToWire(r) }),
 };

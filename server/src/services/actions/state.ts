@@ -55,7 +55,7 @@ export function toolDefaults(ctx: ServerContext): Partial<Record<ToolName, Actio
 
 const requireHere = createRequire(__filename);
 
-/** The playwright-core module if it can be loaded (it is not bundled into the .vsix). */
+/** The playwright-core module if it can be loaded (not bundled: the .vsix carries it in dist/node_modules). */
 export function loadPlaywright(): typeof import('playwright-core') | null {
   try {
     // A computed name keeps esbuild from bundling it: it is resolved at run time from node_modules.
@@ -72,7 +72,7 @@ export function browserAvailability(ctx: ServerContext): BrowserAvailability {
   const exe = setting || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : '');
   if (!exe) return { available: false, executable: null, reason: 'no Chromium configured: set actions.browserExecutable / AGENTORA_BROWSER_EXECUTABLE (or install /usr/bin/chromium)' };
   if (!existsSync(exe)) return { available: false, executable: exe, reason: `the configured browser ${exe} does not exist` };
-  if (!loadPlaywright()) return { available: false, executable: exe, reason: 'playwright-core is not installed next to the server (run the server from a checkout with node_modules)' };
+  if (!loadPlaywright()) return { available: false, executable: exe, reason: 'playwright-core is missing next to the server: reinstall the Agentora extension (its package carries it) or, standalone, run `npm install playwright-core` in the checkout' };
   return { available: true, executable: exe, reason: `headless Chromium at ${exe}` };
 }
 

@@ -25,7 +25,7 @@ export async function runBootstrap(ctx: ServerContext, autoFix: boolean): Promis
   const configFile = path.join(dir, 'config.env');
   const steps: Step[] = [];
   if (autoFix) {
-    steps.push(attempt('create_data_dir', () => (existsSync(dir) ? null : (mkdirSync(dir, { recursive: true }), `created ${dir}`))));
+    steps.push(attempt('create_data_dir', () => (existsSync(dir) ? null : (mkdirSync(dir, { recursive: true, mode: 0o700 }), `created ${dir}`))));
     steps.push(attempt('run_migrations', () => {
       const { applied } = migrate(ctx.db, migrations);
       return applied.length ? `applied migration(s) ${applied.join(', ')}` : null;

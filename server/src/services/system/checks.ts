@@ -161,10 +161,10 @@ export async function checkIntegrations(ctx: ServerContext): Promise<DoctorItem[
 
 export async function checkWorkers(ctx: ServerContext): Promise<DoctorItem> {
   const urls = ctx.config['workers.urls'];
-  if (!urls.length) return item('workers', 'Workers', 'info', 'no workers configured: jobs run locally (optional two-PC assist)', 'To offload work, run `agentora worker` on another machine and list it in AGENTORA_WORKER_URLS.');
+  if (!urls.length) return item('workers', 'Workers', 'info', 'no workers configured: jobs run locally', '');
   const results = await Promise.all(urls.map(async (u) => ({ u, r: await reachable(`${u.replace(/\/+$/, '')}/health`) })));
   const down = results.filter((x) => !x.r.ok);
-  if (down.length) return item('workers', 'Workers', 'warn', `${down.length} of ${urls.length} worker(s) unreachable: ${down.map((d) => `${d.u} (${d.r.detail})`).join(', ')}`, 'Start `agentora worker` on those machines; jobs fall back to local execution meanwhile.');
+  if (down.length) return item('workers', 'Workers', 'warn', `${down.length} of ${urls.length} worker(s) unreachable: ${down.map((d) => `${d.u} (${d.r.detail})`).join(', ')}`, 'Check that those machines are up and their URLs in AGENTORA_WORKER_URLS are right; jobs run locally meanwhile.');
   return item('workers', 'Workers', 'ok', `${urls.length} worker(s) reachable`);
 }
 

@@ -1,5 +1,6 @@
 import { bootstrapService } from './bootstrap';
 import { doctorService } from './doctor';
 import { connectionInfoService, healthService, versionService } from './info';
+import { trustEditorOriginService } from './editorOrigins';
 
-export const systemServices = [healthService, versionService, doctorService, bootstrapService, connectionInfoService];
+export const systemServices = [healthService, versionService, doctorService, bootstrapService, connectionInfoService, trustEditorOriginService];

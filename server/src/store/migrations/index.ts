@@ -9,6 +9,7 @@ import { memoryMigrations } from './memory';
 import { missionsMigrations } from './missions';
 import { chatMigrations } from './chat';
 import { missionsAnalyticsMigrations } from './missionsAnalytics';
+import { teamsMigrations } from './teams';
 
 export interface Migration {
   version: number;
@@ -16,4 +17,4 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const migrations: readonly Migration[] = [core001, ...coreSecurityMigrations, ...actionsMigrations, ...memoryMigrations, ...missionsMigrations, ...missionsAnalyticsMigrations, ...chatMigrations].sort((a, b) => a.version - b.version);
+export const migrations: readonly Migration[] = [core001, ...coreSecurityMigrations, ...actionsMigrations, ...memoryMigrations, ...missionsMigrations, ...missionsAnalyticsMigrations, ...chatMigrations, ...teamsMigrations].sort((a, b) => a.version - b.version);

@@ -1,0 +1,140 @@
+// SQL of runs: the run row, its subgoals, steps (the resume points), messages and trace events. A step and
+// everything it changes are written in one transaction, so after a crash a step either happened or not.
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../store/db';
+import type { Run, RunStatus } from '../../protocol/runs';
+import type { PlanOutcome } from './planner';
+
+type RunRow = Omit<Run, 'reflection'> & { reflection: number; plan: string | null; raw_plan: string | null };
+const now = () => new Date().toISOString();
+const toRun = ({ plan: _p, raw_plan: _r, ...r }: RunRow): Run => ({ ...r, reflection: !!r.reflection });
+
+export interface StepWrite {
+  kind: 'plan' | 'agent_turn' | 'synthesis';
+  subgoal_id: string | null;
+  agent_id: number | null;
+  output: string;
+  prompt_tokens: number;
+  eval_tokens: number;
+  seconds: number;
+}
+
+export class RunStore {
+  private readonly s;
+  constructor(private readonly db: Db) {
+    this.s = {
+      insert: db.prepare(`INSERT INTO runs (id, team_id, prompt, mode, status, max_turns, max_seconds, token_budget, consensus_threshold, reflection, created_at, updated_at)
+        VALUES (@id, @team_id, @prompt, @mode, 'queued', @max_turns, @max_seconds, @token_budget, @consensus_threshold, @reflection, @now, @now)`),
+      get: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
+      list: db.prepare<[{ status: string | null; team: number | null; limit: number; offset: number }], RunRow>(`SELECT * FROM runs WHERE (@status IS NULL OR status = @status)
+        AND (@team IS NULL OR team_id = @team) ORDER BY created_at DESC, rowid DESC LIMIT @limit OFFSET @offset`),
+      count: db.prepare<[{ status: string | null; team: number | null }], { n: number }>('SELECT count(*) AS n FROM runs WHERE (@status IS NULL OR status = @status) AND (@team IS NULL OR team_id = @team)'),
+      active: db.prepare<[], { id: string }>(`SELECT id FROM runs WHERE status IN ('queued','running') ORDER BY created_at`),
+      setStatus: db.prepare(`UPDATE runs SET status = @to, stop_reason = COALESCE(@stop_reason, stop_reason), error = COALESCE(@error, error),
+        updated_at = @now, finished_at = CASE WHEN @to IN ('completed','stopped','failed','cancelled') THEN @now ELSE finished_at END
+        WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`),
+      setPlan: db.prepare('UPDATE runs SET plan = ?, raw_plan = ?, updated_at = ? WHERE id = ?'),
+      addUsage: db.prepare('UPDATE runs SET turns_used = turns_used + @turns, tokens_used = tokens_used + @tokens, seconds_used = seconds_used + @seconds, updated_at = @now WHERE id = @id'),
+      setFinal: db.prepare('UPDATE runs SET final_output = ?, updated_at = ? WHERE id = ?'),
+      insertSubgoal: db.prepare(`INSERT INTO run_subgoals (run_id, subgoal_id, position, spec, status) VALUES (?, ?, ?, ?, 'pending')`),
+      subgoals: db.prepare<[string], { subgoal_id: string; spec: string; status: string; output: string | null }>('SELECT * FROM run_subgoals WHERE run_id = ? ORDER BY position'),
+      subgoalDone: db.prepare(`UPDATE run_subgoals SET status = 'done', output = ? WHERE run_id = ? AND subgoal_id = ?`),
+      nextSeq: db.prepare<[string], { n: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM run_steps WHERE run_id = ?'),
+      insertStep: db.prepare('INSERT INTO run_steps (run_id, seq, kind, subgoal_id, agent_id, output, prompt_tokens, eval_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      steps: db.prepare<[string], { seq: number; kind: string; subgoal_id: string | null; output: string }>('SELECT seq, kind, subgoal_id, output FROM run_steps WHERE run_id = ? ORDER BY seq'),
+      insertMessage: db.prepare('INSERT INTO run_messages (run_id, role, content, agent_id, subgoal_id, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      messages: db.prepare<[string], { id: number; role: string; content: string; agent_id: number | null; subgoal_id: string | null; meta: string; created_at: string }>('SELECT * FROM run_messages WHERE run_id = ? ORDER BY id'),
+      insertEvent: db.prepare('INSERT INTO run_events (run_id, agent_id, event_type, payload, created_at) VALUES (?, ?, ?, ?, ?)'),
+      events: db.prepare<[string], { id: number; run_id: string; agent_id: number | null; event_type: string; payload: string; created_at: string }>('SELECT * FROM run_events WHERE run_id = ? ORDER BY id'),
+    };
+  }
+
+  create(p: { team_id: number; prompt: string; mode: string; max_turns: number; max_seconds: number; token_budget: number; consensus_threshold: number; reflection: boolean }): Run {
+    const id = `run_${randomUUID()}`;
+    this.db.transaction(() => {
+      this.s.insert.run({ ...p, id, reflection: +p.reflection, now: now() });
+      this.event(id, null, 'run_created', { prompt: p.prompt, mode: p.mode });
+    })();
+    return this.get(id)!;
+  }
+
+  get(id: string): Run | null {
+    const r = this.s.get.get(id);
+    return r ? toRun(r) : null;
+  }
+
+  plan(id: string): { plan: PlanOutcome['plan']; raw: string | null } {
+    const r = this.s.get.get(id);
+    return { plan: r?.plan ? JSON.parse(r.plan) : null, raw: r?.raw_plan ?? null };
+  }
+
+  list(limit: number, offset: number, status?: string, teamId?: number): { items: Run[]; total: number } {
+    const f = { status: status ?? null, team: teamId ?? null };
+    return { items: this.s.list.all({ ...f, limit, offset }).map(toRun), total: this.s.count.get(f)!.n };
+  }
+
+  active(): string[] {
+    return this.s.active.all().map((r) => r.id);
+  }
+
+  /** Conditional transition: true when the run was in one of `from` (the door is the UPDATE's WHERE). */
+  transition(id: string, from: RunStatus[], to: RunStatus, extra: { stop_reason?: string; error?: string } = {}): boolean {
+    return this.db.transaction(() => {
+      const ok = this.s.setStatus.run({ id, to, from: JSON.stringify(from), stop_reason: extra.stop_reason ?? null, error: extra.error ?? null, now: now() }).changes === 1;
+      if (ok) this.event(id, null, `status_${to}`, { ...extra });
+      return ok;
+    })();
+  }
+
+  savePlan(id: string, outcome: PlanOutcome, step: StepWrite): void {
+    this.db.transaction(() => {
+      this.s.setPlan.run(outcome.plan ? JSON.stringify(outcome.plan) : null, outcome.raw_output ?? null, now(), id);
+      outcome.subgoals.forEach((sg, i) => this.s.insertSubgoal.run(id, sg.id, i + 1, JSON.stringify(sg)));
+      this.writeStep(id, step);
+      this.event(id, null, 'plan', { ok: outcome.ok, subgoals: outcome.subgoals.map((s) => s.id), error: outcome.error ?? null });
+    })();
+  }
+
+  /** One completed step: the step row, the subgoal's output, the message, usage — all or nothing. */
+  completeStep(id: string, step: StepWrite, message: { role: string; content: string; meta: Record<string, unknown> } | null, final = false): void {
+    this.db.transaction(() => {
+      this.writeStep(id, step);
+      if (step.kind === 'agent_turn' && step.subgoal_id) this.s.subgoalDone.run(step.output, id, step.subgoal_id);
+      if (final) this.s.setFinal.run(step.output, now(), id);
+      if (message) this.s.insertMessage.run(id, message.role, message.content, step.agent_id, step.subgoal_id, JSON.stringify(message.meta), now());
+      this.event(id, step.agent_id, step.kind, { subgoal_id: step.subgoal_id, prompt_tokens: step.prompt_tokens, eval_tokens: step.eval_tokens });
+    })();
+  }
+
+  private writeStep(id: string, step: StepWrite): void {
+    this.s.insertStep.run(id, this.s.nextSeq.get(id)!.n, step.kind, step.subgoal_id, step.agent_id, step.output, step.prompt_tokens, step.eval_tokens, now());
+    this.s.addUsage.run({ id, turns: step.kind === 'plan' ? 0 : 1, tokens: step.prompt_tokens + step.eval_tokens, seconds: step.seconds, now: now() });
+  }
+
+  subgoals(id: string): Array<Record<string, unknown> & { id: string; status: string; output: string | null }> {
+    return this.s.subgoals.all(id).map((r) => ({ ...JSON.parse(r.spec), status: r.status, output: r.output }));
+  }
+
+  steps(id: string) {
+    return this.s.steps.all(id);
+  }
+
+  messages(id: string) {
+    return this.s.messages.all(id).map((m) => ({ ...m, meta: JSON.parse(m.meta) as Record<string, unknown> }));
+  }
+
+  event(id: string, agentId: number | null, type: string, payload: Record<string, unknown>): void {
+    this.s.insertEvent.run(id, agentId, type, JSON.stringify(payload), now());
+  }
+
+  events(id: string) {
+    return this.s.events.all(id).map((e) => ({ ...e, payload: JSON.parse(e.payload) as Record<string, unknown> }));
+  }
+}
+
+const stores = new WeakMap<Db, RunStore>();
+export function runStore(db: Db): RunStore {
+  let s = stores.get(db);
+  if (!s) stores.set(db, (s = new RunStore(db)));
+  return s;
+}

@@ -1,0 +1,68 @@
+// Runs services and the runtime that resumes unfinished runs at start and stops runners before the db closes.
+import * as R from '../../protocol/runs';
+import { conflict, notFound } from '../../protocol/errors';
+import type { ServerContext } from '../../context';
+import type { AreaRuntime } from '../../runtime';
+import { implement, type Implementation } from '../registry';
+import { agentOr404, teamOr404 } from './lookup';
+import { teamsStore } from './store';
+import { runStore } from './runStore';
+import { abortRun, startRun, stopAll } from './runner';
+
+const runOr404 = (ctx: ServerContext, id: string) => runStore(ctx.db).get(id) ?? (() => { throw notFound('Run', id); })();
+const messagesOf = (ctx: ServerContext, id: string) => runStore(ctx.db).messages(id);
+
+export const runsServices: readonly Implementation[] = [
+  implement(R.createRun, (p, ctx) => {
+    const team = teamOr404(ctx, p.team_id);
+    const run = runStore(ctx.db).create({ ...p, mode: p.mode ?? team.mode });
+    startRun(ctx, run.id);
+    return { run_id: run.id, status: run.status, messages: [], run };
+  }),
+  implement(R.listRuns, (p, ctx) => runStore(ctx.db).list(p.limit, p.offset, p.status, p.team_id)),
+  implement(R.getRun, (p, ctx) => ({ run: runOr404(ctx, p.id), messages: messagesOf(ctx, p.id) })),
+  implement(R.pauseRun, (p, ctx) => {
+    runOr404(ctx, p.id);
+    if (!runStore(ctx.db).transition(p.id, ['queued', 'running'], 'paused')) throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a queued or running run can be paused`);
+    return { ok: true as const, run: runOr404(ctx, p.id) };
+  }),
+  implement(R.resumeRun, (p, ctx) => {
+    runOr404(ctx, p.id);
+    if (!runStore(ctx.db).transition(p.id, ['paused'], 'running')) throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a paused run can be resumed`);
+    startRun(ctx, p.id);
+    return { ok: true as const, run: runOr404(ctx, p.id) };
+  }),
+  implement(R.cancelRun, (p, ctx) => {
+    runOr404(ctx, p.id);
+    if (!runStore(ctx.db).transition(p.id, ['queued', 'running', 'paused'], 'cancelled')) throw conflict(`Run '${p.id}' already ended (${runOr404(ctx, p.id).status})`);
+    abortRun(ctx, p.id);
+    return { ok: true as const, run: runOr404(ctx, p.id) };
+  }),
+  implement(R.runPlan, (p, ctx) => {
+    runOr404(ctx, p.id);
+    return { ok: true as const, plan: runStore(ctx.db).plan(p.id).plan, subgoals: runStore(ctx.db).subgoals(p.id) as never };
+  }),
+  implement(R.runTrace, (p, ctx) => {
+    runOr404(ctx, p.id);
+    return { ok: true as const, run_id: p.id, trace: runStore(ctx.db).events(p.id) };
+  }),
+  implement(R.cloneAgent, (p, ctx) => {
+    runOr404(ctx, p.id);
+    const a = agentOr404(ctx, p.agent_id);
+    const copy = teamsStore(ctx.db).insertAgent({ ...a, name: p.name ?? `${a.name} (copy)`, model: p.model ?? a.model, system_prompt: p.system_prompt ?? a.system_prompt, run_id: p.id, cloned_from: a.id });
+    runStore(ctx.db).event(p.id, copy.id, 'agent_cloned', { from: a.id, name: copy.name });
+    return { ok: true as const, agent_id: copy.id };
+  }),
+];
+
+export const runsRuntime: AreaRuntime = {
+  name: 'runs',
+  start(ctx) {
+    // Runs a previous server left queued or running continue from their last completed step.
+    for (const id of runStore(ctx.db).active()) {
+      runStore(ctx.db).event(id, null, 'resumed_after_restart', {});
+      startRun(ctx, id);
+    }
+  },
+  stop: (ctx) => stopAll(ctx),
+};

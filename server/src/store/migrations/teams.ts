@@ -1,0 +1,111 @@
+// Teams migrations (versions 55–59 of the chat/runs range, see ./index.ts).
+//   55 agents (with their capability profile), teams, team members
+import type { Migration } from './index';
+
+const m55: Migration = {
+  version: 55,
+  name: 'teams: agents, teams, members',
+  up(db) {
+    db.exec(`
+      CREATE TABLE agents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        model TEXT,
+        role TEXT NOT NULL,
+        system_prompt TEXT NOT NULL,
+        tools TEXT NOT NULL,
+        memory_mode TEXT NOT NULL CHECK (memory_mode IN ('none','read','read_write')),
+        max_tool_steps INTEGER NOT NULL,
+        can_critique INTEGER NOT NULL,
+        can_verify INTEGER NOT NULL,
+        can_delegate INTEGER NOT NULL,
+        can_use_workers INTEGER NOT NULL,
+        confidence_weight REAL NOT NULL,
+        run_id TEXT,
+        cloned_from INTEGER REFERENCES agents(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX agents_run ON agents(run_id, id);
+
+      CREATE TABLE teams (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('fast','careful','debate','single_agent')),
+        version INTEGER NOT NULL DEFAULT 1,
+        template TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE team_members (
+        team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+        agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE RESTRICT,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (team_id, position)
+      );
+      CREATE INDEX team_members_agent ON team_members(agent_id);
+    `);
+  },
+};
+
+
+
+//   56 runs, their subgoals, messages, steps (one row per completed step: the resume point) and trace events
+const m56: Migration = {
+  version: 56,
+  name: 'teams: runs, subgoals, messages, steps, events',
+  up(db) {
+    db.exec(`
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        team_id INTEGER NOT NULL REFERENCES teams(id),
+        prompt TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued','running','paused','completed','stopped','failed','cancelled')),
+        stop_reason TEXT, error TEXT,
+        max_turns INTEGER NOT NULL, max_seconds REAL NOT NULL, token_budget INTEGER NOT NULL,
+        consensus_threshold REAL NOT NULL, reflection INTEGER NOT NULL,
+        turns_used INTEGER NOT NULL DEFAULT 0, tokens_used INTEGER NOT NULL DEFAULT 0, seconds_used REAL NOT NULL DEFAULT 0,
+        plan TEXT, raw_plan TEXT, final_output TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL, finished_at TEXT
+      );
+      CREATE INDEX runs_created ON runs(created_at DESC, id);
+      CREATE INDEX runs_status ON runs(status, created_at DESC);
+      CREATE TABLE run_subgoals (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        subgoal_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        spec TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending','running','done','skipped')),
+        output TEXT,
+        PRIMARY KEY (run_id, subgoal_id)
+      );
+      CREATE TABLE run_steps (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        subgoal_id TEXT, agent_id INTEGER,
+        output TEXT NOT NULL,
+        prompt_tokens INTEGER NOT NULL, eval_tokens INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+      );
+      CREATE TABLE run_messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        role TEXT NOT NULL, content TEXT NOT NULL, agent_id INTEGER, subgoal_id TEXT, meta TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX run_messages_run ON run_messages(run_id, id);
+      CREATE TABLE run_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        agent_id INTEGER, event_type TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL
+      );
+      CREATE INDEX run_events_run ON run_events(run_id, id);
+    `);
+  },
+};
+export const teamsMigrations: readonly Migration[] = [m55, m56];
