@@ -146,6 +146,27 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/integrations/runs/{}/timeline': () => ({ path: `${API}/runs/${id('left')}/timeline` }),
   'GET /api/integrations/runs/compare': () => ({ path: `${API}/runs/compare?left_run_id=${id('left')}&right_run_id=${id('right')}` }),
   'GET /api/integrations/runs/{}/snapshot': () => ({ path: `${API}/runs/${id('left')}/snapshot` }),
+  'POST /api/integrations/runs/{}/fork': () => ({
+    path: `${API}/runs/${id('left')}/fork`,
+    body: { replay_kind: 'edited', objective: 'Fix the login redirect, smaller', fork_reason: 'wire test', provenance_note: 'wire', dry_run: false },
+  }),
+  'POST /api/integrations/runs/{}/replay': () => ({ path: `${API}/runs/${id('left')}/replay`, body: { replay_kind: 'retry', dry_run: true } }),
+  'POST /api/integrations/runs/{}/launch-from-draft': () => ({ path: `${API}/runs/${id('draft')}/launch-from-draft`, body: { dry_run: true } }),
+  'GET /api/integrations/runs/{}/lineage': () => ({ path: `${API}/runs/${id('draft')}/lineage` }),
+  'GET /api/integrations/lineage/{}': () => ({ path: `${API}/lineage/${id('left')}` }),
+  'GET /api/integrations/runs/{}/provenance': () => ({ path: `${API}/runs/${id('draft')}/provenance` }),
+  'GET /api/integrations/branch-strategies': () => ({ path: `${API}/branch-strategies` }),
+  'POST /api/integrations/runs/{}/branch-set': () => ({
+    path: `${API}/runs/${id('left')}/branch-set`,
+    body: {
+      set_label: 'wire',
+      dry_run: true,
+      auto_launch_selected: true,
+      specs: [{ preset: 'minimal_patch', launch: true }, { preset: 'exploratory_branch' }],
+    },
+  }),
+  'POST /api/integrations/runs/{}/shortlist': () => ({ path: `${API}/runs/${id('left')}/shortlist`, body: { decision_note: 'wire' } }),
+  'POST /api/integrations/runs/{}/eliminate': () => ({ path: `${API}/runs/${id('right')}/eliminate`, body: { decision_note: 'wire' } }),
   'GET /api/integrations/metrics': () => ({ path: `${API}/metrics` }),
   'GET /api/integrations/watcher/events': () => ({ path: `${API}/watcher/events?limit=5` }),
   'GET /api/integrations/insights': () => ({ path: `${API}/insights` }),
@@ -250,6 +271,8 @@ before(async () => {
     await call('POST', `${API}/runs/launch`, { repo: 'acme/widgets', mission_title: 'Queued', objective: 'Stay queued', watch: false })
   ).body.id;
   for (const k of ['left', 'right']) await until(`${k} terminal`, async () => (await call('GET', `${API}/runs/${id(k)}`)).body.terminal === true);
+  // A prepared fork of `left`: launch-from-draft launches it, lineage / provenance read it.
+  seed.draft = (await call('POST', `${API}/runs/${id('left')}/fork`, { fork_reason: 'wire seed' })).body.id;
   const c = await call('POST', '/api/memory/capsules', { text: 'The deploy script lives in scripts/deploy.sh.' });
   seed.capsule = c.body.capsule.capsule_id;
   const c2 = await call('POST', '/api/memory/capsules', { text: 'Deploys run from the main branch only.' });

@@ -7,7 +7,9 @@ import type * as chat from './chat';
 import type * as credentials from './credentials';
 import type * as memory from './memory';
 import type * as missions from './missions';
+import type * as missionsBranchSets from './missionsBranchSets';
 import type * as missionsExchange from './missionsExchange';
+import type * as missionsLineage from './missionsLineage';
 import type * as missionsObservability from './missionsObservability';
 import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
@@ -126,9 +128,23 @@ export const M = {
     watcherEvents: 'agentora/missions/watcherEvents',
     writeback: 'agentora/missions/writeback',
   },
+  missionsBranchSets: {
+    branchSet: 'agentora/missions/branchSet',
+    branchStrategies: 'agentora/missions/branchStrategies',
+    eliminate: 'agentora/missions/eliminate',
+    shortlist: 'agentora/missions/shortlist',
+  },
   missionsExchange: {
     exportMissions: 'agentora/missions/exportMissions',
     importMissions: 'agentora/missions/importMissions',
+  },
+  missionsLineage: {
+    fork: 'agentora/missions/fork',
+    launchFromDraft: 'agentora/missions/launchFromDraft',
+    lineage: 'agentora/missions/lineage',
+    lineageOfRoot: 'agentora/missions/lineageOfRoot',
+    provenance: 'agentora/missions/provenance',
+    replay: 'agentora/missions/replay',
   },
   missionsObservability: {
     alertEvents: 'agentora/missions/alertEvents',
@@ -280,8 +296,18 @@ export interface Methods {
   'agentora/missions/watch': typeof missions.watch;
   'agentora/missions/watcherEvents': typeof missions.watcherEvents;
   'agentora/missions/writeback': typeof missions.writeback;
+  'agentora/missions/branchSet': typeof missionsBranchSets.branchSet;
+  'agentora/missions/branchStrategies': typeof missionsBranchSets.branchStrategies;
+  'agentora/missions/eliminate': typeof missionsBranchSets.eliminate;
+  'agentora/missions/shortlist': typeof missionsBranchSets.shortlist;
   'agentora/missions/exportMissions': typeof missionsExchange.exportMissions;
   'agentora/missions/importMissions': typeof missionsExchange.importMissions;
+  'agentora/missions/fork': typeof missionsLineage.fork;
+  'agentora/missions/launchFromDraft': typeof missionsLineage.launchFromDraft;
+  'agentora/missions/lineage': typeof missionsLineage.lineage;
+  'agentora/missions/lineageOfRoot': typeof missionsLineage.lineageOfRoot;
+  'agentora/missions/provenance': typeof missionsLineage.provenance;
+  'agentora/missions/replay': typeof missionsLineage.replay;
   'agentora/missions/alertEvents': typeof missionsObservability.alertEvents;
   'agentora/missions/cohorts': typeof missionsObservability.cohorts;
   'agentora/missions/cohortsSummary': typeof missionsObservability.cohortsSummary;

@@ -10,6 +10,8 @@ import { chatMethods, chatNotifications } from './chat';
 import { modelAdminMethods, modelAdminNotifications } from './modelAdmin';
 import { missionsObservabilityMethods, missionsObservabilityNotifications } from './missionsObservability';
 import { missionsExchangeMethods } from './missionsExchange';
+import { missionsLineageMethods } from './missionsLineage';
+import { missionsBranchSetMethods } from './missionsBranchSets';
 import { credentialsMethods } from './credentials';
 import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
@@ -26,6 +28,8 @@ export * as chat from './chat';
 export * as modelAdmin from './modelAdmin';
 export * as missionsObservability from './missionsObservability';
 export * as missionsExchange from './missionsExchange';
+export * as missionsLineage from './missionsLineage';
+export * as missionsBranchSets from './missionsBranchSets';
 export * as credentials from './credentials';
 export * as agents from './agents';
 export * as teams from './teams';
@@ -39,6 +43,8 @@ export const allMethods: readonly AnyMethod[] = [
   ...missionsMethods,
   ...missionsObservabilityMethods,
   ...missionsExchangeMethods,
+  ...missionsLineageMethods,
+  ...missionsBranchSetMethods,
   ...chatMethods,
   ...modelAdminMethods,
   ...credentialsMethods,

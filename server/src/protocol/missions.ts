@@ -137,6 +137,8 @@ export const Mission = MissionSummary.extend({
   fork_reason: z.string().nullable(),
   source_snapshot_hash: z.string().nullable(),
   provenance_note: z.string().nullable(),
+  /** How this mission was forked from its parent (exact | edited | retry | what_if); null when prepared anew. */
+  replay_kind: z.string().nullable(),
   /** sha256 of the last outcome seen (state, summary, PR, artifacts), and of the last one written back. */
   outcome_hash: z.string().nullable(),
   last_writeback_hash: z.string().nullable(),

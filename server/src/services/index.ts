@@ -7,6 +7,7 @@ import { chatRuntime, chatServices } from './chat';
 import { memoryRuntime, memoryServices } from './memory';
 import { missionsRuntime, missionsServices } from './missions';
 import { missionsObservabilityServices, missionsRetentionRuntime } from './missions/observability';
+import { missionsLineageServices } from './missions/lineage';
 import { modelServices } from './models';
 import { systemServices } from './system';
 import { credentialsServices } from './credentials';
@@ -20,6 +21,7 @@ export const allServices: readonly Implementation[] = [
   ...memoryServices,
   ...missionsServices,
   ...missionsObservabilityServices,
+  ...missionsLineageServices,
   ...chatServices,
   ...credentialsServices,
   ...teamsServices,

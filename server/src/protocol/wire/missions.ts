@@ -150,7 +150,6 @@ export function flatMission(m: Mission) {
     writeback_readiness_signal: m.terminal && m.summary ? 1 : 0,
     risk_signal: m.risk_level,
     replay_source_snapshot_hash: m.source_snapshot_hash,
-    replay_kind: null,
     immutable_origin_created_at: m.created_at,
     branch_strategy: m.strategy,
     decision_status: decision,

@@ -156,7 +156,14 @@ export async function packetFor(
   return contextPack(ctx, p, p.session_id ?? newSessionId());
 }
 
-function insertMission(ctx: ServerContext, p: Prepared, packet: MissionContextPacket, call: CallInfo): string {
+/** Provenance of a fork (lineage/fork.ts); a mission prepared anew is its own root at depth 0. */
+export type ForkOrigin = Pick<
+  MissionRow,
+  'parent_mission_id' | 'root_mission_id' | 'lineage_depth' | 'fork_reason' | 'source_snapshot_hash' | 'provenance_note' | 'replay_kind'
+> &
+  Partial<Pick<MissionRow, 'branch_set_id' | 'branch_label' | 'strategy'>>;
+
+export function insertMission(ctx: ServerContext, p: Prepared, packet: MissionContextPacket, call: CallInfo, origin?: ForkOrigin): string {
   const id = newRunId();
   const created_at = now();
   const content = {
@@ -171,11 +178,11 @@ function insertMission(ctx: ServerContext, p: Prepared, packet: MissionContextPa
     acceptance_criteria: p.acceptance_criteria,
     session_id: packet.session_id,
     context_packet: packet,
-    parent_run_id: null,
-    root_run_id: id,
-    fork_reason: null,
-    branch_set_id: null,
-    branch_label: null,
+    parent_run_id: origin?.parent_mission_id ?? null,
+    root_run_id: origin?.root_mission_id ?? id,
+    fork_reason: origin?.fork_reason ?? null,
+    branch_set_id: origin?.branch_set_id ?? null,
+    branch_label: origin?.branch_label ?? null,
   };
   const store = missionStore(ctx.db);
   const score = scoreMission(
@@ -207,19 +214,25 @@ function insertMission(ctx: ServerContext, p: Prepared, packet: MissionContextPa
       packet_json: JSON.stringify(packet),
       snapshot_hash: snapshotHash(content),
       root_mission_id: id,
+      ...(origin ?? {}),
       mission_score: score.mission_score,
       confidence_level: score.confidence_level,
       risk_level: score.risk_level,
       // Prepared against the mock integrations: marked so its outcome, links and memories are never taken for real.
       mock: packet.source === 'mock' ? 1 : 0,
     });
+    const forked = origin ? ` — forked from ${origin.parent_mission_id} (${origin.replay_kind})` : '';
     store.appendEvent(
       id,
       {
         type: 'prepared',
         to_status: 'prepared',
-        message: `Context packet from ${packet.source} (session ${packet.session_id})`,
-        data: { source: packet.source, persona: packet.persona.id },
+        message: `Context packet from ${packet.source} (session ${packet.session_id})${forked}`,
+        data: {
+          source: packet.source,
+          persona: packet.persona.id,
+          ...(origin ? { parent_run_id: origin.parent_mission_id, replay_kind: origin.replay_kind } : {}),
+        },
         actor: call.actor,
       },
       created_at,

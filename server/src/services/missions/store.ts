@@ -57,6 +57,8 @@ export interface MissionRow {
   fork_reason: string | null;
   source_snapshot_hash: string | null;
   provenance_note: string | null;
+  /** How a fork was made (migration 37); immutable like the rest of the provenance. */
+  replay_kind: string | null;
   branch_set_id: string | null;
   branch_label: string | null;
   strategy: string | null;
@@ -125,6 +127,7 @@ const COLUMNS = [
   'decision_state',
   'launch_intent',
   'mock',
+  'replay_kind',
 ] as const;
 export type Column = (typeof COLUMNS)[number];
 
@@ -215,6 +218,7 @@ export function toMission(r: MissionRow, breakdown: Mission['score_breakdown']):
     fork_reason: r.fork_reason,
     source_snapshot_hash: r.source_snapshot_hash,
     provenance_note: r.provenance_note,
+    replay_kind: r.replay_kind ?? null,
     outcome_hash: r.outcome_hash,
     last_writeback_hash: r.last_writeback_hash,
   };
@@ -298,6 +302,7 @@ export type NewMission = Pick<
       | 'fork_reason'
       | 'source_snapshot_hash'
       | 'provenance_note'
+      | 'replay_kind'
       | 'branch_set_id'
       | 'branch_label'
       | 'strategy'
@@ -319,10 +324,10 @@ function makeStore(db: Db) {
   const insertMission =
     db.prepare(`INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, persona_overlay, mission_title, objective,
       operator_intent, constraints_json, acceptance_criteria_json, session_id, packet_json, snapshot_hash, root_mission_id, parent_mission_id,
-      lineage_depth, fork_reason, source_snapshot_hash, provenance_note, branch_set_id, branch_label, strategy, mission_score, confidence_level, risk_level, mock)
+      lineage_depth, fork_reason, source_snapshot_hash, provenance_note, branch_set_id, branch_label, strategy, mission_score, confidence_level, risk_level, mock, replay_kind)
     VALUES (@id, @created_at, @created_at, @status, @repo, @persona_id, @persona_overlay, @mission_title, @objective, @operator_intent,
       @constraints_json, @acceptance_criteria_json, @session_id, @packet_json, @snapshot_hash, @root_mission_id, @parent_mission_id,
-      @lineage_depth, @fork_reason, @source_snapshot_hash, @provenance_note, @branch_set_id, @branch_label, @strategy, @mission_score, @confidence_level, @risk_level, @mock)`);
+      @lineage_depth, @fork_reason, @source_snapshot_hash, @provenance_note, @branch_set_id, @branch_label, @strategy, @mission_score, @confidence_level, @risk_level, @mock, @replay_kind)`);
   const byId = db.prepare('SELECT * FROM missions WHERE id = ?');
   const insertEvent = db.prepare(`INSERT INTO mission_events (mission_id, created_at, type, from_status, to_status, message, data_json, actor)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -354,6 +359,7 @@ function makeStore(db: Db) {
         fork_reason: null,
         source_snapshot_hash: null,
         provenance_note: null,
+        replay_kind: null,
         branch_set_id: null,
         branch_label: null,
         strategy: null,

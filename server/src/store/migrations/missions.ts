@@ -190,4 +190,25 @@ const m031: Migration = {
   },
 };
 
-export const missionsMigrations: readonly Migration[] = [m030, m031];
+const m037: Migration = {
+  version: 37,
+  name: 'missions: replay kind, immutable provenance',
+  up(db) {
+    db.exec(`
+      -- How a fork was made from its source (exact | edited | retry | what_if); NULL for a mission prepared anew.
+      ALTER TABLE missions ADD COLUMN replay_kind TEXT;
+      -- Provenance is written once, at insert: parent, root, depth, source snapshot hash, replay kind and the origin
+      -- time can never change afterwards, whatever code runs (the store refuses, not only the service layer).
+      CREATE TRIGGER missions_provenance_immutable
+        BEFORE UPDATE OF parent_mission_id, root_mission_id, lineage_depth, source_snapshot_hash, replay_kind, created_at ON missions
+        WHEN OLD.parent_mission_id IS NOT NEW.parent_mission_id OR OLD.root_mission_id IS NOT NEW.root_mission_id
+          OR OLD.lineage_depth IS NOT NEW.lineage_depth OR OLD.source_snapshot_hash IS NOT NEW.source_snapshot_hash
+          OR OLD.replay_kind IS NOT NEW.replay_kind OR OLD.created_at IS NOT NEW.created_at
+      BEGIN
+        SELECT RAISE(ABORT, 'mission provenance is immutable');
+      END;
+    `);
+  },
+};
+
+export const missionsMigrations: readonly Migration[] = [m030, m031, m037];
