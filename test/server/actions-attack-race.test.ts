@@ -11,6 +11,7 @@ import {
   copyFileSync,
   existsSync,
   lstatSync,
+  readlinkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -70,6 +71,15 @@ function count(t: Tally, a: any): void {
   else t.otherFailures++;
 }
 
+function lexists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function race(name: string, target: string, attempt: (i: number, t: Tally) => Promise<void>): Promise<Tally> {
   const t = tally();
   rmSync(name + '.real', { recursive: true, force: true });
@@ -86,16 +96,12 @@ async function race(name: string, target: string, attempt: (i: number, t: Tally)
     const gone = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await gone;
-    // Put the real entry back wherever the killed flipper left it.
-    const isLink = (() => {
-      try {
-        return lstatSync(name).isSymbolicLink();
-      } catch {
-        return null;
-      }
-    })();
-    if (isLink) unlinkSync(name);
-    if (isLink !== false) renameSync(name + '.real', name);
+    // Put the real entry back wherever the killed flipper left it. The name holds the swapped-in link when it
+    // points at the flip target (the real entry may itself be a link, as `bin` is, so lstat alone cannot tell);
+    // a missing name means the real entry is aside as `.real`.
+    const swapped = lexists(name) && lstatSync(name).isSymbolicLink() && readlinkSync(name) === target;
+    if (swapped) unlinkSync(name);
+    if (!lexists(name) && lexists(name + '.real')) renameSync(name + '.real', name);
     rmSync(name + '.link', { force: true });
   }
   console.log(`# race ${path.basename(name)}: ${JSON.stringify(t)}`);
