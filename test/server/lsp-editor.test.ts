@@ -4,7 +4,9 @@
 // only the editor connection can vouch for the origin it forwards the studio through (code-server's /proxy/).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { startLspServer, type LspServer } from '../helpers/lsp';
 
@@ -62,8 +64,8 @@ describe('the editor connection', () => {
       logs.find((l) => /HTTP API listening on http:\/\/127\.0\.0\.1:\d+/.test(l.message)),
     );
     assert.equal(listening.type, 3, 'info level (MessageType.Info)');
-    const info = (await conn.sendRequest('agentora/system/connectionInfo', {})) as { studio_url: string };
-    const token = new URL(info.studio_url).searchParams.get('token')!;
+    // The operator credential (the studio URL carries a one-time code, never the token).
+    const token = readFileSync(path.join(lsp.dataDir, 'token'), 'utf8').trim();
     // More lines: bootstrap logs its steps.
     await conn.sendRequest('agentora/system/bootstrap', { auto_fix: false });
     await until('the bootstrap line', () => logs.find((l) => /bootstrap #\d+/.test(l.message)));
@@ -93,7 +95,8 @@ describe('the editor connection', () => {
 
   test('only the editor can vouch for a forwarded studio origin; then exactly that host and origin are accepted', async () => {
     const info = (await conn.sendRequest('agentora/system/connectionInfo', {})) as { http_url: string; studio_url: string };
-    const token = new URL(info.studio_url).searchParams.get('token')!;
+    // The operator credential (the studio URL carries a one-time code, never the token).
+    const token = readFileSync(path.join(lsp.dataDir, 'token'), 'utf8').trim();
     const auth = { authorization: `Bearer ${token}` };
     const forwarded = { host: 'ide.example.test:8443', origin: 'https://ide.example.test:8443' };
     assert.equal((await get(info.http_url, '/api/system/version', { ...auth, ...forwarded })).status, 403, 'refused before the editor vouches');
