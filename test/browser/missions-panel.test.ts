@@ -46,8 +46,11 @@ test('Missions panel: prepare & launch from the form, watch it finish, detail wi
   await page.waitForSelector('[data-testid=detail-status][data-status=succeeded]', { timeout: 15000 });
   assert.equal(await page.textContent('[data-testid=detail-title]'), 'Fix the login redirect');
   const pr = await page.getAttribute('[data-testid=pr-link]', 'href');
-  assert.match(pr ?? '', /^https:\/\/github\.com\/acme\/widgets\/pull\/\d+$/);
-  assert.match((await page.getAttribute('[data-testid=branch-link]', 'href')) ?? '', /\/tree\/agent\/issue-\d+$/);
+  // Mock mode never points at a real site (issue 10 defect 11): the PR link is on the .invalid mock host.
+  assert.match(pr ?? '', /^https:\/\/agentception\.mock\.invalid\/acme\/widgets\/pull\/\d+$/);
+  // …no branch link into GitHub, and the mission says it is mock.
+  assert.equal(await page.locator('[data-testid=branch-link]').count(), 0);
+  assert.equal(await page.textContent('[data-testid=mock-label]'), 'mock — not a real run');
   assert.match((await page.textContent('[data-testid=detail-summary]')) ?? '', /all tests pass/);
   assert.equal(await page.locator('[data-testid=detail-artifacts] li').count(), 2);
   const types = await page.$$eval('[data-testid=timeline] li', (lis) => lis.map((l) => l.getAttribute('data-type')));

@@ -118,7 +118,7 @@ test('Prepare Mission and Launch Mission from the palette; the mission finishes 
     },
     30000,
   );
-  assert.match(run.pr_url, /^https:\/\/github\.com\/acme\/e2e\/pull\/\d+$/);
+  assert.match(run.pr_url, /^https:\/\/agentception\.mock\.invalid\/acme\/e2e\/pull\/\d+$/); // mock links never point at a real site
   assert.match(run.branch, /^agent\/issue-\d+$/);
 
   const started = Date.now();
