@@ -78,7 +78,8 @@ test('Prepare Mission and Launch Mission from the palette; the mission finishes 
     'the mission to be prepared',
     async () => {
       const r = await (await editor.agentoraFetch('/api/integrations/runs?status=prepared')).json();
-      return r.items?.some((m: { mission_title: string }) => m.mission_title === title);
+      // GET runs answers a bare array of flat records (the earlier product's wire shape).
+      return (r as { mission_title: string }[]).some((m) => m.mission_title === title);
     },
     30000,
   );
@@ -92,7 +93,7 @@ test('Prepare Mission and Launch Mission from the palette; the mission finishes 
     'the mission to be launched',
     async () => {
       const r = await (await editor.agentoraFetch(`/api/integrations/runs?search=${encodeURIComponent(title)}`)).json();
-      return r.items?.[0]?.job_id;
+      return (r as { agentception_job_id: string | null }[])[0]?.agentception_job_id;
     },
     30000,
   ).catch(async (err) => {
@@ -113,8 +114,9 @@ test('Prepare Mission and Launch Mission from the palette; the mission finishes 
     'the writeback',
     async () => {
       const r = await (await editor.agentoraFetch(`/api/integrations/runs?search=${encodeURIComponent(title)}`)).json();
-      const m = r.items?.[0];
-      return m?.writeback_status === 'succeeded' && m;
+      // Bare array of flat records; `writeback_status` in the earlier vocabulary (ours is `writeback_state`).
+      const m = r[0];
+      return m?.writeback_status === 'written' && m;
     },
     30000,
   );
@@ -144,7 +146,7 @@ test('Prepare Mission and Launch Mission from the palette; the mission finishes 
     await page.screenshot({ path: screenshotPath('e2e-vscode-missions-panel-timeout.png') });
     const r = await (await editor.agentoraFetch(`/api/integrations/runs?search=${encodeURIComponent(title)}`)).json();
     const texts = await Promise.all(page.frames().map((f) => f.$eval('[data-testid=missions-panel]', (e) => e.textContent ?? '').catch(() => null)));
-    console.log('# mission:', JSON.stringify(r.items?.[0]?.status), 'panels:', JSON.stringify(texts.filter(Boolean)).slice(0, 800));
+    console.log('# mission:', JSON.stringify(r[0]?.status), 'panels:', JSON.stringify(texts.filter(Boolean)).slice(0, 800));
     throw err;
   });
   await page.screenshot({ path: screenshotPath('e2e-vscode-missions-list.png') });
