@@ -13,6 +13,22 @@ export interface ChatRequest {
   format?: 'json' | Record<string, unknown>;
   options?: { temperature?: number; num_predict?: number; seed?: number; num_ctx?: number };
   signal?: AbortSignal;
+  /**
+   * Where this call may run (issue 15, workers). Callers say what the call is for and the run's worker mode;
+   * the workers' routing provider (wrapping the real one) may send it to a live worker with the capability or
+   * run it here. Plain providers ignore it.
+   */
+  route?: ModelCallRoute;
+}
+
+/** What a model call is for, and where the caller allows it to run. */
+export interface ModelCallRoute {
+  /** The worker job type this call would be dispatched as. */
+  kind: 'model_chat' | 'team_step' | 'workflow_model_call';
+  /** `auto` (worker if one is live, else here), `prefer_worker`, or `local` (never a worker). */
+  workerMode?: 'auto' | 'prefer_worker' | 'local';
+  /** For the job list: which run / step asked. */
+  ref?: string;
 }
 
 export interface ChatChunk {
