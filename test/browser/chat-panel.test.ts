@@ -158,6 +158,43 @@ test('model manager: capabilities, pull with a progress bar, delete after confir
   await page.click('[data-testid=toggle-models]');
 });
 
+test('choosing the default chat model in the model manager: new chats use it; a model without chat says so', async () => {
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await page.goto(`${s.url}/?token=${s.token}#chat`);
+  await page.click('[data-testid=toggle-models]');
+  await page.waitForSelector('[data-testid=default-chat]');
+  assert.match((await page.textContent('[data-testid=default-chat]')) ?? '', /slow.*from settings/s);
+  // An embedding-only model offers no "Use for chat"; the chat model offers it.
+  const embedRow = page.locator('[data-testid=model-row]', { hasText: 'nomic-embed-text' });
+  assert.equal(await embedRow.getByRole('button', { name: /for chat/ }).count(), 0);
+  await page.getByRole('button', { name: 'Use llama3.2:latest for chat' }).click();
+  await page.waitForFunction(() => /llama3\.2:latest.*chosen here/s.test(document.querySelector('[data-testid=default-chat]')?.textContent ?? ''));
+  await page.click('[data-testid=toggle-models]');
+
+  // A new chat on "default" now talks to the chosen model.
+  await page.click('[data-testid=new-chat]');
+  await page.fill('[data-testid=composer]', 'echo: on the chosen default');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=message-assistant][data-status=complete]');
+  assert.equal(fake.chats.at(-1)!.model, 'llama3.2:latest');
+
+  // The same chat on an embedding model: a clear error with the fix, not a silent stop.
+  await page.click('[data-testid=toggle-settings]');
+  await page.selectOption('[data-testid=session-model]', 'nomic-embed-text:latest');
+  await page.fill('[data-testid=composer]', 'and now?');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=message-assistant][data-status=error] [data-testid=message-error]');
+  const err = (await page.locator('[data-testid=message-assistant][data-status=error] [data-testid=message-error]').textContent()) ?? '';
+  assert.match(err, /does not support chat/);
+  assert.match(err, /capability in the model manager/);
+
+  // Back to the setting.
+  await page.click('[data-testid=toggle-models]');
+  await page.click('[data-testid=reset-chat]');
+  await page.waitForFunction(() => /slow.*from settings/s.test(document.querySelector('[data-testid=default-chat]')?.textContent ?? ''));
+  await page.click('[data-testid=toggle-models]');
+});
+
 test('the panel works at 300 px: the session list is a toggle, the composer and messages fit', async () => {
   await page.setViewportSize({ width: 300, height: 700 });
   await page.goto(`${s.url}/?token=${s.token}#chat`);

@@ -108,6 +108,11 @@ export async function startFakeOllama(
         res.writeHead(404, { 'content-type': 'application/json' });
         return res.end(JSON.stringify({ error: `model '${json.model}' not found` }));
       }
+      // Like Ollama: an embedding-only model refuses chat with a 400 naming the capability.
+      if (req.url === '/api/chat' && /embed/.test(json.model)) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ error: `"${json.model}" does not support chat` }));
+      }
       if (req.url === '/api/chat' && opts.chat) {
         chats.push({ ...json, closedEarly: false, ended: true });
         const answer = opts.chat(json, chats.length);

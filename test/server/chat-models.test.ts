@@ -31,7 +31,7 @@ test('catalogue: size, family, parameters, quantization and capabilities from sh
   const llama = r.models.find((m: any) => m.name === 'llama3.2:latest');
   assert.deepEqual(llama.capabilities, ['completion', 'tools']);
   assert.equal(llama.context_length, 131072);
-  assert.deepEqual(llama.default_for, ['chat']);
+  assert.deepEqual(llama.default_for, ['chat', 'tools'], 'tool use falls back to the chat default');
   const embed = r.models.find((m: any) => m.name === 'nomic-embed-text:latest');
   assert.deepEqual(embed.capabilities, ['embedding']);
   assert.deepEqual(embed.default_for, ['embedding']);
@@ -90,6 +90,53 @@ test('delete removes an installed model; deleting an unknown one is a 404 with a
   const missing = await srv.fetch('/api/ollama/models/nope', { method: 'DELETE' }).then(json);
   assert.equal(missing.status, 404);
   assert.ok(missing.body.fix_hint);
+});
+
+test('defaults: chosen per purpose, checked against the capability, back to the setting with null', async () => {
+  const before = (await srv.fetch('/api/ollama/defaults').then(json)).body.defaults;
+  assert.deepEqual(before.chat, { model: 'llama3.2', source: 'setting' });
+  const bad = await srv
+    .fetch('/api/ollama/defaults', { method: 'POST', body: JSON.stringify({ purpose: 'chat', model: 'nomic-embed-text:latest' }) })
+    .then(json);
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.message, /does not support completion/);
+  assert.equal(bad.body.issues[0].path, 'model');
+  assert.ok(bad.body.fix_hint);
+  assert.deepEqual((await srv.fetch('/api/ollama/defaults').then(json)).body.defaults, before, 'a refused choice changes nothing');
+  const missing = await srv.fetch('/api/ollama/defaults', { method: 'POST', body: JSON.stringify({ purpose: 'chat', model: 'nope:1b' }) });
+  assert.equal(missing.status, 404);
+  const unknownPurpose = await srv
+    .fetch('/api/ollama/defaults', { method: 'POST', body: JSON.stringify({ purpose: 'vision', model: 'llama3.2:latest' }) })
+    .then(json);
+  assert.equal(unknownPurpose.status, 400);
+  assert.equal(unknownPurpose.body.issues[0].path, 'purpose');
+
+  const ok = await srv
+    .fetch('/api/ollama/defaults', { method: 'POST', body: JSON.stringify({ purpose: 'tools', model: 'llama3.2:latest' }) })
+    .then(json);
+  assert.equal(ok.status, 200);
+  assert.deepEqual(ok.body.defaults.tools, { model: 'llama3.2:latest', source: 'chosen' });
+  const cat = (await srv.fetch('/api/ollama/catalog').then(json)).body.models.find((m: any) => m.name === 'llama3.2:latest');
+  assert.ok(cat.default_for.includes('tools'));
+  const reset = await srv.fetch('/api/ollama/defaults', { method: 'POST', body: JSON.stringify({ purpose: 'tools', model: null }) }).then(json);
+  assert.deepEqual(reset.body.defaults.tools, { model: 'llama3.2', source: 'setting' });
+});
+
+test('chatting with a model that lacks the capability: the answer is an error naming it, with the fix', async () => {
+  const sess = (
+    await srv
+      .fetch('/api/chat/sessions', { method: 'POST', body: JSON.stringify({ title: 'cap', model: 'nomic-embed-text:latest', memory_mode: 'off' }) })
+      .then(json)
+  ).body;
+  const id = sess.session.session_id;
+  await srv.fetch(`/api/chat/sessions/${id}/messages`, { method: 'POST', body: JSON.stringify({ content: 'hello' }) });
+  const answer = await until('the answer to fail', async () => {
+    const d = (await srv.fetch(`/api/chat/sessions/${id}`).then(json)).body;
+    return d.messages.find((m: any) => m.role === 'assistant' && m.status !== 'streaming');
+  });
+  assert.equal(answer.status, 'error');
+  assert.match(answer.error, /does not support chat/);
+  assert.match(answer.fix_hint, /completion/);
 });
 
 test('mock mode: the same operations against the mock catalogue, saying "mock"', async () => {

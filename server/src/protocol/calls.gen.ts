@@ -157,9 +157,11 @@ export const M = {
   modelAdmin: {
     cancelPull: 'agentora/models/cancelPull',
     catalog: 'agentora/models/catalog',
+    defaults: 'agentora/models/defaults',
     pull: 'agentora/models/pull',
     pulls: 'agentora/models/pulls',
     remove: 'agentora/models/delete',
+    setDefault: 'agentora/models/setDefault',
   },
   models: {
     listModels: 'agentora/models/list',
@@ -316,9 +318,11 @@ export interface Methods {
   'agentora/missions/retention': typeof missionsObservability.retention;
   'agentora/models/cancelPull': typeof modelAdmin.cancelPull;
   'agentora/models/catalog': typeof modelAdmin.catalog;
+  'agentora/models/defaults': typeof modelAdmin.defaults;
   'agentora/models/pull': typeof modelAdmin.pull;
   'agentora/models/pulls': typeof modelAdmin.pulls;
   'agentora/models/delete': typeof modelAdmin.remove;
+  'agentora/models/setDefault': typeof modelAdmin.setDefault;
   'agentora/models/list': typeof models.listModels;
   'agentora/models/test': typeof models.testModel;
   'agentora/runs/cancel': typeof runs.cancelRun;

@@ -19,7 +19,7 @@ export const CatalogModel = z.object({
   quantization_level: z.string().nullable(),
   capabilities: z.array(z.string()),
   context_length: z.number().int().nullable(),
-  default_for: z.array(z.enum(['chat', 'embedding'])),
+  default_for: z.array(z.enum(['chat', 'tools', 'embedding'])),
 });
 
 export const catalog = defineMethod({
@@ -84,11 +84,38 @@ export const remove = defineMethod({
   rest: { verb: 'DELETE', path: '/api/ollama/models/:name' },
 });
 
+export const Purpose = z.enum(['chat', 'tools', 'embedding']);
+const DefaultEntry = z.object({
+  model: z.string(),
+  /** `chosen` in the model manager, or from the `setting` (agentora.models.chatModel / embedModel). */
+  source: z.enum(['chosen', 'setting']),
+});
+const Defaults = z.object({ chat: DefaultEntry, tools: DefaultEntry, embedding: DefaultEntry });
+
+export const defaults = defineMethod({
+  method: 'agentora/models/defaults',
+  description: 'The default model for chat, for tool use (team agents without a model) and for memory embeddings.',
+  params: NoParams,
+  result: z.object({ ok: z.boolean(), mode: Mode, defaults: Defaults }),
+  rest: { verb: 'GET', path: '/api/ollama/defaults' },
+  scope: 'agent',
+  readOnly: true,
+});
+
+export const setDefault = defineMethod({
+  method: 'agentora/models/setDefault',
+  description:
+    'Choose the default model for a purpose. The model must be installed and have the capability the purpose needs (chat: completion, tools: tools, embedding: embedding); `model: null` goes back to the setting.',
+  params: z.object({ purpose: Purpose, model: Name.nullable() }),
+  result: z.object({ ok: z.boolean(), mode: Mode, defaults: Defaults }),
+  rest: { verb: 'POST', path: '/api/ollama/defaults' },
+});
+
 export const didPullProgress = defineNotification({
   name: 'agentora/models/didPullProgress',
   description: 'Progress of a model pull (state, status line, bytes completed / total).',
   payload: PullJob,
 });
 
-export const modelAdminMethods = [catalog, pull, pulls, cancelPull, remove] as const;
+export const modelAdminMethods = [catalog, pull, pulls, cancelPull, remove, defaults, setDefault] as const;
 export const modelAdminNotifications = [didPullProgress] as const;

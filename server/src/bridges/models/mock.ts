@@ -4,7 +4,7 @@
 // embeddings are deterministic feature-hashed vectors in which texts sharing words are close.
 import { createHash } from 'node:crypto';
 import { mockPlan } from './mockPlan';
-import type { ChatChunk, ChatRequest, ModelProvider, ProviderModel } from './types';
+import { ModelProviderError, type ChatChunk, type ChatRequest, type ModelProvider, type ProviderModel } from './types';
 
 export const MOCK_CHAT_MODEL = 'mock-chat';
 export const MOCK_EMBED_MODEL = 'mock-embed';
@@ -108,6 +108,13 @@ export class MockProvider implements ModelProvider {
   }
 
   async *chat(req: ChatRequest): AsyncIterable<ChatChunk> {
+    // Like Ollama: an embedding model cannot chat (so the capability error can be tried in mock mode).
+    if (/embed/i.test(req.model ?? ''))
+      throw new ModelProviderError(
+        `model '${req.model}' does not support chat`,
+        'unsupported',
+        "Pick a model with the 'completion' capability in the model manager (mock mode: mock-chat).",
+      );
     const text = replyFor(req);
     const pieces = text.match(/.{1,16}/gsu) ?? [''];
     for (const piece of pieces) {

@@ -19,6 +19,14 @@ function translate(err: unknown, host: string, model?: string): ModelProviderErr
       'aborted',
       'Try again; raise agentora.models.timeoutSeconds for slow models.',
     );
+  // Ollama answers 400 "<model> does not support chat|tools|embedding|…" when the model lacks the capability.
+  const unsupported = /does not support (\w+)/i.exec(msg);
+  if (unsupported)
+    return new ModelProviderError(
+      `model '${model}' does not support ${unsupported[1]}`,
+      'unsupported',
+      `Pick a model with the '${unsupported[1] === 'chat' || unsupported[1] === 'generate' ? 'completion' : unsupported[1]}' capability in the model manager (its capabilities are listed under each model), or set it as the default there.`,
+    );
   if (e?.status_code === 404 || /not found/i.test(msg))
     return new ModelProviderError(
       `model '${model}' not found on ${host}`,

@@ -63,7 +63,7 @@ export interface ModelProvider {
 export class ModelProviderError extends Error {
   constructor(
     message: string,
-    readonly code: 'unreachable' | 'model_not_found' | 'timeout' | 'aborted' | 'bad_response',
+    readonly code: 'unreachable' | 'model_not_found' | 'unsupported' | 'timeout' | 'aborted' | 'bad_response',
     readonly fixHint: string,
   ) {
     super(message);

@@ -8,6 +8,7 @@ import * as A from '../../protocol/modelAdmin';
 import { AppError } from '../../protocol';
 import { implement } from '../registry';
 import type { z } from 'zod';
+import { allDefaults, capabilityFor, chooseDefault, defaultModel } from '../models/defaults';
 
 type Job = z.infer<typeof A.PullJob>;
 interface PullState {
@@ -43,9 +44,7 @@ export const catalogService = implement(A.catalog, async (_p, ctx) => {
       const shown = await Promise.all(list.slice(i, i + 4).map((m) => mgr.show(m.name).catch(() => null)));
       list.slice(i, i + 4).forEach((m, j) => {
         const d = shown[j];
-        const default_for: ('chat' | 'embedding')[] = [];
-        if (same(m.name, ctx.models.defaultChatModel)) default_for.push('chat');
-        if (same(m.name, ctx.models.defaultEmbedModel)) default_for.push('embedding');
+        const default_for = (['chat', 'tools', 'embedding'] as const).filter((purpose) => same(m.name, defaultModel(ctx, purpose)));
         out.push({ ...m, capabilities: d?.capabilities ?? [], context_length: d?.context_length ?? null, default_for });
       });
     }
@@ -101,7 +100,33 @@ export const pullService = implement(A.pull, (p, ctx) => {
   return { ok: true, mode: modeOf(ctx), job: { ...job } };
 });
 
+/** Choose a default: the model must be installed and have the capability (Ollama's `show`), else a clear error. */
+export const setDefaultService = implement(A.setDefault, async (p, ctx) => {
+  if (p.model !== null) {
+    const mgr = modelManager(ctx.models);
+    let caps: string[];
+    try {
+      caps = (await mgr.show(p.model)).capabilities;
+    } catch (err) {
+      fail(err);
+    }
+    const need = capabilityFor[p.purpose];
+    // Older Ollama versions list no capabilities at all: then we cannot tell, and trust the operator.
+    if (caps.length && !caps.includes(need))
+      throw new AppError(
+        'bad_request',
+        `model '${p.model}' cannot be the ${p.purpose} default: it does not support ${need} (it has: ${caps.join(', ')})`,
+        [{ path: 'model', message: `does not support ${need}` }],
+        `Pick a model whose capabilities include '${need}'.`,
+      );
+  }
+  chooseDefault(ctx, p.purpose, p.model);
+  return { ok: true, mode: modeOf(ctx), defaults: allDefaults(ctx) };
+});
+
 export const modelAdminServices = [
+  setDefaultService,
+  implement(A.defaults, (_p, ctx) => ({ ok: true, mode: modeOf(ctx), defaults: allDefaults(ctx) })),
   catalogService,
   pullService,
   implement(A.pulls, (_p, ctx) => ({ ok: true, jobs: [...pullsOf(ctx).jobs.values()].map((j) => ({ ...j.job })).reverse() })),

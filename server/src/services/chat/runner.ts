@@ -9,6 +9,7 @@ import * as C from '../../protocol/chat';
 import { AppError } from '../../protocol';
 import { finishMessage, insertMessage, messageRow, pathTo, saveContent, sessionRow, type MessageRow, type SessionRow } from './store';
 import { memoryForTurn, systemWithMemories } from './memory';
+import { defaultModel } from '../models/defaults';
 
 const FLUSH_MS = 100;
 
@@ -96,7 +97,7 @@ async function stream(ctx: ServerContext, session: SessionRow, userId: number, a
     if (session.num_ctx !== null) options.num_ctx = session.num_ctx;
     let last: { promptEvalCount?: number; evalCount?: number } = {};
     for await (const chunk of ctx.models.chat({
-      model: session.model ?? ctx.models.defaultChatModel,
+      model: session.model ?? defaultModel(ctx, 'chat'),
       messages,
       options,
       signal: run.controller.signal,
@@ -185,7 +186,7 @@ export function send(
       ]);
     parent = m.id;
   }
-  const model = session.model ?? ctx.models.defaultChatModel;
+  const model = session.model ?? defaultModel(ctx, 'chat');
   const user = insertMessage(ctx.db, {
     session_id: session.id,
     parent_id: parent,
@@ -206,7 +207,7 @@ export function regenerate(ctx: ServerContext, sessionId: number, messageId: num
   const userId = m.role === 'user' ? m.id : m.parent_id;
   if (userId === null)
     throw new AppError('bad_request', `message ${m.id} answers nothing`, [{ path: 'message_id', message: 'has no user message before it' }]);
-  return start(ctx, session, userId, session.model ?? ctx.models.defaultChatModel);
+  return start(ctx, session, userId, session.model ?? defaultModel(ctx, 'chat'));
 }
 
 export function stop(ctx: ServerContext, sessionId: number): number[] {

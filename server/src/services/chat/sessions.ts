@@ -8,6 +8,7 @@ import { sql } from '../memory/store';
 import { isStreaming } from './runner';
 import { messageRow, newestLeafUnder, nowIso, pathTo, sessionRow, toMessage, toSession, type SessionRow } from './store';
 import { proposalsOf } from './memory';
+import { defaultModel } from '../models/defaults';
 
 /** How long a deleted session can be restored before it is purged. */
 export const UNDO_MS = 30_000;
@@ -153,6 +154,6 @@ export const sessionServices = [
         .slice(0, 40) || 'session'
     }`;
     if (p.format === 'json') return { ok: true, format: 'json' as const, filename: `${base}.json`, content: JSON.stringify(d, null, 2) };
-    return { ok: true, format: 'markdown' as const, filename: `${base}.md`, content: markdownOf(d, ctx.models.defaultChatModel) };
+    return { ok: true, format: 'markdown' as const, filename: `${base}.md`, content: markdownOf(d, defaultModel(ctx, 'chat')) };
   }),
 ];

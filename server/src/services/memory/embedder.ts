@@ -4,6 +4,7 @@
 import type { ServerContext } from '../../context';
 import { encodeVector, unit } from './vectors';
 import { sql } from './store';
+import { defaultModel } from '../models/defaults';
 
 const BATCH = 32;
 const MAX_BACKOFF_MS = 60_000;
@@ -47,7 +48,7 @@ function state(ctx: ServerContext): EmbedState {
 /** The embedding model in use, or null when embeddings are off (setting, or no embed model configured). */
 export function embedModel(ctx: ServerContext): string | null {
   if (!ctx.config['memory.embeddingsEnabled']) return null;
-  return ctx.models.defaultEmbedModel || null;
+  return defaultModel(ctx, 'embedding') || null;
 }
 
 export function embedderStatus(ctx: ServerContext): { lastError: string | null } {

@@ -1,6 +1,7 @@
 import { listModels, testModel } from '../../protocol/models';
 import { ModelProviderError } from '../../bridges/models';
 import { implement } from '../registry';
+import { defaultModel } from './defaults';
 
 const modeOf = (kind: string) => (kind === 'mock' ? ('mock' as const) : ('live' as const));
 
@@ -15,7 +16,7 @@ export const listModelsService = implement(listModels, async (_p, ctx) => {
 });
 
 export const testModelService = implement(testModel, async (p, ctx) => {
-  const model = p.model ?? ctx.models.defaultChatModel;
+  const model = p.model ?? defaultModel(ctx, 'chat');
   const started = performance.now();
   let firstToken: number | null = null;
   let reply = '';

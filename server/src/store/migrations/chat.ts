@@ -90,4 +90,20 @@ const m050: Migration = {
   },
 };
 
-export const chatMigrations: readonly Migration[] = [m050];
+// model_defaults: the models the operator chose in the model manager for chat, tool use and embeddings. A
+// missing row means "the setting's model" (agentora.models.chatModel / embedModel), so settings stay the base.
+const m051: Migration = {
+  version: 51,
+  name: 'chat: model defaults chosen in the model manager',
+  up(db) {
+    db.exec(`
+      CREATE TABLE model_defaults (
+        purpose TEXT PRIMARY KEY CHECK (purpose IN ('chat', 'tools', 'embedding')),
+        model TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `);
+  },
+};
+
+export const chatMigrations: readonly Migration[] = [m050, m051];
