@@ -91,6 +91,14 @@ function replyFor(req: ChatRequest): string {
   const single = /single word:?\s*([\p{L}\p{N}_-]+)/iu.exec(lastUser);
   if (single) return single[1]!;
   const topic = words(lastUser).slice(0, 12).join(' ');
+  // Code in the question (Ask About Selection / File): answer with it back in a fenced block, marked, so Copy,
+  // Insert at Cursor and Apply can be tried with no model installed.
+  const code = /```([\w+-]*)\n([\s\S]*?)\n```/.exec(lastUser);
+  if (code) {
+    const lang = code[1] || 'text';
+    const mark = /^(py|python|sh|bash|shell|yaml|yml|toml|ruby|rb|r)$/.test(lang) ? '#' : '//';
+    return `Mock model reply. You asked about: ${topic}.\n\nHere is the code with a note added:\n\n\`\`\`${lang}\n${mark} reviewed by the mock model\n${code[2]}\n\`\`\`\n`;
+  }
   return `Mock model reply. You asked about: ${topic || 'nothing in particular'}. (Set AGENTORA_USE_MOCK_OLLAMA=false to use Ollama.)`;
 }
 
