@@ -14,8 +14,9 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { allNotifications, type ParamsOf, type ResultOf } from '../../server/src/protocol';
-import type { MethodName, Methods } from '../../server/src/protocol/calls.gen';
-export { M } from '../../server/src/protocol/calls.gen';
+import type { MethodName, Methods, NotificationName, Notifications } from '../../server/src/protocol/calls.gen';
+import type { PayloadOf } from '../../server/src/protocol/define';
+export { M, N } from '../../server/src/protocol/calls.gen';
 import { readSettings, runtime } from './config';
 
 export type ServerState = 'starting' | 'ready' | 'error' | 'stopped';
@@ -46,6 +47,13 @@ export class ServerController implements vscode.Disposable {
   onServerNotification(fn: (name: string, payload: unknown) => void): vscode.Disposable {
     this.notificationListeners.add(fn);
     return new vscode.Disposable(() => this.notificationListeners.delete(fn));
+  }
+
+  /** One notification, its payload typed by the protocol: `server.onNotification(N.chat.didRequestInsert, (p) => …)`. */
+  onNotification<K extends NotificationName>(name: K, fn: (payload: PayloadOf<Notifications[K]>) => void): vscode.Disposable {
+    return this.onServerNotification((n, payload) => {
+      if (n === name) fn(payload as PayloadOf<Notifications[K]>);
+    });
   }
 
   private setState(s: ServerState): void {

@@ -139,3 +139,21 @@ test('docs/api.md and docs/settings.md are generated from the current contract a
   assert.equal(readFileSync(path.join(ROOT, 'server/src/protocol/calls.gen.ts'), 'utf8'), renderCalls(), `calls.gen.ts ${stale}`);
   assert.equal(readFileSync(path.join(ROOT, 'docs/settings.md'), 'utf8'), renderSettingsDoc(), `docs/settings.md ${stale}`);
 });
+
+test('the extension and the webviews spell no method or notification name: they use M.<area>.<x> / N.<area>.<x>', () => {
+  const offenders: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|svelte)$/.test(e.name))
+        readFileSync(p, 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            if (/['"`]agentora\/[a-z]\w*\/[a-z]\w*['"`]/.test(line)) offenders.push(`${path.relative(ROOT, p)}:${i + 1}: ${line.trim()}`);
+          });
+    }
+  };
+  ['extension/src', 'webview/src'].forEach((r) => walk(path.join(ROOT, r)));
+  assert.deepEqual(offenders, [], 'use the generated M / N tables (server/src/protocol/calls.gen.ts) instead of a string');
+});

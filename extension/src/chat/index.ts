@@ -3,7 +3,7 @@
 // Cursor (a code block's button in the Chat view asks the server, which notifies us; we edit the editor).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { M, type ServerController } from '../client';
+import { M, N, type ServerController } from '../client';
 import type { ExtensionArea } from '../area';
 import { CHAT_COMMAND_IDS, type ChatCommandId } from './ids';
 
@@ -67,9 +67,7 @@ export const chatArea: ExtensionArea = {
     const guarded = (fn: () => Promise<unknown>) => () => fn().catch((err: Error) => void vscode.window.showErrorMessage(`Agentora: ${err.message}`));
     return vscode.Disposable.from(
       ...CHAT_COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, guarded(handlers[id]))),
-      server.onServerNotification((name, payload) => {
-        if (name === 'agentora/chat/didRequestInsert') void insertAtCursor((payload as { code: string }).code);
-      }),
+      server.onNotification(N.chat.didRequestInsert, (p) => void insertAtCursor(p.code)),
     );
   },
 };

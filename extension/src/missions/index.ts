@@ -3,7 +3,7 @@
 // compare. Everything is decided by the server; this only asks, shows and routes. Multi-step inputs keep their
 // focus (ignoreFocusOut): a webview that loads meanwhile must not cancel the step the operator is on.
 import * as vscode from 'vscode';
-import { M, type ServerController } from '../client';
+import { M, N, type ServerController } from '../client';
 import type { ExtensionArea } from '../area';
 import { didFinish, type MissionSummary, type launch as launchMethod } from '../../../server/src/protocol/missions';
 import type { ResultOf } from '../../../server/src/protocol/define';
@@ -207,9 +207,7 @@ export const missionsArea: ExtensionArea = {
     });
 
     // High-risk alerts (heuristic): raised once per mission by the server's alert outbox.
-    const onAlert = server.onServerNotification(async (name, payload) => {
-      if (name !== 'agentora/missions/didAlert') return;
-      const p = payload as { run_id: string; alert_type: string; message: string };
+    const onAlert = server.onNotification(N.missionsObservability.didAlert, async (p) => {
       if (p.alert_type !== 'high_risk') return;
       const choice = await vscode.window.showWarningMessage(`Agentora: ${p.message}`, 'Open');
       if (choice === 'Open') await openMission(p.run_id).catch((err) => showCommandError(server, 'Open Mission', err));

@@ -83,6 +83,7 @@ export interface NotificationSpec<T extends z.ZodType> {
   payload: T;
 }
 export type AnyNotification = NotificationSpec<z.ZodType>;
+/** The payload type of a notification declaration: `PayloadOf<Notifications[K]>`. */
 export type PayloadOf<N extends AnyNotification> = z.output<N['payload']>;
 
 export function defineNotification<T extends z.ZodType>(spec: NotificationSpec<T>): NotificationSpec<T> {

@@ -1,15 +1,16 @@
 // The panels' only view of the server: request/notification over whichever transport the host provides.
-import type { MethodName, Methods } from '../../../server/src/protocol/calls.gen';
-import type { ParamsOf, ResultOf } from '../../../server/src/protocol/define';
+import type { MethodName, Methods, NotificationName, Notifications } from '../../../server/src/protocol/calls.gen';
+import type { ParamsOf, PayloadOf, ResultOf } from '../../../server/src/protocol/define';
 
-export { M } from '../../../server/src/protocol/calls.gen';
+export { M, N } from '../../../server/src/protocol/calls.gen';
 
 export interface PanelClient {
   /** Untyped escape hatch; panels use `call`. */
   request<R = unknown>(method: string, params?: unknown): Promise<R>;
   /** Typed by the protocol: `client.call(M.missions.launch, {...})` — params and result checked at compile time. */
   call<K extends MethodName>(method: K, params: ParamsOf<Methods[K]>): Promise<ResultOf<Methods[K]>>;
-  onNotification(name: string, fn: (payload: unknown) => void): () => void;
+  /** Typed by the protocol: `client.onNotification(N.chat.didToken, (p) => …)`. */
+  onNotification<K extends NotificationName>(name: K, fn: (payload: PayloadOf<Notifications[K]>) => void): () => void;
 }
 
 export class RpcError extends Error {

@@ -39,9 +39,11 @@ export function createVsCodeClient(): PanelClient {
       return this.request(method, params);
     },
     onNotification(name, fn) {
+      // Payloads are typed at the call site by the protocol; here they are just passed through.
+      const f = fn as (p: unknown) => void;
       if (!listeners.has(name)) listeners.set(name, new Set());
-      listeners.get(name)!.add(fn);
-      return () => listeners.get(name)?.delete(fn);
+      listeners.get(name)!.add(f);
+      return () => listeners.get(name)?.delete(f);
     },
   };
 }
