@@ -117,9 +117,13 @@ export function renderSettingsDoc(): string {
   return out.join('\n');
 }
 
-/** Areas of the protocol: the `export * as <area>` namespaces of protocol/index.ts. */
+/** Areas of the protocol: the `export * as <area>` namespaces of protocol/index.ts, their exports sorted by name
+ * (a namespace built from `export *` re-exports lists them in load order, which must not reorder the table). */
 function protocolAreas(): [string, Record<string, unknown>][] {
-  return Object.entries(protocol).filter(
+  const sorted = (ns: object) => Object.fromEntries(Object.entries(ns).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return (
+    Object.entries(protocol).map(([a, ns]) => [a, ns && typeof ns === 'object' && !Array.isArray(ns) ? sorted(ns) : ns]) as [string, unknown][]
+  ).filter(
     ([, v]) => v && typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).some((x) => isMethod(x) || isNotification(x)),
   ) as [string, Record<string, unknown>][];
 }
