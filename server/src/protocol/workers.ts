@@ -103,7 +103,7 @@ export const ChatPayload = z.object({
 });
 export const EmbedPayload = z.object({ model: z.string().min(1).optional(), input: z.array(z.string()).min(1).max(1024) });
 export const MaintenancePayload = z.object({
-  items: z.array(z.object({ id: z.union([z.string(), z.number()]), text: z.string() })).max(20000),
+  items: z.array(z.object({ id: z.union([z.string(), z.number()]), text: z.string() })).max(20000).default([]),
   threshold: z.number().min(0.5).max(1).default(0.8),
 });
 export const ActionPayload = z.object({ tool_name: z.string().min(1), params: z.record(z.string(), z.unknown()).default({}) });
