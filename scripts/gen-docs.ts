@@ -67,7 +67,7 @@ export function renderApiDoc(): string {
     out.push(`## ${area}`, '', '| method | REST | parameters | description |', '|---|---|---|---|');
     for (const m of methods) {
       const rest = m.rest ? ((Array.isArray(m.rest) ? m.rest : [m.rest]) as RestRoute[]).map((r) => `\`${r.verb} ${r.path}\``).join('<br>') : '—';
-      const who = m.scope === 'agent' ? ' (agent)' : m.scope === 'editor' ? ' (editor only)' : '';
+      const who = m.scope === 'agent' ? ' (agent)' : m.scope === 'worker' ? ' (worker token)' : m.scope === 'editor' ? ' (editor only)' : '';
       out.push(`| \`${m.method}\`${m.readOnly ? ' (read-only)' : ''}${who} | ${rest} | ${paramNames(m.params)} | ${cell(m.description)} |`);
     }
     out.push('');

@@ -14,6 +14,7 @@ import { openDatabase, type Db } from './store/db';
 import { loadOrCreateToken } from './token';
 import { applyKeyBindings, setBindings } from './services/credentials/apiKeys';
 import { startHttpServer, type RunningHttpServer } from './http/server';
+import { withWorkerRouting } from './services/workers/routing';
 
 export const VERSION: string = pkg.version;
 
@@ -63,6 +64,7 @@ export function createApp(opts: AppOptions = {}): App {
   // API keys go only to the origin they were stored for: a key whose URL moved is withheld (blank) here.
   const bound = applyKeyBindings(db, config);
   const ctx = new MutableContext(bound.config, db, log, createModelProvider(bound.config), token);
+  ctx.models = withWorkerRouting(ctx, ctx.models); // model calls may run on a worker (services/workers/routing.ts)
   setBindings(ctx, config, bound.withheld);
   for (const w of bound.withheld) log.warn(`${w.system} API key withheld: stored for ${w.bound_origin}, URL now ${w.url_origin}`);
   live = ctx;
@@ -117,7 +119,7 @@ export function createApp(opts: AppOptions = {}): App {
         if (next[k] !== ctx.config[k]) log.warn(`${k} changed: restart the Agentora server to apply it`);
       }
       ctx.config = next;
-      ctx.models = createModelProvider(next);
+      ctx.models = withWorkerRouting(ctx, createModelProvider(next));
       for (const rt of allRuntimes) rt.reconfigure?.(ctx);
       log.info('configuration updated');
     },

@@ -4,12 +4,15 @@ import { ConfigError } from './config';
 import { createApp, VERSION } from './app';
 import { runDoctor } from './services/system/doctor';
 import { studioLink } from './services/credentials/sessions';
+import { workerCommand, workerTokenCommand } from './services/workers/cli';
 
 const HELP = `Agentora ${VERSION} — local-first agent operating studio
 
 Usage:
   agentora serve [--port N] [--host H] [--data-dir DIR]   run the server and the browser studio
   agentora doctor [--json] [--data-dir DIR]               check this machine and exit (1 on errors)
+  agentora worker --server URL --token T [--capabilities …] [--concurrency N]   run jobs for a server (second PC)
+  agentora worker-token create --name NAME                 issue a worker token (printed on its own line)
   agentora --version | --help
 
 Configuration: AGENTORA_* environment variables or a .env file (see .env.example).`;
@@ -72,6 +75,8 @@ async function doctorCommand(overrides: Record<string, unknown>, json: boolean):
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'worker') return workerCommand(argv.slice(1));
+  if (argv[0] === 'worker-token') return workerTokenCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

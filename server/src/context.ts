@@ -40,4 +40,6 @@ export type CallCredential =
   | { kind: 'editor' }
   | { kind: 'operator'; via: 'token' | 'session' }
   /** `id` null: the MCP key setting (AGENTORA_MISSIONS_MCP_API_KEY), an agent credential valid on the MCP doors only. */
-  | { kind: 'agent'; id: number | null; name: string };
+  | { kind: 'agent'; id: number | null; name: string }
+  /** A worker token (`agentora worker` on another machine): worker routes only. */
+  | { kind: 'worker'; tokenId: number; name: string };

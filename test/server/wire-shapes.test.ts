@@ -235,6 +235,11 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/runs/{}/trace': () => ({ path: `/api/runs/${id('run')}/trace` }),
   'GET /api/runs/{}/plan': () => ({ path: `/api/runs/${id('run')}/plan` }),
   'GET /api/runs/{}/collaboration-trace': () => ({ path: `/api/runs/${id('run')}/collaboration-trace` }),
+  'GET /api/workers': () => ({ path: '/api/workers' }),
+  'POST /api/workers/register': () => ({ path: '/api/workers/register', body: { name: 'wire worker', url: 'http://127.0.0.1:9', capabilities: ['memory_maintenance'] } }),
+  'POST /api/workers/heartbeat': () => ({ path: '/api/workers/heartbeat', body: { worker_id: Number(id('worker')), status: 'idle' } }),
+  'POST /api/workers/dispatch': () => ({ path: '/api/workers/dispatch', body: { job_type: 'memory_maintenance', payload: {}, priority: 5 } }),
+  'GET /api/workers/jobs/{}': () => ({ path: `/api/workers/jobs/${id('workerJob')}` }),
   'GET /api/integrations/mcp/capabilities': () => ({ path: `${API}/mcp/capabilities` }),
   'POST /api/integrations/mcp/call': () => ({ path: `${API}/mcp/call`, body: { tool: 'get_mission', args: { run_id: id('left') } } }),
 };
@@ -299,6 +304,8 @@ before(async () => {
   assert.equal(team.status, 200, JSON.stringify(team.body));
   seed.team = team.body.id;
   seed.teamYaml = (await call('POST', '/api/teams/export-yaml', { team_id: team.body.id })).body.yaml_text;
+  seed.worker = (await call('POST', '/api/workers/register', { name: 'seed worker', capabilities: ['memory_maintenance'] })).body.worker.id;
+  seed.workerJob = (await call('POST', '/api/workers/dispatch', { job_type: 'memory_maintenance', payload: { items: [] } })).body.job.id;
   const run = await call('POST', '/api/runs', { team_id: team.body.id, prompt: 'summarise the notes' });
   seed.run = run.body.run_id;
   await until('seed run finished', async () =>

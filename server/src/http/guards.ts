@@ -48,6 +48,8 @@ export interface GuardOptions {
   mcpApiKey?: () => string;
   /** A live agent credential with this secret, if any. */
   agentBySecret?: (secret: string) => { id: number; name: string } | undefined;
+  /** A live worker token with this secret, if any (`agentora worker`: worker routes only). */
+  workerBySecret?: (secret: string) => { id: number; name: string } | undefined;
   /** Whether a studio session cookie is live. */
   session?: (sid: string) => boolean;
   /** Origins the editor vouched for over its own connection (code-server's forwarded /proxy/<port>/). */
@@ -108,6 +110,8 @@ export function createGuard(opts: GuardOptions): Guard {
         if (tokensEqual(given, opts.token())) return { denied: null, credential: { kind: 'operator', via: 'token' } };
         const a = agent(given);
         if (a) return { denied: null, credential: a };
+        const w = opts.workerBySecret?.(given);
+        if (w) return { denied: null, credential: { kind: 'worker', tokenId: w.id, name: w.name } };
         return deny(401, 'Invalid bearer token');
       }
       // The browser studio: a session cookie from a one-time studio link (HttpOnly, SameSite=Strict).

@@ -11,6 +11,7 @@ import type { AgentoraRouteConfig } from './credential';
 import { AGENT_SECRET_PREFIX, credentialStore } from '../services/credentials/store';
 import { sessionValid } from '../services/credentials/sessions';
 import { editorOrigins } from '../services/system/editorOrigins';
+import { workerBySecret } from '../services/workers/tokens';
 import { mountRest, sendError } from './rest';
 import { mountRpc } from './rpc';
 import { mountStudio } from './studio';
@@ -38,6 +39,7 @@ export async function startHttpServer(
     token: () => ctx.token,
     mcpApiKey: () => ctx.config['missions.mcpApiKey'],
     agentBySecret: (secret) => (secret.startsWith(AGENT_SECRET_PREFIX) ? agents.bySecret(secret) : undefined),
+    workerBySecret: (secret) => workerBySecret(ctx, secret),
     session: (sid) => sessionValid(ctx, sid),
     editorOrigins: () => editorOrigins(ctx),
   });
@@ -59,11 +61,12 @@ export async function startHttpServer(
   // /rpc, MCP). Every other route — the event stream, and any route added later — is the operator's by default.
   app.addHook('preHandler', async (req, reply) => {
     const cred = req.credential;
-    if (cred?.kind !== 'agent' || (req.routeOptions.config as AgentoraRouteConfig | undefined)?.agentDoor) return;
+    // A worker token reaches the worker routes only (never /rpc, MCP or events), whatever the method.
+    const workerRoute = cred?.kind === 'worker' && (req.routeOptions.url ?? '').startsWith('/api/workers/');
+    if ((cred?.kind !== 'agent' && cred?.kind !== 'worker') || workerRoute || (cred.kind === 'agent' && (req.routeOptions.config as AgentoraRouteConfig | undefined)?.agentDoor)) return;
     const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
-    return reply
-      .code(403)
-      .send(new AppError('forbidden', `${route} needs the operator credential: this request used the agent credential '${cred.name}'`).toBody());
+    const who = cred.kind === 'agent' ? `the agent credential '${cred.name}'` : `the worker token '${cred.name}'`;
+    return reply.code(403).send(new AppError('forbidden', `${route} needs the operator credential: this request used ${who}`).toBody());
   });
 
   // Malformed JSON, wrong content type, oversized bodies: a clear 4xx in our error shape, never a 500.

@@ -17,6 +17,7 @@ import type * as models from './models';
 import type * as runs from './runs';
 import type * as system from './system';
 import type * as teams from './teams';
+import type * as workers from './workers';
 
 export const M = {
   actions: {
@@ -198,6 +199,22 @@ export const M = {
     modePreview: 'agentora/team/previewMode',
     planPreview: 'agentora/team/plan',
   },
+  workers: {
+    cancelJob: 'agentora/workers/cancelJob',
+    claim: 'agentora/workers/claim',
+    complete: 'agentora/workers/complete',
+    createToken: 'agentora/workers/createToken',
+    dispatch: 'agentora/workers/dispatch',
+    fail: 'agentora/workers/fail',
+    goodbye: 'agentora/workers/goodbye',
+    heartbeat: 'agentora/workers/heartbeat',
+    job: 'agentora/workers/job',
+    jobs: 'agentora/workers/jobs',
+    list: 'agentora/workers/list',
+    register: 'agentora/workers/register',
+    revokeToken: 'agentora/workers/revokeToken',
+    tokens: 'agentora/workers/tokens',
+  },
 } as const;
 
 export interface Methods {
@@ -350,6 +367,20 @@ export interface Methods {
   'agentora/teams/templates': typeof teams.listTemplates;
   'agentora/team/previewMode': typeof teams.modePreview;
   'agentora/team/plan': typeof teams.planPreview;
+  'agentora/workers/cancelJob': typeof workers.cancelJob;
+  'agentora/workers/claim': typeof workers.claim;
+  'agentora/workers/complete': typeof workers.complete;
+  'agentora/workers/createToken': typeof workers.createToken;
+  'agentora/workers/dispatch': typeof workers.dispatch;
+  'agentora/workers/fail': typeof workers.fail;
+  'agentora/workers/goodbye': typeof workers.goodbye;
+  'agentora/workers/heartbeat': typeof workers.heartbeat;
+  'agentora/workers/job': typeof workers.job;
+  'agentora/workers/jobs': typeof workers.jobs;
+  'agentora/workers/list': typeof workers.list;
+  'agentora/workers/register': typeof workers.register;
+  'agentora/workers/revokeToken': typeof workers.revokeToken;
+  'agentora/workers/tokens': typeof workers.tokens;
 }
 
 export type MethodName = keyof Methods;

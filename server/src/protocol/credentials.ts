@@ -54,7 +54,7 @@ export const whoami = defineMethod({
   description: 'Which credential this request uses and, for an agent credential, the ids of the actions it proposed (newest first, at most 200).',
   params: NoParams,
   result: z.object({
-    kind: z.enum(['editor', 'operator', 'agent']),
+    kind: z.enum(['editor', 'operator', 'agent', 'worker']),
     name: z.string(),
     credential_id: z.number().int().nullable(),
     action_ids: z.array(z.number().int()),

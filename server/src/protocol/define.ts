@@ -46,9 +46,10 @@ export function wire<R extends z.ZodType, P extends z.ZodType = z.ZodType>(
  * Who may call a method, by door and credential:
  * - `editor`: only the VS Code connection (never `/rpc`, REST or MCP) — e.g. setting workspace folders;
  * - `operator`: the editor, and HTTP with the operator credential (approve, rules, settings, integrations);
- * - `agent`: also HTTP with an agent credential (propose actions, read own results, memory, missions as scoped).
+ * - `agent`: also HTTP with an agent credential (propose actions, read own results, memory, missions as scoped);
+ * - `worker`: the operator, and a worker token (`agentora worker`) — which reaches nothing else.
  */
-export type MethodScope = 'editor' | 'operator' | 'agent';
+export type MethodScope = 'editor' | 'operator' | 'agent' | 'worker';
 
 export interface MethodSpec<P extends z.ZodType, R extends z.ZodType> {
   /** `agentora/<area>/<verb>` — never the reserved `$/` prefix. */

@@ -16,6 +16,7 @@ import { credentialsMethods } from './credentials';
 import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
 import { runsMethods } from './runs';
+import { workersMethods, workersNotifications } from './workers';
 
 export * from './define';
 export * from './errors';
@@ -34,6 +35,7 @@ export * as credentials from './credentials';
 export * as agents from './agents';
 export * as teams from './teams';
 export * as runs from './runs';
+export * as workers from './workers';
 
 export const allMethods: readonly AnyMethod[] = [
   ...systemMethods,
@@ -52,6 +54,7 @@ export const allMethods: readonly AnyMethod[] = [
   ...teamsMethods,
   ...planMethods,
   ...runsMethods,
+  ...workersMethods,
 ];
 export const allNotifications: readonly AnyNotification[] = [
   ...systemNotifications,
@@ -61,4 +64,5 @@ export const allNotifications: readonly AnyNotification[] = [
   ...missionsObservabilityNotifications,
   ...chatNotifications,
   ...modelAdminNotifications,
+  ...workersNotifications,
 ];

@@ -101,6 +101,7 @@ async function stream(ctx: ServerContext, session: SessionRow, userId: number, a
       messages,
       options,
       signal: run.controller.signal,
+      route: { kind: 'model_chat', ref: `chat-${session.id}` },
     })) {
       if (run.controller.signal.aborted) break;
       if (chunk.content) {

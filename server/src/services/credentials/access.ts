@@ -17,13 +17,25 @@ const OWN_ACTION_METHODS = new Set(['agentora/actions/get', 'agentora/actions/pr
 const PROPOSE = 'agentora/actions/propose';
 
 export const describeCredential = (c: CallCredential): string =>
-  c.kind === 'agent' ? `the agent credential '${c.name}'` : c.kind === 'operator' ? 'the operator credential' : "the editor's connection";
+  c.kind === 'agent'
+    ? `the agent credential '${c.name}'`
+    : c.kind === 'worker'
+      ? `the worker token '${c.name}'`
+      : c.kind === 'operator'
+        ? 'the operator credential'
+        : "the editor's connection";
 
 /** Why this credential may not call this method through an HTTP door, or null when it may. */
 export function refusal(spec: AnyMethod, cred: CallCredential): AppError | null {
   const scope = scopeOf(spec);
   if (scope === 'editor' && cred.kind !== 'editor') {
     return new AppError('not_found', `${spec.method} is served only on the editor's own connection (VS Code), never over HTTP, /rpc or MCP`);
+  }
+  if (cred.kind === 'worker' && scope !== 'worker') {
+    return new CredentialRefused(
+      'forbidden',
+      `${spec.method} is not a worker route: this request used ${describeCredential(cred)}, which reaches only the worker routes (register, heartbeat, claim, report)`,
+    );
   }
   if (cred.kind === 'agent' && scope !== 'agent') {
     return new CredentialRefused(
@@ -37,7 +49,7 @@ export function refusal(spec: AnyMethod, cred: CallCredential): AppError | null 
 }
 
 export function actorOf(cred: CallCredential, fallback: string): string {
-  return cred.kind === 'agent' ? `agent:${cred.name}` : fallback;
+  return cred.kind === 'agent' ? `agent:${cred.name}` : cred.kind === 'worker' ? `worker:${cred.name}` : fallback;
 }
 
 /** Call a method as this credential: refuse what it may not call, keep agents to their own actions. */

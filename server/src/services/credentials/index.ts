@@ -26,7 +26,7 @@ export const credentialsServices: readonly Implementation[] = [
     const c = call.credential ?? { kind: 'editor' as const };
     if (c.kind === 'agent')
       return { kind: 'agent' as const, name: c.name, credential_id: c.id, action_ids: c.id === null ? [] : credentialStore(ctx.db).actionsOf(c.id) };
-    return { kind: c.kind, name: c.kind === 'operator' ? 'operator' : 'editor', credential_id: null, action_ids: [] };
+    return { kind: c.kind, name: c.kind === 'worker' ? c.name : c.kind === 'operator' ? 'operator' : 'editor', credential_id: null, action_ids: [] };
   }),
   implement(C.bindApiKey, (p, ctx) => {
     const raw = rawConfigOf(ctx) ?? ctx.config;

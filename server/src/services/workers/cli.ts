@@ -1,0 +1,106 @@
+// `agentora worker …` and `agentora worker-token …` (dispatched from server/src/cli.ts).
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config';
+import { privateFile } from '../../config/dataDir';
+import { openDatabase } from '../../store/db';
+import { JOB_TYPES, type JobType } from '../../protocol/workers';
+import { runWorker } from './process';
+import { tokenStore } from './tokens';
+
+const TOKEN_HELP = `Usage:
+  agentora worker-token create --name NAME [--allow-actions tool,…] [--data-dir DIR]   issue a worker token (printed once)
+  agentora worker-token list [--data-dir DIR]
+Revoking a token ends its leases at once only through the server (Workers panel, or DELETE /api/workers/tokens/{id}).`;
+
+const WORKER_HELP = `Usage:
+  agentora worker --server URL --token TOKEN [--name NAME] [--capabilities model_chat,model_embed,…] [--concurrency N]
+                  [--allow-actions tool,…]
+  The token may come from AGENTORA_WORKER_TOKEN instead (keeps it out of the process list), the server from
+  AGENTORA_WORKER_SERVER. Model jobs use this machine's Ollama: AGENTORA_OLLAMA_URL (default http://127.0.0.1:11434),
+  AGENTORA_OLLAMA_CHAT_MODEL / AGENTORA_OLLAMA_EMBED_MODEL; AGENTORA_USE_MOCK_OLLAMA=true for the mock.
+  Capabilities: ${JOB_TYPES.join(', ')}.`;
+
+const list = (s: string | undefined) =>
+  (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+export async function workerTokenCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, 'allow-actions': { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const sub = positionals[0];
+  if (values.help || !sub) return void process.stdout.write(TOKEN_HELP + '\n');
+  const config = loadConfig({ overrides: values['data-dir'] ? { dataDir: values['data-dir'] } : {} });
+  const db = openDatabase(privateFile(path.join(config.dataDir, 'agentora.db')));
+  try {
+    const tokens = tokenStore(db);
+    if (sub === 'create') {
+      const name = values.name?.trim();
+      if (!name || /[\r\n\0]/.test(name) || name.length > 100) {
+        process.stderr.write('worker-token create needs --name NAME (one line, at most 100 characters)\n');
+        process.exitCode = 64;
+        return;
+      }
+      const { item, token } = tokens.create(name, list(values['allow-actions']));
+      process.stderr.write(`Worker token #${item.id} '${item.name}' (shown once; only its hash is stored):\n`);
+      process.stdout.write(token + '\n');
+      process.stderr.write(`On the worker machine: AGENTORA_WORKER_TOKEN=<token> agentora worker --server http://<this machine>:<port>\n`);
+      return;
+    }
+    if (sub === 'list') {
+      for (const t of tokens.list())
+        process.stdout.write(`#${t.id}\t${t.name}\t${t.prefix}…\t${t.revoked_at ? `revoked ${t.revoked_at}` : `created ${t.created_at}`}\n`);
+      return;
+    }
+    process.stderr.write(`Unknown worker-token command '${sub}'.\n\n${TOKEN_HELP}\n`);
+    process.exitCode = 64;
+  } finally {
+    db.close();
+  }
+}
+
+export async function workerCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      server: { type: 'string' },
+      token: { type: 'string' },
+      name: { type: 'string' },
+      capabilities: { type: 'string' },
+      concurrency: { type: 'string' },
+      'allow-actions': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return void process.stdout.write(WORKER_HELP + '\n');
+  const server = values.server ?? process.env.AGENTORA_WORKER_SERVER;
+  const token = values.token ?? process.env.AGENTORA_WORKER_TOKEN;
+  if (!server || !token) {
+    process.stderr.write(`agentora worker needs --server URL and --token TOKEN (or AGENTORA_WORKER_TOKEN).\n\n${WORKER_HELP}\n`);
+    process.exit(64);
+  }
+  const caps = list(values.capabilities ?? 'model_chat,model_embed,team_step,workflow_model_call,memory_maintenance');
+  const bad = caps.filter((c) => !(JOB_TYPES as readonly string[]).includes(c));
+  if (bad.length) {
+    process.stderr.write(`Unknown capabilities: ${bad.join(', ')} (known: ${JOB_TYPES.join(', ')})\n`);
+    process.exit(64);
+  }
+  const concurrency = Number(values.concurrency ?? '1');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    process.stderr.write('--concurrency must be an integer from 1 to 64\n');
+    process.exit(64);
+  }
+  await runWorker({
+    server: server.replace(/\/+$/, ''),
+    token,
+    name: values.name ?? (await import('node:os')).hostname(),
+    capabilities: caps as JobType[],
+    concurrency,
+    allowActions: list(values['allow-actions']),
+  });
+}

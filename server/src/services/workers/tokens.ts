@@ -1,0 +1,69 @@
+// Worker tokens: issued by the operator (shown once), stored as a SHA-256, looked up by that hash, revocable.
+import { createHash, randomBytes } from 'node:crypto';
+import type { ServerContext } from '../../context';
+import type { Db } from '../../store/db';
+import type { WorkerToken } from '../../protocol/workers';
+
+/** Worker secrets start with this, so a leaked one is recognisable (secret scanners, logs). */
+export const WORKER_SECRET_PREFIX = 'wkr_';
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+interface Row {
+  id: number;
+  name: string;
+  prefix: string;
+  allowed_actions_json: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+const COLS = 'id, name, prefix, allowed_actions_json, created_at, last_used_at, revoked_at';
+const toToken = (r: Row): WorkerToken => ({
+  id: r.id,
+  name: r.name,
+  prefix: r.prefix,
+  allowed_actions: JSON.parse(r.allowed_actions_json) as string[],
+  created_at: r.created_at,
+  last_used_at: r.last_used_at,
+  revoked_at: r.revoked_at,
+});
+
+export function tokenStore(db: Db) {
+  return {
+    list(): WorkerToken[] {
+      return (db.prepare(`SELECT ${COLS} FROM worker_tokens ORDER BY id DESC`).all() as Row[]).map(toToken);
+    },
+    get(id: number): WorkerToken | undefined {
+      const r = db.prepare(`SELECT ${COLS} FROM worker_tokens WHERE id = ?`).get(id) as Row | undefined;
+      return r && toToken(r);
+    },
+    create(name: string, allowedActions: string[]): { item: WorkerToken; token: string } {
+      const token = WORKER_SECRET_PREFIX + randomBytes(32).toString('base64url');
+      const info = db
+        .prepare('INSERT INTO worker_tokens (name, token_hash, prefix, allowed_actions_json, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(name, sha256(token), token.slice(0, 10), JSON.stringify(allowedActions), new Date().toISOString());
+      return { item: this.get(Number(info.lastInsertRowid))!, token };
+    },
+    revoke(id: number): void {
+      db.prepare('UPDATE worker_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id);
+    },
+    bySecret(secret: string): WorkerToken | undefined {
+      const r = db.prepare(`SELECT ${COLS} FROM worker_tokens WHERE token_hash = ? AND revoked_at IS NULL`).get(sha256(secret)) as Row | undefined;
+      return r && toToken(r);
+    },
+  };
+}
+
+/** Only the last-used time is written per request, at most once a minute (heartbeats are frequent). */
+const lastTouch = new Map<number, number>();
+export function workerBySecret(ctx: ServerContext, secret: string): { id: number; name: string } | undefined {
+  if (!secret.startsWith(WORKER_SECRET_PREFIX)) return undefined;
+  const t = tokenStore(ctx.db).bySecret(secret);
+  if (!t) return undefined;
+  const now = Date.now();
+  if ((lastTouch.get(t.id) ?? 0) < now - 60_000) {
+    lastTouch.set(t.id, now);
+    ctx.db.prepare('UPDATE worker_tokens SET last_used_at = ? WHERE id = ?').run(new Date(now).toISOString(), t.id);
+  }
+  return { id: t.id, name: t.name };
+}
