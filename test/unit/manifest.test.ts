@@ -150,7 +150,7 @@ test('the extension and the webviews spell no method or notification name: they 
         readFileSync(p, 'utf8')
           .split('\n')
           .forEach((line, i) => {
-            if (/['"`]agentora\/[a-z]\w*\/[a-z]\w*['"`]/.test(line)) offenders.push(`${path.relative(ROOT, p)}:${i + 1}: ${line.trim()}`);
+            if (/['"]agentora\/[a-z]\w*\/[a-z]\w*['"]/.test(line)) offenders.push(`${path.relative(ROOT, p)}:${i + 1}: ${line.trim()}`);
           });
     }
   };

@@ -412,6 +412,9 @@ export const N = {
   system: {
     didFinishDoctor: 'agentora/system/didFinishDoctor',
   },
+  workers: {
+    didChange: 'agentora/workers/didChange',
+  },
 } as const;
 
 export interface Notifications {
@@ -427,6 +430,7 @@ export interface Notifications {
   'agentora/missions/didAlert': typeof missionsObservability.didAlert;
   'agentora/models/didPullProgress': typeof modelAdmin.didPullProgress;
   'agentora/system/didFinishDoctor': typeof system.didFinishDoctor;
+  'agentora/workers/didChange': typeof workers.didChange;
 }
 
 export type NotificationName = keyof Notifications;
