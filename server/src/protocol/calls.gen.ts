@@ -11,6 +11,7 @@ import type * as missionsBranchSets from './missionsBranchSets';
 import type * as missionsExchange from './missionsExchange';
 import type * as missionsLineage from './missionsLineage';
 import type * as missionsObservability from './missionsObservability';
+import type * as missionsPortfolio from './missionsPortfolio';
 import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
 import type * as runs from './runs';
@@ -153,6 +154,11 @@ export const M = {
     compact: 'agentora/missions/compact',
     insights: 'agentora/missions/insights',
     retention: 'agentora/missions/retention',
+  },
+  missionsPortfolio: {
+    decisionSummary: 'agentora/missions/decisionSummary',
+    lineagePortfolio: 'agentora/missions/lineagePortfolio',
+    portfolio: 'agentora/missions/portfolio',
   },
   modelAdmin: {
     cancelPull: 'agentora/models/cancelPull',
@@ -314,6 +320,9 @@ export interface Methods {
   'agentora/missions/compact': typeof missionsObservability.compact;
   'agentora/missions/insights': typeof missionsObservability.insights;
   'agentora/missions/retention': typeof missionsObservability.retention;
+  'agentora/missions/decisionSummary': typeof missionsPortfolio.decisionSummary;
+  'agentora/missions/lineagePortfolio': typeof missionsPortfolio.lineagePortfolio;
+  'agentora/missions/portfolio': typeof missionsPortfolio.portfolio;
   'agentora/models/cancelPull': typeof modelAdmin.cancelPull;
   'agentora/models/catalog': typeof modelAdmin.catalog;
   'agentora/models/pull': typeof modelAdmin.pull;

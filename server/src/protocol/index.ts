@@ -12,6 +12,7 @@ import { missionsObservabilityMethods, missionsObservabilityNotifications } from
 import { missionsExchangeMethods } from './missionsExchange';
 import { missionsLineageMethods } from './missionsLineage';
 import { missionsBranchSetMethods } from './missionsBranchSets';
+import { missionsPortfolioMethods } from './missionsPortfolio';
 import { credentialsMethods } from './credentials';
 import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
@@ -30,6 +31,7 @@ export * as missionsObservability from './missionsObservability';
 export * as missionsExchange from './missionsExchange';
 export * as missionsLineage from './missionsLineage';
 export * as missionsBranchSets from './missionsBranchSets';
+export * as missionsPortfolio from './missionsPortfolio';
 export * as credentials from './credentials';
 export * as agents from './agents';
 export * as teams from './teams';
@@ -45,6 +47,7 @@ export const allMethods: readonly AnyMethod[] = [
   ...missionsExchangeMethods,
   ...missionsLineageMethods,
   ...missionsBranchSetMethods,
+  ...missionsPortfolioMethods,
   ...chatMethods,
   ...modelAdminMethods,
   ...credentialsMethods,
