@@ -56,6 +56,11 @@ export class ServerController implements vscode.Disposable {
     });
   }
 
+  /** Deliver a panel notification from the editor side (e.g. Open Branch Set pointing its view at a mission). */
+  notifyPanels(name: string, payload: unknown): void {
+    this.notificationListeners.forEach((fn) => fn(name, payload));
+  }
+
   private setState(s: ServerState): void {
     if (s === this.state) return;
     this.state = s;

@@ -11,10 +11,11 @@ import { actionsArea } from './actions';
 import { memoryArea } from './memory';
 import { missionsArea } from './missions';
 import { chatArea } from './chat';
+import { branchSetArea } from './branchset';
 
 /** Sidebar webview views (package.json `contributes.views.agentora`) → the panel each one shows. */
-const PANELS = ['system', 'missions', 'actions', 'memory', 'chat'] as const;
-const AREAS = [actionsArea, memoryArea, missionsArea, chatArea];
+const PANELS = ['system', 'missions', 'actions', 'memory', 'chat', 'branchset'] as const;
+const AREAS = [actionsArea, memoryArea, missionsArea, chatArea, branchSetArea];
 
 let server: ServerController | undefined;
 

@@ -2,6 +2,7 @@ import { ACTIONS_COMMAND_IDS } from '../actions/ids';
 import { MEMORY_COMMAND_IDS } from '../memory/ids';
 import { MISSIONS_COMMAND_IDS } from '../missions/ids';
 import { CHAT_COMMAND_IDS } from '../chat/ids';
+import { BRANCHSET_COMMAND_IDS } from '../branchset/ids';
 
 // Every system command the manifest contributes. test/unit/manifest.test.ts fails if package.json and this list drift;
 // registerCommands() takes a Record over this list, so the compiler fails if one has no handler.
@@ -23,4 +24,5 @@ export const ALL_COMMAND_IDS: readonly string[] = [
   ...MEMORY_COMMAND_IDS,
   ...MISSIONS_COMMAND_IDS,
   ...CHAT_COMMAND_IDS,
+  ...BRANCHSET_COMMAND_IDS,
 ];

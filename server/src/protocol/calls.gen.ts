@@ -12,6 +12,7 @@ import type * as missionsBranchSets from './missionsBranchSets';
 import type * as missionsExchange from './missionsExchange';
 import type * as missionsLineage from './missionsLineage';
 import type * as missionsObservability from './missionsObservability';
+import type * as missionsPortfolio from './missionsPortfolio';
 import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
 import type * as runs from './runs';
@@ -155,6 +156,11 @@ export const M = {
     compact: 'agentora/missions/compact',
     insights: 'agentora/missions/insights',
     retention: 'agentora/missions/retention',
+  },
+  missionsPortfolio: {
+    decisionSummary: 'agentora/missions/decisionSummary',
+    lineagePortfolio: 'agentora/missions/lineagePortfolio',
+    portfolio: 'agentora/missions/portfolio',
   },
   modelAdmin: {
     cancelPull: 'agentora/models/cancelPull',
@@ -334,6 +340,9 @@ export interface Methods {
   'agentora/missions/compact': typeof missionsObservability.compact;
   'agentora/missions/insights': typeof missionsObservability.insights;
   'agentora/missions/retention': typeof missionsObservability.retention;
+  'agentora/missions/decisionSummary': typeof missionsPortfolio.decisionSummary;
+  'agentora/missions/lineagePortfolio': typeof missionsPortfolio.lineagePortfolio;
+  'agentora/missions/portfolio': typeof missionsPortfolio.portfolio;
   'agentora/models/cancelPull': typeof modelAdmin.cancelPull;
   'agentora/models/catalog': typeof modelAdmin.catalog;
   'agentora/models/defaults': typeof modelAdmin.defaults;
@@ -403,6 +412,9 @@ export const N = {
     didChange: 'agentora/missions/didChange',
     didFinish: 'agentora/missions/didFinish',
   },
+  missionsBranchSets: {
+    didFocus: 'agentora/branchset/didFocus',
+  },
   missionsObservability: {
     didAlert: 'agentora/missions/didAlert',
   },
@@ -427,6 +439,7 @@ export interface Notifications {
   'agentora/memory/didProgress': typeof memory.didProgress;
   'agentora/missions/didChange': typeof missions.didChange;
   'agentora/missions/didFinish': typeof missions.didFinish;
+  'agentora/branchset/didFocus': typeof missionsBranchSets.didFocus;
   'agentora/missions/didAlert': typeof missionsObservability.didAlert;
   'agentora/models/didPullProgress': typeof modelAdmin.didPullProgress;
   'agentora/system/didFinishDoctor': typeof system.didFinishDoctor;

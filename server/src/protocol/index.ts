@@ -11,7 +11,8 @@ import { modelAdminMethods, modelAdminNotifications } from './modelAdmin';
 import { missionsObservabilityMethods, missionsObservabilityNotifications } from './missionsObservability';
 import { missionsExchangeMethods } from './missionsExchange';
 import { missionsLineageMethods } from './missionsLineage';
-import { missionsBranchSetMethods } from './missionsBranchSets';
+import { missionsBranchSetMethods, missionsBranchSetNotifications } from './missionsBranchSets';
+import { missionsPortfolioMethods } from './missionsPortfolio';
 import { credentialsMethods } from './credentials';
 import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
@@ -31,6 +32,7 @@ export * as missionsObservability from './missionsObservability';
 export * as missionsExchange from './missionsExchange';
 export * as missionsLineage from './missionsLineage';
 export * as missionsBranchSets from './missionsBranchSets';
+export * as missionsPortfolio from './missionsPortfolio';
 export * as credentials from './credentials';
 export * as agents from './agents';
 export * as teams from './teams';
@@ -47,6 +49,7 @@ export const allMethods: readonly AnyMethod[] = [
   ...missionsExchangeMethods,
   ...missionsLineageMethods,
   ...missionsBranchSetMethods,
+  ...missionsPortfolioMethods,
   ...chatMethods,
   ...modelAdminMethods,
   ...credentialsMethods,
@@ -65,4 +68,5 @@ export const allNotifications: readonly AnyNotification[] = [
   ...chatNotifications,
   ...modelAdminNotifications,
   ...workersNotifications,
+  ...missionsBranchSetNotifications,
 ];

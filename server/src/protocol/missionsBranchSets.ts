@@ -2,7 +2,7 @@
 // strategy preset (objective suffix, replay kind, constraints), optionally launching the selected ones; and the
 // operator's shortlist / eliminate decisions, recorded as decision events.
 import { z } from 'zod';
-import { defineMethod, NoParams, zBool } from './define';
+import { defineMethod, defineNotification, NoParams, zBool } from './define';
 import { Mission } from './missions';
 import { ReplayKind } from './missionsLineage';
 import * as W from './wire/missions';
@@ -116,3 +116,11 @@ export const eliminate = defineMethod({
 });
 
 export const missionsBranchSetMethods = [branchStrategies, branchSet, shortlist, eliminate] as const;
+
+/** Editor → Branch Set view only (never sent by the server): "Agentora: Open Branch Set" points the view at a mission. */
+export const didFocus = defineNotification({
+  name: 'agentora/branchset/didFocus',
+  description: 'Sent by the editor to the Branch Set view ("Agentora: Open Branch Set"): show this mission. Never sent by the server.',
+  payload: z.object({ run_id: z.string() }),
+});
+export const missionsBranchSetNotifications = [didFocus] as const;

@@ -8,6 +8,7 @@ import { memoryRuntime, memoryServices } from './memory';
 import { missionsRuntime, missionsServices } from './missions';
 import { missionsObservabilityServices, missionsRetentionRuntime } from './missions/observability';
 import { missionsLineageServices } from './missions/lineage';
+import { missionsPortfolioServices } from './missions/portfolio';
 import { modelServices } from './models';
 import { systemServices } from './system';
 import { credentialsServices } from './credentials';
@@ -23,6 +24,7 @@ export const allServices: readonly Implementation[] = [
   ...missionsServices,
   ...missionsObservabilityServices,
   ...missionsLineageServices,
+  ...missionsPortfolioServices,
   ...chatServices,
   ...credentialsServices,
   ...teamsServices,

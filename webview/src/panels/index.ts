@@ -7,6 +7,7 @@ import Actions from './actions/Actions.svelte';
 import Memory from './memory/Memory.svelte';
 import Chat from './chat/Chat.svelte';
 import Workers from './workers/Workers.svelte';
+import BranchSet from './branchset/BranchSet.svelte';
 
 export interface PanelEntry {
   id: string;
@@ -23,6 +24,7 @@ export const PANELS: readonly PanelEntry[] = [
   { id: 'memory', title: 'Memory', icon: 'database', component: Memory },
   { id: 'chat', title: 'Chat', icon: 'comment-discussion', component: Chat },
   { id: 'workers', title: 'Workers', icon: 'server', component: Workers },
+  { id: 'branchset', title: 'Branch Set', icon: 'git-branch', component: BranchSet },
 ];
 
 export function panelById(id: string | undefined): PanelEntry {

@@ -224,7 +224,7 @@ export const integrationSettings = [
     env: 'AGENTORA_MISSIONS_MCP_READ_ONLY',
     schema: boolSetting,
     default: false,
-    description: 'Block launch, refresh and writeback over MCP.',
+    description: 'Block launch, refresh, writeback and fork over MCP.',
   }),
   setting({
     scope: 'machine',

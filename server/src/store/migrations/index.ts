@@ -11,6 +11,7 @@ import { chatMigrations } from './chat';
 import { missionsAnalyticsMigrations } from './missionsAnalytics';
 import { teamsMigrations } from './teams';
 import { workersMigrations } from './workers';
+import { missionsBranchSetMigrations } from './missionsBranchSet';
 
 export interface Migration {
   version: number;
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   ...chatMigrations,
   ...teamsMigrations,
   ...workersMigrations,
+  ...missionsBranchSetMigrations,
 ].sort((a, b) => a.version - b.version);

@@ -7,6 +7,7 @@ import type { Mission } from '../../../protocol/missions';
 import { commit, getRow, missionOf } from '../loop';
 import { missionStore } from '../store';
 import { insertFork, launchDraft, planFork, refuse } from './fork';
+import { portfolioSql } from '../portfolio/query';
 
 type Preset = {
   description: string;
@@ -118,6 +119,7 @@ export async function createBranchSet(ctx: ServerContext, p: BranchSetParams, ca
     created.push(missionOf(ctx, id));
     if (p.auto_launch_selected && launch) toLaunch.push(id);
   }
+  if (p.set_label) portfolioSql(ctx.db).labelSet(setId, p.set_label);
   for (const id of toLaunch) launched.push((await launchDraft(ctx, id, p.dry_run, true, call)).run);
   return {
     ok: true,

@@ -16,7 +16,7 @@ export function judgeTool(ctx: ServerContext, name: string): Verdict {
     return {
       allowed: false,
       tool,
-      reason: `Tool '${name}' is blocked: MCP is read-only (AGENTORA_MISSIONS_MCP_READ_ONLY=true blocks launch, refresh and writeback)`,
+      reason: `Tool '${name}' is blocked: MCP is read-only (AGENTORA_MISSIONS_MCP_READ_ONLY=true blocks launch, refresh, writeback and fork)`,
     };
   return { allowed: true, tool };
 }

@@ -1,8 +1,9 @@
-// The seven mission tools MCP clients see, each a thin name over a protocol method (same zod schemas, same
+// The mission tools MCP clients see (the seven loop tools here, the lineage ones in ./lineageTools.ts), each a thin name over a protocol method (same zod schemas, same
 // services, same validation as REST and JSON-RPC).
 import type { z } from 'zod';
 import type { AnyMethod } from '../../../protocol/define';
 import * as M from '../../../protocol/missions';
+import { LINEAGE_TOOLS } from './lineageTools';
 
 export interface MissionTool {
   name: string;
@@ -10,7 +11,7 @@ export interface MissionTool {
   method: AnyMethod;
   /** The schema MCP clients see, when the method's params wrap their object (e.g. in a default). */
   input?: z.ZodType;
-  /** Blocked in read-only mode (AGENTORA_MISSIONS_MCP_READ_ONLY: launch, refresh, writeback). */
+  /** Blocked in read-only mode (AGENTORA_MISSIONS_MCP_READ_ONLY: launch, refresh, writeback, fork). */
   write: boolean;
 }
 
@@ -22,6 +23,7 @@ export const MISSION_TOOLS: readonly MissionTool[] = [
   { name: 'get_mission', title: 'Get one mission in full', method: M.get, write: false },
   { name: 'list_missions', title: 'List missions with filters', method: M.list, input: M.ListFilters, write: false },
   { name: 'get_mission_timeline', title: "A mission's timeline", method: M.timeline, write: false },
+  ...LINEAGE_TOOLS,
 ];
 
 export const toolByName = (name: string): MissionTool | undefined => MISSION_TOOLS.find((t) => t.name === name);
