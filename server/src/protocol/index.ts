@@ -16,6 +16,7 @@ import { credentialsMethods } from './credentials';
 import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
 import { runsMethods } from './runs';
+import { runsNotifications } from './runsLive';
 
 export * from './define';
 export * from './errors';
@@ -61,4 +62,5 @@ export const allNotifications: readonly AnyNotification[] = [
   ...missionsObservabilityNotifications,
   ...chatNotifications,
   ...modelAdminNotifications,
+  ...runsNotifications,
 ];

@@ -4,6 +4,7 @@
 // embeddings are deterministic feature-hashed vectors in which texts sharing words are close.
 import { createHash } from 'node:crypto';
 import { mockPlan } from './mockPlan';
+import { mockAgentTurn } from './mockAgent';
 import type { ChatChunk, ChatRequest, ModelProvider, ProviderModel } from './types';
 
 export const MOCK_CHAT_MODEL = 'mock-chat';
@@ -108,7 +109,8 @@ export class MockProvider implements ModelProvider {
   }
 
   async *chat(req: ChatRequest): AsyncIterable<ChatChunk> {
-    const text = replyFor(req);
+    const agent = mockAgentTurn(req);
+    const text = agent?.content ?? replyFor(req);
     const pieces = text.match(/.{1,16}/gsu) ?? [''];
     for (const piece of pieces) {
       if (req.signal?.aborted) throw new Error('aborted');
@@ -116,6 +118,7 @@ export class MockProvider implements ModelProvider {
       await new Promise<void>((r) => setImmediate(r));
     }
     const promptTokens = req.messages.reduce((n, m) => n + words(m.content).length, 0);
+    if (agent?.toolCalls) yield { content: '', done: false, toolCalls: agent.toolCalls };
     yield { content: '', done: true, promptEvalCount: promptTokens, evalCount: words(text).length, doneReason: 'stop' };
   }
 
