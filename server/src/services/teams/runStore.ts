@@ -52,7 +52,7 @@ export class RunStore {
       subgoalRunning: db.prepare(`UPDATE run_subgoals SET status = 'running' WHERE run_id = ? AND subgoal_id = ? AND status = 'pending'`),
       setStatus: db.prepare(`UPDATE runs SET status = @to, stop_reason = COALESCE(@stop_reason, stop_reason), error = COALESCE(@error, error),
         updated_at = @now, finished_at = CASE WHEN @to IN ('completed','stopped','failed','cancelled','interrupted') THEN @now ELSE finished_at END,
-        waiting_action_id = CASE WHEN @to = 'waiting_approval' THEN waiting_action_id ELSE NULL END
+        waiting_action_id = CASE WHEN @to IN ('completed','stopped','failed','cancelled','interrupted') THEN NULL ELSE waiting_action_id END
         WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`),
       setPlan: db.prepare('UPDATE runs SET plan = ?, raw_plan = ?, updated_at = ? WHERE id = ?'),
       addUsage: db.prepare(

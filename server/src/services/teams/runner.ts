@@ -133,10 +133,18 @@ function makeEnv(ctx: ServerContext, id: string, signal: AbortSignal): RunEnv {
         waits++;
         rs.setWaiting(id, item.id);
         transitionRun(ctx, id, ['running'], 'waiting_approval');
-        env.emit({ kind: 'approval', subgoal_id: null, data: { action_id: item.id, summary: item.summary, tool_name: item.tool_name, state: 'waiting' } });
+        // The action's subgoal_id is the call's key (`s2#7.0`): its subgoal is the part before '#'.
+        env.emit({
+          kind: 'approval',
+          subgoal_id: item.subgoal_id?.split('#')[0] ?? null,
+          data: { action_id: item.id, summary: item.summary, tool_name: item.tool_name, state: 'waiting' },
+        });
       } else {
         waits = Math.max(0, waits - 1);
-        if (!waits) transitionRun(ctx, id, ['waiting_approval'], 'running');
+        if (!waits) {
+          rs.setWaiting(id, null);
+          transitionRun(ctx, id, ['waiting_approval'], 'running');
+        }
         env.emit({ kind: 'approval', subgoal_id: null, data: { state: 'decided' } });
       }
     },

@@ -35,7 +35,9 @@ export const runsServices: readonly Implementation[] = [
   }),
   implement(R.resumeRun, (p, ctx) => {
     runOr404(ctx, p.id);
-    if (!transitionRun(ctx, p.id, ['paused'], 'running'))
+    // A run paused while a branch waited on an action goes back to waiting for it (still undecided).
+    const target = runOr404(ctx, p.id).waiting_action_id ? 'waiting_approval' : 'running';
+    if (!transitionRun(ctx, p.id, ['paused'], target))
       throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a paused run can be resumed`);
     startRun(ctx, p.id);
     return { ok: true as const, run: runOr404(ctx, p.id) };
