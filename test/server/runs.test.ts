@@ -9,7 +9,7 @@ import path from 'node:path';
 import { startServer, type TestServer } from '../helpers/server';
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama';
 
-const TERMINAL = ['completed', 'stopped', 'failed', 'cancelled'];
+const TERMINAL = ['completed', 'stopped', 'failed', 'cancelled', 'interrupted'];
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 15000): Promise<T> {
   const end = Date.now() + ms;
@@ -232,6 +232,37 @@ describe('runs against the fake Ollama (real client, real wire)', () => {
         done.messages.map((m: any) => m.meta.subgoal_id ?? 'synthesis'),
         ['s1', 's2', 's3', 'synthesis'],
       );
+    } finally {
+      srv = keep;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('teams.onRestart = interrupt: a restart marks the unfinished run interrupted (no model calls); resume continues it', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-runs-int-'));
+    const first = await startServer(env(), 15000, { dataDir });
+    const keep = srv;
+    srv = first;
+    try {
+      const team = (await post('/api/teams/templates/plan_execute_critique', {})).body.id;
+      const prompt = 'interrupt-test goal';
+      const id = (await post('/api/runs', { team_id: team, prompt, max_turns: 10, token_budget: 100000, max_seconds: 60 })).body.run_id;
+      await until('s1 to be stored', async () => (await get(`/api/runs/${id}/plan`)).body.subgoals[0]?.status === 'done');
+      const exited = new Promise((r) => first.proc.once('exit', r));
+      first.proc.kill('SIGKILL');
+      await exited;
+      srv = await startServer({ ...env(), AGENTORA_TEAMS_ON_RESTART: 'interrupt' }, 15000, { dataDir });
+      const r = await get(`/api/runs/${id}`);
+      assert.equal(r.body.run.status, 'interrupted');
+      assert.match(r.body.run.error, /restarted while this run was unfinished/);
+      const calls = fake.chats.length;
+      await new Promise((res) => setTimeout(res, 600));
+      assert.equal(fake.chats.length, calls, 'an interrupted run called the model');
+      assert.equal((await post(`/api/runs/${id}/resume`)).status, 200);
+      const done = await finished(id);
+      await srv.stop();
+      assert.equal(done.run.status, 'completed', JSON.stringify(done.run));
+      assert.equal(asked(prompt, 's1'), 1, 'a completed step was repeated');
     } finally {
       srv = keep;
       rmSync(dataDir, { recursive: true, force: true });

@@ -132,7 +132,7 @@ export const pauseRun = defineMethod({
 });
 export const resumeRun = defineMethod({
   method: 'agentora/runs/resume',
-  description: 'Continue a paused run from its last completed step.',
+  description: 'Continue a paused (or interrupted) run from its last completed step.',
   params: RunId,
   result: OkRun,
   rest: { verb: 'POST', path: '/api/runs/:id/resume', wire: okWire },

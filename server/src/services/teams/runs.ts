@@ -37,8 +37,8 @@ export const runsServices: readonly Implementation[] = [
     runOr404(ctx, p.id);
     // A run paused while a branch waited on an action goes back to waiting for it (still undecided).
     const target = runOr404(ctx, p.id).waiting_action_id ? 'waiting_approval' : 'running';
-    if (!transitionRun(ctx, p.id, ['paused'], target))
-      throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a paused run can be resumed`);
+    if (!transitionRun(ctx, p.id, ['paused', 'interrupted'], target))
+      throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a paused or interrupted run can be resumed`);
     startRun(ctx, p.id);
     return { ok: true as const, run: runOr404(ctx, p.id) };
   }),
@@ -77,7 +77,15 @@ export const runsRuntime: AreaRuntime = {
   name: 'runs',
   start(ctx) {
     // Runs a previous server left queued or running continue from their last completed step.
+    // (teams.onRestart = interrupt: they are marked interrupted instead, with the reason.)
+    const interrupt = ctx.config['teams.onRestart'] === 'interrupt';
     for (const id of runStore(ctx.db).active()) {
+      if (interrupt) {
+        transitionRun(ctx, id, ['queued', 'running', 'waiting_approval'], 'interrupted', {
+          error: 'The server restarted while this run was unfinished; teams.onRestart is "interrupt", so it was not resumed.',
+        });
+        continue;
+      }
       runStore(ctx.db).event(id, null, 'resumed_after_restart', {});
       startRun(ctx, id);
     }
