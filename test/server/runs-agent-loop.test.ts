@@ -35,6 +35,7 @@ describe('an agent loop with tools: approvals, observations, step caps, live str
     const r = await srv.fetch(p);
     return { status: r.status, body: (await r.json()) as any };
   };
+  let approvedRun = '';
   const runOf = async (id: string) => (await get(`/api/runs/${id}`)).body;
   const finished = (id: string) => until(`run ${id} to end`, async () => ((b) => (TERMINAL.includes(b.run.status) ? b : null))(await runOf(id)));
   const waiting = (id: string) =>
@@ -91,6 +92,7 @@ describe('an agent loop with tools: approvals, observations, step caps, live str
     const teamId = await team('Writer', ['desktop_write_text'], 3, 'read_write');
     const created = await post('/api/runs', { team_id: teamId, prompt: 'approve-test: write hello to a.txt', max_turns: 10, token_budget: 100000 });
     const id = created.body.run_id;
+    approvedRun = id;
     // The live stream, read as a client would, from right after the run was created.
     const ac = new AbortController();
     const events: Array<{ event: string; data: any }> = [];
@@ -209,6 +211,50 @@ describe('an agent loop with tools: approvals, observations, step caps, live str
     // Each search is recorded as the run's memory context.
     const ctxs = (await get(`/api/memory/runs/${id}/contexts`)).body;
     assert.equal((ctxs.items ?? ctxs).length, 2);
+  });
+
+  test('reports: actions and artifacts, team view with metrics, a Markdown report, analytics and CSV from SQL', async () => {
+    const id = approvedRun;
+    const acts = (await get(`/api/runs/${id}/actions`)).body;
+    assert.equal(acts.ok, true);
+    assert.equal(acts.requests.length, 1);
+    assert.equal(acts.requests[0].status, 'executed');
+    assert.equal(acts.executions.length, 1);
+    assert.deepEqual(
+      acts.artifacts.map((a: any) => [a.kind, path.basename(a.path)]),
+      [['file', 'a.txt']],
+    );
+    const team = (await get(`/api/runs/${id}/team`)).body;
+    assert.equal(team.metric.subgoals_done, 1);
+    assert.equal(team.metric.tool_calls, 1);
+    assert.equal(team.metric.actions_proposed, 1);
+    assert.deepEqual((await get(`/api/runs/${id}/handoffs`)).body, { ok: true, items: [] });
+
+    const rep = await srv.fetch(`/api/exports/run/${id}`);
+    assert.equal(rep.status, 200);
+    assert.match(rep.headers.get('content-type') ?? '', /text\/markdown/);
+    assert.match(rep.headers.get('content-disposition') ?? '', new RegExp(`${id}\\.md`));
+    const md = await rep.text();
+    for (const want of [/^# Run report: approve-test/m, /Status: \*\*completed\*\*/, /Tool call: `desktop_write_text`/, /Observation: Done/, /#\d+ write \d+ bytes to .*a\.txt — \*\*executed\*\* by /, /## Answer\n\nFinal answer for approve-test:/])
+      assert.match(md, want);
+
+    const ov = (await get('/api/analytics/overview')).body;
+    assert.ok(ov.runs_total >= 3);
+    assert.ok(ov.by_status.completed >= 2);
+    assert.ok(ov.actions.executed >= 1 && ov.actions.denied >= 1);
+    const one = (await get(`/api/analytics/runs/${id}`)).body;
+    assert.equal(one.steps_by_kind.tool_call, 1);
+    assert.equal(one.steps_by_kind.tool_result, 1);
+    assert.equal(one.actions.executed, 1);
+    assert.ok(one.agents.some((a: any) => a.agent_name === 'Writer' && a.prompt_tokens > 0));
+    const csv = await srv.fetch('/api/analytics/export.csv');
+    assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
+    const lines = (await csv.text()).trim().split('\r\n');
+    assert.equal(lines[0], 'id,team_id,mode,status,stop_reason,turns_used,max_turns,tokens_used,token_budget,seconds_used,created_at,finished_at,prompt');
+    assert.ok(lines.some((l) => l.startsWith(`${id},`) && l.includes(',completed,')));
+    for (const p of ['/actions', '/team', '/handoffs']) assert.equal((await srv.fetch(`/api/runs/nope${p}`)).status, 404, p);
+    assert.equal((await srv.fetch('/api/exports/run/nope')).status, 404);
+    assert.equal((await srv.fetch('/api/analytics/runs/nope')).status, 404);
   });
 
   test('unknown run stream → 404', async () => {

@@ -14,6 +14,7 @@ import type * as missionsObservability from './missionsObservability';
 import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
 import type * as runs from './runs';
+import type * as runsReports from './runsReports';
 import type * as system from './system';
 import type * as teams from './teams';
 
@@ -176,6 +177,15 @@ export const M = {
     runPlan: 'agentora/runs/plan',
     runTrace: 'agentora/runs/trace',
   },
+  runsReports: {
+    analyticsCsv: 'agentora/runs/analyticsCsv',
+    analyticsOverview: 'agentora/runs/analyticsOverview',
+    analyticsRun: 'agentora/runs/analyticsRun',
+    exportRun: 'agentora/runs/export',
+    runActions: 'agentora/runs/actions',
+    runHandoffs: 'agentora/runs/handoffs',
+    runTeam: 'agentora/runs/team',
+  },
   system: {
     bootstrap: 'agentora/system/bootstrap',
     connectionInfo: 'agentora/system/connectionInfo',
@@ -330,6 +340,13 @@ export interface Methods {
   'agentora/runs/resume': typeof runs.resumeRun;
   'agentora/runs/plan': typeof runs.runPlan;
   'agentora/runs/trace': typeof runs.runTrace;
+  'agentora/runs/analyticsCsv': typeof runsReports.analyticsCsv;
+  'agentora/runs/analyticsOverview': typeof runsReports.analyticsOverview;
+  'agentora/runs/analyticsRun': typeof runsReports.analyticsRun;
+  'agentora/runs/export': typeof runsReports.exportRun;
+  'agentora/runs/actions': typeof runsReports.runActions;
+  'agentora/runs/handoffs': typeof runsReports.runHandoffs;
+  'agentora/runs/team': typeof runsReports.runTeam;
   'agentora/system/bootstrap': typeof system.bootstrap;
   'agentora/system/connectionInfo': typeof system.connectionInfo;
   'agentora/system/doctor': typeof system.doctor;

@@ -17,6 +17,7 @@ import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
 import { runsMethods } from './runs';
 import { runsNotifications } from './runsLive';
+import { runsReportMethods } from './runsReports';
 
 export * from './define';
 export * from './errors';
@@ -35,6 +36,8 @@ export * as credentials from './credentials';
 export * as agents from './agents';
 export * as teams from './teams';
 export * as runs from './runs';
+export * as runsReports from './runsReports';
+export * as runsLive from './runsLive';
 
 export const allMethods: readonly AnyMethod[] = [
   ...systemMethods,
@@ -53,6 +56,7 @@ export const allMethods: readonly AnyMethod[] = [
   ...teamsMethods,
   ...planMethods,
   ...runsMethods,
+  ...runsReportMethods,
 ];
 export const allNotifications: readonly AnyNotification[] = [
   ...systemNotifications,

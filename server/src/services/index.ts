@@ -13,6 +13,7 @@ import { systemServices } from './system';
 import { credentialsServices } from './credentials';
 import { teamsServices } from './teams';
 import { runsRuntime, runsServices } from './teams/runs';
+import { runsReportServices } from './teams/reports';
 
 export const allServices: readonly Implementation[] = [
   ...systemServices,
@@ -26,6 +27,7 @@ export const allServices: readonly Implementation[] = [
   ...credentialsServices,
   ...teamsServices,
   ...runsServices,
+  ...runsReportServices,
 ];
 export const allRuntimes: readonly AreaRuntime[] = [
   actionsRuntime,
