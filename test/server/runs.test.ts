@@ -94,6 +94,18 @@ describe('runs with the mock model', () => {
     assert.equal(list.body[0].id, r.body.run_id);
   });
 
+  test('mock reviewer: "mock:revise" sends each draft back once; the revision is kept, never reviewed again', async () => {
+    const r = await post('/api/runs', { team_id: teamId, prompt: 'summarise the notes mock:revise', max_turns: 20, token_budget: 100000 });
+    const done = await finished(r.body.run_id);
+    assert.equal(done.run.status, 'completed', JSON.stringify(done.run));
+    assert.deepEqual(
+      done.messages.slice(0, 3).map((m: any) => m.meta.revised ?? null),
+      [true, true, null],
+    );
+    // s1, s2: draft + review + revision; s3; synthesis.
+    assert.equal(done.run.turns_used, 8);
+  });
+
   test('budgets stop the run with status stopped and the budget named', async () => {
     const turns = await finished(
       (await post('/api/runs', { team_id: teamId, prompt: 'summarise the notes', max_turns: 2, token_budget: 100000 })).body.run_id,

@@ -4,7 +4,7 @@
 // embeddings are deterministic feature-hashed vectors in which texts sharing words are close.
 import { createHash } from 'node:crypto';
 import { mockPlan } from './mockPlan';
-import { mockAgentTurn } from './mockAgent';
+import { mockAgentTurn, mockCritique, mockRevision } from './mockAgent';
 import type { ChatChunk, ChatRequest, ModelProvider, ProviderModel } from './types';
 
 export const MOCK_CHAT_MODEL = 'mock-chat';
@@ -110,7 +110,7 @@ export class MockProvider implements ModelProvider {
 
   async *chat(req: ChatRequest): AsyncIterable<ChatChunk> {
     const agent = mockAgentTurn(req);
-    const text = agent?.content ?? replyFor(req);
+    const text = agent?.content ?? mockCritique(req) ?? mockRevision(req) ?? replyFor(req);
     const pieces = text.match(/.{1,16}/gsu) ?? [''];
     for (const piece of pieces) {
       if (req.signal?.aborted) throw new Error('aborted');

@@ -23,3 +23,27 @@ export function mockAgentTurn(req: ChatRequest): { content: string; toolCalls?: 
   }
   return null;
 }
+
+/**
+ * A mock reviewer (schema titled `agentora.critique`): accepts, except that a goal with `mock:revise` gets its
+ * first draft of each subgoal sent back once (a revision is never reviewed again), so the careful path can be
+ * tried with nothing installed.
+ */
+export function mockCritique(req: ChatRequest): string | null {
+  if (!req.format || req.format === 'json' || (req.format as { title?: string }).title !== 'agentora.critique') return null;
+  const task = req.messages.at(-1)?.content ?? '';
+  const revise = /mock:revise/.test(task);
+  return JSON.stringify(
+    revise
+      ? { verdict: 'revise', feedback: 'Mock review: say which sources you used, then give the result again.' }
+      : { verdict: 'accept', feedback: 'Mock review: the deliverable answers the subgoal.' },
+  );
+}
+
+/** A mock author asked to revise answers with its draft, revised (so two subgoals' revisions differ as their drafts do). */
+export function mockRevision(req: ChatRequest): string | null {
+  const last = req.messages.at(-1);
+  if (last?.role !== 'user' || !/sent your deliverable back:/.test(last.content)) return null;
+  const draft = [...req.messages].reverse().find((m) => m.role === 'assistant')?.content ?? '';
+  return `Revised after review. ${draft.slice(0, 400)}`;
+}
