@@ -9,7 +9,7 @@ import path from 'node:path';
 import { startServer, type TestServer } from '../helpers/server';
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama';
 
-const TERMINAL = ['completed', 'stopped', 'failed', 'cancelled'];
+const TERMINAL = ['completed', 'stopped', 'failed', 'cancelled', 'interrupted'];
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 15000): Promise<T> {
   const end = Date.now() + ms;
@@ -48,8 +48,8 @@ describe('runs with the mock model', () => {
   });
   after(() => srv.stop());
 
-  test('POST /api/runs answers at once; the run plans, works each subgoal, synthesises and completes', async () => {
-    const r = await post('/api/runs', { team_id: teamId, prompt: 'write the summary to notes.txt', max_turns: 10, token_budget: 100000 });
+  test('POST /api/runs answers at once; the run plans, works each subgoal (careful: each reviewed), synthesises and completes', async () => {
+    const r = await post('/api/runs', { team_id: teamId, prompt: 'summarise the notes and list next steps', max_turns: 10, token_budget: 100000 });
     assert.equal(r.status, 200);
     assert.match(r.body.run_id, /^run_/);
     assert.ok(['queued', 'running'].includes(r.body.status));
@@ -62,9 +62,15 @@ describe('runs with the mock model', () => {
       ['s1', 's2', 's3'],
     );
     assert.deepEqual(done.messages[1].meta.handoff_from, ['s1']);
+    // careful mode: the critic reviewed s1 and s2 (its own review s3 is not reviewed again).
+    assert.deepEqual(
+      done.messages.slice(0, 3).map((m: any) => m.meta.critique?.verdict ?? null),
+      ['accept', 'accept', null],
+    );
     assert.equal(done.messages[3].meta.synthesis, true);
     assert.ok(done.run.final_output.length > 0);
-    assert.equal(done.run.turns_used, 4);
+    // Model calls: s1 draft + review, s2 draft + review, s3, synthesis (accepting a draft is not a call).
+    assert.equal(done.run.turns_used, 6);
     assert.ok(done.run.tokens_used > 0);
     const plan = await get(`/api/runs/${r.body.run_id}/plan`);
     assert.deepEqual(plan.body.plan.order, ['s1', 's2', 's3']);
@@ -72,7 +78,15 @@ describe('runs with the mock model', () => {
     const trace = await get(`/api/runs/${r.body.run_id}/trace`);
     assert.deepEqual(
       trace.body.trace.map((e: any) => e.event_type).filter((t: string) => !t.startsWith('status_')),
-      ['run_created', 'plan', 'agent_turn', 'agent_turn', 'agent_turn', 'synthesis'],
+      [
+        'run_created',
+        'plan',
+        ...['subgoal_started', 'draft', 'critique', 'agent_turn'],
+        ...['subgoal_started', 'draft', 'critique', 'agent_turn'],
+        ...['subgoal_started', 'agent_turn'],
+        'synthesis',
+        'memory_stored',
+      ],
     );
     assert.equal((await get(`/api/runs/${r.body.run_id}/collaboration-trace`)).body.trace.length, trace.body.trace.length);
     const list = await get('/api/runs');
@@ -80,11 +94,28 @@ describe('runs with the mock model', () => {
     assert.equal(list.body[0].id, r.body.run_id);
   });
 
+  test('mock reviewer: "mock:revise" sends each draft back once; the revision is kept, never reviewed again', async () => {
+    const r = await post('/api/runs', { team_id: teamId, prompt: 'summarise the notes mock:revise', max_turns: 20, token_budget: 100000 });
+    const done = await finished(r.body.run_id);
+    assert.equal(done.run.status, 'completed', JSON.stringify(done.run));
+    assert.deepEqual(
+      done.messages.slice(0, 3).map((m: any) => m.meta.revised ?? null),
+      [true, true, null],
+    );
+    // s1, s2: draft + review + revision; s3; synthesis.
+    assert.equal(done.run.turns_used, 8);
+  });
+
   test('budgets stop the run with status stopped and the budget named', async () => {
     const turns = await finished(
       (await post('/api/runs', { team_id: teamId, prompt: 'summarise the notes', max_turns: 2, token_budget: 100000 })).body.run_id,
     );
     assert.deepEqual([turns.run.status, turns.run.stop_reason, turns.run.turns_used], ['stopped', 'max_turns', 2]);
+    // The two turns were s1's draft and its review; s1 is done, s2 never started.
+    assert.deepEqual(
+      (await get(`/api/runs/${turns.run.id}/plan`)).body.subgoals.map((s: any) => s.status),
+      ['done', 'pending', 'pending'],
+    );
     const tokens = await finished((await post('/api/runs', { team_id: teamId, prompt: 'summarise the notes', token_budget: 1 })).body.run_id);
     assert.deepEqual([tokens.run.status, tokens.run.stop_reason, tokens.run.turns_used], ['stopped', 'token_budget', 0]);
   });
@@ -165,7 +196,10 @@ describe('runs against the fake Ollama (real client, real wire)', () => {
     const id = (await post('/api/runs', { team_id: teamId, prompt, max_turns: 10, token_budget: 100000, max_seconds: 60 })).body.run_id;
     await until('s1 to be asked', async () => asked(prompt, 's1') === 1);
     assert.equal((await post(`/api/runs/${id}/pause`)).body.ok, true);
-    await until('s1 to be stored', async () => (await get(`/api/runs/${id}/plan`)).body.subgoals[0].status === 'done');
+    // The step in flight (s1's draft) is committed; the next one (its review) is not asked.
+    await until('s1 draft to be stored', async () =>
+      (await get(`/api/runs/${id}/trace`)).body.trace.some((e: any) => e.event_type === 'draft' && e.payload.subgoal_id === 's1'),
+    );
     const calls = fake.chats.length;
     // Observe a window longer than several model calls: nothing may be asked while paused.
     const end = Date.now() + 1200;
@@ -204,11 +238,43 @@ describe('runs against the fake Ollama (real client, real wire)', () => {
       assert.equal(done.run.status, 'completed', JSON.stringify(done.run));
       assert.equal(asked(prompt, 's1'), 1, 'a completed step was repeated');
       assert.equal(asked(prompt, 's3'), 1);
-      assert.equal(fake.chats.filter((c) => c.format && c.messages.some((m) => m.content.includes(prompt))).length, 1, 'the plan was asked again');
+      const planCalls = fake.chats.filter((c) => c.format && c.messages[0]?.content.includes('You plan work') && c.messages.some((m) => m.content.includes(prompt)));
+      assert.equal(planCalls.length, 1, 'the plan was asked again');
       assert.deepEqual(
         done.messages.map((m: any) => m.meta.subgoal_id ?? 'synthesis'),
         ['s1', 's2', 's3', 'synthesis'],
       );
+    } finally {
+      srv = keep;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('teams.onRestart = interrupt: a restart marks the unfinished run interrupted (no model calls); resume continues it', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-runs-int-'));
+    const first = await startServer(env(), 15000, { dataDir });
+    const keep = srv;
+    srv = first;
+    try {
+      const team = (await post('/api/teams/templates/plan_execute_critique', {})).body.id;
+      const prompt = 'interrupt-test goal';
+      const id = (await post('/api/runs', { team_id: team, prompt, max_turns: 10, token_budget: 100000, max_seconds: 60 })).body.run_id;
+      await until('s1 to be stored', async () => (await get(`/api/runs/${id}/plan`)).body.subgoals[0]?.status === 'done');
+      const exited = new Promise((r) => first.proc.once('exit', r));
+      first.proc.kill('SIGKILL');
+      await exited;
+      srv = await startServer({ ...env(), AGENTORA_TEAMS_ON_RESTART: 'interrupt' }, 15000, { dataDir });
+      const r = await get(`/api/runs/${id}`);
+      assert.equal(r.body.run.status, 'interrupted');
+      assert.match(r.body.run.error, /restarted while this run was unfinished/);
+      const calls = fake.chats.length;
+      await new Promise((res) => setTimeout(res, 600));
+      assert.equal(fake.chats.length, calls, 'an interrupted run called the model');
+      assert.equal((await post(`/api/runs/${id}/resume`)).status, 200);
+      const done = await finished(id);
+      await srv.stop();
+      assert.equal(done.run.status, 'completed', JSON.stringify(done.run));
+      assert.equal(asked(prompt, 's1'), 1, 'a completed step was repeated');
     } finally {
       srv = keep;
       rmSync(dataDir, { recursive: true, force: true });

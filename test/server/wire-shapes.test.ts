@@ -62,6 +62,9 @@ async function served(r: DocRoute): Promise<boolean> {
   return res.status !== 404;
 }
 
+/** Routes that answer server-sent events (checked for the stream, not a JSON shape). */
+const STREAMS = new Set(['GET /api/runs/{}/stream']);
+
 /** How to call a route: a path (+ body), or `send` for a route whose success needs a state only a race can give. */
 type Recipe = () => { path: string; body?: unknown; send?: () => Promise<{ status: number; body: any; headers: Headers }> };
 const id = (k: string) => String(seed[k]);
@@ -243,6 +246,14 @@ const RECIPES: Record<string, Recipe> = {
   'POST /api/workers/heartbeat': () => ({ path: '/api/workers/heartbeat', body: { worker_id: Number(id('worker')), status: 'idle' } }),
   'POST /api/workers/dispatch': () => ({ path: '/api/workers/dispatch', body: { job_type: 'memory_maintenance', payload: {}, priority: 5 } }),
   'GET /api/workers/jobs/{}': () => ({ path: `/api/workers/jobs/${id('workerJob')}` }),
+  'GET /api/runs/{}/handoffs': () => ({ path: `/api/runs/${id('run')}/handoffs` }),
+  'GET /api/runs/{}/team': () => ({ path: `/api/runs/${id('run')}/team` }),
+  'GET /api/runs/{}/actions': () => ({ path: `/api/runs/${id('run')}/actions` }),
+  'GET /api/runs/{}/stream': () => ({ path: `/api/runs/${id('run')}/stream` }),
+  'GET /api/exports/run/{}': () => ({ path: `/api/exports/run/${id('run')}` }),
+  'GET /api/analytics/overview': () => ({ path: '/api/analytics/overview' }),
+  'GET /api/analytics/runs/{}': () => ({ path: `/api/analytics/runs/${id('run')}` }),
+  'GET /api/analytics/export.csv': () => ({ path: '/api/analytics/export.csv' }),
   'GET /api/integrations/mcp/capabilities': () => ({ path: `${API}/mcp/capabilities` }),
   'POST /api/integrations/mcp/call': () => ({ path: `${API}/mcp/call`, body: { tool: 'get_mission', args: { run_id: id('left') } } }),
 };
@@ -343,6 +354,18 @@ describe('wire shapes (http-api.md routes we serve answer as wire-shapes.md says
     for (const r of httpApiRoutes()) {
       if (!(await served(r))) continue;
       const key = `${r.verb} ${r.path}`;
+      if (STREAMS.has(key)) {
+        // Server-sent events: no JSON wire shape; the answer is an event stream that opens with a snapshot.
+        const ac = new AbortController();
+        const res = await s.fetch(RECIPES[key]!().path, { signal: ac.signal });
+        const first = await (res.body as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]().next();
+        ac.abort();
+        const text = new TextDecoder().decode(first.value);
+        if (res.status !== 200 || !/text\/event-stream/.test(res.headers.get('content-type') ?? '') || !/^event: /m.test(text))
+          problems.push(`${r.raw}: not an event stream (${res.status} ${res.headers.get('content-type')}: ${text.slice(0, 100)})`);
+        checked++;
+        continue;
+      }
       const d = declared.get(key);
       if (!d) {
         problems.push(`${r.raw}: served, but no protocol method declares it (so it has no wire shape)`);

@@ -12,9 +12,17 @@ import { coreSettings } from './settings/core';
 import { integrationSettings } from './settings/integrations';
 import { memorySettings } from './settings/memory';
 import { workerSettings } from './settings/workers';
+import { teamsSettings } from './settings/teams';
 import type { SettingSpec } from './define';
 
-export const allSettings = [...coreSettings, ...integrationSettings, ...actionSettings, ...memorySettings, ...workerSettings] as const;
+export const allSettings = [
+  ...coreSettings,
+  ...integrationSettings,
+  ...actionSettings,
+  ...memorySettings,
+  ...workerSettings,
+  ...teamsSettings,
+] as const;
 type AnySetting = (typeof allSettings)[number];
 
 export type Config = { readonly [S in AnySetting as S['key']]: z.output<S['schema']> };

@@ -16,6 +16,8 @@ import type * as missionsPortfolio from './missionsPortfolio';
 import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
 import type * as runs from './runs';
+import type * as runsLive from './runsLive';
+import type * as runsReports from './runsReports';
 import type * as system from './system';
 import type * as teams from './teams';
 import type * as workers from './workers';
@@ -185,6 +187,17 @@ export const M = {
     resumeRun: 'agentora/runs/resume',
     runPlan: 'agentora/runs/plan',
     runTrace: 'agentora/runs/trace',
+  },
+  runsLive: {
+  },
+  runsReports: {
+    analyticsCsv: 'agentora/runs/analyticsCsv',
+    analyticsOverview: 'agentora/runs/analyticsOverview',
+    analyticsRun: 'agentora/runs/analyticsRun',
+    exportRun: 'agentora/runs/export',
+    runActions: 'agentora/runs/actions',
+    runHandoffs: 'agentora/runs/handoffs',
+    runTeam: 'agentora/runs/team',
   },
   system: {
     bootstrap: 'agentora/system/bootstrap',
@@ -361,6 +374,13 @@ export interface Methods {
   'agentora/runs/resume': typeof runs.resumeRun;
   'agentora/runs/plan': typeof runs.runPlan;
   'agentora/runs/trace': typeof runs.runTrace;
+  'agentora/runs/analyticsCsv': typeof runsReports.analyticsCsv;
+  'agentora/runs/analyticsOverview': typeof runsReports.analyticsOverview;
+  'agentora/runs/analyticsRun': typeof runsReports.analyticsRun;
+  'agentora/runs/export': typeof runsReports.exportRun;
+  'agentora/runs/actions': typeof runsReports.runActions;
+  'agentora/runs/handoffs': typeof runsReports.runHandoffs;
+  'agentora/runs/team': typeof runsReports.runTeam;
   'agentora/system/bootstrap': typeof system.bootstrap;
   'agentora/system/connectionInfo': typeof system.connectionInfo;
   'agentora/system/doctor': typeof system.doctor;
@@ -421,6 +441,9 @@ export const N = {
   modelAdmin: {
     didPullProgress: 'agentora/models/didPullProgress',
   },
+  runsLive: {
+    didChange: 'agentora/runs/didChange',
+  },
   system: {
     didFinishDoctor: 'agentora/system/didFinishDoctor',
   },
@@ -442,6 +465,7 @@ export interface Notifications {
   'agentora/branchset/didFocus': typeof missionsBranchSets.didFocus;
   'agentora/missions/didAlert': typeof missionsObservability.didAlert;
   'agentora/models/didPullProgress': typeof modelAdmin.didPullProgress;
+  'agentora/runs/didChange': typeof runsLive.didChange;
   'agentora/system/didFinishDoctor': typeof system.didFinishDoctor;
   'agentora/workers/didChange': typeof workers.didChange;
 }

@@ -18,6 +18,8 @@ import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
 import { runsMethods } from './runs';
 import { workersMethods, workersNotifications } from './workers';
+import { runsNotifications } from './runsLive';
+import { runsReportMethods } from './runsReports';
 
 export * from './define';
 export * from './errors';
@@ -38,6 +40,8 @@ export * as agents from './agents';
 export * as teams from './teams';
 export * as runs from './runs';
 export * as workers from './workers';
+export * as runsReports from './runsReports';
+export * as runsLive from './runsLive';
 
 export const allMethods: readonly AnyMethod[] = [
   ...systemMethods,
@@ -58,6 +62,7 @@ export const allMethods: readonly AnyMethod[] = [
   ...planMethods,
   ...runsMethods,
   ...workersMethods,
+  ...runsReportMethods,
 ];
 export const allNotifications: readonly AnyNotification[] = [
   ...systemNotifications,
@@ -69,4 +74,5 @@ export const allNotifications: readonly AnyNotification[] = [
   ...modelAdminNotifications,
   ...workersNotifications,
   ...missionsBranchSetNotifications,
+  ...runsNotifications,
 ];

@@ -4,10 +4,17 @@ import { z } from 'zod';
 import { defineMethod, pagination, wire, zBool, zInt, zNum } from './define';
 import { Plan, Subgoal, TeamMode } from './teams';
 
-export const RunStatus = z.enum(['queued', 'running', 'paused', 'completed', 'stopped', 'failed', 'cancelled']);
+/**
+ * `waiting_approval`: an agent's side effect waits in the safe-actions queue for the operator (`waiting_action_id`
+ * names it); `interrupted`: a restart found the run unfinished and the operator chose not to resume it.
+ */
+export const RunStatus = z.enum(['queued', 'running', 'waiting_approval', 'paused', 'completed', 'stopped', 'failed', 'cancelled', 'interrupted']);
 export type RunStatus = z.infer<typeof RunStatus>;
-export const TERMINAL: readonly RunStatus[] = ['completed', 'stopped', 'failed', 'cancelled'];
-export const StopReason = z.enum(['max_turns', 'max_seconds', 'token_budget', 'no_progress', 'invalid_plan']);
+export const TERMINAL: readonly RunStatus[] = ['completed', 'stopped', 'failed', 'cancelled', 'interrupted'];
+/** States in which the run's job is working (a branch may wait on an approval while another works). */
+export const WORKING: RunStatus[] = ['running', 'waiting_approval'];
+export const StopReason = z.enum(['max_turns', 'max_seconds', 'token_budget', 'no_progress', 'invalid_plan', 'step_cap']);
+export const WorkerMode = z.enum(['auto', 'prefer_worker', 'local']);
 
 export const Run = z.object({
   id: z.string(),
@@ -27,6 +34,10 @@ export const Run = z.object({
   /** Seconds spent running (paused time not counted). */
   seconds_used: z.number(),
   final_output: z.string().nullable(),
+  /** The action (safe-actions queue) the run waits on while `waiting_approval`. */
+  waiting_action_id: z.number().int().nullable(),
+  /** Where the run's model calls may run (workers); null: auto. */
+  worker_mode: WorkerMode.nullable(),
   created_at: z.string(),
   updated_at: z.string(),
   finished_at: z.string().nullable(),
@@ -66,6 +77,7 @@ export const createRun = defineMethod({
     token_budget: zInt.pipe(z.number().int().min(1).max(10_000_000)).default(3000),
     consensus_threshold: zNum.pipe(z.number().min(0).max(1)).default(1),
     reflection: zBool.default(false),
+    worker_mode: WorkerMode.optional(),
   }),
   result: z.object({ run_id: z.string(), status: RunStatus, messages: z.array(RunMessage), run: Run }),
   rest: {
@@ -120,7 +132,7 @@ export const pauseRun = defineMethod({
 });
 export const resumeRun = defineMethod({
   method: 'agentora/runs/resume',
-  description: 'Continue a paused run from its last completed step.',
+  description: 'Continue a paused (or interrupted) run from its last completed step.',
   params: RunId,
   result: OkRun,
   rest: { verb: 'POST', path: '/api/runs/:id/resume', wire: okWire },

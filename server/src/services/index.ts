@@ -15,6 +15,7 @@ import { credentialsServices } from './credentials';
 import { teamsServices } from './teams';
 import { runsRuntime, runsServices } from './teams/runs';
 import { workersRuntime, workersServices } from './workers';
+import { runsReportServices } from './teams/reports';
 
 export const allServices: readonly Implementation[] = [
   ...systemServices,
@@ -30,6 +31,7 @@ export const allServices: readonly Implementation[] = [
   ...teamsServices,
   ...runsServices,
   ...workersServices,
+  ...runsReportServices,
 ];
 export const allRuntimes: readonly AreaRuntime[] = [
   actionsRuntime,

@@ -8,6 +8,7 @@ import Memory from './memory/Memory.svelte';
 import Chat from './chat/Chat.svelte';
 import Workers from './workers/Workers.svelte';
 import BranchSet from './branchset/BranchSet.svelte';
+import Runs from './runs/Runs.svelte';
 
 export interface PanelEntry {
   id: string;
@@ -25,6 +26,7 @@ export const PANELS: readonly PanelEntry[] = [
   { id: 'chat', title: 'Chat', icon: 'comment-discussion', component: Chat },
   { id: 'workers', title: 'Workers', icon: 'server', component: Workers },
   { id: 'branchset', title: 'Branch Set', icon: 'git-branch', component: BranchSet },
+  { id: 'runs', title: 'Runs', icon: 'organization', component: Runs },
 ];
 
 export function panelById(id: string | undefined): PanelEntry {

@@ -4,6 +4,7 @@
 // embeddings are deterministic feature-hashed vectors in which texts sharing words are close.
 import { createHash } from 'node:crypto';
 import { mockPlan } from './mockPlan';
+import { mockAgentTurn, mockCritique, mockRevision } from './mockAgent';
 import { ModelProviderError, type ChatChunk, type ChatRequest, type ModelProvider, type ProviderModel } from './types';
 
 export const MOCK_CHAT_MODEL = 'mock-chat';
@@ -123,7 +124,8 @@ export class MockProvider implements ModelProvider {
         'unsupported',
         "Pick a model with the 'completion' capability in the model manager (mock mode: mock-chat).",
       );
-    const text = replyFor(req);
+    const agent = mockAgentTurn(req);
+    const text = agent?.content ?? mockCritique(req) ?? mockRevision(req) ?? replyFor(req);
     const pieces = text.match(/.{1,16}/gsu) ?? [''];
     for (const piece of pieces) {
       if (req.signal?.aborted) throw new Error('aborted');
@@ -131,6 +133,7 @@ export class MockProvider implements ModelProvider {
       await new Promise<void>((r) => setImmediate(r));
     }
     const promptTokens = req.messages.reduce((n, m) => n + words(m.content).length, 0);
+    if (agent?.toolCalls) yield { content: '', done: false, toolCalls: agent.toolCalls };
     yield { content: '', done: true, promptEvalCount: promptTokens, evalCount: words(text).length, doneReason: 'stop' };
   }
 

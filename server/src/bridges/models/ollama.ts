@@ -88,7 +88,7 @@ export class OllamaProvider implements ModelProvider {
     const client = this.client(req.signal);
     let stream;
     try {
-      stream = await client.chat({ model, messages: req.messages, stream: true, format: req.format, options: req.options });
+      stream = await client.chat({ model, messages: req.messages, stream: true, format: req.format, options: req.options, tools: req.tools });
     } catch (err) {
       throw translate(err, this.host, model);
     }
@@ -99,6 +99,7 @@ export class OllamaProvider implements ModelProvider {
         yield {
           content: part.message?.content ?? '',
           done: part.done,
+          ...(part.message?.tool_calls?.length ? { toolCalls: part.message.tool_calls } : {}),
           ...(part.done ? { promptEvalCount: part.prompt_eval_count, evalCount: part.eval_count, doneReason: part.done_reason } : {}),
         };
       }

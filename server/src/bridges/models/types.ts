@@ -4,6 +4,21 @@
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** On an assistant message: the tool calls it made (sent back so the model sees its own calls). */
+  tool_calls?: ToolCall[];
+  /** On a tool message: which tool this observation answers. */
+  tool_name?: string;
+}
+
+/** A function call the model asked for (Ollama's `message.tool_calls[].function`). */
+export interface ToolCall {
+  function: { name: string; arguments: Record<string, unknown> };
+}
+
+/** A tool offered to the model (Ollama's `tools[]`). */
+export interface ToolSpec {
+  type: 'function';
+  function: { name: string; description: string; parameters: Record<string, unknown> };
 }
 
 export interface ChatRequest {
@@ -13,6 +28,8 @@ export interface ChatRequest {
   format?: 'json' | Record<string, unknown>;
   options?: { temperature?: number; num_predict?: number; seed?: number; num_ctx?: number };
   signal?: AbortSignal;
+  /** Tools the model may call; its calls come back on chunks as `toolCalls`. */
+  tools?: ToolSpec[];
   /**
    * Where this call may run (issue 15, workers). Callers say what the call is for and the run's worker mode;
    * the workers' routing provider (wrapping the real one) may send it to a live worker with the capability or
@@ -35,6 +52,8 @@ export interface ChatChunk {
   /** Text added by this chunk. */
   content: string;
   done: boolean;
+  /** Tool calls the model made in this chunk (Ollama sends them whole, on one chunk). */
+  toolCalls?: ToolCall[];
   /** Real token counts from the provider, on the final chunk. */
   promptEvalCount?: number;
   evalCount?: number;

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Agent } from '../../protocol/agents';
 import { MODE_BEHAVIOUR, PlanDraft, type Subgoal, type Team, type TeamMode } from '../../protocol/teams';
-import type { ChatMessage, ModelProvider } from '../../bridges/models';
+import type { ChatMessage, ModelCallRoute, ModelProvider } from '../../bridges/models';
 import { assign, graphProblems, topoOrder } from './assign';
 
 export const PLAN_JSON_SCHEMA = z.toJSONSchema(PlanDraft, { io: 'input', target: 'draft-7' }) as Record<string, unknown>;
@@ -67,7 +67,14 @@ function messagesFor(team: Team, prompt: string, mode: TeamMode, planner: Agent)
   ];
 }
 
-export async function makePlan(models: ModelProvider, team: Team, prompt: string, mode: TeamMode, signal?: AbortSignal): Promise<PlanOutcome> {
+export async function makePlan(
+  models: ModelProvider,
+  team: Team,
+  prompt: string,
+  mode: TeamMode,
+  signal?: AbortSignal,
+  route: ModelCallRoute = { kind: 'team_step' },
+): Promise<PlanOutcome> {
   const members = team.members.map((m) => m.agent);
   if (!MODE_BEHAVIOUR[mode].plans) {
     // single_agent: no planning call — the first member works the whole goal.
@@ -105,6 +112,7 @@ export async function makePlan(models: ModelProvider, team: Team, prompt: string
       format: PLAN_JSON_SCHEMA,
       options: { temperature: 0 },
       signal,
+      route,
     })) {
       raw += c.content;
       if (c.done) {

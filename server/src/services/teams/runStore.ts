@@ -3,14 +3,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/db';
 import type { Run, RunStatus } from '../../protocol/runs';
+import type { Subgoal } from '../../protocol/teams';
+
+export type RunSubgoal = Subgoal & { status: 'pending' | 'running' | 'done' | 'skipped'; output: string | null };
 import type { PlanOutcome } from './planner';
 
 type RunRow = Omit<Run, 'reflection'> & { reflection: number; plan: string | null; raw_plan: string | null };
 const now = () => new Date().toISOString();
 const toRun = ({ plan: _p, raw_plan: _r, ...r }: RunRow): Run => ({ ...r, reflection: !!r.reflection });
 
+/**
+ * Step kinds: plan; tool_call (a model call that asked for tools) and tool_result (the observation) inside an
+ * agent's loop; draft / critique / rebuttal (careful and debate modes); agent_turn (the subgoal's deliverable —
+ * marks it done); synthesis (the final answer).
+ */
+export type StepKind = 'plan' | 'tool_call' | 'tool_result' | 'draft' | 'critique' | 'rebuttal' | 'agent_turn' | 'synthesis';
 export interface StepWrite {
-  kind: 'plan' | 'agent_turn' | 'synthesis';
+  kind: StepKind;
+  /** Counts against max_turns (default: every model call; not the plan, not an observation, not bookkeeping). */
+  turn?: boolean;
   subgoal_id: string | null;
   agent_id: number | null;
   output: string;
@@ -35,9 +46,13 @@ export class RunStore {
       count: db.prepare<[{ status: string | null; team: number | null }], { n: number }>(
         'SELECT count(*) AS n FROM runs WHERE (@status IS NULL OR status = @status) AND (@team IS NULL OR team_id = @team)',
       ),
-      active: db.prepare<[], { id: string }>(`SELECT id FROM runs WHERE status IN ('queued','running') ORDER BY created_at`),
+      active: db.prepare<[], { id: string }>(`SELECT id FROM runs WHERE status IN ('queued','running','waiting_approval') ORDER BY created_at`),
+      setWaiting: db.prepare('UPDATE runs SET waiting_action_id = ?, updated_at = ? WHERE id = ?'),
+      setWorkerMode: db.prepare('UPDATE runs SET worker_mode = ? WHERE id = ?'),
+      subgoalRunning: db.prepare(`UPDATE run_subgoals SET status = 'running' WHERE run_id = ? AND subgoal_id = ? AND status = 'pending'`),
       setStatus: db.prepare(`UPDATE runs SET status = @to, stop_reason = COALESCE(@stop_reason, stop_reason), error = COALESCE(@error, error),
-        updated_at = @now, finished_at = CASE WHEN @to IN ('completed','stopped','failed','cancelled') THEN @now ELSE finished_at END
+        updated_at = @now, finished_at = CASE WHEN @to IN ('completed','stopped','failed','cancelled','interrupted') THEN @now ELSE finished_at END,
+        waiting_action_id = CASE WHEN @to IN ('completed','stopped','failed','cancelled','interrupted') THEN NULL ELSE waiting_action_id END
         WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`),
       setPlan: db.prepare('UPDATE runs SET plan = ?, raw_plan = ?, updated_at = ? WHERE id = ?'),
       addUsage: db.prepare(
@@ -53,8 +68,8 @@ export class RunStore {
       insertStep: db.prepare(
         'INSERT INTO run_steps (run_id, seq, kind, subgoal_id, agent_id, output, prompt_tokens, eval_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      steps: db.prepare<[string], { seq: number; kind: string; subgoal_id: string | null; output: string }>(
-        'SELECT seq, kind, subgoal_id, output FROM run_steps WHERE run_id = ? ORDER BY seq',
+      steps: db.prepare<[string], { seq: number; kind: string; subgoal_id: string | null; agent_id: number | null; output: string }>(
+        'SELECT seq, kind, subgoal_id, agent_id, output FROM run_steps WHERE run_id = ? ORDER BY seq',
       ),
       insertMessage: db.prepare(
         'INSERT INTO run_messages (run_id, role, content, agent_id, subgoal_id, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -79,10 +94,12 @@ export class RunStore {
     token_budget: number;
     consensus_threshold: number;
     reflection: boolean;
+    worker_mode?: string | null;
   }): Run {
     const id = `run_${randomUUID()}`;
     this.db.transaction(() => {
       this.s.insert.run({ ...p, id, reflection: +p.reflection, now: now() });
+      if (p.worker_mode) this.s.setWorkerMode.run(p.worker_mode, id);
       this.event(id, null, 'run_created', { prompt: p.prompt, mode: p.mode });
     })();
     return this.get(id)!;
@@ -118,6 +135,15 @@ export class RunStore {
     })();
   }
 
+  /** Record which action the run waits on (the status moves separately, through transition). */
+  setWaiting(id: string, actionId: number | null): void {
+    this.s.setWaiting.run(actionId, now(), id);
+  }
+
+  subgoalStarted(id: string, sid: string): void {
+    if (this.s.subgoalRunning.run(id, sid).changes) this.event(id, null, 'subgoal_started', { subgoal_id: sid });
+  }
+
   savePlan(id: string, outcome: PlanOutcome, step: StepWrite): void {
     this.db.transaction(() => {
       this.s.setPlan.run(outcome.plan ? JSON.stringify(outcome.plan) : null, outcome.raw_output ?? null, now(), id);
@@ -128,20 +154,27 @@ export class RunStore {
   }
 
   /** One completed step: the step row, the subgoal's output, the message, usage — all or nothing. */
-  completeStep(id: string, step: StepWrite, message: { role: string; content: string; meta: Record<string, unknown> } | null, final = false): void {
-    this.db.transaction(() => {
-      this.writeStep(id, step);
+  completeStep(id: string, step: StepWrite, message: { role: string; content: string; meta: Record<string, unknown> } | null, final = false): number {
+    return this.db.transaction(() => {
+      const seq = this.writeStep(id, step);
       if (step.kind === 'agent_turn' && step.subgoal_id) this.s.subgoalDone.run(step.output, id, step.subgoal_id);
       if (final) this.s.setFinal.run(step.output, now(), id);
       if (message) this.s.insertMessage.run(id, message.role, message.content, step.agent_id, step.subgoal_id, JSON.stringify(message.meta), now());
-      this.event(id, step.agent_id, step.kind, { subgoal_id: step.subgoal_id, prompt_tokens: step.prompt_tokens, eval_tokens: step.eval_tokens });
+      this.event(id, step.agent_id, step.kind, {
+        subgoal_id: step.subgoal_id,
+        prompt_tokens: step.prompt_tokens,
+        eval_tokens: step.eval_tokens,
+        ...(step.kind === 'agent_turn' || step.kind === 'synthesis' ? {} : { output: step.output.slice(0, 2000) }),
+      });
+      return seq;
     })();
   }
 
-  private writeStep(id: string, step: StepWrite): void {
+  private writeStep(id: string, step: StepWrite): number {
+    const seq = this.s.nextSeq.get(id)!.n;
     this.s.insertStep.run(
       id,
-      this.s.nextSeq.get(id)!.n,
+      seq,
       step.kind,
       step.subgoal_id,
       step.agent_id,
@@ -152,15 +185,16 @@ export class RunStore {
     );
     this.s.addUsage.run({
       id,
-      turns: step.kind === 'plan' ? 0 : 1,
+      turns: (step.turn ?? !['plan', 'tool_result'].includes(step.kind)) ? 1 : 0,
       tokens: step.prompt_tokens + step.eval_tokens,
       seconds: step.seconds,
       now: now(),
     });
+    return seq;
   }
 
-  subgoals(id: string): Array<Record<string, unknown> & { id: string; status: string; output: string | null }> {
-    return this.s.subgoals.all(id).map((r) => ({ ...JSON.parse(r.spec), status: r.status, output: r.output }));
+  subgoals(id: string): RunSubgoal[] {
+    return this.s.subgoals.all(id).map((r) => ({ ...(JSON.parse(r.spec) as Subgoal), status: r.status as RunSubgoal['status'], output: r.output }));
   }
 
   steps(id: string) {

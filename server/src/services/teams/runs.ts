@@ -8,6 +8,7 @@ import { agentOr404, teamOr404 } from './lookup';
 import { teamsStore } from './store';
 import { runStore } from './runStore';
 import { abortRun, startRun, stopAll } from './runner';
+import { emitRun, mountRunStream, transitionRun } from './live';
 
 const runOr404 = (ctx: ServerContext, id: string) =>
   runStore(ctx.db).get(id) ??
@@ -20,6 +21,7 @@ export const runsServices: readonly Implementation[] = [
   implement(R.createRun, (p, ctx) => {
     const team = teamOr404(ctx, p.team_id);
     const run = runStore(ctx.db).create({ ...p, mode: p.mode ?? team.mode });
+    emitRun(ctx, { run_id: run.id, kind: 'status', status: run.status, data: { team_id: run.team_id, prompt: run.prompt } });
     startRun(ctx, run.id);
     return { run_id: run.id, status: run.status, messages: [], run };
   }),
@@ -27,20 +29,22 @@ export const runsServices: readonly Implementation[] = [
   implement(R.getRun, (p, ctx) => ({ run: runOr404(ctx, p.id), messages: messagesOf(ctx, p.id) })),
   implement(R.pauseRun, (p, ctx) => {
     runOr404(ctx, p.id);
-    if (!runStore(ctx.db).transition(p.id, ['queued', 'running'], 'paused'))
-      throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a queued or running run can be paused`);
+    if (!transitionRun(ctx, p.id, ['queued', 'running', 'waiting_approval'], 'paused'))
+      throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a queued, running or waiting run can be paused`);
     return { ok: true as const, run: runOr404(ctx, p.id) };
   }),
   implement(R.resumeRun, (p, ctx) => {
     runOr404(ctx, p.id);
-    if (!runStore(ctx.db).transition(p.id, ['paused'], 'running'))
-      throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a paused run can be resumed`);
+    // A run paused while a branch waited on an action goes back to waiting for it (still undecided).
+    const target = runOr404(ctx, p.id).waiting_action_id ? 'waiting_approval' : 'running';
+    if (!transitionRun(ctx, p.id, ['paused', 'interrupted'], target))
+      throw conflict(`Run '${p.id}' is ${runOr404(ctx, p.id).status}; only a paused or interrupted run can be resumed`);
     startRun(ctx, p.id);
     return { ok: true as const, run: runOr404(ctx, p.id) };
   }),
   implement(R.cancelRun, (p, ctx) => {
     runOr404(ctx, p.id);
-    if (!runStore(ctx.db).transition(p.id, ['queued', 'running', 'paused'], 'cancelled'))
+    if (!transitionRun(ctx, p.id, ['queued', 'running', 'waiting_approval', 'paused'], 'cancelled'))
       throw conflict(`Run '${p.id}' already ended (${runOr404(ctx, p.id).status})`);
     abortRun(ctx, p.id);
     return { ok: true as const, run: runOr404(ctx, p.id) };
@@ -73,10 +77,21 @@ export const runsRuntime: AreaRuntime = {
   name: 'runs',
   start(ctx) {
     // Runs a previous server left queued or running continue from their last completed step.
+    // (teams.onRestart = interrupt: they are marked interrupted instead, with the reason.)
+    const interrupt = ctx.config['teams.onRestart'] === 'interrupt';
     for (const id of runStore(ctx.db).active()) {
+      if (interrupt) {
+        transitionRun(ctx, id, ['queued', 'running', 'waiting_approval'], 'interrupted', {
+          error: 'The server restarted while this run was unfinished; teams.onRestart is "interrupt", so it was not resumed.',
+        });
+        continue;
+      }
       runStore(ctx.db).event(id, null, 'resumed_after_restart', {});
       startRun(ctx, id);
     }
+  },
+  mountHttp(app, ctx) {
+    mountRunStream(app, ctx);
   },
   stop: (ctx) => stopAll(ctx),
 };

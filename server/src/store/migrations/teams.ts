@@ -106,4 +106,31 @@ const m56: Migration = {
     `);
   },
 };
-export const teamsMigrations: readonly Migration[] = [m55, m56];
+//   57 two run states (waiting_approval: an agent's action waits for the operator; interrupted: a restart
+//      found it and the operator chose not to resume), the action a run waits on, and the run's worker mode.
+//      The status CHECK only widens, which SQLite's documented writable_schema edit allows without a table
+//      rebuild (a rebuild would cascade-delete the run's subgoals, steps and messages through their foreign keys).
+const m57: Migration = {
+  version: 57,
+  name: 'teams: waiting_approval and interrupted run states, waiting action, worker mode',
+  up(db) {
+    db.exec('ALTER TABLE runs ADD COLUMN waiting_action_id INTEGER');
+    db.exec('ALTER TABLE runs ADD COLUMN worker_mode TEXT');
+    const from = "CHECK (status IN ('queued','running','paused','completed','stopped','failed','cancelled'))";
+    const to = "CHECK (status IN ('queued','running','waiting_approval','paused','completed','stopped','failed','cancelled','interrupted'))";
+    const v = db.pragma('schema_version', { simple: true }) as number;
+    db.unsafeMode(true);
+    try {
+      db.pragma('writable_schema = ON');
+      const n = db.prepare(`UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = 'runs'`).run(from, to).changes;
+      if (n !== 1) throw new Error('migration 57: runs table not found');
+      db.pragma(`schema_version = ${v + 1}`);
+      db.pragma('writable_schema = OFF');
+    } finally {
+      db.unsafeMode(false);
+    }
+    const sql = (db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'runs'`).get() as { sql: string }).sql;
+    if (!sql.includes("'waiting_approval'")) throw new Error('migration 57: the runs status check was not widened');
+  },
+};
+export const teamsMigrations: readonly Migration[] = [m55, m56, m57];
