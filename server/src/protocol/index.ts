@@ -16,6 +16,8 @@ import { credentialsMethods } from './credentials';
 import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
 import { runsMethods } from './runs';
+import { workflowsMethods, workflowsNotifications } from './workflows';
+import { operatorMethods } from './operator';
 
 export * from './define';
 export * from './errors';
@@ -34,6 +36,8 @@ export * as credentials from './credentials';
 export * as agents from './agents';
 export * as teams from './teams';
 export * as runs from './runs';
+export * as workflows from './workflows';
+export * as operator from './operator';
 
 export const allMethods: readonly AnyMethod[] = [
   ...systemMethods,
@@ -52,6 +56,8 @@ export const allMethods: readonly AnyMethod[] = [
   ...teamsMethods,
   ...planMethods,
   ...runsMethods,
+  ...workflowsMethods,
+  ...operatorMethods,
 ];
 export const allNotifications: readonly AnyNotification[] = [
   ...systemNotifications,
@@ -61,4 +67,5 @@ export const allNotifications: readonly AnyNotification[] = [
   ...missionsObservabilityNotifications,
   ...chatNotifications,
   ...modelAdminNotifications,
+  ...workflowsNotifications,
 ];

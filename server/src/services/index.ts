@@ -13,6 +13,7 @@ import { systemServices } from './system';
 import { credentialsServices } from './credentials';
 import { teamsServices } from './teams';
 import { runsRuntime, runsServices } from './teams/runs';
+import { workflowsRuntime, workflowsServices } from './workflows';
 
 export const allServices: readonly Implementation[] = [
   ...systemServices,
@@ -26,6 +27,7 @@ export const allServices: readonly Implementation[] = [
   ...credentialsServices,
   ...teamsServices,
   ...runsServices,
+  ...workflowsServices,
 ];
 export const allRuntimes: readonly AreaRuntime[] = [
   actionsRuntime,
@@ -34,4 +36,5 @@ export const allRuntimes: readonly AreaRuntime[] = [
   missionsRetentionRuntime,
   chatRuntime,
   runsRuntime,
+  workflowsRuntime,
 ];
