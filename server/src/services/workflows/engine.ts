@@ -236,14 +236,20 @@ function checkWaiting(ctx: ServerContext, run: WorkflowRun, step: RunStep, spec:
   return true;
 }
 
+const READ_ONLY = new Set(['desktop_list_dir', 'desktop_read_text', 'browser_extract_text', 'browser_page_summary', 'browser_search', 'browser_navigate', 'browser_open_url']);
+const IDEMPOTENT = (item: ActionItem) => READ_ONLY.has(item.tool_name) || (item.tool_name === 'desktop_write_text' && item.params.overwrite !== false);
+
 /** The outcome of a queue item, including what recovery learnt about one a restart interrupted. */
 function queueOutcome(ctx: ServerContext, item: ActionItem): Outcome {
   const o = actionOutcome(item);
   if (o) return o;
   if (item.status === 'interrupted') {
     const known = executionOf(ctx, item.id)?.result as Record<string, unknown> | null;
-    if (known && known.started === false) return { kind: 'failed', error: `action ${item.id} was interrupted before it started (nothing was done)`, retryable: true };
+    if (known && known.started === false) return { kind: 'redo', reason: `action ${item.id} was interrupted before it started: nothing was done` };
     if (known && known.holds_proposed_content === true) return { kind: 'done', output: { action_id: item.id, result: known, recovered: true } };
+    // Idempotent actions may be proposed again: a read changes nothing, and an overwriting write of fixed
+    // content ends in the same state however often it ran (a partial first write is completed by the second).
+    if (IDEMPOTENT(item)) return { kind: 'redo', reason: `action ${item.id} was interrupted; ${item.tool_name} is idempotent, so it is proposed again` };
     // Never repeated blindly: the operator decides (retry-step proposes it again, skip-step moves on).
     return { kind: 'failed', error: `action ${item.id} was interrupted while executing; its outcome is unknown (${String(known?.note ?? 'see the action history')}) — retry or skip the step`, retryable: false };
   }
@@ -302,6 +308,10 @@ function record(ctx: ServerContext, run: WorkflowRun, step: RunStep, spec: Step,
       return false;
     case 'failed':
       return fail(ctx, run, step, spec, outcome.error, outcome.retryable);
+    case 'redo':
+      // Not a failure and not a retry: the attempt never happened. A new attempt (new key) proposes it again.
+      rs.patchStep(run.id, step.position, ['running'], { status: 'pending' }, { type: 'step_redo', actor: ENGINE, payload: { reason: outcome.reason } });
+      return true;
     default:
       return true;
   }

@@ -19,6 +19,8 @@ export type Outcome =
   | { kind: 'failed'; error: string; retryable: boolean }
   /** The step waits on a queue item (an action the policy asks about). */
   | { kind: 'wait_action'; action_id: number }
+  /** Nothing was done (an action interrupted before it touched anything): propose it again as a new attempt. */
+  | { kind: 'redo'; reason: string }
   /** A team run was started: record its id before waiting. */
   | { kind: 'team_started'; team_run_id: string };
 
