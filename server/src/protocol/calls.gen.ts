@@ -13,9 +13,11 @@ import type * as missionsLineage from './missionsLineage';
 import type * as missionsObservability from './missionsObservability';
 import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
+import type * as operator from './operator';
 import type * as runs from './runs';
 import type * as system from './system';
 import type * as teams from './teams';
+import type * as workflows from './workflows';
 
 export const M = {
   actions: {
@@ -165,6 +167,19 @@ export const M = {
     listModels: 'agentora/models/list',
     testModel: 'agentora/models/test',
   },
+  operator: {
+    advance: 'agentora/operator/advance',
+    cancel: 'agentora/operator/cancel',
+    createRun: 'agentora/operator/createRun',
+    getRun: 'agentora/operator/getRun',
+    history: 'agentora/operator/history',
+    listRuns: 'agentora/operator/listRuns',
+    pause: 'agentora/operator/pause',
+    resume: 'agentora/operator/resume',
+    retryStep: 'agentora/operator/retryStep',
+    skipStep: 'agentora/operator/skipStep',
+    workflows: 'agentora/operator/workflows',
+  },
   runs: {
     cancelRun: 'agentora/runs/cancel',
     cloneAgent: 'agentora/runs/cloneAgent',
@@ -194,6 +209,21 @@ export const M = {
     listTemplates: 'agentora/teams/templates',
     modePreview: 'agentora/team/previewMode',
     planPreview: 'agentora/team/plan',
+  },
+  workflows: {
+    clone: 'agentora/workflows/clone',
+    compare: 'agentora/workflows/compare',
+    create: 'agentora/workflows/create',
+    exportYaml: 'agentora/workflows/exportYaml',
+    get: 'agentora/workflows/get',
+    importYaml: 'agentora/workflows/importYaml',
+    list: 'agentora/workflows/list',
+    remove: 'agentora/workflows/delete',
+    replay: 'agentora/workflows/replay',
+    run: 'agentora/workflows/run',
+    runs: 'agentora/workflows/runs',
+    update: 'agentora/workflows/update',
+    updateStep: 'agentora/workflows/updateStep',
   },
 } as const;
 
@@ -321,6 +351,17 @@ export interface Methods {
   'agentora/models/delete': typeof modelAdmin.remove;
   'agentora/models/list': typeof models.listModels;
   'agentora/models/test': typeof models.testModel;
+  'agentora/operator/advance': typeof operator.advance;
+  'agentora/operator/cancel': typeof operator.cancel;
+  'agentora/operator/createRun': typeof operator.createRun;
+  'agentora/operator/getRun': typeof operator.getRun;
+  'agentora/operator/history': typeof operator.history;
+  'agentora/operator/listRuns': typeof operator.listRuns;
+  'agentora/operator/pause': typeof operator.pause;
+  'agentora/operator/resume': typeof operator.resume;
+  'agentora/operator/retryStep': typeof operator.retryStep;
+  'agentora/operator/skipStep': typeof operator.skipStep;
+  'agentora/operator/workflows': typeof operator.workflows;
   'agentora/runs/cancel': typeof runs.cancelRun;
   'agentora/runs/cloneAgent': typeof runs.cloneAgent;
   'agentora/runs/create': typeof runs.createRun;
@@ -345,6 +386,19 @@ export interface Methods {
   'agentora/teams/templates': typeof teams.listTemplates;
   'agentora/team/previewMode': typeof teams.modePreview;
   'agentora/team/plan': typeof teams.planPreview;
+  'agentora/workflows/clone': typeof workflows.clone;
+  'agentora/workflows/compare': typeof workflows.compare;
+  'agentora/workflows/create': typeof workflows.create;
+  'agentora/workflows/exportYaml': typeof workflows.exportYaml;
+  'agentora/workflows/get': typeof workflows.get;
+  'agentora/workflows/importYaml': typeof workflows.importYaml;
+  'agentora/workflows/list': typeof workflows.list;
+  'agentora/workflows/delete': typeof workflows.remove;
+  'agentora/workflows/replay': typeof workflows.replay;
+  'agentora/workflows/run': typeof workflows.run;
+  'agentora/workflows/runs': typeof workflows.runs;
+  'agentora/workflows/update': typeof workflows.update;
+  'agentora/workflows/updateStep': typeof workflows.updateStep;
 }
 
 export type MethodName = keyof Methods;

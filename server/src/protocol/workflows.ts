@@ -43,6 +43,19 @@ export const StepSpec = z.object({
 });
 export type StepSpec = z.infer<typeof StepSpec>;
 
+/** An edit of one step: only the fields given change (no defaults filled in). */
+export const StepPatch = z.object({
+  name: z.string().trim().min(1).max(120).optional(),
+  step_type: StepType.optional(),
+  tool_name: z.string().trim().max(100).nullish(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  requires_approval: zBool.optional(),
+  timeout_seconds: zNum.pipe(z.number().min(0.01).max(86400)).optional(),
+  max_retries: zInt.pipe(z.number().int().min(0).max(20)).optional(),
+  backoff_seconds: zNum.pipe(z.number().min(0).max(3600)).optional(),
+  on_failure: OnFailure.optional(),
+});
+
 export const Step = StepSpec.extend({
   id: z.number().int(),
   workflow_id: z.number().int(),
@@ -219,7 +232,7 @@ export const update = defineMethod({
 export const updateStep = defineMethod({
   method: 'agentora/workflows/updateStep',
   description: 'Edit one step (only the fields given). The version goes up.',
-  params: StepSpec.partial().extend({ id: Id, step_id: Id }),
+  params: StepPatch.extend({ id: Id, step_id: Id }),
   result: z.object({ ok: z.literal(true), item: Step, workflow: Workflow }),
   rest: { verb: 'POST', path: '/api/workflows/:id/steps/:step_id', wire: { schema: okItem } },
 });
