@@ -6,6 +6,7 @@ import Missions from './missions/Missions.svelte';
 import Actions from './actions/Actions.svelte';
 import Memory from './memory/Memory.svelte';
 import Chat from './chat/Chat.svelte';
+import Workflows from './workflows/Workflows.svelte';
 
 export interface PanelEntry {
   id: string;
@@ -21,6 +22,7 @@ export const PANELS: readonly PanelEntry[] = [
   { id: 'actions', title: 'Actions', icon: 'shield', component: Actions },
   { id: 'memory', title: 'Memory', icon: 'database', component: Memory },
   { id: 'chat', title: 'Chat', icon: 'comment-discussion', component: Chat },
+  { id: 'workflows', title: 'Workflows', icon: 'type-hierarchy', component: Workflows },
 ];
 
 export function panelById(id: string | undefined): PanelEntry {
