@@ -46,7 +46,8 @@ describe('workflow runs survive kill -9', () => {
         params: { path: `${ws}/{{inputs.tag}}-${j}.txt`, content: `{{steps.think${j}.output}}` },
       },
     ]);
-    const wf = (await post('/api/workflows', { name: 'crashy', params_schema: { type: 'object', properties: { tag: { type: 'string' } } }, steps })).body.item;
+    const wf = (await post('/api/workflows', { name: 'crashy', params_schema: { type: 'object', properties: { tag: { type: 'string' } } }, steps }))
+      .body.item;
     const kills: number[] = [];
     for (let i = 0; i < 5; i++) {
       const tag = `iter${i}`;
@@ -77,7 +78,10 @@ describe('workflow runs survive kill -9', () => {
         // (or the interrupted write had completed: recovery saw the file hold the content, the step took that)
         const recovered = done.steps[2 * j - 1].output?.recovered === true ? 1 : 0;
         assert.equal(mine.filter((w: any) => w.status === 'executed').length + recovered, 1, `kill at step ${at}: ${seen}`);
-        assert.ok(mine.every((w: any) => w.status === 'executed' || w.status === 'interrupted'), seen);
+        assert.ok(
+          mine.every((w: any) => w.status === 'executed' || w.status === 'interrupted'),
+          seen,
+        );
         assert.equal(mine.length - 1, done.events.filter((e: any) => e.event_type === 'step_redo' && e.position === 2 * j).length, seen);
         assert.equal(readFileSync(path.join(ws, `${tag}-${j}.txt`), 'utf8'), done.steps[2 * j - 2].output);
       }

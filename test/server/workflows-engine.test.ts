@@ -67,7 +67,11 @@ describe('workflows and operator mode', () => {
         },
         /steps\.0\.params\.prompt: step 1 'a'.*later step/,
       ],
-      ['undeclared input', { ...base, steps: [{ name: 'a', step_type: 'model_call', params: { prompt: '{{inputs.nope}}' } }] }, /steps\.0\.params\.prompt/],
+      [
+        'undeclared input',
+        { ...base, steps: [{ name: 'a', step_type: 'model_call', params: { prompt: '{{inputs.nope}}' } }] },
+        /steps\.0\.params\.prompt/,
+      ],
       ['action without a tool', { ...base, steps: [{ name: 'a', step_type: 'action', params: {} }] }, /steps\.0\.tool_name/],
       ['model call without a prompt', { ...base, steps: [{ name: 'a', step_type: 'model_call', params: {} }] }, /steps\.0\.params\.prompt/],
     ];

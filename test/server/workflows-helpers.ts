@@ -22,10 +22,14 @@ export function client(srv: () => TestServer) {
   const get = (p: string) => req('GET', p);
   const run = async (id: number) => (await get(`/api/operator/runs/${id}`)).body;
   const runUntil = (id: number, what: string, pred: (r: any) => boolean, ms?: number) =>
-    until(`run ${id}: ${what}`, async () => {
-      const r = await run(id);
-      return pred(r) ? r : null;
-    }, ms);
+    until(
+      `run ${id}: ${what}`,
+      async () => {
+        const r = await run(id);
+        return pred(r) ? r : null;
+      },
+      ms,
+    );
   const status = (id: number, ...statuses: string[]) => runUntil(id, statuses.join('|'), (r) => statuses.includes(r.run.status));
   return { req, post, get, run, runUntil, status };
 }

@@ -36,9 +36,15 @@ describe('workflow state machine', () => {
   });
 
   test('retries are bounded and back off exponentially (capped at 5 minutes)', () => {
-    assert.deepEqual([1, 2, 3].map((a) => mayRetry(a, 2)), [true, true, false]);
+    assert.deepEqual(
+      [1, 2, 3].map((a) => mayRetry(a, 2)),
+      [true, true, false],
+    );
     assert.equal(mayRetry(1, 0), false);
-    assert.deepEqual([1, 2, 3, 4].map((a) => backoffSeconds(0.5, a)), [0.5, 1, 2, 4]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((a) => backoffSeconds(0.5, a)),
+      [0.5, 1, 2, 4],
+    );
     assert.equal(backoffSeconds(10, 20), 300);
     assert.equal(backoffSeconds(0, 3), 0);
   });
@@ -88,7 +94,10 @@ describe('definition checks', () => {
       fn();
     } catch (err) {
       assert.ok(err instanceof AppError && err.kind === 'bad_request');
-      assert.ok(err.issues?.some((i) => path.test(i.path)), JSON.stringify(err.issues));
+      assert.ok(
+        err.issues?.some((i) => path.test(i.path)),
+        JSON.stringify(err.issues),
+      );
       return err.message;
     }
     assert.fail('not refused');
@@ -96,11 +105,33 @@ describe('definition checks', () => {
   test('a reference to a later step, to itself, to a missing step, or to an undeclared input is refused', () => {
     const a = S({ name: 'a', step_type: 'model_call', params: { prompt: '{{steps.b.output}}' } });
     const b = S({ name: 'b', step_type: 'model_call', params: { prompt: '{{steps.a.output}}' } });
-    assert.match(refused(() => checkDefinition(schema, [a, b]), /^steps\.0\.params\.prompt$/), /later step/);
-    assert.match(refused(() => checkDefinition(schema, [S({ name: 'a', step_type: 'model_call', params: { prompt: '{{steps.a.output}}' } })]), /steps\.0\.params\.prompt/), /own output/);
-    assert.match(refused(() => checkDefinition(schema, [S({ name: 'a', step_type: 'model_call', params: { prompt: '{{steps.zz.output}}' } })]), /steps\.0/), /does not exist/);
-    refused(() => checkDefinition(schema, [S({ name: 'a', step_type: 'model_call', params: { prompt: '{{inputs.other}}' } })]), /steps\.0\.params\.prompt/);
-    refused(() => checkDefinition(schema, [S({ step_type: 'model_call', params: { prompt: 'x' } }), S({ name: 'step_1', step_type: 'model_call', params: { prompt: 'y' } })]), /steps\.1\.name/);
+    assert.match(
+      refused(() => checkDefinition(schema, [a, b]), /^steps\.0\.params\.prompt$/),
+      /later step/,
+    );
+    assert.match(
+      refused(
+        () => checkDefinition(schema, [S({ name: 'a', step_type: 'model_call', params: { prompt: '{{steps.a.output}}' } })]),
+        /steps\.0\.params\.prompt/,
+      ),
+      /own output/,
+    );
+    assert.match(
+      refused(() => checkDefinition(schema, [S({ name: 'a', step_type: 'model_call', params: { prompt: '{{steps.zz.output}}' } })]), /steps\.0/),
+      /does not exist/,
+    );
+    refused(
+      () => checkDefinition(schema, [S({ name: 'a', step_type: 'model_call', params: { prompt: '{{inputs.other}}' } })]),
+      /steps\.0\.params\.prompt/,
+    );
+    refused(
+      () =>
+        checkDefinition(schema, [
+          S({ step_type: 'model_call', params: { prompt: 'x' } }),
+          S({ name: 'step_1', step_type: 'model_call', params: { prompt: 'y' } }),
+        ]),
+      /steps\.1\.name/,
+    );
     refused(() => checkDefinition(schema, [S({ name: 'a', step_type: 'tool', tool_name: 'memory_search', params: {} })]), /steps\.0\.params\.query/);
     checkDefinition(schema, [
       S({ name: 'a', step_type: 'model_call', params: { prompt: '{{inputs.topic}}' } }),

@@ -32,11 +32,13 @@ export const createRun = defineMethod({
 export const listRuns = defineMethod({
   method: 'agentora/operator/listRuns',
   description: 'Workflow runs, newest first (filter by status / workflow).',
-  params: z
-    .object({ ...pagination(50, 500), status: WorkflowRunStatus.optional(), workflow_id: Id.optional() })
-    .default({ limit: 50, offset: 0 }),
+  params: z.object({ ...pagination(50, 500), status: WorkflowRunStatus.optional(), workflow_id: Id.optional() }).default({ limit: 50, offset: 0 }),
   result: z.object({ ok: z.literal(true), items: z.array(WorkflowRun), total: z.number().int() }),
-  rest: { verb: 'GET', path: '/api/operator/runs', wire: { schema: z.looseObject({ ok: z.boolean(), items: z.array(z.looseObject({ id: z.number() })) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/operator/runs',
+    wire: { schema: z.looseObject({ ok: z.boolean(), items: z.array(z.looseObject({ id: z.number() })) }) },
+  },
   readOnly: true,
 });
 
@@ -124,7 +126,11 @@ export const workflows = defineMethod({
   description: 'Workflows with their run counts and last run (the operator overview).',
   params: z.object(pagination(100, 500)).default({ limit: 100, offset: 0 }),
   result: z.object({ ok: z.literal(true), items: z.array(OperatorWorkflow), total: z.number().int() }),
-  rest: { verb: 'GET', path: '/api/operator/workflows', wire: { schema: z.looseObject({ ok: z.boolean(), items: z.array(z.looseObject({ id: z.number() })) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/operator/workflows',
+    wire: { schema: z.looseObject({ ok: z.boolean(), items: z.array(z.looseObject({ id: z.number() })) }) },
+  },
   readOnly: true,
 });
 

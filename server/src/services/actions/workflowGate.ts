@@ -30,16 +30,14 @@ export function gateEvaluation(params: Record<string, unknown>): Evaluation {
 /** The action a workflow step proposed under `key` (its subgoal_id), if the queue has it. */
 export function actionByKey(ctx: ServerContext, runId: string, key: string): ActionItem | null {
   const row = ctx.db.prepare('SELECT id FROM actions WHERE run_id = ? AND subgoal_id = ? ORDER BY id DESC LIMIT 1').get(runId, key) as
-    | { id: number }
-    | undefined;
+    { id: number } | undefined;
   return row ? stateOf(ctx).store.get(row.id) : null;
 }
 
 /** The recorded execution of an action (result and error), e.g. what recovery learnt about an interrupted one. */
 export function executionOf(ctx: ServerContext, actionId: number): { ok: boolean; result: unknown; error: string | null } | null {
   const row = ctx.db.prepare('SELECT ok, result, error FROM action_executions WHERE action_id = ?').get(actionId) as
-    | { ok: number; result: string | null; error: string | null }
-    | undefined;
+    { ok: number; result: string | null; error: string | null } | undefined;
   if (!row) return null;
   let result: unknown = null;
   try {

@@ -32,7 +32,11 @@ interface EngineState {
 const states = new WeakMap<ServerContext, EngineState>();
 export function engineOf(ctx: ServerContext): EngineState {
   let s = states.get(ctx);
-  if (!s) states.set(ctx, (s = { registry: null, driving: new Map(), again: new Set(), timers: new Map(), aborts: new Map(), stopped: false, unsubscribe: null }));
+  if (!s)
+    states.set(
+      ctx,
+      (s = { registry: null, driving: new Map(), again: new Set(), timers: new Map(), aborts: new Map(), stopped: false, unsubscribe: null }),
+    );
   return s;
 }
 
@@ -59,7 +63,9 @@ export function kick(ctx: ServerContext, runId: number): void {
       } catch (err) {
         if (st.stopped) return;
         ctx.log.error(`workflow run ${runId}: engine error`, err);
-        runStore(ctx.db).transition(runId, ['queued', 'running', 'waiting_approval'], 'failed', ENGINE, { error: `engine error: ${(err as Error)?.message ?? String(err)}` });
+        runStore(ctx.db).transition(runId, ['queued', 'running', 'waiting_approval'], 'failed', ENGINE, {
+          error: `engine error: ${(err as Error)?.message ?? String(err)}`,
+        });
       }
       notify(ctx, runId);
     } while (st.again.has(runId) && !st.stopped);
@@ -97,7 +103,8 @@ const scopeOf = (run: WorkflowRun, steps: readonly RunStep[]): Scope => {
   return { inputs: run.inputs, steps: out };
 };
 
-const outputsOf = (steps: readonly RunStep[]) => Object.fromEntries(steps.filter((s) => s.status === 'done' || s.status === 'reused').map((s) => [s.name, s.output]));
+const outputsOf = (steps: readonly RunStep[]) =>
+  Object.fromEntries(steps.filter((s) => s.status === 'done' || s.status === 'reused').map((s) => [s.name, s.output]));
 
 /** Decrement a stepwise / advance budget after a step settled. */
 function spend(ctx: ServerContext, runId: number): void {
@@ -156,7 +163,15 @@ async function advance(ctx: ServerContext, run: WorkflowRun, steps: RunStep[], s
       }
       const input = render(spec.params, scopeOf(run, steps)) as Record<string, unknown>;
       const attempt = step.attempts + 1;
-      if (!rs.patchStep(run.id, pos, ['pending'], { status: 'running', attempts: attempt, input, error: null, started_at: new Date().toISOString(), next_attempt_at: null }, { type: 'step_started', actor: ENGINE, payload: { attempt } }))
+      if (
+        !rs.patchStep(
+          run.id,
+          pos,
+          ['pending'],
+          { status: 'running', attempts: attempt, input, error: null, started_at: new Date().toISOString(), next_attempt_at: null },
+          { type: 'step_started', actor: ENGINE, payload: { attempt } },
+        )
+      )
         return true;
       if (run.status === 'waiting_approval') rs.transition(run.id, ['waiting_approval'], 'running', ENGINE);
       return attemptStep(ctx, run, rs.step(run.id, pos)!, spec, false);
@@ -172,7 +187,13 @@ async function advance(ctx: ServerContext, run: WorkflowRun, steps: RunStep[], s
         schedule(ctx, run.id, step.next_attempt_at);
         return false;
       }
-      rs.patchStep(run.id, pos, ['retry_wait'], { status: 'pending', next_attempt_at: null }, { type: 'step_retrying', actor: ENGINE, payload: { attempt: step.attempts + 1 } });
+      rs.patchStep(
+        run.id,
+        pos,
+        ['retry_wait'],
+        { status: 'pending', next_attempt_at: null },
+        { type: 'step_retrying', actor: ENGINE, payload: { attempt: step.attempts + 1 } },
+      );
       return true;
     }
     default:
@@ -189,14 +210,31 @@ async function openGate(ctx: ServerContext, run: WorkflowRun, step: RunStep, spe
   const key = gateKey(run.id, step);
   let item = actionByKey(ctx, actionRunId(run.id), key);
   if (!item) {
-    const message = String(spec.params.message ?? (spec.step_type === 'approval_gate' ? 'Approve to continue the workflow' : `Step '${spec.name}' (${spec.step_type}) requires approval before it runs`));
+    const message = String(
+      spec.params.message ??
+        (spec.step_type === 'approval_gate'
+          ? 'Approve to continue the workflow'
+          : `Step '${spec.name}' (${spec.step_type}) requires approval before it runs`),
+    );
     item = await propose(
       ctx,
-      { run_id: actionRunId(run.id), agent_id: 'workflow', subgoal_id: key, tool_name: 'workflow_gate', params: { workflow_run_id: run.id, position: step.position, step: spec.name, message } },
+      {
+        run_id: actionRunId(run.id),
+        agent_id: 'workflow',
+        subgoal_id: key,
+        tool_name: 'workflow_gate',
+        params: { workflow_run_id: run.id, position: step.position, step: spec.name, message },
+      },
       { transport: 'internal', actor: `workflow:${run.id}` },
     );
   }
-  rs.patchStep(run.id, step.position, ['pending'], { status: 'waiting_approval', gate_action_id: item.id }, { type: 'approval_requested', actor: ENGINE, payload: { action_id: item.id } });
+  rs.patchStep(
+    run.id,
+    step.position,
+    ['pending'],
+    { status: 'waiting_approval', gate_action_id: item.id },
+    { type: 'approval_requested', actor: ENGINE, payload: { action_id: item.id } },
+  );
   rs.transition(run.id, ['running'], 'waiting_approval', ENGINE, {}, { position: step.position, action_id: item.id });
   return checkWaiting(ctx, rs.get(run.id)!, rs.step(run.id, step.position)!, spec);
 }
@@ -214,7 +252,17 @@ function checkWaiting(ctx: ServerContext, run: WorkflowRun, step: RunStep, spec:
     }
     // An approved gate that a restart interrupted was still approved: the approval was committed first.
     if (status === 'executed' || status === 'approved' || status === 'executing' || (status === 'interrupted' && gate?.decided_by !== 'policy')) {
-      rs.patchStep(run.id, step.position, ['waiting_approval'], { status: 'pending', approved: true }, { type: 'approved', actor: gate?.decided_by ?? 'operator', payload: { action_id: step.gate_action_id, reason: gate?.decision_reason ?? null } });
+      rs.patchStep(
+        run.id,
+        step.position,
+        ['waiting_approval'],
+        { status: 'pending', approved: true },
+        {
+          type: 'approved',
+          actor: gate?.decided_by ?? 'operator',
+          payload: { action_id: step.gate_action_id, reason: gate?.decision_reason ?? null },
+        },
+      );
       rs.transition(run.id, ['waiting_approval'], 'running', ENGINE);
       return true;
     }
@@ -230,14 +278,29 @@ function checkWaiting(ctx: ServerContext, run: WorkflowRun, step: RunStep, spec:
     }
     rs.patchStep(run.id, step.position, ['waiting_approval'], { status: 'running' });
     if (run.status === 'waiting_approval') rs.transition(run.id, ['waiting_approval'], 'running', ENGINE);
-    return record(ctx, rs.get(run.id)!, rs.step(run.id, step.position)!, spec, item ? queueOutcome(ctx, item) : { kind: 'failed', error: 'its action is gone', retryable: false });
+    return record(
+      ctx,
+      rs.get(run.id)!,
+      rs.step(run.id, step.position)!,
+      spec,
+      item ? queueOutcome(ctx, item) : { kind: 'failed', error: 'its action is gone', retryable: false },
+    );
   }
   rs.patchStep(run.id, step.position, ['waiting_approval'], { status: 'pending' });
   return true;
 }
 
-const READ_ONLY = new Set(['desktop_list_dir', 'desktop_read_text', 'browser_extract_text', 'browser_page_summary', 'browser_search', 'browser_navigate', 'browser_open_url']);
-const IDEMPOTENT = (item: ActionItem) => READ_ONLY.has(item.tool_name) || (item.tool_name === 'desktop_write_text' && item.params.overwrite !== false);
+const READ_ONLY = new Set([
+  'desktop_list_dir',
+  'desktop_read_text',
+  'browser_extract_text',
+  'browser_page_summary',
+  'browser_search',
+  'browser_navigate',
+  'browser_open_url',
+]);
+const IDEMPOTENT = (item: ActionItem) =>
+  READ_ONLY.has(item.tool_name) || (item.tool_name === 'desktop_write_text' && item.params.overwrite !== false);
 
 /** The outcome of a queue item, including what recovery learnt about one a restart interrupted. */
 function queueOutcome(ctx: ServerContext, item: ActionItem): Outcome {
@@ -249,9 +312,14 @@ function queueOutcome(ctx: ServerContext, item: ActionItem): Outcome {
     if (known && known.holds_proposed_content === true) return { kind: 'done', output: { action_id: item.id, result: known, recovered: true } };
     // Idempotent actions may be proposed again: a read changes nothing, and an overwriting write of fixed
     // content ends in the same state however often it ran (a partial first write is completed by the second).
-    if (IDEMPOTENT(item)) return { kind: 'redo', reason: `action ${item.id} was interrupted; ${item.tool_name} is idempotent, so it is proposed again` };
+    if (IDEMPOTENT(item))
+      return { kind: 'redo', reason: `action ${item.id} was interrupted; ${item.tool_name} is idempotent, so it is proposed again` };
     // Never repeated blindly: the operator decides (retry-step proposes it again, skip-step moves on).
-    return { kind: 'failed', error: `action ${item.id} was interrupted while executing; its outcome is unknown (${String(known?.note ?? 'see the action history')}) — retry or skip the step`, retryable: false };
+    return {
+      kind: 'failed',
+      error: `action ${item.id} was interrupted while executing; its outcome is unknown (${String(known?.note ?? 'see the action history')}) — retry or skip the step`,
+      retryable: false,
+    };
   }
   return { kind: 'failed', error: `action ${item.id} is ${item.status}`, retryable: false };
 }
@@ -279,7 +347,13 @@ async function attemptStep(ctx: ServerContext, run: WorkflowRun, step: RunStep, 
         new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
       ]);
       if (outcome.kind === 'team_started') {
-        rs.patchStep(run.id, step.position, ['running'], { external_ref: outcome.team_run_id }, { type: 'team_run_started', actor: ENGINE, payload: { team_run_id: outcome.team_run_id } });
+        rs.patchStep(
+          run.id,
+          step.position,
+          ['running'],
+          { external_ref: outcome.team_run_id },
+          { type: 'team_run_started', actor: ENGINE, payload: { team_run_id: outcome.team_run_id } },
+        );
         outcome = await waitTeamRun({ registry: st.registry!, signal, run }, outcome.team_run_id);
       }
     }
@@ -303,14 +377,26 @@ function record(ctx: ServerContext, run: WorkflowRun, step: RunStep, spec: Step,
       settle(ctx, run.id, step, 'done', { output: outcome.output, duration_ms: ms ?? null }, ['running']);
       return true;
     case 'wait_action':
-      rs.patchStep(run.id, step.position, ['running'], { status: 'waiting_approval', action_id: outcome.action_id }, { type: 'action_waiting', actor: ENGINE, payload: { action_id: outcome.action_id } });
+      rs.patchStep(
+        run.id,
+        step.position,
+        ['running'],
+        { status: 'waiting_approval', action_id: outcome.action_id },
+        { type: 'action_waiting', actor: ENGINE, payload: { action_id: outcome.action_id } },
+      );
       rs.transition(run.id, ['running'], 'waiting_approval', ENGINE, {}, { position: step.position, action_id: outcome.action_id });
       return false;
     case 'failed':
       return fail(ctx, run, step, spec, outcome.error, outcome.retryable);
     case 'redo':
       // Not a failure and not a retry: the attempt never happened. A new attempt (new key) proposes it again.
-      rs.patchStep(run.id, step.position, ['running'], { status: 'pending' }, { type: 'step_redo', actor: ENGINE, payload: { reason: outcome.reason } });
+      rs.patchStep(
+        run.id,
+        step.position,
+        ['running'],
+        { status: 'pending' },
+        { type: 'step_redo', actor: ENGINE, payload: { reason: outcome.reason } },
+      );
       return true;
     default:
       return true;
@@ -322,7 +408,15 @@ function fail(ctx: ServerContext, run: WorkflowRun, step: RunStep, spec: Step, e
   const rs = runStore(ctx.db);
   if (retryable && mayRetry(step.attempts, spec.max_retries)) {
     const at = new Date(Date.now() + backoffSeconds(spec.backoff_seconds, step.attempts) * 1000).toISOString();
-    if (rs.patchStep(run.id, step.position, ['running'], { status: 'retry_wait', error, next_attempt_at: at }, { type: 'step_failed_attempt', actor: ENGINE, payload: { attempt: step.attempts, error, next_attempt_at: at } }))
+    if (
+      rs.patchStep(
+        run.id,
+        step.position,
+        ['running'],
+        { status: 'retry_wait', error, next_attempt_at: at },
+        { type: 'step_failed_attempt', actor: ENGINE, payload: { attempt: step.attempts, error, next_attempt_at: at } },
+      )
+    )
       schedule(ctx, run.id, at);
     return false;
   }
@@ -336,16 +430,37 @@ function fail(ctx: ServerContext, run: WorkflowRun, step: RunStep, spec: Step, e
     return true;
   }
   rs.tx(() => {
-    rs.patchStep(run.id, step.position, ['running'], { status: 'failed', error, finished_at: new Date().toISOString() }, { type: 'step_failed', actor: ENGINE, payload: { error, attempts: step.attempts } });
+    rs.patchStep(
+      run.id,
+      step.position,
+      ['running'],
+      { status: 'failed', error, finished_at: new Date().toISOString() },
+      { type: 'step_failed', actor: ENGINE, payload: { error, attempts: step.attempts } },
+    );
     rs.transition(run.id, ['running', 'waiting_approval'], 'failed', ENGINE, { error: why });
   });
   return false;
 }
 
-function settle(ctx: ServerContext, runId: number, step: RunStep, status: 'done' | 'skipped' | 'failed', patch: Record<string, unknown>, from: RunStep['status'][] = ['pending']): void {
+function settle(
+  ctx: ServerContext,
+  runId: number,
+  step: RunStep,
+  status: 'done' | 'skipped' | 'failed',
+  patch: Record<string, unknown>,
+  from: RunStep['status'][] = ['pending'],
+): void {
   const rs = runStore(ctx.db);
   rs.tx(() => {
-    if (rs.patchStep(runId, step.position, from, { ...patch, status, finished_at: new Date().toISOString() }, { type: `step_${status}`, actor: ENGINE, payload: status === 'done' ? {} : { error: patch.error ?? null } }))
+    if (
+      rs.patchStep(
+        runId,
+        step.position,
+        from,
+        { ...patch, status, finished_at: new Date().toISOString() },
+        { type: `step_${status}`, actor: ENGINE, payload: status === 'done' ? {} : { error: patch.error ?? null } },
+      )
+    )
       spend(ctx, runId);
   });
 }

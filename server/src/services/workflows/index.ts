@@ -2,7 +2,6 @@
 // every unfinished run) and stops it before the database closes. Operator commands: ./operator.ts.
 import * as W from '../../protocol/workflows';
 import { AppError, badInput, conflict, notFound } from '../../protocol/errors';
-import type { ServerContext } from '../../context';
 import type { AreaRuntime } from '../../runtime';
 import { implement, type Implementation } from '../registry';
 import { checkDefinition, checkInputs } from './definitions';
@@ -45,7 +44,11 @@ export const workflowsServices: readonly Implementation[] = [
     } catch (err) {
       // Name the field as this route knows it (the step's own fields), keeping the step in the message.
       if (err instanceof AppError && err.issues)
-        throw new AppError('bad_request', err.message, err.issues.map((i) => ({ ...i, path: i.path.replace(/^steps\.\d+\./, '') })));
+        throw new AppError(
+          'bad_request',
+          err.message,
+          err.issues.map((i) => ({ ...i, path: i.path.replace(/^steps\.\d+\./, '') })),
+        );
       throw err;
     }
     const after = workflowStore(ctx.db).updateStep(p.id, next);
@@ -86,12 +89,16 @@ export const workflowsServices: readonly Implementation[] = [
     const def = rs.definitionOf(orig.id);
     const from = p.from_step ?? 1;
     if (from > def.steps.length)
-      throw new AppError('bad_request', `Invalid params: from_step: run ${orig.id} has ${def.steps.length} steps`, [{ path: 'from_step', message: `at most ${def.steps.length}` }]);
+      throw new AppError('bad_request', `Invalid params: from_step: run ${orig.id} has ${def.steps.length} steps`, [
+        { path: 'from_step', message: `at most ${def.steps.length}` },
+      ]);
     const sel = replaySelection(rs.steps(orig.id), from);
     if (sel.missing !== null)
-      throw new AppError('bad_request', `Invalid params: from_step: step ${sel.missing} of run ${orig.id} has no recorded output to reuse (it is ${rs.step(orig.id, sel.missing)?.status})`, [
-        { path: 'from_step', message: `step ${sel.missing} has no recorded output` },
-      ]);
+      throw new AppError(
+        'bad_request',
+        `Invalid params: from_step: step ${sel.missing} of run ${orig.id} has no recorded output to reuse (it is ${rs.step(orig.id, sel.missing)?.status})`,
+        [{ path: 'from_step', message: `step ${sel.missing} has no recorded output` }],
+      );
     const inputs = p.inputs ? checkInputs(def.workflow.params_schema, p.inputs) : orig.inputs;
     // The definition the original ran (its version), not today's: a replay is of that run.
     const run = rs.create(def, {
@@ -111,7 +118,10 @@ export const workflowsServices: readonly Implementation[] = [
     const rs = runStore(ctx.db);
     const right = runOr404(ctx, p.id);
     const otherId = p.other_run_id ?? right.replay_of;
-    if (!otherId) throw new AppError('bad_request', 'Invalid params: other_run_id: run is not a replay; name the run to compare with', [{ path: 'other_run_id', message: 'required' }]);
+    if (!otherId)
+      throw new AppError('bad_request', 'Invalid params: other_run_id: run is not a replay; name the run to compare with', [
+        { path: 'other_run_id', message: 'required' },
+      ]);
     const left = runOr404(ctx, otherId);
     const ls = rs.steps(left.id);
     const rsteps = rs.steps(right.id);

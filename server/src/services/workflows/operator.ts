@@ -46,7 +46,13 @@ export const operatorServices: readonly Implementation[] = [
   implement(O.listRuns, (p, ctx) => ({ ok: true as const, ...runStore(ctx.db).list(p) })),
   implement(O.getRun, (p, ctx) => {
     const run = runOr404(ctx, p.id);
-    return { ok: true as const, run, steps: runStore(ctx.db).steps(p.id), requests: actionsOfRun(ctx, actionRunId(p.id)), events: runStore(ctx.db).events(p.id) };
+    return {
+      ok: true as const,
+      run,
+      steps: runStore(ctx.db).steps(p.id),
+      requests: actionsOfRun(ctx, actionRunId(p.id)),
+      events: runStore(ctx.db).events(p.id),
+    };
   }),
   implement(O.advance, (p, ctx, call) => {
     const run = runOr404(ctx, p.id);
@@ -69,7 +75,13 @@ export const operatorServices: readonly Implementation[] = [
       throw conflict(`Run ${p.id} already ended (${run.status})`);
     abortInFlight(ctx, p.id);
     const steps = runStore(ctx.db).steps(p.id);
-    denyPending(ctx, p.id, steps.flatMap((s) => [s.gate_action_id, s.action_id]), `workflow run ${p.id} was cancelled`, call.actor);
+    denyPending(
+      ctx,
+      p.id,
+      steps.flatMap((s) => [s.gate_action_id, s.action_id]),
+      `workflow run ${p.id} was cancelled`,
+      call.actor,
+    );
     return { ok: true as const, item: done(ctx, p.id) };
   }),
   implement(O.retryStep, (p, ctx, call) => {
@@ -80,13 +92,25 @@ export const operatorServices: readonly Implementation[] = [
     if (run.status === 'cancelled' || run.status === 'completed') throw conflict(`Run ${p.id} is ${run.status}; it cannot be retried`);
     const max = ctx.config['workflows.operatorMaxStepRetries'];
     if (step.operator_retries >= max)
-      throw conflict(`Step ${step.position} '${step.name}' was already retried ${step.operator_retries} time(s); the limit is ${max} (AGENTORA_OPERATOR_MAX_STEP_RETRIES)`);
+      throw conflict(
+        `Step ${step.position} '${step.name}' was already retried ${step.operator_retries} time(s); the limit is ${max} (AGENTORA_OPERATOR_MAX_STEP_RETRIES)`,
+      );
     rs.tx(() => {
       rs.patchStep(
         p.id,
         step.position,
         ['failed'],
-        { status: 'pending', attempts: 0, operator_retries: step.operator_retries + 1, approved: false, gate_action_id: null, action_id: null, error: null, finished_at: null, next_attempt_at: null },
+        {
+          status: 'pending',
+          attempts: 0,
+          operator_retries: step.operator_retries + 1,
+          approved: false,
+          gate_action_id: null,
+          action_id: null,
+          error: null,
+          finished_at: null,
+          next_attempt_at: null,
+        },
         { type: 'step_retry_requested', actor: call.actor, payload: { retry: step.operator_retries + 1, previous_error: step.error } },
       );
       if (run.status === 'failed') rs.transition(p.id, ['failed'], 'running', call.actor, { error: null }, { retry_of_position: step.position });
@@ -110,7 +134,8 @@ export const operatorServices: readonly Implementation[] = [
         { status: 'skipped', skip_reason: p.reason, finished_at: new Date().toISOString(), next_attempt_at: null },
         { type: 'step_skipped', actor: call.actor, payload: { reason: p.reason, was: step.status, transport: call.transport } },
       );
-      if (changed && (run.status === 'failed' || run.status === 'waiting_approval')) rs.transition(p.id, [run.status], 'running', call.actor, { error: null });
+      if (changed && (run.status === 'failed' || run.status === 'waiting_approval'))
+        rs.transition(p.id, [run.status], 'running', call.actor, { error: null });
       return changed;
     });
     if (!ok) throw conflict(`Step ${step.position} '${step.name}' changed meanwhile; read the run again`);
@@ -127,5 +152,3 @@ export const operatorServices: readonly Implementation[] = [
     return { ok: true as const, ...runStore(ctx.db).list({ workflow_id: p.id, status: p.status, limit: p.limit, offset: p.offset }) };
   }),
 ];
-
-

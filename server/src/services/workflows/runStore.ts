@@ -33,7 +33,11 @@ interface RunRow {
   steps_done: number;
   current_position: number | null;
 }
-type StepRow = Omit<RunStep, 'input' | 'output' | 'approved' | 'requires_approval'> & { input: string | null; output: string | null; approved: number };
+type StepRow = Omit<RunStep, 'input' | 'output' | 'approved' | 'requires_approval'> & {
+  input: string | null;
+  output: string | null;
+  approved: number;
+};
 
 /** Columns a step patch may set. */
 export type StepPatch = Partial<{
@@ -245,11 +249,15 @@ export class WorkflowRunStore {
     return this.db.transaction(() => {
       const sets = ['status = @to', 'updated_at = @now'];
       const args: Record<string, unknown> = { id, to, now: now() };
-      if ('pause_reason' in extra) (sets.push('pause_reason = @pause_reason'), (args.pause_reason = extra.pause_reason));
+      const set = (col: string, value: unknown) => {
+        sets.push(`${col} = @${col}`);
+        args[col] = value;
+      };
+      if ('pause_reason' in extra) set('pause_reason', extra.pause_reason);
       else if (to !== 'paused') sets.push('pause_reason = NULL');
-      if ('error' in extra) (sets.push('error = @error'), (args.error = extra.error));
-      if ('outputs' in extra) (sets.push('outputs = @outputs'), (args.outputs = JSON.stringify(extra.outputs)));
-      if ('step_budget' in extra) (sets.push('step_budget = @step_budget'), (args.step_budget = extra.step_budget));
+      if ('error' in extra) set('error', extra.error);
+      if ('outputs' in extra) set('outputs', JSON.stringify(extra.outputs));
+      if ('step_budget' in extra) set('step_budget', extra.step_budget);
       if (to === 'running') sets.push('started_at = COALESCE(started_at, @now)');
       if (to === 'completed' || to === 'failed' || to === 'cancelled') sets.push('finished_at = @now');
       else sets.push('finished_at = NULL');
@@ -290,7 +298,13 @@ export class WorkflowRunStore {
    * Change a step when it is in one of `from` (null: any), with its event, in one transaction. False when the
    * step had moved on (someone else won the race).
    */
-  patchStep(runId: number, position: number, from: readonly StepStatus[] | null, patch: StepPatch, event?: { type: string; actor: string; payload?: Record<string, unknown> }): boolean {
+  patchStep(
+    runId: number,
+    position: number,
+    from: readonly StepStatus[] | null,
+    patch: StepPatch,
+    event?: { type: string; actor: string; payload?: Record<string, unknown> },
+  ): boolean {
     return this.db.transaction(() => {
       const sets: string[] = [];
       const args: Record<string, unknown> = { run: runId, pos: position };

@@ -99,7 +99,9 @@ async function httpFetch(env: StepEnv, url: string): Promise<Outcome> {
     }
     const buf = Buffer.from(await res.arrayBuffer()).subarray(0, 256 * 1024);
     const out = { url: current, status: res.status, content_type: res.headers.get('content-type'), text: buf.toString('utf8') };
-    return res.ok ? { kind: 'done', output: out } : { kind: 'failed', error: `http_fetch ${current}: HTTP ${res.status}`, retryable: res.status >= 500 };
+    return res.ok
+      ? { kind: 'done', output: out }
+      : { kind: 'failed', error: `http_fetch ${current}: HTTP ${res.status}`, retryable: res.status >= 500 };
   }
   return { kind: 'failed', error: 'http_fetch: too many redirects', retryable: false };
 }
@@ -115,7 +117,11 @@ async function tool(env: StepEnv): Promise<Outcome> {
       return { kind: 'done', output: { items: r.items.map((i) => ({ capsule_id: i.capsule_id, text: i.text, score: i.score })) } };
     }
     case 'memory_propose': {
-      const r = (await env.registry.call('agentora/memory/create', { text: String(p.text), source: 'workflow', source_ref: `workflow_run:${env.run.id}` }, call)) as {
+      const r = (await env.registry.call(
+        'agentora/memory/create',
+        { text: String(p.text), source: 'workflow', source_ref: `workflow_run:${env.run.id}` },
+        call,
+      )) as {
         capsule: { id: number };
         duplicate_of: number | null;
       };
@@ -135,13 +141,22 @@ async function handoff(env: StepEnv): Promise<Outcome> {
     model: string | null;
     system_prompt: string;
   };
-  const out = await modelCall(env, String(env.params.message), `${agent.system_prompt}\nYou are ${agent.name}, the team's ${agent.role}. The workflow hands this task to you.`, agent.model ?? undefined);
+  const out = await modelCall(
+    env,
+    String(env.params.message),
+    `${agent.system_prompt}\nYou are ${agent.name}, the team's ${agent.role}. The workflow hands this task to you.`,
+    agent.model ?? undefined,
+  );
   return out.kind === 'done' ? { kind: 'done', output: { agent: agent.name, text: out.output } } : out;
 }
 
 /** Start a team run (the runs service's public call); the engine records its id, then waits for it. */
 async function startTeamRun(env: StepEnv): Promise<Outcome> {
-  const r = (await env.registry.call('agentora/runs/create', { team_id: Number(env.params.team_id), prompt: String(env.params.prompt) }, internal(env.run.id))) as {
+  const r = (await env.registry.call(
+    'agentora/runs/create',
+    { team_id: Number(env.params.team_id), prompt: String(env.params.prompt) },
+    internal(env.run.id),
+  )) as {
     run_id: string;
   };
   return { kind: 'team_started', team_run_id: r.run_id };
@@ -157,7 +172,11 @@ export async function waitTeamRun(env: Pick<StepEnv, 'registry' | 'signal' | 'ru
       const output = { team_run_id: teamRunId, status: r.run.status, final_output: r.run.final_output };
       return r.run.status === 'completed'
         ? { kind: 'done', output }
-        : { kind: 'failed', error: `team run ${teamRunId} ended ${r.run.status}${r.run.stop_reason ? ` (${r.run.stop_reason})` : ''}${r.run.error ? `: ${r.run.error}` : ''}`, retryable: false };
+        : {
+            kind: 'failed',
+            error: `team run ${teamRunId} ended ${r.run.status}${r.run.stop_reason ? ` (${r.run.stop_reason})` : ''}${r.run.error ? `: ${r.run.error}` : ''}`,
+            retryable: false,
+          };
     }
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(resolve, 200);
@@ -169,7 +188,12 @@ export async function waitTeamRun(env: Pick<StepEnv, 'registry' | 'signal' | 'ru
 export async function executeStep(env: StepEnv): Promise<Outcome> {
   switch (env.spec.step_type) {
     case 'model_call':
-      return modelCall(env, String(env.params.prompt ?? ''), env.params.system ? String(env.params.system) : undefined, env.params.model ? String(env.params.model) : undefined);
+      return modelCall(
+        env,
+        String(env.params.prompt ?? ''),
+        env.params.system ? String(env.params.system) : undefined,
+        env.params.model ? String(env.params.model) : undefined,
+      );
     case 'action':
       return action(env);
     case 'tool':

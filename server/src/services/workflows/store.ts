@@ -55,7 +55,9 @@ export class WorkflowStore {
       list: db.prepare<[{ q: string | null; limit: number; offset: number }], WorkflowRow>(
         `${sel} WHERE (@q IS NULL OR w.name LIKE '%' || @q || '%') ORDER BY w.id DESC LIMIT @limit OFFSET @offset`,
       ),
-      count: db.prepare<[{ q: string | null }], { n: number }>(`SELECT COUNT(*) AS n FROM workflows WHERE (@q IS NULL OR name LIKE '%' || @q || '%')`),
+      count: db.prepare<[{ q: string | null }], { n: number }>(
+        `SELECT COUNT(*) AS n FROM workflows WHERE (@q IS NULL OR name LIKE '%' || @q || '%')`,
+      ),
       del: db.prepare('DELETE FROM workflows WHERE id = ?'),
       steps: db.prepare<[number], StepRow>('SELECT * FROM workflow_steps WHERE workflow_id = ? ORDER BY position'),
       step: db.prepare<[number, number], StepRow>('SELECT * FROM workflow_steps WHERE workflow_id = ? AND id = ?'),
@@ -94,7 +96,13 @@ export class WorkflowStore {
     this.s.snapshot.run(id, d.workflow.version, JSON.stringify(d), now());
   }
 
-  create(p: { name: string; description: string; params_schema: Record<string, unknown>; steps: readonly StepSpec[]; cloned_from?: number | null }): Definition {
+  create(p: {
+    name: string;
+    description: string;
+    params_schema: Record<string, unknown>;
+    steps: readonly StepSpec[];
+    cloned_from?: number | null;
+  }): Definition {
     const id = this.db.transaction(() => {
       const t = now();
       const id = Number(this.s.insert.run(p.name, p.description, JSON.stringify(p.params_schema), p.cloned_from ?? null, t, t).lastInsertRowid);
@@ -116,7 +124,12 @@ export class WorkflowStore {
 
   updateStep(workflowId: number, step: Step): Definition {
     this.db.transaction(() => {
-      this.s.updateStep.run({ ...step, params: JSON.stringify(step.params), requires_approval: +step.requires_approval, tool_name: step.tool_name ?? null });
+      this.s.updateStep.run({
+        ...step,
+        params: JSON.stringify(step.params),
+        requires_approval: +step.requires_approval,
+        tool_name: step.tool_name ?? null,
+      });
       this.s.bump.run(now(), workflowId);
       this.snapshot(workflowId);
     })();

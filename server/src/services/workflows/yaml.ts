@@ -27,6 +27,8 @@ export function fromYaml(text: string): unknown {
   try {
     return parse(text);
   } catch (err) {
-    throw new AppError('bad_request', `Invalid params: yaml_text: ${(err as Error).message}`, [{ path: 'yaml_text', message: (err as Error).message }]);
+    throw new AppError('bad_request', `Invalid params: yaml_text: ${(err as Error).message}`, [
+      { path: 'yaml_text', message: (err as Error).message },
+    ]);
   }
 }
