@@ -494,10 +494,15 @@ export function startEngine(ctx: ServerContext, registry: ServiceRegistry): void
   st.stopped = false;
   st.unsubscribe = ctx.events.subscribe((name, payload) => onQueueChange(ctx, name, payload));
   const rs = runStore(ctx.db);
-  for (const id of rs.active()) {
-    rs.event(id, null, 'resumed_after_restart', 'server', {});
-    kick(ctx, id);
-  }
+  const ids = rs.active();
+  rs.tx(() => ids.forEach((id) => rs.event(id, null, 'resumed_after_restart', 'server', {})));
+  // Woken in batches between turns of the event loop: the server answers at once while a thousand runs resume.
+  const wake = (from: number) => {
+    if (st.stopped || from >= ids.length) return;
+    for (const id of ids.slice(from, from + 25)) kick(ctx, id);
+    setImmediate(() => wake(from + 25));
+  };
+  wake(0);
 }
 
 export async function stopEngine(ctx: ServerContext): Promise<void> {

@@ -2,6 +2,7 @@
 // state: status, attempts, the approval request / action it waits on, input, output, timings) and the run's
 // events (history and audit). Every change is a conditional UPDATE in a transaction with its event, so after a
 // crash a transition either happened (and is recorded) or not.
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../store/db';
 import type { RunStep, StepStatus, WorkflowRun, WorkflowRunStatus } from '../../protocol/workflows';
 import type { Definition } from './store';
@@ -62,6 +63,13 @@ const JSON_COLS = new Set(['input', 'output']);
 export class WorkflowRunStore {
   private readonly s;
   private readonly defs = new Map<number, Definition>();
+  /** Statements built from a few shapes of dynamic SQL (transitions, step patches), prepared once each. */
+  private readonly cache = new Map<string, Statement<unknown[]>>();
+  private prep(sql: string) {
+    let st = this.cache.get(sql);
+    if (!st) this.cache.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
   constructor(private readonly db: Db) {
     const settled = STEP_SETTLED.map((s) => `'${s}'`).join(',');
     const sel = `SELECT r.*,
@@ -263,14 +271,14 @@ export class WorkflowRunStore {
       else sets.push('finished_at = NULL');
       const marks = from.map((_, i) => `@f${i}`).join(',');
       from.forEach((f, i) => (args[`f${i}`] = f));
-      const ok = this.db.prepare(`UPDATE workflow_runs SET ${sets.join(', ')} WHERE id = @id AND status IN (${marks})`).run(args).changes === 1;
+      const ok = this.prep(`UPDATE workflow_runs SET ${sets.join(', ')} WHERE id = @id AND status IN (${marks})`).run(args).changes === 1;
       if (ok) this.event(id, null, `run_${to}`, actor, { ...payload, ...(extra.error ? { error: extra.error } : {}) });
       return ok;
     })();
   }
 
   setBudget(id: number, budget: number | null): void {
-    this.db.prepare('UPDATE workflow_runs SET step_budget = ?, updated_at = ? WHERE id = ?').run(budget, now(), id);
+    this.prep('UPDATE workflow_runs SET step_budget = ?, updated_at = ? WHERE id = ?').run(budget, now(), id);
   }
 
   steps(runId: number): RunStep[] {
@@ -317,9 +325,9 @@ export class WorkflowRunStore {
         where += ` AND status IN (${from.map((_, i) => `@s${i}`).join(',')})`;
         from.forEach((f, i) => (args[`s${i}`] = f));
       }
-      const ok = this.db.prepare(`UPDATE workflow_run_steps SET ${sets.join(', ')} WHERE ${where}`).run(args).changes === 1;
+      const ok = this.prep(`UPDATE workflow_run_steps SET ${sets.join(', ')} WHERE ${where}`).run(args).changes === 1;
       if (ok) {
-        this.db.prepare('UPDATE workflow_runs SET updated_at = ? WHERE id = ?').run(now(), runId);
+        this.prep('UPDATE workflow_runs SET updated_at = ? WHERE id = ?').run(now(), runId);
         if (event) this.event(runId, position, event.type, event.actor, event.payload ?? {});
       }
       return ok;
