@@ -119,7 +119,7 @@ async function tool(env: StepEnv): Promise<Outcome> {
     case 'memory_propose': {
       const r = (await env.registry.call(
         'agentora/memory/create',
-        { text: String(p.text), source: 'workflow', source_ref: `workflow_run:${env.run.id}` },
+        { text: String(p.text), source: 'run', source_ref: `workflow_run:${env.run.id}` },
         call,
       )) as {
         capsule: { id: number };
