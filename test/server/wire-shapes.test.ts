@@ -68,6 +68,16 @@ const STREAMS = new Set(['GET /api/runs/{}/stream']);
 /** How to call a route: a path (+ body), or `send` for a route whose success needs a state only a race can give. */
 type Recipe = () => { path: string; body?: unknown; send?: () => Promise<{ status: number; body: any; headers: Headers }> };
 const id = (k: string) => String(seed[k]);
+/** A two-step workflow (model call, approval gate) as earlier clients posted it: steps with positions. */
+const wireWorkflow = (name: string) => ({
+  name,
+  description: 'wire',
+  params_schema: { type: 'object', properties: { topic: { type: 'string' } } },
+  steps: [
+    { position: 1, step_type: 'model_call', tool_name: null, params: { prompt: 'About {{inputs.topic}}' }, requires_approval: false },
+    { position: 2, step_type: 'approval_gate', params: {}, requires_approval: true },
+  ],
+});
 const RECIPES: Record<string, Recipe> = {
   'GET /api/health': () => ({ path: '/api/health' }),
   'GET /api/system/health': () => ({ path: '/api/system/health' }),
@@ -254,6 +264,34 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/analytics/overview': () => ({ path: '/api/analytics/overview' }),
   'GET /api/analytics/runs/{}': () => ({ path: `/api/analytics/runs/${id('run')}` }),
   'GET /api/analytics/export.csv': () => ({ path: '/api/analytics/export.csv' }),
+  // Workflows and operator (seeded below: a definition, a run waiting at its gate, a failed run).
+  'GET /api/workflows': () => ({ path: '/api/workflows' }),
+  'POST /api/workflows': () => ({ path: '/api/workflows', body: wireWorkflow('wire posted') }),
+  'GET /api/workflows/{}': () => ({ path: `/api/workflows/${id('workflow')}` }),
+  'POST /api/workflows/{}/run': () => ({ path: `/api/workflows/${id('workflow')}/run`, body: { run_id: 7001, inputs: { topic: 'wire' } } }),
+  'GET /api/workflows/{}/runs': () => ({ path: `/api/workflows/${id('workflow')}/runs` }),
+  'POST /api/workflows/{}/clone': () => ({ path: `/api/workflows/${id('workflow')}/clone`, body: { name: 'wire clone' } }),
+  'POST /api/workflows/{}/steps/{}': () => ({ path: `/api/workflows/${id('workflow')}/steps/${id('wfStep')}`, body: { max_retries: 1 } }),
+  'POST /api/workflows/runs/{}/replay': () => ({ path: `/api/workflows/runs/${id('waitingRun')}/replay`, body: {} }),
+  'GET /api/operator/runs': () => ({ path: '/api/operator/runs' }),
+  'POST /api/operator/runs': () => ({
+    path: '/api/operator/runs',
+    body: { workflow_id: Number(id('workflow')), run_id: 7002, mode: 'stepwise', worker_mode: 'auto', inputs: { topic: 'wire' } },
+  }),
+  'GET /api/operator/runs/{}': () => ({ path: `/api/operator/runs/${id('waitingRun')}` }),
+  'POST /api/operator/runs/{}/advance': () => ({ path: `/api/operator/runs/${id('stepwiseRun')}/advance`, body: {} }),
+  'POST /api/operator/runs/{}/pause': () => ({ path: `/api/operator/runs/${id('pauseRun')}/pause`, body: {} }),
+  'POST /api/operator/runs/{}/resume': () => ({ path: `/api/operator/runs/${id('pauseRun')}/resume`, body: {} }),
+  'POST /api/operator/runs/{}/retry-step': () => ({
+    path: `/api/operator/runs/${id('failedRun')}/retry-step`,
+    body: { step_id: Number(id('failedStep')) },
+  }),
+  'POST /api/operator/runs/{}/skip-step': () => ({
+    path: `/api/operator/runs/${id('waitingRun')}/skip-step`,
+    body: { step_id: Number(id('gateStep')), reason: 'wire test' },
+  }),
+  'GET /api/operator/workflows': () => ({ path: '/api/operator/workflows' }),
+  'GET /api/operator/workflows/{}/history': () => ({ path: `/api/operator/workflows/${id('workflow')}/history` }),
   'GET /api/integrations/mcp/capabilities': () => ({ path: `${API}/mcp/capabilities` }),
   'POST /api/integrations/mcp/call': () => ({ path: `${API}/mcp/call`, body: { tool: 'get_mission', args: { run_id: id('left') } } }),
 };
@@ -325,6 +363,27 @@ before(async () => {
   await until('seed run finished', async () =>
     ['succeeded', 'completed', 'stopped', 'failed'].includes((await call('GET', `/api/runs/${id('run')}`)).body.run?.status),
   );
+  // Workflows: a definition; a run waiting at its gate (read, skipped, replayed); one paused there (pause →
+  // resume); a stepwise run (advance); a run whose action the policy denies (failed → retry-step).
+  const wf = await call('POST', '/api/workflows', wireWorkflow('wire workflow'));
+  assert.equal(wf.status, 200, JSON.stringify(wf.body));
+  seed.workflow = wf.body.item.id;
+  seed.wfStep = wf.body.steps[0].id;
+  seed.gateStep = wf.body.steps[1].id;
+  const waitingAt = async (k: string) => {
+    seed[k] = (await call('POST', `/api/workflows/${id('workflow')}/run`, { inputs: { topic: k } })).body.item.id;
+    await until(`${k} waiting`, async () => (await call('GET', `/api/operator/runs/${id(k)}`)).body.run.status === 'waiting_approval');
+  };
+  await waitingAt('waitingRun');
+  await waitingAt('pauseRun');
+  seed.stepwiseRun = (await call('POST', '/api/operator/runs', { workflow_id: Number(id('workflow')), mode: 'stepwise', inputs: {} })).body.item.id;
+  const bad = await call('POST', '/api/workflows', {
+    name: 'wire denied',
+    steps: [{ step_type: 'action', tool_name: 'desktop_read_text', params: { path: '/etc/hostname' } }],
+  });
+  seed.failedStep = bad.body.steps[0].id;
+  seed.failedRun = (await call('POST', `/api/workflows/${bad.body.item.id}/run`, { inputs: {} })).body.item.id;
+  await until('failed run', async () => (await call('GET', `/api/operator/runs/${id('failedRun')}`)).body.run.status === 'failed');
 });
 after(async () => {
   await s?.stop();

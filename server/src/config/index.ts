@@ -13,6 +13,7 @@ import { integrationSettings } from './settings/integrations';
 import { memorySettings } from './settings/memory';
 import { workerSettings } from './settings/workers';
 import { teamsSettings } from './settings/teams';
+import { workflowSettings } from './settings/workflows';
 import type { SettingSpec } from './define';
 
 export const allSettings = [
@@ -22,6 +23,7 @@ export const allSettings = [
   ...memorySettings,
   ...workerSettings,
   ...teamsSettings,
+  ...workflowSettings,
 ] as const;
 type AnySetting = (typeof allSettings)[number];
 

@@ -24,6 +24,7 @@ export const ToolName = z.enum([
   'browser_search',
   'browser_click',
   'browser_fill_form',
+  'workflow_gate',
 ]);
 export type ToolName = z.infer<typeof ToolName>;
 
@@ -98,11 +99,14 @@ export const TOOL_PARAMS = {
       submit_selector: selector.optional(),
     })
     .strict(),
+  workflow_gate: z
+    .object({ workflow_run_id: z.number().int(), position: z.number().int(), step: z.string().max(200), message: z.string().max(10000).default('') })
+    .strict(),
 } satisfies Record<ToolName, z.ZodType>;
 
 export interface ToolInfo {
   risk: RiskClass;
-  action_class: 'desktop' | 'browser';
+  action_class: 'desktop' | 'browser' | 'workflow';
   /** Params that name files or folders; every one is checked after realpath. */
   path_params: readonly string[];
   /** Params that are URLs; every one is checked for scheme and domain. */
@@ -186,6 +190,13 @@ export const TOOLS: Record<ToolName, ToolInfo> = {
     path_params: [],
     url_params: ['url'],
     description: 'Open a page, fill fields and optionally submit.',
+  },
+  workflow_gate: {
+    risk: 'execute',
+    action_class: 'workflow',
+    path_params: [],
+    url_params: [],
+    description: 'A workflow run waits for the operator (an approval gate, or a step that requires approval); approving it continues the run.',
   },
 };
 

@@ -15,12 +15,14 @@ import type * as missionsObservability from './missionsObservability';
 import type * as missionsPortfolio from './missionsPortfolio';
 import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
+import type * as operator from './operator';
 import type * as runs from './runs';
 import type * as runsLive from './runsLive';
 import type * as runsReports from './runsReports';
 import type * as system from './system';
 import type * as teams from './teams';
 import type * as workers from './workers';
+import type * as workflows from './workflows';
 
 export const M = {
   actions: {
@@ -177,6 +179,19 @@ export const M = {
     listModels: 'agentora/models/list',
     testModel: 'agentora/models/test',
   },
+  operator: {
+    advance: 'agentora/operator/advance',
+    cancel: 'agentora/operator/cancel',
+    createRun: 'agentora/operator/createRun',
+    getRun: 'agentora/operator/getRun',
+    history: 'agentora/operator/history',
+    listRuns: 'agentora/operator/listRuns',
+    pause: 'agentora/operator/pause',
+    resume: 'agentora/operator/resume',
+    retryStep: 'agentora/operator/retryStep',
+    skipStep: 'agentora/operator/skipStep',
+    workflows: 'agentora/operator/workflows',
+  },
   runs: {
     cancelRun: 'agentora/runs/cancel',
     cloneAgent: 'agentora/runs/cloneAgent',
@@ -233,6 +248,21 @@ export const M = {
     register: 'agentora/workers/register',
     revokeToken: 'agentora/workers/revokeToken',
     tokens: 'agentora/workers/tokens',
+  },
+  workflows: {
+    clone: 'agentora/workflows/clone',
+    compare: 'agentora/workflows/compare',
+    create: 'agentora/workflows/create',
+    exportYaml: 'agentora/workflows/exportYaml',
+    get: 'agentora/workflows/get',
+    importYaml: 'agentora/workflows/importYaml',
+    list: 'agentora/workflows/list',
+    remove: 'agentora/workflows/delete',
+    replay: 'agentora/workflows/replay',
+    run: 'agentora/workflows/run',
+    runs: 'agentora/workflows/runs',
+    update: 'agentora/workflows/update',
+    updateStep: 'agentora/workflows/updateStep',
   },
 } as const;
 
@@ -365,6 +395,17 @@ export interface Methods {
   'agentora/models/setDefault': typeof modelAdmin.setDefault;
   'agentora/models/list': typeof models.listModels;
   'agentora/models/test': typeof models.testModel;
+  'agentora/operator/advance': typeof operator.advance;
+  'agentora/operator/cancel': typeof operator.cancel;
+  'agentora/operator/createRun': typeof operator.createRun;
+  'agentora/operator/getRun': typeof operator.getRun;
+  'agentora/operator/history': typeof operator.history;
+  'agentora/operator/listRuns': typeof operator.listRuns;
+  'agentora/operator/pause': typeof operator.pause;
+  'agentora/operator/resume': typeof operator.resume;
+  'agentora/operator/retryStep': typeof operator.retryStep;
+  'agentora/operator/skipStep': typeof operator.skipStep;
+  'agentora/operator/workflows': typeof operator.workflows;
   'agentora/runs/cancel': typeof runs.cancelRun;
   'agentora/runs/cloneAgent': typeof runs.cloneAgent;
   'agentora/runs/create': typeof runs.createRun;
@@ -410,6 +451,19 @@ export interface Methods {
   'agentora/workers/register': typeof workers.register;
   'agentora/workers/revokeToken': typeof workers.revokeToken;
   'agentora/workers/tokens': typeof workers.tokens;
+  'agentora/workflows/clone': typeof workflows.clone;
+  'agentora/workflows/compare': typeof workflows.compare;
+  'agentora/workflows/create': typeof workflows.create;
+  'agentora/workflows/exportYaml': typeof workflows.exportYaml;
+  'agentora/workflows/get': typeof workflows.get;
+  'agentora/workflows/importYaml': typeof workflows.importYaml;
+  'agentora/workflows/list': typeof workflows.list;
+  'agentora/workflows/delete': typeof workflows.remove;
+  'agentora/workflows/replay': typeof workflows.replay;
+  'agentora/workflows/run': typeof workflows.run;
+  'agentora/workflows/runs': typeof workflows.runs;
+  'agentora/workflows/update': typeof workflows.update;
+  'agentora/workflows/updateStep': typeof workflows.updateStep;
 }
 
 export type MethodName = keyof Methods;
@@ -450,6 +504,9 @@ export const N = {
   workers: {
     didChange: 'agentora/workers/didChange',
   },
+  workflows: {
+    didChange: 'agentora/workflows/didChange',
+  },
 } as const;
 
 export interface Notifications {
@@ -468,6 +525,7 @@ export interface Notifications {
   'agentora/runs/didChange': typeof runsLive.didChange;
   'agentora/system/didFinishDoctor': typeof system.didFinishDoctor;
   'agentora/workers/didChange': typeof workers.didChange;
+  'agentora/workflows/didChange': typeof workflows.didChange;
 }
 
 export type NotificationName = keyof Notifications;

@@ -20,6 +20,8 @@ import { runsMethods } from './runs';
 import { workersMethods, workersNotifications } from './workers';
 import { runsNotifications } from './runsLive';
 import { runsReportMethods } from './runsReports';
+import { workflowsMethods, workflowsNotifications } from './workflows';
+import { operatorMethods } from './operator';
 
 export * from './define';
 export * from './errors';
@@ -42,6 +44,8 @@ export * as runs from './runs';
 export * as workers from './workers';
 export * as runsReports from './runsReports';
 export * as runsLive from './runsLive';
+export * as workflows from './workflows';
+export * as operator from './operator';
 
 export const allMethods: readonly AnyMethod[] = [
   ...systemMethods,
@@ -63,6 +67,8 @@ export const allMethods: readonly AnyMethod[] = [
   ...runsMethods,
   ...workersMethods,
   ...runsReportMethods,
+  ...workflowsMethods,
+  ...operatorMethods,
 ];
 export const allNotifications: readonly AnyNotification[] = [
   ...systemNotifications,
@@ -75,4 +81,5 @@ export const allNotifications: readonly AnyNotification[] = [
   ...workersNotifications,
   ...missionsBranchSetNotifications,
   ...runsNotifications,
+  ...workflowsNotifications,
 ];

@@ -16,6 +16,7 @@ import { teamsServices } from './teams';
 import { runsRuntime, runsServices } from './teams/runs';
 import { workersRuntime, workersServices } from './workers';
 import { runsReportServices } from './teams/reports';
+import { workflowsRuntime, workflowsServices } from './workflows';
 
 export const allServices: readonly Implementation[] = [
   ...systemServices,
@@ -32,6 +33,7 @@ export const allServices: readonly Implementation[] = [
   ...runsServices,
   ...workersServices,
   ...runsReportServices,
+  ...workflowsServices,
 ];
 export const allRuntimes: readonly AreaRuntime[] = [
   actionsRuntime,
@@ -41,4 +43,5 @@ export const allRuntimes: readonly AreaRuntime[] = [
   chatRuntime,
   runsRuntime,
   workersRuntime,
+  workflowsRuntime,
 ];

@@ -9,6 +9,7 @@ import Chat from './chat/Chat.svelte';
 import Workers from './workers/Workers.svelte';
 import BranchSet from './branchset/BranchSet.svelte';
 import Runs from './runs/Runs.svelte';
+import Workflows from './workflows/Workflows.svelte';
 
 export interface PanelEntry {
   id: string;
@@ -27,6 +28,7 @@ export const PANELS: readonly PanelEntry[] = [
   { id: 'workers', title: 'Workers', icon: 'server', component: Workers },
   { id: 'branchset', title: 'Branch Set', icon: 'git-branch', component: BranchSet },
   { id: 'runs', title: 'Runs', icon: 'organization', component: Runs },
+  { id: 'workflows', title: 'Workflows', icon: 'type-hierarchy', component: Workflows },
 ];
 
 export function panelById(id: string | undefined): PanelEntry {

@@ -61,14 +61,16 @@ export const actionsServices: readonly Implementation[] = [
   implement(A.tools, (_p, ctx) => {
     const env = { toolDefaults: toolDefaults(ctx), defaultMode: ctx.config['actions.requireApprovalDefault'] };
     return {
-      items: A.ToolName.options.map((t) => ({
-        tool_name: t,
-        ...A.TOOLS[t],
-        path_params: [...A.TOOLS[t].path_params],
-        url_params: [...A.TOOLS[t].url_params],
-        default_mode: modeFor(t, env).mode,
-        params_schema: z.toJSONSchema(A.TOOL_PARAMS[t], { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
-      })),
+      items: A.ToolName.options
+        .filter((t) => t !== 'workflow_gate' /* the engine's, not a tool to propose */)
+        .map((t) => ({
+          tool_name: t,
+          ...A.TOOLS[t],
+          path_params: [...A.TOOLS[t].path_params],
+          url_params: [...A.TOOLS[t].url_params],
+          default_mode: modeFor(t, env).mode,
+          params_schema: z.toJSONSchema(A.TOOL_PARAMS[t], { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+        })),
     };
   }),
   implement(A.policy, (_p, ctx) => {

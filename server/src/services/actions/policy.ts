@@ -19,6 +19,7 @@ import {
 import { findExecutable, isInside, PathViolation, realOrNull, realpathNearest, SHELL_META, splitCommand } from './paths';
 import { summarize } from './summary';
 import { hostMatches, normalizeHost } from './domains';
+import { gateEvaluation } from './workflowGate';
 
 const lexists = (p: string) => {
   try {
@@ -329,6 +330,7 @@ export function modeFor(tool: ToolName, env: Pick<PolicyEnv, 'toolDefaults' | 'd
 
 /** Decide. Params must already be parsed with parseToolParams. Deny wins: guards, then deny rules, then ask, then allow. */
 export function evaluate(tool: ToolName, params: Record<string, unknown>, env: PolicyEnv): Evaluation {
+  if (tool === 'workflow_gate') return gateEvaluation(params);
   const empty: Resolved = { paths: {}, argv: null, executable: null, cwd: null, urls: {} };
   const root = env.roots[0] ?? null;
   let resolved: Resolved;

@@ -58,5 +58,7 @@ export function summarize(tool: ToolName, p: Record<string, unknown>, r: Resolve
       return `click ${String(p.selector)} on ${url()}`;
     case 'browser_fill_form':
       return `fill ${(p.fields as unknown[] | undefined)?.length ?? 0} field(s)${p.submit_selector ? ' and submit' : ''} on ${url()}`;
+    case 'workflow_gate':
+      return `continue workflow run ${String(p.workflow_run_id)} at step ${String(p.position)} '${String(p.step)}'`;
   }
 }

@@ -12,6 +12,7 @@ import { missionsAnalyticsMigrations } from './missionsAnalytics';
 import { teamsMigrations } from './teams';
 import { workersMigrations } from './workers';
 import { missionsBranchSetMigrations } from './missionsBranchSet';
+import { workflowsMigrations } from './workflows';
 
 export interface Migration {
   version: number;
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   ...teamsMigrations,
   ...workersMigrations,
   ...missionsBranchSetMigrations,
+  ...workflowsMigrations,
 ].sort((a, b) => a.version - b.version);
