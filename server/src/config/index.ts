@@ -11,9 +11,10 @@ import { actionSettings } from './settings/actions';
 import { coreSettings } from './settings/core';
 import { integrationSettings } from './settings/integrations';
 import { memorySettings } from './settings/memory';
+import { missionsPolicySettings } from './settings/missionsPolicy';
 import type { SettingSpec } from './define';
 
-export const allSettings = [...coreSettings, ...integrationSettings, ...actionSettings, ...memorySettings] as const;
+export const allSettings = [...coreSettings, ...integrationSettings, ...actionSettings, ...memorySettings, ...missionsPolicySettings] as const;
 type AnySetting = (typeof allSettings)[number];
 
 export type Config = { readonly [S in AnySetting as S['key']]: z.output<S['schema']> };

@@ -12,6 +12,8 @@ import { missionsObservabilityMethods, missionsObservabilityNotifications } from
 import { missionsExchangeMethods } from './missionsExchange';
 import { missionsLineageMethods } from './missionsLineage';
 import { missionsBranchSetMethods } from './missionsBranchSets';
+import { missionsPersonaMethods } from './missionsPersonas';
+import { missionsAuditMethods } from './missionsAudit';
 import { credentialsMethods } from './credentials';
 import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
@@ -30,6 +32,8 @@ export * as missionsObservability from './missionsObservability';
 export * as missionsExchange from './missionsExchange';
 export * as missionsLineage from './missionsLineage';
 export * as missionsBranchSets from './missionsBranchSets';
+export * as missionsPersonas from './missionsPersonas';
+export * as missionsAudit from './missionsAudit';
 export * as credentials from './credentials';
 export * as agents from './agents';
 export * as teams from './teams';
@@ -45,6 +49,8 @@ export const allMethods: readonly AnyMethod[] = [
   ...missionsExchangeMethods,
   ...missionsLineageMethods,
   ...missionsBranchSetMethods,
+  ...missionsPersonaMethods,
+  ...missionsAuditMethods,
   ...chatMethods,
   ...modelAdminMethods,
   ...credentialsMethods,

@@ -8,6 +8,7 @@ import { memoryRuntime, memoryServices } from './memory';
 import { missionsRuntime, missionsServices } from './missions';
 import { missionsObservabilityServices, missionsRetentionRuntime } from './missions/observability';
 import { missionsLineageServices } from './missions/lineage';
+import { missionsPersonaServices } from './missions/personas';
 import { modelServices } from './models';
 import { systemServices } from './system';
 import { credentialsServices } from './credentials';
@@ -22,6 +23,7 @@ export const allServices: readonly Implementation[] = [
   ...missionsServices,
   ...missionsObservabilityServices,
   ...missionsLineageServices,
+  ...missionsPersonaServices,
   ...chatServices,
   ...credentialsServices,
   ...teamsServices,

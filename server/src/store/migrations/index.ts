@@ -10,6 +10,7 @@ import { missionsMigrations } from './missions';
 import { chatMigrations } from './chat';
 import { missionsAnalyticsMigrations } from './missionsAnalytics';
 import { teamsMigrations } from './teams';
+import { missionsPersonasMigrations } from './missionsPersonas';
 
 export interface Migration {
   version: number;
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   ...missionsAnalyticsMigrations,
   ...chatMigrations,
   ...teamsMigrations,
+  ...missionsPersonasMigrations,
 ].sort((a, b) => a.version - b.version);

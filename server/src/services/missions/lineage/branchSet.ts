@@ -7,6 +7,7 @@ import type { Mission } from '../../../protocol/missions';
 import { commit, getRow, missionOf } from '../loop';
 import { missionStore } from '../store';
 import { insertFork, launchDraft, planFork, refuse } from './fork';
+import { enforce } from '../personas/policy';
 
 type Preset = {
   description: string;
@@ -131,7 +132,7 @@ export async function createBranchSet(ctx: ServerContext, p: BranchSetParams, ca
 
 /** Shortlist / eliminate: the decision state and its decision event in one transaction. */
 export function decide(ctx: ServerContext, runId: string, decision: 'shortlisted' | 'eliminated', note: string, call: CallInfo): Mission {
-  getRow(ctx, runId);
+  enforce(ctx, getRow(ctx, runId), decision === 'shortlisted' ? 'shortlist' : 'eliminate', { note }, call); // persona policy
   const type = decision === 'shortlisted' ? 'shortlist_applied' : 'eliminate_applied';
   ctx.db.transaction(() => {
     commit(ctx, runId, () => ({ fields: { decision_state: decision }, events: [] }), call.actor);
