@@ -207,7 +207,7 @@ describe('mission personas', () => {
         ['override_applied', 'pending', 'overridden'],
         ['override_removed', 'accepted', 'pending'],
         ['recommendation_accepted', 'pending', 'accepted'],
-        ['persona_assignment_changed', root.persona_id ?? 'default', 'conservative_stabilizer'],
+        ['persona_assignment_changed', 'default', top.persona_id],
       ],
     );
     assert.equal(ev.events[0].rationale, 'PR touches too much');
