@@ -204,6 +204,26 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/integrations/drilldown/persona-trends': () => ({ path: `${API}/drilldown/persona-trends?window=all&persona_id=skeptic_reviewer` }),
   'GET /api/integrations/drilldown/recommendations': () => ({ path: `${API}/drilldown/recommendations?root_run_id=${id('left')}` }),
   'GET /api/integrations/drilldown/policy-blocks': () => ({ path: `${API}/drilldown/policy-blocks` }),
+  // Pattern memory (missions-patterns.test.ts): three candidates of the seed, one decided by each route.
+  'GET /api/integrations/memory/patterns': () => ({ path: `${API}/memory/patterns` }),
+  'GET /api/integrations/memory/patterns/candidates': () => ({ path: `${API}/memory/patterns/candidates` }),
+  'POST /api/integrations/memory/patterns/{}/promote': () => ({
+    path: '',
+    send: async () => call('POST', `${API}/memory/patterns/${(await candidate(0))}/promote`, { note: 'wire' }),
+  }),
+  'POST /api/integrations/memory/patterns/{}/reject': () => ({
+    path: '',
+    send: async () => call('POST', `${API}/memory/patterns/${(await candidate(0))}/reject`, { note: 'wire' }),
+  }),
+  'POST /api/integrations/memory/patterns/{}/archive': () => ({
+    path: '',
+    send: async () => call('POST', `${API}/memory/patterns/${(await candidate(0))}/archive`, { note: 'wire' }),
+  }),
+  'GET /api/integrations/memory/summaries': () => ({ path: `${API}/memory/summaries` }),
+  'GET /api/integrations/memory/summaries/cross-repo': () => ({ path: `${API}/memory/summaries/cross-repo` }),
+  'GET /api/integrations/memory/suggestions/new-mission': () => ({ path: `${API}/memory/suggestions/new-mission?repo=acme/widgets` }),
+  'GET /api/integrations/memory/suggestions/replay': () => ({ path: `${API}/memory/suggestions/replay?run_id=${id('left')}` }),
+  'GET /api/integrations/memory/suggestions/branch-set': () => ({ path: `${API}/memory/suggestions/branch-set?run_id=${id('left')}` }),
   'GET /api/integrations/metrics': () => ({ path: `${API}/metrics` }),
   'GET /api/integrations/watcher/events': () => ({ path: `${API}/watcher/events?limit=5` }),
   'GET /api/integrations/insights': () => ({ path: `${API}/insights` }),
@@ -275,6 +295,13 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/integrations/mcp/capabilities': () => ({ path: `${API}/mcp/capabilities` }),
   'POST /api/integrations/mcp/call': () => ({ path: `${API}/mcp/call`, body: { tool: 'get_mission', args: { run_id: id('left') } } }),
 };
+
+/** The id of a still-undecided candidate pattern (each decision route takes the next one). */
+async function candidate(i: number): Promise<number> {
+  const c = await call('GET', `${API}/memory/patterns/candidates`);
+  assert.ok(c.body.patterns?.length > i, `a candidate pattern to decide: ${JSON.stringify(c.body)}`);
+  return c.body.patterns[i].id;
+}
 
 before(async () => {
   tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'agentora-wire-')));

@@ -12,6 +12,7 @@ import type * as missionsBranchSets from './missionsBranchSets';
 import type * as missionsExchange from './missionsExchange';
 import type * as missionsLineage from './missionsLineage';
 import type * as missionsObservability from './missionsObservability';
+import type * as missionsPatterns from './missionsPatterns';
 import type * as missionsPersonas from './missionsPersonas';
 import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
@@ -177,6 +178,18 @@ export const M = {
     compact: 'agentora/missions/compact',
     insights: 'agentora/missions/insights',
     retention: 'agentora/missions/retention',
+  },
+  missionsPatterns: {
+    archivePattern: 'agentora/missions/archivePattern',
+    candidates: 'agentora/missions/patternCandidates',
+    crossRepo: 'agentora/missions/patternsCrossRepo',
+    patterns: 'agentora/missions/patterns',
+    promotePattern: 'agentora/missions/promotePattern',
+    rejectPattern: 'agentora/missions/rejectPattern',
+    suggestBranchSet: 'agentora/missions/suggestBranchSet',
+    suggestNewMission: 'agentora/missions/suggestNewMission',
+    suggestReplay: 'agentora/missions/suggestReplay',
+    summaries: 'agentora/missions/patternSummaries',
   },
   missionsPersonas: {
     override: 'agentora/missions/override',
@@ -368,6 +381,16 @@ export interface Methods {
   'agentora/missions/compact': typeof missionsObservability.compact;
   'agentora/missions/insights': typeof missionsObservability.insights;
   'agentora/missions/retention': typeof missionsObservability.retention;
+  'agentora/missions/archivePattern': typeof missionsPatterns.archivePattern;
+  'agentora/missions/patternCandidates': typeof missionsPatterns.candidates;
+  'agentora/missions/patternsCrossRepo': typeof missionsPatterns.crossRepo;
+  'agentora/missions/patterns': typeof missionsPatterns.patterns;
+  'agentora/missions/promotePattern': typeof missionsPatterns.promotePattern;
+  'agentora/missions/rejectPattern': typeof missionsPatterns.rejectPattern;
+  'agentora/missions/suggestBranchSet': typeof missionsPatterns.suggestBranchSet;
+  'agentora/missions/suggestNewMission': typeof missionsPatterns.suggestNewMission;
+  'agentora/missions/suggestReplay': typeof missionsPatterns.suggestReplay;
+  'agentora/missions/patternSummaries': typeof missionsPatterns.summaries;
   'agentora/missions/override': typeof missionsPersonas.override;
   'agentora/missions/persona': typeof missionsPersonas.persona;
   'agentora/missions/personaBranchSet': typeof missionsPersonas.personaBranchSet;

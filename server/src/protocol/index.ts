@@ -14,6 +14,7 @@ import { missionsLineageMethods } from './missionsLineage';
 import { missionsBranchSetMethods } from './missionsBranchSets';
 import { missionsPersonaMethods } from './missionsPersonas';
 import { missionsAuditMethods } from './missionsAudit';
+import { missionsPatternMethods } from './missionsPatterns';
 import { credentialsMethods } from './credentials';
 import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
@@ -34,6 +35,7 @@ export * as missionsLineage from './missionsLineage';
 export * as missionsBranchSets from './missionsBranchSets';
 export * as missionsPersonas from './missionsPersonas';
 export * as missionsAudit from './missionsAudit';
+export * as missionsPatterns from './missionsPatterns';
 export * as credentials from './credentials';
 export * as agents from './agents';
 export * as teams from './teams';
@@ -51,6 +53,7 @@ export const allMethods: readonly AnyMethod[] = [
   ...missionsBranchSetMethods,
   ...missionsPersonaMethods,
   ...missionsAuditMethods,
+  ...missionsPatternMethods,
   ...chatMethods,
   ...modelAdminMethods,
   ...credentialsMethods,

@@ -1,6 +1,7 @@
 // Services of the persona, decision / audit and analytics methods (protocol/missionsPersonas.ts, missionsAudit.ts).
 import * as P from '../../../protocol/missionsPersonas';
 import * as A from '../../../protocol/missionsAudit';
+import * as L from '../../../protocol/missionsPatterns';
 import { implement, type Implementation } from '../../registry';
 import { getRow } from '../loop';
 import { drill, matrix, trends } from './analytics';
@@ -13,6 +14,7 @@ import { overrideRecommendation } from './override';
 import { applyTemplate, check, template, templates } from './policy';
 import { insights, portfolio, summary } from './portfolio';
 import { branchesOf, recommend } from './recommend';
+import { decidePattern, derive, listPatterns, patternsCrossRepo, patternSummaries, suggestBranchSet, suggestNewMission, suggestReplay } from './patterns';
 
 const cachedTrends = (ctx: Parameters<typeof trends>[0], f: A.TrendFilters) => {
   const r = cached(ctx, cacheKey('persona-trends', f), () => trends(ctx, f));
@@ -107,4 +109,19 @@ export const missionsPersonaServices: readonly Implementation[] = [
     const q = decisionStore(ctx.db).query({ root, types: ['policy_blocked_action'], rule: p.rule, limit: p.limit, offset: p.offset });
     return { ok: true, filters: { ...(root ? { root_run_id: root } : {}), ...(p.rule ? { rule: p.rule } : {}) }, ...q };
   }),
+
+  implement(L.patterns, (p, ctx) => listPatterns(ctx, p)),
+  implement(L.candidates, (p, ctx) => {
+    const derived = derive(ctx);
+    const r = listPatterns(ctx, { status: 'candidate', promoted_only: false, archived: false, limit: p.limit, offset: p.offset });
+    return { ...r, derived };
+  }),
+  implement(L.promotePattern, (p, ctx, call) => decidePattern(ctx, p.pattern_id, 'promote', p.note, call)),
+  implement(L.rejectPattern, (p, ctx, call) => decidePattern(ctx, p.pattern_id, 'reject', p.note, call)),
+  implement(L.archivePattern, (p, ctx, call) => decidePattern(ctx, p.pattern_id, 'archive', p.note, call)),
+  implement(L.summaries, (_p, ctx) => patternSummaries(ctx)),
+  implement(L.crossRepo, (_p, ctx) => patternsCrossRepo(ctx)),
+  implement(L.suggestNewMission, (p, ctx) => suggestNewMission(ctx, p)),
+  implement(L.suggestReplay, (p, ctx) => suggestReplay(ctx, p.run_id)),
+  implement(L.suggestBranchSet, (p, ctx) => suggestBranchSet(ctx, p.run_id)),
 ];
