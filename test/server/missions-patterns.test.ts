@@ -41,7 +41,7 @@ describe('mission pattern memory', () => {
       }),
     );
     seed.cons = set.launched_runs[0].id;
-    await finish(seed.cons);
+    await finish(seed.cons!);
   });
   after(() => s.stop());
 
