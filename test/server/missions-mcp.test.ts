@@ -32,10 +32,14 @@ describe('MCP: tools over the real endpoint', () => {
       const c = await connect(s, { Authorization: `Bearer ${s.token}` });
       const tools = (await c.listTools()).tools.map((t) => t.name).sort();
       assert.deepEqual(tools, [
+        'get_audit_summary',
         'get_mission',
         'get_mission_timeline',
+        'get_persona_portfolio',
+        'get_suggestions',
         'launch_mission',
         'list_missions',
+        'override_recommendation',
         'prepare_mission',
         'refresh_mission',
         'writeback_mission',
@@ -112,7 +116,15 @@ describe('MCP: tools over the real endpoint', () => {
       await assert.rejects(connect(s, {}), /401|Missing MCP API key/);
       const c = await connect(s, { Authorization: 'Bearer k-secret-123' });
       const names = (await c.listTools()).tools.map((t) => t.name).sort();
-      assert.deepEqual(names, ['get_mission', 'get_mission_timeline', 'list_missions', 'prepare_mission']);
+      assert.deepEqual(names, [
+        'get_audit_summary',
+        'get_mission',
+        'get_mission_timeline',
+        'get_persona_portfolio',
+        'get_suggestions',
+        'list_missions',
+        'prepare_mission',
+      ]);
       const refused: any = await c.callTool({ name: 'launch_mission', arguments: { repo: 'acme/x', mission_title: 'T', objective: 'O' } });
       assert.equal(refused.isError, true);
       assert.match(text(refused), /read-only/);

@@ -189,6 +189,7 @@ export const M = {
     suggestBranchSet: 'agentora/missions/suggestBranchSet',
     suggestNewMission: 'agentora/missions/suggestNewMission',
     suggestReplay: 'agentora/missions/suggestReplay',
+    suggestions: 'agentora/missions/suggestions',
     summaries: 'agentora/missions/patternSummaries',
   },
   missionsPersonas: {
@@ -390,6 +391,7 @@ export interface Methods {
   'agentora/missions/suggestBranchSet': typeof missionsPatterns.suggestBranchSet;
   'agentora/missions/suggestNewMission': typeof missionsPatterns.suggestNewMission;
   'agentora/missions/suggestReplay': typeof missionsPatterns.suggestReplay;
+  'agentora/missions/suggestions': typeof missionsPatterns.suggestions;
   'agentora/missions/patternSummaries': typeof missionsPatterns.summaries;
   'agentora/missions/override': typeof missionsPersonas.override;
   'agentora/missions/persona': typeof missionsPersonas.persona;

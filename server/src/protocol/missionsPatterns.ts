@@ -223,7 +223,25 @@ export const suggestBranchSet = defineMethod({
   rest: { verb: 'GET', path: '/api/integrations/memory/suggestions/branch-set', wire: { schema: SuggestWire } },
 });
 
+/** One door to the three kinds (the MCP tool get_suggestions): new-mission takes repo / persona / strategy, the others run_id. */
+export const suggestions = defineMethod({
+  method: 'agentora/missions/suggestions',
+  scope: 'agent',
+  readOnly: true,
+  description:
+    'Suggestions from promoted mission patterns: kind new-mission (repo, persona_id, strategy), replay or branch-set (run_id). Each shows its evidence; none is ever applied automatically.',
+  params: z.object({
+    kind: z.enum(['new-mission', 'replay', 'branch-set']),
+    run_id: z.string().trim().min(1).max(200).optional(),
+    repo: z.string().trim().min(1).max(200).optional(),
+    persona_id: z.string().trim().min(1).max(200).optional(),
+    strategy: z.string().trim().min(1).max(100).optional(),
+  }),
+  result: SuggestResult,
+});
+
 export const missionsPatternMethods = [
+  suggestions,
   patterns,
   candidates,
   promotePattern,

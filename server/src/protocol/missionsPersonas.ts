@@ -278,6 +278,9 @@ export type OverrideParams = z.output<typeof OverrideParams>;
 const OverrideResult = z.object({ ok: z.boolean(), run: Mission, recommendation: Recommendation, decision_event_id: z.number().int() });
 export const override = defineMethod({
   method: 'agentora/missions/override',
+  // Agents may ask too (the MCP tool override_recommendation, under read-only / allowed tools); the persona policy
+  // applies whoever asks, and the decision event names the actor.
+  scope: 'agent',
   description:
     "Accept or reject a mission's heuristic recommendation, override it manually (shortlist / eliminate), or remove the override. pending → accepted | rejected | overridden → (remove) pending; checked against the persona policy first; recorded as a decision event.",
   params: OverrideParams,

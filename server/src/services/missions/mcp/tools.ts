@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { AnyMethod } from '../../../protocol/define';
 import * as M from '../../../protocol/missions';
+import { PERSONA_TOOLS } from './personaTools';
 
 export interface MissionTool {
   name: string;
@@ -22,6 +23,7 @@ export const MISSION_TOOLS: readonly MissionTool[] = [
   { name: 'get_mission', title: 'Get one mission in full', method: M.get, write: false },
   { name: 'list_missions', title: 'List missions with filters', method: M.list, input: M.ListFilters, write: false },
   { name: 'get_mission_timeline', title: "A mission's timeline", method: M.timeline, write: false },
+  ...PERSONA_TOOLS,
 ];
 
 export const toolByName = (name: string): MissionTool | undefined => MISSION_TOOLS.find((t) => t.name === name);

@@ -4,6 +4,7 @@ import * as A from '../../../protocol/missionsAudit';
 import * as L from '../../../protocol/missionsPatterns';
 import { implement, type Implementation } from '../../registry';
 import { getRow } from '../loop';
+import { refuse } from '../lineage/fork';
 import { drill, matrix, trends } from './analytics';
 import { auditSummary, decisionAudit, exportAudit, personaCompare, timeline } from './audit';
 import { createPersonaBranchSet } from './branchSet';
@@ -124,4 +125,9 @@ export const missionsPersonaServices: readonly Implementation[] = [
   implement(L.suggestNewMission, (p, ctx) => suggestNewMission(ctx, p)),
   implement(L.suggestReplay, (p, ctx) => suggestReplay(ctx, p.run_id)),
   implement(L.suggestBranchSet, (p, ctx) => suggestBranchSet(ctx, p.run_id)),
+  implement(L.suggestions, (p, ctx) => {
+    if (p.kind === 'new-mission') return suggestNewMission(ctx, p);
+    if (!p.run_id) throw refuse('run_id', `required for ${p.kind} suggestions`);
+    return p.kind === 'replay' ? suggestReplay(ctx, p.run_id) : suggestBranchSet(ctx, p.run_id);
+  }),
 ];
