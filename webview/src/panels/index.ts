@@ -6,6 +6,8 @@ import Missions from './missions/Missions.svelte';
 import Actions from './actions/Actions.svelte';
 import Memory from './memory/Memory.svelte';
 import Chat from './chat/Chat.svelte';
+import Personas from './personas/Personas.svelte';
+import Audit from './audit/Audit.svelte';
 
 export interface PanelEntry {
   id: string;
@@ -21,6 +23,8 @@ export const PANELS: readonly PanelEntry[] = [
   { id: 'actions', title: 'Actions', icon: 'shield', component: Actions },
   { id: 'memory', title: 'Memory', icon: 'database', component: Memory },
   { id: 'chat', title: 'Chat', icon: 'comment-discussion', component: Chat },
+  { id: 'personas', title: 'Personas', icon: 'organization', component: Personas },
+  { id: 'audit', title: 'Audit', icon: 'law', component: Audit },
 ];
 
 export function panelById(id: string | undefined): PanelEntry {
