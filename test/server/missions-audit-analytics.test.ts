@@ -132,7 +132,7 @@ describe('analytics cache and drill-downs', () => {
   test("a matrix cell's drill-down returns exactly the runs counted in it", async () => {
     const all = await get('/runs?limit=500');
     const total = Number(all.headers.get('x-total-count'));
-    for (const q of ['window=all', 'window=all&repo=acme/analytics', 'window=7d&status=prepared']) {
+    for (const q of ['window=all', 'window=7d', 'window=all&repo=acme/analytics', 'window=7d&status=prepared']) {
       const m = await json(get(`/persona-trends/matrix?${q}`));
       const seen = new Set<string>();
       for (const c of m.cells) {

@@ -120,4 +120,70 @@ const m041: Migration = {
   },
 };
 
-export const missionsPersonasMigrations: readonly Migration[] = [m040, m041];
+
+// The persona cube: per (persona, strategy, UTC day) the counts and sums persona trends, the matrix and insights
+// read, kept by triggers in the same transaction as the mission write (like mission_cube, migration 35). Its
+// size is personas × strategies × days (thousands of rows), not the number of missions, so an unfiltered or
+// window / persona / strategy-filtered analytic reads a few thousand narrow rows whatever the history. Filters on
+// repo, status or a lineage fall back to the covering index of migration 40.
+export const PERSONA_CUBE_MEASURES = ['n', 'score_sum', 'hi', 'pr', 'sl', 'el', 'ov', 'wb_ok', 'wb_tried', 't_ok', 't_done'] as const;
+function personaMeasures(r: 'new' | 'old' | 'm'): string[] {
+  return [
+    '1',
+    `${r}.mission_score`,
+    `(${r}.risk_level = 'high')`,
+    `(${r}.pr_url IS NOT NULL)`,
+    `(${r}.decision_state = 'shortlisted')`,
+    `(${r}.decision_state = 'eliminated')`,
+    `(${r}.operator_override_status != 'none')`,
+    `(${r}.writeback_status = 'succeeded')`,
+    `(${r}.writeback_status IN ('succeeded', 'failed'))`,
+    `(${r}.status = 'succeeded')`,
+    `(${r}.status IN ('succeeded', 'failed', 'cancelled'))`,
+  ];
+}
+const pkey = (r: 'new' | 'old') => `${r}.persona_id, COALESCE(${r}.strategy, 'none'), substr(${r}.created_at, 1, 10)`;
+const padd = (r: 'new') =>
+  `INSERT INTO mission_persona_cube (persona_id, strategy, day, ${PERSONA_CUBE_MEASURES.join(', ')}) VALUES (${pkey(r)}, ${personaMeasures(r).join(', ')})
+   ON CONFLICT DO UPDATE SET ${PERSONA_CUBE_MEASURES.map((k) => `${k} = ${k} + excluded.${k}`).join(', ')};`;
+const psub = (r: 'old') => {
+  const m = personaMeasures(r);
+  const where = `persona_id = ${r}.persona_id AND strategy = COALESCE(${r}.strategy, 'none') AND day = substr(${r}.created_at, 1, 10)`;
+  return `UPDATE mission_persona_cube SET ${PERSONA_CUBE_MEASURES.map((k, i) => `${k} = ${k} - ${m[i]}`).join(', ')} WHERE ${where};
+    DELETE FROM mission_persona_cube WHERE n <= 0 AND ${where};`;
+};
+const PERSONA_CUBE_COLUMNS = ['persona_id', 'strategy', 'created_at', 'mission_score', 'risk_level', 'pr_url', 'decision_state', 'operator_override_status', 'writeback_status', 'status'];
+
+const m042: Migration = {
+  version: 42,
+  name: 'missions: persona cube (trends, matrix, insights)',
+  up(db) {
+    db.exec(`
+      CREATE TABLE mission_persona_cube (
+        persona_id TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        day TEXT NOT NULL,
+        ${PERSONA_CUBE_MEASURES.map((k) => `${k} ${k === 'score_sum' ? 'REAL' : 'INTEGER'} NOT NULL DEFAULT 0`).join(',\n        ')},
+        PRIMARY KEY (persona_id, strategy, day)
+      ) WITHOUT ROWID;
+      CREATE INDEX mission_persona_cube_day ON mission_persona_cube (day);
+      CREATE TRIGGER mission_persona_cube_insert AFTER INSERT ON missions BEGIN ${padd('new')} END;
+      CREATE TRIGGER mission_persona_cube_delete AFTER DELETE ON missions BEGIN ${psub('old')} END;
+      CREATE TRIGGER mission_persona_cube_update AFTER UPDATE OF ${PERSONA_CUBE_COLUMNS.join(', ')} ON missions
+      WHEN ${PERSONA_CUBE_COLUMNS.filter((c) => c !== 'pr_url').map((c) => `old.${c} IS NOT new.${c}`).join(' OR ')}
+        OR (old.pr_url IS NULL) IS NOT (new.pr_url IS NULL)
+      BEGIN
+        ${psub('old')}
+        ${padd('new')}
+      END;
+      INSERT INTO mission_persona_cube (persona_id, strategy, day, ${PERSONA_CUBE_MEASURES.join(', ')})
+        SELECT m.persona_id, COALESCE(m.strategy, 'none'), substr(m.created_at, 1, 10),
+          ${personaMeasures('m')
+            .map((x, i) => (i === 0 ? 'count(*)' : `total(${x})`))
+            .join(', ')}
+        FROM missions m GROUP BY 1, 2, 3;
+    `);
+  },
+};
+
+export const missionsPersonasMigrations: readonly Migration[] = [m040, m041, m042];

@@ -15,6 +15,8 @@ export interface Where {
   args: Record<string, string>;
   since: string | null;
   filters: Record<string, string>;
+  /** The same filter over the persona cube (migration 42), when the cube can answer it (no repo / status / lineage). */
+  cube: { sql: string; args: Record<string, string> } | null;
 }
 
 /** The WHERE of an analytic: window, repo, strategy ("none" = no strategy), status, persona, root lineage. */
@@ -25,11 +27,19 @@ export function whereOf(f: Partial<TrendFilters> & { root_run_id?: string }, now
   const window = f.window ?? 'all';
   filters.window = window;
   let since: string | null = null;
+  const cube: string[] = [];
+  const cubeArgs: Record<string, string> = {};
   if (window !== 'all') {
-    since = new Date(now - (window === '7d' ? 7 : 30) * DAY).toISOString();
+    // Whole UTC days (the cube's grain), so an aggregate and its drill-down count the same runs.
+    const day = new Date(now - (window === '7d' ? 7 : 30) * DAY).toISOString().slice(0, 10);
+    since = `${day}T00:00:00.000Z`;
     parts.push('created_at >= @since');
     args.since = since;
+    cube.push('day >= @day');
+    cubeArgs.day = day;
   }
+  if (f.persona_id !== undefined) (cube.push('persona_id = @persona_id'), (cubeArgs.persona_id = f.persona_id));
+  if (f.strategy !== undefined) (cube.push('strategy = @strategy'), (cubeArgs.strategy = f.strategy));
   if (f.persona_id !== undefined) (parts.push('persona_id = @persona_id'), (args.persona_id = filters.persona_id = f.persona_id));
   if (f.strategy !== undefined) {
     filters.strategy = f.strategy;
@@ -39,7 +49,14 @@ export function whereOf(f: Partial<TrendFilters> & { root_run_id?: string }, now
   if (f.repo !== undefined) (parts.push('repo = @repo'), (args.repo = filters.repo = f.repo));
   if (f.status !== undefined) (parts.push('status = @status'), (args.status = filters.status = f.status));
   if (f.root_run_id !== undefined) (parts.push('root_mission_id = @root'), (args.root = filters.root_run_id = f.root_run_id));
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args, since, filters };
+  const cubeable = f.repo === undefined && f.status === undefined && f.root_run_id === undefined;
+  return {
+    sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '',
+    args,
+    since,
+    filters,
+    cube: cubeable ? { sql: cube.length ? `WHERE ${cube.join(' AND ')}` : '', args: cubeArgs } : null,
+  };
 }
 
 const MEASURES = `count(*) AS n,
@@ -86,6 +103,22 @@ export function statsOf(persona_id: string, r: MeasureRow): PersonaStats {
   };
 }
 
+const CUBE_MEASURES = `sum(n) AS n, sum(score_sum) / sum(n) AS avg_score, sum(hi) AS hi, sum(pr) AS pr, sum(sl) AS sl, sum(el) AS el, sum(ov) AS ov,
+  sum(wb_ok) AS wb_ok, sum(wb_tried) AS wb_tried, sum(t_ok) AS t_ok, sum(t_done) AS t_done`;
+
+/** The same aggregates over the persona cube (a few thousand rows whatever the number of missions). */
+export const CUBE_SQL = {
+  byPersona: (w: string) => `SELECT persona_id AS k, ${CUBE_MEASURES} FROM mission_persona_cube ${w} GROUP BY persona_id ORDER BY n DESC, persona_id`,
+  matrix: (w: string) => `SELECT persona_id AS k, strategy AS s, ${CUBE_MEASURES} FROM mission_persona_cube ${w} GROUP BY persona_id, strategy ORDER BY persona_id, s`,
+  series: (w: string) =>
+    `SELECT persona_id, day, sum(n) AS n, sum(score_sum) / sum(n) AS avg_score FROM mission_persona_cube ${w} GROUP BY persona_id, day ORDER BY day, persona_id`,
+};
+
+/** An aggregate's SQL and arguments: from the cube when it can answer, else over the covering index. */
+export function aggregate(w: Where, kind: 'byPersona' | 'matrix' | 'series'): { sql: string; args: Record<string, string> } {
+  return w.cube ? { sql: CUBE_SQL[kind](w.cube.sql), args: w.cube.args } : { sql: SQL[kind](w.sql), args: w.args };
+}
+
 /** SQL texts (exported so the benchmark prints the bare query beside the route). */
 export const SQL = {
   byPersona: (w: string) => `SELECT persona_id AS k, ${MEASURES} FROM missions ${w} GROUP BY persona_id ORDER BY n DESC, persona_id`,
@@ -109,14 +142,16 @@ export function prep(db: Db, sql: string) {
 }
 
 export function personaStats(ctx: ServerContext, w: Where): PersonaStats[] {
-  return (prep(ctx.db, SQL.byPersona(w.sql)).all(w.args) as (MeasureRow & { k: string })[]).map((r) => statsOf(r.k, r));
+  const q = aggregate(w, 'byPersona');
+  return (prep(ctx.db, q.sql).all(q.args) as (MeasureRow & { k: string })[]).map((r) => statsOf(r.k, r));
 }
 
 export function trends(ctx: ServerContext, f: TrendFilters) {
   const w = whereOf(f);
   const personas = personaStats(ctx, w);
   // The daily series: the window's days (for "all", the last 60 days that have missions).
-  const series = (prep(ctx.db, SQL.series(w.sql)).all(w.args) as { persona_id: string; day: string; n: number; avg_score: number | null }[]).map((r) => ({
+  const sq = aggregate(w, 'series');
+  const series = (prep(ctx.db, sq.sql).all(sq.args) as { persona_id: string; day: string; n: number; avg_score: number | null }[]).map((r) => ({
     persona_id: r.persona_id,
     day: r.day,
     count: r.n,
@@ -136,7 +171,8 @@ export function trends(ctx: ServerContext, f: TrendFilters) {
 
 export function matrix(ctx: ServerContext, f: TrendFilters) {
   const w = whereOf(f);
-  const rows = prep(ctx.db, SQL.matrix(w.sql)).all(w.args) as (MeasureRow & { k: string; s: string })[];
+  const mq = aggregate(w, 'matrix');
+  const rows = prep(ctx.db, mq.sql).all(mq.args) as (MeasureRow & { k: string; s: string })[];
   const cells = rows.map((r) => {
     const st = statsOf(r.k, r);
     return {

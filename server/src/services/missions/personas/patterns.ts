@@ -91,11 +91,23 @@ export function derive(ctx: ServerContext, force = false) {
     `SELECT persona_id, COALESCE(strategy, 'none') AS strategy, repo, ${AGG} FROM missions WHERE ${TERMINAL} GROUP BY persona_id, strategy, repo`,
   ).all({}) as Agg[];
   const cross = prep(db, `SELECT persona_id, COALESCE(strategy, 'none') AS strategy, NULL AS repo, ${AGG} FROM missions WHERE ${TERMINAL} GROUP BY persona_id, strategy`).all({}) as Agg[];
-  const ids = prep(
+  // The supporting runs of every group in one pass (newest first, at most SUPPORT_IDS each), not a query per group.
+  const support = new Map<string, string[]>();
+  const add = (k: string, id: string) => {
+    const l = support.get(k) ?? [];
+    if (l.length < SUPPORT_IDS) (l.push(id), support.set(k, l));
+  };
+  for (const r of prep(
     db,
-    `SELECT id FROM missions WHERE persona_id = @p AND ${'COALESCE(strategy, \'none\')'} = @s AND (@r IS NULL OR repo = @r) AND ${TERMINAL}
-     ORDER BY created_at DESC, id DESC LIMIT ${SUPPORT_IDS}`,
-  );
+    `SELECT persona_id AS p, COALESCE(strategy, 'none') AS s, repo AS r, id, rn, rc FROM (
+       SELECT persona_id, strategy, repo, id, created_at,
+         row_number() OVER (PARTITION BY persona_id, strategy, repo ORDER BY created_at DESC, id DESC) AS rn,
+         row_number() OVER (PARTITION BY persona_id, strategy ORDER BY created_at DESC, id DESC) AS rc
+       FROM missions WHERE ${TERMINAL}) WHERE rn <= ${SUPPORT_IDS} OR rc <= ${SUPPORT_IDS} ORDER BY created_at DESC, id DESC`,
+  ).all({}) as { p: string; s: string; r: string; id: string; rn: number; rc: number }[]) {
+    if (r.rn <= SUPPORT_IDS) add(`${r.p}\u0000${r.s}\u0000${r.r}`, r.id);
+    if (r.rc <= SUPPORT_IDS) add(`${r.p}\u0000${r.s}\u0000*`, r.id);
+  }
   const upsert = prep(
     db,
     `INSERT INTO mission_patterns (pattern_type, pattern_key, repo_scope, persona_scope, strategy_scope, source_run_count, supporting_run_ids_json,
@@ -132,7 +144,7 @@ export function derive(ctx: ServerContext, force = false) {
         persona_scope: a.persona_id,
         strategy_scope: a.strategy,
         source_run_count: a.n,
-        supporting_run_ids_json: JSON.stringify((ids.all({ p: a.persona_id, s: a.strategy, r: a.repo }) as { id: string }[]).map((r) => r.id)),
+        supporting_run_ids_json: JSON.stringify(support.get(`${a.persona_id}\u0000${a.strategy}\u0000${a.repo ?? '*'}`) ?? []),
         evidence_summary: parts.join('; '),
         average_score: round(a.avg_score, 1),
         average_risk: round(a.avg_risk),
