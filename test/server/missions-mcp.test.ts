@@ -34,12 +34,16 @@ describe('MCP: tools over the real endpoint', () => {
       assert.deepEqual(tools, [
         'export_missions',
         'fork_mission',
+        'get_audit_summary',
         'get_lineage',
         'get_mission',
         'get_mission_timeline',
+        'get_persona_portfolio',
         'get_portfolio',
+        'get_suggestions',
         'launch_mission',
         'list_missions',
+        'override_recommendation',
         'prepare_mission',
         'refresh_mission',
         'writeback_mission',
@@ -118,10 +122,13 @@ describe('MCP: tools over the real endpoint', () => {
       const names = (await c.listTools()).tools.map((t) => t.name).sort();
       assert.deepEqual(names, [
         'export_missions',
+        'get_audit_summary',
         'get_lineage',
         'get_mission',
         'get_mission_timeline',
+        'get_persona_portfolio',
         'get_portfolio',
+        'get_suggestions',
         'list_missions',
         'prepare_mission',
       ]);

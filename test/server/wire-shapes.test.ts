@@ -183,6 +183,63 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/integrations/runs/{}/portfolio': () => ({ path: `${API}/runs/${id('left')}/portfolio` }),
   'GET /api/integrations/lineage/{}/portfolio': () => ({ path: `${API}/lineage/${id('left')}/portfolio` }),
   'GET /api/integrations/lineage/{}/decision-summary': () => ({ path: `${API}/lineage/${id('left')}/decision-summary` }),
+  // Personas, decisions / audit and analytics (missions-personas*.test.ts and missions-audit*.test.ts prove the behaviour).
+  'GET /api/integrations/personas': () => ({ path: `${API}/personas` }),
+  'GET /api/integrations/personas/{}': () => ({ path: `${API}/personas/skeptic_reviewer` }),
+  'GET /api/integrations/persona-overlays': () => ({ path: `${API}/persona-overlays` }),
+  'POST /api/integrations/runs/{}/persona-branch-set': () => ({
+    path: `${API}/runs/${id('left')}/persona-branch-set`,
+    body: { dry_run: true, auto_launch_selected: true, specs: [{ persona_id: 'rapid_builder', overlay: 'rapid_builder', launch: true }] },
+  }),
+  'GET /api/integrations/lineage/{}/persona-portfolio': () => ({ path: `${API}/lineage/${id('left')}/persona-portfolio` }),
+  'GET /api/integrations/lineage/{}/persona-summary': () => ({ path: `${API}/lineage/${id('left')}/persona-summary` }),
+  'GET /api/integrations/persona-insights': () => ({ path: `${API}/persona-insights` }),
+  'POST /api/integrations/runs/{}/override': () => ({
+    path: `${API}/runs/${id('right')}/override`,
+    body: { decision: 'manual_override', shortlisted: true, note: 'wire' },
+  }),
+  'GET /api/integrations/runs/{}/decision-events': () => ({ path: `${API}/runs/${id('right')}/decision-events` }),
+  'GET /api/integrations/runs/{}/persona-compare': () => ({ path: `${API}/runs/${id('left')}/persona-compare?other_run_id=${id('right')}` }),
+  'GET /api/integrations/persona-trends': () => ({ path: `${API}/persona-trends?window=30d` }),
+  'GET /api/integrations/persona-trends/matrix': () => ({ path: `${API}/persona-trends/matrix?window=all` }),
+  'POST /api/integrations/runs/{}/policy-check': () => ({ path: `${API}/runs/${id('left')}/policy-check`, body: { action: 'shortlist' } }),
+  'GET /api/integrations/runs/{}/audit-summary': () => ({ path: `${API}/runs/${id('right')}/audit-summary` }),
+  'GET /api/integrations/lineage/{}/decision-audit': () => ({ path: `${API}/lineage/${id('left')}/decision-audit` }),
+  'GET /api/integrations/analytics/cache': () => ({ path: `${API}/analytics/cache` }),
+  'POST /api/integrations/analytics/cache/invalidate': () => ({ path: `${API}/analytics/cache/invalidate`, body: { prefix: 'persona-' } }),
+  'GET /api/integrations/policy-templates': () => ({ path: `${API}/policy-templates` }),
+  'GET /api/integrations/policy-templates/{}': () => ({ path: `${API}/policy-templates/strict_review` }),
+  'POST /api/integrations/runs/{}/apply-policy-template': () => ({
+    path: `${API}/runs/${id('unwatched')}/apply-policy-template`,
+    body: { template_name: 'exploratory_lab' },
+  }),
+  'GET /api/integrations/exports/persona-trends': () => ({ path: `${API}/exports/persona-trends?window=all` }),
+  'GET /api/integrations/exports/persona-matrix': () => ({ path: `${API}/exports/persona-matrix?window=all` }),
+  'GET /api/integrations/exports/audit-summary': () => ({ path: `${API}/exports/audit-summary` }),
+  'GET /api/integrations/drilldown/persona-matrix': () => ({ path: `${API}/drilldown/persona-matrix?window=all&persona_id=skeptic_reviewer&strategy=none` }),
+  'GET /api/integrations/drilldown/persona-trends': () => ({ path: `${API}/drilldown/persona-trends?window=all&persona_id=skeptic_reviewer` }),
+  'GET /api/integrations/drilldown/recommendations': () => ({ path: `${API}/drilldown/recommendations?root_run_id=${id('left')}` }),
+  'GET /api/integrations/drilldown/policy-blocks': () => ({ path: `${API}/drilldown/policy-blocks` }),
+  // Pattern memory (missions-patterns.test.ts): three candidates of the seed, one decided by each route.
+  'GET /api/integrations/memory/patterns': () => ({ path: `${API}/memory/patterns` }),
+  'GET /api/integrations/memory/patterns/candidates': () => ({ path: `${API}/memory/patterns/candidates` }),
+  'POST /api/integrations/memory/patterns/{}/promote': () => ({
+    path: '',
+    send: async () => call('POST', `${API}/memory/patterns/${(await candidate(0))}/promote`, { note: 'wire' }),
+  }),
+  'POST /api/integrations/memory/patterns/{}/reject': () => ({
+    path: '',
+    send: async () => call('POST', `${API}/memory/patterns/${(await candidate(0))}/reject`, { note: 'wire' }),
+  }),
+  'POST /api/integrations/memory/patterns/{}/archive': () => ({
+    path: '',
+    send: async () => call('POST', `${API}/memory/patterns/${(await candidate(0))}/archive`, { note: 'wire' }),
+  }),
+  'GET /api/integrations/memory/summaries': () => ({ path: `${API}/memory/summaries` }),
+  'GET /api/integrations/memory/summaries/cross-repo': () => ({ path: `${API}/memory/summaries/cross-repo` }),
+  'GET /api/integrations/memory/suggestions/new-mission': () => ({ path: `${API}/memory/suggestions/new-mission?repo=acme/widgets` }),
+  'GET /api/integrations/memory/suggestions/replay': () => ({ path: `${API}/memory/suggestions/replay?run_id=${id('left')}` }),
+  'GET /api/integrations/memory/suggestions/branch-set': () => ({ path: `${API}/memory/suggestions/branch-set?run_id=${id('left')}` }),
   'GET /api/integrations/metrics': () => ({ path: `${API}/metrics` }),
   'GET /api/integrations/watcher/events': () => ({ path: `${API}/watcher/events?limit=5` }),
   'GET /api/integrations/insights': () => ({ path: `${API}/insights` }),
@@ -295,6 +352,13 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/integrations/mcp/capabilities': () => ({ path: `${API}/mcp/capabilities` }),
   'POST /api/integrations/mcp/call': () => ({ path: `${API}/mcp/call`, body: { tool: 'get_mission', args: { run_id: id('left') } } }),
 };
+
+/** The id of a still-undecided candidate pattern (each decision route takes the next one). */
+async function candidate(i: number): Promise<number> {
+  const c = await call('GET', `${API}/memory/patterns/candidates`);
+  assert.ok(c.body.patterns?.length > i, `a candidate pattern to decide: ${JSON.stringify(c.body)}`);
+  return c.body.patterns[i].id;
+}
 
 before(async () => {
   tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'agentora-wire-')));

@@ -14,6 +14,7 @@ import { memorySettings } from './settings/memory';
 import { workerSettings } from './settings/workers';
 import { teamsSettings } from './settings/teams';
 import { workflowSettings } from './settings/workflows';
+import { missionsPolicySettings } from './settings/missionsPolicy';
 import type { SettingSpec } from './define';
 
 export const allSettings = [
@@ -24,6 +25,7 @@ export const allSettings = [
   ...workerSettings,
   ...teamsSettings,
   ...workflowSettings,
+  ...missionsPolicySettings,
 ] as const;
 type AnySetting = (typeof allSettings)[number];
 

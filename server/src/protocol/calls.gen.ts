@@ -8,10 +8,13 @@ import type * as chat from './chat';
 import type * as credentials from './credentials';
 import type * as memory from './memory';
 import type * as missions from './missions';
+import type * as missionsAudit from './missionsAudit';
 import type * as missionsBranchSets from './missionsBranchSets';
 import type * as missionsExchange from './missionsExchange';
 import type * as missionsLineage from './missionsLineage';
 import type * as missionsObservability from './missionsObservability';
+import type * as missionsPatterns from './missionsPatterns';
+import type * as missionsPersonas from './missionsPersonas';
 import type * as missionsPortfolio from './missionsPortfolio';
 import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
@@ -135,6 +138,28 @@ export const M = {
     watcherEvents: 'agentora/missions/watcherEvents',
     writeback: 'agentora/missions/writeback',
   },
+  missionsAudit: {
+    analyticsCache: 'agentora/missions/analyticsCache',
+    applyPolicyTemplate: 'agentora/missions/applyPolicyTemplate',
+    auditSummary: 'agentora/missions/auditSummary',
+    auditTimeline: 'agentora/missions/auditTimeline',
+    decisionAudit: 'agentora/missions/decisionAudit',
+    decisionEvents: 'agentora/missions/decisionEvents',
+    drillMatrix: 'agentora/missions/drilldownPersonaMatrix',
+    drillPolicyBlocks: 'agentora/missions/drilldownPolicyBlocks',
+    drillRecommendations: 'agentora/missions/drilldownRecommendations',
+    drillTrends: 'agentora/missions/drilldownPersonaTrends',
+    exportAudit: 'agentora/missions/exportAuditSummary',
+    exportMatrix: 'agentora/missions/exportPersonaMatrix',
+    exportTrends: 'agentora/missions/exportPersonaTrends',
+    invalidateCache: 'agentora/missions/invalidateAnalyticsCache',
+    personaCompare: 'agentora/missions/personaCompare',
+    personaMatrix: 'agentora/missions/personaMatrix',
+    personaTrends: 'agentora/missions/personaTrends',
+    policyCheck: 'agentora/missions/policyCheck',
+    policyTemplate: 'agentora/missions/policyTemplate',
+    policyTemplates: 'agentora/missions/policyTemplates',
+  },
   missionsBranchSets: {
     branchSet: 'agentora/missions/branchSet',
     branchStrategies: 'agentora/missions/branchStrategies',
@@ -160,6 +185,29 @@ export const M = {
     compact: 'agentora/missions/compact',
     insights: 'agentora/missions/insights',
     retention: 'agentora/missions/retention',
+  },
+  missionsPatterns: {
+    archivePattern: 'agentora/missions/archivePattern',
+    candidates: 'agentora/missions/patternCandidates',
+    crossRepo: 'agentora/missions/patternsCrossRepo',
+    patterns: 'agentora/missions/patterns',
+    promotePattern: 'agentora/missions/promotePattern',
+    rejectPattern: 'agentora/missions/rejectPattern',
+    suggestBranchSet: 'agentora/missions/suggestBranchSet',
+    suggestNewMission: 'agentora/missions/suggestNewMission',
+    suggestReplay: 'agentora/missions/suggestReplay',
+    suggestions: 'agentora/missions/suggestions',
+    summaries: 'agentora/missions/patternSummaries',
+  },
+  missionsPersonas: {
+    override: 'agentora/missions/override',
+    persona: 'agentora/missions/persona',
+    personaBranchSet: 'agentora/missions/personaBranchSet',
+    personaInsights: 'agentora/missions/personaInsights',
+    personaOverlays: 'agentora/missions/personaOverlays',
+    personaPortfolio: 'agentora/missions/personaPortfolio',
+    personaSummary: 'agentora/missions/personaSummary',
+    personas: 'agentora/missions/personas',
   },
   missionsPortfolio: {
     decisionSummary: 'agentora/missions/decisionSummary',
@@ -365,6 +413,26 @@ export interface Methods {
   'agentora/missions/watch': typeof missions.watch;
   'agentora/missions/watcherEvents': typeof missions.watcherEvents;
   'agentora/missions/writeback': typeof missions.writeback;
+  'agentora/missions/analyticsCache': typeof missionsAudit.analyticsCache;
+  'agentora/missions/applyPolicyTemplate': typeof missionsAudit.applyPolicyTemplate;
+  'agentora/missions/auditSummary': typeof missionsAudit.auditSummary;
+  'agentora/missions/auditTimeline': typeof missionsAudit.auditTimeline;
+  'agentora/missions/decisionAudit': typeof missionsAudit.decisionAudit;
+  'agentora/missions/decisionEvents': typeof missionsAudit.decisionEvents;
+  'agentora/missions/drilldownPersonaMatrix': typeof missionsAudit.drillMatrix;
+  'agentora/missions/drilldownPolicyBlocks': typeof missionsAudit.drillPolicyBlocks;
+  'agentora/missions/drilldownRecommendations': typeof missionsAudit.drillRecommendations;
+  'agentora/missions/drilldownPersonaTrends': typeof missionsAudit.drillTrends;
+  'agentora/missions/exportAuditSummary': typeof missionsAudit.exportAudit;
+  'agentora/missions/exportPersonaMatrix': typeof missionsAudit.exportMatrix;
+  'agentora/missions/exportPersonaTrends': typeof missionsAudit.exportTrends;
+  'agentora/missions/invalidateAnalyticsCache': typeof missionsAudit.invalidateCache;
+  'agentora/missions/personaCompare': typeof missionsAudit.personaCompare;
+  'agentora/missions/personaMatrix': typeof missionsAudit.personaMatrix;
+  'agentora/missions/personaTrends': typeof missionsAudit.personaTrends;
+  'agentora/missions/policyCheck': typeof missionsAudit.policyCheck;
+  'agentora/missions/policyTemplate': typeof missionsAudit.policyTemplate;
+  'agentora/missions/policyTemplates': typeof missionsAudit.policyTemplates;
   'agentora/missions/branchSet': typeof missionsBranchSets.branchSet;
   'agentora/missions/branchStrategies': typeof missionsBranchSets.branchStrategies;
   'agentora/missions/eliminate': typeof missionsBranchSets.eliminate;
@@ -383,6 +451,25 @@ export interface Methods {
   'agentora/missions/compact': typeof missionsObservability.compact;
   'agentora/missions/insights': typeof missionsObservability.insights;
   'agentora/missions/retention': typeof missionsObservability.retention;
+  'agentora/missions/archivePattern': typeof missionsPatterns.archivePattern;
+  'agentora/missions/patternCandidates': typeof missionsPatterns.candidates;
+  'agentora/missions/patternsCrossRepo': typeof missionsPatterns.crossRepo;
+  'agentora/missions/patterns': typeof missionsPatterns.patterns;
+  'agentora/missions/promotePattern': typeof missionsPatterns.promotePattern;
+  'agentora/missions/rejectPattern': typeof missionsPatterns.rejectPattern;
+  'agentora/missions/suggestBranchSet': typeof missionsPatterns.suggestBranchSet;
+  'agentora/missions/suggestNewMission': typeof missionsPatterns.suggestNewMission;
+  'agentora/missions/suggestReplay': typeof missionsPatterns.suggestReplay;
+  'agentora/missions/suggestions': typeof missionsPatterns.suggestions;
+  'agentora/missions/patternSummaries': typeof missionsPatterns.summaries;
+  'agentora/missions/override': typeof missionsPersonas.override;
+  'agentora/missions/persona': typeof missionsPersonas.persona;
+  'agentora/missions/personaBranchSet': typeof missionsPersonas.personaBranchSet;
+  'agentora/missions/personaInsights': typeof missionsPersonas.personaInsights;
+  'agentora/missions/personaOverlays': typeof missionsPersonas.personaOverlays;
+  'agentora/missions/personaPortfolio': typeof missionsPersonas.personaPortfolio;
+  'agentora/missions/personaSummary': typeof missionsPersonas.personaSummary;
+  'agentora/missions/personas': typeof missionsPersonas.personas;
   'agentora/missions/decisionSummary': typeof missionsPortfolio.decisionSummary;
   'agentora/missions/lineagePortfolio': typeof missionsPortfolio.lineagePortfolio;
   'agentora/missions/portfolio': typeof missionsPortfolio.portfolio;

@@ -13,6 +13,9 @@ import { missionsExchangeMethods } from './missionsExchange';
 import { missionsLineageMethods } from './missionsLineage';
 import { missionsBranchSetMethods, missionsBranchSetNotifications } from './missionsBranchSets';
 import { missionsPortfolioMethods } from './missionsPortfolio';
+import { missionsPersonaMethods } from './missionsPersonas';
+import { missionsAuditMethods } from './missionsAudit';
+import { missionsPatternMethods } from './missionsPatterns';
 import { credentialsMethods } from './credentials';
 import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
@@ -37,6 +40,9 @@ export * as missionsExchange from './missionsExchange';
 export * as missionsLineage from './missionsLineage';
 export * as missionsBranchSets from './missionsBranchSets';
 export * as missionsPortfolio from './missionsPortfolio';
+export * as missionsPersonas from './missionsPersonas';
+export * as missionsAudit from './missionsAudit';
+export * as missionsPatterns from './missionsPatterns';
 export * as credentials from './credentials';
 export * as agents from './agents';
 export * as teams from './teams';
@@ -58,6 +64,9 @@ export const allMethods: readonly AnyMethod[] = [
   ...missionsLineageMethods,
   ...missionsBranchSetMethods,
   ...missionsPortfolioMethods,
+  ...missionsPersonaMethods,
+  ...missionsAuditMethods,
+  ...missionsPatternMethods,
   ...chatMethods,
   ...modelAdminMethods,
   ...credentialsMethods,

@@ -142,6 +142,11 @@ export const Mission = MissionSummary.extend({
   /** sha256 of the last outcome seen (state, summary, PR, artifacts), and of the last one written back. */
   outcome_hash: z.string().nullable(),
   last_writeback_hash: z.string().nullable(),
+  /** Persona assignment and the operator's override of the heuristic recommendation (missionsPersonas.ts). */
+  persona_assignment_reason: z.string().nullable(),
+  operator_override_status: z.string(),
+  operator_override_note: z.string().nullable(),
+  recommendation_state: z.string(),
 });
 export type Mission = z.infer<typeof Mission>;
 

@@ -9,6 +9,7 @@ import { missionsRuntime, missionsServices } from './missions';
 import { missionsObservabilityServices, missionsRetentionRuntime } from './missions/observability';
 import { missionsLineageServices } from './missions/lineage';
 import { missionsPortfolioServices } from './missions/portfolio';
+import { missionsPersonaServices } from './missions/personas';
 import { modelServices } from './models';
 import { systemServices } from './system';
 import { credentialsServices } from './credentials';
@@ -27,6 +28,7 @@ export const allServices: readonly Implementation[] = [
   ...missionsObservabilityServices,
   ...missionsLineageServices,
   ...missionsPortfolioServices,
+  ...missionsPersonaServices,
   ...chatServices,
   ...credentialsServices,
   ...teamsServices,

@@ -10,6 +10,8 @@ import Workers from './workers/Workers.svelte';
 import BranchSet from './branchset/BranchSet.svelte';
 import Runs from './runs/Runs.svelte';
 import Workflows from './workflows/Workflows.svelte';
+import Personas from './personas/Personas.svelte';
+import Audit from './audit/Audit.svelte';
 
 export interface PanelEntry {
   id: string;
@@ -29,6 +31,8 @@ export const PANELS: readonly PanelEntry[] = [
   { id: 'branchset', title: 'Branch Set', icon: 'git-branch', component: BranchSet },
   { id: 'runs', title: 'Runs', icon: 'organization', component: Runs },
   { id: 'workflows', title: 'Workflows', icon: 'type-hierarchy', component: Workflows },
+  { id: 'personas', title: 'Personas', icon: 'organization', component: Personas },
+  { id: 'audit', title: 'Audit', icon: 'law', component: Audit },
 ];
 
 export function panelById(id: string | undefined): PanelEntry {

@@ -161,10 +161,10 @@ export function flatMission(m: Mission) {
     assigned_persona_name: p.persona.name,
     assigned_persona_role: p.persona.role,
     persona_strategy_overlay: m.persona_overlay,
-    persona_assignment_reason: null,
-    operator_override_status: 'none' as const,
-    operator_override_note: null,
-    recommendation_state: 'pending' as const,
+    persona_assignment_reason: m.persona_assignment_reason,
+    operator_override_status: m.operator_override_status as 'none' | 'accept_recommendation' | 'reject_recommendation' | 'manual_override',
+    operator_override_note: m.operator_override_note,
+    recommendation_state: m.recommendation_state as 'pending' | 'accepted' | 'rejected' | 'overridden',
   };
 }
 

@@ -17,6 +17,7 @@ import { canTransition, hasOutcome, isActive, isLaunchable, isTerminal, statusFo
 import { missionStore, packetOf, toMission, type Column, type MissionRow, type NewEvent } from './store';
 import { bridgesOf, missionsState } from './state';
 import { attachedFields, earlierIntent, foundChange, lookupLaunch, type LaunchIntent } from './reconcile';
+import { enforce, guardWriteback } from './personas/policy';
 
 /** Params after validation (defaults applied). */
 type Prepared = z.output<typeof PrepareParams>;
@@ -319,6 +320,7 @@ export async function launchMission(ctx: ServerContext, p: Launch, call: CallInf
       `Mission ${runId} was prepared with the mock integrations: its context is not real. Prepare it again now that real mode is on, and launch that one.`,
     );
   }
+  if (!p.dry_run) enforce(ctx, row, 'launch', {}, call); // persona policy (personas/policy.ts)
   state.launching.add(runId);
   try {
     // Acceptance criteria may still change before the mission is launched for real (its content is then fixed).
@@ -721,6 +723,7 @@ export async function writebackMission(
 ): Promise<WritebackOutcome> {
   const row = getRow(ctx, id);
   if (!row.job_id) throw conflict(`Mission ${id} is ${row.status}: there is no outcome to write back until it has been launched`);
+  guardWriteback(ctx, row, opts.trigger, call); // persona policy (personas/policy.ts): a refusal changes nothing
   const store = missionStore(ctx.db);
   const hash = outcomeHash(row);
   const t = now();

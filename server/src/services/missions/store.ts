@@ -66,6 +66,11 @@ export interface MissionRow {
   /** JSON LaunchIntent while a launch is in flight (see reconcile.ts). */
   launch_intent: string | null;
   mock: number;
+  /** Persona assignment and operator override (migration 40; services/missions/personas). */
+  persona_assignment_reason: string | null;
+  operator_override_status: string;
+  operator_override_note: string | null;
+  recommendation_state: string;
 }
 
 const COLUMNS = [
@@ -128,6 +133,10 @@ const COLUMNS = [
   'launch_intent',
   'mock',
   'replay_kind',
+  'persona_assignment_reason',
+  'operator_override_status',
+  'operator_override_note',
+  'recommendation_state',
 ] as const;
 export type Column = (typeof COLUMNS)[number];
 
@@ -221,6 +230,10 @@ export function toMission(r: MissionRow, breakdown: Mission['score_breakdown']):
     replay_kind: r.replay_kind ?? null,
     outcome_hash: r.outcome_hash,
     last_writeback_hash: r.last_writeback_hash,
+    persona_assignment_reason: r.persona_assignment_reason ?? null,
+    operator_override_status: r.operator_override_status ?? 'none',
+    operator_override_note: r.operator_override_note ?? null,
+    recommendation_state: r.recommendation_state ?? 'pending',
   };
 }
 

@@ -13,6 +13,7 @@ import { teamsMigrations } from './teams';
 import { workersMigrations } from './workers';
 import { missionsBranchSetMigrations } from './missionsBranchSet';
 import { workflowsMigrations } from './workflows';
+import { missionsPersonasMigrations } from './missionsPersonas';
 
 export interface Migration {
   version: number;
@@ -32,4 +33,5 @@ export const migrations: readonly Migration[] = [
   ...workersMigrations,
   ...missionsBranchSetMigrations,
   ...workflowsMigrations,
+  ...missionsPersonasMigrations,
 ].sort((a, b) => a.version - b.version);

@@ -8,6 +8,7 @@ import { commit, getRow, missionOf } from '../loop';
 import { missionStore } from '../store';
 import { insertFork, launchDraft, planFork, refuse } from './fork';
 import { portfolioSql } from '../portfolio/query';
+import { enforce } from '../personas/policy';
 
 type Preset = {
   description: string;
@@ -133,7 +134,7 @@ export async function createBranchSet(ctx: ServerContext, p: BranchSetParams, ca
 
 /** Shortlist / eliminate: the decision state and its decision event in one transaction. */
 export function decide(ctx: ServerContext, runId: string, decision: 'shortlisted' | 'eliminated', note: string, call: CallInfo): Mission {
-  getRow(ctx, runId);
+  enforce(ctx, getRow(ctx, runId), decision === 'shortlisted' ? 'shortlist' : 'eliminate', { note }, call); // persona policy
   const type = decision === 'shortlisted' ? 'shortlist_applied' : 'eliminate_applied';
   ctx.db.transaction(() => {
     commit(ctx, runId, () => ({ fields: { decision_state: decision }, events: [] }), call.actor);

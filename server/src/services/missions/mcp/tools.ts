@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { AnyMethod } from '../../../protocol/define';
 import * as M from '../../../protocol/missions';
 import { LINEAGE_TOOLS } from './lineageTools';
+import { PERSONA_TOOLS } from './personaTools';
 
 export interface MissionTool {
   name: string;
@@ -24,6 +25,7 @@ export const MISSION_TOOLS: readonly MissionTool[] = [
   { name: 'list_missions', title: 'List missions with filters', method: M.list, input: M.ListFilters, write: false },
   { name: 'get_mission_timeline', title: "A mission's timeline", method: M.timeline, write: false },
   ...LINEAGE_TOOLS,
+  ...PERSONA_TOOLS,
 ];
 
 export const toolByName = (name: string): MissionTool | undefined => MISSION_TOOLS.find((t) => t.name === name);

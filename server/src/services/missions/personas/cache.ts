@@ -1,0 +1,112 @@
+// The analytics cache: results of trends / matrix / insights / summaries keyed by route and filters, with a TTL
+// and a size limit (AGENTORA_ANALYTICS_CACHE_*). Staleness is impossible by construction: every entry keeps the
+// store's analytics generation it was computed at (mission_analytics_gen, bumped by triggers on every write an
+// analytic reads — launch, refresh, writeback, decisions, templates; migration 40), and a read at another
+// generation drops the whole cache first. Per server (never a module singleton).
+import type { ServerContext } from '../../../context';
+
+interface Entry {
+  value: unknown;
+  generation: number;
+  at: number;
+  computed_at: string;
+  hits: number;
+}
+
+interface CacheState {
+  entries: Map<string, Entry>;
+  generation: number;
+  hits: number;
+  misses: number;
+  invalidations: number;
+}
+
+const states = new WeakMap<ServerContext, CacheState>();
+function stateOf(ctx: ServerContext): CacheState {
+  let s = states.get(ctx);
+  if (!s) states.set(ctx, (s = { entries: new Map(), generation: 0, hits: 0, misses: 0, invalidations: 0 }));
+  return s;
+}
+
+export const generationOf = (ctx: ServerContext): number =>
+  ctx.db.prepare('SELECT gen FROM mission_analytics_gen WHERE k = 1').pluck().get() as number;
+
+/** A stable key: the route and its filters in key order (undefined filters left out). */
+export function cacheKey(route: string, filters: Record<string, unknown>): string {
+  const parts = Object.keys(filters)
+    .filter((k) => filters[k] !== undefined && filters[k] !== null)
+    .sort()
+    .map((k) => `${k}=${String(filters[k])}`);
+  return `${route}?${parts.join('&')}`;
+}
+
+export interface CacheMeta {
+  cache_key: string;
+  cached: boolean;
+  generation: number;
+  computed_at: string;
+  age_ms: number;
+  ttl_seconds: number;
+}
+
+export function cached<T>(ctx: ServerContext, key: string, compute: () => T): { value: T; meta: CacheMeta } {
+  const s = stateOf(ctx);
+  const ttl = ctx.config['analytics.cacheTtlSeconds'];
+  const gen = generationOf(ctx);
+  if (gen !== s.generation) {
+    // Something an analytic reads was written since: nothing cached is current any more.
+    s.invalidations += s.entries.size;
+    s.entries.clear();
+    s.generation = gen;
+  }
+  const now = Date.now();
+  const hit = s.entries.get(key);
+  if (ctx.config['analytics.cacheEnabled'] && hit && now - hit.at < ttl * 1000) {
+    hit.hits++;
+    s.hits++;
+    return { value: hit.value as T, meta: { cache_key: key, cached: true, generation: gen, computed_at: hit.computed_at, age_ms: now - hit.at, ttl_seconds: ttl } };
+  }
+  s.misses++;
+  const value = compute();
+  const computed_at = new Date().toISOString();
+  if (ctx.config['analytics.cacheEnabled']) {
+    s.entries.delete(key);
+    s.entries.set(key, { value, generation: gen, at: now, computed_at, hits: 0 });
+    // Oldest first out (Map keeps insertion order).
+    while (s.entries.size > ctx.config['analytics.cacheMaxEntries']) s.entries.delete(s.entries.keys().next().value!);
+  }
+  return { value, meta: { cache_key: key, cached: false, generation: gen, computed_at, age_ms: 0, ttl_seconds: ttl } };
+}
+
+export function cacheInfo(ctx: ServerContext) {
+  const s = stateOf(ctx);
+  const gen = generationOf(ctx);
+  const now = Date.now();
+  const ttl = ctx.config['analytics.cacheTtlSeconds'] * 1000;
+  // Entries of another generation or past their TTL are not served: they do not count.
+  const live = [...s.entries].filter(([, e]) => e.generation === gen && now - e.at < ttl);
+  return {
+    ok: true,
+    enabled: ctx.config['analytics.cacheEnabled'],
+    ttl_seconds: ctx.config['analytics.cacheTtlSeconds'],
+    max_entries: ctx.config['analytics.cacheMaxEntries'],
+    generation: gen,
+    entries: live.length,
+    hits: s.hits,
+    misses: s.misses,
+    invalidations: s.invalidations,
+    keys: live.map(([key, e]) => ({ key, age_ms: now - e.at, hits: e.hits, generation: e.generation })),
+  };
+}
+
+export function invalidate(ctx: ServerContext, prefix?: string) {
+  const s = stateOf(ctx);
+  let n = 0;
+  for (const k of [...s.entries.keys()])
+    if (!prefix || k.startsWith(prefix)) {
+      s.entries.delete(k);
+      n++;
+    }
+  s.invalidations += n;
+  return { ok: true, invalidated: n, remaining: s.entries.size };
+}

@@ -1,0 +1,100 @@
+// The persona portfolio, summary and insights of a lineage (brief phase I): the branches side by side, ranked,
+// with their recommendations and override state; per-persona rollups (SQL aggregates, cached).
+import type { ServerContext } from '../../../context';
+import type { PortfolioBranch } from '../../../protocol/missionsPersonas';
+import { getRow } from '../loop';
+import { personaStats, prep, whereOf } from './analytics';
+import { cached, cacheKey } from './cache';
+import { effectivePolicy } from './policy';
+import { branchesOf, personaNameOf, recommend } from './recommend';
+
+export function portfolio(ctx: ServerContext, rootId: string) {
+  const root = getRow(ctx, rootId);
+  const branches = branchesOf(ctx, root.root_mission_id);
+  const recs = recommend(ctx, branches);
+  const rows: PortfolioBranch[] = branches.map((b) => ({
+    run_id: b.id,
+    parent_run_id: b.parent_mission_id,
+    branch_set_id: b.branch_set_id,
+    branch_label: b.branch_label,
+    strategy: b.strategy,
+    persona_id: b.persona_id,
+    persona_name: personaNameOf(b),
+    persona_overlay: b.persona_overlay,
+    persona_assignment_reason: b.persona_assignment_reason,
+    status: b.status,
+    mission_score: b.mission_score,
+    confidence_level: b.confidence_level,
+    risk_level: b.risk_level,
+    pr_url: b.pr_url,
+    decision_state: b.decision_state,
+    recommendation: recs.get(b.id)!,
+    recommendation_state: b.recommendation_state,
+    operator_override_status: b.operator_override_status,
+    operator_override_note: b.operator_override_note,
+    mock: b.mock === 1,
+  }));
+  const ranked = [...rows].sort((a, b) => b.recommendation.heuristic_rank_score - a.recommendation.heuristic_rank_score || a.run_id.localeCompare(b.run_id));
+  const latestSet = [...branches].reverse().find((b) => b.persona_overlay && b.branch_set_id)?.branch_set_id ?? null;
+  const eff = effectivePolicy(ctx, root.root_mission_id);
+  return {
+    ok: true,
+    root_run_id: root.root_mission_id,
+    branch_set_id: latestSet,
+    branches: rows,
+    ranking_summary: ranked.map((r) => ({
+      run_id: r.run_id,
+      branch_label: r.branch_label,
+      strategy: r.strategy,
+      persona: r.persona_id,
+      heuristic_rank_score: r.recommendation.heuristic_rank_score,
+    })),
+    shortlist_suggestions: ranked.filter((r) => r.recommendation.action === 'shortlist').map((r) => r.run_id),
+    elimination_suggestions: ranked.filter((r) => r.recommendation.action === 'eliminate').map((r) => r.run_id),
+    interpretation_note:
+      'Rankings and recommendations are heuristic operator aids (score, PR, risk, outcome), not objective truth: review provenance, risk posture and intent before deciding.',
+    policy: { template_name: eff.template_name, enabled: eff.policy.enabled },
+  };
+}
+
+export function summary(ctx: ServerContext, rootId: string) {
+  const root = getRow(ctx, rootId);
+  const rid = root.root_mission_id;
+  const { value, meta } = cached(ctx, cacheKey('persona-summary', { root_run_id: rid }), () => {
+    const w = whereOf({ root_run_id: rid });
+    const stats = personaStats(ctx, w);
+    const extra = prep(
+      ctx.db,
+      `SELECT persona_id, group_concat(DISTINCT persona_overlay) AS overlays,
+        (SELECT id FROM missions b WHERE b.root_mission_id = @root AND b.persona_id = m.persona_id ORDER BY b.mission_score DESC, b.id LIMIT 1) AS best
+       FROM missions m WHERE root_mission_id = @root GROUP BY persona_id`,
+    ).all({ root: rid }) as { persona_id: string; overlays: string | null; best: string | null }[];
+    const by = new Map(extra.map((e) => [e.persona_id, e]));
+    return stats.map((s) => ({
+      ...s,
+      overlays: by.get(s.persona_id)?.overlays?.split(',').sort() ?? [],
+      best_run_id: by.get(s.persona_id)?.best ?? null,
+    }));
+  });
+  return {
+    ok: true,
+    root_run_id: rid,
+    personas: value,
+    interpretation_note: 'Per-persona rollups of this lineage are heuristic operator aids; small counts say little.',
+    cache_metadata: meta,
+  };
+}
+
+export function insights(ctx: ServerContext, rootId?: string) {
+  const rid = rootId ? getRow(ctx, rootId).root_mission_id : undefined;
+  const { value, meta } = cached(ctx, cacheKey('persona-insights', { root_run_id: rid }), () => personaStats(ctx, whereOf({ root_run_id: rid })));
+  const scored = value.filter((p) => p.average_score !== null);
+  const top = [...scored].sort((a, b) => b.average_score! - a.average_score! || a.persona_id.localeCompare(b.persona_id))[0];
+  const safest = [...value].filter((p) => p.high_risk_rate !== null).sort((a, b) => a.high_risk_rate! - b.high_risk_rate! || a.persona_id.localeCompare(b.persona_id))[0];
+  const notes: string[] = [];
+  if (top) notes.push(`${top.persona_id} has the highest average score (${top.average_score}) over ${top.count} mission(s).`);
+  if (safest) notes.push(`${safest.persona_id} has the lowest high-risk rate (${safest.high_risk_rate}).`);
+  for (const p of value) if (p.override_rate && p.override_rate >= 0.5) notes.push(`${p.persona_id}: the operator overrode ${Math.round(p.override_rate * 100)}% of its recommendations.`);
+  notes.push('Heuristic operator aids: small counts say little.');
+  return { ok: true, root_run_id: rid ?? null, personas: value, top_by_score: top?.persona_id ?? null, lowest_risk: safest?.persona_id ?? null, notes, cache_metadata: meta };
+}

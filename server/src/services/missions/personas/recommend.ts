@@ -1,0 +1,118 @@
+// Explainable heuristic recommendations for the branches of a lineage (brief phase K). Each says what it
+// recommends (shortlist / eliminate / hold), the reason codes, the signals and supporting metrics it used, the
+// basis of its confidence, and whether the persona policy would block acting on it (and by which rule).
+// Operator aids, not verdicts: the note says so, and nothing is applied without the operator.
+import type { ServerContext } from '../../../context';
+import type { Recommendation } from '../../../protocol/missionsPersonas';
+import type { MissionRow } from '../store';
+import { check } from './policy';
+
+export type BranchRow = Pick<
+  MissionRow,
+  | 'id'
+  | 'parent_mission_id'
+  | 'root_mission_id'
+  | 'created_at'
+  | 'branch_set_id'
+  | 'branch_label'
+  | 'strategy'
+  | 'persona_id'
+  | 'persona_overlay'
+  | 'persona_assignment_reason'
+  | 'status'
+  | 'mission_score'
+  | 'confidence_level'
+  | 'risk_level'
+  | 'pr_url'
+  | 'decision_state'
+  | 'recommendation_state'
+  | 'operator_override_status'
+  | 'operator_override_note'
+  | 'mock'
+  | 'packet_json'
+>;
+
+const COLS =
+  'id, parent_mission_id, root_mission_id, created_at, branch_set_id, branch_label, strategy, persona_id, persona_overlay, persona_assignment_reason, status, mission_score, confidence_level, risk_level, pr_url, decision_state, recommendation_state, operator_override_status, operator_override_note, mock, packet_json';
+
+/** The branches a recommendation compares: the root's descendants (or the root alone while it has none). */
+export function branchesOf(ctx: ServerContext, rootId: string): BranchRow[] {
+  const rows = ctx.db.prepare(`SELECT ${COLS} FROM missions WHERE root_mission_id = ? ORDER BY created_at, id`).all(rootId) as BranchRow[];
+  const branches = rows.filter((r) => r.id !== rootId);
+  return branches.length ? branches : rows;
+}
+
+const FAILED = ['failed', 'cancelled', 'launch_failed'];
+
+export function rankScore(r: Pick<BranchRow, 'mission_score' | 'pr_url' | 'risk_level' | 'status'>): number {
+  let s = r.mission_score;
+  if (r.pr_url) s += 10;
+  if (r.risk_level === 'high') s -= 25;
+  else if (r.risk_level === 'medium') s -= 10;
+  if (r.status === 'succeeded') s += 10;
+  if (FAILED.includes(r.status)) s -= 30;
+  return Math.round(s * 10) / 10;
+}
+
+/** Recommendations for every branch, compared with each other. */
+export function recommend(ctx: ServerContext, branches: BranchRow[]): Map<string, Recommendation> {
+  const ranks = new Map(branches.map((b) => [b.id, rankScore(b)]));
+  const succeeded = branches.filter((b) => b.status === 'succeeded');
+  const top = succeeded.length ? Math.max(...succeeded.map((b) => ranks.get(b.id)!)) : null;
+  const out = new Map<string, Recommendation>();
+  for (const b of branches) {
+    const rank = ranks.get(b.id)!;
+    const codes: string[] = [];
+    let action: Recommendation['action'];
+    if (FAILED.includes(b.status)) (action = 'eliminate'), codes.push('terminal_failure');
+    else if (b.status !== 'succeeded') (action = 'hold'), codes.push('not_finished');
+    else if (rank === top) (action = 'shortlist'), codes.push('top_ranked');
+    else if (top !== null && rank >= top - 10) (action = 'shortlist'), codes.push('close_to_top');
+    else if (rank < 30) (action = 'eliminate'), codes.push('low_score');
+    else (action = 'hold'), codes.push('middle_of_pack');
+    codes.push(b.pr_url ? 'pr_present' : 'no_pr', `risk_${b.risk_level}`, `confidence_${b.confidence_level}`);
+    // Would acting on it be blocked? (accepting a shortlist shortlists; accepting the others changes less.)
+    const verdict = action === 'shortlist' ? check(ctx, b, 'accept_recommendation') : { allowed: true, rule: null };
+    out.set(b.id, {
+      action,
+      reason_codes: codes,
+      signals: {
+        status: b.status,
+        mission_score: b.mission_score,
+        risk_level: b.risk_level,
+        confidence_level: b.confidence_level,
+        pr_present: !!b.pr_url,
+        strategy: b.strategy,
+        overlay: b.persona_overlay,
+      },
+      supporting_metrics: {
+        heuristic_rank_score: rank,
+        top_rank_score: top,
+        sibling_count: branches.length - 1,
+        succeeded_siblings: succeeded.filter((s) => s.id !== b.id).length,
+      },
+      confidence_basis: `compared with ${branches.length - 1} sibling branch(es); mission confidence ${b.confidence_level}${b.mock ? '; mock mission (not a real outcome)' : ''}`,
+      heuristic_rank_score: rank,
+      policy_blocked: !verdict.allowed,
+      blocked_rules: verdict.rule ? [verdict.rule] : [],
+      note: 'Heuristic operator aid, not a verdict: review the branch before acting on it.',
+    });
+  }
+  return out;
+}
+
+export function personaNameOf(r: Pick<BranchRow, 'packet_json' | 'persona_id'>): string {
+  try {
+    const p = (JSON.parse(r.packet_json) as { persona?: { name?: unknown } }).persona;
+    return typeof p?.name === 'string' && p.name ? p.name : r.persona_id;
+  } catch {
+    return r.persona_id;
+  }
+}
+
+/** The recommendation of one mission among its lineage's branches. */
+export function recommendationFor(ctx: ServerContext, row: MissionRow): Recommendation {
+  const branches = branchesOf(ctx, row.root_mission_id);
+  const set = branches.some((b) => b.id === row.id) ? branches : [...branches, row];
+  return recommend(ctx, set).get(row.id)!;
+}
