@@ -122,10 +122,10 @@ async function tool(env: StepEnv): Promise<Outcome> {
         { text: String(p.text), source: 'run', source_ref: `workflow_run:${env.run.id}` },
         call,
       )) as {
-        capsule: { id: number };
+        capsule: { capsule_id: number };
         duplicate_of: number | null;
       };
-      return { kind: 'done', output: { capsule_id: r.capsule.id, duplicate_of: r.duplicate_of } };
+      return { kind: 'done', output: { capsule_id: r.capsule.capsule_id, duplicate_of: r.duplicate_of } };
     }
     case 'http_fetch':
       return httpFetch(env, String(p.url));
