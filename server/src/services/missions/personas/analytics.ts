@@ -38,17 +38,38 @@ export function whereOf(f: Partial<TrendFilters> & { root_run_id?: string }, now
     cube.push('day >= @day');
     cubeArgs.day = day;
   }
-  if (f.persona_id !== undefined) (cube.push('persona_id = @persona_id'), (cubeArgs.persona_id = f.persona_id));
-  if (f.strategy !== undefined) (cube.push('strategy = @strategy'), (cubeArgs.strategy = f.strategy));
-  if (f.persona_id !== undefined) (parts.push('persona_id = @persona_id'), (args.persona_id = filters.persona_id = f.persona_id));
+  if (f.persona_id !== undefined) {
+    cube.push('persona_id = @persona_id');
+    cubeArgs.persona_id = f.persona_id;
+  }
+  if (f.strategy !== undefined) {
+    cube.push('strategy = @strategy');
+    cubeArgs.strategy = f.strategy;
+  }
+  if (f.persona_id !== undefined) {
+    parts.push('persona_id = @persona_id');
+    args.persona_id = filters.persona_id = f.persona_id;
+  }
   if (f.strategy !== undefined) {
     filters.strategy = f.strategy;
     if (f.strategy === 'none') parts.push('strategy IS NULL');
-    else (parts.push('strategy = @strategy'), (args.strategy = f.strategy));
+    else {
+      parts.push('strategy = @strategy');
+      args.strategy = f.strategy;
+    }
   }
-  if (f.repo !== undefined) (parts.push('repo = @repo'), (args.repo = filters.repo = f.repo));
-  if (f.status !== undefined) (parts.push('status = @status'), (args.status = filters.status = f.status));
-  if (f.root_run_id !== undefined) (parts.push('root_mission_id = @root'), (args.root = filters.root_run_id = f.root_run_id));
+  if (f.repo !== undefined) {
+    parts.push('repo = @repo');
+    args.repo = filters.repo = f.repo;
+  }
+  if (f.status !== undefined) {
+    parts.push('status = @status');
+    args.status = filters.status = f.status;
+  }
+  if (f.root_run_id !== undefined) {
+    parts.push('root_mission_id = @root');
+    args.root = filters.root_run_id = f.root_run_id;
+  }
   const cubeable = f.repo === undefined && f.status === undefined && f.root_run_id === undefined;
   return {
     sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '',
@@ -109,7 +130,8 @@ const CUBE_MEASURES = `sum(n) AS n, sum(score_sum) / sum(n) AS avg_score, sum(hi
 /** The same aggregates over the persona cube (a few thousand rows whatever the number of missions). */
 export const CUBE_SQL = {
   byPersona: (w: string) => `SELECT persona_id AS k, ${CUBE_MEASURES} FROM mission_persona_cube ${w} GROUP BY persona_id ORDER BY n DESC, persona_id`,
-  matrix: (w: string) => `SELECT persona_id AS k, strategy AS s, ${CUBE_MEASURES} FROM mission_persona_cube ${w} GROUP BY persona_id, strategy ORDER BY persona_id, s`,
+  matrix: (w: string) =>
+    `SELECT persona_id AS k, strategy AS s, ${CUBE_MEASURES} FROM mission_persona_cube ${w} GROUP BY persona_id, strategy ORDER BY persona_id, s`,
   series: (w: string) =>
     `SELECT persona_id, day, sum(n) AS n, sum(score_sum) / sum(n) AS avg_score FROM mission_persona_cube ${w} GROUP BY persona_id, day ORDER BY day, persona_id`,
 };

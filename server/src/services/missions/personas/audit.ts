@@ -96,7 +96,8 @@ export function personaCompare(ctx: ServerContext, runId: string, otherId: strin
   const left = side(a);
   const right = side(b);
   const field_differences: Record<string, { left: unknown; right: unknown }> = {};
-  for (const k of Object.keys(left) as (keyof typeof left)[]) if (k !== 'run_id' && left[k] !== right[k]) field_differences[k] = { left: left[k], right: right[k] };
+  for (const k of Object.keys(left) as (keyof typeof left)[])
+    if (k !== 'run_id' && left[k] !== right[k]) field_differences[k] = { left: left[k], right: right[k] };
   const notes: string[] = [];
   const d = a.mission_score - b.mission_score;
   if (Math.abs(d) >= 10) notes.push(`${d > 0 ? a.persona_id : b.persona_id} scored ${Math.abs(Math.round(d))} points higher`);

@@ -25,7 +25,8 @@ export async function createPersonaBranchSet(ctx: ServerContext, p: PersonaBranc
     try {
       await getPersona(ctx, r.spec.persona_id);
     } catch (err) {
-      if (err instanceof AppError && err.kind === 'not_found') throw refuse(`specs.${i}.persona_id`, `unknown persona '${r.spec.persona_id}' (see GET /api/integrations/personas)`);
+      if (err instanceof AppError && err.kind === 'not_found')
+        throw refuse(`specs.${i}.persona_id`, `unknown persona '${r.spec.persona_id}' (see GET /api/integrations/personas)`);
       throw err;
     }
   }
@@ -39,10 +40,15 @@ export async function createPersonaBranchSet(ctx: ServerContext, p: PersonaBranc
         run_id: src.id,
         replay_kind: pr.replay_kind,
         objective,
-        constraints: [...(pr.drops_source_constraints ? [] : srcConstraints), ...pr.added_constraints, ...overlay.added_constraints, ...(spec.constraints ?? [])],
+        constraints: [
+          ...(pr.drops_source_constraints ? [] : srcConstraints),
+          ...pr.added_constraints,
+          ...overlay.added_constraints,
+          ...(spec.constraints ?? []),
+        ],
         ...(spec.persona_id !== src.persona_id ? { persona_id: spec.persona_id } : {}),
         fork_reason: `persona branch ${spec.overlay}: ${overlay.fork_reason}${p.set_label ? ` (${p.set_label})` : ''}`,
-        provenance_note: `persona ${spec.persona_id} with overlay ${spec.overlay}, preset ${preset}${spec.preset ? '' : ' (the overlay\'s preferred preset)'}`,
+        provenance_note: `persona ${spec.persona_id} with overlay ${spec.overlay}, preset ${preset}${spec.preset ? '' : " (the overlay's preferred preset)"}`,
         dry_run: p.dry_run,
       },
       `specs.${i}.`,
@@ -79,5 +85,12 @@ export async function createPersonaBranchSet(ctx: ServerContext, p: PersonaBranc
   }
   const launched: Mission[] = [];
   for (const id of toLaunch) launched.push((await launchDraft(ctx, id, p.dry_run, true, call)).run);
-  return { ok: true, root_run_id: src.root_mission_id, branch_set_id: setId, set_label: p.set_label, created_drafts: created, launched_runs: launched };
+  return {
+    ok: true,
+    root_run_id: src.root_mission_id,
+    branch_set_id: setId,
+    set_label: p.set_label,
+    created_drafts: created,
+    launched_runs: launched,
+  };
 }

@@ -64,7 +64,10 @@ export function cached<T>(ctx: ServerContext, key: string, compute: () => T): { 
   if (ctx.config['analytics.cacheEnabled'] && hit && now - hit.at < ttl * 1000) {
     hit.hits++;
     s.hits++;
-    return { value: hit.value as T, meta: { cache_key: key, cached: true, generation: gen, computed_at: hit.computed_at, age_ms: now - hit.at, ttl_seconds: ttl } };
+    return {
+      value: hit.value as T,
+      meta: { cache_key: key, cached: true, generation: gen, computed_at: hit.computed_at, age_ms: now - hit.at, ttl_seconds: ttl },
+    };
   }
   s.misses++;
   const value = compute();

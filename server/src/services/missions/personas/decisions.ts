@@ -82,7 +82,8 @@ function make(db: Db) {
   const byId = db.prepare(`${SELECT} WHERE d.id = ?`);
   const ofRun = db.prepare(`${SELECT} WHERE d.mission_id = ? ORDER BY d.id DESC LIMIT ? OFFSET ?`);
   const countRun = db.prepare(`SELECT count(*) AS n FROM mission_decisions WHERE mission_id = ?`).pluck();
-  const statsSql = (where: string) => `SELECT d.type AS type, d.actor AS actor, count(*) AS n FROM mission_decisions d ${where} GROUP BY d.type, d.actor`;
+  const statsSql = (where: string) =>
+    `SELECT d.type AS type, d.actor AS actor, count(*) AS n FROM mission_decisions d ${where} GROUP BY d.type, d.actor`;
   const statsRun = db.prepare(statsSql('WHERE d.mission_id = @run'));
   const statsRoot = db.prepare(statsSql(`WHERE ${OF_ROOT}`));
   const statsAll = db.prepare(statsSql(''));
@@ -116,18 +117,28 @@ function make(db: Db) {
     query(f: { root?: string; run?: string; types?: string[]; actor_kind?: 'operator' | 'system'; rule?: string; limit: number; offset: number }) {
       const where: string[] = [];
       const args: Record<string, unknown> = { limit: f.limit, offset: f.offset };
-      if (f.root) (where.push(OF_ROOT), (args.root = f.root));
-      if (f.run) (where.push('d.mission_id = @run'), (args.run = f.run));
-      if (f.types?.length) (where.push(`d.type IN (SELECT value FROM json_each(@types))`), (args.types = JSON.stringify(f.types)));
-      if (f.rule) (where.push('d.rule = @rule'), (args.rule = f.rule));
+      if (f.root) {
+        where.push(OF_ROOT);
+        args.root = f.root;
+      }
+      if (f.run) {
+        where.push('d.mission_id = @run');
+        args.run = f.run;
+      }
+      if (f.types?.length) {
+        where.push(`d.type IN (SELECT value FROM json_each(@types))`);
+        args.types = JSON.stringify(f.types);
+      }
+      if (f.rule) {
+        where.push('d.rule = @rule');
+        args.rule = f.rule;
+      }
       if (f.actor_kind) {
         where.push(`d.actor ${f.actor_kind === 'system' ? '' : 'NOT '}IN (SELECT value FROM json_each(@sys))`);
         args.sys = JSON.stringify(SYSTEM_ACTORS);
       }
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-      const total = cached(`SELECT count(*) AS n FROM mission_decisions d ${w}`)
-        .pluck()
-        .get(args) as number;
+      const total = cached(`SELECT count(*) AS n FROM mission_decisions d ${w}`).pluck().get(args) as number;
       const events = (cached(`${SELECT} ${w} ORDER BY d.id DESC LIMIT @limit OFFSET @offset`).all(args) as Row[]).map(toEvent);
       return { total, events };
     },
@@ -146,7 +157,13 @@ function make(db: Db) {
         total += r.n;
         if (actorKind(r.actor) === 'operator') operator += r.n;
       }
-      return { total, operator_events: operator, system_events: total - operator, policy_blocked_events: by_type.policy_blocked_action ?? 0, by_type };
+      return {
+        total,
+        operator_events: operator,
+        system_events: total - operator,
+        policy_blocked_events: by_type.policy_blocked_action ?? 0,
+        by_type,
+      };
     },
   };
 }

@@ -15,7 +15,16 @@ import { overrideRecommendation } from './override';
 import { applyTemplate, check, template, templates } from './policy';
 import { insights, portfolio, summary } from './portfolio';
 import { branchesOf, recommend } from './recommend';
-import { decidePattern, derive, listPatterns, patternsCrossRepo, patternSummaries, suggestBranchSet, suggestNewMission, suggestReplay } from './patterns';
+import {
+  decidePattern,
+  derive,
+  listPatterns,
+  patternsCrossRepo,
+  patternSummaries,
+  suggestBranchSet,
+  suggestNewMission,
+  suggestReplay,
+} from './patterns';
 
 const cachedTrends = (ctx: Parameters<typeof trends>[0], f: A.TrendFilters) => {
   const r = cached(ctx, cacheKey('persona-trends', f), () => trends(ctx, f));
@@ -25,7 +34,13 @@ const cachedMatrix = (ctx: Parameters<typeof matrix>[0], f: A.TrendFilters) => {
   const r = cached(ctx, cacheKey('persona-matrix', f), () => matrix(ctx, f));
   return { ...r.value, cache_metadata: r.meta };
 };
-const filtersOf = (p: A.TrendFilters): A.TrendFilters => ({ window: p.window, repo: p.repo, strategy: p.strategy, status: p.status, persona_id: p.persona_id });
+const filtersOf = (p: A.TrendFilters): A.TrendFilters => ({
+  window: p.window,
+  repo: p.repo,
+  strategy: p.strategy,
+  status: p.status,
+  persona_id: p.persona_id,
+});
 
 export const missionsPersonaServices: readonly Implementation[] = [
   implement(P.personas, (_p, ctx) => listPersonas(ctx)),

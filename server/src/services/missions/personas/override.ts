@@ -11,7 +11,12 @@ import { decisionStore, type DecisionType } from './decisions';
 import { enforce } from './policy';
 import { recommendationFor } from './recommend';
 
-const NEW_STATE = { accept_recommendation: 'accepted', reject_recommendation: 'rejected', manual_override: 'overridden', remove_override: 'pending' } as const;
+const NEW_STATE = {
+  accept_recommendation: 'accepted',
+  reject_recommendation: 'rejected',
+  manual_override: 'overridden',
+  remove_override: 'pending',
+} as const;
 const EVENT: Record<OverrideParams['decision'], DecisionType> = {
   accept_recommendation: 'recommendation_accepted',
   reject_recommendation: 'recommendation_rejected',
@@ -23,7 +28,8 @@ export function overrideRecommendation(ctx: ServerContext, p: OverrideParams, ca
   const row = getRow(ctx, p.run_id);
   const rec = recommendationFor(ctx, row);
   const state = row.recommendation_state;
-  if (p.decision === 'remove_override' && state === 'pending') throw conflict(`Mission ${row.id} has no decision on its recommendation to remove (recommendation_state pending)`);
+  if (p.decision === 'remove_override' && state === 'pending')
+    throw conflict(`Mission ${row.id} has no decision on its recommendation to remove (recommendation_state pending)`);
   if (p.decision !== 'remove_override' && state !== 'pending')
     throw conflict(`Mission ${row.id}'s recommendation is already ${state}: remove that decision first (decision remove_override)`);
   let decision = row.decision_state;
@@ -35,9 +41,12 @@ export function overrideRecommendation(ctx: ServerContext, p: OverrideParams, ca
     decision = rec.action === 'shortlist' ? 'shortlisted' : rec.action === 'eliminate' ? 'eliminated' : row.decision_state;
   } else if (p.decision === 'remove_override') {
     // Back to the decision state from before the override it removes.
-    const last = decisionStore(ctx.db)
-      .query({ run: row.id, types: ['recommendation_accepted', 'recommendation_rejected', 'override_applied'], limit: 1, offset: 0 })
-      .events[0];
+    const last = decisionStore(ctx.db).query({
+      run: row.id,
+      types: ['recommendation_accepted', 'recommendation_rejected', 'override_applied'],
+      limit: 1,
+      offset: 0,
+    }).events[0];
     decision = typeof last?.data.previous_decision_state === 'string' ? last.data.previous_decision_state : row.decision_state;
   }
   // The policy, before anything changes (a refusal is recorded and thrown as a 400 naming the rule).

@@ -90,12 +90,18 @@ export function derive(ctx: ServerContext, force = false) {
     db,
     `SELECT persona_id, COALESCE(strategy, 'none') AS strategy, repo, ${AGG} FROM missions WHERE ${TERMINAL} GROUP BY persona_id, strategy, repo`,
   ).all({}) as Agg[];
-  const cross = prep(db, `SELECT persona_id, COALESCE(strategy, 'none') AS strategy, NULL AS repo, ${AGG} FROM missions WHERE ${TERMINAL} GROUP BY persona_id, strategy`).all({}) as Agg[];
+  const cross = prep(
+    db,
+    `SELECT persona_id, COALESCE(strategy, 'none') AS strategy, NULL AS repo, ${AGG} FROM missions WHERE ${TERMINAL} GROUP BY persona_id, strategy`,
+  ).all({}) as Agg[];
   // The supporting runs of every group in one pass (newest first, at most SUPPORT_IDS each), not a query per group.
   const support = new Map<string, string[]>();
   const add = (k: string, id: string) => {
     const l = support.get(k) ?? [];
-    if (l.length < SUPPORT_IDS) (l.push(id), support.set(k, l));
+    if (l.length < SUPPORT_IDS) {
+      l.push(id);
+      support.set(k, l);
+    }
   };
   for (const r of prep(
     db,
@@ -164,20 +170,44 @@ export function derive(ctx: ServerContext, force = false) {
 
 export function listPatterns(
   ctx: ServerContext,
-  f: { repo?: string; persona?: string; strategy?: string; status?: Pattern['status']; promoted_only: boolean; archived: boolean; limit: number; offset: number },
+  f: {
+    repo?: string;
+    persona?: string;
+    strategy?: string;
+    status?: Pattern['status'];
+    promoted_only: boolean;
+    archived: boolean;
+    limit: number;
+    offset: number;
+  },
 ) {
   const derived = derive(ctx);
   const where: string[] = [];
   const args: Record<string, unknown> = { limit: f.limit, offset: f.offset };
-  if (f.repo) (where.push('repo_scope = @repo'), (args.repo = f.repo));
-  if (f.persona) (where.push('persona_scope = @persona'), (args.persona = f.persona));
-  if (f.strategy) (where.push('strategy_scope = @strategy'), (args.strategy = f.strategy));
+  if (f.repo) {
+    where.push('repo_scope = @repo');
+    args.repo = f.repo;
+  }
+  if (f.persona) {
+    where.push('persona_scope = @persona');
+    args.persona = f.persona;
+  }
+  if (f.strategy) {
+    where.push('strategy_scope = @strategy');
+    args.strategy = f.strategy;
+  }
   if (f.promoted_only) where.push("status = 'promoted'");
-  else if (f.status) (where.push('status = @status'), (args.status = f.status));
+  else if (f.status) {
+    where.push('status = @status');
+    args.status = f.status;
+  }
   where.push(f.archived ? 'archived = 1' : 'archived = 0');
   const w = `WHERE ${where.join(' AND ')}`;
   const total = prep(ctx.db, `SELECT count(*) FROM mission_patterns ${w}`).pluck().get(args) as number;
-  const rows = prep(ctx.db, `SELECT * FROM mission_patterns ${w} ORDER BY source_run_count DESC, average_score DESC, id LIMIT @limit OFFSET @offset`).all(args) as PatternRow[];
+  const rows = prep(
+    ctx.db,
+    `SELECT * FROM mission_patterns ${w} ORDER BY source_run_count DESC, average_score DESC, id LIMIT @limit OFFSET @offset`,
+  ).all(args) as PatternRow[];
   return { ok: true, total, patterns: rows.map(toPattern), derived };
 }
 
@@ -193,7 +223,11 @@ const ALLOWED: Record<'promote' | 'reject' | 'archive', Pattern['status'][]> = {
   archive: ['candidate', 'promoted', 'rejected'],
 };
 const TO = { promote: 'promoted', reject: 'rejected', archive: 'archived' } as const;
-const EVENT: Record<'promote' | 'reject' | 'archive', DecisionType> = { promote: 'pattern_promoted', reject: 'pattern_rejected', archive: 'pattern_archived' };
+const EVENT: Record<'promote' | 'reject' | 'archive', DecisionType> = {
+  promote: 'pattern_promoted',
+  reject: 'pattern_rejected',
+  archive: 'pattern_archived',
+};
 
 export function decidePattern(ctx: ServerContext, id: number, verb: 'promote' | 'reject' | 'archive', note: string, call: CallInfo) {
   const row = getPattern(ctx, id);
@@ -218,12 +252,18 @@ export function decidePattern(ctx: ServerContext, id: number, verb: 'promote' | 
     wakeEmbedder(ctx);
   } else if (verb === 'promote' && memoryId !== null) {
     const m = mustGet(ctx, memoryId);
-    if (m.status !== 'active') (updateMemory(ctx.db, m, { status: 'active' }, 'pattern promoted again'), changed(ctx, 'restored', [memoryId]));
+    if (m.status !== 'active') {
+      updateMemory(ctx.db, m, { status: 'active' }, 'pattern promoted again');
+      changed(ctx, 'restored', [memoryId]);
+    }
   }
   if (verb !== 'promote' && memoryId !== null) {
     // A pattern the operator no longer vouches for stops feeding chat and teams: its memory is archived (reversibly).
     const m = mustGet(ctx, memoryId);
-    if (m.status === 'active') (updateMemory(ctx.db, m, { status: 'archived' }, `pattern ${TO[verb]}`), changed(ctx, 'archived', [memoryId]));
+    if (m.status === 'active') {
+      updateMemory(ctx.db, m, { status: 'archived' }, `pattern ${TO[verb]}`);
+      changed(ctx, 'archived', [memoryId]);
+    }
   }
   const supporting = JSON.parse(row.supporting_run_ids_json) as string[];
   const event = ctx.db.transaction(() => {
@@ -273,7 +313,10 @@ function rollup(rows: PatternRow[], key: (r: PatternRow) => string) {
 export function patternSummaries(ctx: ServerContext) {
   derive(ctx);
   // Per-repo patterns only (the cross-repo ones would count every run twice).
-  const rows = prep(ctx.db, "SELECT * FROM mission_patterns WHERE archived = 0 AND status != 'rejected' AND pattern_type = 'persona_strategy_repo'").all({}) as PatternRow[];
+  const rows = prep(
+    ctx.db,
+    "SELECT * FROM mission_patterns WHERE archived = 0 AND status != 'rejected' AND pattern_type = 'persona_strategy_repo'",
+  ).all({}) as PatternRow[];
   const promoted = prep(ctx.db, "SELECT * FROM mission_patterns WHERE status = 'promoted' ORDER BY updated_at DESC, id").all({}) as PatternRow[];
   return {
     ok: true,
@@ -281,7 +324,9 @@ export function patternSummaries(ctx: ServerContext) {
     by_strategy: rollup(rows, (r) => r.strategy_scope),
     promoted: promoted.map(toPattern),
     notes: [
-      promoted.length ? `${promoted.length} pattern(s) promoted by the operator feed suggestions.` : 'No pattern is promoted yet: suggestions stay empty until the operator promotes one.',
+      promoted.length
+        ? `${promoted.length} pattern(s) promoted by the operator feed suggestions.`
+        : 'No pattern is promoted yet: suggestions stay empty until the operator promotes one.',
       'Historical evidence, not a prescription: patterns are heuristic operator aids.',
     ],
   };
@@ -295,7 +340,16 @@ export function patternsCrossRepo(ctx: ServerContext) {
        sum(average_score * source_run_count) AS score_sum, sum(pr_rate * source_run_count) AS pr_sum, sum(average_risk * source_run_count) AS risk_sum
      FROM mission_patterns WHERE pattern_type = 'persona_strategy_repo' AND archived = 0 AND status != 'rejected'
      GROUP BY persona_scope, strategy_scope ORDER BY repo_count DESC, n DESC, persona_scope, strategy_scope`,
-  ).all({}) as { persona_scope: string; strategy_scope: string; repo_count: number; repos: string; n: number; score_sum: number; pr_sum: number; risk_sum: number }[];
+  ).all({}) as {
+    persona_scope: string;
+    strategy_scope: string;
+    repo_count: number;
+    repos: string;
+    n: number;
+    score_sum: number;
+    pr_sum: number;
+    risk_sum: number;
+  }[];
   return {
     ok: true,
     items: rows.map((r) => ({
@@ -323,12 +377,22 @@ function promotedFor(ctx: ServerContext, f: { repo?: string; persona?: string; s
   derive(ctx);
   const where = ["status = 'promoted'"];
   const args: Record<string, unknown> = { limit };
-  if (f.repo) (where.push("(repo_scope = @repo OR repo_scope = '*')"), (args.repo = f.repo));
-  if (f.persona) (where.push('persona_scope = @persona'), (args.persona = f.persona));
-  if (f.strategy) (where.push('strategy_scope = @strategy'), (args.strategy = f.strategy));
-  return prep(ctx.db, `SELECT * FROM mission_patterns WHERE ${where.join(' AND ')} ORDER BY success_rate DESC, average_score DESC, source_run_count DESC, id LIMIT @limit`).all(
-    args,
-  ) as PatternRow[];
+  if (f.repo) {
+    where.push("(repo_scope = @repo OR repo_scope = '*')");
+    args.repo = f.repo;
+  }
+  if (f.persona) {
+    where.push('persona_scope = @persona');
+    args.persona = f.persona;
+  }
+  if (f.strategy) {
+    where.push('strategy_scope = @strategy');
+    args.strategy = f.strategy;
+  }
+  return prep(
+    ctx.db,
+    `SELECT * FROM mission_patterns WHERE ${where.join(' AND ')} ORDER BY success_rate DESC, average_score DESC, source_run_count DESC, id LIMIT @limit`,
+  ).all(args) as PatternRow[];
 }
 
 function suggestion(kind: 'new-mission' | 'replay' | 'branch-set', r: PatternRow, rationale: string) {
@@ -365,20 +429,28 @@ export function suggestNewMission(ctx: ServerContext, f: { repo?: string; person
     ok: true,
     kind: 'new-mission',
     filters,
-    suggestions: rows.map((r) => suggestion('new-mission', r, `Start with persona ${r.persona_scope} and strategy ${r.strategy_scope}: ${r.evidence_summary}`)),
+    suggestions: rows.map((r) =>
+      suggestion('new-mission', r, `Start with persona ${r.persona_scope} and strategy ${r.strategy_scope}: ${r.evidence_summary}`),
+    ),
     note: NOTE,
   };
 }
 
 export function suggestReplay(ctx: ServerContext, runId: string) {
   const run = getRow(ctx, runId);
-  const rows = promotedFor(ctx, { repo: run.repo }).filter((r) => r.persona_scope !== run.persona_id || r.strategy_scope !== (run.strategy ?? 'none'));
+  const rows = promotedFor(ctx, { repo: run.repo }).filter(
+    (r) => r.persona_scope !== run.persona_id || r.strategy_scope !== (run.strategy ?? 'none'),
+  );
   return {
     ok: true,
     kind: 'replay',
     filters: { run_id: run.id, repo: run.repo },
     suggestions: rows.map((r) =>
-      suggestion('replay', r, `Replay ${run.id} as persona ${r.persona_scope} with strategy ${r.strategy_scope} (it did better on ${run.repo}): ${r.evidence_summary}`),
+      suggestion(
+        'replay',
+        r,
+        `Replay ${run.id} as persona ${r.persona_scope} with strategy ${r.strategy_scope} (it did better on ${run.repo}): ${r.evidence_summary}`,
+      ),
     ),
     note: NOTE,
   };
@@ -387,7 +459,9 @@ export function suggestReplay(ctx: ServerContext, runId: string) {
 export function suggestBranchSet(ctx: ServerContext, runId: string) {
   const run = getRow(ctx, runId);
   const rows = promotedFor(ctx, { repo: run.repo }, 4);
-  const suggestions = rows.map((r) => suggestion('branch-set', r, `Branch ${run.id} with persona ${r.persona_scope} on ${r.strategy_scope}: ${r.evidence_summary}`));
+  const suggestions = rows.map((r) =>
+    suggestion('branch-set', r, `Branch ${run.id} with persona ${r.persona_scope} on ${r.strategy_scope}: ${r.evidence_summary}`),
+  );
   const specs = suggestions
     .filter((s) => s.overlay && s.strategy !== 'none')
     .map((s) => ({ persona_id: s.persona_id, overlay: s.overlay!, preset: s.strategy }));

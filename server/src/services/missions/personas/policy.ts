@@ -89,7 +89,10 @@ export function appliedTemplate(ctx: ServerContext, rootId: string): string | nu
 }
 
 /** The policy in force for a lineage, and where it comes from. */
-export function effectivePolicy(ctx: ServerContext, rootId: string): { source: 'settings' | 'template'; template_name: string | null; policy: PolicyRules } {
+export function effectivePolicy(
+  ctx: ServerContext,
+  rootId: string,
+): { source: 'settings' | 'template'; template_name: string | null; policy: PolicyRules } {
   const name = appliedTemplate(ctx, rootId);
   const t = name ? TEMPLATES[name as PolicyTemplateName] : undefined;
   return t ? { source: 'template', template_name: name, policy: t.policy } : { source: 'settings', template_name: null, policy: fromSettings(ctx) };
@@ -132,7 +135,8 @@ export function check(ctx: ServerContext, row: Subject, action: PolicyAction, d:
   const base = { enabled: p.enabled, action, template_name: eff.template_name, policy: p };
   const checked: string[] = [];
   const block = (rule: string, message: string): Verdict => ({ ...base, allowed: false, rule, message, rules_checked: [...checked, rule] });
-  if (!p.enabled) return { ...base, allowed: true, rule: null, message: 'Persona policy is off for this lineage: nothing is blocked', rules_checked: [] };
+  if (!p.enabled)
+    return { ...base, allowed: true, rule: null, message: 'Persona policy is off for this lineage: nothing is blocked', rules_checked: [] };
   const high = row.risk_level === 'high';
 
   if (p.require_override_reason && ['reject_recommendation', 'manual_override', 'remove_override'].includes(action)) {
@@ -149,7 +153,10 @@ export function check(ctx: ServerContext, row: Subject, action: PolicyAction, d:
           `the source mission is high risk: an exploratory branch (${bad.overlay}/${bad.strategy}) is not allowed (exploratory_blocked_on_high_risk)`,
         );
     } else if (high && isExploratory(row) && [...SHORTLISTING, 'writeback', 'launch'].includes(action)) {
-      return block('exploratory_blocked_on_high_risk', `an exploratory branch of a high-risk mission cannot be ${verb(action)} (exploratory_blocked_on_high_risk)`);
+      return block(
+        'exploratory_blocked_on_high_risk',
+        `an exploratory branch of a high-risk mission cannot be ${verb(action)} (exploratory_blocked_on_high_risk)`,
+      );
     }
   }
   if (p.require_dual_review_on_high_risk && ['shortlist', 'manual_override', 'writeback'].includes(action)) {
@@ -174,7 +181,11 @@ export function check(ctx: ServerContext, row: Subject, action: PolicyAction, d:
           'conservative_branch_required_on_high_risk',
           'the source mission is high risk: the branch set must include a conservative branch (conservative_fix / minimal_patch, or a conservative overlay) (conservative_branch_required_on_high_risk)',
         );
-    } else if (high && !isConservative(row) && (['shortlist', 'accept_recommendation'].includes(action) || (action === 'manual_override' && d.shortlists))) {
+    } else if (
+      high &&
+      !isConservative(row) &&
+      (['shortlist', 'accept_recommendation'].includes(action) || (action === 'manual_override' && d.shortlists))
+    ) {
       const sibling = ctx.db
         .prepare(
           `SELECT 1 FROM missions WHERE root_mission_id = ? AND id != ? AND (strategy IN (SELECT value FROM json_each(?)) OR persona_overlay IN (SELECT value FROM json_each(?))) LIMIT 1`,
@@ -193,11 +204,16 @@ export function check(ctx: ServerContext, row: Subject, action: PolicyAction, d:
 
 function verb(action: PolicyAction): string {
   return (
-    { shortlist: 'shortlisted', accept_recommendation: 'accepted', manual_override: 'overridden', writeback: 'written back', launch: 'launched' } as Record<
-      string,
-      string
-    >
-  )[action] ?? action;
+    (
+      {
+        shortlist: 'shortlisted',
+        accept_recommendation: 'accepted',
+        manual_override: 'overridden',
+        writeback: 'written back',
+        launch: 'launched',
+      } as Record<string, string>
+    )[action] ?? action
+  );
 }
 
 /**

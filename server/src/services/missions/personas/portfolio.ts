@@ -34,7 +34,9 @@ export function portfolio(ctx: ServerContext, rootId: string) {
     operator_override_note: b.operator_override_note,
     mock: b.mock === 1,
   }));
-  const ranked = [...rows].sort((a, b) => b.recommendation.heuristic_rank_score - a.recommendation.heuristic_rank_score || a.run_id.localeCompare(b.run_id));
+  const ranked = [...rows].sort(
+    (a, b) => b.recommendation.heuristic_rank_score - a.recommendation.heuristic_rank_score || a.run_id.localeCompare(b.run_id),
+  );
   const latestSet = [...branches].reverse().find((b) => b.persona_overlay && b.branch_set_id)?.branch_set_id ?? null;
   const eff = effectivePolicy(ctx, root.root_mission_id);
   return {
@@ -90,11 +92,23 @@ export function insights(ctx: ServerContext, rootId?: string) {
   const { value, meta } = cached(ctx, cacheKey('persona-insights', { root_run_id: rid }), () => personaStats(ctx, whereOf({ root_run_id: rid })));
   const scored = value.filter((p) => p.average_score !== null);
   const top = [...scored].sort((a, b) => b.average_score! - a.average_score! || a.persona_id.localeCompare(b.persona_id))[0];
-  const safest = [...value].filter((p) => p.high_risk_rate !== null).sort((a, b) => a.high_risk_rate! - b.high_risk_rate! || a.persona_id.localeCompare(b.persona_id))[0];
+  const safest = [...value]
+    .filter((p) => p.high_risk_rate !== null)
+    .sort((a, b) => a.high_risk_rate! - b.high_risk_rate! || a.persona_id.localeCompare(b.persona_id))[0];
   const notes: string[] = [];
   if (top) notes.push(`${top.persona_id} has the highest average score (${top.average_score}) over ${top.count} mission(s).`);
   if (safest) notes.push(`${safest.persona_id} has the lowest high-risk rate (${safest.high_risk_rate}).`);
-  for (const p of value) if (p.override_rate && p.override_rate >= 0.5) notes.push(`${p.persona_id}: the operator overrode ${Math.round(p.override_rate * 100)}% of its recommendations.`);
+  for (const p of value)
+    if (p.override_rate && p.override_rate >= 0.5)
+      notes.push(`${p.persona_id}: the operator overrode ${Math.round(p.override_rate * 100)}% of its recommendations.`);
   notes.push('Heuristic operator aids: small counts say little.');
-  return { ok: true, root_run_id: rid ?? null, personas: value, top_by_score: top?.persona_id ?? null, lowest_risk: safest?.persona_id ?? null, notes, cache_metadata: meta };
+  return {
+    ok: true,
+    root_run_id: rid ?? null,
+    personas: value,
+    top_by_score: top?.persona_id ?? null,
+    lowest_risk: safest?.persona_id ?? null,
+    notes,
+    cache_metadata: meta,
+  };
 }

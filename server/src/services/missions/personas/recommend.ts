@@ -64,12 +64,25 @@ export function recommend(ctx: ServerContext, branches: BranchRow[]): Map<string
     const rank = ranks.get(b.id)!;
     const codes: string[] = [];
     let action: Recommendation['action'];
-    if (FAILED.includes(b.status)) (action = 'eliminate'), codes.push('terminal_failure');
-    else if (b.status !== 'succeeded') (action = 'hold'), codes.push('not_finished');
-    else if (rank === top) (action = 'shortlist'), codes.push('top_ranked');
-    else if (top !== null && rank >= top - 10) (action = 'shortlist'), codes.push('close_to_top');
-    else if (rank < 30) (action = 'eliminate'), codes.push('low_score');
-    else (action = 'hold'), codes.push('middle_of_pack');
+    if (FAILED.includes(b.status)) {
+      action = 'eliminate';
+      codes.push('terminal_failure');
+    } else if (b.status !== 'succeeded') {
+      action = 'hold';
+      codes.push('not_finished');
+    } else if (rank === top) {
+      action = 'shortlist';
+      codes.push('top_ranked');
+    } else if (top !== null && rank >= top - 10) {
+      action = 'shortlist';
+      codes.push('close_to_top');
+    } else if (rank < 30) {
+      action = 'eliminate';
+      codes.push('low_score');
+    } else {
+      action = 'hold';
+      codes.push('middle_of_pack');
+    }
     codes.push(b.pr_url ? 'pr_present' : 'no_pr', `risk_${b.risk_level}`, `confidence_${b.confidence_level}`);
     // Would acting on it be blocked? (accepting a shortlist shortlists; accepting the others changes less.)
     const verdict = action === 'shortlist' ? check(ctx, b, 'accept_recommendation') : { allowed: true, rule: null };
