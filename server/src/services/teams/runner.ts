@@ -52,6 +52,8 @@ export async function stopAll(ctx: ServerContext): Promise<void> {
 
 class BudgetStop extends Error {}
 
+const TOKEN_FLUSH_MS = 40;
+
 function makeEnv(ctx: ServerContext, id: string, signal: AbortSignal): RunEnv {
   const rs = runStore(ctx.db);
   let run = rs.get(id)!;
@@ -95,6 +97,15 @@ function makeEnv(ctx: ServerContext, id: string, signal: AbortSignal): RunEnv {
       let prompt = 0;
       let evalc = 0;
       const toolCalls: CallOut['toolCalls'] = [];
+      // Tokens go to watchers in batches (at most one event per TOKEN_FLUSH_MS per call): a notification per
+      // chunk would cost a schema check and a JSON frame each, times every concurrent run.
+      let unsent = '';
+      let lastFlush = performance.now();
+      const flush = () => {
+        if (unsent) env.emit({ kind: 'token', subgoal_id: opts.subgoal ?? null, agent_name: agent.name, delta: unsent });
+        unsent = '';
+        lastFlush = performance.now();
+      };
       try {
         for await (const c of ctx.models.chat({
           model: agent.model ?? undefined,
@@ -106,13 +117,17 @@ function makeEnv(ctx: ServerContext, id: string, signal: AbortSignal): RunEnv {
           route: { kind: 'team_step', workerMode: run.worker_mode ?? undefined, ref: id },
         })) {
           text += c.content;
-          if (c.content && !opts.format) env.emit({ kind: 'token', subgoal_id: opts.subgoal ?? null, agent_name: agent.name, delta: c.content });
+          if (c.content && !opts.format) {
+            unsent += c.content;
+            if (performance.now() - lastFlush >= TOKEN_FLUSH_MS) flush();
+          }
           if (c.toolCalls) toolCalls.push(...c.toolCalls);
           if (c.done) {
             prompt = c.promptEvalCount ?? 0;
             evalc = c.evalCount ?? 0;
           }
         }
+        flush();
       } catch (err) {
         if (timeout.aborted && !signal.aborted) {
           stopWith('max_seconds');
