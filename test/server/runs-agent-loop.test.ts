@@ -185,14 +185,19 @@ describe('an agent loop with tools: approvals, observations, step caps, live str
     assert.ok(trace.some((e: any) => e.event_type === 'tool_result' && /Denied/.test(e.payload.output)));
   });
 
-  test('cancel while waiting for approval ends the run; the pending action is left for the operator', async () => {
+  test('cancel while waiting for approval ends the run and withdraws (denies) the pending action', async () => {
     const teamId = await team('Writer3', ['desktop_write_text'], 3);
     const id = (await post('/api/runs', { team_id: teamId, prompt: 'cancel-wait: write x to c.txt', max_turns: 10, token_budget: 100000 })).body
       .run_id;
-    await waiting(id);
+    const run = await waiting(id);
     assert.equal((await post(`/api/runs/${id}/cancel`)).status, 200);
     const done = await finished(id);
     assert.equal(done.run.status, 'cancelled');
+    // The action it waited on is withdrawn (denied), so a later approval cannot write for a cancelled run.
+    const a = (await get(`/api/actions/${run.waiting_action_id}`)).body;
+    assert.deepEqual([a.status, a.decision_reason], ['denied', `run ${id} was cancelled`]);
+    assert.equal((await post(`/api/actions/${a.id}/approve`, {})).status, 409);
+    assert.equal(existsSync(path.join(ws, 'c.txt')), false);
   });
 
   test('read-only memory search runs directly; asking past the step cap stops the run with stop_reason step_cap', async () => {

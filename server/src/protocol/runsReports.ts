@@ -143,7 +143,8 @@ export const analyticsCsv = defineMethod({
       headers: () => ({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="agentora-runs.csv"' }),
     }),
   },
-  scope: 'agent',
+  // A bulk export of every run: the operator's, like the other exports of the whole store.
+  scope: 'operator',
   readOnly: true,
 });
 
