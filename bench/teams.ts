@@ -15,7 +15,8 @@ import { startServer, type TestServer } from '../test/helpers/server';
 const RUNS = Number(process.argv[2] ?? 100_000);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const fmt = (x: number) => `${x.toFixed(2)} ms`;
-const post = (s: TestServer, p: string, body: unknown) => s.fetch(p, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+const post = (s: TestServer, p: string, body: unknown) =>
+  s.fetch(p, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
 const get = (s: TestServer, p: string) => s.fetch(p).then((r) => r.json() as Promise<any>);
 
 async function concurrentRuns(): Promise<void> {
@@ -36,12 +37,17 @@ async function concurrentRuns(): Promise<void> {
     const t0 = performance.now();
     const ids: string[] = [];
     for (let i = 0; i < 50; i++)
-      ids.push((await post(s, '/api/runs', { team_id: team, prompt: `summarise the notes, part ${i}`, max_turns: 6, token_budget: 1e6, max_seconds: 600 })).run_id);
+      ids.push(
+        (await post(s, '/api/runs', { team_id: team, prompt: `summarise the notes, part ${i}`, max_turns: 6, token_budget: 1e6, max_seconds: 600 }))
+          .run_id,
+      );
     for (;;) {
       const runs = await Promise.all(ids.map((id) => get(s, `/api/runs/${id}`)));
       if (runs.every((r) => !['queued', 'running', 'waiting_approval'].includes(r.run.status))) {
         const by: Record<string, number> = {};
-        for (const r of runs) by[`${r.run.status}${r.run.stop_reason ? `/${r.run.stop_reason}` : ''}`] = (by[`${r.run.status}${r.run.stop_reason ? `/${r.run.stop_reason}` : ''}`] ?? 0) + 1;
+        for (const r of runs)
+          by[`${r.run.status}${r.run.stop_reason ? `/${r.run.stop_reason}` : ''}`] =
+            (by[`${r.run.status}${r.run.stop_reason ? `/${r.run.stop_reason}` : ''}`] ?? 0) + 1;
         const turns = runs.reduce((n, r) => n + r.run.turns_used, 0);
         console.log(`50 concurrent mock runs: ${fmt(performance.now() - t0)} to finish; states ${JSON.stringify(by)}; ${turns} turns in all`);
         break;
@@ -50,7 +56,9 @@ async function concurrentRuns(): Promise<void> {
     }
     probing = false;
     await probe;
-    console.log(`GET /api/health meanwhile: ${probes.length} requests, p50 ${fmt(pct(probes, 50))}, p99 ${fmt(pct(probes, 99))}, max ${fmt(Math.max(...probes))} (budget: none > 50 ms)`);
+    console.log(
+      `GET /api/health meanwhile: ${probes.length} requests, p50 ${fmt(pct(probes, 50))}, p99 ${fmt(pct(probes, 99))}, max ${fmt(Math.max(...probes))} (budget: none > 50 ms)`,
+    );
   } finally {
     await s.stop();
   }
@@ -91,17 +99,23 @@ async function streamLatency(): Promise<void> {
       const id = (await post(s, '/api/runs', { team_id: team, prompt: `latency ${i}`, max_turns: 6, token_budget: 1e6 })).run_id;
       const sse = await stamped(s, id);
       const end = Date.now() + 15000;
-      while (!sse.events.some((e) => e.data.kind === 'status' && e.data.status !== 'running') && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      while (!sse.events.some((e) => e.data.kind === 'status' && e.data.status !== 'running') && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 10));
       await sse.close();
       const trace = (await get(s, `/api/runs/${id}/trace`)).trace as { event_type: string; created_at: string }[];
       // The trace event of a step is written in the step's transaction; steps are numbered in trace order.
-      const committed = trace.filter((t) => !t.event_type.startsWith('status_') && !['run_created', 'subgoal_started', 'memory_stored', 'resumed_after_restart'].includes(t.event_type));
+      const committed = trace.filter(
+        (t) =>
+          !t.event_type.startsWith('status_') && !['run_created', 'subgoal_started', 'memory_stored', 'resumed_after_restart'].includes(t.event_type),
+      );
       for (const e of sse.events.filter((x) => x.data.kind === 'step')) {
         const t = committed[e.data.data.seq - 1];
         if (t) lat.push(e.at - Date.parse(t.created_at));
       }
     }
-    console.log(`committed step → SSE client (${lat.length} steps, ms clock): p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))} (budget < 20 ms p99)`);
+    console.log(
+      `committed step → SSE client (${lat.length} steps, ms clock): p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))} (budget < 20 ms p99)`,
+    );
   } finally {
     await s.stop();
   }
@@ -113,7 +127,8 @@ async function runList(): Promise<void> {
     const db = openDatabase(path.join(dataDir, 'agentora.db'));
     const ts = new Date().toISOString();
     db.prepare(`INSERT INTO teams (name, description, mode, template, created_at, updated_at) VALUES ('bench', '', 'fast', NULL, ?, ?)`).run(ts, ts);
-    const ins = db.prepare(`INSERT INTO runs (id, team_id, prompt, mode, status, max_turns, max_seconds, token_budget, consensus_threshold, reflection,
+    const ins =
+      db.prepare(`INSERT INTO runs (id, team_id, prompt, mode, status, max_turns, max_seconds, token_budget, consensus_threshold, reflection,
       turns_used, tokens_used, seconds_used, final_output, created_at, updated_at, finished_at) VALUES (?, 1, ?, 'fast', ?, 6, 60, 3000, 1, 0, 6, 1200, 3.5, 'done', ?, ?, ?)`);
     const states = ['completed', 'completed', 'completed', 'stopped', 'failed', 'cancelled'];
     const base = Date.now() - RUNS * 1000;

@@ -187,17 +187,7 @@ export class RunStore {
 
   private writeStep(id: string, step: StepWrite): number {
     const seq = this.s.nextSeq.get(id)!.n;
-    this.s.insertStep.run(
-      id,
-      seq,
-      step.kind,
-      step.subgoal_id,
-      step.agent_id,
-      step.output,
-      step.prompt_tokens,
-      step.eval_tokens,
-      now(),
-    );
+    this.s.insertStep.run(id, seq, step.kind, step.subgoal_id, step.agent_id, step.output, step.prompt_tokens, step.eval_tokens, now());
     this.s.addUsage.run({
       id,
       turns: (step.turn ?? !['plan', 'tool_result'].includes(step.kind)) ? 1 : 0,
