@@ -5,9 +5,18 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const only = process.argv.slice(2);
-const benches = ['quick', 'missions-fake', 'missions-analytics', 'missions-personas', 'memory', 'actions', 'bridges', 'chat', 'workflows'].filter(
-  (b) => existsSync(path.join(__dirname, `${b}.ts`)) && (only.length === 0 || only.includes(b)),
-);
+const benches = [
+  'quick',
+  'missions-fake',
+  'missions-analytics',
+  'missions-personas',
+  'memory',
+  'actions',
+  'bridges',
+  'chat',
+  'workflows',
+  'teams',
+].filter((b) => existsSync(path.join(__dirname, `${b}.ts`)) && (only.length === 0 || only.includes(b)));
 let failed = 0;
 for (const b of benches) {
   console.log(`\n=== bench/${b}.ts ===`);

@@ -1,6 +1,6 @@
 // The Runs panel in the standalone studio (real Chromium, the same bundle VS Code loads), driven like a user:
 // start a run from a template with a goal, watch the plan graph fill, approve the agent's file write inline,
-// see the run complete and the file written; pause / resume / deny on a second run; cancel a third; and the
+// see the run complete and the file written, download the report; pause / resume / deny on a second run; cancel a third; and the
 // same panel at a 300 px sidebar width without horizontal overflow. The mock model plans and writes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,7 +36,7 @@ async function startRun(page: Page, team: string, goal: string) {
 }
 
 test('Runs panel: start from a template, the plan graph fills, approve inline, the run completes; pause/resume/deny; cancel; 300 px', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1300 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1300 }, acceptDownloads: true });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${s.url}/?token=${s.token}#runs`);
@@ -71,6 +71,13 @@ test('Runs panel: start from a template, the plan graph fills, approve inline, t
   const log = await page.$$eval('[data-testid=run-log] li', (lis) => lis.map((l) => l.getAttribute('data-type')));
   for (const t of ['plan', 'tool_call', 'tool_result', 'critique', 'synthesis']) assert.ok(log.includes(t), `step log shows ${t}`);
   await page.screenshot({ path: screenshotPath('studio-runs-done-1280.png'), fullPage: true });
+  // The report downloads as Markdown.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=run-report]')]);
+  assert.match(download.suggestedFilename(), /^run_.*\.md$/);
+  const file = await download.path();
+  const md = readFileSync(file!, 'utf8');
+  assert.match(md, /^# Run report: write the summary to notes\.txt/);
+  assert.match(md, /write 44 bytes to .*notes\.txt — \*\*executed\*\*/);
 
   // Second run: pause while it waits, resume, deny with a reason — the run continues without the file.
   await startRun(page, 'template:plan_execute_critique', 'write the draft to draft.txt');

@@ -39,7 +39,9 @@ describe('an agent loop with tools: approvals, observations, step caps, live str
   const runOf = async (id: string) => (await get(`/api/runs/${id}`)).body;
   const finished = (id: string) => until(`run ${id} to end`, async () => ((b) => (TERMINAL.includes(b.run.status) ? b : null))(await runOf(id)));
   const waiting = (id: string) =>
-    until(`run ${id} to wait for approval`, async () => ((b) => (b.run.status === 'waiting_approval' && b.run.waiting_action_id ? b.run : null))(await runOf(id)));
+    until(`run ${id} to wait for approval`, async () =>
+      ((b) => (b.run.status === 'waiting_approval' && b.run.waiting_action_id ? b.run : null))(await runOf(id)),
+    );
 
   /** A team of one agent (single_agent mode: no planning call) with these tools and step cap. */
   async function team(name: string, tools: string[], maxSteps: number, memoryMode = 'read'): Promise<number> {
@@ -146,15 +148,17 @@ describe('an agent loop with tools: approvals, observations, step caps, live str
     const items = hist.items ?? hist;
     assert.equal(items.filter((a: any) => a.status === 'executed').length, 1);
 
-    await until('the stream to see the run complete', async () =>
-      events.some((e) => e.data.kind === 'status' && e.data.status === 'completed'),
-    );
+    await until('the stream to see the run complete', async () => events.some((e) => e.data.kind === 'status' && e.data.status === 'completed'));
     ac.abort();
     await reading;
     const kinds = new Set(events.map((e) => e.data.kind ?? e.event));
-    for (const k of ['agentora/runs/snapshot', 'tool_call', 'approval', 'tool_result', 'token', 'step', 'status']) assert.ok(kinds.has(k), `stream lacks ${k}`);
+    for (const k of ['agentora/runs/snapshot', 'tool_call', 'approval', 'tool_result', 'token', 'step', 'status'])
+      assert.ok(kinds.has(k), `stream lacks ${k}`);
     assert.ok(events.some((e) => e.data.kind === 'status' && e.data.status === 'waiting_approval'));
-    assert.ok(events.every((e) => e.event === 'agentora/runs/snapshot' || e.data.run_id === id), 'another run leaked into the stream');
+    assert.ok(
+      events.every((e) => e.event === 'agentora/runs/snapshot' || e.data.run_id === id),
+      'another run leaked into the stream',
+    );
 
     // The outcome is a memory, linked to the run.
     const mem = (await get('/api/memory/capsules?source=run')).body;
@@ -185,14 +189,19 @@ describe('an agent loop with tools: approvals, observations, step caps, live str
     assert.ok(trace.some((e: any) => e.event_type === 'tool_result' && /Denied/.test(e.payload.output)));
   });
 
-  test('cancel while waiting for approval ends the run; the pending action is left for the operator', async () => {
+  test('cancel while waiting for approval ends the run and withdraws (denies) the pending action', async () => {
     const teamId = await team('Writer3', ['desktop_write_text'], 3);
     const id = (await post('/api/runs', { team_id: teamId, prompt: 'cancel-wait: write x to c.txt', max_turns: 10, token_budget: 100000 })).body
       .run_id;
-    await waiting(id);
+    const run = await waiting(id);
     assert.equal((await post(`/api/runs/${id}/cancel`)).status, 200);
     const done = await finished(id);
     assert.equal(done.run.status, 'cancelled');
+    // The action it waited on is withdrawn (denied), so a later approval cannot write for a cancelled run.
+    const a = (await get(`/api/actions/${run.waiting_action_id}`)).body;
+    assert.deepEqual([a.status, a.decision_reason], ['denied', `run ${id} was cancelled`]);
+    assert.equal((await post(`/api/actions/${a.id}/approve`, {})).status, 409);
+    assert.equal(existsSync(path.join(ws, 'c.txt')), false);
   });
 
   test('read-only memory search runs directly; asking past the step cap stops the run with stop_reason step_cap', async () => {
@@ -235,7 +244,14 @@ describe('an agent loop with tools: approvals, observations, step caps, live str
     assert.match(rep.headers.get('content-type') ?? '', /text\/markdown/);
     assert.match(rep.headers.get('content-disposition') ?? '', new RegExp(`${id}\\.md`));
     const md = await rep.text();
-    for (const want of [/^# Run report: approve-test/m, /Status: \*\*completed\*\*/, /Tool call: `desktop_write_text`/, /Observation: Done/, /#\d+ write \d+ bytes to .*a\.txt — \*\*executed\*\* by /, /## Answer\n\nFinal answer for approve-test:/])
+    for (const want of [
+      /^# Run report: approve-test/m,
+      /Status: \*\*completed\*\*/,
+      /Tool call: `desktop_write_text`/,
+      /Observation: Done/,
+      /#\d+ write \d+ bytes to .*a\.txt — \*\*executed\*\* by /,
+      /## Answer\n\nFinal answer for approve-test:/,
+    ])
       assert.match(md, want);
 
     const ov = (await get('/api/analytics/overview')).body;
@@ -250,7 +266,10 @@ describe('an agent loop with tools: approvals, observations, step caps, live str
     const csv = await srv.fetch('/api/analytics/export.csv');
     assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
     const lines = (await csv.text()).trim().split('\r\n');
-    assert.equal(lines[0], 'id,team_id,mode,status,stop_reason,turns_used,max_turns,tokens_used,token_budget,seconds_used,created_at,finished_at,prompt');
+    assert.equal(
+      lines[0],
+      'id,team_id,mode,status,stop_reason,turns_used,max_turns,tokens_used,token_budget,seconds_used,created_at,finished_at,prompt',
+    );
     assert.ok(lines.some((l) => l.startsWith(`${id},`) && l.includes(',completed,')));
     for (const p of ['/actions', '/team', '/handoffs']) assert.equal((await srv.fetch(`/api/runs/nope${p}`)).status, 404, p);
     assert.equal((await srv.fetch('/api/exports/run/nope')).status, 404);

@@ -48,7 +48,15 @@ export const runTeam = defineMethod({
   rest: {
     verb: 'GET',
     path: '/api/runs/:id/team',
-    wire: { schema: z.looseObject({ ok: z.boolean(), plan: z.unknown(), subgoals: z.array(z.unknown()), handoffs: z.array(z.unknown()), metric: z.looseObject({}) }) },
+    wire: {
+      schema: z.looseObject({
+        ok: z.boolean(),
+        plan: z.unknown(),
+        subgoals: z.array(z.unknown()),
+        handoffs: z.array(z.unknown()),
+        metric: z.looseObject({}),
+      }),
+    },
   },
   scope: 'agent',
   readOnly: true,
@@ -64,7 +72,9 @@ export const runActions = defineMethod({
   rest: {
     verb: 'GET',
     path: '/api/runs/:id/actions',
-    wire: { schema: z.looseObject({ ok: z.boolean(), requests: z.array(z.unknown()), executions: z.array(z.unknown()), artifacts: z.array(z.unknown()) }) },
+    wire: {
+      schema: z.looseObject({ ok: z.boolean(), requests: z.array(z.unknown()), executions: z.array(z.unknown()), artifacts: z.array(z.unknown()) }),
+    },
   },
   scope: 'agent',
   readOnly: true,
@@ -121,7 +131,15 @@ export const analyticsRun = defineMethod({
     tokens_used: z.number().int(),
     seconds_used: z.number(),
     steps_by_kind: Counts,
-    agents: z.array(z.object({ agent_id: z.number().nullable(), agent_name: z.string().nullable(), steps: z.number(), prompt_tokens: z.number(), eval_tokens: z.number() })),
+    agents: z.array(
+      z.object({
+        agent_id: z.number().nullable(),
+        agent_name: z.string().nullable(),
+        steps: z.number(),
+        prompt_tokens: z.number(),
+        eval_tokens: z.number(),
+      }),
+    ),
     actions: Counts,
   }),
   rest: { verb: 'GET', path: '/api/analytics/runs/:id', wire: { schema: z.looseObject({ ok: z.boolean(), run_id: z.string() }) } },
@@ -143,7 +161,8 @@ export const analyticsCsv = defineMethod({
       headers: () => ({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="agentora-runs.csv"' }),
     }),
   },
-  scope: 'agent',
+  // A bulk export of every run: the operator's, like the other exports of the whole store.
+  scope: 'operator',
   readOnly: true,
 });
 

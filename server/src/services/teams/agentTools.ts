@@ -68,7 +68,7 @@ const FINAL = new Set(['executed', 'failed', 'denied', 'interrupted']);
 const clip = (s: string, n = 2000) => (s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters)` : s);
 
 export async function runTool(tc: ToolContext, name: string, args: Record<string, unknown>): Promise<Observation> {
-  const { ctx, agent } = tc;
+  const { agent } = tc;
   if (!(agent.tools as string[]).includes(name))
     return { text: `Tool '${name}' is not among your allowed tools (${agent.tools.join(', ') || 'none'}); nothing happened.`, action_id: null, status: 'refused' };
   if (name === 'memory_search') return memorySearch(tc, String(args.query ?? ''));

@@ -38,14 +38,25 @@ export class RunStore {
         db.prepare(`INSERT INTO runs (id, team_id, prompt, mode, status, max_turns, max_seconds, token_budget, consensus_threshold, reflection, created_at, updated_at)
         VALUES (@id, @team_id, @prompt, @mode, 'queued', @max_turns, @max_seconds, @token_budget, @consensus_threshold, @reflection, @now, @now)`),
       get: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
-      list: db.prepare<
-        [{ status: string | null; team: number | null; limit: number; offset: number }],
-        RunRow
-      >(`SELECT * FROM runs WHERE (@status IS NULL OR status = @status)
-        AND (@team IS NULL OR team_id = @team) ORDER BY created_at DESC, rowid DESC LIMIT @limit OFFSET @offset`),
-      count: db.prepare<[{ status: string | null; team: number | null }], { n: number }>(
-        'SELECT count(*) AS n FROM runs WHERE (@status IS NULL OR status = @status) AND (@team IS NULL OR team_id = @team)',
-      ),
+      // One statement per filter combination: an `@x IS NULL OR …` filter would keep SQLite off the indexes.
+      list: {
+        none: db.prepare<[number, number], RunRow>('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?'),
+        status: db.prepare<[string, number, number], RunRow>(
+          'SELECT * FROM runs INDEXED BY runs_status_newest WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?',
+        ),
+        team: db.prepare<[number, number, number], RunRow>(
+          'SELECT * FROM runs INDEXED BY runs_team_newest WHERE team_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?',
+        ),
+        both: db.prepare<[string, number, number, number], RunRow>(
+          'SELECT * FROM runs INDEXED BY runs_status_newest WHERE status = ? AND team_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?',
+        ),
+      },
+      count: {
+        none: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM runs'),
+        status: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM runs WHERE status = ?'),
+        team: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM runs WHERE team_id = ?'),
+        both: db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM runs WHERE status = ? AND team_id = ?'),
+      },
       active: db.prepare<[], { id: string }>(`SELECT id FROM runs WHERE status IN ('queued','running','waiting_approval') ORDER BY created_at`),
       setWaiting: db.prepare('UPDATE runs SET waiting_action_id = ?, updated_at = ? WHERE id = ?'),
       setWorkerMode: db.prepare('UPDATE runs SET worker_mode = ? WHERE id = ?'),
@@ -116,8 +127,12 @@ export class RunStore {
   }
 
   list(limit: number, offset: number, status?: string, teamId?: number): { items: Run[]; total: number } {
-    const f = { status: status ?? null, team: teamId ?? null };
-    return { items: this.s.list.all({ ...f, limit, offset }).map(toRun), total: this.s.count.get(f)!.n };
+    const { list, count } = this.s;
+    if (status !== undefined && teamId !== undefined)
+      return { items: list.both.all(status, teamId, limit, offset).map(toRun), total: count.both.get(status, teamId)!.n };
+    if (status !== undefined) return { items: list.status.all(status, limit, offset).map(toRun), total: count.status.get(status)!.n };
+    if (teamId !== undefined) return { items: list.team.all(teamId, limit, offset).map(toRun), total: count.team.get(teamId)!.n };
+    return { items: list.none.all(limit, offset).map(toRun), total: count.none.get()!.n };
   }
 
   active(): string[] {
@@ -172,17 +187,7 @@ export class RunStore {
 
   private writeStep(id: string, step: StepWrite): number {
     const seq = this.s.nextSeq.get(id)!.n;
-    this.s.insertStep.run(
-      id,
-      seq,
-      step.kind,
-      step.subgoal_id,
-      step.agent_id,
-      step.output,
-      step.prompt_tokens,
-      step.eval_tokens,
-      now(),
-    );
+    this.s.insertStep.run(id, seq, step.kind, step.subgoal_id, step.agent_id, step.output, step.prompt_tokens, step.eval_tokens, now());
     this.s.addUsage.run({
       id,
       turns: (step.turn ?? !['plan', 'tool_result'].includes(step.kind)) ? 1 : 0,

@@ -52,11 +52,14 @@ export async function stopAll(ctx: ServerContext): Promise<void> {
 
 class BudgetStop extends Error {}
 
+const TOKEN_FLUSH_MS = 40;
+
 function makeEnv(ctx: ServerContext, id: string, signal: AbortSignal): RunEnv {
   const rs = runStore(ctx.db);
   let run = rs.get(id)!;
   let waits = 0;
-  const stopWith = (reason: string, error?: string) => transitionRun(ctx, id, WORKING, 'stopped', { stop_reason: reason, ...(error ? { error } : {}) });
+  const stopWith = (reason: string, error?: string) =>
+    transitionRun(ctx, id, WORKING, 'stopped', { stop_reason: reason, ...(error ? { error } : {}) });
   // Every committed step also tells watchers the budget use so far.
   const counted = Object.create(rs) as typeof rs;
   counted.completeStep = (...a: Parameters<typeof rs.completeStep>) => {
@@ -66,7 +69,16 @@ function makeEnv(ctx: ServerContext, id: string, signal: AbortSignal): RunEnv {
       run_id: id,
       kind: 'step',
       subgoal_id: a[1].subgoal_id,
-      data: { kind: a[1].kind, seq, turns_used: r.turns_used, tokens_used: r.tokens_used, seconds_used: r.seconds_used, max_turns: r.max_turns, token_budget: r.token_budget, max_seconds: r.max_seconds },
+      data: {
+        kind: a[1].kind,
+        seq,
+        turns_used: r.turns_used,
+        tokens_used: r.tokens_used,
+        seconds_used: r.seconds_used,
+        max_turns: r.max_turns,
+        token_budget: r.token_budget,
+        max_seconds: r.max_seconds,
+      },
     });
     return seq;
   };
@@ -95,6 +107,15 @@ function makeEnv(ctx: ServerContext, id: string, signal: AbortSignal): RunEnv {
       let prompt = 0;
       let evalc = 0;
       const toolCalls: CallOut['toolCalls'] = [];
+      // Tokens go to watchers in batches (at most one event per TOKEN_FLUSH_MS per call): a notification per
+      // chunk would cost a schema check and a JSON frame each, times every concurrent run.
+      let unsent = '';
+      let lastFlush = performance.now();
+      const flush = () => {
+        if (unsent) env.emit({ kind: 'token', subgoal_id: opts.subgoal ?? null, agent_name: agent.name, delta: unsent });
+        unsent = '';
+        lastFlush = performance.now();
+      };
       try {
         for await (const c of ctx.models.chat({
           model: agent.model ?? undefined,
@@ -106,13 +127,17 @@ function makeEnv(ctx: ServerContext, id: string, signal: AbortSignal): RunEnv {
           route: { kind: 'team_step', workerMode: run.worker_mode ?? undefined, ref: id },
         })) {
           text += c.content;
-          if (c.content && !opts.format) env.emit({ kind: 'token', subgoal_id: opts.subgoal ?? null, agent_name: agent.name, delta: c.content });
+          if (c.content && !opts.format) {
+            unsent += c.content;
+            if (performance.now() - lastFlush >= TOKEN_FLUSH_MS) flush();
+          }
           if (c.toolCalls) toolCalls.push(...c.toolCalls);
           if (c.done) {
             prompt = c.promptEvalCount ?? 0;
             evalc = c.evalCount ?? 0;
           }
         }
+        flush();
       } catch (err) {
         if (timeout.aborted && !signal.aborted) {
           stopWith('max_seconds');
@@ -153,7 +178,6 @@ function makeEnv(ctx: ServerContext, id: string, signal: AbortSignal): RunEnv {
 }
 
 async function drive(ctx: ServerContext, id: string, signal: AbortSignal): Promise<void> {
-  const rs = runStore(ctx.db);
   transitionRun(ctx, id, ['queued'], 'running');
   // After a restart no branch is waiting yet: the loop finds its action again and waits anew.
   transitionRun(ctx, id, ['waiting_approval'], 'running');
@@ -177,14 +201,11 @@ async function plan(env: RunEnv, team: Team): Promise<boolean> {
   if (!rs.plan(id).plan) {
     if (!env.gate()) return false;
     const t0 = performance.now();
-    const outcome = await makePlan(
-      env.ctx.models,
-      team,
-      env.run().prompt,
-      env.run().mode,
-      env.signal,
-      { kind: 'team_step', workerMode: env.run().worker_mode ?? undefined, ref: id },
-    );
+    const outcome = await makePlan(env.ctx.models, team, env.run().prompt, env.run().mode, env.signal, {
+      kind: 'team_step',
+      workerMode: env.run().worker_mode ?? undefined,
+      ref: id,
+    });
     rs.savePlan(id, outcome, {
       kind: 'plan',
       subgoal_id: null,
@@ -255,7 +276,15 @@ async function synthesis(env: RunEnv, members: Agent[]): Promise<void> {
   ]);
   rs.completeStep(
     id,
-    { kind: 'synthesis', subgoal_id: null, agent_id: synth.id, output: out.text, prompt_tokens: out.prompt, eval_tokens: out.evalc, seconds: out.seconds },
+    {
+      kind: 'synthesis',
+      subgoal_id: null,
+      agent_id: synth.id,
+      output: out.text,
+      prompt_tokens: out.prompt,
+      eval_tokens: out.evalc,
+      seconds: out.seconds,
+    },
     { role: 'assistant', content: out.text, meta: { synthesis: true, agent_name: synth.name } },
     true,
   );

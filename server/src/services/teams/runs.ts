@@ -9,6 +9,7 @@ import { teamsStore } from './store';
 import { runStore } from './runStore';
 import { abortRun, startRun, stopAll } from './runner';
 import { emitRun, mountRunStream, transitionRun } from './live';
+import { deny } from '../actions/queue';
 
 const runOr404 = (ctx: ServerContext, id: string) =>
   runStore(ctx.db).get(id) ??
@@ -42,11 +43,20 @@ export const runsServices: readonly Implementation[] = [
     startRun(ctx, p.id);
     return { ok: true as const, run: runOr404(ctx, p.id) };
   }),
-  implement(R.cancelRun, (p, ctx) => {
+  implement(R.cancelRun, (p, ctx, call) => {
     runOr404(ctx, p.id);
     if (!transitionRun(ctx, p.id, ['queued', 'running', 'waiting_approval', 'paused'], 'cancelled'))
       throw conflict(`Run '${p.id}' already ended (${runOr404(ctx, p.id).status})`);
     abortRun(ctx, p.id);
+    // An action the cancelled run still waits on must not run if someone approves it later: deny it, through
+    // the queue's own deny (audited, announced).
+    for (const a of ctx.db.prepare(`SELECT id FROM actions WHERE run_id = ? AND status = 'pending'`).all(p.id) as { id: number }[]) {
+      try {
+        deny(ctx, a.id, `run ${p.id} was cancelled`, { transport: call.transport, actor: call.actor });
+      } catch {
+        // decided meanwhile: nothing to withdraw
+      }
+    }
     return { ok: true as const, run: runOr404(ctx, p.id) };
   }),
   implement(R.runPlan, (p, ctx) => {

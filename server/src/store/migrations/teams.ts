@@ -133,4 +133,17 @@ const m57: Migration = {
     if (!sql.includes("'waiting_approval'")) throw new Error('migration 57: the runs status check was not widened');
   },
 };
-export const teamsMigrations: readonly Migration[] = [m55, m56, m57];
+//   58 indexes for the run list: newest first is a backwards scan of (created_at) — which also orders rowid
+//      descending, the tie-break — and the same per status and per team, so no list sorts 100k rows.
+const m58: Migration = {
+  version: 58,
+  name: 'teams: run list indexes',
+  up(db) {
+    db.exec(`
+      CREATE INDEX runs_newest ON runs(created_at);
+      CREATE INDEX runs_status_newest ON runs(status, created_at);
+      CREATE INDEX runs_team_newest ON runs(team_id, created_at);
+    `);
+  },
+};
+export const teamsMigrations: readonly Migration[] = [m55, m56, m57, m58];
