@@ -72,8 +72,8 @@ test('Open Branch Set from the palette opens the Branch Set view on the picked m
         await page.keyboard.press('Enter');
       }
       for (const f of page.frames()) {
-        const t = await f.textContent('[data-testid=bs-source-title]').catch(() => null);
-        if (t === picked) return f;
+        const el = await f.$('[data-testid=bs-source-title]').catch(() => null);
+        if (el && (await el.textContent()) === picked) return f;
       }
       return undefined;
     },
