@@ -4,6 +4,8 @@
 //  2. over HTTP against the real server: GET metrics, insights, cohorts (each group_by), cohorts/summary, p50/p99,
 //     each printed beside its bare SQL on the same file (the floor; ratio = route / floor) and beside the
 //     earlier approach (the same aggregate as a GROUP BY over the mission rows) for reference;
+//     Also one root with 1k descendants (10 branch sets of 90, 100 forks of forks): lineage, portfolio per root and
+//     per run, decision summary, each beside its bare SQL;
 //  3. compaction of the 500k events through POST retention/compact while another client polls GET metrics: the
 //     longest request stall during it, and the compactor's own longest transaction.
 // Env: BENCH_MISSIONS (100000), BENCH_EVENTS (500000), BENCH_ROUNDS (200), BENCH_JSON (output file).
@@ -15,6 +17,7 @@ import { migrations } from '../server/src/store/migrations';
 import { aggregateSql } from '../server/src/services/missions/observability/analytics';
 import type { CohortDimension } from '../server/src/protocol/missionsObservability';
 import { startServer } from '../test/helpers/server';
+import { SELECT as PORTFOLIO_SELECT } from '../server/src/services/missions/portfolio/query';
 
 const N = Number(process.env.BENCH_MISSIONS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
@@ -74,6 +77,58 @@ function seed(db: Db): number {
         score,
         score >= 75 ? 'high' : score >= 45 ? 'medium' : 'low',
         pick(LEVELS),
+      );
+    }
+    // One lineage of 1k descendants: 10 branch sets of 90 branches under the root, 100 forks of the first set.
+    const lin = db.prepare(`INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, mission_title, objective, session_id,
+      packet_json, snapshot_hash, root_mission_id, parent_mission_id, lineage_depth, branch_set_id, branch_label, strategy, pr_url,
+      writeback_status, mission_score, confidence_level, risk_level, decision_state)
+      VALUES (?, ?, ?, ?, 'org0/lineage', 'default', ?, 'Branch', ?, '{"risk_flags":[]}', ?, 'run_lineage_root', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const t0 = new Date(now - 86_400_000).toISOString();
+    lin.run(
+      'run_lineage_root',
+      t0,
+      t0,
+      'succeeded',
+      'Lineage root',
+      'ses_root',
+      'f'.repeat(64),
+      null,
+      0,
+      null,
+      null,
+      null,
+      null,
+      'none',
+      80,
+      'high',
+      'low',
+      'none',
+    );
+    for (let i = 0; i < 1000; i++) {
+      const depth = i < 900 ? 1 : 2;
+      const parent = depth === 1 ? 'run_lineage_root' : `run_lineage_${(i - 900).toString().padStart(4, '0')}`;
+      const score = Math.round(r() * 100);
+      const at = new Date(now - 86_400_000 + i * 1000).toISOString();
+      lin.run(
+        `run_lineage_${i.toString().padStart(4, '0')}`,
+        at,
+        at,
+        pick(STATUSES),
+        `Branch ${i}`,
+        `ses_l${i}`,
+        'e'.repeat(64),
+        parent,
+        depth,
+        depth === 1 ? `bs-bench-${Math.floor(i / 90)}` : null,
+        `branch ${i}`,
+        pick(['conservative_fix', 'minimal_patch', 'exploratory_branch']),
+        r() < 0.5 ? `https://github.com/org0/lineage/pull/${i}` : null,
+        pick(WB),
+        score,
+        score >= 75 ? 'high' : score >= 45 ? 'medium' : 'low',
+        pick(LEVELS),
+        pick(['none', 'none', 'none', 'shortlisted', 'eliminated']),
       );
     }
     // Events: most missions get a few, one in a hundred is chatty (hundreds, over the default cap of 200).
@@ -154,6 +209,33 @@ async function main() {
       scans.set(`cohorts?group_by=${d}`, timeSql(db, [{ sql: scanSql(d) }], 5));
     }
     floors.set('cohorts/summary', timeSql(db, [aggregateSql(null, {}), ...dims.map((d) => aggregateSql(d, {}))], ROUNDS));
+    // Lineage (1k descendants): the bare reads the routes make.
+    const descendants = `WITH RECURSIVE down(id) AS (SELECT id FROM missions WHERE parent_mission_id = @root
+      UNION SELECT m.id FROM missions m JOIN down ON m.parent_mission_id = down.id)
+      SELECT m.* FROM down JOIN missions m ON m.id = down.id ORDER BY m.lineage_depth, m.created_at, m.id`;
+    const ofRoot = `${PORTFOLIO_SELECT} WHERE m.root_mission_id = @root AND m.id <> m.root_mission_id`;
+    const root = { root: 'run_lineage_root' };
+    floors.set('lineage/run_lineage_root', timeSql(db, [{ sql: descendants, args: root }], ROUNDS));
+    floors.set('lineage/run_lineage_root/portfolio', timeSql(db, [{ sql: ofRoot, args: root }], ROUNDS));
+    floors.set(
+      'runs/run_lineage_0000/portfolio',
+      timeSql(db, [{ sql: `${PORTFOLIO_SELECT} WHERE m.root_mission_id = @root AND m.branch_set_id = 'bs-bench-0'`, args: root }], ROUNDS),
+    );
+    floors.set(
+      'lineage/run_lineage_root/decision-summary',
+      timeSql(
+        db,
+        [
+          { sql: ofRoot, args: root },
+          { sql: 'SELECT * FROM mission_branch_sets WHERE root_mission_id = @root ORDER BY created_at, id', args: root },
+          {
+            sql: 'SELECT type, count(*) FROM mission_decisions WHERE mission_id IN (SELECT id FROM missions INDEXED BY missions_portfolio WHERE root_mission_id = @root) GROUP BY type',
+            args: root,
+          },
+        ],
+        ROUNDS,
+      ),
+    );
     floors.set('cohorts?group_by=repo&status=succeeded', timeSql(db, [aggregateSql('repo', { status: 'succeeded' })], ROUNDS));
     db.close();
 
@@ -166,6 +248,10 @@ async function main() {
         ...dims.map((d) => `cohorts?group_by=${d}`),
         'cohorts?group_by=repo&status=succeeded',
         'cohorts/summary',
+        'lineage/run_lineage_root',
+        'lineage/run_lineage_root/portfolio',
+        'runs/run_lineage_0000/portfolio',
+        'lineage/run_lineage_root/decision-summary',
       ]) {
         for (let i = 0; i < 10; i++) await (await s.fetch(`/api/integrations/${route}`)).arrayBuffer();
         const times: number[] = [];

@@ -56,9 +56,15 @@ export class ServerController implements vscode.Disposable {
     });
   }
 
+  /** The last editor-side panel notification of each name: a view that (re)loads later gets them on `ready`. */
+  private readonly panelSticky = new Map<string, unknown>();
   /** Deliver a panel notification from the editor side (e.g. Open Branch Set pointing its view at a mission). */
   notifyPanels(name: string, payload: unknown): void {
+    this.panelSticky.set(name, payload);
     this.notificationListeners.forEach((fn) => fn(name, payload));
+  }
+  panelReplay(): [string, unknown][] {
+    return [...this.panelSticky];
   }
 
   private setState(s: ServerState): void {

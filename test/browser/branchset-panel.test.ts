@@ -178,3 +178,25 @@ test('Branch-set panel at 300 px: plan, portfolio, lineage and compare fit the s
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('Missions panel insights: rates, statuses, risk and cohorts as bar charts, at 1280 and 300 px', async () => {
+  for (const width of [1280, 300]) {
+    const page = await browser.newPage({ viewport: { width, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${s.url}/?token=${s.token}#missions`);
+    await page.click('[data-testid=nav-insights]');
+    await page.waitForSelector('[data-testid=insights-status] li');
+    // Root + two launched branches finished; the unlaunched draft is still prepared.
+    assert.equal(await page.getAttribute('[data-testid=insights-status] li[data-label=succeeded]', 'data-value'), '3');
+    assert.equal(await page.getAttribute('[data-testid=insights-status] li[data-label=prepared]', 'data-value'), '1');
+    assert.match((await page.textContent('[data-testid=insights-rates] li[data-label="Succeeded"]')) ?? '', /100%/);
+    await page.selectOption('[data-testid=cohort-group-by]', 'status');
+    await page.waitForSelector('[data-testid=cohort-bars] li[data-label=prepared]');
+    assert.equal(await page.getAttribute('[data-testid=cohort-bars] li[data-label=succeeded]', 'data-value'), '3');
+    await assertNoSidewaysScroll(page, `insights at ${width}px`);
+    await page.screenshot({ path: screenshotPath(`missions-insights-${width}.png`), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});

@@ -64,7 +64,11 @@ export class PanelView implements vscode.WebviewViewProvider {
     watchdog();
     const subs = [
       view.webview.onDidReceiveMessage(async (msg: { type: string; id?: number; method?: string; params?: unknown }) => {
-        if (msg.type === 'ready') ready = true;
+        if (msg.type === 'ready') {
+          ready = true;
+          // A view opened by a command (Open Branch Set) loads after the command told it what to show.
+          for (const [name, payload] of this.server.panelReplay()) void view.webview.postMessage({ type: 'notification', name, payload });
+        }
         if (msg.type !== 'request' || !msg.method) return;
         try {
           const result = await this.server.request(msg.method, msg.params);

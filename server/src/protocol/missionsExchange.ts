@@ -38,6 +38,8 @@ export const Bundle = z.looseObject({
 
 export const exportMissions = defineMethod({
   method: 'agentora/missions/exportMissions',
+  scope: 'agent', // an MCP tool (export_missions): a read of what list_missions / get_mission already show
+
   description:
     'Export the missions matching the filters (and only their events, decisions, writebacks and snapshots) as a mission-export-v1 bundle, signed with HMAC-SHA256 when AGENTORA_MISSIONS_SIGN_EXPORTS is on.',
   params: ExportFilters,

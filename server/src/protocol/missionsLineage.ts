@@ -45,6 +45,8 @@ const RunResult = z.object({ ok: z.boolean(), run: Mission });
 
 export const fork = defineMethod({
   method: 'agentora/missions/fork',
+  scope: 'agent', // an MCP tool (fork_mission): agents may prepare and launch, so they may fork
+
   description:
     'Fork a mission into a new prepared draft (edited fields per replay_kind) with immutable provenance: parent, root, lineage depth, the source snapshot hash, replay kind and origin time. Obeys the AGENTORA_MISSIONS_REPLAY_* policies.',
   params: ForkParams,

@@ -103,8 +103,11 @@ const PortfolioWire = loose({
   interpretation_note: z.string(),
 });
 
-/** Up to this many branches are listed (all of them are ranked and counted). */
-const Limit = zInt.pipe(z.number().int().min(1).max(5000)).default(1000);
+/**
+ * The best `limit` branches by rank are listed (default 200): every branch is still ranked, counted and considered
+ * for the suggestions. A 1k-branch lineage listed in full is ~0.7 MB of JSON per click; a page is what a person reads.
+ */
+const Limit = zInt.pipe(z.number().int().min(1).max(5000)).default(200);
 
 export const portfolio = defineMethod({
   method: 'agentora/missions/portfolio',

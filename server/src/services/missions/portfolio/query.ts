@@ -8,7 +8,8 @@ import type { BranchRow } from './rank';
 const DECIDED = `m.decision_state IN ('shortlisted', 'eliminated')`;
 const LAST_DECISION = (col: string) =>
   `CASE WHEN ${DECIDED} THEN (SELECT d.${col} FROM mission_decisions d WHERE d.mission_id = m.id AND d.type IN ('shortlist_applied', 'eliminate_applied') ORDER BY d.id DESC LIMIT 1) END`;
-const SELECT = `SELECT m.branch_set_id, ${PORTFOLIO_COLUMNS.map((c) => `m.${c}`).join(', ')},
+/** The branch read (exported for the bench's bare-SQL floor). */
+export const SELECT = `SELECT m.branch_set_id, ${PORTFOLIO_COLUMNS.map((c) => `m.${c}`).join(', ')},
   ${LAST_DECISION('note')} AS decision_note, ${LAST_DECISION('created_at')} AS decided_at
   FROM missions m INDEXED BY missions_portfolio`;
 
