@@ -13,7 +13,7 @@ import { missionsArea } from './missions';
 import { chatArea } from './chat';
 
 /** Sidebar webview views (package.json `contributes.views.agentora`) → the panel each one shows. */
-const PANELS = ['system', 'missions', 'actions', 'memory', 'chat'] as const;
+const PANELS = ['system', 'missions', 'actions', 'memory', 'chat', 'workers'] as const;
 const AREAS = [actionsArea, memoryArea, missionsArea, chatArea];
 
 let server: ServerController | undefined;

@@ -6,7 +6,7 @@ import { privateFile } from '../../config/dataDir';
 import { openDatabase } from '../../store/db';
 import { JOB_TYPES, type JobType } from '../../protocol/workers';
 import { runWorker } from './process';
-import { tokenStore } from './tokens';
+import { tokenStore, workerCommandLine } from './tokens';
 
 const TOKEN_HELP = `Usage:
   agentora worker-token create --name NAME [--allow-actions tool,…] [--data-dir DIR]   issue a worker token (printed once)
@@ -49,7 +49,7 @@ export async function workerTokenCommand(argv: string[]): Promise<void> {
       const { item, token } = tokens.create(name, list(values['allow-actions']));
       process.stderr.write(`Worker token #${item.id} '${item.name}' (shown once; only its hash is stored):\n`);
       process.stdout.write(token + '\n');
-      process.stderr.write(`On the worker machine: AGENTORA_WORKER_TOKEN=<token> agentora worker --server http://<this machine>:<port>\n`);
+      process.stderr.write(`On the worker machine: ${workerCommandLine(config['server.apiUrl'])}\n`);
       return;
     }
     if (sub === 'list') {

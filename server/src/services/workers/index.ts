@@ -8,7 +8,7 @@ import type { AreaRuntime } from '../../runtime';
 import { implement, type Implementation } from '../registry';
 import { cancel, claim, complete, dispatch, endLeasesOf, fail, kick, startScheduler, stopScheduler, timing } from './scheduler';
 import { jobStore, workerStore } from './store';
-import { tokenStore } from './tokens';
+import { tokenStore, workerCommandLine } from './tokens';
 
 /** The worker this call may act for: the operator may act for any; a worker token only for its own workers. */
 function ownWorker(ctx: ServerContext, call: CallInfo, workerId: number) {
@@ -53,7 +53,7 @@ export const workersServices: readonly Implementation[] = [
   implement(W.createToken, (p, ctx, call) => {
     const { item, token } = tokenStore(ctx.db).create(p.name, p.allowed_actions);
     ctx.log.info(`worker token #${item.id} '${item.name}' issued by ${call.actor}`);
-    return { id: item.id, token, fingerprint: null, item };
+    return { id: item.id, token, fingerprint: null, item, command: workerCommandLine(ctx.config['server.apiUrl']) };
   }),
   implement(W.revokeToken, (p, ctx, call) => {
     const tokens = tokenStore(ctx.db);
