@@ -69,4 +69,5 @@ export function workerBySecret(ctx: ServerContext, secret: string): { id: number
 }
 
 /** The command an operator runs on the worker machine (the token goes in the environment, not the process list). */
-export const workerCommandLine = (apiUrl: string) => `AGENTORA_WORKER_TOKEN=<token> agentora worker --server ${apiUrl.replace(/\/+$/, '')}`;
+export const workerCommandLine = (apiUrl: string, fingerprint: string | null = null) =>
+  `AGENTORA_WORKER_TOKEN=<token> agentora worker --server ${apiUrl.replace(/\/+$/, '')}${fingerprint ? ` --fingerprint ${fingerprint}` : ''}`;
