@@ -111,10 +111,25 @@ export interface WorkerProc {
 }
 
 /** A real `agentora worker` process (its own Ollama: `ollamaUrl`). */
-export function startWorker(server: string, token: string, ollamaUrl: string, args: string[] = [], name = 'w1'): WorkerProc {
-  // (an https server also needs `--fingerprint` in args)
-  const proc = spawn(process.execPath, [CLI, 'worker', '--server', server, '--name', name, ...args], {
-    env: { PATH: process.env.PATH, AGENTORA_WORKER_TOKEN: token, AGENTORA_OLLAMA_URL: ollamaUrl, AGENTORA_OLLAMA_CHAT_MODEL: 'llama3.2' },
+export function startWorker(
+  server: string,
+  token: string,
+  ollamaUrl: string,
+  args: string[] = [],
+  name = 'w1',
+  opts: { wrap?: string[]; env?: Record<string, string> } = {},
+): WorkerProc {
+  // (an https server also needs `--fingerprint` in args; `wrap` runs it inside e.g. `ip netns exec <ns>`)
+  const wrap = opts.wrap ?? [];
+  const argv = [...wrap.slice(1), process.execPath, CLI, 'worker', '--server', server, '--name', name, ...args];
+  const proc = spawn(wrap[0] ?? argv.shift()!, argv, {
+    env: {
+      PATH: process.env.PATH,
+      AGENTORA_WORKER_TOKEN: token,
+      AGENTORA_OLLAMA_URL: ollamaUrl,
+      AGENTORA_OLLAMA_CHAT_MODEL: 'llama3.2',
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
