@@ -4,6 +4,7 @@ import type { ServerContext } from '../../context';
 import type { DoctorItem } from '../../protocol/system';
 import { timing } from './scheduler';
 import { workerStore } from './store';
+import { isLoopback } from './tls';
 
 const SKEW_WARN_MS = 5000;
 const SETUP_HINT =
@@ -18,6 +19,13 @@ export function workersDoctorItem(ctx: ServerContext): DoctorItem {
     detail,
     fix_hint,
   });
+  // A network bind without TLS: tokens and job payloads cross the network in clear text.
+  if (!isLoopback(ctx.config['server.host']) && ctx.config['workers.allowInsecureHttp'])
+    return item(
+      'warn',
+      `plain HTTP on ${ctx.config['server.host']} (AGENTORA_ALLOW_INSECURE_HTTP=true): worker tokens and job payloads cross the network unencrypted`,
+      'Unset AGENTORA_ALLOW_INSECURE_HTTP: the server then serves HTTPS with a self-signed certificate that workers pin (`agentora worker-token create` prints its fingerprint).',
+    );
   // Workers that stopped on purpose or were revoked are history, not a problem.
   const workers = workerStore(ctx.db)
     .list(timing(ctx))
