@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const only = process.argv.slice(2);
-const benches = ['quick', 'missions-fake', 'missions-analytics', 'memory', 'actions', 'bridges', 'chat'].filter(
+const benches = ['quick', 'missions-fake', 'missions-analytics', 'memory', 'actions', 'bridges', 'chat', 'workers'].filter(
   (b) => existsSync(path.join(__dirname, `${b}.ts`)) && (only.length === 0 || only.includes(b)),
 );
 let failed = 0;
