@@ -146,8 +146,8 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
           return;
         }
         if (stopping) return;
-        await sleep(delay); // the server is away (restart, network): the lease is renewed once it is back
-        delay = Math.min(delay * 2, 5000);
+        await sleep(delay); // the server is away (restart, network): heartbeats renew the lease once it is back
+        delay = Math.min(delay * 2, 2000);
       }
     }
   }
