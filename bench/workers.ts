@@ -32,20 +32,24 @@ async function main() {
     const N = 4000;
     const ids = await Promise.all(Array.from({ length: 4 }, (_, i) => reg(`tp${i}`)));
     const t0 = performance.now();
-    for (let i = 0; i < N; i += 50)
-      await Promise.all(Array.from({ length: Math.min(50, N - i) }, () => s.api('POST', '/api/workers/dispatch', job)));
-    const dispatchedMs = performance.now() - t0;
+    let dispatching = true;
     let done = 0;
-    await Promise.all(
+    // the workers poll while jobs arrive (a worker that stops polling stops being live: its jobs would run here)
+    const loops = Promise.all(
       ids.map(async (wid) => {
         for (;;) {
           const jobs = (await s.api('POST', '/api/workers/claim', { worker_id: wid, max: 8, wait_seconds: 0.2 }, token)).body.jobs as { id: number; lease_id: string }[];
-          if (!jobs.length) return;
+          if (!jobs.length && !dispatching) return;
           await Promise.all(jobs.map((c) => s.api('POST', `/api/workers/jobs/${c.id}/result`, { lease_id: c.lease_id, result: { pairs: [], scanned: 0 } }, token)));
           done += jobs.length;
         }
       }),
     );
+    for (let i = 0; i < N; i += 50)
+      await Promise.all(Array.from({ length: Math.min(50, N - i) }, () => s.api('POST', '/api/workers/dispatch', job)));
+    const dispatchedMs = performance.now() - t0;
+    dispatching = false;
+    await loops;
     const totalMs = performance.now() - t0;
 
     // 3. fallback: a worker claims and dies (goes silent); how long until the job runs here (no other worker)
