@@ -16,6 +16,7 @@ const benches = [
   'chat',
   'workflows',
   'teams',
+  'workers',
 ].filter((b) => existsSync(path.join(__dirname, `${b}.ts`)) && (only.length === 0 || only.includes(b)));
 let failed = 0;
 for (const b of benches) {

@@ -14,7 +14,7 @@ import { chatArea } from './chat';
 import { branchSetArea } from './branchset';
 
 /** Sidebar webview views (package.json `contributes.views.agentora`) → the panel each one shows. */
-const PANELS = ['system', 'missions', 'actions', 'memory', 'chat', 'branchset', 'runs', 'workflows', 'personas', 'audit'] as const;
+const PANELS = ['system', 'missions', 'actions', 'memory', 'chat', 'branchset', 'runs', 'workflows', 'personas', 'audit', 'workers'] as const;
 const AREAS = [actionsArea, memoryArea, missionsArea, chatArea, branchSetArea];
 
 let server: ServerController | undefined;

@@ -15,6 +15,7 @@ import { loadOrCreateToken } from './token';
 import { applyKeyBindings, setBindings } from './services/credentials/apiKeys';
 import { startHttpServer, type RunningHttpServer } from './http/server';
 import { withWorkerRouting } from './services/workers/routing';
+import { httpsFor } from './services/workers/tls';
 
 export const VERSION: string = pkg.version;
 
@@ -92,7 +93,7 @@ export function createApp(opts: AppOptions = {}): App {
         const port = ctx.config['server.port'];
         for (let waited = 0; ; waited += 500) {
           try {
-            http = await startHttpServer(ctx, registry, { host, port }, allRuntimes);
+            http = await startHttpServer(ctx, registry, { host, port, https: await httpsFor(ctx, host) }, allRuntimes);
             break;
           } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0 || waited >= 15000) throw err;

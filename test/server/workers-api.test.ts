@@ -55,6 +55,9 @@ describe('workers: tokens, dispatch, fallback', () => {
     assert.equal(JSON.parse(job.result_json).content, 'local says alone-1');
     assert.equal(calls(local, 'alone-1'), 1);
 
+    const doc = (await s.api('GET', '/api/system/doctor')).body.items.find((i: any) => i.key === 'workers');
+    assert.equal(doc.severity, 'info');
+    assert.match(doc.fix_hint, /agentora worker-token create --name <machine>.*agentora worker --server/);
     const only = await s.api('POST', '/api/workers/dispatch', chatJob('alone-2', { worker_only: true }));
     assert.equal(only.body.job.status, 'failed');
     assert.match(only.body.job.error, /worker-only job: no live worker/);
@@ -136,6 +139,11 @@ describe('workers: tokens, dispatch, fallback', () => {
     });
     assert.equal(JSON.parse(emb.result_json).embeddings.length, 2);
     assert.equal(emb.ran_on, 'worker:desktop');
+
+    // the doctor checks each registered worker from its heartbeats
+    const doc = (await s.api('GET', '/api/system/doctor')).body.items.find((i: any) => i.key === 'workers');
+    assert.equal(doc.severity, 'ok', JSON.stringify(doc));
+    assert.match(doc.detail, /worker\(s\) live: desktop \(model_chat, model_embed; load \d\/2\)/);
   });
 
   test('revoking the token: its requests are 401, the worker stops, its lease ends at once', async () => {

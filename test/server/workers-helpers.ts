@@ -65,7 +65,7 @@ export async function serve(dataDir: string, port: number, env: Record<string, s
     });
     proc.once('exit', (code) => reject(new Error(`server exited ${code}\n${out}\n${err}`)));
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = /API\s*: (https?:\/\/\S+)\/api/.exec(out)![1]!;
   const token = readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
   return {
     url,
@@ -111,9 +111,25 @@ export interface WorkerProc {
 }
 
 /** A real `agentora worker` process (its own Ollama: `ollamaUrl`). */
-export function startWorker(server: string, token: string, ollamaUrl: string, args: string[] = [], name = 'w1'): WorkerProc {
-  const proc = spawn(process.execPath, [CLI, 'worker', '--server', server, '--name', name, ...args], {
-    env: { PATH: process.env.PATH, AGENTORA_WORKER_TOKEN: token, AGENTORA_OLLAMA_URL: ollamaUrl, AGENTORA_OLLAMA_CHAT_MODEL: 'llama3.2' },
+export function startWorker(
+  server: string,
+  token: string,
+  ollamaUrl: string,
+  args: string[] = [],
+  name = 'w1',
+  opts: { wrap?: string[]; env?: Record<string, string> } = {},
+): WorkerProc {
+  // (an https server also needs `--fingerprint` in args; `wrap` runs it inside e.g. `ip netns exec <ns>`)
+  const wrap = opts.wrap ?? [];
+  const argv = [...wrap.slice(1), process.execPath, CLI, 'worker', '--server', server, '--name', name, ...args];
+  const proc = spawn(wrap[0] ?? argv.shift()!, argv, {
+    env: {
+      PATH: process.env.PATH,
+      AGENTORA_WORKER_TOKEN: token,
+      AGENTORA_OLLAMA_URL: ollamaUrl,
+      AGENTORA_OLLAMA_CHAT_MODEL: 'llama3.2',
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -133,16 +149,20 @@ export function startWorker(server: string, token: string, ollamaUrl: string, ar
   };
 }
 
+/** stdout of the last `worker-token create` (the token line, and the fingerprint line behind HTTPS). */
+export let lastCliOutput = () => '';
+
 /** Issue a worker token through the CLI (as an operator would), reading it from its own line. */
-export function createTokenCli(dataDir: string, name: string): Promise<string> {
+export function createTokenCli(dataDir: string, name: string, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, 'worker-token', 'create', '--name', name], {
-      env: { PATH: process.env.PATH, HOME: dataDir, AGENTORA_DATA_DIR: dataDir },
+      env: { PATH: process.env.PATH, HOME: dataDir, AGENTORA_DATA_DIR: dataDir, ...env },
       cwd: dataDir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
+    lastCliOutput = () => out;
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (err += d));
     p.on('exit', (code) => {

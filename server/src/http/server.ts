@@ -1,5 +1,5 @@
 // The HTTP server: guards first, then REST routes, JSON-RPC, server-sent events and the studio.
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { ServerContext } from '../context';
 import { AppError } from '../protocol';
@@ -27,10 +27,12 @@ const BODY_LIMIT = 10 * 1024 * 1024;
 export async function startHttpServer(
   ctx: ServerContext,
   registry: ServiceRegistry,
-  opts: { host: string; port: number },
+  opts: { host: string; port: number; https?: { key: string; cert: string } | null },
   runtimes: readonly AreaRuntime[] = [],
 ): Promise<RunningHttpServer> {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, return503OnClosing: true });
+  const base = { logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, return503OnClosing: true } as const;
+  // HTTPS on a non-loopback bind (services/workers/tls.ts); the routes are the same either way.
+  const app: FastifyInstance = opts.https ? (Fastify({ ...base, https: opts.https }) as unknown as FastifyInstance) : Fastify(base);
   let port = opts.port;
   const agents = credentialStore(ctx.db);
   const guard = createGuard({
@@ -90,7 +92,7 @@ export async function startHttpServer(
   await app.listen({ host: opts.host, port: opts.port });
   port = (app.server.address() as AddressInfo).port;
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  const url = `http://${hostForUrl}:${port}`;
+  const url = `${opts.https ? 'https' : 'http'}://${hostForUrl}:${port}`;
   ctx.log.info(`HTTP API listening on ${url}`);
   return { url, port, close: () => app.close() };
 }

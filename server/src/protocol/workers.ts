@@ -210,7 +210,14 @@ export const createToken = defineMethod({
   description:
     'Issue a worker token (shown once, stored hashed). It reaches only the worker routes. `allowed_actions` lists the tools of `action` jobs this worker may run (none by default).',
   params: z.object({ name: Name, allowed_actions: z.array(z.string().min(1).max(100)).max(50).default([]) }),
-  result: z.object({ id: z.number().int(), token: z.string(), fingerprint: z.string().nullable(), item: WorkerToken }),
+  result: z.object({
+    id: z.number().int(),
+    token: z.string(),
+    fingerprint: z.string().nullable(),
+    item: WorkerToken,
+    /** What to run on the worker machine (the server URL is the `server.apiUrl` setting). */
+    command: z.string(),
+  }),
   rest: { verb: 'POST', path: '/api/workers/tokens', status: 201 },
 });
 

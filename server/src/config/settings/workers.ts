@@ -1,5 +1,5 @@
 // Workers (two-PC assist): lease and heartbeat timing, retries, and where model calls may run by default.
-import { enumSetting, intSetting, numSetting, setting } from '../define';
+import { boolSetting, enumSetting, intSetting, numSetting, setting } from '../define';
 
 const MODES = ['auto', 'prefer_worker', 'local'] as const;
 
@@ -32,6 +32,15 @@ export const workerSettings = [
     schema: numSetting(0.1, 60),
     default: 25,
     description: 'Longest time a worker long-poll for a job is held open before it answers "no job".',
+  }),
+  setting({
+    key: 'workers.allowInsecureHttp',
+    env: 'AGENTORA_ALLOW_INSECURE_HTTP',
+    schema: boolSetting,
+    default: false,
+    scope: 'machine',
+    description:
+      'Serve plain HTTP on a non-loopback address (AGENTORA_HOST). Off: such a bind serves HTTPS with a self-signed certificate that workers pin (its fingerprint is printed by `agentora worker-token create`).',
   }),
   setting({
     key: 'workers.chatMode',

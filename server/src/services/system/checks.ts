@@ -9,6 +9,7 @@ import { ModelProviderError } from '../../bridges/models';
 import type { BridgeHealth } from '../../bridges/missions/types';
 import { createRealAgentception, createRealPhios } from '../../bridges/missions/real';
 import { integrity } from './integrity';
+import { workersDoctorItem } from '../workers/doctor';
 
 const MIN_NODE_MAJOR = 20;
 
@@ -260,7 +261,7 @@ export async function checkIntegrations(ctx: ServerContext): Promise<DoctorItem[
 
 export async function checkWorkers(ctx: ServerContext): Promise<DoctorItem> {
   const urls = ctx.config['workers.urls'];
-  if (!urls.length) return item('workers', 'Workers', 'info', 'no workers configured: jobs run locally', '');
+  if (!urls.length) return workersDoctorItem(ctx); // registered workers, from their heartbeats
   const results = await Promise.all(urls.map(async (u) => ({ u, r: await reachable(`${u.replace(/\/+$/, '')}/health`) })));
   const down = results.filter((x) => !x.r.ok);
   if (down.length)

@@ -6,7 +6,8 @@ import { privateFile } from '../../config/dataDir';
 import { openDatabase } from '../../store/db';
 import { JOB_TYPES, type JobType } from '../../protocol/workers';
 import { runWorker } from './process';
-import { tokenStore } from './tokens';
+import { certificateFingerprint, isLoopback } from './tls';
+import { tokenStore, workerCommandLine } from './tokens';
 
 const TOKEN_HELP = `Usage:
   agentora worker-token create --name NAME [--allow-actions tool,…] [--data-dir DIR]   issue a worker token (printed once)
@@ -15,7 +16,9 @@ Revoking a token ends its leases at once only through the server (Workers panel,
 
 const WORKER_HELP = `Usage:
   agentora worker --server URL --token TOKEN [--name NAME] [--capabilities model_chat,model_embed,…] [--concurrency N]
-                  [--allow-actions tool,…]
+                  [--allow-actions tool,…] [--fingerprint SHA256]
+  An https server (one bound to a network address) needs --fingerprint (or AGENTORA_WORKER_FINGERPRINT): the
+  SHA-256 of its certificate, printed by \`agentora worker-token create\`; any other certificate is refused.
   The token may come from AGENTORA_WORKER_TOKEN instead (keeps it out of the process list), the server from
   AGENTORA_WORKER_SERVER. Model jobs use this machine's Ollama: AGENTORA_OLLAMA_URL (default http://127.0.0.1:11434),
   AGENTORA_OLLAMA_CHAT_MODEL / AGENTORA_OLLAMA_EMBED_MODEL; AGENTORA_USE_MOCK_OLLAMA=true for the mock.
@@ -49,10 +52,18 @@ export async function workerTokenCommand(argv: string[]): Promise<void> {
       const { item, token } = tokens.create(name, list(values['allow-actions']));
       process.stderr.write(`Worker token #${item.id} '${item.name}' (shown once; only its hash is stored):\n`);
       process.stdout.write(token + '\n');
-      process.stderr.write(`On the worker machine: AGENTORA_WORKER_TOKEN=<token> agentora worker --server http://<this machine>:<port>\n`);
+      // The server's certificate exists once it served HTTPS on a non-loopback bind: the worker pins it.
+      const fingerprint = isLoopback(config['server.host']) || config['workers.allowInsecureHttp'] ? null : certificateFingerprint(config.dataDir);
+      if (fingerprint) process.stdout.write(`fingerprint ${fingerprint}\n`);
+      else if (!isLoopback(config['server.host']) && !config['workers.allowInsecureHttp'])
+        process.stderr.write('(no certificate yet: start the server once on its network address, then run `agentora worker-token list` for the fingerprint)\n');
+      const apiUrl = fingerprint ? config['server.apiUrl'].replace(/^http:/, 'https:') : config['server.apiUrl'];
+      process.stderr.write(`On the worker machine: ${workerCommandLine(apiUrl, fingerprint)}\n`);
       return;
     }
     if (sub === 'list') {
+      const fp = certificateFingerprint(config.dataDir);
+      if (fp) process.stdout.write(`server certificate fingerprint ${fp}\n`);
       for (const t of tokens.list())
         process.stdout.write(`#${t.id}\t${t.name}\t${t.prefix}…\t${t.revoked_at ? `revoked ${t.revoked_at}` : `created ${t.created_at}`}\n`);
       return;
@@ -74,6 +85,7 @@ export async function workerCommand(argv: string[]): Promise<void> {
       capabilities: { type: 'string' },
       concurrency: { type: 'string' },
       'allow-actions': { type: 'string' },
+      fingerprint: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -102,5 +114,6 @@ export async function workerCommand(argv: string[]): Promise<void> {
     capabilities: caps as JobType[],
     concurrency,
     allowActions: list(values['allow-actions']),
+    fingerprint: values.fingerprint ?? process.env.AGENTORA_WORKER_FINGERPRINT,
   });
 }

@@ -8,7 +8,8 @@ import type { AreaRuntime } from '../../runtime';
 import { implement, type Implementation } from '../registry';
 import { cancel, claim, complete, dispatch, endLeasesOf, fail, kick, startScheduler, stopScheduler, timing } from './scheduler';
 import { jobStore, workerStore } from './store';
-import { tokenStore } from './tokens';
+import { certificateFingerprint } from './tls';
+import { tokenStore, workerCommandLine } from './tokens';
 
 /** The worker this call may act for: the operator may act for any; a worker token only for its own workers. */
 function ownWorker(ctx: ServerContext, call: CallInfo, workerId: number) {
@@ -53,7 +54,10 @@ export const workersServices: readonly Implementation[] = [
   implement(W.createToken, (p, ctx, call) => {
     const { item, token } = tokenStore(ctx.db).create(p.name, p.allowed_actions);
     ctx.log.info(`worker token #${item.id} '${item.name}' issued by ${call.actor}`);
-    return { id: item.id, token, fingerprint: null, item };
+    // Behind HTTPS (a non-loopback bind), the worker pins this certificate's fingerprint.
+    const fingerprint = ctx.http.url?.startsWith('https:') ? certificateFingerprint(ctx.config.dataDir) : null;
+    const apiUrl = ctx.http.url?.startsWith('https:') ? ctx.config['server.apiUrl'].replace(/^http:/, 'https:') : ctx.config['server.apiUrl'];
+    return { id: item.id, token, fingerprint, item, command: workerCommandLine(apiUrl, fingerprint) };
   }),
   implement(W.revokeToken, (p, ctx, call) => {
     const tokens = tokenStore(ctx.db);

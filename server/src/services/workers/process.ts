@@ -8,6 +8,7 @@ import { OllamaProvider } from '../../bridges/models/ollama';
 import type { ModelProvider } from '../../bridges/models/types';
 import { ClaimedJob, type JobType } from '../../protocol/workers';
 import { executeJob } from './execute';
+import { createClient, HttpFail, PinError } from './httpClient';
 
 export interface WorkerOptions {
   server: string;
@@ -17,15 +18,8 @@ export interface WorkerOptions {
   concurrency: number;
   /** Tools of `action` jobs this machine's own policy allows (the server's token list must allow them too). */
   allowActions: string[];
-}
-
-class HttpFail extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+  /** SHA-256 fingerprint of the server's certificate (https servers). */
+  fingerprint?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,26 +51,24 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     log(`the server refused this worker's token (${e.status}: ${e.message}); stopping. Ask the operator for a new token.`);
     process.exit(3);
   };
+  let client: ReturnType<typeof createClient>;
+  try {
+    client = createClient(o.server, o.token, o.fingerprint);
+  } catch (e) {
+    log(`cannot start: ${(e as Error).message}`);
+    process.exit(64);
+  }
   async function api(path: string, body: unknown, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    const res = await fetch(o.server + path, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal,
-    });
-    const text = await res.text();
-    let json: Record<string, unknown>;
     try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      json = { message: text.slice(0, 200) };
-    }
-    if (!res.ok) {
-      const e = new HttpFail(res.status, String(json.message ?? res.statusText));
-      if (res.status === 401 || res.status === 403) fatal(e);
+      return await client.post(path, body, signal);
+    } catch (e) {
+      if (e instanceof HttpFail && (e.status === 401 || e.status === 403)) fatal(e);
+      if (e instanceof PinError) {
+        log(`refusing the server: ${e.message}`);
+        process.exit(4);
+      }
       throw e;
     }
-    return json;
   }
 
   async function register(): Promise<void> {
@@ -154,8 +146,8 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
           return;
         }
         if (stopping) return;
-        await sleep(delay); // the server is away (restart, network): the lease is renewed once it is back
-        delay = Math.min(delay * 2, 5000);
+        await sleep(delay); // the server is away (restart, network): heartbeats renew the lease once it is back
+        delay = Math.min(delay * 2, 2000);
       }
     }
   }

@@ -310,15 +310,21 @@ export function sweep(ctx: ServerContext): void {
 export function startScheduler(ctx: ServerContext): void {
   const s = stateOf(ctx);
   s.stopped = false;
-  const t = timing(ctx);
-  // Leases held before a restart: the workers could not renew them while we were down, so each gets one fresh
-  // lease to reconnect and report; local runs cut short by the restart run again (their result counts once).
-  const graced = jobStore(ctx.db).graceLeases(Date.now() + t.leaseMs);
-  if (graced) ctx.log.info(`workers: ${graced} lease(s) held before the restart get one lease to be renewed`);
-  for (const row of jobStore(ctx.db).runningLocal()) runLocal(ctx, row.id, row.lease_id!, row.job_type, JSON.parse(row.payload_json));
+  let graced = false;
   const tick = () => {
     if (s.stopped) return;
     try {
+      // No lease can be renewed before the HTTP API listens: expire nothing until then. Leases held before the
+      // restart (the workers could not renew them while we were down) then get one fresh lease to be renewed.
+      if (!graced) {
+        if (ctx.config['server.httpEnabled'] && !ctx.http.url && !ctx.http.error) return void (s.sweep = setTimeout(tick, 50));
+        graced = true;
+        const n = jobStore(ctx.db).graceLeases(Date.now() + timing(ctx).leaseMs);
+        if (n) ctx.log.info(`workers: ${n} lease(s) held before the restart get one lease to be renewed`);
+        // Local runs cut short by the restart run again (their result counts once). Only the serving process
+        // does this: a CLI that opens the same data dir (doctor) never starts HTTP, so it never gets here.
+        for (const row of jobStore(ctx.db).runningLocal()) runLocal(ctx, row.id, row.lease_id!, row.job_type, JSON.parse(row.payload_json));
+      }
       sweep(ctx);
     } catch (err) {
       ctx.log.error('workers: sweep failed', err);

@@ -67,3 +67,7 @@ export function workerBySecret(ctx: ServerContext, secret: string): { id: number
   }
   return { id: t.id, name: t.name };
 }
+
+/** The command an operator runs on the worker machine (the token goes in the environment, not the process list). */
+export const workerCommandLine = (apiUrl: string, fingerprint: string | null = null) =>
+  `AGENTORA_WORKER_TOKEN=<token> agentora worker --server ${apiUrl.replace(/\/+$/, '')}${fingerprint ? ` --fingerprint ${fingerprint}` : ''}`;
