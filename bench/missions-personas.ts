@@ -19,7 +19,16 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const DESCENDANTS = 1000;
 const REPOS = Array.from({ length: 40 }, (_, i) => `org${i % 7}/repo-${i}`);
 const PERSONAS = ['default', 'skeptic_reviewer', 'architect_refactorer', 'conservative_stabilizer', 'rapid_builder', 'recovery_operator'];
-const STRATEGIES = [null, null, 'conservative_fix', 'aggressive_refactor', 'minimal_patch', 'recovery_branch', 'exploratory_branch', 'constraint_tightening'];
+const STRATEGIES = [
+  null,
+  null,
+  'conservative_fix',
+  'aggressive_refactor',
+  'minimal_patch',
+  'recovery_branch',
+  'exploratory_branch',
+  'constraint_tightening',
+];
 const STATUSES = ['succeeded', 'succeeded', 'succeeded', 'failed', 'cancelled', 'prepared', 'running'];
 const DECISIONS = ['none', 'none', 'none', 'shortlisted', 'eliminated'];
 const LEVELS = ['low', 'medium', 'high'];
@@ -39,13 +48,35 @@ function seed(db: Db): number {
   const started = performance.now();
   const r = rng(11);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
-  const insert = db.prepare(`INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, persona_overlay, strategy, mission_title, objective,
+  const insert =
+    db.prepare(`INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, persona_overlay, strategy, mission_title, objective,
     session_id, packet_json, snapshot_hash, root_mission_id, parent_mission_id, lineage_depth, pr_url, writeback_status, mission_score, confidence_level,
     risk_level, decision_state)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'objective', ?, '{"risk_flags":[]}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const now = Date.now();
   db.transaction(() => {
-    insert.run(ROOT, new Date(now - 100 * 86_400_000).toISOString(), new Date().toISOString(), 'succeeded', 'org0/repo-0', 'default', null, null, 'Root', 'ses', ROOT, ROOT, null, 0, null, 'succeeded', 80, 'high', 'low', 'none');
+    insert.run(
+      ROOT,
+      new Date(now - 100 * 86_400_000).toISOString(),
+      new Date().toISOString(),
+      'succeeded',
+      'org0/repo-0',
+      'default',
+      null,
+      null,
+      'Root',
+      'ses',
+      ROOT,
+      ROOT,
+      null,
+      0,
+      null,
+      'succeeded',
+      80,
+      'high',
+      'low',
+      'none',
+    );
     for (let i = 1; i < N; i++) {
       const id = `run_${i.toString(16).padStart(16, '0')}`;
       const created = new Date(now - Math.floor(r() * 120 * 86_400_000)).toISOString();
@@ -55,11 +86,26 @@ function seed(db: Db): number {
       const strategy = pick(STRATEGIES);
       const inRoot = i <= DESCENDANTS;
       insert.run(
-        id, created, created, status, repo, pick(PERSONAS), strategy ? pick(PERSONAS) : null, strategy, `Mission ${i}`, `ses_${i}`, id.padEnd(64, '0'),
-        inRoot ? ROOT : id, inRoot ? ROOT : null, inRoot ? 1 : 0,
+        id,
+        created,
+        created,
+        status,
+        repo,
+        pick(PERSONAS),
+        strategy ? pick(PERSONAS) : null,
+        strategy,
+        `Mission ${i}`,
+        `ses_${i}`,
+        id.padEnd(64, '0'),
+        inRoot ? ROOT : id,
+        inRoot ? ROOT : null,
+        inRoot ? 1 : 0,
         status === 'succeeded' && r() < 0.8 ? `https://github.com/${repo}/pull/${i}` : null,
-        status === 'succeeded' ? pick(['none', 'succeeded', 'failed']) : 'none', score,
-        score >= 75 ? 'high' : score >= 45 ? 'medium' : 'low', pick(LEVELS), pick(DECISIONS),
+        status === 'succeeded' ? pick(['none', 'succeeded', 'failed']) : 'none',
+        score,
+        score >= 75 ? 'high' : score >= 45 ? 'medium' : 'low',
+        pick(LEVELS),
+        pick(DECISIONS),
       );
     }
   })();
@@ -76,7 +122,14 @@ function seedDecisions(db: Db): number {
       const id = `run_${i.toString(16).padStart(16, '0')}`;
       for (let j = 0; j < 3; j++, n++) {
         const t = types[(i + j) % types.length]!;
-        ins.run(id, new Date().toISOString(), t, j === 2 ? 'watcher' : 'http', 'accepted', t === 'policy_blocked_action' ? 'override_reason_required' : null);
+        ins.run(
+          id,
+          new Date().toISOString(),
+          t,
+          j === 2 ? 'watcher' : 'http',
+          'accepted',
+          t === 'policy_blocked_action' ? 'override_reason_required' : null,
+        );
       }
     }
   })();
@@ -116,7 +169,14 @@ async function main() {
       matrix: timeSql(db, [aggregate(wAll, 'matrix')], ROUNDS),
       // For reference: the same matrix as a GROUP BY over the missions' covering index (no cube).
       matrix_scan: timeSql(db, [{ sql: SQL.matrix(wAll.sql), args: wAll.args }], 5),
-      drill: timeSql(db, [{ sql: SQL.count(cell.sql), args: cell.args, pluck: true }, { sql: SQL.drill(cell.sql), args: { ...cell.args, limit: 100, offset: 0 } }], ROUNDS),
+      drill: timeSql(
+        db,
+        [
+          { sql: SQL.count(cell.sql), args: cell.args, pluck: true },
+          { sql: SQL.drill(cell.sql), args: { ...cell.args, limit: 100, offset: 0 } },
+        ],
+        ROUNDS,
+      ),
       audit: timeSql(
         db,
         [
@@ -172,7 +232,11 @@ async function main() {
       }
       const t = performance.now();
       const c = (await (await s.fetch(`${API}/memory/patterns/candidates?limit=1`)).json()) as { derived: { ms: number; groups: number } };
-      rows.push({ route: `candidate derivation (${N} missions, ${c.derived.groups} groups)`, p50_ms: c.derived.ms, request_ms: fmt(performance.now() - t) });
+      rows.push({
+        route: `candidate derivation (${N} missions, ${c.derived.groups} groups)`,
+        p50_ms: c.derived.ms,
+        request_ms: fmt(performance.now() - t),
+      });
       console.log(`decision events in the ${DESCENDANTS}-descendant lineage: ${decisions}`);
     } finally {
       await s.stop();

@@ -38,15 +38,19 @@ async function main() {
     const loops = Promise.all(
       ids.map(async (wid) => {
         for (;;) {
-          const jobs = (await s.api('POST', '/api/workers/claim', { worker_id: wid, max: 8, wait_seconds: 0.2 }, token)).body.jobs as { id: number; lease_id: string }[];
+          const jobs = (await s.api('POST', '/api/workers/claim', { worker_id: wid, max: 8, wait_seconds: 0.2 }, token)).body.jobs as {
+            id: number;
+            lease_id: string;
+          }[];
           if (!jobs.length && !dispatching) return;
-          await Promise.all(jobs.map((c) => s.api('POST', `/api/workers/jobs/${c.id}/result`, { lease_id: c.lease_id, result: { pairs: [], scanned: 0 } }, token)));
+          await Promise.all(
+            jobs.map((c) => s.api('POST', `/api/workers/jobs/${c.id}/result`, { lease_id: c.lease_id, result: { pairs: [], scanned: 0 } }, token)),
+          );
           done += jobs.length;
         }
       }),
     );
-    for (let i = 0; i < N; i += 50)
-      await Promise.all(Array.from({ length: Math.min(50, N - i) }, () => s.api('POST', '/api/workers/dispatch', job)));
+    for (let i = 0; i < N; i += 50) await Promise.all(Array.from({ length: Math.min(50, N - i) }, () => s.api('POST', '/api/workers/dispatch', job)));
     const dispatchedMs = performance.now() - t0;
     dispatching = false;
     await loops;
@@ -72,8 +76,18 @@ async function main() {
       JSON.stringify(
         {
           dispatch_to_claim_waiting_worker: fmt(latency),
-          throughput: { jobs: N, workers: 4, completed: done, dispatch_ms: Math.round(dispatchedMs), total_ms: Math.round(totalMs), jobs_per_s: Math.round((N / totalMs) * 1000) },
-          fallback_after_death_ms: { ...fmt(fallback), budget_ms: Number(FAST.AGENTORA_WORKER_LEASE_SECONDS) * 1000 + Number(FAST.AGENTORA_WORKER_HEARTBEAT_SECONDS) * 1000 },
+          throughput: {
+            jobs: N,
+            workers: 4,
+            completed: done,
+            dispatch_ms: Math.round(dispatchedMs),
+            total_ms: Math.round(totalMs),
+            jobs_per_s: Math.round((N / totalMs) * 1000),
+          },
+          fallback_after_death_ms: {
+            ...fmt(fallback),
+            budget_ms: Number(FAST.AGENTORA_WORKER_LEASE_SECONDS) * 1000 + Number(FAST.AGENTORA_WORKER_HEARTBEAT_SECONDS) * 1000,
+          },
         },
         null,
         2,

@@ -34,7 +34,12 @@ before(async () => {
     AGENTORA_PERSONA_POLICY_ENABLED: 'true',
   });
   browser = await launchChromium();
-  const r = await post('/runs/launch', { persona_id: 'default', repo: 'acme/portfolio-with-a-rather-long-name', mission_title: 'Speed up the cache', objective: 'Make the cache faster' });
+  const r = await post('/runs/launch', {
+    persona_id: 'default',
+    repo: 'acme/portfolio-with-a-rather-long-name',
+    mission_title: 'Speed up the cache',
+    objective: 'Make the cache faster',
+  });
   root = r.id;
   await until('root terminal', async () => (await get(`/runs/${root}`)).run.terminal);
   const set = await post(`/runs/${root}/persona-branch-set`, {
@@ -147,14 +152,16 @@ test('Audit: the timeline tells operator from system, highlights the block with 
   const link = page.locator('[data-testid=audit-download]');
   await link.waitFor();
   const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
-  const body = JSON.parse(await new Promise<string>((resolve, reject) => {
-    download.createReadStream().then((st) => {
-      let t = '';
-      st.on('data', (d) => (t += d));
-      st.on('end', () => resolve(t));
-      st.on('error', reject);
-    }, reject);
-  }));
+  const body = JSON.parse(
+    await new Promise<string>((resolve, reject) => {
+      download.createReadStream().then((st) => {
+        let t = '';
+        st.on('data', (d) => (t += d));
+        st.on('end', () => resolve(t));
+        st.on('error', reject);
+      }, reject);
+    }),
+  );
   assert.equal(body.kind, 'audit-summary');
   assert.equal(body.filters.root_run_id, root);
   assert.equal(body.rollup.policy_blocked_events, 1);

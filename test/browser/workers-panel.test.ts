@@ -27,7 +27,12 @@ after(async () => {
 });
 
 const dispatch = async (content: string) =>
-  (await s.fetch('/api/workers/dispatch', { method: 'POST', body: JSON.stringify({ job_type: 'model_chat', payload: { messages: [{ role: 'user', content }] } }) })).json();
+  (
+    await s.fetch('/api/workers/dispatch', {
+      method: 'POST',
+      body: JSON.stringify({ job_type: 'model_chat', payload: { messages: [{ role: 'user', content }] } }),
+    })
+  ).json();
 
 async function noSidewaysScroll(page: Page) {
   const { sw, cw } = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));

@@ -40,7 +40,9 @@ describe('analytics cache and drill-downs', () => {
       startServer({}),
       startServer({ AGENTORA_ANALYTICS_CACHE_TTL_SECONDS: '1', AGENTORA_ANALYTICS_CACHE_MAX_ENTRIES: '2' }),
     ]);
-    root = await json(post('/runs/launch', { persona_id: 'default', repo: 'acme/analytics', mission_title: 'Root', objective: 'Fix the flaky test', watch: false }));
+    root = await json(
+      post('/runs/launch', { persona_id: 'default', repo: 'acme/analytics', mission_title: 'Root', objective: 'Fix the flaky test', watch: false }),
+    );
     await finish(root.id);
     drafts = (
       await json(
@@ -54,7 +56,9 @@ describe('analytics cache and drill-downs', () => {
         }),
       )
     ).created_drafts;
-    const other = await json(post('/runs/launch', { persona_id: 'rapid_builder', repo: 'acme/other', mission_title: 'Other', objective: 'Add a flag', watch: false }));
+    const other = await json(
+      post('/runs/launch', { persona_id: 'rapid_builder', repo: 'acme/other', mission_title: 'Other', objective: 'Add a flag', watch: false }),
+    );
     await finish(other.id);
   });
   after(() => Promise.all([s.stop(), small.stop()]));
@@ -80,7 +84,11 @@ describe('analytics cache and drill-downs', () => {
       ['launch', async () => assert.equal((await post(`/runs/${drafts[0].id}/launch-from-draft`, { dry_run: false })).status, 200)],
       ['refresh', async () => assert.equal((await json(post(`/runs/${drafts[0].id}/refresh`))).ok, true)],
       ['writeback', async () => assert.equal((await post(`/runs/${root.id}/writeback`, { operator_notes: 'cache test' })).status, 200)],
-      ['decision (override)', async () => assert.equal((await post(`/runs/${drafts[1].id}/override`, { decision: 'manual_override', shortlisted: true, note: 'n' })).status, 200)],
+      [
+        'decision (override)',
+        async () =>
+          assert.equal((await post(`/runs/${drafts[1].id}/override`, { decision: 'manual_override', shortlisted: true, note: 'n' })).status, 200),
+      ],
       ['decision (eliminate)', async () => assert.equal((await post(`/runs/${drafts[2].id}/eliminate`, { decision_note: 'n' })).status, 200)],
     ];
     for (const [kind, write] of writes) {

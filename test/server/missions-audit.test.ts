@@ -214,7 +214,10 @@ describe('policy templates, append-only audit, analytics cache and drill-downs (
     assert.equal(a.template.policy.enabled, true);
     assert.equal(a.policy_check.ok, false);
     const ev = (await events(root.id))[0];
-    assert.deepEqual([ev.event_type, ev.previous_state, ev.new_state, ev.rationale], ['policy_template_applied', 'settings', 'high_risk_repo', 'vault repo']);
+    assert.deepEqual(
+      [ev.event_type, ev.previous_state, ev.new_state, ev.rationale],
+      ['policy_template_applied', 'settings', 'high_risk_repo', 'vault repo'],
+    );
 
     const after = await json(post(`/runs/${explorer.id}/policy-check`, { action: 'shortlist' }));
     assert.deepEqual([after.ok, after.enabled, after.rule, after.template_name], [false, true, 'exploratory_blocked_on_high_risk', 'high_risk_repo']);
@@ -249,8 +252,18 @@ describe('policy templates, append-only audit, analytics cache and drill-downs (
     });
     const expected: Record<string, Record<string, string | null>> = {
       default: { reason: null, exploratory: null, dual: null, conservative: null },
-      high_risk_repo: { reason: 'override_reason_required', exploratory: 'exploratory_blocked_on_high_risk', dual: 'dual_review_required_on_high_risk', conservative: 'conservative_branch_required_on_high_risk' },
-      recovery_mode: { reason: 'override_reason_required', exploratory: 'exploratory_blocked_on_high_risk', dual: null, conservative: 'conservative_branch_required_on_high_risk' },
+      high_risk_repo: {
+        reason: 'override_reason_required',
+        exploratory: 'exploratory_blocked_on_high_risk',
+        dual: 'dual_review_required_on_high_risk',
+        conservative: 'conservative_branch_required_on_high_risk',
+      },
+      recovery_mode: {
+        reason: 'override_reason_required',
+        exploratory: 'exploratory_blocked_on_high_risk',
+        dual: null,
+        conservative: 'conservative_branch_required_on_high_risk',
+      },
       strict_review: { reason: 'override_reason_required', exploratory: null, dual: 'dual_review_required_on_high_risk', conservative: null },
       exploratory_lab: { reason: 'override_reason_required', exploratory: null, dual: null, conservative: null },
     };

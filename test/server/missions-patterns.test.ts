@@ -66,7 +66,10 @@ describe('mission pattern memory', () => {
     // Nothing changed since: the next read does not derive again.
     assert.equal((await json(get('/memory/patterns/candidates'))).derived.derived_now, false);
     const filtered = await json(get('/memory/patterns?persona=rapid_builder&repo=acme/a'));
-    assert.deepEqual(filtered.patterns.map((p: any) => p.id), [a.id]);
+    assert.deepEqual(
+      filtered.patterns.map((p: any) => p.id),
+      [a.id],
+    );
   });
 
   test('no suggestion before the operator promotes a pattern', async () => {
@@ -102,7 +105,10 @@ describe('mission pattern memory', () => {
     assert.deepEqual([...mine.evidence.supporting_run_ids].sort(), [seed.a1, seed.a2].sort());
     assert.equal(mine.evidence.promotion_note, 'fast and fine here');
     const replay = await json(get(`/memory/suggestions/replay?run_id=${seed.sk}`));
-    assert.ok(replay.suggestions.some((x: any) => x.persona_id === 'rapid_builder'), 'a skeptic mission could be replayed as the rapid builder');
+    assert.ok(
+      replay.suggestions.some((x: any) => x.persona_id === 'rapid_builder'),
+      'a skeptic mission could be replayed as the rapid builder',
+    );
     const bs = await json(get(`/memory/suggestions/branch-set?run_id=${seed.sk}`));
     assert.deepEqual(bs.proposed_specs, [{ persona_id: 'conservative_stabilizer', overlay: 'conservative_stabilizer', preset: 'conservative_fix' }]);
     assert.equal((await get('/memory/suggestions/replay?run_id=run_nope')).status, 404);

@@ -17,7 +17,9 @@ async function connect(s: TestServer, headers: Record<string, string>): Promise<
 const text = (r: any) => (r.content?.[0]?.text ?? '') as string;
 
 async function finished(s: TestServer, body: Record<string, unknown>): Promise<string> {
-  const r = await (await s.fetch(`${API}/runs/launch`, { method: 'POST', body: JSON.stringify({ persona_id: 'default', watch: false, ...body }) })).json();
+  const r = await (
+    await s.fetch(`${API}/runs/launch`, { method: 'POST', body: JSON.stringify({ persona_id: 'default', watch: false, ...body }) })
+  ).json();
   for (let i = 0; i < 20; i++) {
     const x = await (await s.fetch(`${API}/runs/${r.id}/refresh`, { method: 'POST', body: '{}' })).json();
     if (x.run.terminal) return r.id;
@@ -27,7 +29,11 @@ async function finished(s: TestServer, body: Record<string, unknown>): Promise<s
 
 describe('MCP: persona, audit and pattern tools', () => {
   test('read tools answer; override_recommendation writes under the persona policy', async () => {
-    const s = await startServer({ AGENTORA_MISSIONS_MCP_ENABLED: 'true', AGENTORA_MISSIONS_MCP_API_KEY: 'k-agent-1', AGENTORA_PERSONA_POLICY_ENABLED: 'true' });
+    const s = await startServer({
+      AGENTORA_MISSIONS_MCP_ENABLED: 'true',
+      AGENTORA_MISSIONS_MCP_API_KEY: 'k-agent-1',
+      AGENTORA_PERSONA_POLICY_ENABLED: 'true',
+    });
     try {
       const root = await finished(s, { repo: 'acme/mcp', mission_title: 'Root', objective: 'Tidy the CLI' });
       const c = await connect(s, { 'X-API-Key': 'k-agent-1' });
@@ -42,7 +48,10 @@ describe('MCP: persona, audit and pattern tools', () => {
       assert.match(text(blocked), /override_reason_required/);
       const run = await (await s.fetch(`${API}/runs/${root}`)).json();
       assert.equal(run.recommendation_state, 'pending');
-      const ok: any = await c.callTool({ name: 'override_recommendation', arguments: { run_id: root, decision: 'accept_recommendation', note: 'agent agrees' } });
+      const ok: any = await c.callTool({
+        name: 'override_recommendation',
+        arguments: { run_id: root, decision: 'accept_recommendation', note: 'agent agrees' },
+      });
       assert.equal(ok.isError, false, text(ok));
       assert.equal(ok.structuredContent.run.recommendation_state, 'accepted');
 
@@ -67,7 +76,10 @@ describe('MCP: persona, audit and pattern tools', () => {
 
   test('read-only mode and the allowed-tools list keep override_recommendation out', async () => {
     const ro = await startServer({ AGENTORA_MISSIONS_MCP_ENABLED: 'true', AGENTORA_MISSIONS_MCP_READ_ONLY: 'true' });
-    const allow = await startServer({ AGENTORA_MISSIONS_MCP_ENABLED: 'true', AGENTORA_MISSIONS_MCP_ALLOWED_TOOLS: 'get_persona_portfolio,get_audit_summary' });
+    const allow = await startServer({
+      AGENTORA_MISSIONS_MCP_ENABLED: 'true',
+      AGENTORA_MISSIONS_MCP_ALLOWED_TOOLS: 'get_persona_portfolio,get_audit_summary',
+    });
     try {
       for (const [s, why] of [
         [ro, /read-only/],
@@ -78,11 +90,17 @@ describe('MCP: persona, audit and pattern tools', () => {
         const names = (await c.listTools()).tools.map((t) => t.name);
         assert.ok(!names.includes('override_recommendation'));
         assert.ok(names.includes('get_persona_portfolio'));
-        const r: any = await c.callTool({ name: 'override_recommendation', arguments: { run_id: root, decision: 'accept_recommendation', note: 'x' } });
+        const r: any = await c.callTool({
+          name: 'override_recommendation',
+          arguments: { run_id: root, decision: 'accept_recommendation', note: 'x' },
+        });
         assert.equal(r.isError, true);
         assert.match(text(r), why);
         assert.equal((await (await s.fetch(`${API}/runs/${root}`)).json()).recommendation_state, 'pending', 'nothing changed');
-        const compat = await s.fetch(`${API}/mcp/call`, { method: 'POST', body: JSON.stringify({ tool: 'override_recommendation', args: { run_id: root, decision: 'accept_recommendation', note: 'x' } }) });
+        const compat = await s.fetch(`${API}/mcp/call`, {
+          method: 'POST',
+          body: JSON.stringify({ tool: 'override_recommendation', args: { run_id: root, decision: 'accept_recommendation', note: 'x' } }),
+        });
         assert.equal(compat.status, 403);
         await c.close();
       }

@@ -27,7 +27,14 @@ describe('mission personas', () => {
 
   before(async () => {
     s = await startServer({ AGENTORA_MISSIONS_WATCHER_ENABLED: 'true', AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS: '0.1' });
-    root = await json(post('/runs/launch', { repo: 'acme/personas', mission_title: 'Parser', objective: 'Fix the parser crash', acceptance_criteria: ['tests pass'] }));
+    root = await json(
+      post('/runs/launch', {
+        repo: 'acme/personas',
+        mission_title: 'Parser',
+        objective: 'Fix the parser crash',
+        acceptance_criteria: ['tests pass'],
+      }),
+    );
     await until('root terminal', async () => (await json(get(`/runs/${root.id}`))).run.terminal);
   });
   after(() => s.stop());
@@ -35,7 +42,8 @@ describe('mission personas', () => {
   test('the catalogue merges the (mock) PhiOS personas over the local ones, labelled by source; unknown ids are 404', async () => {
     const cat = await json(get('/personas'));
     const ids = cat.personas.map((p: any) => p.id);
-    for (const id of ['default', 'skeptic_reviewer', 'recovery_operator', 'exploratory_innovator']) assert.ok(ids.includes(id), `${id} in the catalogue`);
+    for (const id of ['default', 'skeptic_reviewer', 'recovery_operator', 'exploratory_innovator'])
+      assert.ok(ids.includes(id), `${id} in the catalogue`);
     const skeptic = cat.personas.find((p: any) => p.id === 'skeptic_reviewer');
     assert.equal(skeptic.source, 'mock', 'the mock PhiOS knows the skeptic: its entry wins');
     assert.deepEqual(skeptic.sources, ['mock', 'local']);
@@ -52,10 +60,15 @@ describe('mission personas', () => {
 
   test('the seven overlays, each with its preset, tone, posture and fork reason', async () => {
     const o = await json(get('/persona-overlays'));
-    assert.deepEqual(
-      o.overlays.map((x: any) => x.overlay).sort(),
-      ['architect_refactorer', 'conservative_stabilizer', 'exploratory_innovator', 'minimal_change_guardian', 'rapid_builder', 'recovery_operator', 'skeptic_reviewer'],
-    );
+    assert.deepEqual(o.overlays.map((x: any) => x.overlay).sort(), [
+      'architect_refactorer',
+      'conservative_stabilizer',
+      'exploratory_innovator',
+      'minimal_change_guardian',
+      'rapid_builder',
+      'recovery_operator',
+      'skeptic_reviewer',
+    ]);
     for (const x of o.overlays) {
       assert.ok(x.preferred_preset && x.objective_tone && x.risk_posture && x.fork_reason, JSON.stringify(x));
     }
@@ -90,7 +103,9 @@ describe('mission personas', () => {
     // An explicit preset wins over the overlay's; the tone still applies; the assignment reason is kept.
     const explicit = await json(
       post(`/runs/${root.id}/persona-branch-set`, {
-        specs: [{ persona_id: 'skeptic_reviewer', overlay: 'skeptic_reviewer', preset: 'minimal_patch', persona_assignment_reason: 'reviews parsers well' }],
+        specs: [
+          { persona_id: 'skeptic_reviewer', overlay: 'skeptic_reviewer', preset: 'minimal_patch', persona_assignment_reason: 'reviews parsers well' },
+        ],
       }),
     );
     const d = explicit.created_drafts[0];
@@ -108,7 +123,15 @@ describe('mission personas', () => {
   test('bad specs are 400s naming the field, and nothing is created', async () => {
     const before = (await json(get(`/lineage/${root.id}`))).descendants.length;
     const cases: [unknown, RegExp][] = [
-      [{ specs: [{ persona_id: 'default', overlay: 'skeptic_reviewer' }, { persona_id: 'ghost', overlay: 'rapid_builder' }] }, /specs\.1\.persona_id/],
+      [
+        {
+          specs: [
+            { persona_id: 'default', overlay: 'skeptic_reviewer' },
+            { persona_id: 'ghost', overlay: 'rapid_builder' },
+          ],
+        },
+        /specs\.1\.persona_id/,
+      ],
       [{ specs: [{ persona_id: 'default', overlay: 'nope' }] }, /specs\.0\.overlay/],
       [{ specs: [] }, /specs/],
       [{ specs: [{ persona_id: 'default', overlay: 'rapid_builder', preset: 'sideways' }] }, /specs\.0\.preset/],
@@ -123,7 +146,9 @@ describe('mission personas', () => {
   });
 
   test('portfolio, summary and insights of a lineage with launched persona branches; overrides move recommendation_state', async () => {
-    const r0 = await json(post('/runs/launch', { persona_id: 'default', repo: 'acme/portfolio', mission_title: 'Cache', objective: 'Speed up the cache' }));
+    const r0 = await json(
+      post('/runs/launch', { persona_id: 'default', repo: 'acme/portfolio', mission_title: 'Cache', objective: 'Speed up the cache' }),
+    );
     await until('r0 terminal', async () => (await json(get(`/runs/${r0.id}`))).run.terminal);
     const set = await json(
       post(`/runs/${r0.id}/persona-branch-set`, {
@@ -165,7 +190,11 @@ describe('mission personas', () => {
     assert.deepEqual(cons.overlays, ['conservative_stabilizer']);
     const ins = await json(get(`/persona-insights?root_run_id=${r0.id}`));
     assert.equal(ins.root_run_id, r0.id);
-    assert.equal(ins.personas.reduce((n: number, p: any) => n + p.count, 0), 4, 'root and three branches');
+    assert.equal(
+      ins.personas.reduce((n: number, p: any) => n + p.count, 0),
+      4,
+      'root and three branches',
+    );
     assert.ok(ins.notes.length >= 1);
     assert.equal(typeof ins.cache_metadata.cached, 'boolean');
     assert.equal((await get('/persona-insights?root_run_id=run_nope')).status, 404);

@@ -39,7 +39,8 @@ describe('team modes', () => {
     return { status: r.status, body: (await r.json()) as any };
   };
   const get = async (p: string) => (await (await srv.fetch(p)).json()) as any;
-  const finished = (id: string) => until(`run ${id}`, async () => ((b) => (TERMINAL.includes(b.run.status) ? b : null))(await get(`/api/runs/${id}`)));
+  const finished = (id: string) =>
+    until(`run ${id}`, async () => ((b) => (TERMINAL.includes(b.run.status) ? b : null))(await get(`/api/runs/${id}`)));
   const chatsOf = (marker: string) => fake.chats.filter((c) => c.messages.some((m) => m.content.includes(marker)));
 
   before(async () => {
@@ -76,8 +77,9 @@ describe('team modes', () => {
   });
 
   test('careful: the critic sends a deliverable back once; the revision is the deliverable', async () => {
-    const id = (await post('/api/runs', { team_id: teamId, prompt: 'revise-test: assess the plan', mode: 'careful', max_turns: 20, token_budget: 1e6 })).body
-      .run_id;
+    const id = (
+      await post('/api/runs', { team_id: teamId, prompt: 'revise-test: assess the plan', mode: 'careful', max_turns: 20, token_budget: 1e6 })
+    ).body.run_id;
     const done = await finished(id);
     assert.equal(done.run.status, 'completed', JSON.stringify(done.run));
     const s1 = done.messages.find((m: any) => m.meta.subgoal_id === 's1');
@@ -90,8 +92,9 @@ describe('team modes', () => {
   });
 
   test('debate: a second member argues, a judge decides; the judgement is the deliverable', async () => {
-    const id = (await post('/api/runs', { team_id: teamId, prompt: 'debate-test: pick a database', mode: 'debate', max_turns: 20, token_budget: 1e6 })).body
-      .run_id;
+    const id = (
+      await post('/api/runs', { team_id: teamId, prompt: 'debate-test: pick a database', mode: 'debate', max_turns: 20, token_budget: 1e6 })
+    ).body.run_id;
     const done = await finished(id);
     assert.equal(done.run.status, 'completed', JSON.stringify(done.run));
     const s1 = done.messages.find((m: any) => m.meta.subgoal_id === 's1');
@@ -106,7 +109,8 @@ describe('team modes', () => {
 
   test('fast: independent subgoals run side by side, at most 3 at once; synthesis over all four outputs', async () => {
     maxInFlight = 0;
-    const id = (await post('/api/runs', { team_id: teamId, prompt: 'fast-test: four parts', mode: 'fast', max_turns: 20, token_budget: 1e6 })).body.run_id;
+    const id = (await post('/api/runs', { team_id: teamId, prompt: 'fast-test: four parts', mode: 'fast', max_turns: 20, token_budget: 1e6 })).body
+      .run_id;
     const done = await finished(id);
     assert.equal(done.run.status, 'completed', JSON.stringify(done.run));
     assert.equal(maxInFlight, 3);

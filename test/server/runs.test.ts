@@ -238,7 +238,9 @@ describe('runs against the fake Ollama (real client, real wire)', () => {
       assert.equal(done.run.status, 'completed', JSON.stringify(done.run));
       assert.equal(asked(prompt, 's1'), 1, 'a completed step was repeated');
       assert.equal(asked(prompt, 's3'), 1);
-      const planCalls = fake.chats.filter((c) => c.format && c.messages[0]?.content.includes('You plan work') && c.messages.some((m) => m.content.includes(prompt)));
+      const planCalls = fake.chats.filter(
+        (c) => c.format && c.messages[0]?.content.includes('You plan work') && c.messages.some((m) => m.content.includes(prompt)),
+      );
       assert.equal(planCalls.length, 1, 'the plan was asked again');
       assert.deepEqual(
         done.messages.map((m: any) => m.meta.subgoal_id ?? 'synthesis'),

@@ -216,7 +216,9 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/integrations/exports/persona-trends': () => ({ path: `${API}/exports/persona-trends?window=all` }),
   'GET /api/integrations/exports/persona-matrix': () => ({ path: `${API}/exports/persona-matrix?window=all` }),
   'GET /api/integrations/exports/audit-summary': () => ({ path: `${API}/exports/audit-summary` }),
-  'GET /api/integrations/drilldown/persona-matrix': () => ({ path: `${API}/drilldown/persona-matrix?window=all&persona_id=skeptic_reviewer&strategy=none` }),
+  'GET /api/integrations/drilldown/persona-matrix': () => ({
+    path: `${API}/drilldown/persona-matrix?window=all&persona_id=skeptic_reviewer&strategy=none`,
+  }),
   'GET /api/integrations/drilldown/persona-trends': () => ({ path: `${API}/drilldown/persona-trends?window=all&persona_id=skeptic_reviewer` }),
   'GET /api/integrations/drilldown/recommendations': () => ({ path: `${API}/drilldown/recommendations?root_run_id=${id('left')}` }),
   'GET /api/integrations/drilldown/policy-blocks': () => ({ path: `${API}/drilldown/policy-blocks` }),
@@ -225,15 +227,15 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/integrations/memory/patterns/candidates': () => ({ path: `${API}/memory/patterns/candidates` }),
   'POST /api/integrations/memory/patterns/{}/promote': () => ({
     path: '',
-    send: async () => call('POST', `${API}/memory/patterns/${(await candidate(0))}/promote`, { note: 'wire' }),
+    send: async () => call('POST', `${API}/memory/patterns/${await candidate(0)}/promote`, { note: 'wire' }),
   }),
   'POST /api/integrations/memory/patterns/{}/reject': () => ({
     path: '',
-    send: async () => call('POST', `${API}/memory/patterns/${(await candidate(0))}/reject`, { note: 'wire' }),
+    send: async () => call('POST', `${API}/memory/patterns/${await candidate(0)}/reject`, { note: 'wire' }),
   }),
   'POST /api/integrations/memory/patterns/{}/archive': () => ({
     path: '',
-    send: async () => call('POST', `${API}/memory/patterns/${(await candidate(0))}/archive`, { note: 'wire' }),
+    send: async () => call('POST', `${API}/memory/patterns/${await candidate(0)}/archive`, { note: 'wire' }),
   }),
   'GET /api/integrations/memory/summaries': () => ({ path: `${API}/memory/summaries` }),
   'GET /api/integrations/memory/summaries/cross-repo': () => ({ path: `${API}/memory/summaries/cross-repo` }),
@@ -309,7 +311,10 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/runs/{}/plan': () => ({ path: `/api/runs/${id('run')}/plan` }),
   'GET /api/runs/{}/collaboration-trace': () => ({ path: `/api/runs/${id('run')}/collaboration-trace` }),
   'GET /api/workers': () => ({ path: '/api/workers' }),
-  'POST /api/workers/register': () => ({ path: '/api/workers/register', body: { name: 'wire worker', url: 'http://127.0.0.1:9', capabilities: ['memory_maintenance'] } }),
+  'POST /api/workers/register': () => ({
+    path: '/api/workers/register',
+    body: { name: 'wire worker', url: 'http://127.0.0.1:9', capabilities: ['memory_maintenance'] },
+  }),
   'POST /api/workers/heartbeat': () => ({ path: '/api/workers/heartbeat', body: { worker_id: Number(id('worker')), status: 'idle' } }),
   'POST /api/workers/dispatch': () => ({ path: '/api/workers/dispatch', body: { job_type: 'memory_maintenance', payload: {}, priority: 5 } }),
   'GET /api/workers/jobs/{}': () => ({ path: `/api/workers/jobs/${id('workerJob')}` }),

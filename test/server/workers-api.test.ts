@@ -151,7 +151,15 @@ describe('workers: tokens, dispatch, fallback', () => {
     const token = created.body.token;
     const reg = await s.api('POST', '/api/workers/register', { name: 'scripted', capabilities: ['memory_maintenance'] }, token);
     const wid = reg.body.worker.id;
-    const d = await s.api('POST', '/api/workers/dispatch', { job_type: 'memory_maintenance', payload: { items: [{ id: 1, text: 'same text here ok' }, { id: 2, text: 'same text here ok' }] } });
+    const d = await s.api('POST', '/api/workers/dispatch', {
+      job_type: 'memory_maintenance',
+      payload: {
+        items: [
+          { id: 1, text: 'same text here ok' },
+          { id: 2, text: 'same text here ok' },
+        ],
+      },
+    });
     const claimed = await s.api('POST', '/api/workers/claim', { worker_id: wid, max: 1, wait_seconds: 0 }, token);
     assert.equal(claimed.body.jobs[0].id, d.body.job.id);
     const revoked = await s.api('DELETE', `/api/workers/tokens/${created.body.id}`);
@@ -166,7 +174,12 @@ describe('workers: tokens, dispatch, fallback', () => {
       return j.status === 'succeeded' && j;
     });
     assert.deepEqual(JSON.parse(done.result_json).pairs, [{ a: 1, b: 2, similarity: 1 }]);
-    const late = await s.api('POST', `/api/workers/jobs/${d.body.job.id}/result`, { lease_id: claimed.body.jobs[0].lease_id, result: { pairs: [], scanned: 0 } }, token);
+    const late = await s.api(
+      'POST',
+      `/api/workers/jobs/${d.body.job.id}/result`,
+      { lease_id: claimed.body.jobs[0].lease_id, result: { pairs: [], scanned: 0 } },
+      token,
+    );
     assert.equal(late.status, 401);
     const workerRow = (await s.api('GET', '/api/workers')).body.items.find((x: any) => x.id === wid);
     assert.equal(workerRow.state, 'offline');

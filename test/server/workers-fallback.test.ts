@@ -97,7 +97,12 @@ describe('workers: lease expiry and late results', () => {
     const r2 = await s.api('POST', `/api/workers/jobs/${c.id}/result`, { lease_id: c.lease_id, result: { pairs: [], scanned: 1 } }, token);
     assert.deepEqual([r1.body.accepted, r1.body.duplicate], [true, false]);
     assert.deepEqual([r2.body.accepted, r2.body.duplicate], [true, true]);
-    const wrongLease = await s.api('POST', `/api/workers/jobs/${c.id}/result`, { lease_id: 'not-the-lease', result: { pairs: [], scanned: 1 } }, token);
+    const wrongLease = await s.api(
+      'POST',
+      `/api/workers/jobs/${c.id}/result`,
+      { lease_id: 'not-the-lease', result: { pairs: [], scanned: 1 } },
+      token,
+    );
     assert.equal(wrongLease.status, 409);
     await s.api('POST', '/api/workers/goodbye', { worker_id: wid }, token);
   });

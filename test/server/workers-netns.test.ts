@@ -4,7 +4,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createTokenCli, FAST, freePort, lastCliOutput, removeDir, serve, startWorker, tempDir, until, type Srv, type WorkerProc } from './workers-helpers';
+import {
+  createTokenCli,
+  FAST,
+  freePort,
+  lastCliOutput,
+  removeDir,
+  serve,
+  startWorker,
+  tempDir,
+  until,
+  type Srv,
+  type WorkerProc,
+} from './workers-helpers';
 
 function skipReason(): string | false {
   if (process.platform !== 'linux') return 'network namespaces need Linux';
@@ -68,17 +80,27 @@ describe('workers: two hosts (network namespaces)', { skip }, () => {
     });
     workers.push(w);
     await w.waitFor(/registered as worker #\d+/);
-    const d = await s!.api('POST', '/api/workers/dispatch', { job_type: 'model_chat', payload: { messages: [{ role: 'user', content: 'across hosts' }] } });
+    const d = await s!.api('POST', '/api/workers/dispatch', {
+      job_type: 'model_chat',
+      payload: { messages: [{ role: 'user', content: 'across hosts' }] },
+    });
     const job = await until('ran on the other host', async () => {
       const j = (await s!.api('GET', `/api/workers/jobs/${d.body.job.id}`)).body.job;
       return j.status === 'succeeded' && j;
     });
     assert.equal(job.ran_on, 'worker:netns-desktop');
 
-    const wrong = startWorker(s!.url, token, 'http://127.0.0.1:9', ['--fingerprint', fp.replace(/^../, fp.startsWith('00') ? '11' : '00')], 'netns-wrong', {
-      wrap,
-      env: { AGENTORA_USE_MOCK_OLLAMA: 'true' },
-    });
+    const wrong = startWorker(
+      s!.url,
+      token,
+      'http://127.0.0.1:9',
+      ['--fingerprint', fp.replace(/^../, fp.startsWith('00') ? '11' : '00')],
+      'netns-wrong',
+      {
+        wrap,
+        env: { AGENTORA_USE_MOCK_OLLAMA: 'true' },
+      },
+    );
     workers.push(wrong);
     assert.equal(await wrong.exited, 4);
     assert.match(wrong.out(), /is not the pinned one/);

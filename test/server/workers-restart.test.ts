@@ -34,7 +34,9 @@ describe('workers: restarts and chaos', () => {
     await w.waitFor(/registered as worker #(\d+)/);
     const ids: number[] = [];
     for (const m of ['r-1', 'r-2', 'r-3'])
-      ids.push((await s.api('POST', '/api/workers/dispatch', { job_type: 'model_chat', payload: { messages: [{ role: 'user', content: m }] } })).body.job.id);
+      ids.push(
+        (await s.api('POST', '/api/workers/dispatch', { job_type: 'model_chat', payload: { messages: [{ role: 'user', content: m }] } })).body.job.id,
+      );
     await until('all three running on the worker', () => ['r-1', 'r-2', 'r-3'].every((m) => calls(remote, m) === 1));
     await s.stop('SIGKILL');
     s = await serve(dir, port, env);
@@ -82,15 +84,20 @@ describe('workers: restarts and chaos', () => {
     const started = Date.now();
     const ids: number[] = [];
     for (let i = 0; i < N; i++) {
-      const r = await s.api('POST', '/api/workers/dispatch', { job_type: 'model_chat', payload: { messages: [{ role: 'user', content: `c-${i}` }] } });
+      const r = await s.api('POST', '/api/workers/dispatch', {
+        job_type: 'model_chat',
+        payload: { messages: [{ role: 'user', content: `c-${i}` }] },
+      });
       assert.equal(r.status, 200);
       ids.push(r.body.job.id);
     }
     // Kill a random worker every ~700 ms (at least 4 kills) and start a fresh one, until the queue is done.
     let kills = 0;
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-    const unfinished = async () => (await s.api('GET', '/api/workers/jobs?state=queued&limit=1')).body.total + (await s.api('GET', '/api/workers/jobs?state=leased&limit=1')).body.total;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const unfinished = async () =>
+      (await s.api('GET', '/api/workers/jobs?state=queued&limit=1')).body.total +
+      (await s.api('GET', '/api/workers/jobs?state=leased&limit=1')).body.total;
     while (kills < 4 || (await unfinished()) > 0) {
       await until('a moment passes', () => Date.now() - started > (kills + 1) * 700);
       if (kills >= 12) break;
@@ -110,7 +117,8 @@ describe('workers: restarts and chaos', () => {
     assert.equal(jobs.length, N);
     // Accepted results per job, from every worker's log (killed ones too) — plus local runs.
     const accepted = new Map<number, number>();
-    for (const w of all) for (const m of w.out().matchAll(/job (\d+) \(model_chat\) done\n/g)) accepted.set(Number(m[1]), (accepted.get(Number(m[1])) ?? 0) + 1);
+    for (const w of all)
+      for (const m of w.out().matchAll(/job (\d+) \(model_chat\) done\n/g)) accepted.set(Number(m[1]), (accepted.get(Number(m[1])) ?? 0) + 1);
     let onWorkers = 0;
     for (const j of jobs) {
       const i = ids.indexOf(j.id);

@@ -7,7 +7,19 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama';
-import { createTokenCli, FAST, freePort, lastCliOutput, removeDir, serve, startWorker, tempDir, until, type Srv, type WorkerProc } from './workers-helpers';
+import {
+  createTokenCli,
+  FAST,
+  freePort,
+  lastCliOutput,
+  removeDir,
+  serve,
+  startWorker,
+  tempDir,
+  until,
+  type Srv,
+  type WorkerProc,
+} from './workers-helpers';
 
 // 127.0.0.2 is a loopback address the server does not treat as loopback (only 127.0.0.1 / localhost / ::1 are),
 // so it stands in for a LAN address without needing a second host.
@@ -62,7 +74,10 @@ describe('workers: HTTPS and fingerprint pinning on a network bind', () => {
     const w = startWorker(s.url, token, remote.url, ['--capabilities', 'model_chat', '--fingerprint', fp!], 'lan-desktop');
     workers.push(w);
     await w.waitFor(/registered as worker #\d+/);
-    const d = await s.api('POST', '/api/workers/dispatch', { job_type: 'model_chat', payload: { messages: [{ role: 'user', content: 'over tls' }] } });
+    const d = await s.api('POST', '/api/workers/dispatch', {
+      job_type: 'model_chat',
+      payload: { messages: [{ role: 'user', content: 'over tls' }] },
+    });
     const job = await until('ran on the worker over TLS', async () => {
       const j = (await s.api('GET', `/api/workers/jobs/${d.body.job.id}`)).body.job;
       return j.status === 'succeeded' && j;

@@ -15,7 +15,15 @@ const agent = (id: number, role: string, caps: Partial<Agent['capabilities']> = 
   system_prompt: '',
   tools: [],
   memory_mode: 'read',
-  capabilities: { max_tool_steps: 4, can_critique: false, can_verify: false, can_delegate: false, can_use_workers: false, confidence_weight: 0.5, ...caps },
+  capabilities: {
+    max_tool_steps: 4,
+    can_critique: false,
+    can_verify: false,
+    can_delegate: false,
+    can_use_workers: false,
+    confidence_weight: 0.5,
+    ...caps,
+  },
   run_id: null,
   cloned_from: null,
   created_at: '',
@@ -50,7 +58,10 @@ test('graph layout: a subgoal sits one level below its deepest dependency; level
     { id: 's4', depends_on: ['s3', 's1'] },
   ]);
   const at = Object.fromEntries(g.boxes.map((b) => [b.id, b]));
-  assert.deepEqual(['s1', 's2', 's3', 's4'].map((s) => at[s]!.level), [0, 0, 1, 2]);
+  assert.deepEqual(
+    ['s1', 's2', 's3', 's4'].map((s) => at[s]!.level),
+    [0, 0, 1, 2],
+  );
   assert.equal(at.s3!.y, NODE_H + GAP_Y);
   assert.equal(g.height, 3 * NODE_H + 2 * GAP_Y);
   assert.ok(at.s1!.x < at.s2!.x);
@@ -64,8 +75,17 @@ test('mock agent: the file subgoal proposes its write once, then reports what it
   const tools = [{ type: 'function' as const, function: { name: 'desktop_write_text', description: '', parameters: {} } }];
   const task = 'Team goal: write the summary to notes.txt\nYour subgoal (s2): Produce the result and write it to notes.txt\nd\nDeliverable: file';
   const first = mockAgentTurn({ messages: [{ role: 'user', content: task }], tools });
-  assert.deepEqual(first?.toolCalls?.[0]?.function, { name: 'desktop_write_text', arguments: { path: 'notes.txt', content: 'Summary for: write the summary to notes.txt\n' } });
-  const after = mockAgentTurn({ messages: [{ role: 'user', content: task }, { role: 'tool', content: 'Denied by operator', tool_name: 'desktop_write_text' }], tools });
+  assert.deepEqual(first?.toolCalls?.[0]?.function, {
+    name: 'desktop_write_text',
+    arguments: { path: 'notes.txt', content: 'Summary for: write the summary to notes.txt\n' },
+  });
+  const after = mockAgentTurn({
+    messages: [
+      { role: 'user', content: task },
+      { role: 'tool', content: 'Denied by operator', tool_name: 'desktop_write_text' },
+    ],
+    tools,
+  });
   assert.equal(after?.toolCalls, undefined);
   assert.match(after!.content, /Denied by operator/);
   assert.equal(mockAgentTurn({ messages: [{ role: 'user', content: task.replace('Deliverable: file', 'Deliverable: list') }], tools }), null);

@@ -64,7 +64,11 @@ export function createGuard(opts: GuardOptions): Guard {
     if (origin.startsWith('vscode-webview://')) return true; // the extension's own webviews
     try {
       const u = new URL(origin);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && hostNames.has(u.hostname.toLowerCase()) && Number(u.port || (u.protocol === 'https:' ? 443 : 80)) === opts.port();
+      return (
+        (u.protocol === 'http:' || u.protocol === 'https:') &&
+        hostNames.has(u.hostname.toLowerCase()) &&
+        Number(u.port || (u.protocol === 'https:' ? 443 : 80)) === opts.port()
+      );
     } catch {
       return false;
     }

@@ -65,7 +65,12 @@ export async function startHttpServer(
     const cred = req.credential;
     // A worker token reaches the worker routes only (never /rpc, MCP or events), whatever the method.
     const workerRoute = cred?.kind === 'worker' && (req.routeOptions.url ?? '').startsWith('/api/workers/');
-    if ((cred?.kind !== 'agent' && cred?.kind !== 'worker') || workerRoute || (cred.kind === 'agent' && (req.routeOptions.config as AgentoraRouteConfig | undefined)?.agentDoor)) return;
+    if (
+      (cred?.kind !== 'agent' && cred?.kind !== 'worker') ||
+      workerRoute ||
+      (cred.kind === 'agent' && (req.routeOptions.config as AgentoraRouteConfig | undefined)?.agentDoor)
+    )
+      return;
     const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
     const who = cred.kind === 'agent' ? `the agent credential '${cred.name}'` : `the worker token '${cred.name}'`;
     return reply.code(403).send(new AppError('forbidden', `${route} needs the operator credential: this request used ${who}`).toBody());

@@ -83,7 +83,13 @@ export const auditTimeline = defineMethod({
     ok: z.boolean(),
     total: z.number().int(),
     events: Events,
-    stats: z.object({ total: z.number(), operator_events: z.number(), system_events: z.number(), policy_blocked_events: z.number(), by_type: z.record(z.string(), z.number()) }),
+    stats: z.object({
+      total: z.number(),
+      operator_events: z.number(),
+      system_events: z.number(),
+      policy_blocked_events: z.number(),
+      by_type: z.record(z.string(), z.number()),
+    }),
   }),
 });
 
@@ -118,7 +124,17 @@ export const personaCompare = defineMethod({
     same_lineage: z.boolean(),
     interpretation: z.string(),
   }),
-  rest: { verb: 'GET', path: '/api/integrations/runs/:run_id/persona-compare', wire: { schema: loose({ left: loose({ run_id: z.string() }), right: loose({ run_id: z.string() }), field_differences: z.record(z.string(), z.unknown()) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/runs/:run_id/persona-compare',
+    wire: {
+      schema: loose({
+        left: loose({ run_id: z.string() }),
+        right: loose({ run_id: z.string() }),
+        field_differences: z.record(z.string(), z.unknown()),
+      }),
+    },
+  },
 });
 
 export const TrendFilters = z.object({
@@ -136,7 +152,8 @@ export const personaTrends = defineMethod({
   method: 'agentora/missions/personaTrends',
   scope: 'agent',
   readOnly: true,
-  description: 'Persona performance over a window (7d / 30d / all) with repo / strategy / status filters, per persona and per day. Cached; heuristic.',
+  description:
+    'Persona performance over a window (7d / 30d / all) with repo / strategy / status filters, per persona and per day. Cached; heuristic.',
   params: TrendParams,
   result: z.object({
     ok: z.boolean(),
@@ -148,7 +165,11 @@ export const personaTrends = defineMethod({
     total: z.number().int(),
     cache_metadata: CacheMetadata,
   }),
-  rest: { verb: 'GET', path: '/api/integrations/persona-trends', wire: { schema: loose({ window: z.string(), personas: z.array(loose({ persona_id: z.string() })), cache_metadata: CacheWire }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/persona-trends',
+    wire: { schema: loose({ window: z.string(), personas: z.array(loose({ persona_id: z.string() })), cache_metadata: CacheWire }) },
+  },
 });
 
 export const MatrixCell = z.object({
@@ -165,7 +186,8 @@ export const personaMatrix = defineMethod({
   method: 'agentora/missions/personaMatrix',
   scope: 'agent',
   readOnly: true,
-  description: 'The persona × strategy matrix (missions without a strategy count as "none"): count, score, risk, shortlist, PR and override rates per cell. Cached; heuristic.',
+  description:
+    'The persona × strategy matrix (missions without a strategy count as "none"): count, score, risk, shortlist, PR and override rates per cell. Cached; heuristic.',
   params: TrendParams,
   result: z.object({
     ok: z.boolean(),
@@ -178,7 +200,13 @@ export const personaMatrix = defineMethod({
     total: z.number().int(),
     cache_metadata: CacheMetadata,
   }),
-  rest: { verb: 'GET', path: '/api/integrations/persona-trends/matrix', wire: { schema: loose({ cells: z.array(loose({ persona_id: z.string(), strategy: z.string(), count: z.number() })), cache_metadata: CacheWire }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/persona-trends/matrix',
+    wire: {
+      schema: loose({ cells: z.array(loose({ persona_id: z.string(), strategy: z.string(), count: z.number() })), cache_metadata: CacheWire }),
+    },
+  },
 });
 
 const VerdictResult = z.object({
@@ -198,10 +226,20 @@ export const policyCheck = defineMethod({
   description: 'Would the persona policy of this lineage allow an action on this mission? (ok = allowed; changes nothing.)',
   params: z.object({ run_id: Id, action: PolicyAction, note: z.string().max(2000).optional(), shortlisted: z.boolean().optional() }),
   result: VerdictResult,
-  rest: { verb: 'POST', path: '/api/integrations/runs/:run_id/policy-check', wire: { schema: loose({ ok: z.boolean(), enabled: z.boolean(), message: z.string() }) } },
+  rest: {
+    verb: 'POST',
+    path: '/api/integrations/runs/:run_id/policy-check',
+    wire: { schema: loose({ ok: z.boolean(), enabled: z.boolean(), message: z.string() }) },
+  },
 });
 
-const Stats = { total_decision_events: z.number().int(), operator_events: z.number().int(), system_events: z.number().int(), policy_blocked_events: z.number().int(), by_type: z.record(z.string(), z.number()) };
+const Stats = {
+  total_decision_events: z.number().int(),
+  operator_events: z.number().int(),
+  system_events: z.number().int(),
+  policy_blocked_events: z.number().int(),
+  by_type: z.record(z.string(), z.number()),
+};
 export const auditSummary = defineMethod({
   method: 'agentora/missions/auditSummary',
   scope: 'agent',
@@ -212,7 +250,16 @@ export const auditSummary = defineMethod({
   rest: {
     verb: 'GET',
     path: '/api/integrations/runs/:run_id/audit-summary',
-    wire: { schema: loose({ run_id: z.string(), root_run_id: z.string(), total_decision_events: z.number(), operator_events: z.number(), policy_blocked_events: z.number(), latest_events: z.array(z.unknown()) }) },
+    wire: {
+      schema: loose({
+        run_id: z.string(),
+        root_run_id: z.string(),
+        total_decision_events: z.number(),
+        operator_events: z.number(),
+        policy_blocked_events: z.number(),
+        latest_events: z.array(z.unknown()),
+      }),
+    },
   },
 });
 
@@ -231,7 +278,11 @@ export const decisionAudit = defineMethod({
     total: z.number().int(),
     events: Events,
   }),
-  rest: { verb: 'GET', path: '/api/integrations/lineage/:root_run_id/decision-audit', wire: { schema: loose({ root_run_id: z.string(), total_decision_events: z.number(), events: WireEvents }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/lineage/:root_run_id/decision-audit',
+    wire: { schema: loose({ root_run_id: z.string(), total_decision_events: z.number(), events: WireEvents }) },
+  },
 });
 
 export const analyticsCache = defineMethod({
@@ -261,7 +312,11 @@ export const invalidateCache = defineMethod({
   description: 'Drop cached analytics (all, or the keys starting with prefix).',
   params: z.object({ prefix: z.string().max(500).optional() }).default({}),
   result: z.object({ ok: z.boolean(), invalidated: z.number().int(), remaining: z.number().int() }),
-  rest: { verb: 'POST', path: '/api/integrations/analytics/cache/invalidate', wire: { schema: loose({ ok: z.boolean(), invalidated: z.number(), remaining: z.number() }) } },
+  rest: {
+    verb: 'POST',
+    path: '/api/integrations/analytics/cache/invalidate',
+    wire: { schema: loose({ ok: z.boolean(), invalidated: z.number(), remaining: z.number() }) },
+  },
 });
 
 const Template = z.object({ name: PolicyTemplateName, description: z.string(), policy: PolicyRules });
@@ -281,7 +336,11 @@ export const policyTemplate = defineMethod({
   description: 'One policy template (404 for an unknown name).',
   params: z.object({ template_name: z.string().trim().min(1).max(100) }),
   result: z.object({ ok: z.boolean(), template: Template }),
-  rest: { verb: 'GET', path: '/api/integrations/policy-templates/:template_name', wire: { schema: loose({ template: loose({ name: z.string() }) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/policy-templates/:template_name',
+    wire: { schema: loose({ template: loose({ name: z.string() }) }) },
+  },
 });
 
 const ApplyResult = z.object({
@@ -299,7 +358,11 @@ export const applyPolicyTemplate = defineMethod({
     "Apply a policy template to the lineage of this mission's root: from now on it is the effective persona policy of every mission in that lineage. Recorded as a policy_template_applied decision event.",
   params: z.object({ run_id: Id, template_name: PolicyTemplateName, note: z.string().trim().max(2000).default('') }),
   result: ApplyResult,
-  rest: { verb: 'POST', path: '/api/integrations/runs/:run_id/apply-policy-template', wire: { schema: loose({ ok: z.boolean(), template_name: z.string(), template: loose({}), policy_check: loose({}) }) } },
+  rest: {
+    verb: 'POST',
+    path: '/api/integrations/runs/:run_id/apply-policy-template',
+    wire: { schema: loose({ ok: z.boolean(), template_name: z.string(), template: loose({}), policy_check: loose({}) }) },
+  },
 });
 
 const ExportWire = loose({ exported_at: z.string(), kind: z.string(), filters: z.record(z.string(), z.unknown()) });
@@ -309,8 +372,17 @@ export const exportTrends = defineMethod({
   readOnly: true,
   description: 'Dashboard export of persona trends (same filters).',
   params: TrendParams,
-  result: z.object({ exported_at: z.string(), kind: z.literal('persona-trends'), filters: z.record(z.string(), z.string()), data: z.record(z.string(), z.unknown()) }),
-  rest: { verb: 'GET', path: '/api/integrations/exports/persona-trends', wire: { schema: ExportWire.extend({ data: z.record(z.string(), z.unknown()) }) } },
+  result: z.object({
+    exported_at: z.string(),
+    kind: z.literal('persona-trends'),
+    filters: z.record(z.string(), z.string()),
+    data: z.record(z.string(), z.unknown()),
+  }),
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/exports/persona-trends',
+    wire: { schema: ExportWire.extend({ data: z.record(z.string(), z.unknown()) }) },
+  },
 });
 export const exportMatrix = defineMethod({
   method: 'agentora/missions/exportPersonaMatrix',
@@ -318,23 +390,43 @@ export const exportMatrix = defineMethod({
   readOnly: true,
   description: 'Dashboard export of the persona × strategy matrix (same filters).',
   params: TrendParams,
-  result: z.object({ exported_at: z.string(), kind: z.literal('persona-matrix'), filters: z.record(z.string(), z.string()), data: z.record(z.string(), z.unknown()) }),
-  rest: { verb: 'GET', path: '/api/integrations/exports/persona-matrix', wire: { schema: ExportWire.extend({ data: z.record(z.string(), z.unknown()) }) } },
+  result: z.object({
+    exported_at: z.string(),
+    kind: z.literal('persona-matrix'),
+    filters: z.record(z.string(), z.string()),
+    data: z.record(z.string(), z.unknown()),
+  }),
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/exports/persona-matrix',
+    wire: { schema: ExportWire.extend({ data: z.record(z.string(), z.unknown()) }) },
+  },
 });
 export const exportAudit = defineMethod({
   method: 'agentora/missions/exportAuditSummary',
   scope: 'agent',
   readOnly: true,
-  description: 'Dashboard export of the decision audit: the rollup and the events (of one lineage with root_run_id, else of everything; up to limit events).',
+  description:
+    'Dashboard export of the decision audit: the rollup and the events (of one lineage with root_run_id, else of everything; up to limit events).',
   params: z.object({ root_run_id: Id.optional(), limit: pagination(500, 5000).limit }).default({ limit: 500 }),
   result: z.object({
     exported_at: z.string(),
     kind: z.literal('audit-summary'),
     filters: z.record(z.string(), z.string()),
-    rollup: z.object({ total: z.number(), operator_events: z.number(), system_events: z.number(), policy_blocked_events: z.number(), by_type: z.record(z.string(), z.number()) }),
+    rollup: z.object({
+      total: z.number(),
+      operator_events: z.number(),
+      system_events: z.number(),
+      policy_blocked_events: z.number(),
+      by_type: z.record(z.string(), z.number()),
+    }),
     events: Events,
   }),
-  rest: { verb: 'GET', path: '/api/integrations/exports/audit-summary', wire: { schema: ExportWire.extend({ rollup: loose({}), events: z.array(z.unknown()) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/exports/audit-summary',
+    wire: { schema: ExportWire.extend({ rollup: loose({}), events: z.array(z.unknown()) }) },
+  },
 });
 
 export const DrillRun = z.object({
@@ -387,7 +479,11 @@ export const drillPolicyBlocks = defineMethod({
   description: 'The policy_blocked_action events behind a count: of everything or one lineage, optionally one rule.',
   params: z.object({ root_run_id: Id.optional(), rule: z.string().trim().min(1).max(100).optional(), ...drillPage }),
   result: z.object({ ok: z.boolean(), filters: z.record(z.string(), z.string()), total: z.number().int(), events: Events }),
-  rest: { verb: 'GET', path: '/api/integrations/drilldown/policy-blocks', wire: { schema: loose({ filters: z.record(z.string(), z.unknown()), total: z.number(), events: WireEvents }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/drilldown/policy-blocks',
+    wire: { schema: loose({ filters: z.record(z.string(), z.unknown()), total: z.number(), events: WireEvents }) },
+  },
 });
 
 export const missionsAuditMethods = [

@@ -63,7 +63,8 @@ export const patterns = defineMethod({
   method: 'agentora/missions/patterns',
   scope: 'agent',
   readOnly: true,
-  description: 'Mission patterns (derived from history, then promoted / rejected / archived by the operator), filtered by repo, persona, strategy, status.',
+  description:
+    'Mission patterns (derived from history, then promoted / rejected / archived by the operator), filtered by repo, persona, strategy, status.',
   params: z
     .object({
       repo: z.string().trim().min(1).max(200).optional(),
@@ -77,7 +78,11 @@ export const patterns = defineMethod({
     })
     .default({ promoted_only: false, archived: false, limit: 100, offset: 0 }),
   result: z.object({ ok: z.boolean(), total: z.number().int(), patterns: z.array(Pattern), derived: Derived }),
-  rest: { verb: 'GET', path: '/api/integrations/memory/patterns', wire: { schema: loose({ patterns: z.array(PatternWire) }), headers: (r: { total: number }) => ({ 'X-Total-Count': String(r.total) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/memory/patterns',
+    wire: { schema: loose({ patterns: z.array(PatternWire) }), headers: (r: { total: number }) => ({ 'X-Total-Count': String(r.total) }) },
+  },
 });
 
 export const candidates = defineMethod({
@@ -91,7 +96,12 @@ export const candidates = defineMethod({
 });
 
 const DecideParams = z.object({ pattern_id: z.coerce.number().int().min(1), note: z.string().trim().max(2000).default('') });
-const DecideResult = z.object({ ok: z.boolean(), pattern: Pattern, memory_id: z.number().int().nullable(), decision_event: DecisionEvent.nullable() });
+const DecideResult = z.object({
+  ok: z.boolean(),
+  pattern: Pattern,
+  memory_id: z.number().int().nullable(),
+  decision_event: DecisionEvent.nullable(),
+});
 const decideRest = (verb: string) => ({
   verb: 'POST' as const,
   path: `/api/integrations/memory/patterns/:pattern_id/${verb}`,
@@ -99,7 +109,8 @@ const decideRest = (verb: string) => ({
 });
 export const promotePattern = defineMethod({
   method: 'agentora/missions/promotePattern',
-  description: 'Promote a pattern (the operator vouches for it): it becomes a memory (source mission) and feeds suggestions. Recorded as a decision event.',
+  description:
+    'Promote a pattern (the operator vouches for it): it becomes a memory (source mission) and feeds suggestions. Recorded as a decision event.',
   params: DecideParams,
   result: DecideResult,
   rest: decideRest('promote'),
@@ -133,15 +144,26 @@ export const summaries = defineMethod({
   readOnly: true,
   description: 'Pattern memory rolled up by persona and by strategy (candidates and promoted), with the promoted patterns.',
   params: z.object({}).default({}),
-  result: z.object({ ok: z.boolean(), by_persona: z.array(Rollup), by_strategy: z.array(Rollup), promoted: z.array(Pattern), notes: z.array(z.string()) }),
-  rest: { verb: 'GET', path: '/api/integrations/memory/summaries', wire: { schema: loose({ by_persona: z.array(loose({ key: z.string() })), promoted: z.array(PatternWire) }) } },
+  result: z.object({
+    ok: z.boolean(),
+    by_persona: z.array(Rollup),
+    by_strategy: z.array(Rollup),
+    promoted: z.array(Pattern),
+    notes: z.array(z.string()),
+  }),
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/memory/summaries',
+    wire: { schema: loose({ by_persona: z.array(loose({ key: z.string() })), promoted: z.array(PatternWire) }) },
+  },
 });
 
 export const crossRepo = defineMethod({
   method: 'agentora/missions/patternsCrossRepo',
   scope: 'agent',
   readOnly: true,
-  description: 'Persona × strategy outcomes across repos: how many repos, runs, score, PR rate, low-risk and recovery evidence (recurring = seen in 2+ repos).',
+  description:
+    'Persona × strategy outcomes across repos: how many repos, runs, score, PR rate, low-risk and recovery evidence (recurring = seen in 2+ repos).',
   params: z.object({}).default({}),
   result: z.object({
     ok: z.boolean(),
@@ -160,7 +182,11 @@ export const crossRepo = defineMethod({
       }),
     ),
   }),
-  rest: { verb: 'GET', path: '/api/integrations/memory/summaries/cross-repo', wire: { schema: loose({ items: z.array(loose({ persona_scope: z.string(), strategy_scope: z.string() })) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/memory/summaries/cross-repo',
+    wire: { schema: loose({ items: z.array(loose({ persona_scope: z.string(), strategy_scope: z.string() })) }) },
+  },
 });
 
 export const Suggestion = z.object({
@@ -199,8 +225,15 @@ export const suggestNewMission = defineMethod({
   method: 'agentora/missions/suggestNewMission',
   scope: 'agent',
   readOnly: true,
-  description: 'Suggestions for a new mission (persona and strategy) from promoted patterns of the repo (or across repos), with their evidence. Never applied automatically.',
-  params: z.object({ repo: z.string().trim().min(1).max(200).optional(), persona_id: z.string().trim().min(1).max(200).optional(), strategy: z.string().trim().min(1).max(100).optional() }).default({}),
+  description:
+    'Suggestions for a new mission (persona and strategy) from promoted patterns of the repo (or across repos), with their evidence. Never applied automatically.',
+  params: z
+    .object({
+      repo: z.string().trim().min(1).max(200).optional(),
+      persona_id: z.string().trim().min(1).max(200).optional(),
+      strategy: z.string().trim().min(1).max(100).optional(),
+    })
+    .default({}),
   result: SuggestResult,
   rest: { verb: 'GET', path: '/api/integrations/memory/suggestions/new-mission', wire: { schema: SuggestWire } },
 });
@@ -217,7 +250,8 @@ export const suggestBranchSet = defineMethod({
   method: 'agentora/missions/suggestBranchSet',
   scope: 'agent',
   readOnly: true,
-  description: 'A persona branch set proposed from promoted patterns for a mission (specs the operator may send to persona-branch-set), with evidence. Never applied automatically.',
+  description:
+    'A persona branch set proposed from promoted patterns for a mission (specs the operator may send to persona-branch-set), with evidence. Never applied automatically.',
   params: z.object({ run_id: z.string().trim().min(1).max(200) }),
   result: SuggestResult,
   rest: { verb: 'GET', path: '/api/integrations/memory/suggestions/branch-set', wire: { schema: SuggestWire } },

@@ -57,10 +57,19 @@ export const personas = defineMethod({
   method: 'agentora/missions/personas',
   scope: 'agent',
   readOnly: true,
-  description: "The persona catalogue: PhiOS's personas (when PhiOS or its mock is the bridge) merged over Agentora's local ones, each labelled by source.",
+  description:
+    "The persona catalogue: PhiOS's personas (when PhiOS or its mock is the bridge) merged over Agentora's local ones, each labelled by source.",
   params: NoParams,
-  result: z.object({ ok: z.boolean(), personas: z.array(CatalogPersona), phios: z.object({ source: z.string().nullable(), error: z.string().nullable() }) }),
-  rest: { verb: 'GET', path: '/api/integrations/personas', wire: { schema: loose({ personas: z.array(loose({ id: z.string(), name: z.string(), source: z.string() })) }) } },
+  result: z.object({
+    ok: z.boolean(),
+    personas: z.array(CatalogPersona),
+    phios: z.object({ source: z.string().nullable(), error: z.string().nullable() }),
+  }),
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/personas',
+    wire: { schema: loose({ personas: z.array(loose({ id: z.string(), name: z.string(), source: z.string() })) }) },
+  },
 });
 
 export const persona = defineMethod({
@@ -70,7 +79,11 @@ export const persona = defineMethod({
   description: 'One persona of the catalogue (PhiOS first, then the local fallback); 404 for an id neither knows.',
   params: z.object({ persona_id: Id }),
   result: z.object({ ok: z.boolean(), persona: CatalogPersona }),
-  rest: { verb: 'GET', path: '/api/integrations/personas/:persona_id', wire: { schema: loose({ persona: loose({ id: z.string(), name: z.string(), source: z.string() }) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/personas/:persona_id',
+    wire: { schema: loose({ persona: loose({ id: z.string(), name: z.string(), source: z.string() }) }) },
+  },
 });
 
 export const personaOverlays = defineMethod({
@@ -80,7 +93,11 @@ export const personaOverlays = defineMethod({
   description: 'The persona strategy overlays and exactly how each shapes a branch (preferred preset, objective tone, risk posture, fork reason).',
   params: NoParams,
   result: z.object({ ok: z.boolean(), overlays: z.array(PersonaOverlay) }),
-  rest: { verb: 'GET', path: '/api/integrations/persona-overlays', wire: { schema: loose({ overlays: z.array(loose({ overlay: z.string(), preferred_preset: z.string() })) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/persona-overlays',
+    wire: { schema: loose({ overlays: z.array(loose({ overlay: z.string(), preferred_preset: z.string() })) }) },
+  },
 });
 
 export const PersonaBranchSpec = z.object({
@@ -121,7 +138,12 @@ export const personaBranchSet = defineMethod({
     verb: 'POST',
     path: '/api/integrations/runs/:run_id/persona-branch-set',
     wire: {
-      schema: loose({ root_run_id: z.string(), branch_set_id: z.string(), created_drafts: z.array(W.FlatMission), launched_runs: z.array(W.FlatMission) }),
+      schema: loose({
+        root_run_id: z.string(),
+        branch_set_id: z.string(),
+        created_drafts: z.array(W.FlatMission),
+        launched_runs: z.array(W.FlatMission),
+      }),
       toWire: (r: z.infer<typeof PersonaBranchSetResult>) => ({
         ...r,
         created_drafts: r.created_drafts.map(W.flatMission),
@@ -177,7 +199,13 @@ const PortfolioResult = z.object({
   branch_set_id: z.string().nullable(),
   branches: z.array(PortfolioBranch),
   ranking_summary: z.array(
-    z.object({ run_id: z.string(), branch_label: z.string().nullable(), strategy: z.string().nullable(), persona: z.string(), heuristic_rank_score: z.number() }),
+    z.object({
+      run_id: z.string(),
+      branch_label: z.string().nullable(),
+      strategy: z.string().nullable(),
+      persona: z.string(),
+      heuristic_rank_score: z.number(),
+    }),
   ),
   shortlist_suggestions: z.array(z.string()),
   elimination_suggestions: z.array(z.string()),
@@ -188,7 +216,8 @@ export const personaPortfolio = defineMethod({
   method: 'agentora/missions/personaPortfolio',
   scope: 'agent',
   readOnly: true,
-  description: "The persona branches of a root side by side, ranked, each with its explainable heuristic recommendation and the operator's override state.",
+  description:
+    "The persona branches of a root side by side, ranked, each with its explainable heuristic recommendation and the operator's override state.",
   params: RootParams,
   result: PortfolioResult,
   rest: {
@@ -199,7 +228,15 @@ export const personaPortfolio = defineMethod({
         root_run_id: z.string(),
         branch_set_id: z.string().nullable(),
         branches: z.array(loose({ run_id: z.string() })),
-        ranking_summary: z.array(loose({ run_id: z.string(), branch_label: z.string().nullable(), strategy: z.string().nullable(), persona: z.string(), heuristic_rank_score: z.number() })),
+        ranking_summary: z.array(
+          loose({
+            run_id: z.string(),
+            branch_label: z.string().nullable(),
+            strategy: z.string().nullable(),
+            persona: z.string(),
+            heuristic_rank_score: z.number(),
+          }),
+        ),
         shortlist_suggestions: z.array(z.string()),
         elimination_suggestions: z.array(z.string()),
         interpretation_note: z.string(),
@@ -244,14 +281,19 @@ export const personaSummary = defineMethod({
     interpretation_note: z.string(),
     cache_metadata: CacheMetadata,
   }),
-  rest: { verb: 'GET', path: '/api/integrations/lineage/:root_run_id/persona-summary', wire: { schema: loose({ root_run_id: z.string(), personas: z.array(loose({ persona_id: z.string(), count: z.number() })) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/lineage/:root_run_id/persona-summary',
+    wire: { schema: loose({ root_run_id: z.string(), personas: z.array(loose({ persona_id: z.string(), count: z.number() })) }) },
+  },
 });
 
 export const personaInsights = defineMethod({
   method: 'agentora/missions/personaInsights',
   scope: 'agent',
   readOnly: true,
-  description: 'Persona performance across all missions, or one lineage (root_run_id): score, risk, PR, writeback and override rates, with notes. Heuristic.',
+  description:
+    'Persona performance across all missions, or one lineage (root_run_id): score, risk, PR, writeback and override rates, with notes. Heuristic.',
   params: z.object({ root_run_id: Id.optional() }).default({}),
   result: z.object({
     ok: z.boolean(),
@@ -262,7 +304,13 @@ export const personaInsights = defineMethod({
     notes: z.array(z.string()),
     cache_metadata: CacheMetadata,
   }),
-  rest: { verb: 'GET', path: '/api/integrations/persona-insights', wire: { schema: loose({ personas: z.array(loose({ persona_id: z.string() })), cache_metadata: loose({ cache_key: z.string(), cached: z.boolean() }) }) } },
+  rest: {
+    verb: 'GET',
+    path: '/api/integrations/persona-insights',
+    wire: {
+      schema: loose({ personas: z.array(loose({ persona_id: z.string() })), cache_metadata: loose({ cache_key: z.string(), cached: z.boolean() }) }),
+    },
+  },
 });
 
 export const OverrideDecision = z.enum(['accept_recommendation', 'reject_recommendation', 'manual_override', 'remove_override']);
@@ -290,9 +338,22 @@ export const override = defineMethod({
     path: '/api/integrations/runs/:run_id/override',
     wire: {
       schema: W.FlatMission,
-      toWire: (r: z.infer<typeof OverrideResult>) => ({ ...W.flatMission(r.run), recommendation: r.recommendation, decision_event_id: r.decision_event_id }),
+      toWire: (r: z.infer<typeof OverrideResult>) => ({
+        ...W.flatMission(r.run),
+        recommendation: r.recommendation,
+        decision_event_id: r.decision_event_id,
+      }),
     },
   },
 });
 
-export const missionsPersonaMethods = [personas, persona, personaOverlays, personaBranchSet, personaPortfolio, personaSummary, personaInsights, override] as const;
+export const missionsPersonaMethods = [
+  personas,
+  persona,
+  personaOverlays,
+  personaBranchSet,
+  personaPortfolio,
+  personaSummary,
+  personaInsights,
+  override,
+] as const;

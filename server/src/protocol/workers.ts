@@ -103,7 +103,10 @@ export const ChatPayload = z.object({
 });
 export const EmbedPayload = z.object({ model: z.string().min(1).optional(), input: z.array(z.string()).min(1).max(1024) });
 export const MaintenancePayload = z.object({
-  items: z.array(z.object({ id: z.union([z.string(), z.number()]), text: z.string() })).max(20000).default([]),
+  items: z
+    .array(z.object({ id: z.union([z.string(), z.number()]), text: z.string() }))
+    .max(20000)
+    .default([]),
   threshold: z.number().min(0.5).max(1).default(0.8),
 });
 export const ActionPayload = z.object({ tool_name: z.string().min(1), params: z.record(z.string(), z.unknown()).default({}) });
@@ -146,7 +149,11 @@ export const list = defineMethod({
   description: 'Registered workers with their state (live / stale / offline from heartbeats), capabilities, load and current jobs.',
   params: NoParams,
   result: z.object({ items: z.array(Worker), lease_seconds: z.number(), heartbeat_seconds: z.number() }),
-  rest: { verb: 'GET', path: '/api/workers', wire: wire(z.any(), { schema: loose({ ok: z.literal(true), items: z.array(WireWorker) }), toWire: (r) => ({ ok: true, ...r }) }) },
+  rest: {
+    verb: 'GET',
+    path: '/api/workers',
+    wire: wire(z.any(), { schema: loose({ ok: z.literal(true), items: z.array(WireWorker) }), toWire: (r) => ({ ok: true, ...r }) }),
+  },
   readOnly: true,
 });
 
@@ -167,7 +174,11 @@ export const dispatch = defineMethod({
     'Queue a job for a worker and answer at once. A live worker with the capability claims it; with none (or when its lease expires, or retries run out) it runs here for real (used_fallback_local, with the reason) unless worker_only.',
   params: DispatchParams,
   result: Job,
-  rest: { verb: 'POST', path: '/api/workers/dispatch', wire: wire(Job, { schema: loose({ ok: z.literal(true), job: WireJob }), toWire: (j) => ({ ok: true, job: jobToWire(j) }) }) },
+  rest: {
+    verb: 'POST',
+    path: '/api/workers/dispatch',
+    wire: wire(Job, { schema: loose({ ok: z.literal(true), job: WireJob }), toWire: (j) => ({ ok: true, job: jobToWire(j) }) }),
+  },
 });
 
 export const job = defineMethod({
@@ -175,7 +186,11 @@ export const job = defineMethod({
   description: 'One job: state, where it ran, fallback reason, attempts, result or error, timings.',
   params: z.object({ id: Id }),
   result: Job,
-  rest: { verb: 'GET', path: '/api/workers/jobs/:id', wire: wire(Job, { schema: loose({ ok: z.literal(true), job: WireJob }), toWire: (j) => ({ ok: true, job: jobToWire(j) }) }) },
+  rest: {
+    verb: 'GET',
+    path: '/api/workers/jobs/:id',
+    wire: wire(Job, { schema: loose({ ok: z.literal(true), job: WireJob }), toWire: (j) => ({ ok: true, job: jobToWire(j) }) }),
+  },
   readOnly: true,
 });
 
@@ -223,7 +238,8 @@ export const createToken = defineMethod({
 
 export const revokeToken = defineMethod({
   method: 'agentora/workers/revokeToken',
-  description: "Revoke a worker token: its requests are 401 from now on, its workers go offline and their leases end at once (the jobs run elsewhere).",
+  description:
+    'Revoke a worker token: its requests are 401 from now on, its workers go offline and their leases end at once (the jobs run elsewhere).',
   params: z.object({ id: Id }),
   result: WorkerToken,
   rest: { verb: 'DELETE', path: '/api/workers/tokens/:id' },
@@ -247,7 +263,11 @@ export const register = defineMethod({
   description: 'A worker announces itself (name, capabilities, concurrency) and learns the lease and heartbeat timing.',
   params: RegisterParams,
   result: z.object({ worker: Worker, allowed_actions: z.array(z.string()), ...Timing }),
-  rest: { verb: 'POST', path: '/api/workers/register', wire: wire(z.any(), { schema: loose({ ok: z.literal(true), worker: WireWorker }), toWire: (r) => ({ ok: true, ...r }) }) },
+  rest: {
+    verb: 'POST',
+    path: '/api/workers/register',
+    wire: wire(z.any(), { schema: loose({ ok: z.literal(true), worker: WireWorker }), toWire: (r) => ({ ok: true, ...r }) }),
+  },
   scope: 'worker',
 });
 
@@ -258,11 +278,18 @@ export const heartbeat = defineMethod({
     worker_id: Id,
     status: z.string().max(40).default('idle'),
     /** Jobs the worker is running now, with their lease ids. */
-    running: z.array(z.object({ id: z.number().int(), lease_id: z.string() })).max(64).default([]),
+    running: z
+      .array(z.object({ id: z.number().int(), lease_id: z.string() }))
+      .max(64)
+      .default([]),
     clock_ms: z.number().optional(),
   }),
   result: z.object({ worker: Worker, drop: z.array(z.number().int()) }),
-  rest: { verb: 'POST', path: '/api/workers/heartbeat', wire: wire(z.any(), { schema: loose({ ok: z.literal(true), worker: WireWorker }), toWire: (r) => ({ ok: true, ...r }) }) },
+  rest: {
+    verb: 'POST',
+    path: '/api/workers/heartbeat',
+    wire: wire(z.any(), { schema: loose({ ok: z.literal(true), worker: WireWorker }), toWire: (r) => ({ ok: true, ...r }) }),
+  },
   scope: 'worker',
 });
 
@@ -307,7 +334,22 @@ export const goodbye = defineMethod({
   scope: 'worker',
 });
 
-export const workersMethods = [list, dispatch, job, jobs, cancelJob, tokens, createToken, revokeToken, register, heartbeat, claim, complete, fail, goodbye] as const;
+export const workersMethods = [
+  list,
+  dispatch,
+  job,
+  jobs,
+  cancelJob,
+  tokens,
+  createToken,
+  revokeToken,
+  register,
+  heartbeat,
+  claim,
+  complete,
+  fail,
+  goodbye,
+] as const;
 
 export const didChange = defineNotification({
   name: 'agentora/workers/didChange',

@@ -25,7 +25,8 @@ export const missionsPolicySettings = [
     env: 'AGENTORA_PERSONA_POLICY_BLOCK_EXPLORATORY_ON_HIGH_RISK',
     schema: boolSetting,
     default: false,
-    description: 'Exploratory branches (exploratory_branch strategy or exploratory_innovator overlay) of high-risk missions cannot be created, shortlisted, launched or written back.',
+    description:
+      'Exploratory branches (exploratory_branch strategy or exploratory_innovator overlay) of high-risk missions cannot be created, shortlisted, launched or written back.',
   }),
   setting({
     key: 'personaPolicy.requireOverrideReason',

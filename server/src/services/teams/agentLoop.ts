@@ -13,7 +13,6 @@ import type { ServerContext } from '../../context';
 import type { RunStore, RunSubgoal } from './runStore';
 import { runTool, toolSpecs } from './agentTools';
 
-
 export interface CallOut {
   text: string;
   prompt: number;

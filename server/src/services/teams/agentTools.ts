@@ -70,7 +70,11 @@ const clip = (s: string, n = 2000) => (s.length > n ? `${s.slice(0, n)}… (${s.
 export async function runTool(tc: ToolContext, name: string, args: Record<string, unknown>): Promise<Observation> {
   const { agent } = tc;
   if (!(agent.tools as string[]).includes(name))
-    return { text: `Tool '${name}' is not among your allowed tools (${agent.tools.join(', ') || 'none'}); nothing happened.`, action_id: null, status: 'refused' };
+    return {
+      text: `Tool '${name}' is not among your allowed tools (${agent.tools.join(', ') || 'none'}); nothing happened.`,
+      action_id: null,
+      status: 'refused',
+    };
   if (name === 'memory_search') return memorySearch(tc, String(args.query ?? ''));
   if (name === 'memory_propose') return memoryPropose(tc, String(args.text ?? ''));
   return action(tc, name as ToolName, args);
@@ -88,7 +92,11 @@ async function memorySearch(tc: ToolContext, query: string): Promise<Observation
 
 function memoryPropose(tc: ToolContext, text: string): Observation {
   if (tc.agent.memory_mode !== 'read_write')
-    return { text: `This agent may not write memories (memory mode ${tc.agent.memory_mode}); nothing was stored.`, action_id: null, status: 'refused' };
+    return {
+      text: `This agent may not write memories (memory mode ${tc.agent.memory_mode}); nothing was stored.`,
+      action_id: null,
+      status: 'refused',
+    };
   const t = text.trim().slice(0, 4000);
   if (!t) return { text: 'Invalid memory_propose call: text is empty.', action_id: null, status: 'invalid' };
   const r = tc.ctx.db.transaction(() =>
@@ -102,8 +110,7 @@ function memoryPropose(tc: ToolContext, text: string): Observation {
 /** The action this call already proposed (a restart while it waited), if any. */
 function existing(tc: ToolContext): ActionItem | null {
   const row = tc.ctx.db.prepare('SELECT id FROM actions WHERE run_id = ? AND subgoal_id = ? ORDER BY id LIMIT 1').get(tc.runId, tc.key) as
-    | { id: number }
-    | undefined;
+    { id: number } | undefined;
   return row ? stateOf(tc.ctx).store.get(row.id) : null;
 }
 

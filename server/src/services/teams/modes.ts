@@ -32,7 +32,8 @@ export function opponentFor(members: readonly Agent[], author: Agent): Agent | n
 
 /** The judge of a debate: the weightiest member that can critique / verify / delegate, else the weightiest. */
 export function judgeFor(members: readonly Agent[]): Agent {
-  const w = (a: Agent) => a.capabilities.confidence_weight + (a.capabilities.can_critique || a.capabilities.can_verify || a.capabilities.can_delegate ? 1 : 0);
+  const w = (a: Agent) =>
+    a.capabilities.confidence_weight + (a.capabilities.can_critique || a.capabilities.can_verify || a.capabilities.can_delegate ? 1 : 0);
   return [...members].sort((a, b) => w(b) - w(a))[0]!;
 }
 
@@ -108,7 +109,9 @@ export async function workSubgoal(env: RunEnv, members: readonly Agent[], sg: Ru
         }
       })();
       // An unreadable review does not block the work: it counts as accepted, and says so.
-      const c = parsed?.success ? parsed.data : { verdict: 'accept' as const, feedback: `(the review was not valid JSON; accepted as is) ${out.text.slice(0, 300)}` };
+      const c = parsed?.success
+        ? parsed.data
+        : { verdict: 'accept' as const, feedback: `(the review was not valid JSON; accepted as is) ${out.text.slice(0, 300)}` };
       verdict = JSON.stringify({ ...c, critic: critic.name });
       commit('critique', critic, { ...out, text: verdict });
       env.emit({ kind: 'step', subgoal_id: sg.id, agent_name: critic.name, data: { kind: 'critique', verdict: c.verdict, feedback: c.feedback } });

@@ -12,7 +12,15 @@ export function storeOutcome(ctx: ServerContext, run: Run, members: readonly Age
   try {
     const text = `Team run "${run.prompt.slice(0, 300)}" (${run.mode}, ${run.turns_used} turns): ${run.final_output.slice(0, 4000)}`;
     const r = ctx.db.transaction(() => {
-      const m = createOne(ctx, { text, kind: 'summary', source: 'run', source_ref: `run:${run.id}`, scope: 'workspace', layer: 'episodic', trust: 0.5 });
+      const m = createOne(ctx, {
+        text,
+        kind: 'summary',
+        source: 'run',
+        source_ref: `run:${run.id}`,
+        scope: 'workspace',
+        layer: 'episodic',
+        trust: 0.5,
+      });
       runStore(ctx.db).event(run.id, null, 'memory_stored', { capsule_id: m.id, duplicate_of: m.duplicateOf });
       return m;
     })();

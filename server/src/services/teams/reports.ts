@@ -43,9 +43,7 @@ function actionsOf(ctx: ServerContext, runId: string): ActionItem[] {
 
 function metric(ctx: ServerContext, run: Run, subgoals: RunSubgoal[]) {
   const actions = actionsOf(ctx, run.id);
-  const toolCalls = (
-    ctx.db.prepare(`SELECT count(*) AS n FROM run_steps WHERE run_id = ? AND kind = 'tool_result'`).get(run.id) as { n: number }
-  ).n;
+  const toolCalls = (ctx.db.prepare(`SELECT count(*) AS n FROM run_steps WHERE run_id = ? AND kind = 'tool_result'`).get(run.id) as { n: number }).n;
   return {
     turns_used: run.turns_used,
     tokens_used: run.tokens_used,
@@ -114,7 +112,9 @@ export function reportMarkdown(ctx: ServerContext, run: Run): string {
       })();
       if (st.kind === 'tool_call' && o) {
         const calls = (o.calls as { function: { name: string; arguments: unknown } }[]) ?? [];
-        out.push(`- Tool call: ${calls.map((c) => `\`${c.function.name}\` ${JSON.stringify(c.function.arguments).slice(0, 200)}`).join(', ')}${o.refused ? ` (refused: ${o.refused})` : ''}`);
+        out.push(
+          `- Tool call: ${calls.map((c) => `\`${c.function.name}\` ${JSON.stringify(c.function.arguments).slice(0, 200)}`).join(', ')}${o.refused ? ` (refused: ${o.refused})` : ''}`,
+        );
       } else if (st.kind === 'tool_result' && o) out.push(`- Observation: ${clip(String(o.observation ?? ''), 300)}`);
       else if (st.kind === 'critique' && o) out.push(`- Review by ${o.critic}: **${o.verdict}** — ${clip(String(o.feedback ?? ''), 300)}`);
       else if (st.kind === 'rebuttal') out.push(`- Counter-argument: ${clip(st.output, 400)}`);
@@ -124,7 +124,9 @@ export function reportMarkdown(ctx: ServerContext, run: Run): string {
   if (actions.length) {
     out.push('## Actions', '');
     for (const a of actions)
-      out.push(`- #${a.id} ${a.summary} — **${a.status}**${a.decided_by ? ` by ${a.decided_by}` : ''}${a.decision_reason ? ` (${a.decision_reason})` : ''}${a.error ? `: ${a.error}` : ''}`);
+      out.push(
+        `- #${a.id} ${a.summary} — **${a.status}**${a.decided_by ? ` by ${a.decided_by}` : ''}${a.decision_reason ? ` (${a.decision_reason})` : ''}${a.error ? `: ${a.error}` : ''}`,
+      );
     out.push('');
   }
   out.push('## Answer', '', run.final_output ?? '_The run gave no final answer._', '');
@@ -178,9 +180,12 @@ export const runsReportServices: readonly Implementation[] = [
     }
     const ended = ['completed', 'stopped', 'failed', 'cancelled', 'interrupted'].reduce((n, s) => n + (by_status[s] ?? 0), 0);
     const actions = Object.fromEntries(
-      (ctx.db.prepare('SELECT status, count(*) AS n FROM actions WHERE run_id IN (SELECT id FROM runs) GROUP BY status').all() as { status: string; n: number }[]).map(
-        (r) => [r.status, r.n],
-      ),
+      (
+        ctx.db.prepare('SELECT status, count(*) AS n FROM actions WHERE run_id IN (SELECT id FROM runs) GROUP BY status').all() as {
+          status: string;
+          n: number;
+        }[]
+      ).map((r) => [r.status, r.n]),
     );
     return {
       ok: true as const,
@@ -197,10 +202,9 @@ export const runsReportServices: readonly Implementation[] = [
   implement(RR.analyticsRun, (p, ctx) => {
     const run = runOr404(ctx, p.id);
     const steps_by_kind = Object.fromEntries(
-      (ctx.db.prepare('SELECT kind, count(*) AS n FROM run_steps WHERE run_id = ? GROUP BY kind').all(p.id) as { kind: string; n: number }[]).map((r) => [
-        r.kind,
-        r.n,
-      ]),
+      (ctx.db.prepare('SELECT kind, count(*) AS n FROM run_steps WHERE run_id = ? GROUP BY kind').all(p.id) as { kind: string; n: number }[]).map(
+        (r) => [r.kind, r.n],
+      ),
     );
     const agents = ctx.db
       .prepare(
@@ -209,10 +213,9 @@ export const runsReportServices: readonly Implementation[] = [
       )
       .all(p.id) as { agent_id: number | null; agent_name: string | null; steps: number; prompt_tokens: number; eval_tokens: number }[];
     const actions = Object.fromEntries(
-      (ctx.db.prepare('SELECT status, count(*) AS n FROM actions WHERE run_id = ? GROUP BY status').all(p.id) as { status: string; n: number }[]).map((r) => [
-        r.status,
-        r.n,
-      ]),
+      (ctx.db.prepare('SELECT status, count(*) AS n FROM actions WHERE run_id = ? GROUP BY status').all(p.id) as { status: string; n: number }[]).map(
+        (r) => [r.status, r.n],
+      ),
     );
     return {
       ok: true as const,
@@ -227,8 +230,25 @@ export const runsReportServices: readonly Implementation[] = [
     };
   }),
   implement(RR.analyticsCsv, (_p, ctx) => {
-    const cols = ['id', 'team_id', 'mode', 'status', 'stop_reason', 'turns_used', 'max_turns', 'tokens_used', 'token_budget', 'seconds_used', 'created_at', 'finished_at', 'prompt'];
-    const rows = ctx.db.prepare(`SELECT ${cols.join(', ')} FROM runs ORDER BY created_at DESC, rowid DESC`).raw().all() as unknown[][];
+    const cols = [
+      'id',
+      'team_id',
+      'mode',
+      'status',
+      'stop_reason',
+      'turns_used',
+      'max_turns',
+      'tokens_used',
+      'token_budget',
+      'seconds_used',
+      'created_at',
+      'finished_at',
+      'prompt',
+    ];
+    const rows = ctx.db
+      .prepare(`SELECT ${cols.join(', ')} FROM runs ORDER BY created_at DESC, rowid DESC`)
+      .raw()
+      .all() as unknown[][];
     const csv = [cols.join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\r\n') + '\r\n';
     return { ok: true as const, csv, rows: rows.length };
   }),

@@ -56,7 +56,9 @@ export async function workerTokenCommand(argv: string[]): Promise<void> {
       const fingerprint = isLoopback(config['server.host']) || config['workers.allowInsecureHttp'] ? null : certificateFingerprint(config.dataDir);
       if (fingerprint) process.stdout.write(`fingerprint ${fingerprint}\n`);
       else if (!isLoopback(config['server.host']) && !config['workers.allowInsecureHttp'])
-        process.stderr.write('(no certificate yet: start the server once on its network address, then run `agentora worker-token list` for the fingerprint)\n');
+        process.stderr.write(
+          '(no certificate yet: start the server once on its network address, then run `agentora worker-token list` for the fingerprint)\n',
+        );
       const apiUrl = fingerprint ? config['server.apiUrl'].replace(/^http:/, 'https:') : config['server.apiUrl'];
       process.stderr.write(`On the worker machine: ${workerCommandLine(apiUrl, fingerprint)}\n`);
       return;

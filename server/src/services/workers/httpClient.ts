@@ -19,7 +19,10 @@ export class HttpFail extends Error {
 }
 
 function pemOf(der: Buffer): string {
-  return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+  return `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
 /** The server's certificate, if its fingerprint is the pinned one. */
@@ -34,7 +37,9 @@ function fetchPinned(url: URL, pin: string): Promise<string> {
       s.destroy();
       if (!c?.raw || normalizeFingerprint(c.fingerprint256 ?? '') !== normalizeFingerprint(pin))
         return reject(
-          new PinError(`the server's certificate (SHA-256 ${c?.fingerprint256 ?? 'none'}) is not the pinned one (${pin}): refusing to send the token`),
+          new PinError(
+            `the server's certificate (SHA-256 ${c?.fingerprint256 ?? 'none'}) is not the pinned one (${pin}): refusing to send the token`,
+          ),
         );
       resolve(pemOf(c.raw));
     });
@@ -54,7 +59,9 @@ export function createClient(server: string, token: string, fingerprint: string 
     ? new https.Agent({
         keepAlive: true,
         checkServerIdentity: (_host, cert) =>
-          normalizeFingerprint(cert.fingerprint256) === normalizeFingerprint(fingerprint!) ? undefined : new PinError('certificate fingerprint changed'),
+          normalizeFingerprint(cert.fingerprint256) === normalizeFingerprint(fingerprint!)
+            ? undefined
+            : new PinError('certificate fingerprint changed'),
       })
     : new http.Agent({ keepAlive: true });
 

@@ -186,8 +186,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     stopping = true;
     poll.ac.abort();
     for (const j of running.values()) j.ac.abort();
-    if (workerId !== undefined)
-      await api('/api/workers/goodbye', { worker_id: workerId }, AbortSignal.timeout(2000)).catch(() => undefined);
+    if (workerId !== undefined) await api('/api/workers/goodbye', { worker_id: workerId }, AbortSignal.timeout(2000)).catch(() => undefined);
     log('stopped');
     process.exit(0);
   };

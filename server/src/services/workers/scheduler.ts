@@ -197,7 +197,11 @@ export function dispatch(ctx: ServerContext, p: z.output<typeof W.DispatchParams
   const payload = W.PAYLOADS[p.job_type].safeParse(p.payload);
   if (!payload.success) {
     const e = badInput(payload.error, 'payload');
-    throw new AppError('bad_request', e.message.replace(/^Invalid payload: /, 'Invalid params: payload.'), e.issues?.map((i) => ({ ...i, path: `payload${i.path ? '.' + i.path : ''}` })));
+    throw new AppError(
+      'bad_request',
+      e.message.replace(/^Invalid payload: /, 'Invalid params: payload.'),
+      e.issues?.map((i) => ({ ...i, path: `payload${i.path ? '.' + i.path : ''}` })),
+    );
   }
   const jobs = jobStore(ctx.db);
   if (p.idempotency_key) {
@@ -216,8 +220,7 @@ export function dispatch(ctx: ServerContext, p: z.output<typeof W.DispatchParams
   changed(ctx, 'dispatched', id);
   kick(ctx);
   const row = jobs.row(id)!;
-  if (row.state === 'queued' && capableLive(ctx, p.job_type).length === 0)
-    takeLocal(ctx, row, `no live worker with the capability '${p.job_type}'`);
+  if (row.state === 'queued' && capableLive(ctx, p.job_type).length === 0) takeLocal(ctx, row, `no live worker with the capability '${p.job_type}'`);
   return jobs.get(id)!;
 }
 
@@ -252,7 +255,8 @@ export function fail(ctx: ServerContext, id: number, leaseId: string, error: str
   if (retryable && row.attempts <= row.max_retries && jobs.requeue(id, leaseId, error)) {
     changed(ctx, 'requeued', id);
     kick(ctx);
-    if (capableLive(ctx, row.job_type).length === 0) takeLocal(ctx, jobs.row(id)!, `no live worker with the capability '${row.job_type}' after a failure`);
+    if (capableLive(ctx, row.job_type).length === 0)
+      takeLocal(ctx, jobs.row(id)!, `no live worker with the capability '${row.job_type}' after a failure`);
     return { accepted: true, state: jobs.row(id)!.state };
   }
   takeLocal(ctx, row, `worker failed (${error.slice(0, 200)})${retryable ? ', retries used up' : ''}`);

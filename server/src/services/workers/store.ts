@@ -187,7 +187,15 @@ export function jobStore(db: Db) {
     byKey(key: string): JobRow | undefined {
       return db.prepare('SELECT * FROM worker_jobs WHERE idempotency_key = ?').get(key) as JobRow | undefined;
     },
-    insert(p: { type: JobType; payload: unknown; priority: number; key: string | null; workerOnly: boolean; ref: string | null; maxRetries: number }): number {
+    insert(p: {
+      type: JobType;
+      payload: unknown;
+      priority: number;
+      key: string | null;
+      workerOnly: boolean;
+      ref: string | null;
+      maxRetries: number;
+    }): number {
       const now = Date.now();
       return Number(
         db
@@ -277,14 +285,8 @@ export function jobStore(db: Db) {
             `UPDATE worker_jobs SET state = ?, result_json = ?, error = ?, finished_ms = ?, ran_on = 'local'
              WHERE id = ? AND state = 'running_local' AND lease_id = ?`,
           )
-          .run(
-            ok ? 'succeeded' : 'failed',
-            ok ? JSON.stringify(outcome.result ?? null) : null,
-            ok ? null : outcome.error,
-            Date.now(),
-            id,
-            localLease,
-          ).changes === 1
+          .run(ok ? 'succeeded' : 'failed', ok ? JSON.stringify(outcome.result ?? null) : null, ok ? null : outcome.error, Date.now(), id, localLease)
+          .changes === 1
       );
     },
     failFrom(id: number, from: { state: JobState; leaseId: string | null }, error: string, state: 'failed' | 'cancelled' = 'failed'): boolean {
@@ -311,7 +313,8 @@ export function jobStore(db: Db) {
     },
     /** After a restart: leases whose deadline passed while we were down get one more lease to be renewed. */
     graceLeases(deadline: number): number {
-      return db.prepare("UPDATE worker_jobs SET lease_deadline_ms = ? WHERE state = 'leased' AND lease_deadline_ms < ?").run(deadline, deadline).changes;
+      return db.prepare("UPDATE worker_jobs SET lease_deadline_ms = ? WHERE state = 'leased' AND lease_deadline_ms < ?").run(deadline, deadline)
+        .changes;
     },
   };
 }

@@ -12,11 +12,19 @@ import type { ServerContext } from '../../context';
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 export const isLoopback = (host: string) => LOOPBACK_HOSTS.includes(host);
 
-const files = (dataDir: string) => ({ dir: path.join(dataDir, 'tls'), key: path.join(dataDir, 'tls', 'key.pem'), cert: path.join(dataDir, 'tls', 'cert.pem') });
+const files = (dataDir: string) => ({
+  dir: path.join(dataDir, 'tls'),
+  key: path.join(dataDir, 'tls', 'key.pem'),
+  cert: path.join(dataDir, 'tls', 'cert.pem'),
+});
 
 /** `AB:CD:…` (what Node's `fingerprint256` and `openssl x509 -fingerprint -sha256` print). */
 export const fingerprintOf = (certPem: string) => new X509Certificate(certPem).fingerprint256;
-export const normalizeFingerprint = (fp: string) => fp.replace(/^sha256[:=]?/i, '').replace(/[^0-9a-f]/gi, '').toUpperCase();
+export const normalizeFingerprint = (fp: string) =>
+  fp
+    .replace(/^sha256[:=]?/i, '')
+    .replace(/[^0-9a-f]/gi, '')
+    .toUpperCase();
 
 /** The fingerprint of this data dir's certificate, if one was made. */
 export function certificateFingerprint(dataDir: string): string | null {

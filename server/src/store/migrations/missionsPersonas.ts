@@ -120,7 +120,6 @@ const m041: Migration = {
   },
 };
 
-
 // The persona cube: per (persona, strategy, UTC day) the counts and sums persona trends, the matrix and insights
 // read, kept by triggers in the same transaction as the mission write (like mission_cube, migration 35). Its
 // size is personas × strategies × days (thousands of rows), not the number of missions, so an unfiltered or
@@ -152,7 +151,18 @@ const psub = (r: 'old') => {
   return `UPDATE mission_persona_cube SET ${PERSONA_CUBE_MEASURES.map((k, i) => `${k} = ${k} - ${m[i]}`).join(', ')} WHERE ${where};
     DELETE FROM mission_persona_cube WHERE n <= 0 AND ${where};`;
 };
-const PERSONA_CUBE_COLUMNS = ['persona_id', 'strategy', 'created_at', 'mission_score', 'risk_level', 'pr_url', 'decision_state', 'operator_override_status', 'writeback_status', 'status'];
+const PERSONA_CUBE_COLUMNS = [
+  'persona_id',
+  'strategy',
+  'created_at',
+  'mission_score',
+  'risk_level',
+  'pr_url',
+  'decision_state',
+  'operator_override_status',
+  'writeback_status',
+  'status',
+];
 
 const m042: Migration = {
   version: 42,
@@ -170,7 +180,9 @@ const m042: Migration = {
       CREATE TRIGGER mission_persona_cube_insert AFTER INSERT ON missions BEGIN ${padd('new')} END;
       CREATE TRIGGER mission_persona_cube_delete AFTER DELETE ON missions BEGIN ${psub('old')} END;
       CREATE TRIGGER mission_persona_cube_update AFTER UPDATE OF ${PERSONA_CUBE_COLUMNS.join(', ')} ON missions
-      WHEN ${PERSONA_CUBE_COLUMNS.filter((c) => c !== 'pr_url').map((c) => `old.${c} IS NOT new.${c}`).join(' OR ')}
+      WHEN ${PERSONA_CUBE_COLUMNS.filter((c) => c !== 'pr_url')
+        .map((c) => `old.${c} IS NOT new.${c}`)
+        .join(' OR ')}
         OR (old.pr_url IS NULL) IS NOT (new.pr_url IS NULL)
       BEGIN
         ${psub('old')}
