@@ -61,6 +61,10 @@ describe('an agent loop with tools: approvals, observations, step caps, live str
 
   before(async () => {
     fake = await startFakeOllama(undefined, {
+      // Each model call takes a little while, as a real one does: the live stream the first test opens right after
+      // creating its run is connected before the run's first tool call (events before a client connects are
+      // summarised by the snapshot, not replayed; on a loaded CI machine the connect took longer than two calls).
+      chatDelayMs: 150,
       chat: (body) => {
         const msgs = body.messages as Array<{ role: string; content: string }>;
         const last = msgs.at(-1)!;
