@@ -4,7 +4,10 @@
 //     per token (client arrival − fake write, p99);
 //   • 20 concurrent streaming chats while another client lists sessions: the slowest of those requests;
 //   • session list at S sessions / M messages (seeded straight into SQLite): GET /api/chat/sessions p99, and search.
-// Usage: npm run build && node --import tsx bench/chat.ts [sessions] [messagesPerSession]   (default 10000 × 100)
+//   • per-token latency: the fake paces 2,000 tokens 1 ms apart; each token's SSE arrival − its write at the fake,
+//     through the server (fake → server → SSE client: two hops) against the fake read straight by the client.
+// Usage: npm run build && node --import tsx bench/chat.ts [sessions] [messagesPerSession] [part …]
+//   (default 10000 × 100, every part; parts: ttftHttp ttftLsp fullSpeed perToken concurrent bigList)
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,8 +18,10 @@ import { startLspServer } from '../test/helpers/lsp';
 import { startServer, type TestServer } from '../test/helpers/server';
 import { readSse } from '../test/server/chat-helpers';
 
-const SESSIONS = Number(process.argv[2] ?? 10_000);
-const PER = Number(process.argv[3] ?? 100);
+const args = process.argv.slice(2);
+const numbers = args.filter((a) => /^\d+$/.test(a)).map(Number);
+const SESSIONS = numbers[0] ?? 10_000;
+const PER = numbers[1] ?? 100;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const fmt = (x: number) => `${x.toFixed(2)} ms`;
 const post = (s: TestServer, p: string, body: unknown) =>
@@ -110,6 +115,51 @@ async function fullSpeed(): Promise<void> {
     sse.close();
     console.log(
       `fake at full speed: ${toks.length}/${N} tokens, in order: ${inOrder}; through the server + SSE ${fmt(total)}, the client alone ${fmt(directMs)}: the server adds ${((total - directMs) / N).toFixed(3)} ms per token on average (budget < 1 ms p99)`,
+    );
+  } finally {
+    await s.stop();
+    await fake.close();
+  }
+}
+
+async function perToken(): Promise<void> {
+  const N = 2000;
+  const writes: number[] = [];
+  const fake = await startFakeOllama(['slow:latest'], { slowTokens: N, slowDelayMs: 1, tokenWrites: writes });
+  const s = await startServer({
+    AGENTORA_USE_MOCK_OLLAMA: 'false',
+    AGENTORA_OLLAMA_URL: fake.url,
+    AGENTORA_OLLAMA_CHAT_MODEL: 'slow',
+    AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false',
+  });
+  try {
+    // Baseline: the same paced stream read straight through the official client (one hop, no server).
+    const direct = new OllamaProvider({ host: fake.url, chatModel: 'slow', embedModel: 'x', timeoutMs: 60000 });
+    const directLat: number[] = [];
+    let i = 0;
+    for await (const c of direct.chat({ messages: [{ role: 'user', content: 'go' }] }))
+      if (c.content) directLat.push(performance.now() - writes[i++]!);
+    // Two streams through the server: the first warms it (and this process) up; the second is measured.
+    let lat: number[] = [];
+    let inOrder = false;
+    let got = 0;
+    for (let round = 0; round < 2; round++) {
+      writes.length = 0;
+      const { session } = await post(s, '/api/chat/sessions', { title: `paced ${round}`, memory_mode: 'off' });
+      const sse = await readSse(s, `/api/chat/sessions/${session.session_id}/stream`);
+      const r = await post(s, `/api/chat/sessions/${session.session_id}/messages`, { content: 'go' });
+      await sse.waitFor(
+        (e) => e.event === 'agentora/chat/didMessage' && e.data.message_id === r.assistant_message_id && e.data.status === 'complete',
+        60000,
+      );
+      const toks = sse.events.filter((e) => e.event === 'agentora/chat/didToken' && e.data.message_id === r.assistant_message_id);
+      lat = toks.map((t, k) => t.at - writes[k]!);
+      inOrder = toks.length === N && toks.every((t, k) => t.data.seq === k + 1 && t.data.delta === `tok${k} `);
+      got = toks.length;
+      sse.close();
+    }
+    console.log(
+      `per-token latency, ${got}/${N} tokens 1 ms apart, in order: ${inOrder}: through the server p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}; the client alone p50 ${fmt(pct(directLat, 50))}, p99 ${fmt(pct(directLat, 99))}: the server adds p50 ${fmt(pct(lat, 50) - pct(directLat, 50))}, p99 ${fmt(pct(lat, 99) - pct(directLat, 99))} per token (budget < 1 ms p99)`,
     );
   } finally {
     await s.stop();
@@ -227,12 +277,11 @@ async function bigList(): Promise<void> {
   }
 }
 
+// `node --import tsx bench/chat.ts [part …]` runs only the named parts (all by default).
+const parts: Record<string, () => Promise<void>> = { ttftHttp, ttftLsp, fullSpeed, perToken, concurrent, bigList };
 (async () => {
-  await ttftHttp();
-  await ttftLsp();
-  await fullSpeed();
-  await concurrent();
-  await bigList();
+  const chosen = args.filter((a) => !/^\d+$/.test(a));
+  for (const [name, run] of Object.entries(parts)) if (chosen.length === 0 || chosen.includes(name)) await run();
 })().catch((err) => {
   console.error(err);
   process.exit(1);

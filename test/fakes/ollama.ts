@@ -33,6 +33,8 @@ export interface FakeOllamaOptions {
   /** "slow…" models: how many tokens and how far apart (defaults 200 tokens, 50 ms). */
   slowTokens?: number;
   slowDelayMs?: number;
+  /** performance.now() of each paced "slow…" token write, pushed here (the chat benchmark's per-token latency). */
+  tokenWrites?: number[];
   /**
    * What /api/chat answers (default "Hello from fake Ollama"): the reply text, streamed in chunks — e.g. JSON for
    * a request with `format` —, or `{tool_calls}` for a tool-call answer (Ollama's shape), or `{crash: true}` to cut
@@ -177,6 +179,7 @@ export async function startFakeOllama(
           if (res.destroyed) return;
           if (i === 3 && json.model.startsWith('garbage')) return res.end('this is not json\n');
           if (i < n) {
+            opts.tokenWrites?.push(performance.now());
             res.write(
               JSON.stringify({
                 model: json.model,

@@ -26,7 +26,9 @@ export interface StartOptions {
 export async function startServer(env: Record<string, string> = {}, timeoutMs = 15000, opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'agentora-test-'));
   const started = performance.now();
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+  // AGENTORA_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server a bench starts.
+  const nodeArgs = process.env.AGENTORA_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--port', '0'], {
     env: { PATH: process.env.PATH, HOME: dataDir, AGENTORA_DATA_DIR: dataDir, ...env },
     cwd: dataDir,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,6 +14,8 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | n
 export interface SseEvent {
   event: string;
   data: any;
+  /** performance.now() when the event was parsed (the benchmark measures per-token latency with it). */
+  at: number;
 }
 
 /** Open an SSE stream and collect its events; `waitFor` polls the collected events. */
@@ -36,7 +38,7 @@ export async function readSse(srv: TestServer, path: string) {
           const ev = /^event: (.*)$/m.exec(block)?.[1];
           const data = /^data: (.*)$/m.exec(block)?.[1];
           if (ev && data) {
-            events.push({ event: ev, data: JSON.parse(data) });
+            events.push({ event: ev, data: JSON.parse(data), at: performance.now() });
             for (const w of waiters) w();
           }
         }

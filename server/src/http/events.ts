@@ -81,9 +81,19 @@ export function mountEvents(app: FastifyInstance, bus: EventBus, log: Logger, li
   const window = new EventWindow(limits);
   const clients = new Set<() => void>();
   // One subscription for all clients: each event is framed once and kept in the window; clients read from there.
+  // Clients are pumped once per event-loop turn, not once per event: 20 chats streaming tokens emit hundreds of
+  // events per turn, and one socket write per event per client cost more than the rest of the server together.
+  let pumpScheduled = false;
+  const pumpAll = () => {
+    pumpScheduled = false;
+    for (const pump of clients) pump();
+  };
   const unsubscribe = bus.subscribe((name, payload) => {
     window.add(name, payload);
-    for (const pump of clients) pump();
+    if (!pumpScheduled) {
+      pumpScheduled = true;
+      setImmediate(pumpAll);
+    }
   });
   app.addHook('onClose', async () => unsubscribe());
 
@@ -121,7 +131,10 @@ export function mountEvents(app: FastifyInstance, bus: EventBus, log: Logger, li
         );
         return;
       }
-      while (cursor < window.upcoming && res.writableLength < limits.maxClientBufferBytes) res.write(window.get(cursor++)!.text);
+      // What is due goes out in one write (up to the client's buffer cap).
+      let chunk = '';
+      while (cursor < window.upcoming && res.writableLength + chunk.length < limits.maxClientBufferBytes) chunk += window.get(cursor++)!.text;
+      if (chunk) res.write(chunk);
     };
     const header = req.headers['last-event-id'];
     const resumeFrom = (Array.isArray(header) ? header[0] : header) ?? (req.query as { last_event_id?: string }).last_event_id;
