@@ -27,6 +27,15 @@ const fmt = (x: number) => `${x.toFixed(2)} ms`;
 const post = (s: TestServer, p: string, body: unknown) =>
   s.fetch(p, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
 
+/** A server whose chat model is the fake's "slow" model (memory embeddings off: only the chat path is timed). */
+const serverOn = (ollamaUrl: string) =>
+  startServer({
+    AGENTORA_USE_MOCK_OLLAMA: 'false',
+    AGENTORA_OLLAMA_URL: ollamaUrl,
+    AGENTORA_OLLAMA_CHAT_MODEL: 'slow',
+    AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false',
+  });
+
 async function ttftHttp(): Promise<void> {
   const s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'true' });
   try {
@@ -89,12 +98,7 @@ async function ttftLsp(): Promise<void> {
 async function fullSpeed(): Promise<void> {
   const N = 2000;
   const fake = await startFakeOllama(['slow:latest', 'bench:latest'], { slowTokens: N, slowDelayMs: 0 });
-  const s = await startServer({
-    AGENTORA_USE_MOCK_OLLAMA: 'false',
-    AGENTORA_OLLAMA_URL: fake.url,
-    AGENTORA_OLLAMA_CHAT_MODEL: 'slow',
-    AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false',
-  });
+  const s = await serverOn(fake.url);
   try {
     // Baseline: the same stream read straight through the official client, in this process.
     const direct = new OllamaProvider({ host: fake.url, chatModel: 'slow', embedModel: 'x', timeoutMs: 60000 });
@@ -126,12 +130,7 @@ async function perToken(): Promise<void> {
   const N = 2000;
   const writes: number[] = [];
   const fake = await startFakeOllama(['slow:latest'], { slowTokens: N, slowDelayMs: 1, tokenWrites: writes });
-  const s = await startServer({
-    AGENTORA_USE_MOCK_OLLAMA: 'false',
-    AGENTORA_OLLAMA_URL: fake.url,
-    AGENTORA_OLLAMA_CHAT_MODEL: 'slow',
-    AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false',
-  });
+  const s = await serverOn(fake.url);
   try {
     // Baseline: the same paced stream read straight through the official client (one hop, no server).
     const direct = new OllamaProvider({ host: fake.url, chatModel: 'slow', embedModel: 'x', timeoutMs: 60000 });
@@ -169,12 +168,7 @@ async function perToken(): Promise<void> {
 
 async function concurrent(): Promise<void> {
   const fake = await startFakeOllama(['slow:latest'], { slowTokens: 150, slowDelayMs: 10 });
-  const s = await startServer({
-    AGENTORA_USE_MOCK_OLLAMA: 'false',
-    AGENTORA_OLLAMA_URL: fake.url,
-    AGENTORA_OLLAMA_CHAT_MODEL: 'slow',
-    AGENTORA_MEMORY_EMBEDDINGS_ENABLED: 'false',
-  });
+  const s = await serverOn(fake.url);
   try {
     const sse = await readSse(s, '/api/events');
     const ids: number[] = [];
