@@ -18,6 +18,7 @@ import { aggregateSql } from '../server/src/services/missions/observability/anal
 import type { CohortDimension } from '../server/src/protocol/missionsObservability';
 import { startServer } from '../test/helpers/server';
 import { SELECT as PORTFOLIO_SELECT } from '../server/src/services/missions/portfolio/query';
+import { descendantsSql } from '../server/src/services/missions/lineage/query';
 
 const N = Number(process.env.BENCH_MISSIONS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
@@ -149,7 +150,7 @@ const scanSql = (dim: string | null) =>
    total(CASE WHEN status = 'succeeded' THEN 1 END) / total(CASE WHEN status IN ('succeeded','failed','cancelled') THEN 1 END)
    FROM missions ${dim ? `GROUP BY ${dim}` : ''}`;
 
-function timeSql(db: Db, sqls: { sql: string; args?: Record<string, string> }[], rounds: number): number[] {
+function timeSql(db: Db, sqls: { sql: string; args?: Record<string, string | number> }[], rounds: number): number[] {
   const stmts = sqls.map((q) => ({ s: db.prepare(q.sql), a: q.args ?? {} }));
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -210,12 +211,21 @@ async function main() {
     }
     floors.set('cohorts/summary', timeSql(db, [aggregateSql(null, {}), ...dims.map((d) => aggregateSql(d, {}))], ROUNDS));
     // Lineage (1k descendants): the bare reads the routes make.
-    const descendants = `WITH RECURSIVE down(id) AS (SELECT id FROM missions WHERE parent_mission_id = @root
-      UNION SELECT m.id FROM missions m JOIN down ON m.parent_mission_id = down.id)
-      SELECT m.* FROM down JOIN missions m ON m.id = down.id ORDER BY m.lineage_depth, m.created_at, m.id`;
+    const descendants = descendantsSql(true);
+    const page = { id: 'run_lineage_root', limit: 200, offset: 0 }; // the route's default page
     const ofRoot = `${PORTFOLIO_SELECT} WHERE m.root_mission_id = @root AND m.id <> m.root_mission_id`;
     const root = { root: 'run_lineage_root' };
-    floors.set('lineage/run_lineage_root', timeSql(db, [{ sql: descendants, args: root }], ROUNDS));
+    floors.set(
+      'lineage/run_lineage_root',
+      timeSql(
+        db,
+        [
+          { sql: descendants.count, args: { id: page.id } },
+          { sql: descendants.page, args: page },
+        ],
+        ROUNDS,
+      ),
+    );
     floors.set('lineage/run_lineage_root/portfolio', timeSql(db, [{ sql: ofRoot, args: root }], ROUNDS));
     floors.set(
       'runs/run_lineage_0000/portfolio',

@@ -98,6 +98,19 @@ describe('mission replay and lineage', () => {
       all.descendants.map((m: any) => m.run_id),
       [child.id, grand.id],
     );
+    assert.equal(all.total_descendants, 2);
+    assert.equal(all.next_offset, null);
+
+    // Pages: one at a time, by depth then age, with where the next page starts; the same from a mid-lineage run.
+    const first = await json(get(s, `/lineage/${root.id}?limit=1`));
+    assert.deepEqual([first.descendants.map((m: any) => m.run_id), first.total_descendants, first.next_offset], [[child.id], 2, 1]);
+    const second = await json(get(s, `/lineage/${root.id}?limit=1&offset=1`));
+    assert.deepEqual([second.descendants.map((m: any) => m.run_id), second.next_offset], [[grand.id], null]);
+    const fromRoot = await json(get(s, `/runs/${root.id}/lineage?limit=1&offset=1`));
+    assert.deepEqual([fromRoot.descendants.map((m: any) => m.run_id), fromRoot.total_descendants], [[grand.id], 2]);
+    const bad = await get(s, `/lineage/${root.id}?limit=0`);
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(await bad.json()), /limit/);
 
     const prov = await json(get(s, `/runs/${grand.id}/provenance`));
     assert.equal(prov.parent_run_id, child.id);

@@ -2,7 +2,7 @@
 // prepared draft with immutable provenance (parent, root, depth, source snapshot hash, replay kind, origin time —
 // the store refuses any later change), replay (fork + launch), launch a draft, and read ancestry / descendants.
 import { z } from 'zod';
-import { defineMethod, zBool } from './define';
+import { defineMethod, zBool, zInt } from './define';
 import { Mission, MissionSummary } from './missions';
 import * as W from './wire/missions';
 import { loose } from './wire/common';
@@ -79,18 +79,35 @@ export const launchFromDraft = defineMethod({
   rest: { verb: 'POST', path: '/api/integrations/runs/:run_id/launch-from-draft', wire: W.flat },
 });
 
+/**
+ * Descendants come a page at a time (by depth, then age, then id): a root with thousands of forks would otherwise
+ * answer megabytes. The default page (200) holds the lineages an operator plans by hand (the panel asks for up to 1000); `next_offset` says
+ * where the next page starts (null when this one is the last).
+ */
+const DescendantPage = {
+  limit: zInt.pipe(z.number().int().min(1).max(1000)).default(200),
+  offset: zInt.pipe(z.number().int().min(0)).default(0),
+};
+const PageInfo = {
+  total_descendants: z.number().int(),
+  offset: z.number().int(),
+  next_offset: z.number().int().nullable(),
+};
+
 export const LineageResult = z.object({
   ok: z.boolean(),
   run_id: z.string(),
   root_run_id: z.string(),
   ancestry: z.array(MissionSummary),
   descendants: z.array(MissionSummary),
+  ...PageInfo,
 });
 export const lineage = defineMethod({
   method: 'agentora/missions/lineage',
   scope: 'agent',
-  description: "A mission's ancestry (root first, up to its parent) and all its descendants (by depth, then age).",
-  params: RunRef,
+  description:
+    "A mission's ancestry (root first, up to its parent) and its descendants (by depth, then age), a page at a time (`limit`, `offset`; `next_offset`).",
+  params: RunRef.extend(DescendantPage),
   result: LineageResult,
   rest: {
     verb: 'GET',
@@ -103,9 +120,10 @@ export const lineage = defineMethod({
 export const lineageOfRoot = defineMethod({
   method: 'agentora/missions/lineageOfRoot',
   scope: 'agent',
-  description: 'Every mission descended from a root (by depth, then age); the root itself is `root`.',
-  params: z.object({ root_run_id: z.string().trim().min(1).max(200) }),
-  result: z.object({ ok: z.boolean(), root_run_id: z.string(), root: MissionSummary, descendants: z.array(MissionSummary) }),
+  description:
+    'The missions descended from a root (by depth, then age), a page at a time (`limit`, `offset`; `next_offset`); the root itself is `root`.',
+  params: z.object({ root_run_id: z.string().trim().min(1).max(200), ...DescendantPage }),
+  result: z.object({ ok: z.boolean(), root_run_id: z.string(), root: MissionSummary, descendants: z.array(MissionSummary), ...PageInfo }),
   rest: {
     verb: 'GET',
     path: '/api/integrations/lineage/:root_run_id',

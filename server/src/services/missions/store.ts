@@ -157,7 +157,8 @@ function artifactCount(json: string): number {
   return json === '[]' ? 0 : parseJson<unknown[]>(json, []).length;
 }
 
-export function toSummary(r: MissionRow): MissionSummary {
+/** A mission row as a summary; a narrow read may count the artifacts in SQL (`artifact_count`) instead of reading their JSON. */
+export function toSummary(r: MissionRow | (Omit<MissionRow, 'artifacts_json'> & { artifact_count: number })): MissionSummary {
   return {
     run_id: r.id,
     created_at: r.created_at,
@@ -176,7 +177,7 @@ export function toSummary(r: MissionRow): MissionSummary {
     branch: r.branch,
     pr_url: r.pr_url,
     summary: r.summary,
-    artifact_count: artifactCount(r.artifacts_json),
+    artifact_count: 'artifact_count' in r ? r.artifact_count : artifactCount(r.artifacts_json),
     watched: r.watched === 1,
     writeback_status: r.writeback_status,
     mission_score: r.mission_score,

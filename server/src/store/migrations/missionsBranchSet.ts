@@ -56,4 +56,14 @@ const m038: Migration = {
   },
 };
 
-export const missionsBranchSetMigrations: readonly Migration[] = [m038];
+// A root's descendants are listed a page at a time by depth, then age (lineage/{root}); this index gives that
+// order directly, so a page of a root with thousands of forks is a range read, not a sort of every descendant.
+const m045: Migration = {
+  version: 45,
+  name: 'missions: lineage pages of a root in order',
+  up(db) {
+    db.exec(`CREATE INDEX missions_lineage_order ON missions (root_mission_id, lineage_depth, created_at, id);`);
+  },
+};
+
+export const missionsBranchSetMigrations: readonly Migration[] = [m038, m045];

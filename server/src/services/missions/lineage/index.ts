@@ -20,12 +20,12 @@ export const missionsLineageServices: readonly Implementation[] = [
       run_id: row.id,
       root_run_id: row.root_mission_id,
       ancestry: ancestryOf(ctx.db, row),
-      descendants: descendantsOf(ctx.db, row.id),
+      ...descendantsOf(ctx.db, row, p.limit, p.offset),
     };
   }),
   implement(L.lineageOfRoot, (p, ctx) => {
     const root = getRow(ctx, p.root_run_id);
-    return { ok: true, root_run_id: root.id, root: toSummary(root), descendants: descendantsOf(ctx.db, root.id) };
+    return { ok: true, root_run_id: root.id, root: toSummary(root), ...descendantsOf(ctx.db, root, p.limit, p.offset) };
   }),
   implement(L.provenance, (p, ctx) => {
     const f = flatMission(missionOf(ctx, p.run_id));
