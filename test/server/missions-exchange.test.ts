@@ -40,7 +40,11 @@ describe('mission export / import', () => {
     AGENTORA_MISSIONS_EXPORT_SIGNING_KEY: KEY,
   };
   before(async () => {
-    [a, b, c] = await Promise.all([startServer(env), startServer(env), startServer({ AGENTORA_MISSIONS_SIGN_EXPORTS: 'true' })]);
+    [a, b, c] = await Promise.all([
+      startServer(env),
+      startServer(env),
+      startServer({ AGENTORA_MISSIONS_SIGN_EXPORTS: 'true', AGENTORA_MISSIONS_MESSAGE_EXPORT_MAX_RUNS: '3' }),
+    ]);
   });
   after(() => Promise.all([a.stop(), b.stop(), c.stop()]));
 
@@ -118,5 +122,37 @@ describe('mission export / import', () => {
     // A bundle signed elsewhere (another key) is refused here.
     const foreign = await json(a.fetch(`${API}/export`));
     assert.equal((await post(c, '/import', foreign)).status, 400);
+  });
+
+  test('REST streams the export (the same bundle as JSON-RPC, verifying); the one-message doors refuse more than the cap, naming the fix', async () => {
+    for (const i of [1, 2, 3])
+      await json(post(c, '/runs/launch', { repo: 'acme/stream', mission_title: `Stream ${i}`, objective: 'x', dry_run: true }));
+    const rpc = (params: unknown) =>
+      json(c.fetch('/rpc', { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'agentora/missions/exportMissions', params }) }));
+
+    // Over the cap (4 missions here, cap 3): refused with the field and the fix; nothing is built.
+    const refused = await rpc({});
+    assert.ok(refused.error, 'refused');
+    assert.match(JSON.stringify(refused.error), /filters/);
+    assert.match(JSON.stringify(refused.error), /GET \/api\/integrations\/export/);
+
+    // REST: every mission, streamed (chunked, not one Content-Length body), and the bundle verifies on import here.
+    const res = await c.fetch(`${API}/export`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-length'), null, 'streamed');
+    const all = await res.json();
+    assert.equal(all.runs.length, 4);
+    assert.equal(Object.keys(all.snapshots).length, 4);
+    assert.equal((await json(post(c, '/import', all))).skipped_runs, 4, 'the streamed signature verifies');
+
+    // Within the cap the message doors answer the same bundle as the stream (but for the export time).
+    const streamed = await json(c.fetch(`${API}/export?repo=acme/stream&status=dry_run`));
+    const whole = (await rpc({ repo: 'acme/stream', status: 'dry_run' })).result;
+    assert.ok(whole, 'answered');
+    const same = (b: any) => canonicalJson({ ...b, exported_at: null, signature: null });
+    assert.equal(streamed.runs.length, 3);
+    assert.equal(same(streamed), same(whole));
+    const bad = await c.fetch(`${API}/export?start_date=soon`);
+    assert.equal(bad.status, 400, 'a bad filter is an error answer, not a broken stream');
   });
 });

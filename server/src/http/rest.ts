@@ -4,12 +4,30 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, HTTP_STATUS, type RestRoute } from '../protocol';
 import type { ServiceRegistry } from '../services/registry';
 import type { ServerContext } from '../context';
-import { callAs, scopeOf } from '../services/credentials/access';
+import { Readable } from 'node:stream';
+import { callAs, scopeOf, streamAs } from '../services/credentials/access';
 import { credentialOf, type AgentoraRouteConfig } from './credential';
 
 export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   const e = err instanceof AppError ? err : new AppError('internal', 'Internal error');
   return reply.code(HTTP_STATUS[e.kind]).send(e.toBody());
+}
+
+/**
+ * A streamed answer: the first chunk is awaited before the status is sent, so an error found up front (a bad
+ * filter, a missing key) is still a proper error answer; later chunks flow with backpressure (Readable.from).
+ */
+async function sendStream(reply: FastifyReply, route: RestRoute, chunks: AsyncIterable<string>): Promise<FastifyReply> {
+  const it = chunks[Symbol.asyncIterator]();
+  const first = await it.next();
+  async function* rest() {
+    if (!first.done) yield first.value;
+    for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+  }
+  return reply
+    .code(route.status ?? 200)
+    .type('application/json; charset=utf-8')
+    .send(Readable.from(rest()));
 }
 
 export function mountRest(app: FastifyInstance, ctx: ServerContext, registry: ServiceRegistry): void {
@@ -34,6 +52,7 @@ export function mountRest(app: FastifyInstance, ctx: ServerContext, registry: Se
           const wire = route.wire;
           try {
             if (wire?.fromWire) params = wire.fromWire(params);
+            if (impl.restStream) return await sendStream(reply, route, streamAs(registry, impl.spec, params, credentialOf(req)));
             const result = await callAs(registry, ctx, impl.spec, params, { transport: 'rest', actor: 'http', credential: credentialOf(req) });
             if (!wire) return reply.code(route.status ?? 200).send(result);
             if (wire.headers) reply.headers(wire.headers(result, params));

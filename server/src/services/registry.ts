@@ -7,13 +7,20 @@ import type { CallInfo, ServerContext } from '../context';
 
 export type Handler<M extends AnyMethod> = (params: ParsedParamsOf<M>, ctx: ServerContext, call: CallInfo) => Promise<ResultOf<M>> | ResultOf<M>;
 
+export type StreamHandler<M extends AnyMethod> = (params: ParsedParamsOf<M>, ctx: ServerContext, call: CallInfo) => AsyncIterable<string>;
+
 export interface Implementation {
   spec: AnyMethod;
   handler: Handler<AnyMethod>;
+  /**
+   * The REST answer written as it is produced (text chunks of the wire JSON) instead of one result object: for
+   * answers too big to hold (a 10k-mission export). The other doors still call `handler`.
+   */
+  restStream?: StreamHandler<AnyMethod>;
 }
 
-export function implement<M extends AnyMethod>(spec: M, handler: Handler<M>): Implementation {
-  return { spec, handler: handler as unknown as Handler<AnyMethod> };
+export function implement<M extends AnyMethod>(spec: M, handler: Handler<M>, restStream?: StreamHandler<M>): Implementation {
+  return { spec, handler: handler as unknown as Handler<AnyMethod>, restStream: restStream as unknown as StreamHandler<AnyMethod> | undefined };
 }
 
 export class ServiceRegistry {
@@ -40,6 +47,15 @@ export class ServiceRegistry {
 
   has(method: string): boolean {
     return this.byMethod.has(method);
+  }
+
+  /** A method's streamed REST answer, after the same parameter validation as `call` (null: it has none). */
+  stream(method: string, rawParams: unknown, call: CallInfo): AsyncIterable<string> | null {
+    const impl = this.byMethod.get(method);
+    if (!impl?.restStream) return null;
+    const parsed = (impl.spec.params as z.ZodType).safeParse(rawParams ?? undefined);
+    if (!parsed.success) throw badInput(parsed.error);
+    return impl.restStream(parsed.data, this.ctx, call);
   }
 
   async call(method: string, rawParams: unknown, call: CallInfo): Promise<unknown> {

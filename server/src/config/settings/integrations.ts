@@ -405,4 +405,12 @@ export const integrationSettings = [
     secret: true,
     description: 'Key for signing and verifying mission exports.',
   }),
+  setting({
+    key: 'missions.messageExportMaxRuns',
+    env: 'AGENTORA_MISSIONS_MESSAGE_EXPORT_MAX_RUNS',
+    schema: intSetting(1, 100000),
+    default: 500,
+    description:
+      'Most missions one export may hold when it answers as a single message (the MCP tool `export_missions`, JSON-RPC); larger exports are refused with the fix: narrow the filters, or use `GET /api/integrations/export`, which streams.',
+  }),
 ] as const;

@@ -53,6 +53,16 @@ export function actorOf(cred: CallCredential, fallback: string): string {
 }
 
 /** Call a method as this credential: refuse what it may not call, keep agents to their own actions. */
+/** A streamed REST answer (registry.stream) under the same refusal rules as callAs. */
+export function streamAs(registry: ServiceRegistry, spec: AnyMethod, params: unknown, credential: CallCredential): AsyncIterable<string> {
+  const denied = refusal(spec, credential);
+  if (denied) throw denied;
+  const call = { transport: 'rest' as const, actor: actorOf(credential, 'http'), credential };
+  const chunks = registry.stream(spec.method, params, call);
+  if (!chunks) throw new AppError('internal', `${spec.method} has no streamed answer`);
+  return chunks;
+}
+
 export async function callAs(
   registry: ServiceRegistry,
   ctx: ServerContext,

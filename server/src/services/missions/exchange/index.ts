@@ -38,7 +38,7 @@ export function verifyBundle(bundle: Record<string, unknown>, key: string): bool
   return timingSafeEqual(Buffer.from(sig, 'hex'), Buffer.from(signBundle(bundle, key), 'hex'));
 }
 
-function filterSql(f: ExportFilters): { where: string; args: Record<string, string> } {
+export function filterSql(f: ExportFilters): { where: string; args: Record<string, string> } {
   const parts: string[] = [];
   const args: Record<string, string> = {};
   for (const c of ['repo', 'persona_id', 'status'] as const)
@@ -56,6 +56,23 @@ function filterSql(f: ExportFilters): { where: string; args: Record<string, stri
     args.end = new Date(end).toISOString();
   }
   return { where: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
+}
+
+/**
+ * Refuse an export too big for one message. MCP and JSON-RPC answer a whole bundle as one JSON message held in
+ * memory at both ends (an agent's context, too); REST streams it. Counted on the narrow index before any row is read.
+ */
+export function checkMessageExport(ctx: ServerContext, f: ExportFilters): void {
+  const { where, args } = filterSql(f);
+  const n = (ctx.db.prepare(`SELECT count(*) AS n FROM missions ${where}`).get(args) as { n: number }).n;
+  const max = ctx.config['missions.messageExportMaxRuns'];
+  if (n > max)
+    throw new AppError(
+      'bad_request',
+      `${n} missions match these filters; an export answered as one message holds at most ${max}`,
+      [{ path: 'filters', message: `${n} missions match (at most ${max})` }],
+      'Narrow the filters (repo, persona_id, status, start_date, end_date), or download the whole export from GET /api/integrations/export, which streams it (AGENTORA_MISSIONS_MESSAGE_EXPORT_MAX_RUNS sets the limit).',
+    );
 }
 
 export function exportMissions(ctx: ServerContext, f: ExportFilters) {

@@ -8,7 +8,8 @@ import { cohortsOf, cohortsSummaryOf, insightsOf } from './analytics';
 import { compactNow, retentionOf, startCompactor } from '../retention';
 import { alertEvents, startAlertDispatcher } from '../alerts';
 import * as X from '../../../protocol/missionsExchange';
-import { exportMissions, importMissions } from '../exchange';
+import { checkMessageExport, exportMissions, importMissions } from '../exchange';
+import { exportStream } from '../exchange/stream';
 
 const filtersOf = (p: O.AnalyticsFilters): O.AnalyticsFilters => {
   const f: O.AnalyticsFilters = {};
@@ -24,7 +25,15 @@ export const missionsObservabilityServices: readonly Implementation[] = [
   implement(O.retention, (_p, ctx) => retentionOf(ctx)),
   implement(O.compact, async (p, ctx, call) => ({ ok: true, report: await compactNow(ctx, p.dry_run, call.actor) })),
   implement(O.alertEvents, (p, ctx) => ({ ok: true, events: alertEvents(ctx, p.limit) })),
-  implement(X.exportMissions, (p, ctx) => exportMissions(ctx, p) as never),
+  // REST streams the bundle (any size); the one-message doors (MCP, JSON-RPC) answer it whole, up to a cap.
+  implement(
+    X.exportMissions,
+    (p, ctx, call) => {
+      if (call.transport !== 'internal') checkMessageExport(ctx, p);
+      return exportMissions(ctx, p) as never;
+    },
+    (p, ctx) => exportStream(ctx, p),
+  ),
   implement(X.importMissions, (p, ctx) => importMissions(ctx, p)),
 ];
 

@@ -1,0 +1,99 @@
+// The REST export (`GET /api/integrations/export`) as a stream: the same mission-export-v1 bundle as
+// exportMissions, written a page of rows at a time so 10k missions never become one giant string or one giant
+// array of row objects. The bundle is written in its canonical form (keys sorted, no whitespace) — which is what
+// the signature covers — so the HMAC is computed over the very bytes as they go out, and `signature` is appended
+// last. Pages are read with synchronous `.all()` calls between awaits (an open better-sqlite3 iterator would hold
+// the connection busy for every other request while the client reads).
+import { createHmac, type Hmac } from 'node:crypto';
+import type { ServerContext } from '../../../context';
+import type { ExportFilters } from '../../../protocol/missionsExchange';
+import { canonicalJson } from '../snapshot';
+import { snapshotContent } from '../loop';
+import type { MissionRow } from '../store';
+import { filterSql, SCHEMA_VERSION, signingKey } from './index';
+
+const PAGE = 500;
+
+/** The bundle's per-mission tables, by their bundle key (sorted with the other keys when written). */
+const TABLES: Record<string, string> = {
+  alert_events: 'mission_alert_events',
+  operator_decision_events: 'mission_decisions',
+  timeline_events: 'mission_events',
+  watcher_events: 'mission_watcher_events',
+  writebacks: 'mission_writebacks',
+};
+
+export async function* exportStream(ctx: ServerContext, f: ExportFilters): AsyncGenerator<string> {
+  const db = ctx.db;
+  const { where, args } = filterSql(f);
+  const signed = ctx.config['missions.signExports'];
+  const hmac: Hmac | null = signed ? createHmac('sha256', signingKey(ctx)) : null;
+  const out = (s: string) => (hmac?.update(s), s);
+  // The selected ids, once (narrow: the id column only), in id order; rows are then read a page at a time by id.
+  const ids = db.prepare(`SELECT id FROM missions ${where} ORDER BY id`).pluck().all(args) as string[];
+  const idsJson = JSON.stringify(ids);
+
+  const runsInOrder = db.prepare(
+    `SELECT * FROM missions WHERE id IN (SELECT value FROM json_each(@ids)) ORDER BY lineage_depth, created_at, id LIMIT @limit OFFSET @offset`,
+  );
+  async function* runs(): AsyncGenerator<string> {
+    for (let offset = 0; offset < ids.length; offset += PAGE) {
+      const rows = runsInOrder.all({ ids: idsJson, limit: PAGE, offset }) as MissionRow[];
+      yield out((offset ? ',' : '') + rows.map(canonicalJson).join(','));
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+  async function* snapshots(): AsyncGenerator<string> {
+    const byId = db.prepare('SELECT * FROM missions WHERE id = ?');
+    for (let i = 0; i < ids.length; i += PAGE) {
+      const parts = ids.slice(i, i + PAGE).map((id) => {
+        const r = byId.get(id) as MissionRow;
+        return `${JSON.stringify(id)}:${canonicalJson({ ...snapshotContent(r), snapshot_hash: r.snapshot_hash })}`;
+      });
+      yield out((i ? ',' : '') + parts.join(','));
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+  async function* rowsOf(table: string): AsyncGenerator<string> {
+    const page = db.prepare(
+      `SELECT * FROM ${table} WHERE mission_id IN (SELECT value FROM json_each(@ids)) AND id > @after ORDER BY id LIMIT @limit`,
+    );
+    let after = -1;
+    let first = true;
+    for (;;) {
+      const rows = page.all({ ids: idsJson, after, limit: PAGE }) as { id: number }[];
+      if (rows.length === 0) return;
+      yield out((first ? '' : ',') + rows.map(canonicalJson).join(','));
+      first = false;
+      after = rows[rows.length - 1]!.id;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  // Keys in sorted order (canonical JSON): alert_events, exported_at, filters, mission_patterns,
+  // operator_decision_events, runs, schema_version, signed, snapshots, timeline_events, watcher_events, writebacks.
+  const key = (k: string, first = false) => out(`${first ? '{' : ','}${JSON.stringify(k)}:`);
+  yield key('alert_events', true) + out('[');
+  yield* rowsOf(TABLES.alert_events!);
+  yield out(']') + key('exported_at') + out(JSON.stringify(new Date().toISOString()));
+  yield key('filters') + out(canonicalJson(f));
+  yield key('mission_patterns') + out('[]');
+  yield key('operator_decision_events') + out('[');
+  yield* rowsOf(TABLES.operator_decision_events!);
+  yield out(']') + key('runs') + out('[');
+  yield* runs();
+  yield out(']') + key('schema_version') + out(JSON.stringify(SCHEMA_VERSION));
+  yield key('signed') + out(JSON.stringify(signed));
+  yield key('snapshots') + out('{');
+  yield* snapshots();
+  yield out('}') + key('timeline_events') + out('[');
+  yield* rowsOf(TABLES.timeline_events!);
+  yield out(']') + key('watcher_events') + out('[');
+  yield* rowsOf(TABLES.watcher_events!);
+  yield out(']') + key('writebacks') + out('[');
+  yield* rowsOf(TABLES.writebacks!);
+  yield out(']');
+  // The signature covers the canonical bundle without it — closed by its brace — and is written last.
+  if (hmac) yield `,"signature":${JSON.stringify(hmac.update('}').digest('hex'))}}`;
+  else yield '}';
+}
