@@ -183,6 +183,7 @@ export const M = {
     cohorts: 'agentora/missions/cohorts',
     cohortsSummary: 'agentora/missions/cohortsSummary',
     compact: 'agentora/missions/compact',
+    compaction: 'agentora/missions/compaction',
     insights: 'agentora/missions/insights',
     retention: 'agentora/missions/retention',
   },
@@ -449,6 +450,7 @@ export interface Methods {
   'agentora/missions/cohorts': typeof missionsObservability.cohorts;
   'agentora/missions/cohortsSummary': typeof missionsObservability.cohortsSummary;
   'agentora/missions/compact': typeof missionsObservability.compact;
+  'agentora/missions/compaction': typeof missionsObservability.compaction;
   'agentora/missions/insights': typeof missionsObservability.insights;
   'agentora/missions/retention': typeof missionsObservability.retention;
   'agentora/missions/archivePattern': typeof missionsPatterns.archivePattern;
@@ -578,6 +580,7 @@ export const N = {
   },
   missionsObservability: {
     didAlert: 'agentora/missions/didAlert',
+    didCompact: 'agentora/missions/didCompact',
   },
   modelAdmin: {
     didPullProgress: 'agentora/models/didPullProgress',
@@ -608,6 +611,7 @@ export interface Notifications {
   'agentora/missions/didFinish': typeof missions.didFinish;
   'agentora/branchset/didFocus': typeof missionsBranchSets.didFocus;
   'agentora/missions/didAlert': typeof missionsObservability.didAlert;
+  'agentora/missions/didCompact': typeof missionsObservability.didCompact;
   'agentora/models/didPullProgress': typeof modelAdmin.didPullProgress;
   'agentora/runs/didChange': typeof runsLive.didChange;
   'agentora/system/didFinishDoctor': typeof system.didFinishDoctor;

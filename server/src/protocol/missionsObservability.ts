@@ -168,6 +168,17 @@ export const CompactionReport = z.object({
 });
 export type CompactionReport = z.infer<typeof CompactionReport>;
 
+/** A real compaction as a job: its report so far while running (committed as it goes), the final one after. */
+export const CompactionJob = z.object({
+  job_id: Count,
+  actor: z.string(),
+  state: z.enum(['running', 'done', 'failed', 'interrupted']),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  report: CompactionReport,
+  error: z.string().nullable(),
+});
+
 const Span = z.object({ count: Count, oldest: z.string().nullable(), newest: z.string().nullable() });
 
 export const retention = defineMethod({
@@ -183,6 +194,8 @@ export const retention = defineMethod({
     alert_events: Span,
     next_compaction: CompactionReport,
     last_compaction: CompactionReport.nullable(),
+    /** The compaction running now (its progress), if any. */
+    running_compaction: CompactionJob.nullable(),
   }),
   rest: {
     verb: 'GET',
@@ -195,14 +208,34 @@ export const retention = defineMethod({
 export const compact = defineMethod({
   method: 'agentora/missions/compact',
   description:
-    'Compact mission events now: drop events older than the TTL and trim each mission to the per-run cap (oldest first), keeping the important event types; with dry_run only count. Runs in short transactions so requests never wait behind it.',
-  params: z.object({ dry_run: zBool.default(false) }).default({ dry_run: false }),
-  result: z.object({ ok: z.boolean(), report: CompactionReport }),
+    'Compact mission events now: drop events older than the TTL and trim each mission to the per-run cap (oldest first), keeping the important event types; with dry_run only count. Runs in short transactions so requests never wait behind it. A real compaction is a job: `wait: false` answers at once with its job_id and the report so far (progress: didCompact, GET retention/compactions/{job_id}); by default the answer waits for the final report. A compaction already running is joined, not started twice.',
+  params: z.object({ dry_run: zBool.default(false), wait: zBool.default(true) }).default({ dry_run: false, wait: true }),
+  result: z.object({
+    ok: z.boolean(),
+    report: CompactionReport,
+    job_id: Count.nullable(),
+    state: z.enum(['running', 'done', 'failed', 'interrupted']).nullable(),
+  }),
   rest: {
     verb: 'POST',
     path: '/api/integrations/retention/compact',
     wire: { schema: z.looseObject({ ok: z.boolean(), report: z.looseObject({ dry_run: z.boolean(), removed_total: Count }) }) },
   },
+});
+
+export const compaction = defineMethod({
+  method: 'agentora/missions/compaction',
+  description: 'One compaction job: its state and its report (so far, while it runs).',
+  params: z.object({ job_id: zInt.pipe(z.number().int().min(1)) }),
+  result: z.object({ ok: z.boolean(), job: CompactionJob }),
+  rest: { verb: 'GET', path: '/api/integrations/retention/compactions/:job_id' },
+  readOnly: true,
+});
+
+export const didCompact = defineNotification({
+  name: 'agentora/missions/didCompact',
+  description: 'A compaction job made progress (at most every 250 ms) or ended.',
+  payload: CompactionJob.pick({ job_id: true, state: true, report: true }),
 });
 
 // ---------- alerts ----------
@@ -251,5 +284,5 @@ export const didAlert = defineNotification({
   }),
 });
 
-export const missionsObservabilityMethods = [insights, cohorts, cohortsSummary, retention, compact, alertEvents] as const;
-export const missionsObservabilityNotifications = [didAlert] as const;
+export const missionsObservabilityMethods = [insights, cohorts, cohortsSummary, retention, compact, compaction, alertEvents] as const;
+export const missionsObservabilityNotifications = [didAlert, didCompact] as const;

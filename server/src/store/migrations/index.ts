@@ -14,6 +14,7 @@ import { workersMigrations } from './workers';
 import { missionsBranchSetMigrations } from './missionsBranchSet';
 import { workflowsMigrations } from './workflows';
 import { missionsPersonasMigrations } from './missionsPersonas';
+import { missionsRetentionMigrations } from './missionsRetention';
 
 export interface Migration {
   version: number;
@@ -34,4 +35,5 @@ export const migrations: readonly Migration[] = [
   ...missionsBranchSetMigrations,
   ...workflowsMigrations,
   ...missionsPersonasMigrations,
+  ...missionsRetentionMigrations,
 ].sort((a, b) => a.version - b.version);

@@ -3,9 +3,11 @@
 import type { AreaRuntime } from '../../../runtime';
 import type { ServerContext } from '../../../context';
 import * as O from '../../../protocol/missionsObservability';
+import { AppError } from '../../../protocol/errors';
 import { implement, type Implementation } from '../../registry';
 import { cohortsOf, cohortsSummaryOf, insightsOf } from './analytics';
-import { compactNow, retentionOf, startCompactor } from '../retention';
+import { dryRunCompaction, retentionOf, startCompaction, startCompactor } from '../retention';
+import { compactionJobs } from '../retention/jobs';
 import { alertEvents, startAlertDispatcher } from '../alerts';
 import * as X from '../../../protocol/missionsExchange';
 import { checkMessageExport, exportMissions, importMissions } from '../exchange';
@@ -23,7 +25,17 @@ export const missionsObservabilityServices: readonly Implementation[] = [
   implement(O.cohorts, (p, ctx) => cohortsOf(ctx.db, p.group_by, filtersOf(p), p.limit)),
   implement(O.cohortsSummary, (p, ctx) => cohortsSummaryOf(ctx.db, filtersOf(p))),
   implement(O.retention, (_p, ctx) => retentionOf(ctx)),
-  implement(O.compact, async (p, ctx, call) => ({ ok: true, report: await compactNow(ctx, p.dry_run, call.actor) })),
+  implement(O.compact, async (p, ctx, call) => {
+    if (p.dry_run) return { ok: true, report: await dryRunCompaction(ctx), job_id: null, state: null };
+    const job = startCompaction(ctx, call.actor);
+    if (!p.wait) return { ok: true, report: compactionJobs(ctx.db).get(job.jobId)!.report, job_id: job.jobId, state: 'running' as const };
+    return { ok: true, report: await job.done, job_id: job.jobId, state: 'done' as const };
+  }),
+  implement(O.compaction, (p, ctx) => {
+    const job = compactionJobs(ctx.db).get(p.job_id);
+    if (!job) throw new AppError('not_found', `compaction ${p.job_id} not found`);
+    return { ok: true, job };
+  }),
   implement(O.alertEvents, (p, ctx) => ({ ok: true, events: alertEvents(ctx, p.limit) })),
   // REST streams the bundle (any size); the one-message doors (MCP, JSON-RPC) answer it whole, up to a cap.
   implement(
@@ -56,6 +68,8 @@ const dispatchers = new WeakMap<ServerContext, () => Promise<void>>();
 export const missionsRetentionRuntime: AreaRuntime = {
   name: 'missions-retention',
   start(ctx) {
+    const cut = compactionJobs(ctx.db).markInterrupted();
+    if (cut) ctx.log.info(`missions: ${cut} compaction(s) cut short by the last shutdown were marked interrupted`);
     syncCompactor(ctx);
     if (!dispatchers.has(ctx)) dispatchers.set(ctx, startAlertDispatcher(ctx));
   },

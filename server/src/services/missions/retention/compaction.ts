@@ -46,6 +46,8 @@ export interface CompactionOptions {
   /** A transaction stops taking new batches after this many ms (default 8). */
   sliceMs?: number;
   now?: Date;
+  /** Called after every committed transaction with the report so far (the job records and streams it). */
+  onProgress?: (report: CompactionReport) => void;
 }
 
 const KEPT_SQL = KEPT_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
@@ -95,6 +97,24 @@ function statements(db: Db) {
  * Compact (or, dry run, count what would be removed). Async: it yields to the event loop between transactions.
  * The per-run cap counts what the TTL step leaves, so a dry run and a real run agree.
  */
+/** A report with nothing removed yet. */
+export const emptyReport = (dryRun: boolean, startedAt: string, cutoff: string): CompactionReport => ({
+  dry_run: dryRun,
+  started_at: startedAt,
+  finished_at: '',
+  cutoff,
+  removed_events_ttl: 0,
+  removed_events_cap: 0,
+  removed_watcher_events: 0,
+  removed_alert_events: 0,
+  removed_total: 0,
+  removed_by_type: {},
+  runs_over_cap: 0,
+  transactions: 0,
+  longest_transaction_ms: 0,
+  duration_ms: 0,
+});
+
 export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opts: CompactionOptions): Promise<CompactionReport> {
   const s = statements(db);
   let batch = opts.batch ?? 100;
@@ -107,22 +127,7 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
   const now = opts.now ?? new Date();
   const started = performance.now();
   const cutoff = new Date(now.getTime() - policy.ttlDays * 86_400_000).toISOString();
-  const report: CompactionReport = {
-    dry_run: opts.dryRun,
-    started_at: now.toISOString(),
-    finished_at: '',
-    cutoff,
-    removed_events_ttl: 0,
-    removed_events_cap: 0,
-    removed_watcher_events: 0,
-    removed_alert_events: 0,
-    removed_total: 0,
-    removed_by_type: {},
-    runs_over_cap: 0,
-    transactions: 0,
-    longest_transaction_ms: 0,
-    duration_ms: 0,
-  };
+  const report = emptyReport(opts.dryRun, now.toISOString(), cutoff);
   const trimmed = new Set<string>();
   const addType = (t: string, n: number) => {
     if (n > 0) report.removed_by_type[t] = (report.removed_by_type[t] ?? 0) + n;
@@ -134,6 +139,7 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
     const ms = performance.now() - t0;
     report.transactions++;
     report.longest_transaction_ms = Math.max(report.longest_transaction_ms, Math.round(ms * 100) / 100);
+    opts.onProgress?.(report);
     await yieldToLoop();
     return more;
   };

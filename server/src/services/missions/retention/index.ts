@@ -1,19 +1,21 @@
 // Retention: the policy from settings, the counts `GET retention` shows, on-demand compaction, and the
 // background compactor (every missions.compactionIntervalSeconds while missions.compactionEnabled). One
-// compaction at a time per server; a caller arriving during one shares its report (dry runs run on their own).
+// compaction at a time per server, recorded as a job (jobs.ts); a caller arriving during one joins it (dry runs
+// run on their own).
 import type { ServerContext } from '../../../context';
 import type { CompactionReport } from '../../../protocol/missionsObservability';
 import { missionStore } from '../store';
-import { compactMissionEvents, KEPT_EVENT_TYPES, REMOVABLE_EVENT_TYPES } from './compaction';
+import { didCompact } from '../../../protocol/missionsObservability';
+import { compactMissionEvents, emptyReport, KEPT_EVENT_TYPES, REMOVABLE_EVENT_TYPES } from './compaction';
+import { compactionJobs } from './jobs';
 
 interface RetentionState {
-  running: Promise<CompactionReport> | null;
-  last: CompactionReport | null;
+  running: { jobId: number; done: Promise<CompactionReport> } | null;
 }
 const states = new WeakMap<ServerContext, RetentionState>();
 function stateOf(ctx: ServerContext): RetentionState {
   let s = states.get(ctx);
-  if (!s) states.set(ctx, (s = { running: null, last: null }));
+  if (!s) states.set(ctx, (s = { running: null }));
   return s;
 }
 
@@ -29,30 +31,60 @@ export function policyOf(ctx: ServerContext) {
 
 const policy = (ctx: ServerContext) => ({ ttlDays: ctx.config['missions.eventsTtlDays'], maxPerRun: ctx.config['missions.eventsMaxPerRun'] });
 
-export async function compactNow(ctx: ServerContext, dryRun: boolean, actor: string): Promise<CompactionReport> {
-  if (dryRun) return compactMissionEvents(ctx.db, policy(ctx), { dryRun: true });
+export const dryRunCompaction = (ctx: ServerContext): Promise<CompactionReport> => compactMissionEvents(ctx.db, policy(ctx), { dryRun: true });
+
+/**
+ * Start a real compaction as a job (or join the one running): it is recorded at once, commits its progress as it
+ * goes (streamed as didCompact) and its final report at the end.
+ */
+export function startCompaction(ctx: ServerContext, actor: string): { jobId: number; done: Promise<CompactionReport> } {
   const s = stateOf(ctx);
   if (s.running) return s.running;
-  s.running = (async () => {
-    const report = await compactMissionEvents(ctx.db, policy(ctx), { dryRun: false });
-    s.last = report;
-    if (report.removed_total > 0 || actor !== 'compactor') {
-      missionStore(ctx.db).addWatcherEvent(
-        report.finished_at,
-        'compaction',
-        null,
-        `Compaction removed ${report.removed_total} event(s) (${report.removed_events_ttl} past the TTL, ${report.removed_events_cap} over the per-run cap, ${report.removed_watcher_events} watcher, ${report.removed_alert_events} alert)`,
-        { ...report, actor },
+  const jobs = compactionJobs(ctx.db);
+  const started = new Date();
+  const jobId = jobs.start(actor, emptyReport(false, started.toISOString(), ''));
+  const emit = (state: 'running' | 'done' | 'failed', report: CompactionReport) => ctx.events.emit(didCompact, { job_id: jobId, state, report });
+  const done = (async () => {
+    await new Promise<void>((r) => setImmediate(r)); // the request that started it answers first
+    try {
+      const report = await compactMissionEvents(ctx.db, policy(ctx), {
+        dryRun: false,
+        now: started,
+        onProgress: jobs.progress(jobId, (r) => emit('running', r)),
+      });
+      jobs.finish(jobId, 'done', report);
+      emit('done', report);
+      if (report.removed_total > 0 || actor !== 'compactor') {
+        missionStore(ctx.db).addWatcherEvent(
+          report.finished_at,
+          'compaction',
+          null,
+          `Compaction removed ${report.removed_total} event(s) (${report.removed_events_ttl} past the TTL, ${report.removed_events_cap} over the per-run cap, ${report.removed_watcher_events} watcher, ${report.removed_alert_events} alert)`,
+          { ...report, actor, job_id: jobId },
+        );
+      }
+      ctx.log.info(
+        `missions compaction ${jobId}: removed ${report.removed_total} in ${report.duration_ms} ms (${report.transactions} transactions, longest ${report.longest_transaction_ms} ms)`,
       );
+      return report;
+    } catch (err) {
+      const so = compactionJobs(ctx.db).get(jobId)?.report ?? emptyReport(false, started.toISOString(), '');
+      if (ctx.db.open) jobs.finish(jobId, 'failed', so, (err as Error).message);
+      emit('failed', so);
+      throw err;
     }
-    ctx.log.info(
-      `missions compaction: removed ${report.removed_total} in ${report.duration_ms} ms (${report.transactions} transactions, longest ${report.longest_transaction_ms} ms)`,
-    );
-    return report;
   })().finally(() => {
     s.running = null;
   });
+  done.catch(() => {}); // a caller that did not wait (wait: false) reads the failure from the job row
+  s.running = { jobId, done };
   return s.running;
+}
+
+/** Compact now and wait for the report (the background compactor; the default of POST retention/compact). */
+export async function compactNow(ctx: ServerContext, dryRun: boolean, actor: string): Promise<CompactionReport> {
+  if (dryRun) return dryRunCompaction(ctx);
+  return startCompaction(ctx, actor).done;
 }
 
 function span(ctx: ServerContext, table: string) {
@@ -85,8 +117,9 @@ export async function retentionOf(ctx: ServerContext) {
     timeline_events: timelineSpan(ctx),
     watcher_events: span(ctx, 'mission_watcher_events'),
     alert_events: hasAlerts ? span(ctx, 'mission_alert_events') : { count: 0, oldest: null, newest: null },
-    next_compaction: await compactNow(ctx, true, 'retention'),
-    last_compaction: stateOf(ctx).last,
+    next_compaction: await dryRunCompaction(ctx),
+    last_compaction: compactionJobs(ctx.db).lastFinished()?.report ?? null,
+    running_compaction: compactionJobs(ctx.db).running(),
   };
 }
 
@@ -106,6 +139,6 @@ export function startCompactor(ctx: ServerContext): () => Promise<void> {
   return async () => {
     stopped = true;
     clearTimeout(timer);
-    await stateOf(ctx).running?.catch(() => {});
+    await stateOf(ctx).running?.done.catch(() => {});
   };
 }
