@@ -13,7 +13,7 @@ import { missionsArea } from './missions';
 import { chatArea } from './chat';
 import { branchSetArea } from './branchset';
 
-/** Sidebar webview views (package.json `contributes.views.agentora`) → the panel each one shows. */
+/** Sidebar webview views (package.json `contributes.views`: the Agentora, Agentora Missions and Agentora Chat containers) → the panel each one shows. */
 const PANELS = ['system', 'missions', 'actions', 'memory', 'chat', 'branchset', 'runs', 'workflows', 'personas', 'audit', 'workers'] as const;
 const AREAS = [actionsArea, memoryArea, missionsArea, chatArea, branchSetArea];
 
