@@ -117,16 +117,7 @@ function prepare(db: Db) {
   };
 }
 
-const adHoc = new WeakMap<Db, Map<string, Statement>>();
-
-/** A statement prepared once per database and reused (for SQL used outside the grouped statement sets). */
-export function sql(db: Db, text: string): Statement {
-  let m = adHoc.get(db);
-  if (!m) adHoc.set(db, (m = new Map()));
-  let st = m.get(text);
-  if (!st) m.set(text, (st = db.prepare(text)));
-  return st;
-}
+export { sql } from '../../store/statements';
 
 export type MemoryStatements = ReturnType<typeof prepare>;
 const cache = new WeakMap<Db, MemoryStatements>();

@@ -3,6 +3,7 @@
 // Only the summary's columns are read, and only for the requested page: the ids are ordered and paged first, so
 // a root with 1k descendants decodes one page of rows, not 1k wide mission rows.
 import type { Db } from '../../../store/db';
+import { allRows, sql } from '../../../store/statements';
 import type { MissionSummary } from '../../../protocol/missions';
 import { toSummary, type MissionRow } from '../store';
 
@@ -16,13 +17,12 @@ type SummaryRow = Omit<MissionRow, 'artifacts_json'> & { artifact_count: number 
 const summaries = (rows: SummaryRow[]) => rows.map((r) => toSummary(r));
 
 export function ancestryOf(db: Db, row: MissionRow): MissionSummary[] {
-  const rows = db
-    .prepare(
-      `WITH RECURSIVE up(id, n) AS (SELECT parent_mission_id, 1 FROM missions WHERE id = ? AND parent_mission_id IS NOT NULL
+  const rows = sql(
+    db,
+    `WITH RECURSIVE up(id, n) AS (SELECT parent_mission_id, 1 FROM missions WHERE id = ? AND parent_mission_id IS NOT NULL
          UNION ALL SELECT m.parent_mission_id, up.n + 1 FROM missions m JOIN up ON m.id = up.id WHERE m.parent_mission_id IS NOT NULL AND up.n < 10000)
        SELECT ${SUMMARY_COLUMNS} FROM up JOIN missions m ON m.id = up.id ORDER BY up.n DESC`,
-    )
-    .all(row.id) as SummaryRow[];
+  ).all(row.id) as SummaryRow[];
   return summaries(rows);
 }
 
@@ -58,8 +58,8 @@ export const descendantsSql = (isRoot: boolean) => {
 
 export function descendantsOf(db: Db, row: Pick<MissionRow, 'id' | 'root_mission_id'>, limit: number, offset: number): DescendantPage {
   const q = descendantsSql(row.id === row.root_mission_id);
-  const total = (db.prepare(q.count).get({ id: row.id }) as { n: number }).n;
-  const rows = db.prepare(q.page).all({ id: row.id, limit, offset }) as SummaryRow[];
+  const total = (sql(db, q.count).get({ id: row.id }) as { n: number }).n;
+  const rows = allRows<SummaryRow>(sql(db, q.page), { id: row.id, limit, offset });
   const next = offset + rows.length;
   return { descendants: summaries(rows), total_descendants: total, offset, next_offset: next < total ? next : null };
 }

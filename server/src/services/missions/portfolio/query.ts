@@ -2,6 +2,7 @@
 // alone (INDEXED BY: a plan change would be an error, not a silent table walk), decisions and branch-set names by
 // their own indexes. Statements are prepared once per database.
 import type { Db } from '../../../store/db';
+import { allRows } from '../../../store/statements';
 import { PORTFOLIO_COLUMNS } from '../../../store/migrations/missionsBranchSet';
 import type { BranchRow } from './rank';
 
@@ -47,8 +48,8 @@ export function portfolioSql(db: Db) {
   if (!s) cache.set(db, (s = statements(db)));
   const st = s;
   return {
-    branchesOfRoot: (root: string) => st.ofRoot.all(root) as DecidedRow[],
-    branchesOfSet: (root: string, set: string) => st.ofSet.all(root, set) as DecidedRow[],
+    branchesOfRoot: (root: string) => allRows<DecidedRow>(st.ofRoot, root),
+    branchesOfSet: (root: string, set: string) => allRows<DecidedRow>(st.ofSet, root, set),
     branchSet: (id: string) => st.set.get(id) as BranchSetRow | undefined,
     branchSetsOfRoot: (root: string) => st.setsOfRoot.all(root) as BranchSetRow[],
     /** The branch-set service names its set once (the trigger recorded it with an empty label). */
