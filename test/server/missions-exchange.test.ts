@@ -155,4 +155,43 @@ describe('mission export / import', () => {
     const bad = await c.fetch(`${API}/export?start_date=soon`);
     assert.equal(bad.status, 400, 'a bad filter is an error answer, not a broken stream');
   });
+
+  test('a bundle far over the 10 MB JSON body limit imports (raw body, parsed and imported off the event loop); garbage is a 400', async () => {
+    const base = await json(a.fetch(`${API}/export?repo=acme/export`));
+    const run = base.runs[0];
+    const N = 3000;
+    const runs = Array.from({ length: N }, (_, i) => ({
+      ...run,
+      id: `run_big_${i}`,
+      root_mission_id: `run_big_${i}`,
+      parent_mission_id: null,
+      snapshot_hash: `${i}`.padStart(64, '0'),
+      summary: 'x'.repeat(4000),
+    }));
+    const big = resign({
+      ...base,
+      runs,
+      timeline_events: [],
+      watcher_events: [],
+      alert_events: [],
+      operator_decision_events: [],
+      writebacks: [],
+      snapshots: {},
+    });
+    const text = JSON.stringify(big);
+    assert.ok(text.length > 11 * 1024 * 1024, `the bundle is over 10 MB (${text.length} bytes)`);
+    const imp = await post(b, '/import', text);
+    assert.equal(imp.status, 200, JSON.stringify(await imp.clone().json()).slice(0, 300));
+    assert.equal((await imp.json()).imported_runs, N);
+    assert.equal(Number((await b.fetch(`${API}/runs?repo=acme/export&limit=1`)).headers.get('x-total-count')) >= N, true);
+
+    const notJson = await post(b, '/import', '{"schema_version": "mission-export-v1", ');
+    assert.equal(notJson.status, 400);
+    assert.match(JSON.stringify(await notJson.json()), /JSON/);
+    const arr = await post(b, '/import', '[1, 2]');
+    assert.equal(arr.status, 400);
+    const unsigned = await post(b, '/import', JSON.stringify({ ...big, signature: undefined, signed: false }));
+    assert.equal(unsigned.status, 400);
+    assert.match(JSON.stringify(await unsigned.json()), /signature/);
+  });
 });

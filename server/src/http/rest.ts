@@ -1,11 +1,11 @@
 // REST adapter: mounts every protocol method that declares a route. Path params, query and JSON body are merged
 // into one params object and handed to the same service call the other transports use.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, HTTP_STATUS, type RestRoute } from '../protocol';
+import { AppError, HTTP_STATUS, type AnyMethod, type RestRoute } from '../protocol';
 import type { ServiceRegistry } from '../services/registry';
 import type { ServerContext } from '../context';
 import { Readable } from 'node:stream';
-import { callAs, scopeOf, streamAs } from '../services/credentials/access';
+import { callAs, callRawAs, scopeOf, streamAs } from '../services/credentials/access';
 import { credentialOf, type AgentoraRouteConfig } from './credential';
 
 export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
@@ -30,12 +30,43 @@ async function sendStream(reply: FastifyReply, route: RestRoute, chunks: AsyncIt
     .send(Readable.from(rest()));
 }
 
+/**
+ * A route whose body reaches the service as raw bytes (rest.rawBodyLimit): in its own Fastify scope, whose only
+ * content parser hands over the Buffer unparsed, with the route's own body limit.
+ */
+function mountRaw(app: FastifyInstance, ctx: ServerContext, registry: ServiceRegistry, spec: AnyMethod, route: RestRoute): void {
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: route.rawBodyLimit }, (_req, body, done) => done(null, body));
+    scope.route({
+      method: route.verb,
+      url: route.path,
+      bodyLimit: route.rawBodyLimit,
+      config: { agentDoor: true } satisfies AgentoraRouteConfig,
+      handler: async (req: FastifyRequest, reply: FastifyReply) => {
+        try {
+          const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+          const result = await callRawAs(registry, spec, body, credentialOf(req));
+          const wire = route.wire;
+          return reply.code(route.status ?? 200).send(wire?.toWire ? wire.toWire(result, {}) : result);
+        } catch (err) {
+          return sendError(reply, err);
+        }
+      },
+    });
+  });
+}
+
 export function mountRest(app: FastifyInstance, ctx: ServerContext, registry: ServiceRegistry): void {
   for (const impl of registry.methods()) {
     const rest = impl.spec.rest;
     // Editor-only methods (e.g. setWorkspaceFolders) get no HTTP route, whatever their declaration says.
     if (!rest || scopeOf(impl.spec) === 'editor') continue;
     for (const route of (Array.isArray(rest) ? rest : [rest]) as RestRoute[]) {
+      if (route.rawBodyLimit && impl.restRaw) {
+        mountRaw(app, ctx, registry, impl.spec, route);
+        continue;
+      }
       app.route({
         method: route.verb,
         url: route.path,

@@ -32,6 +32,11 @@ export interface RestRoute<R = any, P = any> {
   status?: number;
   /** The wire shape of the answer (required for every route of http-api.md; see WireShape). */
   wire?: WireShape<R, P>;
+  /**
+   * The body reaches the service's `restRaw` handler as raw bytes, up to this many (instead of being parsed as JSON
+   * on the event loop under the server's 10 MB limit): for big uploads the service parses off the loop.
+   */
+  rawBodyLimit?: number;
 }
 
 /** Typed helper so `toWire` sees the method's result type: `rest: route(Result, Params, {...})`. */

@@ -72,6 +72,8 @@ export const importMissions = defineMethod({
   rest: {
     verb: 'POST',
     path: '/api/integrations/import',
+    // A 10k-mission bundle is tens of MB: the body is taken raw and parsed and imported in a worker thread.
+    rawBodyLimit: 512 * 1024 * 1024,
     wire: {
       schema: z.looseObject({
         ok: z.boolean(),

@@ -17,6 +17,15 @@ export interface Implementation {
    * answers too big to hold (a 10k-mission export). The other doors still call `handler`.
    */
   restStream?: StreamHandler<AnyMethod>;
+  /** The REST call with the raw body (routes declaring `rawBodyLimit`): parses and validates it itself. */
+  restRaw?: RawHandler;
+}
+
+export type RawHandler = (body: Buffer, ctx: ServerContext, call: CallInfo) => Promise<unknown>;
+
+/** A method whose REST route takes its body as raw bytes (`rest.rawBodyLimit`); the other doors use `handler`. */
+export function implementRaw<M extends AnyMethod>(spec: M, handler: Handler<M>, restRaw: RawHandler): Implementation {
+  return { ...implement(spec, handler), restRaw };
 }
 
 export function implement<M extends AnyMethod>(spec: M, handler: Handler<M>, restStream?: StreamHandler<M>): Implementation {
@@ -56,6 +65,19 @@ export class ServiceRegistry {
     const parsed = (impl.spec.params as z.ZodType).safeParse(rawParams ?? undefined);
     if (!parsed.success) throw badInput(parsed.error);
     return impl.restStream(parsed.data, this.ctx, call);
+  }
+
+  /** A method's REST call with its raw body; the result is checked against the declared schema like `call`'s. */
+  async callRaw(method: string, body: Buffer, call: CallInfo): Promise<unknown> {
+    const impl = this.byMethod.get(method);
+    if (!impl?.restRaw) throw new AppError('internal', `${method} takes no raw body`);
+    const result = await impl.restRaw(body, this.ctx, call);
+    const out = (impl.spec.result as z.ZodType).safeParse(result);
+    if (!out.success) {
+      this.ctx.log.error(`${method} returned a result that does not match its schema`, out.error.issues);
+      throw new AppError('internal', `${method} produced an invalid result`);
+    }
+    return out.data;
   }
 
   async call(method: string, rawParams: unknown, call: CallInfo): Promise<unknown> {

@@ -53,6 +53,13 @@ export function actorOf(cred: CallCredential, fallback: string): string {
 }
 
 /** Call a method as this credential: refuse what it may not call, keep agents to their own actions. */
+/** A REST call with its raw body (registry.callRaw) under the same refusal rules as callAs. */
+export function callRawAs(registry: ServiceRegistry, spec: AnyMethod, body: Buffer, credential: CallCredential): Promise<unknown> {
+  const denied = refusal(spec, credential);
+  if (denied) throw denied;
+  return registry.callRaw(spec.method, body, { transport: 'rest', actor: actorOf(credential, 'http'), credential });
+}
+
 /** A streamed REST answer (registry.stream) under the same refusal rules as callAs. */
 export function streamAs(registry: ServiceRegistry, spec: AnyMethod, params: unknown, credential: CallCredential): AsyncIterable<string> {
   const denied = refusal(spec, credential);

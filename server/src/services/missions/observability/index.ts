@@ -4,7 +4,7 @@ import type { AreaRuntime } from '../../../runtime';
 import type { ServerContext } from '../../../context';
 import * as O from '../../../protocol/missionsObservability';
 import { AppError } from '../../../protocol/errors';
-import { implement, type Implementation } from '../../registry';
+import { implement, implementRaw, type Implementation } from '../../registry';
 import { cohortsOf, cohortsSummaryOf, insightsOf } from './analytics';
 import { dryRunCompaction, retentionOf, startCompaction, startCompactor } from '../retention';
 import { compactionJobs } from '../retention/jobs';
@@ -12,6 +12,7 @@ import { alertEvents, startAlertDispatcher } from '../alerts';
 import * as X from '../../../protocol/missionsExchange';
 import { checkMessageExport, exportMissions, importMissions } from '../exchange';
 import { exportStream } from '../exchange/stream';
+import { importRaw } from '../exchange/importRest';
 
 const filtersOf = (p: O.AnalyticsFilters): O.AnalyticsFilters => {
   const f: O.AnalyticsFilters = {};
@@ -46,7 +47,12 @@ export const missionsObservabilityServices: readonly Implementation[] = [
     },
     (p, ctx) => exportStream(ctx, p),
   ),
-  implement(X.importMissions, (p, ctx) => importMissions(ctx, p)),
+  // REST takes the body raw and imports it in a worker thread (any size); JSON-RPC / MCP pass a parsed bundle.
+  implementRaw(
+    X.importMissions,
+    (p, ctx) => importMissions(ctx, p),
+    (body, ctx) => importRaw(ctx, body),
+  ),
 ];
 
 const compactors = new WeakMap<ServerContext, { stop: () => Promise<void>; key: string }>();

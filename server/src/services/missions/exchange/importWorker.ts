@@ -1,0 +1,43 @@
+// Runs in a worker thread (never on the server's event loop): parses a REST import body (tens of MB for 10k
+// missions) and imports it in one transaction on its own connection to the database. The server keeps answering
+// meanwhile: readers are never blocked (WAL); writers wait for the import's transaction like any other writer.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { AppError } from '../../../protocol/errors';
+import { importBundle } from './importBundle';
+
+interface Input {
+  file: string;
+  nativeBinding?: string;
+  requireSignature: boolean;
+  key: string;
+  body: Uint8Array;
+}
+const input = workerData as Input;
+
+function answer(): unknown {
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new AppError('bad_request', `Invalid body: not JSON (${(err as Error).message})`, [{ path: '', message: 'expected a JSON object' }]);
+  }
+  if (bundle === null || typeof bundle !== 'object' || Array.isArray(bundle))
+    throw new AppError('bad_request', 'Invalid body: expected a JSON object', [{ path: '', message: 'expected a JSON object' }]);
+  const db = new Database(input.file, { fileMustExist: true, ...(input.nativeBinding ? { nativeBinding: input.nativeBinding } : {}) });
+  try {
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 10000');
+    db.pragma('synchronous = NORMAL');
+    return importBundle(db, bundle as Record<string, unknown>, { requireSignature: input.requireSignature, key: () => input.key });
+  } finally {
+    db.close();
+  }
+}
+
+try {
+  parentPort!.postMessage({ ok: true, result: answer() });
+} catch (err) {
+  const e = err instanceof AppError ? err : new AppError('internal', `import failed: ${(err as Error)?.message ?? String(err)}`);
+  parentPort!.postMessage({ ok: false, error: { kind: e.kind, message: e.message, issues: e.issues, fixHint: e.fixHint } });
+}
