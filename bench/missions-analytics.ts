@@ -6,10 +6,11 @@
 //     earlier approach (the same aggregate as a GROUP BY over the mission rows) for reference;
 //     Also one root with 1k descendants (10 branch sets of 90, 100 forks of forks): lineage, portfolio per root and
 //     per run, decision summary, each beside its bare SQL;
-//  3. compaction of the 500k events through POST retention/compact while another client polls GET metrics: the
+//  3. export of the newest ~10k missions (streamed) and their import into an empty server, time and peak RSS;
+//  4. compaction of the 500k events as a job (POST retention/compact {wait:false}) while another client polls GET metrics: the
 //     longest request stall during it, and the compactor's own longest transaction.
 // Env: BENCH_MISSIONS (100000), BENCH_EVENTS (500000), BENCH_ROUNDS (200), BENCH_JSON (output file).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Db } from '../server/src/store/db';
@@ -150,6 +151,28 @@ const scanSql = (dim: string | null) =>
    total(CASE WHEN status = 'succeeded' THEN 1 END) / total(CASE WHEN status IN ('succeeded','failed','cancelled') THEN 1 END)
    FROM missions ${dim ? `GROUP BY ${dim}` : ''}`;
 
+/** Sample a process's resident memory every 20 ms; stop() gives the peak in MB. */
+function peakRss(pid: number): { stop: () => number } {
+  let peak = 0;
+  const sample = () => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
+    } catch {
+      // the process has exited
+    }
+  };
+  sample();
+  const t = setInterval(sample, 20);
+  return {
+    stop: () => {
+      clearInterval(t);
+      sample();
+      return Math.round(peak);
+    },
+  };
+}
+
 function timeSql(db: Db, sqls: { sql: string; args?: Record<string, string | number> }[], rounds: number): number[] {
   const stmts = sqls.map((q) => ({ s: db.prepare(q.sql), a: q.args ?? {} }));
   const times: number[] = [];
@@ -286,6 +309,45 @@ async function main() {
 
       console.table(rows);
 
+      // Export of the newest ~10k missions (streamed) and their import into an empty server (raw body, worker):
+      // each end to end, with the server's peak RSS (budget < 5 s each, RSS < 400 MB).
+      {
+        const share = Math.min(1, 10_000 / N);
+        const since = new Date(Date.now() - share * 120 * 86_400_000).toISOString();
+        const rssA = peakRss(s.proc.pid!);
+        const t0 = performance.now();
+        const text = await (await s.fetch(`/api/integrations/export?start_date=${encodeURIComponent(since)}`)).text();
+        const exportMs = performance.now() - t0;
+        const exportRss = rssA.stop();
+        const bundle = JSON.parse(text) as { runs: unknown[]; timeline_events: unknown[] };
+        const target = await startServer({});
+        const rssB = peakRss(target.proc.pid!);
+        try {
+          const t1 = performance.now();
+          const res = await target.fetch('/api/integrations/import', { method: 'POST', body: text });
+          const imp = (await res.json()) as { imported_runs?: number; message?: string };
+          const importMs = performance.now() - t1;
+          const importRss = rssB.stop();
+          rows.push({
+            route: `GET export (${bundle.runs.length} missions, ${bundle.timeline_events.length} events, ${(text.length / 1e6).toFixed(1)} MB)`,
+            p50_ms: fmt(exportMs),
+            p99_ms: null,
+            peak_rss_mb: exportRss,
+          });
+          rows.push({
+            route: `POST import into an empty server (${imp.imported_runs ?? imp.message} missions)`,
+            p50_ms: fmt(importMs),
+            p99_ms: null,
+            peak_rss_mb: importRss,
+          });
+        } catch (err) {
+          rows.push({ route: 'POST import', error: `${(err as Error).message} ${String((err as { cause?: unknown }).cause ?? '')}` });
+        } finally {
+          rssB.stop();
+          await target.stop();
+        }
+      }
+
       // Compaction of the 500k events while a client polls metrics: the longest any request waited.
       let polling = true;
       try {
@@ -302,10 +364,22 @@ async function main() {
             lat.push(performance.now() - t);
           }
         })().catch(() => {});
+        // A job: the request answers at once; the bench follows the job until it ends.
         const t0 = performance.now();
-        const rep = (await (await s.fetch('/api/integrations/retention/compact', { method: 'POST', body: '{}' })).json()) as {
-          report: Record<string, number>;
+        const started = (await (await s.fetch('/api/integrations/retention/compact', { method: 'POST', body: '{"wait":false}' })).json()) as {
+          job_id: number;
         };
+        let rep: { report: Record<string, number> };
+        for (;;) {
+          const j = (await (await s.fetch(`/api/integrations/retention/compactions/${started.job_id}`)).json()) as {
+            job: { state: string; report: Record<string, number> };
+          };
+          if (j.job.state !== 'running') {
+            rep = j.job;
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
         const compactMs = performance.now() - t0;
         polling = false;
         await poller;

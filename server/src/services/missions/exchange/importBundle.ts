@@ -61,6 +61,16 @@ export function importBundle(db: Db, bundle: Record<string, unknown>, opts: Impo
     imported_mission_patterns: 0,
   };
   const idMap = new Map<string, string>();
+  // Rows of one table almost always carry the same columns: one prepared statement per column list, not per row
+  // (preparing per row was most of the time of a 10k-mission import).
+  const statements = new Map<string, ReturnType<Db['prepare']>>();
+  const insert = (verb: string, table: string, row: Record<string, unknown>) => {
+    const keys = Object.keys(row);
+    const text = `${verb} INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`;
+    let st = statements.get(text);
+    if (!st) statements.set(text, (st = db.prepare(text)));
+    st.run(row);
+  };
 
   db.transaction(() => {
     // Decide each run: same id + same snapshot → already here (skip); same id, other content → new id.
@@ -91,8 +101,7 @@ export function importBundle(db: Db, bundle: Record<string, unknown>, opts: Impo
       const parent = mapId(r.parent_mission_id ?? null);
       // A parent that is neither here nor in the bundle: keep the lineage text in provenance, drop the link.
       row.parent_mission_id = parent && exists.get(parent) ? parent : null;
-      const keys = Object.keys(row);
-      db.prepare(`INSERT INTO missions (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`).run(row);
+      insert('INSERT', 'missions', row);
       counts.imported_runs++;
     }
     const imported = new Set(fresh.map((r) => r.id as string));
@@ -107,8 +116,7 @@ export function importBundle(db: Db, bundle: Record<string, unknown>, opts: Impo
         const row: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(e)) if (tcols.has(k) && k !== 'id') row[k] = v;
         row[missionCol] = mapId(e[missionCol]);
-        const keys = Object.keys(row);
-        db.prepare(`INSERT OR IGNORE INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`).run(row);
+        insert('INSERT OR IGNORE', table, row);
         counts[counter]++;
       }
     };
