@@ -47,6 +47,8 @@ export interface JobRow {
   created_ms: number;
   claimed_ms: number | null;
   finished_ms: number | null;
+  /** An action job's side effect started on its worker (migration 71): never handed out again. */
+  started_ms: number | null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -214,15 +216,34 @@ export function jobStore(db: Db) {
       const total = (db.prepare(`SELECT COUNT(*) AS n FROM worker_jobs ${where}`).get(...args) as { n: number }).n;
       return { items: rows.map((r) => this.toJob(r)), total };
     },
-    /** The next queued jobs this worker may run: capabilities, and only the action tools its token allows. */
-    claimable(types: string[], allowedActions: string[], limit: number): JobRow[] {
+    /** The next queued jobs this worker may run: capabilities, and only the action tools its token allows, asked of it (or of any). */
+    claimable(types: string[], allowedTools: string[], workerName: string, limit: number): JobRow[] {
       return db
         .prepare(
           `SELECT * FROM worker_jobs WHERE state = 'queued' AND job_type IN (SELECT value FROM json_each(?))
-             AND (job_type != 'action' OR json_extract(payload_json, '$.tool_name') IN (SELECT value FROM json_each(?)))
+             AND (job_type != 'action' OR (json_extract(payload_json, '$.tool_name') IN (SELECT value FROM json_each(?))
+                  AND json_extract(payload_json, '$.worker') IN ('any', ?)))
            ORDER BY priority DESC, id LIMIT ?`,
         )
-        .all(JSON.stringify(types), JSON.stringify(allowedActions), limit) as JobRow[];
+        .all(JSON.stringify(types), JSON.stringify(allowedTools), workerName, limit) as JobRow[];
+    },
+    /** An action job's worker starts the side effect: only under its current, unexpired lease. */
+    markStarted(id: number, leaseId: string): boolean {
+      const now = Date.now();
+      return (
+        db
+          .prepare(
+            `UPDATE worker_jobs SET started_ms = COALESCE(started_ms, ?)
+             WHERE id = ? AND job_type = 'action' AND state = 'leased' AND lease_id = ? AND (lease_deadline_ms >= ? OR started_ms IS NOT NULL)`,
+          )
+          .run(now, id, leaseId, now).changes === 1
+      );
+    },
+    /** Started action jobs whose worker has been silent past the limit (outcome unknown). */
+    silentStarted(before: number): JobRow[] {
+      return db
+        .prepare("SELECT * FROM worker_jobs WHERE state = 'leased' AND started_ms IS NOT NULL AND lease_deadline_ms < ? ORDER BY id LIMIT 100")
+        .all(before) as JobRow[];
     },
     lease(id: number, workerId: number, leaseId: string, deadline: number): boolean {
       return (
@@ -238,19 +259,20 @@ export function jobStore(db: Db) {
       return (
         db
           .prepare(
-            `UPDATE worker_jobs SET lease_deadline_ms = ? WHERE id = ? AND worker_id = ? AND lease_id = ? AND state = 'leased' AND lease_deadline_ms >= ?`,
+            `UPDATE worker_jobs SET lease_deadline_ms = ?
+             WHERE id = ? AND worker_id = ? AND lease_id = ? AND state = 'leased' AND (lease_deadline_ms >= ? OR started_ms IS NOT NULL)`,
           )
           .run(deadline, id, workerId, leaseId, Date.now()).changes === 1
       );
     },
-    /** The one completion that counts: still leased, under this lease, before its deadline. */
+    /** The one completion that counts: still leased, under this lease, before its deadline (a started action: whenever it arrives). */
     completeLeased(id: number, leaseId: string, result: unknown, ranOn: string): boolean {
       const now = Date.now();
       return (
         db
           .prepare(
             `UPDATE worker_jobs SET state = 'succeeded', result_json = ?, error = NULL, finished_ms = ?, ran_on = ?
-             WHERE id = ? AND state = 'leased' AND lease_id = ? AND lease_deadline_ms >= ?`,
+             WHERE id = ? AND state = 'leased' AND lease_id = ? AND (lease_deadline_ms >= ? OR started_ms IS NOT NULL)`,
           )
           .run(JSON.stringify(result ?? null), now, ranOn, id, leaseId, now).changes === 1
       );
@@ -300,7 +322,10 @@ export function jobStore(db: Db) {
       );
     },
     expiredLeases(now: number): JobRow[] {
-      return db.prepare("SELECT * FROM worker_jobs WHERE state = 'leased' AND lease_deadline_ms < ? ORDER BY id LIMIT 500").all(now) as JobRow[];
+      // a started action job is not expired: it never runs twice; it waits for its worker (see silentStarted)
+      return db
+        .prepare("SELECT * FROM worker_jobs WHERE state = 'leased' AND lease_deadline_ms < ? AND started_ms IS NULL ORDER BY id LIMIT 500")
+        .all(now) as JobRow[];
     },
     leasedBy(workerId: number): JobRow[] {
       return db.prepare("SELECT * FROM worker_jobs WHERE state = 'leased' AND worker_id = ?").all(workerId) as JobRow[];

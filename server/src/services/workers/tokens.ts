@@ -44,6 +44,9 @@ export function tokenStore(db: Db) {
         .run(name, sha256(token), token.slice(0, 10), JSON.stringify(allowedActions), new Date().toISOString());
       return { item: this.get(Number(info.lastInsertRowid))!, token };
     },
+    setAllowed(id: number, allowedActions: string[]): void {
+      db.prepare('UPDATE worker_tokens SET allowed_actions_json = ? WHERE id = ?').run(JSON.stringify(allowedActions), id);
+    },
     revoke(id: number): void {
       db.prepare('UPDATE worker_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id);
     },
