@@ -77,6 +77,7 @@ test('Workers view: token button, a real worker goes live, runs a job, revoked',
   await frame.waitForSelector(`[data-testid=job-row][data-id="${id}"][data-state=succeeded]`, { timeout: 60000 });
   assert.equal(await frame.textContent(`[data-testid=job-row][data-id="${id}"] [data-testid=job-where]`), 'worker e2e-desk');
   await worker.waitFor(new RegExp(`job ${id} \\(model_chat\\) done`));
+  await (await frame.$('[data-testid=worker-row]'))!.scrollIntoViewIfNeeded(); // the view is short in the sidebar
   await page.screenshot({ path: screenshotPath('e2e-vscode-workers-live.png') });
 
   // Revoke: the worker leaves the live list at once, reads "revoked", and the process stops on the refusal.
