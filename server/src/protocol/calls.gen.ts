@@ -25,6 +25,7 @@ import type * as runsReports from './runsReports';
 import type * as system from './system';
 import type * as teams from './teams';
 import type * as workers from './workers';
+import type * as workersActions from './workersActions';
 import type * as workflows from './workflows';
 
 export const M = {
@@ -298,6 +299,10 @@ export const M = {
     revokeToken: 'agentora/workers/revokeToken',
     tokens: 'agentora/workers/tokens',
   },
+  workersActions: {
+    setAllowedActions: 'agentora/workers/setAllowedActions',
+    startJob: 'agentora/workers/startJob',
+  },
   workflows: {
     clone: 'agentora/workflows/clone',
     compare: 'agentora/workflows/compare',
@@ -540,6 +545,8 @@ export interface Methods {
   'agentora/workers/register': typeof workers.register;
   'agentora/workers/revokeToken': typeof workers.revokeToken;
   'agentora/workers/tokens': typeof workers.tokens;
+  'agentora/workers/setAllowedActions': typeof workersActions.setAllowedActions;
+  'agentora/workers/startJob': typeof workersActions.startJob;
   'agentora/workflows/clone': typeof workflows.clone;
   'agentora/workflows/compare': typeof workflows.compare;
   'agentora/workflows/create': typeof workflows.create;

@@ -21,6 +21,7 @@ import { agentsMethods } from './agents';
 import { planMethods, teamsMethods } from './teams';
 import { runsMethods } from './runs';
 import { workersMethods, workersNotifications } from './workers';
+import { workersActionsMethods } from './workersActions';
 import { runsNotifications } from './runsLive';
 import { runsReportMethods } from './runsReports';
 import { workflowsMethods, workflowsNotifications } from './workflows';
@@ -48,6 +49,7 @@ export * as agents from './agents';
 export * as teams from './teams';
 export * as runs from './runs';
 export * as workers from './workers';
+export * as workersActions from './workersActions';
 export * as runsReports from './runsReports';
 export * as runsLive from './runsLive';
 export * as workflows from './workflows';
@@ -75,6 +77,7 @@ export const allMethods: readonly AnyMethod[] = [
   ...planMethods,
   ...runsMethods,
   ...workersMethods,
+  ...workersActionsMethods,
   ...runsReportMethods,
   ...workflowsMethods,
   ...operatorMethods,

@@ -109,7 +109,14 @@ export const MaintenancePayload = z.object({
     .default([]),
   threshold: z.number().min(0.5).max(1).default(0.8),
 });
-export const ActionPayload = z.object({ tool_name: z.string().min(1), params: z.record(z.string(), z.unknown()).default({}) });
+/** An action approved through the safe-actions queue (only the queue dispatches these: see ./workersActions.ts). */
+export const ActionPayload = z.object({
+  action_id: z.number().int(),
+  tool_name: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** The worker asked for (its name), or `any`. */
+  worker: z.string().min(1).default('any'),
+});
 export const PAYLOADS: Record<JobType, z.ZodType> = {
   model_chat: ChatPayload,
   team_step: ChatPayload,
@@ -310,7 +317,7 @@ export const complete = defineMethod({
   method: 'agentora/workers/complete',
   description:
     'Report a result under a lease. Exactly one result counts: a result whose lease expired or was taken away is refused (409); the same result sent twice under the same lease is accepted once.',
-  params: z.object({ id: Id, lease_id: z.string().min(1), result: z.unknown() }),
+  params: z.object({ id: Id, lease_id: z.string().min(1), result: z.unknown(), idempotency_key: z.string().max(200).optional() }),
   result: z.object({ accepted: z.boolean(), duplicate: z.boolean(), state: JobState }),
   rest: { verb: 'POST', path: '/api/workers/jobs/:id/result' },
   scope: 'worker',

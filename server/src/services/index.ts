@@ -15,7 +15,7 @@ import { systemServices } from './system';
 import { credentialsServices } from './credentials';
 import { teamsServices } from './teams';
 import { runsRuntime, runsServices } from './teams/runs';
-import { workersRuntime, workersServices } from './workers';
+import { workersActionsServices, workersRuntime, workersServices } from './workers';
 import { runsReportServices } from './teams/reports';
 import { workflowsRuntime, workflowsServices } from './workflows';
 
@@ -34,6 +34,7 @@ export const allServices: readonly Implementation[] = [
   ...teamsServices,
   ...runsServices,
   ...workersServices,
+  ...workersActionsServices,
   ...runsReportServices,
   ...workflowsServices,
 ];

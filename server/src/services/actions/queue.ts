@@ -12,6 +12,7 @@ import { execute, ExecutionFailed } from './executors';
 import { displayArgv } from './summary';
 import { urlRefusal } from './domains';
 import { openFileRead, readUpTo } from './safefs';
+import { runActionOnWorker } from '../workers/actionJobs';
 
 export function emitChange(ctx: ServerContext, kind: 'action' | 'rule' | 'grant' | 'policy', action: ActionItem | null): void {
   ctx.events.emit(didChange, { kind, action, pending_count: stateOf(ctx).store.pendingCount() });
@@ -55,6 +56,8 @@ async function runApproved(ctx: ServerContext, item: ActionItem, call: CallInfo)
   } catch (err) {
     ev = { decision: 'deny', reason: (err as Error).message, rule: 'guard:params' } as Evaluation;
   }
+  // Asked to run on another machine (requested_worker: a worker's name, or any): the workers area runs it there.
+  if (ev.decision !== 'deny' && item.requested_worker && item.requested_worker !== 'local') return runActionOnWorker(ctx, item, ev, call);
   // Committed before any side effect: after a crash this row says "it may have started", never "approved".
   const started = ctx.db.transaction(() => {
     const at = st.store.start(item.id);

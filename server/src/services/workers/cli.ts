@@ -5,6 +5,7 @@ import { loadConfig } from '../../config';
 import { privateFile } from '../../config/dataDir';
 import { openDatabase } from '../../store/db';
 import { JOB_TYPES, type JobType } from '../../protocol/workers';
+import { AllowEntry } from '../../protocol/workersActions';
 import { runWorker } from './process';
 import { certificateFingerprint, isLoopback } from './tls';
 import { tokenStore, workerCommandLine } from './tokens';
@@ -16,7 +17,10 @@ Revoking a token ends its leases at once only through the server (Workers panel,
 
 const WORKER_HELP = `Usage:
   agentora worker --server URL --token TOKEN [--name NAME] [--capabilities model_chat,model_embed,…] [--concurrency N]
-                  [--allow-actions tool,…] [--fingerprint SHA256]
+                  [--allow-actions tool|class,…] [--fingerprint SHA256]
+  --allow-actions (or AGENTORA_WORKER_ALLOW_ACTIONS): action tools this machine runs, by name or class (read, write,
+  execute, network, desktop); none by default. The operator must allow them for this worker's token too, and this
+  machine's own AGENTORA_ALLOWED_PATH_ROOTS / AGENTORA_ALLOWED_APPS still apply.
   An https server (one bound to a network address) needs --fingerprint (or AGENTORA_WORKER_FINGERPRINT): the
   SHA-256 of its certificate, printed by \`agentora worker-token create\`; any other certificate is refused.
   The token may come from AGENTORA_WORKER_TOKEN instead (keeps it out of the process list), the server from
@@ -98,7 +102,15 @@ export async function workerCommand(argv: string[]): Promise<void> {
     process.stderr.write(`agentora worker needs --server URL and --token TOKEN (or AGENTORA_WORKER_TOKEN).\n\n${WORKER_HELP}\n`);
     process.exit(64);
   }
+  const allowActions = list(values['allow-actions'] ?? process.env.AGENTORA_WORKER_ALLOW_ACTIONS);
+  const badAllow = allowActions.filter((a) => !AllowEntry.safeParse(a).success);
+  if (badAllow.length) {
+    process.stderr.write(`--allow-actions: unknown entries ${badAllow.join(', ')} (tool names, read, write, execute, network, desktop, browser)\n`);
+    process.exit(64);
+  }
   const caps = list(values.capabilities ?? 'model_chat,model_embed,team_step,workflow_model_call,memory_maintenance');
+  // Allowing action tools here means taking action jobs (the operator must allow them on the server too).
+  if (allowActions.length && !caps.includes('action')) caps.push('action');
   const bad = caps.filter((c) => !(JOB_TYPES as readonly string[]).includes(c));
   if (bad.length) {
     process.stderr.write(`Unknown capabilities: ${bad.join(', ')} (known: ${JOB_TYPES.join(', ')})\n`);
@@ -115,7 +127,7 @@ export async function workerCommand(argv: string[]): Promise<void> {
     name: values.name ?? (await import('node:os')).hostname(),
     capabilities: caps as JobType[],
     concurrency,
-    allowActions: list(values['allow-actions']),
+    allowActions,
     fingerprint: values.fingerprint ?? process.env.AGENTORA_WORKER_FINGERPRINT,
   });
 }

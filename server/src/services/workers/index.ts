@@ -10,6 +10,7 @@ import { cancel, claim, complete, dispatch, endLeasesOf, fail, kick, startSchedu
 import { jobStore, workerStore } from './store';
 import { certificateFingerprint } from './tls';
 import { tokenStore, workerCommandLine } from './tokens';
+import { checkAllowList } from './actionJobs';
 
 /** The worker this call may act for: the operator may act for any; a worker token only for its own workers. */
 function ownWorker(ctx: ServerContext, call: CallInfo, workerId: number) {
@@ -42,7 +43,15 @@ export const workersServices: readonly Implementation[] = [
     lease_seconds: ctx.config['workers.leaseSeconds'],
     heartbeat_seconds: ctx.config['workers.heartbeatSeconds'],
   })),
-  implement(W.dispatch, (p, ctx) => dispatch(ctx, p)),
+  implement(W.dispatch, (p, ctx) => {
+    if (p.job_type === 'action')
+      throw new AppError(
+        'bad_request',
+        'Invalid params: job_type: action jobs are dispatched by the safe-actions queue after approval: propose the action (POST /api/actions) with requested_worker',
+        [{ path: 'job_type', message: 'action jobs come from the actions queue' }],
+      );
+    return dispatch(ctx, p);
+  }),
   implement(W.job, (p, ctx) => {
     const j = jobStore(ctx.db).get(p.id);
     if (!j) throw notFound('Job', p.id);
@@ -52,7 +61,7 @@ export const workersServices: readonly Implementation[] = [
   implement(W.cancelJob, (p, ctx) => cancel(ctx, p.id)),
   implement(W.tokens, (_p, ctx) => ({ items: tokenStore(ctx.db).list() })),
   implement(W.createToken, (p, ctx, call) => {
-    const { item, token } = tokenStore(ctx.db).create(p.name, p.allowed_actions);
+    const { item, token } = tokenStore(ctx.db).create(p.name, checkAllowList(p.allowed_actions));
     ctx.log.info(`worker token #${item.id} '${item.name}' issued by ${call.actor}`);
     // Behind HTTPS (a non-loopback bind), the worker pins this certificate's fingerprint.
     const fingerprint = ctx.http.url?.startsWith('https:') ? certificateFingerprint(ctx.config.dataDir) : null;
@@ -109,7 +118,7 @@ export const workersServices: readonly Implementation[] = [
   implement(W.complete, (p, ctx, call) => {
     const row = ownJob(ctx, call, p.id);
     const name = row.worker_id === null ? null : workerStore(ctx.db).row(row.worker_id)?.name;
-    return complete(ctx, p.id, p.lease_id, p.result, `worker:${name ?? row.worker_id ?? '?'}`);
+    return complete(ctx, p.id, p.lease_id, p.result, `worker:${name ?? row.worker_id ?? '?'}`, p.idempotency_key);
   }),
   implement(W.fail, (p, ctx, call) => {
     ownJob(ctx, call, p.id);
@@ -130,3 +139,4 @@ export const workersRuntime: AreaRuntime = {
   stop: (ctx) => stopScheduler(ctx),
 };
 export { withWorkerRouting } from './routing';
+export { workersActionsServices } from './actionJobs';

@@ -9,6 +9,7 @@ import type { ModelProvider } from '../../bridges/models/types';
 import { ClaimedJob, type JobType } from '../../protocol/workers';
 import { executeJob } from './execute';
 import { createClient, HttpFail, PinError } from './httpClient';
+import { LocalRefusal, runActionHere } from './workerActions';
 
 export interface WorkerOptions {
   server: string;
@@ -42,6 +43,8 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   let timing = { lease_seconds: 30, heartbeat_seconds: 10, claim_wait_seconds: 25 };
   const running = new Map<number, { lease_id: string; ac: AbortController }>();
   const dropped = new Set<number>();
+  /** Action jobs whose side effect started: never dropped (it cannot be undone); the result is reported by key. */
+  const started = new Set<number>();
   let stopping = false;
   let needRegister = true;
   let slotFreed: (() => void) | null = null;
@@ -115,7 +118,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
         });
         for (const id of (r.drop as number[] | undefined) ?? []) {
           const j = running.get(id);
-          if (!j) continue;
+          if (!j || started.has(id)) continue;
           log(`job ${id}: lease lost (expired or cancelled); dropping it`);
           dropped.add(id);
           j.ac.abort();
@@ -127,13 +130,17 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     }
   }
 
-  async function report(job: ClaimedJob, outcome: { result: unknown } | { error: string; retryable: boolean }): Promise<void> {
+  async function report(job: ClaimedJob, outcome: { result: unknown; key?: string } | { error: string; retryable: boolean }): Promise<void> {
     let delay = 250;
     for (;;) {
       if (dropped.has(job.id)) return;
       try {
         if ('result' in outcome) {
-          const r = await api(`/api/workers/jobs/${job.id}/result`, { lease_id: job.lease_id, result: outcome.result });
+          const r = await api(`/api/workers/jobs/${job.id}/result`, {
+            lease_id: job.lease_id,
+            result: outcome.result,
+            ...(outcome.key ? { idempotency_key: outcome.key } : {}),
+          });
           log(`job ${job.id} (${job.job_type}) done${r.duplicate ? ' (already recorded)' : ''}`);
         } else {
           await api(`/api/workers/jobs/${job.id}/fail`, { lease_id: job.lease_id, error: outcome.error, retryable: outcome.retryable });
@@ -157,15 +164,11 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     running.set(job.id, { lease_id: job.lease_id, ac });
     log(`job ${job.id} (${job.job_type}) claimed, attempt ${job.attempt}`);
     try {
-      let outcome: { result: unknown } | { error: string; retryable: boolean };
+      let outcome: { result: unknown; key?: string } | { error: string; retryable: boolean };
       if (job.job_type === 'action') {
-        const tool = String((job.payload as { tool_name?: unknown }).tool_name ?? '');
-        outcome = {
-          error: o.allowActions.includes(tool)
-            ? `action '${tool}': running actions on a worker is not supported by this version`
-            : `action '${tool}' refused by this worker's own policy (--allow-actions)`,
-          retryable: false,
-        };
+        const o2 = await runAction(job);
+        if (!o2) return;
+        outcome = o2;
       } else {
         try {
           outcome = { result: await executeJob(job.job_type, job.payload, models, ac.signal) };
@@ -177,7 +180,28 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     } finally {
       running.delete(job.id);
       dropped.delete(job.id);
+      started.delete(job.id);
       slotFreed?.();
+    }
+  }
+
+  /** An action job: this machine's policy first, then `start` under the lease (refused: do nothing), then run once. */
+  async function runAction(job: ClaimedJob): Promise<{ result: unknown; key?: string } | { error: string; retryable: boolean } | null> {
+    let key: string | undefined;
+    try {
+      const r = await runActionHere(job.payload, o.allowActions, async () => {
+        const s = await api(`/api/workers/jobs/${job.id}/start`, { lease_id: job.lease_id });
+        started.add(job.id);
+        key = (s.idempotency_key as string | null) ?? undefined;
+      });
+      return { result: r, key };
+    } catch (e) {
+      if (e instanceof LocalRefusal) return { error: e.message, retryable: false };
+      if (e instanceof HttpFail && e.status === 409) {
+        log(`job ${job.id}: the server refused the start (${e.message}); not run`);
+        return null;
+      }
+      return { error: `the action could not start here: ${(e as Error)?.message ?? String(e)}`, retryable: false };
     }
   }
 
@@ -193,10 +217,16 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
-  void heartbeatLoop();
   let backoff = 250;
+  let beating = false;
   while (!stopping) {
     if (needRegister) await register();
+    // Heartbeats start once the server told the interval (waiting the default 10 s first left a worker under a
+    // shorter setting stale until its first long-poll came back).
+    if (!beating && !needRegister) {
+      beating = true;
+      void heartbeatLoop();
+    }
     const free = o.concurrency - running.size;
     if (free <= 0) {
       await new Promise<void>((r) => (slotFreed = r));

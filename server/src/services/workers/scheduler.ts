@@ -11,6 +11,7 @@ import { executeJob, RESULTS } from './execute';
 import { localModels } from './inner';
 import { jobStore, workerStore, type JobRow, type Timing } from './store';
 import { tokenStore } from './tokens';
+import { allowedToolNames } from '../../protocol/workersActions';
 
 interface Waiter {
   workerId: number;
@@ -66,6 +67,12 @@ export function waitForJob(ctx: ServerContext, id: number): Promise<W.Job> {
 
 /** Run the job here, for real, under a local lease id (a worker's late result is refused: its lease is gone). */
 function takeLocal(ctx: ServerContext, row: JobRow, reason: string): void {
+  if (row.job_type === 'action' && row.started_ms !== null) {
+    // Its side effect may have happened on the worker: an action never runs twice, so it is not handed out again.
+    const why = `${reason}, after the action started on the worker: the outcome is unknown and it is not run again`;
+    if (jobStore(ctx.db).failFrom(row.id, { state: row.state, leaseId: row.lease_id }, why)) finished(ctx, row.id, 'failed');
+    return;
+  }
   if (row.worker_only || row.job_type === 'action') {
     // Worker-only jobs (and every action job) never run here: retry on a worker while retries remain, else fail.
     if (row.state === 'leased' && row.lease_id && row.attempts <= row.max_retries && jobStore(ctx.db).requeue(row.id, row.lease_id, reason)) {
@@ -115,7 +122,8 @@ function tryClaim(ctx: ServerContext, workerId: number, max: number): W.ClaimedJ
     if (free <= 0) return [];
     const out: W.ClaimedJob[] = [];
     const deadline = Date.now() + t.leaseMs;
-    for (const r of jobs.claimable(JSON.parse(w.capabilities_json) as string[], allowedActions(ctx, w.token_id), free)) {
+    const tools = allowedToolNames(allowedActions(ctx, w.token_id));
+    for (const r of jobs.claimable(JSON.parse(w.capabilities_json) as string[], tools, w.name, free)) {
       const lease = randomUUID();
       if (!jobs.lease(r.id, workerId, lease, deadline)) continue;
       out.push({
@@ -226,10 +234,14 @@ export function dispatch(ctx: ServerContext, p: z.output<typeof W.DispatchParams
 
 // ---------- what workers report ----------
 
-export function complete(ctx: ServerContext, id: number, leaseId: string, result: unknown, ranOn: string) {
+export function complete(ctx: ServerContext, id: number, leaseId: string, result: unknown, ranOn: string, key?: string) {
   const jobs = jobStore(ctx.db);
   const row = jobs.row(id);
   if (!row) throw notFound('Job', id);
+  if (key !== undefined && row.idempotency_key !== key)
+    throw conflict(
+      `Result for job ${id} refused: its idempotency key is ${row.idempotency_key === null ? 'unset' : `'${row.idempotency_key}'`}, not '${key}'`,
+    );
   if (row.state === 'succeeded' && row.lease_id === leaseId) return { accepted: true, duplicate: true, state: row.state };
   const parsed = RESULTS[row.job_type].safeParse(result);
   if (!parsed.success) throw badInput(parsed.error, 'result');
@@ -252,6 +264,13 @@ export function fail(ctx: ServerContext, id: number, leaseId: string, error: str
   if (!row) throw notFound('Job', id);
   if (row.state !== 'leased' || row.lease_id !== leaseId || (row.lease_deadline_ms ?? 0) < Date.now())
     throw conflict(`Failure report for job ${id} refused: the job is no longer under this lease (it is ${row.state})`);
+  if (row.job_type === 'action') {
+    // An action job fails with the worker's reason (its own policy refused it, or the tool failed to start): it is
+    // never retried on another machine behind the operator's back.
+    const name = row.worker_id === null ? '?' : (workerStore(ctx.db).row(row.worker_id)?.name ?? row.worker_id);
+    if (jobs.failFrom(id, { state: 'leased', leaseId }, `worker '${name}': ${error}`)) finished(ctx, id, 'failed');
+    return { accepted: true, state: jobs.row(id)!.state };
+  }
   if (retryable && row.attempts <= row.max_retries && jobs.requeue(id, leaseId, error)) {
     changed(ctx, 'requeued', id);
     kick(ctx);
@@ -302,6 +321,12 @@ export function sweep(ctx: ServerContext): void {
     const w = row.worker_id === null ? undefined : workerStore(ctx.db).row(row.worker_id);
     const silent = w ? ` (no heartbeat for ${((now - w.last_heartbeat_ms) / 1000).toFixed(1)} s)` : '';
     takeLocalOrRequeue(ctx, row, `lease expired on worker '${w?.name ?? row.worker_id}'${silent}`);
+  }
+  // Action jobs that started on a worker that then went silent: fail once the action's own time limit is over too.
+  const limit = Math.max(t.leaseMs, ctx.config['actions.commandTimeoutSeconds'] * 1000);
+  for (const row of jobs.silentStarted(now - limit)) {
+    const w = row.worker_id === null ? undefined : workerStore(ctx.db).row(row.worker_id);
+    takeLocal(ctx, row, `worker '${w?.name ?? row.worker_id}' went silent`);
   }
   const queued = jobs.queued(200);
   if (queued.length) {

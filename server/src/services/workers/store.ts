@@ -2,6 +2,7 @@
 // is one conditional UPDATE (`… WHERE state = ? AND lease_id = ?`): 0 rows changed means someone else won, which is
 // what makes a job's completion count exactly once.
 import type { Db } from '../../store/db';
+import { prep } from './prep';
 import type { Job, JobState, JobType, Worker, WorkerState } from '../../protocol/workers';
 
 export interface Timing {
@@ -47,6 +48,8 @@ export interface JobRow {
   created_ms: number;
   claimed_ms: number | null;
   finished_ms: number | null;
+  /** An action job's side effect started on its worker (migration 71): never handed out again. */
+  started_ms: number | null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -61,7 +64,7 @@ export function workerState(r: Pick<WorkerRow, 'last_heartbeat_ms' | 'offline_re
 }
 
 export function workerStore(db: Db) {
-  const jobsOf = db.prepare("SELECT id FROM worker_jobs WHERE worker_id = ? AND state = 'leased' ORDER BY id");
+  const jobsOf = prep(db, "SELECT id FROM worker_jobs WHERE worker_id = ? AND state = 'leased' ORDER BY id");
   const toWorker = (r: WorkerRow, t: Timing, now = Date.now()): Worker => {
     const current = (jobsOf.all(r.id) as { id: number }[]).map((j) => j.id);
     return {
@@ -84,7 +87,7 @@ export function workerStore(db: Db) {
   };
   return {
     row(id: number): WorkerRow | undefined {
-      return db.prepare('SELECT * FROM workers WHERE id = ?').get(id) as WorkerRow | undefined;
+      return prep(db, 'SELECT * FROM workers WHERE id = ?').get(id) as WorkerRow | undefined;
     },
     get(id: number, t: Timing): Worker | undefined {
       const r = this.row(id);
@@ -92,12 +95,12 @@ export function workerStore(db: Db) {
     },
     list(t: Timing): Worker[] {
       const now = Date.now();
-      return (db.prepare('SELECT * FROM workers ORDER BY id DESC LIMIT 500').all() as WorkerRow[]).map((r) => toWorker(r, t, now));
+      return (prep(db, 'SELECT * FROM workers ORDER BY id DESC LIMIT 500').all() as WorkerRow[]).map((r) => toWorker(r, t, now));
     },
     /** Workers heard from recently enough to be live, with their load. */
     live(t: Timing): Worker[] {
       const since = Date.now() - 2 * t.heartbeatMs;
-      return (db.prepare('SELECT * FROM workers WHERE last_heartbeat_ms >= ? AND offline_reason IS NULL').all(since) as WorkerRow[]).map((r) =>
+      return (prep(db, 'SELECT * FROM workers WHERE last_heartbeat_ms >= ? AND offline_reason IS NULL').all(since) as WorkerRow[]).map((r) =>
         toWorker(r, t),
       );
     },
@@ -113,26 +116,24 @@ export function workerStore(db: Db) {
     }): number {
       const now = Date.now();
       if (p.id !== undefined) {
-        const changed = db
-          .prepare(
-            `UPDATE workers SET name = ?, url = ?, capabilities_json = ?, concurrency = ?, version = ?, clock_skew_ms = ?, last_heartbeat_ms = ?,
+        const changed = prep(
+          db,
+          `UPDATE workers SET name = ?, url = ?, capabilities_json = ?, concurrency = ?, version = ?, clock_skew_ms = ?, last_heartbeat_ms = ?,
                offline_reason = NULL, status = 'idle' WHERE id = ? AND token_id IS ?`,
-          )
-          .run(p.name, p.url, JSON.stringify(p.capabilities), p.concurrency, p.version, p.skew, now, p.id, p.tokenId).changes;
+        ).run(p.name, p.url, JSON.stringify(p.capabilities), p.concurrency, p.version, p.skew, now, p.id, p.tokenId).changes;
         if (changed) return p.id;
       }
       return Number(
-        db
-          .prepare(
-            `INSERT INTO workers (token_id, name, url, capabilities_json, concurrency, version, clock_skew_ms, registered_at, last_heartbeat_ms)
+        prep(
+          db,
+          `INSERT INTO workers (token_id, name, url, capabilities_json, concurrency, version, clock_skew_ms, registered_at, last_heartbeat_ms)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(p.tokenId, p.name, p.url, JSON.stringify(p.capabilities), p.concurrency, p.version, p.skew, new Date(now).toISOString(), now)
+        ).run(p.tokenId, p.name, p.url, JSON.stringify(p.capabilities), p.concurrency, p.version, p.skew, new Date(now).toISOString(), now)
           .lastInsertRowid,
       );
     },
     heartbeat(id: number, status: string, skew: number | null): void {
-      db.prepare('UPDATE workers SET last_heartbeat_ms = ?, status = ?, clock_skew_ms = COALESCE(?, clock_skew_ms) WHERE id = ?').run(
+      prep(db, 'UPDATE workers SET last_heartbeat_ms = ?, status = ?, clock_skew_ms = COALESCE(?, clock_skew_ms) WHERE id = ?').run(
         Date.now(),
         status,
         skew,
@@ -140,17 +141,17 @@ export function workerStore(db: Db) {
       );
     },
     setOffline(id: number, reason: string): void {
-      db.prepare("UPDATE workers SET offline_reason = ?, status = 'offline' WHERE id = ?").run(reason, id);
+      prep(db, "UPDATE workers SET offline_reason = ?, status = 'offline' WHERE id = ?").run(reason, id);
     },
     byToken(tokenId: number): number[] {
-      return (db.prepare('SELECT id FROM workers WHERE token_id = ?').all(tokenId) as { id: number }[]).map((r) => r.id);
+      return (prep(db, 'SELECT id FROM workers WHERE token_id = ?').all(tokenId) as { id: number }[]).map((r) => r.id);
     },
   };
 }
 
 export function jobStore(db: Db) {
-  const byId = db.prepare('SELECT * FROM worker_jobs WHERE id = ?');
-  const workerName = db.prepare('SELECT name FROM workers WHERE id = ?');
+  const byId = prep(db, 'SELECT * FROM worker_jobs WHERE id = ?');
+  const workerName = prep(db, 'SELECT name FROM workers WHERE id = ?');
   return {
     row(id: number): JobRow | undefined {
       return byId.get(id) as JobRow | undefined;
@@ -185,7 +186,7 @@ export function jobStore(db: Db) {
       return r && this.toJob(r);
     },
     byKey(key: string): JobRow | undefined {
-      return db.prepare('SELECT * FROM worker_jobs WHERE idempotency_key = ?').get(key) as JobRow | undefined;
+      return prep(db, 'SELECT * FROM worker_jobs WHERE idempotency_key = ?').get(key) as JobRow | undefined;
     },
     insert(p: {
       type: JobType;
@@ -198,122 +199,136 @@ export function jobStore(db: Db) {
     }): number {
       const now = Date.now();
       return Number(
-        db
-          .prepare(
-            `INSERT INTO worker_jobs (job_type, payload_json, priority, idempotency_key, state, worker_only, ref, max_retries, created_at, created_ms)
+        prep(
+          db,
+          `INSERT INTO worker_jobs (job_type, payload_json, priority, idempotency_key, state, worker_only, ref, max_retries, created_at, created_ms)
              VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
-          )
-          .run(p.type, JSON.stringify(p.payload), p.priority, p.key, p.workerOnly ? 1 : 0, p.ref, p.maxRetries, new Date(now).toISOString(), now)
+        ).run(p.type, JSON.stringify(p.payload), p.priority, p.key, p.workerOnly ? 1 : 0, p.ref, p.maxRetries, new Date(now).toISOString(), now)
           .lastInsertRowid,
       );
     },
     list(state: JobState | undefined, limit: number, offset: number): { items: Job[]; total: number } {
       const where = state ? 'WHERE state = ?' : '';
       const args = state ? [state] : [];
-      const rows = db.prepare(`SELECT * FROM worker_jobs ${where} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, limit, offset) as JobRow[];
-      const total = (db.prepare(`SELECT COUNT(*) AS n FROM worker_jobs ${where}`).get(...args) as { n: number }).n;
+      const rows = prep(db, `SELECT * FROM worker_jobs ${where} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, limit, offset) as JobRow[];
+      const total = (prep(db, `SELECT COUNT(*) AS n FROM worker_jobs ${where}`).get(...args) as { n: number }).n;
       return { items: rows.map((r) => this.toJob(r)), total };
     },
-    /** The next queued jobs this worker may run: capabilities, and only the action tools its token allows. */
-    claimable(types: string[], allowedActions: string[], limit: number): JobRow[] {
-      return db
-        .prepare(
-          `SELECT * FROM worker_jobs WHERE state = 'queued' AND job_type IN (SELECT value FROM json_each(?))
-             AND (job_type != 'action' OR json_extract(payload_json, '$.tool_name') IN (SELECT value FROM json_each(?)))
+    /** The next queued jobs this worker may run: capabilities, and only the action tools its token allows, asked of it (or of any). */
+    claimable(types: string[], allowedTools: string[], workerName: string, limit: number): JobRow[] {
+      return prep(
+        db,
+        `SELECT * FROM worker_jobs WHERE state = 'queued' AND job_type IN (SELECT value FROM json_each(?))
+             AND (job_type != 'action' OR (json_extract(payload_json, '$.tool_name') IN (SELECT value FROM json_each(?))
+                  AND json_extract(payload_json, '$.worker') IN ('any', ?)))
            ORDER BY priority DESC, id LIMIT ?`,
-        )
-        .all(JSON.stringify(types), JSON.stringify(allowedActions), limit) as JobRow[];
+      ).all(JSON.stringify(types), JSON.stringify(allowedTools), workerName, limit) as JobRow[];
+    },
+    /** An action job's worker starts the side effect: only under its current, unexpired lease. */
+    markStarted(id: number, leaseId: string): boolean {
+      const now = Date.now();
+      return (
+        prep(
+          db,
+          `UPDATE worker_jobs SET started_ms = COALESCE(started_ms, ?)
+             WHERE id = ? AND job_type = 'action' AND state = 'leased' AND lease_id = ? AND (lease_deadline_ms >= ? OR started_ms IS NOT NULL)`,
+        ).run(now, id, leaseId, now).changes === 1
+      );
+    },
+    /** Started action jobs whose worker has been silent past the limit (outcome unknown). */
+    silentStarted(before: number): JobRow[] {
+      return prep(
+        db,
+        "SELECT * FROM worker_jobs WHERE state = 'leased' AND started_ms IS NOT NULL AND lease_deadline_ms < ? ORDER BY id LIMIT 100",
+      ).all(before) as JobRow[];
     },
     lease(id: number, workerId: number, leaseId: string, deadline: number): boolean {
       return (
-        db
-          .prepare(
-            `UPDATE worker_jobs SET state = 'leased', worker_id = ?, lease_id = ?, lease_deadline_ms = ?, attempts = attempts + 1, claimed_ms = ?
+        prep(
+          db,
+          `UPDATE worker_jobs SET state = 'leased', worker_id = ?, lease_id = ?, lease_deadline_ms = ?, attempts = attempts + 1, claimed_ms = ?
              WHERE id = ? AND state = 'queued'`,
-          )
-          .run(workerId, leaseId, deadline, Date.now(), id).changes === 1
+        ).run(workerId, leaseId, deadline, Date.now(), id).changes === 1
       );
     },
     extend(id: number, workerId: number, leaseId: string, deadline: number): boolean {
       return (
-        db
-          .prepare(
-            `UPDATE worker_jobs SET lease_deadline_ms = ? WHERE id = ? AND worker_id = ? AND lease_id = ? AND state = 'leased' AND lease_deadline_ms >= ?`,
-          )
-          .run(deadline, id, workerId, leaseId, Date.now()).changes === 1
+        prep(
+          db,
+          `UPDATE worker_jobs SET lease_deadline_ms = ?
+             WHERE id = ? AND worker_id = ? AND lease_id = ? AND state = 'leased' AND (lease_deadline_ms >= ? OR started_ms IS NOT NULL)`,
+        ).run(deadline, id, workerId, leaseId, Date.now()).changes === 1
       );
     },
-    /** The one completion that counts: still leased, under this lease, before its deadline. */
+    /** The one completion that counts: still leased, under this lease, before its deadline (a started action: whenever it arrives). */
     completeLeased(id: number, leaseId: string, result: unknown, ranOn: string): boolean {
       const now = Date.now();
       return (
-        db
-          .prepare(
-            `UPDATE worker_jobs SET state = 'succeeded', result_json = ?, error = NULL, finished_ms = ?, ran_on = ?
-             WHERE id = ? AND state = 'leased' AND lease_id = ? AND lease_deadline_ms >= ?`,
-          )
-          .run(JSON.stringify(result ?? null), now, ranOn, id, leaseId, now).changes === 1
+        prep(
+          db,
+          `UPDATE worker_jobs SET state = 'succeeded', result_json = ?, error = NULL, finished_ms = ?, ran_on = ?
+             WHERE id = ? AND state = 'leased' AND lease_id = ? AND (lease_deadline_ms >= ? OR started_ms IS NOT NULL)`,
+        ).run(JSON.stringify(result ?? null), now, ranOn, id, leaseId, now).changes === 1
       );
     },
     requeue(id: number, leaseId: string, error: string): boolean {
       return (
-        db
-          .prepare(
-            `UPDATE worker_jobs SET state = 'queued', worker_id = NULL, lease_id = NULL, lease_deadline_ms = NULL, error = ?
+        prep(
+          db,
+          `UPDATE worker_jobs SET state = 'queued', worker_id = NULL, lease_id = NULL, lease_deadline_ms = NULL, error = ?
              WHERE id = ? AND state = 'leased' AND lease_id = ?`,
-          )
-          .run(error, id, leaseId).changes === 1
+        ).run(error, id, leaseId).changes === 1
       );
     },
     /** Take the job from whoever holds it (queued or leased) and run it here. */
     toLocal(id: number, from: { state: JobState; leaseId: string | null }, localLease: string, reason: string): boolean {
       return (
-        db
-          .prepare(
-            `UPDATE worker_jobs SET state = 'running_local', worker_id = NULL, lease_id = ?, lease_deadline_ms = NULL, used_fallback_local = 1,
+        prep(
+          db,
+          `UPDATE worker_jobs SET state = 'running_local', worker_id = NULL, lease_id = ?, lease_deadline_ms = NULL, used_fallback_local = 1,
                fallback_reason = ?, claimed_ms = ?, attempts = attempts + 1
              WHERE id = ? AND state = ? AND lease_id IS ?`,
-          )
-          .run(localLease, reason, Date.now(), id, from.state, from.leaseId).changes === 1
+        ).run(localLease, reason, Date.now(), id, from.state, from.leaseId).changes === 1
       );
     },
     finishLocal(id: number, localLease: string, outcome: { result: unknown } | { error: string }): boolean {
       const ok = 'result' in outcome;
       return (
-        db
-          .prepare(
-            `UPDATE worker_jobs SET state = ?, result_json = ?, error = ?, finished_ms = ?, ran_on = 'local'
+        prep(
+          db,
+          `UPDATE worker_jobs SET state = ?, result_json = ?, error = ?, finished_ms = ?, ran_on = 'local'
              WHERE id = ? AND state = 'running_local' AND lease_id = ?`,
-          )
-          .run(ok ? 'succeeded' : 'failed', ok ? JSON.stringify(outcome.result ?? null) : null, ok ? null : outcome.error, Date.now(), id, localLease)
+        ).run(ok ? 'succeeded' : 'failed', ok ? JSON.stringify(outcome.result ?? null) : null, ok ? null : outcome.error, Date.now(), id, localLease)
           .changes === 1
       );
     },
     failFrom(id: number, from: { state: JobState; leaseId: string | null }, error: string, state: 'failed' | 'cancelled' = 'failed'): boolean {
       return (
-        db
-          .prepare(
-            `UPDATE worker_jobs SET state = ?, error = ?, finished_ms = ?, lease_id = NULL, lease_deadline_ms = NULL
+        prep(
+          db,
+          `UPDATE worker_jobs SET state = ?, error = ?, finished_ms = ?, lease_id = NULL, lease_deadline_ms = NULL
              WHERE id = ? AND state = ? AND lease_id IS ?`,
-          )
-          .run(state, error, Date.now(), id, from.state, from.leaseId).changes === 1
+        ).run(state, error, Date.now(), id, from.state, from.leaseId).changes === 1
       );
     },
     expiredLeases(now: number): JobRow[] {
-      return db.prepare("SELECT * FROM worker_jobs WHERE state = 'leased' AND lease_deadline_ms < ? ORDER BY id LIMIT 500").all(now) as JobRow[];
+      // a started action job is not expired: it never runs twice; it waits for its worker (see silentStarted)
+      return prep(db, "SELECT * FROM worker_jobs WHERE state = 'leased' AND lease_deadline_ms < ? AND started_ms IS NULL ORDER BY id LIMIT 500").all(
+        now,
+      ) as JobRow[];
     },
     leasedBy(workerId: number): JobRow[] {
-      return db.prepare("SELECT * FROM worker_jobs WHERE state = 'leased' AND worker_id = ?").all(workerId) as JobRow[];
+      return prep(db, "SELECT * FROM worker_jobs WHERE state = 'leased' AND worker_id = ?").all(workerId) as JobRow[];
     },
     queued(limit: number): JobRow[] {
-      return db.prepare("SELECT * FROM worker_jobs WHERE state = 'queued' ORDER BY priority DESC, id LIMIT ?").all(limit) as JobRow[];
+      return prep(db, "SELECT * FROM worker_jobs WHERE state = 'queued' ORDER BY priority DESC, id LIMIT ?").all(limit) as JobRow[];
     },
     runningLocal(): JobRow[] {
-      return db.prepare("SELECT * FROM worker_jobs WHERE state = 'running_local' ORDER BY id").all() as JobRow[];
+      return prep(db, "SELECT * FROM worker_jobs WHERE state = 'running_local' ORDER BY id").all() as JobRow[];
     },
     /** After a restart: leases whose deadline passed while we were down get one more lease to be renewed. */
     graceLeases(deadline: number): number {
-      return db.prepare("UPDATE worker_jobs SET lease_deadline_ms = ? WHERE state = 'leased' AND lease_deadline_ms < ?").run(deadline, deadline)
+      return prep(db, "UPDATE worker_jobs SET lease_deadline_ms = ? WHERE state = 'leased' AND lease_deadline_ms < ?").run(deadline, deadline)
         .changes;
     },
   };

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerContext } from '../../context';
 import type { Db } from '../../store/db';
+import { prep } from './prep';
 import type { WorkerToken } from '../../protocol/workers';
 
 /** Worker secrets start with this, so a leaked one is recognisable (secret scanners, logs). */
@@ -31,24 +32,31 @@ const toToken = (r: Row): WorkerToken => ({
 export function tokenStore(db: Db) {
   return {
     list(): WorkerToken[] {
-      return (db.prepare(`SELECT ${COLS} FROM worker_tokens ORDER BY id DESC`).all() as Row[]).map(toToken);
+      return (prep(db, `SELECT ${COLS} FROM worker_tokens ORDER BY id DESC`).all() as Row[]).map(toToken);
     },
     get(id: number): WorkerToken | undefined {
-      const r = db.prepare(`SELECT ${COLS} FROM worker_tokens WHERE id = ?`).get(id) as Row | undefined;
+      const r = prep(db, `SELECT ${COLS} FROM worker_tokens WHERE id = ?`).get(id) as Row | undefined;
       return r && toToken(r);
     },
     create(name: string, allowedActions: string[]): { item: WorkerToken; token: string } {
       const token = WORKER_SECRET_PREFIX + randomBytes(32).toString('base64url');
-      const info = db
-        .prepare('INSERT INTO worker_tokens (name, token_hash, prefix, allowed_actions_json, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(name, sha256(token), token.slice(0, 10), JSON.stringify(allowedActions), new Date().toISOString());
+      const info = prep(db, 'INSERT INTO worker_tokens (name, token_hash, prefix, allowed_actions_json, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        name,
+        sha256(token),
+        token.slice(0, 10),
+        JSON.stringify(allowedActions),
+        new Date().toISOString(),
+      );
       return { item: this.get(Number(info.lastInsertRowid))!, token };
     },
+    setAllowed(id: number, allowedActions: string[]): void {
+      prep(db, 'UPDATE worker_tokens SET allowed_actions_json = ? WHERE id = ?').run(JSON.stringify(allowedActions), id);
+    },
     revoke(id: number): void {
-      db.prepare('UPDATE worker_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id);
+      prep(db, 'UPDATE worker_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id);
     },
     bySecret(secret: string): WorkerToken | undefined {
-      const r = db.prepare(`SELECT ${COLS} FROM worker_tokens WHERE token_hash = ? AND revoked_at IS NULL`).get(sha256(secret)) as Row | undefined;
+      const r = prep(db, `SELECT ${COLS} FROM worker_tokens WHERE token_hash = ? AND revoked_at IS NULL`).get(sha256(secret)) as Row | undefined;
       return r && toToken(r);
     },
   };
@@ -63,7 +71,7 @@ export function workerBySecret(ctx: ServerContext, secret: string): { id: number
   const now = Date.now();
   if ((lastTouch.get(t.id) ?? 0) < now - 60_000) {
     lastTouch.set(t.id, now);
-    ctx.db.prepare('UPDATE worker_tokens SET last_used_at = ? WHERE id = ?').run(new Date(now).toISOString(), t.id);
+    prep(ctx.db, 'UPDATE worker_tokens SET last_used_at = ? WHERE id = ?').run(new Date(now).toISOString(), t.id);
   }
   return { id: t.id, name: t.name };
 }

@@ -1,5 +1,6 @@
 // Workers migrations (versions 70–79, see ./index.ts).
 //   70 worker tokens (only a SHA-256 of the secret), workers, worker jobs (leases, attempts, fallback, result)
+//   71 worker_jobs.started_ms: an action job's side effect started on its worker (never handed out again)
 import type { Migration } from './index';
 
 const m70: Migration = {
@@ -67,4 +68,12 @@ const m70: Migration = {
   },
 };
 
-export const workersMigrations: readonly Migration[] = [m70];
+const m71: Migration = {
+  version: 71,
+  name: 'workers: action jobs started under their lease',
+  up(db) {
+    db.exec('ALTER TABLE worker_jobs ADD COLUMN started_ms INTEGER');
+  },
+};
+
+export const workersMigrations: readonly Migration[] = [m70, m71];
