@@ -146,4 +146,23 @@ const m58: Migration = {
     `);
   },
 };
-export const teamsMigrations: readonly Migration[] = [m55, m56, m57, m58];
+//   59 the live events of runs as they were sent (one row per notification, its id is the SSE event id), so a
+//      stream that connects late or reconnects with Last-Event-ID replays what it missed, each event once; and a
+//      covering index of the usage columns, so the analytics overview aggregates the index, not the wide rows.
+const m59: Migration = {
+  version: 59,
+  name: 'teams: run live events (stream replay), usage index',
+  up(db) {
+    db.exec(`
+      CREATE TABLE run_live_events (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        payload TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX run_live_events_run ON run_live_events(run_id, id);
+      CREATE INDEX runs_usage ON runs(status, mode, tokens_used, turns_used, seconds_used);
+    `);
+  },
+};
+export const teamsMigrations: readonly Migration[] = [m55, m56, m57, m58, m59];
