@@ -23,6 +23,7 @@ import { runsMethods } from './runs';
 import { workersMethods, workersNotifications } from './workers';
 import { runsNotifications } from './runsLive';
 import { runsReportMethods } from './runsReports';
+import { runsAttachmentMethods } from './runsAttachments';
 import { workflowsMethods, workflowsNotifications } from './workflows';
 import { operatorMethods } from './operator';
 
@@ -49,6 +50,7 @@ export * as teams from './teams';
 export * as runs from './runs';
 export * as workers from './workers';
 export * as runsReports from './runsReports';
+export * as runsAttachments from './runsAttachments';
 export * as runsLive from './runsLive';
 export * as workflows from './workflows';
 export * as operator from './operator';
@@ -76,6 +78,7 @@ export const allMethods: readonly AnyMethod[] = [
   ...runsMethods,
   ...workersMethods,
   ...runsReportMethods,
+  ...runsAttachmentMethods,
   ...workflowsMethods,
   ...operatorMethods,
 ];

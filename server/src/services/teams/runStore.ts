@@ -210,8 +210,8 @@ export class RunStore {
     return this.s.messages.all(id).map((m) => ({ ...m, meta: JSON.parse(m.meta) as Record<string, unknown> }));
   }
 
-  event(id: string, agentId: number | null, type: string, payload: Record<string, unknown>): void {
-    this.s.insertEvent.run(id, agentId, type, JSON.stringify(payload), now());
+  event(id: string, agentId: number | null, type: string, payload: Record<string, unknown>): number {
+    return Number(this.s.insertEvent.run(id, agentId, type, JSON.stringify(payload), now()).lastInsertRowid);
   }
 
   events(id: string) {
