@@ -109,7 +109,10 @@ async function streamLatency(): Promise<void> {
       const id = (await post(s, '/api/runs', { team_id: team, prompt: `latency ${i}`, max_turns: 6, token_budget: 1e6 })).run_id;
       const sse = await stamped(s, id);
       const end = Date.now() + 15000;
-      while (!sse.events.some((e) => e.data.kind === 'status' && e.data.status !== 'running') && Date.now() < end)
+      while (
+        !sse.events.some((e) => e.data.kind === 'status' && ['completed', 'stopped', 'failed', 'cancelled'].includes(e.data.status)) &&
+        Date.now() < end
+      )
         await new Promise((r) => setTimeout(r, 10));
       await sse.close();
       const trace = (await get(s, `/api/runs/${id}/trace`)).trace as { event_type: string; created_at: string }[];
