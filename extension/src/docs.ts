@@ -4,7 +4,7 @@
 // (missions/didChange, memory/didChange). Show Logs opens agentora:/logs/… (the log buffer, live). URIs: agentora:/mission/<run_id>/<name>.md,
 // agentora:/compare/<left>/<right>/<name>.md, agentora:/memory/<id>/<name>.md (the .md makes them Markdown).
 import * as vscode from 'vscode';
-import { memory, missions } from '../../server/src/protocol';
+import { memory, missions, runsLive } from '../../server/src/protocol';
 import { M, type ServerController } from './client';
 import type { LogBuffer } from './logBuffer';
 import { compareMarkdown, memoryMarkdown, missionMarkdown } from './missions/render';
@@ -25,6 +25,8 @@ export const missionUri = (runId: string, title: string) =>
 export const compareUri = (left: string, right: string) =>
   vscode.Uri.from({ scheme: DOC_SCHEME, path: `/compare/${encodeURIComponent(left)}/${encodeURIComponent(right)}/${fileName('Compare missions')}` });
 export const logsUri = vscode.Uri.from({ scheme: DOC_SCHEME, path: '/logs/Agentora log.log' });
+export const runReportUri = (id: string, prompt: string) =>
+  vscode.Uri.from({ scheme: DOC_SCHEME, path: `/run/${encodeURIComponent(id)}/${fileName(`Run ${prompt}`)}` });
 export const memoryUri = (id: number) => vscode.Uri.from({ scheme: DOC_SCHEME, path: `/memory/${id}/${fileName(`Memory ${id}`)}` });
 
 function parts(uri: vscode.Uri): string[] {
@@ -47,6 +49,11 @@ export class AgentoraDocs implements vscode.TextDocumentContentProvider, vscode.
         if (name === missions.didChange.name || name === missions.didFinish.name) {
           const runId = (payload as { run_id: string }).run_id;
           this.refresh((kind, ids) => (kind === 'mission' || kind === 'compare') && ids.includes(runId));
+        }
+        // A run report follows its run (status changes, steps), not every token.
+        if (name === runsLive.didChange.name && (payload as { kind: string }).kind !== 'token') {
+          const runId = (payload as { run_id: string }).run_id;
+          this.refresh((kind, ids) => kind === 'run' && ids[0] === runId);
         }
         if (name === memory.didChange.name) {
           const ids = (payload as { capsule_ids: number[] }).capsule_ids.map(String);
@@ -79,6 +86,7 @@ export class AgentoraDocs implements vscode.TextDocumentContentProvider, vscode.
         return missionMarkdown(run, events);
       }
       if (kind === 'compare') return compareMarkdown(await this.server.call(M.missions.compare, { left_run_id: a, right_run_id: b }));
+      if (kind === 'run') return (await this.server.call(M.runsReports.exportRun, { id: a })).markdown;
       if (kind === 'memory') return memoryMarkdown((await this.server.call(M.memory.get, { capsule_id: Number(a) })).capsule);
       return `Unknown Agentora document: ${uri.toString()}\n`;
     } catch (err) {

@@ -12,10 +12,11 @@ import { memoryArea } from './memory';
 import { missionsArea } from './missions';
 import { chatArea } from './chat';
 import { branchSetArea } from './branchset';
+import { runsArea } from './runs';
 
 /** Sidebar webview views (package.json `contributes.views`: the Agentora, Agentora Missions and Agentora Chat containers) → the panel each one shows. */
 const PANELS = ['system', 'missions', 'actions', 'memory', 'chat', 'branchset', 'runs', 'workflows', 'personas', 'audit', 'workers'] as const;
-const AREAS = [actionsArea, memoryArea, missionsArea, chatArea, branchSetArea];
+const AREAS = [actionsArea, memoryArea, missionsArea, chatArea, branchSetArea, runsArea];
 
 let server: ServerController | undefined;
 

@@ -70,7 +70,7 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
     fetch(p, init = {}) {
       const headers = new Headers(init.headers);
       if (init.auth !== false && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
-      if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
+      if (init.body && !(init.body instanceof FormData) && !headers.has('content-type')) headers.set('content-type', 'application/json');
       return fetch(url + p, { ...init, headers });
     },
   };

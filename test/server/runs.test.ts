@@ -172,6 +172,14 @@ describe('runs against the fake Ollama (real client, real wire)', () => {
     fake.chats.filter((c) => c.messages.at(-1)?.content.includes(runPrompt) && subgoalOf(c) === sid).length;
   const env = () => ({ AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: fake.url });
   let teamId: number;
+  /** Model calls made for a run (by its prompt, which every call of the run carries). */
+  const callsFor = (runPrompt: string) => fake.chats.filter((c) => c.messages.some((m) => m.content.includes(runPrompt))).length;
+  /** Another run, start to end: the signal that the server and the fake had time to make several calls. */
+  const controlRun = async (prompt: string, team = teamId) => {
+    const id = (await post('/api/runs', { team_id: team, prompt, max_turns: 10, token_budget: 100000, max_seconds: 60 })).body.run_id;
+    assert.equal((await finished(id)).run.status, 'completed');
+    assert.ok(callsFor(prompt) >= 3, `the control run made ${callsFor(prompt)} model calls`);
+  };
   before(async () => {
     fake = await startFakeOllama(undefined, {
       chatDelayMs: 250,
@@ -200,14 +208,12 @@ describe('runs against the fake Ollama (real client, real wire)', () => {
     await until('s1 draft to be stored', async () =>
       (await get(`/api/runs/${id}/trace`)).body.trace.some((e: any) => e.event_type === 'draft' && e.payload.subgoal_id === 's1'),
     );
-    const calls = fake.chats.length;
-    // Observe a window longer than several model calls: nothing may be asked while paused.
-    const end = Date.now() + 1200;
-    while (Date.now() < end) {
-      assert.equal(fake.chats.length, calls, 'a paused run called the model');
-      assert.equal((await get(`/api/runs/${id}`)).body.run.status, 'paused');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // While it is paused, another run goes from start to end (several model calls on the same server and fake):
+    // the paused run is asked nothing meanwhile.
+    const calls = callsFor(prompt);
+    await controlRun('pause-control');
+    assert.equal(callsFor(prompt), calls, 'a paused run called the model');
+    assert.equal((await get(`/api/runs/${id}`)).body.run.status, 'paused');
     assert.equal((await post(`/api/runs/${id}/resume`)).body.ok, true);
     const done = await finished(id);
     assert.equal(done.run.status, 'completed');
@@ -269,9 +275,9 @@ describe('runs against the fake Ollama (real client, real wire)', () => {
       const r = await get(`/api/runs/${id}`);
       assert.equal(r.body.run.status, 'interrupted');
       assert.match(r.body.run.error, /restarted while this run was unfinished/);
-      const calls = fake.chats.length;
-      await new Promise((res) => setTimeout(res, 600));
-      assert.equal(fake.chats.length, calls, 'an interrupted run called the model');
+      const calls = callsFor(prompt);
+      await controlRun('interrupt-control', team);
+      assert.equal(callsFor(prompt), calls, 'an interrupted run called the model');
       assert.equal((await post(`/api/runs/${id}/resume`)).status, 200);
       const done = await finished(id);
       await srv.stop();

@@ -322,6 +322,16 @@ const RECIPES: Record<string, Recipe> = {
   'GET /api/runs/{}/team': () => ({ path: `/api/runs/${id('run')}/team` }),
   'GET /api/runs/{}/actions': () => ({ path: `/api/runs/${id('run')}/actions` }),
   'GET /api/runs/{}/stream': () => ({ path: `/api/runs/${id('run')}/stream` }),
+  'POST /api/runs/{}/attachments': () => ({
+    path: `/api/runs/${id('run')}/attachments`,
+    // Multipart, as earlier clients upload: one `file` part.
+    send: async () => {
+      const form = new FormData();
+      form.append('file', new Blob(['# Wire notes\n\nAttached to a run.\n']), 'wire notes.md');
+      const r = await s.fetch(`/api/runs/${id('run')}/attachments`, { method: 'POST', body: form });
+      return { status: r.status, body: await r.json(), headers: r.headers };
+    },
+  }),
   'GET /api/exports/run/{}': () => ({ path: `/api/exports/run/${id('run')}` }),
   'GET /api/analytics/overview': () => ({ path: '/api/analytics/overview' }),
   'GET /api/analytics/runs/{}': () => ({ path: `/api/analytics/runs/${id('run')}` }),

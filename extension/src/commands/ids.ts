@@ -3,6 +3,7 @@ import { MEMORY_COMMAND_IDS } from '../memory/ids';
 import { MISSIONS_COMMAND_IDS } from '../missions/ids';
 import { CHAT_COMMAND_IDS } from '../chat/ids';
 import { BRANCHSET_COMMAND_IDS } from '../branchset/ids';
+import { RUNS_COMMAND_IDS } from '../runs/ids';
 
 // Every system command the manifest contributes. test/unit/manifest.test.ts fails if package.json and this list drift;
 // registerCommands() takes a Record over this list, so the compiler fails if one has no handler.
@@ -25,4 +26,5 @@ export const ALL_COMMAND_IDS: readonly string[] = [
   ...MISSIONS_COMMAND_IDS,
   ...CHAT_COMMAND_IDS,
   ...BRANCHSET_COMMAND_IDS,
+  ...RUNS_COMMAND_IDS,
 ];

@@ -8,6 +8,10 @@ export interface AgentoraRouteConfig {
 }
 
 declare module 'fastify' {
+  // Declared on Fastify's route config too: a plugin that augments it (@fastify/multipart) makes unknown keys errors.
+  interface FastifyContextConfig {
+    agentDoor?: boolean;
+  }
   interface FastifyRequest {
     /** Who holds this request; null on open routes. */
     credential: CallCredential | null;

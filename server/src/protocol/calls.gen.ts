@@ -20,6 +20,7 @@ import type * as modelAdmin from './modelAdmin';
 import type * as models from './models';
 import type * as operator from './operator';
 import type * as runs from './runs';
+import type * as runsAttachments from './runsAttachments';
 import type * as runsLive from './runsLive';
 import type * as runsReports from './runsReports';
 import type * as system from './system';
@@ -252,6 +253,10 @@ export const M = {
     resumeRun: 'agentora/runs/resume',
     runPlan: 'agentora/runs/plan',
     runTrace: 'agentora/runs/trace',
+  },
+  runsAttachments: {
+    attach: 'agentora/runs/attach',
+    listAttachments: 'agentora/runs/attachments',
   },
   runsLive: {
   },
@@ -509,6 +514,8 @@ export interface Methods {
   'agentora/runs/resume': typeof runs.resumeRun;
   'agentora/runs/plan': typeof runs.runPlan;
   'agentora/runs/trace': typeof runs.runTrace;
+  'agentora/runs/attach': typeof runsAttachments.attach;
+  'agentora/runs/attachments': typeof runsAttachments.listAttachments;
   'agentora/runs/analyticsCsv': typeof runsReports.analyticsCsv;
   'agentora/runs/analyticsOverview': typeof runsReports.analyticsOverview;
   'agentora/runs/analyticsRun': typeof runsReports.analyticsRun;

@@ -24,6 +24,7 @@ import { workersMethods, workersNotifications } from './workers';
 import { workersActionsMethods } from './workersActions';
 import { runsNotifications } from './runsLive';
 import { runsReportMethods } from './runsReports';
+import { runsAttachmentMethods } from './runsAttachments';
 import { workflowsMethods, workflowsNotifications } from './workflows';
 import { operatorMethods } from './operator';
 
@@ -51,6 +52,7 @@ export * as runs from './runs';
 export * as workers from './workers';
 export * as workersActions from './workersActions';
 export * as runsReports from './runsReports';
+export * as runsAttachments from './runsAttachments';
 export * as runsLive from './runsLive';
 export * as workflows from './workflows';
 export * as operator from './operator';
@@ -79,6 +81,7 @@ export const allMethods: readonly AnyMethod[] = [
   ...workersMethods,
   ...workersActionsMethods,
   ...runsReportMethods,
+  ...runsAttachmentMethods,
   ...workflowsMethods,
   ...operatorMethods,
 ];

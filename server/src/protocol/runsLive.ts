@@ -29,6 +29,8 @@ export const didChange = defineNotification({
   description: 'Live progress of a team run: status, plan, subgoal states, tokens, tool calls, approvals waited on, handoffs, budget use.',
   payload: z.object({
     run_id: z.string(),
+    /** The event's number (increasing; the SSE event id): a watcher that already has it can skip it. */
+    seq: z.number().int().optional(),
     kind: RunEventKind,
     status: z.string().optional(),
     subgoal_id: z.string().nullable().optional(),

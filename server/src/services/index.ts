@@ -17,6 +17,7 @@ import { teamsServices } from './teams';
 import { runsRuntime, runsServices } from './teams/runs';
 import { workersActionsServices, workersRuntime, workersServices } from './workers';
 import { runsReportServices } from './teams/reports';
+import { attachmentServices } from './teams/attachments';
 import { workflowsRuntime, workflowsServices } from './workflows';
 
 export const allServices: readonly Implementation[] = [
@@ -36,6 +37,7 @@ export const allServices: readonly Implementation[] = [
   ...workersServices,
   ...workersActionsServices,
   ...runsReportServices,
+  ...attachmentServices,
   ...workflowsServices,
 ];
 export const allRuntimes: readonly AreaRuntime[] = [

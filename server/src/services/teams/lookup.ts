@@ -2,7 +2,9 @@
 import type { ServerContext } from '../../context';
 import type { Agent } from '../../protocol/agents';
 import { notFound } from '../../protocol/errors';
+import type { Run } from '../../protocol/runs';
 import type { Team } from '../../protocol/teams';
+import { runStore } from './runStore';
 import { teamsStore, type TeamCore } from './store';
 import { docToYaml, teamToDoc } from './yaml';
 
@@ -23,4 +25,10 @@ export function teamOr404(ctx: ServerContext, id: number): Team {
   const t = teamsStore(ctx.db).team(id);
   if (!t) throw notFound('Team', id);
   return withYaml(t);
+}
+
+export function runOr404(ctx: ServerContext, id: string): Run {
+  const r = runStore(ctx.db).get(id);
+  if (!r) throw notFound('Run', id);
+  return r;
 }

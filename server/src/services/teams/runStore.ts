@@ -51,11 +51,12 @@ export class RunStore {
           'SELECT * FROM runs INDEXED BY runs_status_newest WHERE status = ? AND team_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?',
         ),
       },
+      // Totals from run_counts (migration 59, kept by triggers): a few rows, whatever the number of runs.
       count: {
-        none: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM runs'),
-        status: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM runs WHERE status = ?'),
-        team: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM runs WHERE team_id = ?'),
-        both: db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM runs WHERE status = ? AND team_id = ?'),
+        none: db.prepare<[], { n: number }>('SELECT COALESCE(SUM(n), 0) AS n FROM run_counts'),
+        status: db.prepare<[string], { n: number }>('SELECT COALESCE(SUM(n), 0) AS n FROM run_counts WHERE status = ?'),
+        team: db.prepare<[number], { n: number }>('SELECT COALESCE(SUM(n), 0) AS n FROM run_counts WHERE team_id = ?'),
+        both: db.prepare<[string, number], { n: number }>('SELECT COALESCE(SUM(n), 0) AS n FROM run_counts WHERE status = ? AND team_id = ?'),
       },
       active: db.prepare<[], { id: string }>(`SELECT id FROM runs WHERE status IN ('queued','running','waiting_approval') ORDER BY created_at`),
       setWaiting: db.prepare('UPDATE runs SET waiting_action_id = ?, updated_at = ? WHERE id = ?'),
@@ -210,8 +211,8 @@ export class RunStore {
     return this.s.messages.all(id).map((m) => ({ ...m, meta: JSON.parse(m.meta) as Record<string, unknown> }));
   }
 
-  event(id: string, agentId: number | null, type: string, payload: Record<string, unknown>): void {
-    this.s.insertEvent.run(id, agentId, type, JSON.stringify(payload), now());
+  event(id: string, agentId: number | null, type: string, payload: Record<string, unknown>): number {
+    return Number(this.s.insertEvent.run(id, agentId, type, JSON.stringify(payload), now()).lastInsertRowid);
   }
 
   events(id: string) {

@@ -9,6 +9,7 @@ import { teamsStore } from './store';
 import { runStore } from './runStore';
 import { abortRun, startRun, stopAll } from './runner';
 import { emitRun, mountRunStream, transitionRun } from './live';
+import { mountAttachmentParser } from './attachments';
 import { deny } from '../actions/queue';
 
 const runOr404 = (ctx: ServerContext, id: string) =>
@@ -102,6 +103,7 @@ export const runsRuntime: AreaRuntime = {
   },
   mountHttp(app, ctx) {
     mountRunStream(app, ctx);
+    mountAttachmentParser(app);
   },
   stop: (ctx) => stopAll(ctx),
 };

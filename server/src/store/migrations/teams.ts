@@ -146,4 +146,44 @@ const m58: Migration = {
     `);
   },
 };
-export const teamsMigrations: readonly Migration[] = [m55, m56, m57, m58];
+//   59 the live events of runs as they were sent (one row per notification, its id is the SSE event id), so a
+//      stream that connects late or reconnects with Last-Event-ID replays what it missed, each event once; and a
+//      covering index of the usage columns, so the analytics overview aggregates the index, not the wide rows; and
+//      the list's totals per (status, team) kept by triggers.
+const m59: Migration = {
+  version: 59,
+  name: 'teams: run live events (stream replay), usage index',
+  up(db) {
+    db.exec(`
+      CREATE TABLE run_live_events (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        payload TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX run_live_events_run ON run_live_events(run_id, id);
+      CREATE INDEX runs_usage ON runs(status, mode, tokens_used, turns_used, seconds_used);
+      -- The run list's total (X-Total-Count) per status and team, kept by triggers: a count is a few rows, not an
+      -- index scan of every run.
+      CREATE TABLE run_counts (
+        status TEXT NOT NULL, team_id INTEGER NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (status, team_id)
+      ) WITHOUT ROWID;
+      INSERT INTO run_counts (status, team_id, n) SELECT status, team_id, count(*) FROM runs GROUP BY status, team_id;
+      CREATE TRIGGER runs_count_insert AFTER INSERT ON runs BEGIN
+        INSERT INTO run_counts (status, team_id, n) VALUES (NEW.status, NEW.team_id, 1)
+          ON CONFLICT (status, team_id) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER runs_count_update AFTER UPDATE OF status, team_id ON runs
+        WHEN OLD.status IS NOT NEW.status OR OLD.team_id IS NOT NEW.team_id BEGIN
+        UPDATE run_counts SET n = n - 1 WHERE status = OLD.status AND team_id = OLD.team_id;
+        INSERT INTO run_counts (status, team_id, n) VALUES (NEW.status, NEW.team_id, 1)
+          ON CONFLICT (status, team_id) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER runs_count_delete AFTER DELETE ON runs BEGIN
+        UPDATE run_counts SET n = n - 1 WHERE status = OLD.status AND team_id = OLD.team_id;
+      END;
+    `);
+  },
+};
+export const teamsMigrations: readonly Migration[] = [m55, m56, m57, m58, m59];
