@@ -111,6 +111,7 @@ export class WorkflowRunStore {
         (SELECT status FROM workflow_runs WHERE workflow_id = @wf ORDER BY id DESC LIMIT 1) AS last_status,
         (SELECT created_at FROM workflow_runs WHERE workflow_id = @wf ORDER BY id DESC LIMIT 1) AS last_at
         FROM workflow_runs WHERE workflow_id = @wf`),
+      budget: db.prepare<[number], { step_budget: number | null }>('SELECT step_budget FROM workflow_runs WHERE id = ?'),
       clock: db.prepare<[number], Pick<RunRow, 'status' | 'max_duration_seconds' | 'deadline_ms' | 'held_since_ms'>>(
         'SELECT status, max_duration_seconds, deadline_ms, held_since_ms FROM workflow_runs WHERE id = ?',
       ),
@@ -235,7 +236,7 @@ export class WorkflowRunStore {
 
   /** Remaining steps a stepwise / advanced run may take before pausing (null: no limit). */
   stepBudget(id: number): number | null {
-    return this.s.get.get(id)?.step_budget ?? null;
+    return this.s.budget.get(id)?.step_budget ?? null;
   }
 
   definitionOf(id: number, raw?: string): Definition {
