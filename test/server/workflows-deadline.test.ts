@@ -64,6 +64,13 @@ describe('workflow run time limit (AGENTORA_MAX_WORKFLOW_DURATION_SECONDS)', () 
     assert.equal(ev.payload.time_limit_seconds, LIMIT);
     const took = Date.parse(failed.run.finished_at) - Date.parse(failed.run.created_at);
     assert.ok(took >= LIMIT * 1000, `failed after ${took} ms, before its limit`);
+    // Its time is used up: retrying the step would only fail again at once, so the operator is told to replay.
+    const retry = await post(`/api/operator/runs/${id}/retry-step`, { position: 2 });
+    assert.equal(retry.status, 409);
+    assert.match(retry.body.message, /used up its time limit of \d+ s \(AGENTORA_MAX_WORKFLOW_DURATION_SECONDS\); replay it/);
+    assert.equal((await run(id)).steps[1].operator_retries, 0);
+    assert.equal((await post(`/api/operator/runs/${id}/skip-step`, { position: 2, reason: 'move on' })).status, 409);
+    assert.equal((await run(id)).steps[1].status, 'failed');
   });
 
   test('time waiting at an approval gate does not count', async () => {

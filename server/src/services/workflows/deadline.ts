@@ -27,6 +27,17 @@ function runningDeadline(ctx: ServerContext, runId: number): number | null {
   return c.status === 'queued' || c.status === 'running' ? c.deadline : null;
 }
 
+/**
+ * A refusal (409 text) for resuming a held run whose time is used up (its clock stood still at or past the
+ * deadline): going on would only fail it again at once. Null when it has time left or no limit.
+ */
+export function timeUsedUp(ctx: ServerContext, runId: number): string | null {
+  const c = runStore(ctx.db).clock(runId);
+  if (!c || c.deadline === null || c.limit === null) return null;
+  const left = c.deadline - (c.held_since ?? Date.now());
+  return left > 0 ? null : `Run ${runId} used up its time limit of ${c.limit} s (${ENV}); replay it to run again`;
+}
+
 /** Fail the run (and its step in flight) when its deadline has passed. True when it did. */
 export function expireIfDue(ctx: ServerContext, runId: number, actor = 'engine'): boolean {
   const rs = runStore(ctx.db);
