@@ -167,9 +167,11 @@ async function resume() {
 }
 
 async function main() {
-  const t = await transitions();
-  const c = await concurrent();
-  const r = await resume();
+  // `node --import tsx bench/workflows.ts concurrent` runs one part (transitions | concurrent | resume).
+  const only = process.argv[2];
+  const t = !only || only === 'transitions' ? await transitions() : null;
+  const c = !only || only === 'concurrent' ? await concurrent() : null;
+  const r = !only || only === 'resume' ? await resume() : null;
   console.log(JSON.stringify({ transitions: t, concurrent: c, resume: r }, null, 2));
   const missed = verdicts.filter((v) => !v.ok);
   console.log(`\nworkflow budgets: ${verdicts.length - missed.length} ✔, ${missed.length} ✘`);
