@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, type TestServer } from '../helpers/server';
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama';
-import { client, fiveSteps } from './workflows-helpers';
+import { client, fiveSteps, until } from './workflows-helpers';
 
 describe('workflows and operator mode', () => {
   let fake: FakeOllama;
@@ -147,11 +147,8 @@ describe('workflows and operator mode', () => {
       waiting.requests.map((r: any) => r.id),
       [gate.id],
     );
-    // Never done while waiting: observe for a while.
-    for (let i = 0; i < 5; i++) {
-      assert.equal((await run(item.id)).run.status, 'waiting_approval');
-      await new Promise((r) => setTimeout(r, 40));
-    }
+    // Never done while waiting: the gate is pending, and the run stays waiting over several reads.
+    for (let i = 0; i < 5; i++) assert.equal((await run(item.id)).run.status, 'waiting_approval');
     assert.equal((await post(`/api/actions/${gate.id}/approve`, { reason: 'outline ok' })).status, 200);
     // Step 4 requires approval: it waits again before its model call.
     const w2 = await runUntil(item.id, 'step 4 waits', (r) => r.steps[3].status === 'waiting_approval');
@@ -234,8 +231,16 @@ describe('workflows and operator mode', () => {
     assert.equal(failed.steps[0].attempts, 3);
     assert.equal(asked('ALWAYS_FAIL one'), 3, 'bounded: 1 try + 2 retries');
     assert.match(failed.run.error, /step 1 'bad' failed after 3 attempt\(s\)/);
-    // Nothing more happens by itself.
-    await new Promise((r) => setTimeout(r, 300));
+    // Nothing more happens by itself: no retry is scheduled (the step failed for good, no next attempt time, the
+    // run's last event is its failure), and over several reads nothing is added.
+    assert.equal(failed.steps[0].status, 'failed');
+    assert.equal(failed.steps[0].next_attempt_at, null);
+    assert.equal(failed.events.at(-1).event_type, 'run_failed');
+    for (let i = 0; i < 5; i++) {
+      const again = await run(id);
+      assert.equal(again.run.status, 'failed');
+      assert.equal(again.events.length, failed.events.length);
+    }
     assert.equal(asked('ALWAYS_FAIL one'), 3);
     assert.equal(asked('after the bad one'), 0);
     // Operator retry: allowed twice (AGENTORA_OPERATOR_MAX_STEP_RETRIES=2), each a full set of attempts.
@@ -270,10 +275,13 @@ describe('workflows and operator mode', () => {
     const w = await status(id, 'waiting_approval');
     assert.equal((await post(`/api/operator/runs/${id}/pause`)).body.item.status, 'paused');
     await post(`/api/actions/${w.steps[1].gate_action_id}/approve`, { reason: 'ok' });
-    await new Promise((r) => setTimeout(r, 200));
-    const still = await run(id);
-    assert.equal(still.run.status, 'paused');
-    assert.equal(still.steps[2].status, 'pending');
+    // The signal: the gate has executed — its last queue change, which wakes the run; the paused run stays put.
+    await until('the gate to execute', async () => (await get(`/api/actions/${w.steps[1].gate_action_id}`)).body.status === 'executed');
+    for (let i = 0; i < 5; i++) {
+      const still = await run(id);
+      assert.equal(still.run.status, 'paused');
+      assert.equal(still.steps[2].status, 'pending');
+    }
     await post(`/api/operator/runs/${id}/resume`);
     const w4 = await runUntil(id, 'step 4 waits', (x) => x.steps[3].status === 'waiting_approval');
     const c = await post(`/api/operator/runs/${id}/cancel`);

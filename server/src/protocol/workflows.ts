@@ -105,6 +105,10 @@ export const WorkflowRun = z.object({
   updated_at: z.string(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
+  /** The run's time limit in seconds (AGENTORA_MAX_WORKFLOW_DURATION_SECONDS when it was created); null: none. */
+  max_duration_seconds: z.number().int().nullable(),
+  /** When the run fails for its time limit; null while the operator holds it (paused, waiting for approval, failed) — that time does not count. */
+  deadline_at: z.string().nullable(),
 });
 export type WorkflowRun = z.infer<typeof WorkflowRun>;
 

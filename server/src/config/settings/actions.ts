@@ -99,6 +99,7 @@ export const actionSettings = [
     env: 'AGENTORA_MAX_WORKFLOW_DURATION_SECONDS',
     schema: intSetting(1, 86400),
     default: 900,
-    description: 'A workflow run fails after this many seconds.',
+    description:
+      'A workflow run fails after this many seconds (the value when the run is created; time it is paused, waits for an approval or sits failed does not count).',
   }),
 ] as const;

@@ -102,9 +102,17 @@ async function runApproved(ctx: ServerContext, item: ActionItem, call: CallInfo)
   return done;
 }
 
-export async function propose(ctx: ServerContext, input: ProposeInput, call: CallInfo): Promise<ActionItem> {
+export async function propose(ctx: ServerContext, input: ProposeInput, call: CallInfo, opts: { gate?: true } = {}): Promise<ActionItem> {
   const st = stateOf(ctx);
   const tool = input.tool_name;
+  // A workflow_gate item only means something to the workflow engine that waits on it: proposed by anyone else
+  // (POST /api/actions, MCP, an agent, an action step) it would sit pending and continue nothing.
+  if (tool === 'workflow_gate' && !opts.gate)
+    throw new AppError(
+      'bad_request',
+      'Invalid params: tool_name: workflow_gate items are created by the workflow engine only (use an approval_gate step or requires_approval)',
+      [{ path: 'tool_name', message: 'workflow_gate is created by the workflow engine only' }],
+    );
   const params = parseToolParams(tool, input.params);
   const runId = input.run_id ?? null;
   if (runId) {

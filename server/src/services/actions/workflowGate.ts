@@ -22,7 +22,8 @@ export function gateEvaluation(params: Record<string, unknown>): Evaluation {
     matchKey: '',
     resolved: { paths: {}, argv: null, executable: null, cwd: null, urls: {} },
     scope: { paths: [], argv: null, executable: null, cwd: null, urls: [], domains: [], bytes: null },
-    summary: `workflow run ${String(params.workflow_run_id)} step ${String(params.position)} '${String(params.step)}'${message ? `: ${message}` : ''}`,
+    // Read after "<who> wants to …" in the editor notification.
+    summary: `continue workflow run ${String(params.workflow_run_id)} at step ${String(params.position)} '${String(params.step)}'${message ? `: ${message}` : ''}`,
     notes: [],
   };
 }

@@ -40,8 +40,8 @@ function typeIssues(s: StepSpec): Array<[string, string]> {
       if (need(p, 'prompt') || typeof p.prompt !== 'string') out.push(['params.prompt', 'a model_call needs a prompt (text)']);
       break;
     case 'action':
-      if (!s.tool_name || !ToolName.safeParse(s.tool_name).success)
-        out.push(['tool_name', `an action step needs a safe-actions tool (${ToolName.options.join(', ')})`]);
+      if (!s.tool_name || !ToolName.safeParse(s.tool_name).success || s.tool_name === 'workflow_gate')
+        out.push(['tool_name', `an action step needs a safe-actions tool (${ToolName.options.filter((t) => t !== 'workflow_gate').join(', ')})`]);
       break;
     case 'tool':
       if (!s.tool_name || !WorkflowTool.safeParse(s.tool_name).success)

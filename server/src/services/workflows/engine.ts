@@ -19,6 +19,7 @@ import { runStore } from './runStore';
 import { backoffSeconds, mayRetry, nextStep } from './stateMachine';
 import { render, type Scope } from './templates';
 import { actionOutcome, actionRunId, executeStep, waitTeamRun, type Outcome } from './steps';
+import { armDeadline, disarmAll, disarmDeadline, expireIfDue } from './deadline';
 
 interface EngineState {
   registry: ServiceRegistry | null;
@@ -69,13 +70,25 @@ export function kick(ctx: ServerContext, runId: number): void {
       }
       notify(ctx, runId);
     } while (st.again.has(runId) && !st.stopped);
-  })().finally(() => st.driving.delete(runId));
+  })().finally(() => {
+    st.driving.delete(runId);
+    const status = runStore(ctx.db).clock(runId)?.status;
+    if (status === 'completed' || status === 'failed' || status === 'cancelled') disarmDeadline(ctx, runId);
+  });
   st.driving.set(runId, p);
 }
 
 /** Abort the step in flight (cancel, skip of a running step). Its late result is ignored: completions are conditional. */
-export function abortInFlight(ctx: ServerContext, runId: number): void {
-  engineOf(ctx).aborts.get(runId)?.abort(new Error('aborted by the operator'));
+export function abortInFlight(ctx: ServerContext, runId: number, why = 'aborted by the operator'): void {
+  engineOf(ctx).aborts.get(runId)?.abort(new Error(why));
+}
+
+/** The run's time limit passed: commit the failure, then stop the attempt in flight. */
+function expire(ctx: ServerContext, runId: number): boolean {
+  if (!expireIfDue(ctx, runId)) return false;
+  abortInFlight(ctx, runId, 'the run exceeded its time limit');
+  notify(ctx, runId);
+  return true;
 }
 
 function schedule(ctx: ServerContext, runId: number, at: string): void {
@@ -120,11 +133,16 @@ async function drive(ctx: ServerContext, runId: number): Promise<void> {
     const run = rs.get(runId);
     if (!run) return;
     if (run.status === 'queued') {
+      if (run.deadline_at !== null && Date.parse(run.deadline_at) <= Date.now() && expire(ctx, runId)) return;
       rs.transition(runId, ['queued'], 'running', ENGINE);
       notify(ctx, runId);
       continue;
     }
     if (run.status !== 'running' && run.status !== 'waiting_approval') return;
+    if (run.deadline_at !== null) {
+      if (Date.parse(run.deadline_at) <= Date.now() && expire(ctx, runId)) return;
+      armDeadline(ctx, runId, () => void expire(ctx, runId));
+    }
     const steps = rs.steps(runId);
     const step = nextStep(steps);
     if (run.status === 'waiting_approval' && step?.status !== 'waiting_approval') {
@@ -226,6 +244,7 @@ async function openGate(ctx: ServerContext, run: WorkflowRun, step: RunStep, spe
         params: { workflow_run_id: run.id, position: step.position, step: spec.name, message },
       },
       { transport: 'internal', actor: `workflow:${run.id}` },
+      { gate: true },
     );
   }
   rs.patchStep(
@@ -511,6 +530,7 @@ export async function stopEngine(ctx: ServerContext): Promise<void> {
   st.unsubscribe?.();
   for (const t of st.timers.values()) clearTimeout(t);
   st.timers.clear();
+  disarmAll(ctx);
   for (const a of st.aborts.values()) a.abort(new Error('server stopping'));
   await Promise.allSettled([...st.driving.values()]);
 }

@@ -110,6 +110,7 @@ export const workflowsServices: readonly Implementation[] = [
       replay_from: from,
       reuse: new Map(sel.reuse.map((s) => [s.position, s])),
       actor: call.actor,
+      max_duration_seconds: ctx.config['workflows.maxDurationSeconds'],
     });
     kick(ctx, run.id);
     return { ok: true as const, item: run, replay_of: orig.id, reused_steps: sel.reuse.map((s) => s.position) };

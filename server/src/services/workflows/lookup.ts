@@ -34,7 +34,14 @@ export function startRun(
   if (!def.steps.length)
     throw new AppError('bad_request', 'Invalid params: steps: the workflow has no steps to run', [{ path: 'steps', message: 'no steps' }]);
   const inputs = checkInputs(def.workflow.params_schema, p.inputs);
-  const run = runStore(ctx.db).create(def, { run_ref: p.run_id ?? null, mode: p.mode, worker_mode: p.worker_mode, inputs, actor });
+  const run = runStore(ctx.db).create(def, {
+    run_ref: p.run_id ?? null,
+    mode: p.mode,
+    worker_mode: p.worker_mode,
+    inputs,
+    actor,
+    max_duration_seconds: ctx.config['workflows.maxDurationSeconds'],
+  });
   kick(ctx, run.id);
   return run;
 }

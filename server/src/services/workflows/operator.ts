@@ -11,6 +11,7 @@ import { workflowStore } from './store';
 import { runStore } from './runStore';
 import { abortInFlight, denyPending, kick, notify } from './engine';
 import { actionRunId } from './steps';
+import { timeUsedUp } from './deadline';
 import { runOr404, startRun, workflowOr404 } from './lookup';
 
 function stepOf(ctx: ServerContext, runId: number, p: { step_id?: number; position?: number }): RunStep {
@@ -90,6 +91,8 @@ export const operatorServices: readonly Implementation[] = [
     const step = stepOf(ctx, p.id, p);
     if (step.status !== 'failed') throw conflict(`Step ${step.position} '${step.name}' is ${step.status}; only a failed step can be retried`);
     if (run.status === 'cancelled' || run.status === 'completed') throw conflict(`Run ${p.id} is ${run.status}; it cannot be retried`);
+    const usedUp = timeUsedUp(ctx, p.id);
+    if (usedUp) throw conflict(usedUp);
     const max = ctx.config['workflows.operatorMaxStepRetries'];
     if (step.operator_retries >= max)
       throw conflict(
@@ -123,6 +126,8 @@ export const operatorServices: readonly Implementation[] = [
     const run = runOr404(ctx, p.id);
     const step = stepOf(ctx, p.id, p);
     if (run.status === 'cancelled' || run.status === 'completed') throw conflict(`Run ${p.id} is ${run.status}; its steps cannot be skipped`);
+    const usedUp = run.status === 'failed' ? timeUsedUp(ctx, p.id) : null;
+    if (usedUp) throw conflict(usedUp);
     if (step.status === 'done' || step.status === 'skipped' || step.status === 'reused')
       throw conflict(`Step ${step.position} '${step.name}' is already ${step.status}`);
     if (step.status === 'running') abortInFlight(ctx, p.id);

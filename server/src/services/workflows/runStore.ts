@@ -9,6 +9,8 @@ import type { Definition } from './store';
 import { STEP_SETTLED } from './stateMachine';
 
 const now = () => new Date().toISOString();
+/** Statuses in which the operator holds a run: its time limit does not run (the deadline moves on when it resumes). */
+const HELD: ReadonlySet<WorkflowRunStatus> = new Set(['paused', 'waiting_approval', 'failed']);
 
 interface RunRow {
   id: number;
@@ -33,6 +35,9 @@ interface RunRow {
   steps_total: number;
   steps_done: number;
   current_position: number | null;
+  max_duration_seconds: number | null;
+  deadline_ms: number | null;
+  held_since_ms: number | null;
 }
 type StepRow = Omit<RunStep, 'input' | 'output' | 'approved' | 'requires_approval'> & {
   input: string | null;
@@ -79,9 +84,9 @@ export class WorkflowRunStore {
       FROM workflow_runs r`;
     this.s = {
       insert: db.prepare(`INSERT INTO workflow_runs (workflow_id, workflow_version, definition, run_ref, mode, worker_mode, status, pause_reason,
-        step_budget, inputs, replay_of, replay_from, created_at, updated_at)
+        step_budget, inputs, replay_of, replay_from, created_at, updated_at, max_duration_seconds, deadline_ms, held_since_ms)
         VALUES (@workflow_id, @workflow_version, @definition, @run_ref, @mode, @worker_mode, @status, @pause_reason, @step_budget, @inputs,
-        @replay_of, @replay_from, @now, @now)`),
+        @replay_of, @replay_from, @now, @now, @max_duration_seconds, @deadline_ms, @held_since_ms)`),
       insertStep: db.prepare(`INSERT INTO workflow_run_steps (run_id, position, step_id, name, step_type, status, output, reused_from, finished_at)
         VALUES (@run_id, @position, @step_id, @name, @step_type, @status, @output, @reused_from, @finished_at)`),
       get: db.prepare<[number], RunRow>(`${sel} WHERE r.id = ?`),
@@ -106,6 +111,10 @@ export class WorkflowRunStore {
         (SELECT status FROM workflow_runs WHERE workflow_id = @wf ORDER BY id DESC LIMIT 1) AS last_status,
         (SELECT created_at FROM workflow_runs WHERE workflow_id = @wf ORDER BY id DESC LIMIT 1) AS last_at
         FROM workflow_runs WHERE workflow_id = @wf`),
+      budget: db.prepare<[number], { step_budget: number | null }>('SELECT step_budget FROM workflow_runs WHERE id = ?'),
+      clock: db.prepare<[number], Pick<RunRow, 'status' | 'max_duration_seconds' | 'deadline_ms' | 'held_since_ms'>>(
+        'SELECT status, max_duration_seconds, deadline_ms, held_since_ms FROM workflow_runs WHERE id = ?',
+      ),
       activeOf: db.prepare<[number], { n: number }>(
         `SELECT COUNT(*) AS n FROM workflow_runs WHERE workflow_id = ? AND status IN ('queued','running','waiting_approval','paused')`,
       ),
@@ -124,10 +133,14 @@ export class WorkflowRunStore {
       /** Replay: original step rows to copy as `reused`, by position. */
       reuse?: ReadonlyMap<number, RunStep>;
       actor: string;
+      /** The run's time limit (workflows.maxDurationSeconds now); null: none. */
+      max_duration_seconds?: number | null;
     },
   ): WorkflowRun {
     const id = this.db.transaction(() => {
       const stepwise = p.mode === 'stepwise';
+      const t = Date.now();
+      const limit = p.max_duration_seconds ?? null;
       const id = Number(
         this.s.insert.run({
           workflow_id: def.workflow.id,
@@ -142,7 +155,10 @@ export class WorkflowRunStore {
           inputs: JSON.stringify(p.inputs),
           replay_of: p.replay_of ?? null,
           replay_from: p.replay_from ?? null,
-          now: now(),
+          now: new Date(t).toISOString(),
+          max_duration_seconds: limit,
+          deadline_ms: limit === null ? null : t + limit * 1000,
+          held_since_ms: stepwise ? t : null,
         }).lastInsertRowid,
       );
       for (const st of def.steps) {
@@ -197,7 +213,15 @@ export class WorkflowRunStore {
       updated_at: r.updated_at,
       started_at: r.started_at,
       finished_at: r.finished_at,
+      max_duration_seconds: r.max_duration_seconds,
+      deadline_at: r.deadline_ms === null || r.held_since_ms !== null ? null : new Date(r.deadline_ms).toISOString(),
     };
+  }
+
+  /** The run's time limit and deadline (epoch ms), and since when it is held (null: its clock runs). */
+  clock(id: number): { status: WorkflowRunStatus; limit: number | null; deadline: number | null; held_since: number | null } | null {
+    const r = this.s.clock.get(id);
+    return r ? { status: r.status, limit: r.max_duration_seconds, deadline: r.deadline_ms, held_since: r.held_since_ms } : null;
   }
 
   /** Several writes as one transaction (nested: a savepoint). */
@@ -212,7 +236,7 @@ export class WorkflowRunStore {
 
   /** Remaining steps a stepwise / advanced run may take before pausing (null: no limit). */
   stepBudget(id: number): number | null {
-    return this.s.get.get(id)?.step_budget ?? null;
+    return this.s.budget.get(id)?.step_budget ?? null;
   }
 
   definitionOf(id: number, raw?: string): Definition {
@@ -255,8 +279,13 @@ export class WorkflowRunStore {
     payload: Record<string, unknown> = {},
   ): boolean {
     return this.db.transaction(() => {
+      const t = Date.now();
       const sets = ['status = @to', 'updated_at = @now'];
-      const args: Record<string, unknown> = { id, to, now: now() };
+      const args: Record<string, unknown> = { id, to, now: new Date(t).toISOString(), t };
+      // The time limit counts only while the engine has the run: entering a held status stops the clock,
+      // leaving it moves the deadline on by the time held.
+      if (HELD.has(to)) sets.push('held_since_ms = COALESCE(held_since_ms, @t)');
+      else sets.push('deadline_ms = deadline_ms + COALESCE(@t - held_since_ms, 0)', 'held_since_ms = NULL');
       const set = (col: string, value: unknown) => {
         sets.push(`${col} = @${col}`);
         args[col] = value;

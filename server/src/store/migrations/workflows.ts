@@ -108,4 +108,16 @@ const m60: Migration = {
   },
 };
 
-export const workflowsMigrations: readonly Migration[] = [m60];
+const m61: Migration = {
+  version: 61,
+  name: 'workflows: run time limit, deadline, held since',
+  up(db) {
+    db.exec(`
+      ALTER TABLE workflow_runs ADD COLUMN max_duration_seconds INTEGER;
+      ALTER TABLE workflow_runs ADD COLUMN deadline_ms INTEGER;
+      ALTER TABLE workflow_runs ADD COLUMN held_since_ms INTEGER;
+    `);
+  },
+};
+
+export const workflowsMigrations: readonly Migration[] = [m60, m61];
