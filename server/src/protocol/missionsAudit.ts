@@ -3,7 +3,7 @@
 // invalidated by every write that changes their inputs), policy checks and templates that really change the
 // policy of a lineage, audit summaries, dashboard exports and drill-downs from an aggregate to its runs / events.
 import { z } from 'zod';
-import { defineMethod, NoParams, pagination } from './define';
+import { defineMethod, defineNotification, NoParams, pagination } from './define';
 import { CacheMetadata, PersonaStats } from './missionsPersonas';
 import { loose } from './wire/common';
 
@@ -24,6 +24,20 @@ export const DecisionEvent = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 export type DecisionEvent = z.infer<typeof DecisionEvent>;
+
+/** A decision was recorded (an override, a policy block, a template, a pattern decision): open Audit and
+ *  Persona portfolio views re-read. Decisions that change no timeline event would not move missions/didChange. */
+export const didDecide = defineNotification({
+  name: 'agentora/missions/didDecide',
+  description: 'A decision event was recorded (operator or system; a policy block names its rule). The Audit and Persona portfolio panels re-read.',
+  payload: z.object({
+    id: z.number().int(),
+    run_id: z.string().nullable(),
+    event_type: z.string(),
+    actor_kind: z.enum(['operator', 'system']),
+    rule: z.string().nullable(),
+  }),
+});
 
 export const PolicyAction = z.enum([
   'shortlist',
@@ -485,6 +499,8 @@ export const drillPolicyBlocks = defineMethod({
     wire: { schema: loose({ filters: z.record(z.string(), z.unknown()), total: z.number(), events: WireEvents }) },
   },
 });
+
+export const missionsAuditNotifications = [didDecide] as const;
 
 export const missionsAuditMethods = [
   decisionEvents,

@@ -2,8 +2,9 @@
 // UPDATE and DELETE — migration 40). Each records the type, who (operator | system), the state before and after,
 // the rationale and, for a policy block, the rule. Audit reads go by index: a mission's events by
 // (mission_id, id); a lineage's by the root index of missions, then each mission's events.
+import type { ServerContext } from '../../../context';
 import type { Db } from '../../../store/db';
-import type { DecisionEvent } from '../../../protocol/missionsAudit';
+import { didDecide, type DecisionEvent } from '../../../protocol/missionsAudit';
 
 export type DecisionType =
   | 'recommendation_accepted'
@@ -173,4 +174,16 @@ export function decisionStore(db: Db) {
   let s = stores.get(db);
   if (!s) stores.set(db, (s = make(db)));
   return s;
+}
+
+/**
+ * Record a decision and tell open panels (missions/didDecide). The notification goes out after the current
+ * synchronous work — after the enclosing transaction commits — so a panel that re-reads finds the event.
+ */
+export function recordDecision(ctx: ServerContext, e: NewDecision, now?: string): DecisionEvent {
+  const ev = decisionStore(ctx.db).record(e, now);
+  queueMicrotask(() =>
+    ctx.events.emit(didDecide, { id: ev.id, run_id: ev.run_id, event_type: ev.event_type, actor_kind: ev.actor_kind, rule: ev.rule }),
+  );
+  return ev;
 }

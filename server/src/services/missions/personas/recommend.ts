@@ -32,7 +32,7 @@ export type BranchRow = Pick<
   | 'packet_json'
 >;
 
-const COLS =
+export const COLS =
   'id, parent_mission_id, root_mission_id, created_at, branch_set_id, branch_label, strategy, persona_id, persona_overlay, persona_assignment_reason, status, mission_score, confidence_level, risk_level, pr_url, decision_state, recommendation_state, operator_override_status, operator_override_note, mock, packet_json';
 
 /** The branches a recommendation compares: the root's descendants (or the root alone while it has none). */
