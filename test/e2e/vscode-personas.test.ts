@@ -75,8 +75,14 @@ async function scenario() {
   });
   const branch = (set.created_drafts as { id: string; persona_id: string }[]).find((d) => d.persona_id === 'rapid_builder')!.id;
 
-  // Room for the two views in the sidebar: collapse the Missions view by its header, as a user would.
-  await page.click('.pane-header[aria-label^="Missions"][aria-expanded="true"]', { timeout: 5000 }).catch(() => undefined);
+  // Room for the two views in the sidebar (screenshots a person can read): a taller window, and the Missions view
+  // collapsed by a click on its header, as a user would.
+  await page.setViewportSize({ width: 1400, height: 1600 });
+  await page
+    .locator('.pane-header:has(h3.title:text-is("Missions"))')
+    .first()
+    .click({ timeout: 5000 })
+    .catch((err: Error) => console.log(`# could not collapse the Missions view: ${err.message.split('\n')[0]}`));
 
   // The Audit view first, scoped to this lineage: the branches' persona assignments are there, no override yet.
   let audit = await openView('Audit', '[data-testid=audit-panel]');
@@ -107,6 +113,7 @@ async function scenario() {
   const unchanged = (await (await editor.agentoraFetch(`${API}/runs/${branch}`)).json()) as Record<string, unknown>;
   assert.equal(unchanged.recommendation_state, 'pending');
   assert.equal(unchanged.operator_override_status, 'none');
+  await block.scrollIntoViewIfNeeded();
   await card.screenshot({ path: screenshotPath('e2e-vscode-personas-blocked-card.png') });
   await page.screenshot({ path: screenshotPath('e2e-vscode-personas-blocked.png') });
 
@@ -122,6 +129,7 @@ async function scenario() {
   assert.equal(await card.locator('[data-testid=decision]').textContent(), 'eliminated');
   assert.match((await card.textContent()) ?? '', new RegExp(note));
   assert.equal(await card.locator('[data-testid=policy-block]').count(), 0);
+  await card.scrollIntoViewIfNeeded();
   await card.screenshot({ path: screenshotPath('e2e-vscode-personas-overridden-card.png') });
   await page.screenshot({ path: screenshotPath('e2e-vscode-personas-overridden.png') });
 
@@ -145,6 +153,7 @@ async function scenario() {
   assert.equal(await blocked.getAttribute('data-rule'), 'override_reason_required');
   assert.match((await blocked.locator('[data-testid=event-rule]').textContent()) ?? '', /override_reason_required/);
   assert.match((await audit.textContent('[data-testid=audit-stats]')) ?? '', /1 policy block/);
+  await audit.locator('[data-testid=audit-stats]').scrollIntoViewIfNeeded();
   await audit.locator('[data-testid=audit-timeline]').screenshot({ path: screenshotPath('e2e-vscode-audit-timeline.png') });
   await page.screenshot({ path: screenshotPath('e2e-vscode-audit.png') });
 }

@@ -67,8 +67,10 @@ describe('persona policy hooks (all on)', () => {
     const run = await json(get(`/runs/${risky.id}`));
     assert.equal(run.writeback_status, 'not_written', 'taken off the queue, never written');
     assert.equal(run.last_writeback_hash, null);
-    // The watcher does not retry it every cycle: one block, however many cycles pass.
-    await new Promise((r) => setTimeout(r, 600));
+    // The watcher does not retry it every cycle: one block, however many cycles pass (waits on the watcher's
+    // own cycle counter, not on the clock).
+    const cycles = (await json(get('/metrics'))).watcher.cycles as number;
+    await until('5 more watcher cycles', async () => (await json(get('/metrics'))).watcher.cycles >= cycles + 5);
     assert.equal((await events(risky.id)).filter((e) => e.event_type === 'policy_blocked_action').length, 1);
   });
 

@@ -2,7 +2,7 @@
 // missions < 1 s off the request path"). A pattern read never derives: it answers at once with the persisted
 // patterns and says how current they are (`derived`), and, when missions changed since the last derivation
 // (the analytics generation moved), starts one — unless one is running. The read half runs in a worker thread on
-// its own read-only connection (patternWorker.ts); the server applies the upserts in one short transaction. One
+// its own read-only connection (patternWorker.ts); the server applies the upserts in short batches. One
 // derivation at a time per server; a write during one makes the next read start another. Nothing is lost on a
 // crash: the persisted patterns stay, and the first read after a restart derives again.
 import { existsSync } from 'node:fs';
@@ -74,7 +74,7 @@ function readInWorker(dbFile: string): Promise<History> {
  * Start a derivation if the patterns are behind the missions and none is running; returns at once.
  * `apply` writes the history's upserts (patterns.ts) and returns the number of groups.
  */
-export function requestDerivation(ctx: ServerContext, apply: (h: History) => number): DerivationStatus {
+export function requestDerivation(ctx: ServerContext, apply: (h: History) => Promise<number>): DerivationStatus {
   const s = stateOf(ctx);
   const gen = generationOf(ctx);
   if (s.derivedGen !== gen && !s.running) {
@@ -86,8 +86,8 @@ export function requestDerivation(ctx: ServerContext, apply: (h: History) => num
         ? new Promise<History>((resolve) => setImmediate(() => resolve(readHistory(ctx.db))))
         : readInWorker(file);
     s.running = read
-      .then((h) => {
-        s.groups = apply(h);
+      .then(async (h) => {
+        s.groups = await apply(h);
         s.derivedGen = h.generation;
         s.ms = Math.round(performance.now() - started);
         s.derivedAt = new Date().toISOString();

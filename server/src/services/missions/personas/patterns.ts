@@ -56,8 +56,14 @@ const toPattern = (r: PatternRow): Pattern => ({
   archived: r.archived === 1,
 });
 
-/** The write half of a derivation: upsert each group's pattern (the read half ran off the event loop). */
-function applyHistory(ctx: ServerContext, h: History): number {
+/** Groups upserted per transaction: each batch is a few milliseconds, and the event loop turns between them. */
+const APPLY_BATCH = 200;
+
+/**
+ * The write half of a derivation: upsert each group's pattern (the read half ran off the event loop), in short
+ * batches with a turn of the event loop between them, so no request waits behind thousands of upserts.
+ */
+async function applyHistory(ctx: ServerContext, h: History): Promise<number> {
   const db = ctx.db;
   const support = new Map(h.support);
   const { perRepo, cross } = h;
@@ -76,8 +82,9 @@ function applyHistory(ctx: ServerContext, h: History): number {
        OR mission_patterns.override_rate IS NOT excluded.override_rate`,
   );
   const now = new Date().toISOString();
-  db.transaction(() => {
-    for (const a of [...perRepo, ...cross]) {
+  const groups = [...perRepo, ...cross];
+  const batch = db.transaction((part: typeof groups) => {
+    for (const a of part) {
       const repo = a.repo ?? '*';
       const type = a.repo === null ? 'persona_strategy' : 'persona_strategy_repo';
       const wb = a.wb_tried ? round(a.wb_ok / a.wb_tried) : null;
@@ -109,9 +116,13 @@ function applyHistory(ctx: ServerContext, h: History): number {
         now,
       });
     }
-  })();
+  });
+  for (let i = 0; i < groups.length; i += APPLY_BATCH) {
+    if (i) await new Promise((r) => setImmediate(r));
+    batch(groups.slice(i, i + APPLY_BATCH));
+  }
   // The upserts themselves do not bump the generation (no trigger on patterns).
-  return perRepo.length + cross.length;
+  return groups.length;
 }
 
 /** Start a background derivation if missions changed since the last one; answers at once with its status. */
