@@ -168,6 +168,11 @@ describe('persona policy hooks (all on)', () => {
     assert.equal(audit.total, audit.total_decision_events);
     assert.ok(audit.system_events >= 1 && audit.operator_events >= 1);
     assert.ok(audit.by_run.length >= 3);
+    assert.equal(
+      audit.by_run.reduce((n: number, r: any) => n + r.count, 0),
+      audit.total,
+      'every event counted under its run',
+    );
     const drill = await json(get(`/drilldown/policy-blocks?root_run_id=${risky.id}&rule=dual_review_required_on_high_risk`));
     assert.equal(drill.total, 5, 'three automatic writebacks (root and both branches), a shortlist, a manual writeback');
     assert.ok(drill.events.every((e: any) => e.rule === 'dual_review_required_on_high_risk' && e.root_run_id === risky.id));

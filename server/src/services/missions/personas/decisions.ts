@@ -143,6 +143,10 @@ function make(db: Db) {
       const events = (cached(`${SELECT} ${w} ORDER BY d.id DESC LIMIT @limit OFFSET @offset`).all(args) as Row[]).map(toEvent);
       return { total, events };
     },
+    /** One page of a lineage's events, newest first, without counting them (the caller has the total). */
+    page(f: { root: string; limit: number; offset: number }) {
+      return (cached(`${SELECT} WHERE ${OF_ROOT} ORDER BY d.id DESC LIMIT @limit OFFSET @offset`).all(f) as Row[]).map(toEvent);
+    },
     /** Counts by type and operator / system, for a run, a lineage or everything. */
     stats(scope: { run?: string; root?: string }) {
       const rows = (scope.run ? statsRun.all({ run: scope.run }) : scope.root ? statsRoot.all({ root: scope.root }) : statsAll.all()) as {
