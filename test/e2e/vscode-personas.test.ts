@@ -79,7 +79,7 @@ async function scenario() {
   // collapsed by a click on its header, as a user would.
   await page.setViewportSize({ width: 1400, height: 1600 });
   await page
-    .locator('.pane-header:has(h3.title:text-is("Missions"))')
+    .locator('.pane-header:has-text("Missions")')
     .first()
     .click({ timeout: 5000 })
     .catch((err: Error) => console.log(`# could not collapse the Missions view: ${err.message.split('\n')[0]}`));
