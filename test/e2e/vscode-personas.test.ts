@@ -75,14 +75,8 @@ async function scenario() {
   });
   const branch = (set.created_drafts as { id: string; persona_id: string }[]).find((d) => d.persona_id === 'rapid_builder')!.id;
 
-  // Room for the two views in the sidebar (screenshots a person can read): a taller window, and the Missions view
-  // collapsed by a click on its header, as a user would.
+  // Room for the two views in the sidebar, so the screenshots show them: a taller window.
   await page.setViewportSize({ width: 1400, height: 1600 });
-  await page
-    .locator('.pane-header:has-text("Missions")')
-    .first()
-    .click({ timeout: 5000 })
-    .catch((err: Error) => console.log(`# could not collapse the Missions view: ${err.message.split('\n')[0]}`));
 
   // The Audit view first, scoped to this lineage: the branches' persona assignments are there, no override yet.
   let audit = await openView('Audit', '[data-testid=audit-panel]');
