@@ -61,6 +61,7 @@ const contexts = await Promise.all([
       'server/cli': 'server/src/cli.ts',
       'server/integrity-worker': 'server/src/services/system/integrityWorker.ts',
       'server/import-worker': 'server/src/services/missions/exchange/importWorker.ts',
+      'server/pattern-worker': 'server/src/services/missions/personas/patternWorker.ts',
     },
     outdir: 'dist',
     platform: 'node',

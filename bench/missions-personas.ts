@@ -1,20 +1,27 @@
 // Persona analytics and audit benchmark: `npm run build && node --import tsx bench/missions-personas.ts`
-//  1. seeds 100k missions (personas, strategies, overlays, decisions, scores; one root with 1k descendants and
-//     their decision events) into a temp data dir before the analytics migrations, then opens it (all migrations);
-//  2. over HTTP against the real server: persona trends, the persona × strategy matrix and a matrix drill-down,
-//     uncached (the cache dropped before each request) and cached, the decision audit of the 1k-descendant root,
-//     each printed beside its bare SQL on the same file (ratio = route / bare SQL p50);
-//  3. candidate pattern derivation over all missions (the time the server reports for one derivation).
-// Env: BENCH_MISSIONS (100000), BENCH_ROUNDS (100), BENCH_JSON (output file).
+//  1. seeds 100k missions (personas, strategies, overlays, decisions, scores; one root with 1k descendants) and
+//     500k timeline events (mission_events: the lifecycle of each run plus chatty job events) into a temp data
+//     dir before the analytics migrations, then opens it (all migrations), and adds decision events: 3 per branch
+//     of the 1k-descendant lineage and one on every tenth other mission;
+//  2. over HTTP against the real server: persona trends (also with a repo filter, which the cube cannot answer),
+//     the persona × strategy matrix, persona insights, the matrix and trend drill-downs — uncached (the cache
+//     dropped before each request) and cached — the decision audit and the persona portfolio of the
+//     1k-descendant root, each printed beside its bare SQL on the same file (ratio = route p50 / bare SQL p50);
+//  3. candidate pattern derivation over all missions, a background task: the read that starts it answers at once,
+//     the derivation's own time, and the longest stall of another client's requests meanwhile;
+//  4. every budget of design/performance.md for phases I–L, each with ✔ or ✘.
+// Env: BENCH_MISSIONS (100000), BENCH_EVENTS (500000), BENCH_ROUNDS (100), BENCH_JSON (output file).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Db } from '../server/src/store/db';
 import { migrations } from '../server/src/store/migrations';
-import { aggregate, SQL, whereOf } from '../server/src/services/missions/personas/analytics';
+import { aggregate, SQL, whereOf, type Where } from '../server/src/services/missions/personas/analytics';
+import { COLS as BRANCH_COLS } from '../server/src/services/missions/personas/recommend';
 import { startServer } from '../test/helpers/server';
 
 const N = Number(process.env.BENCH_MISSIONS ?? 100_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const DESCENDANTS = 1000;
 const REPOS = Array.from({ length: 40 }, (_, i) => `org${i % 7}/repo-${i}`);
@@ -33,6 +40,10 @@ const STATUSES = ['succeeded', 'succeeded', 'succeeded', 'failed', 'cancelled', 
 const DECISIONS = ['none', 'none', 'none', 'shortlisted', 'eliminated'];
 const LEVELS = ['low', 'medium', 'high'];
 const ROOT = 'run_root_bench_00000';
+// A run's lifecycle in its timeline, then job events while it ran (chatty runs have many).
+const LIFECYCLE = ['prepared', 'launch_requested', 'launched', 'watch_started', 'state_changed'];
+const TERMINAL_EVENTS = ['outcome_updated', 'artifacts_updated', 'watch_stopped'];
+const JOB_EVENTS = ['job_event', 'job_event', 'job_event', 'score_changed', 'state_changed', 'refresh_failed'];
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -112,6 +123,49 @@ function seed(db: Db): number {
   return performance.now() - started;
 }
 
+/** 500k timeline events: each run's lifecycle, its end, then job events (a few chatty runs get many). */
+function seedEvents(db: Db): number {
+  const r = rng(23);
+  const ins = db.prepare(`INSERT INTO mission_events (mission_id, created_at, type, from_status, to_status, message, data_json, actor)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const missions = db.prepare('SELECT id, created_at, status FROM missions ORDER BY id').all() as {
+    id: string;
+    created_at: string;
+    status: string;
+  }[];
+  let n = 0;
+  db.transaction(() => {
+    for (let i = 0; n < EVENTS; i = (i + 1) % missions.length) {
+      const m = missions[i]!;
+      const t0 = Date.parse(m.created_at);
+      const at = (k: number) => new Date(t0 + k * 15_000).toISOString();
+      const first = n < missions.length; // the first pass: the lifecycle; later passes: job events
+      const types = first
+        ? [
+            ...LIFECYCLE.slice(0, m.status === 'prepared' ? 1 : LIFECYCLE.length),
+            ...(['succeeded', 'failed', 'cancelled'].includes(m.status) ? TERMINAL_EVENTS : []),
+          ]
+        : Array.from({ length: r() < 0.02 ? 40 : 1 + Math.floor(r() * 3) }, () => JOB_EVENTS[Math.floor(r() * JOB_EVENTS.length)]!);
+      for (const [k, type] of types.entries()) {
+        if (n >= EVENTS) break;
+        const state = type === 'state_changed';
+        ins.run(
+          m.id,
+          at(first ? k : 10 + k),
+          type,
+          state ? 'launched' : null,
+          state ? 'running' : null,
+          `${type} (seeded)`,
+          type === 'job_event' ? `{"job_event_id":${n},"event_type":"step","payload":{"step":${k}}}` : '{}',
+          type === 'prepared' || type === 'launch_requested' ? 'http' : 'watcher',
+        );
+        n++;
+      }
+    }
+  })();
+  return n;
+}
+
 function seedDecisions(db: Db): number {
   const ins = db.prepare(`INSERT INTO mission_decisions (mission_id, created_at, type, actor, note, data_json, previous_state, new_state, rule)
     VALUES (?, ?, ?, ?, 'bench', '{}', 'pending', ?, ?)`);
@@ -133,6 +187,20 @@ function seedDecisions(db: Db): number {
       }
     }
   })();
+  db.transaction(() => {
+    for (let i = DESCENDANTS + 1; i < N; i += 10, n++) {
+      const id = `run_${i.toString(16).padStart(16, '0')}`;
+      const t = types[i % types.length]!;
+      ins.run(
+        id,
+        new Date().toISOString(),
+        t,
+        i % 3 ? 'http' : 'watcher',
+        'accepted',
+        t === 'policy_blocked_action' ? 'override_reason_required' : null,
+      );
+    }
+  })();
   return n;
 }
 
@@ -147,36 +215,52 @@ function timeSql(db: Db, qs: { sql: string; args: Record<string, unknown>; pluck
   return times;
 }
 
+type Derived = { current: boolean; pending: boolean; ms: number; groups: number; error: string | null };
+
+interface Budget {
+  what: string;
+  value: number | null;
+  limit: number;
+  unit: string;
+  /** 'max': value must stay under limit; 'min': above. */
+  kind?: 'max' | 'min';
+}
+
 async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'agentora-bench-personas-'));
   const rows: Record<string, unknown>[] = [];
+  const budgets: Budget[] = [];
   try {
     const file = path.join(dataDir, 'agentora.db');
     const old = openDatabase(file, { migrations: migrations.filter((m) => m.version < 35) });
     const seedMs = seed(old);
+    const te = performance.now();
+    const events = seedEvents(old);
+    console.log(`seeded ${N} missions in ${fmt(seedMs)} ms, ${events} timeline events in ${fmt(performance.now() - te)} ms`);
     old.close();
     const tm = performance.now();
     const db = openDatabase(file);
-    console.log(`seeded ${N} missions in ${fmt(seedMs)} ms; migrations 35+ in ${fmt(performance.now() - tm)} ms`);
+    console.log(`migrations 35+ in ${fmt(performance.now() - tm)} ms`);
     const decisions = seedDecisions(db);
     db.pragma('optimize');
 
     const w30 = whereOf({ window: '30d' });
+    const w30repo = whereOf({ window: '30d', repo: REPOS[3] });
     const wAll = whereOf({ window: 'all' });
     const cell = whereOf({ window: 'all', persona_id: 'rapid_builder', strategy: 'minimal_patch' });
+    const trendCell = whereOf({ window: '30d', persona_id: 'skeptic_reviewer' });
+    const drillPage = { limit: 100, offset: 0 };
+    const drillSql = (w: Where) => [
+      { sql: SQL.count(w.sql), args: w.args, pluck: true },
+      { sql: SQL.drill(w.sql), args: { ...w.args, ...drillPage } },
+    ];
     const floors: Record<string, number[]> = {
       trends: timeSql(db, [aggregate(w30, 'byPersona'), aggregate(w30, 'series')], ROUNDS),
+      trends_repo: timeSql(db, [aggregate(w30repo, 'byPersona'), aggregate(w30repo, 'series')], ROUNDS),
       matrix: timeSql(db, [aggregate(wAll, 'matrix')], ROUNDS),
-      // For reference: the same matrix as a GROUP BY over the missions' covering index (no cube).
-      matrix_scan: timeSql(db, [{ sql: SQL.matrix(wAll.sql), args: wAll.args }], 5),
-      drill: timeSql(
-        db,
-        [
-          { sql: SQL.count(cell.sql), args: cell.args, pluck: true },
-          { sql: SQL.drill(cell.sql), args: { ...cell.args, limit: 100, offset: 0 } },
-        ],
-        ROUNDS,
-      ),
+      insights: timeSql(db, [aggregate(wAll, 'byPersona')], ROUNDS),
+      drill: timeSql(db, drillSql(cell), ROUNDS),
+      drill_trends: timeSql(db, drillSql(trendCell), ROUNDS),
       audit: timeSql(
         db,
         [
@@ -189,6 +273,11 @@ async function main() {
             args: { root: ROOT },
           },
         ],
+        ROUNDS,
+      ),
+      portfolio: timeSql(
+        db,
+        [{ sql: `SELECT ${BRANCH_COLS} FROM missions WHERE root_mission_id = @root ORDER BY created_at, id`, args: { root: ROOT } }],
         ROUNDS,
       ),
     };
@@ -210,34 +299,68 @@ async function main() {
       return times;
     };
     try {
-      const cases: [string, string, boolean][] = [
-        ['trends', 'persona-trends?window=30d', false],
-        ['trends', 'persona-trends?window=30d', true],
-        ['matrix', 'persona-trends/matrix?window=all', false],
-        ['matrix', 'persona-trends/matrix?window=all', true],
-        ['drill', 'drilldown/persona-matrix?window=all&persona_id=rapid_builder&strategy=minimal_patch&limit=100', false],
-        ['audit', `lineage/${ROOT}/decision-audit?limit=100`, false],
+      // [floor, route, cached, p99 budget (ms)]
+      const cases: [string, string, boolean, number][] = [
+        ['trends', 'persona-trends?window=30d', false, 100],
+        ['trends', 'persona-trends?window=30d', true, 5],
+        ['trends_repo', `persona-trends?window=30d&repo=${encodeURIComponent(REPOS[3]!)}`, false, 100],
+        ['trends_repo', `persona-trends?window=30d&repo=${encodeURIComponent(REPOS[3]!)}`, true, 5],
+        ['matrix', 'persona-trends/matrix?window=all', false, 100],
+        ['matrix', 'persona-trends/matrix?window=all', true, 5],
+        ['insights', 'persona-insights', false, 100],
+        ['insights', 'persona-insights', true, 5],
+        ['drill', 'drilldown/persona-matrix?window=all&persona_id=rapid_builder&strategy=minimal_patch&limit=100', false, 100],
+        ['drill_trends', 'drilldown/persona-trends?window=30d&persona_id=skeptic_reviewer&limit=100', false, 100],
+        ['audit', `lineage/${ROOT}/decision-audit?limit=100`, false, 30],
+        ['portfolio', `lineage/${ROOT}/persona-portfolio`, false, 30],
       ];
-      for (const [floorKey, route, cached] of cases) {
+      for (const [floorKey, route, cached, budget] of cases) {
         const times = await time(route, cached);
         const floor = floors[floorKey]!;
+        const ratio = cached ? null : fmt(pct(times, 50) / Math.max(pct(floor, 50), 0.001));
         rows.push({
           route: `GET ${route}${cached ? ' (cached)' : ''}`,
           p50_ms: fmt(pct(times, 50)),
           p99_ms: fmt(pct(times, 99)),
           bare_sql_p50_ms: fmt(pct(floor, 50)),
-          ratio_p50: cached ? null : fmt(pct(times, 50) / Math.max(pct(floor, 50), 0.001)),
-          ...(floorKey === 'matrix' && !cached ? { index_scan_sql_ms: fmt(pct(floors.matrix_scan!, 50)) } : {}),
+          ratio_p50: ratio,
         });
+        const label = `${route.split('?')[0]}${route.includes('repo=') ? ' (repo filter)' : ''}${cached ? ' cached' : ''}`;
+        budgets.push({ what: `${label} p99`, value: fmt(pct(times, 99)), limit: budget, unit: 'ms' });
+        // The ratio only means something where the route does more than serve a cache entry.
+        if (ratio !== null) budgets.push({ what: `${label} route / bare SQL (p50)`, value: ratio, limit: 3, unit: '×' });
       }
+
+      // Candidate derivation: a background task. The read that starts it answers at once; another client's
+      // requests keep being answered meanwhile (the longest stall is printed); then the derivation's own time.
       const t = performance.now();
-      const c = (await (await s.fetch(`${API}/memory/patterns/candidates?limit=1`)).json()) as { derived: { ms: number; groups: number } };
+      const first = (await (await s.fetch(`${API}/memory/patterns/candidates?limit=1`)).json()) as { derived: { pending: boolean } };
+      const requestMs = performance.now() - t;
+      let stall = 0;
+      let derived = null as Derived | null;
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const p = performance.now();
+        const r = (await (await s.fetch(`${API}/memory/patterns/candidates?limit=1`)).json()) as { derived: Derived };
+        stall = Math.max(stall, performance.now() - p);
+        if (r.derived.current && !r.derived.pending) {
+          derived = r.derived;
+          break;
+        }
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      if (!derived) throw new Error('the pattern derivation never finished');
+      if (derived.error) throw new Error(`pattern derivation: ${derived.error}`);
       rows.push({
-        route: `candidate derivation (${N} missions, ${c.derived.groups} groups)`,
-        p50_ms: c.derived.ms,
-        request_ms: fmt(performance.now() - t),
+        route: `candidate derivation (${N} missions, ${derived.groups} groups, background)`,
+        p50_ms: derived.ms,
+        request_ms: fmt(requestMs),
+        longest_stall_meanwhile_ms: fmt(stall),
+        started_in_background: first.derived.pending,
       });
-      console.log(`decision events in the ${DESCENDANTS}-descendant lineage: ${decisions}`);
+      budgets.push({ what: 'candidate derivation (background task)', value: derived.ms, limit: 1000, unit: 'ms' });
+      budgets.push({ what: 'candidates read while deriving: answered at once', value: fmt(Math.max(requestMs, stall)), limit: 50, unit: 'ms' });
+      console.log(`decision events: ${decisions} (${DESCENDANTS * 3} in the ${DESCENDANTS}-descendant lineage)`);
     } finally {
       await s.stop();
     }
@@ -245,7 +368,14 @@ async function main() {
     rmSync(dataDir, { recursive: true, force: true });
   }
   console.table(rows);
-  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(rows, null, 2));
+  console.log('\nBudgets (design/performance.md, phases I–L; indicative on a shared machine):');
+  for (const b of budgets) {
+    const ok = b.value !== null && (b.kind === 'min' ? b.value >= b.limit : b.value <= b.limit);
+    console.log(
+      `  ${ok ? '✔' : '✘'} ${b.what}: ${b.value}${b.unit === 'ms' ? ' ms' : b.unit} (budget ${b.kind === 'min' ? '≥' : '≤'} ${b.limit}${b.unit === 'ms' ? ' ms' : b.unit})`,
+    );
+  }
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ rows, budgets }, null, 2));
 }
 
 main().catch((err) => {

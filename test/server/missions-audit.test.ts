@@ -67,8 +67,10 @@ describe('persona policy hooks (all on)', () => {
     const run = await json(get(`/runs/${risky.id}`));
     assert.equal(run.writeback_status, 'not_written', 'taken off the queue, never written');
     assert.equal(run.last_writeback_hash, null);
-    // The watcher does not retry it every cycle: one block, however many cycles pass.
-    await new Promise((r) => setTimeout(r, 600));
+    // The watcher does not retry it every cycle: one block, however many cycles pass (waits on the watcher's
+    // own cycle counter, not on the clock).
+    const cycles = (await json(get('/metrics'))).watcher.cycles as number;
+    await until('5 more watcher cycles', async () => (await json(get('/metrics'))).watcher.cycles >= cycles + 5);
     assert.equal((await events(risky.id)).filter((e) => e.event_type === 'policy_blocked_action').length, 1);
   });
 
@@ -166,6 +168,11 @@ describe('persona policy hooks (all on)', () => {
     assert.equal(audit.total, audit.total_decision_events);
     assert.ok(audit.system_events >= 1 && audit.operator_events >= 1);
     assert.ok(audit.by_run.length >= 3);
+    assert.equal(
+      audit.by_run.reduce((n: number, r: any) => n + r.count, 0),
+      audit.total,
+      'every event counted under its run',
+    );
     const drill = await json(get(`/drilldown/policy-blocks?root_run_id=${risky.id}&rule=dual_review_required_on_high_risk`));
     assert.equal(drill.total, 5, 'three automatic writebacks (root and both branches), a shortlist, a manual writeback');
     assert.ok(drill.events.every((e: any) => e.rule === 'dual_review_required_on_high_risk' && e.root_run_id === risky.id));

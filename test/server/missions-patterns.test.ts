@@ -25,6 +25,16 @@ describe('mission pattern memory', () => {
   };
   const runCount = async () => Number((await get('/runs?limit=1')).headers.get('x-total-count'));
   const byKey = (ps: any[], key: string) => ps.find((p) => p.pattern_key === key);
+  /** Derivation is a background task: poll the candidates (each read answers at once) until they are current. */
+  const current = async (p = '/memory/patterns/candidates') => {
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      const r = await json(get(p));
+      if (r.derived.current && !r.derived.pending) return r;
+      if (Date.now() > deadline) throw new Error(`patterns never became current: ${JSON.stringify(r.derived)}`);
+      await new Promise((res) => setTimeout(res, 25));
+    }
+  };
   const seed: Record<string, string> = {};
 
   before(async () => {
@@ -46,8 +56,11 @@ describe('mission pattern memory', () => {
   after(() => s.stop());
 
   test('candidates are derived from history with their supporting runs and writeback success rate, per repo and across repos', async () => {
-    const c = await json(get('/memory/patterns/candidates'));
-    assert.equal(c.derived.derived_now, true);
+    const first = await json(get('/memory/patterns/candidates'));
+    assert.equal(first.derived.current, false, 'the first read answers at once, before any derivation');
+    assert.equal(first.derived.pending, true, 'and starts one in the background');
+    const c = await current();
+    assert.ok(c.derived.groups > 0 && c.derived.derived_at);
     const a = byKey(c.patterns, 'persona_strategy_repo:rapid_builder:none:acme/a');
     assert.ok(a, JSON.stringify(c.patterns.map((p: any) => p.pattern_key)));
     assert.equal(a.source_run_count, 2);
@@ -64,7 +77,8 @@ describe('mission pattern memory', () => {
     const cons = byKey(c.patterns, 'persona_strategy_repo:conservative_stabilizer:conservative_fix:acme/a');
     assert.deepEqual(cons.supporting_run_ids, [seed.cons]);
     // Nothing changed since: the next read does not derive again.
-    assert.equal((await json(get('/memory/patterns/candidates'))).derived.derived_now, false);
+    const again = (await json(get('/memory/patterns/candidates'))).derived;
+    assert.deepEqual([again.current, again.pending, again.derived_at], [true, false, c.derived.derived_at]);
     const filtered = await json(get('/memory/patterns?persona=rapid_builder&repo=acme/a'));
     assert.deepEqual(
       filtered.patterns.map((p: any) => p.id),
@@ -123,7 +137,7 @@ describe('mission pattern memory', () => {
   test('re-derivation refreshes evidence and keeps the decision; reject archives the memory; archive hides', async () => {
     const before = byKey((await json(get('/memory/patterns?promoted_only=true'))).patterns, 'persona_strategy_repo:rapid_builder:none:acme/a');
     seed.a3 = await mission('rapid_builder', 'acme/a', 'cache');
-    const after = byKey((await json(get('/memory/patterns?promoted_only=true'))).patterns, before.pattern_key);
+    const after = byKey((await current('/memory/patterns?promoted_only=true')).patterns, before.pattern_key);
     assert.equal(after.id, before.id);
     assert.equal(after.source_run_count, 3);
     assert.ok(after.supporting_run_ids.includes(seed.a3));

@@ -180,6 +180,19 @@ describe('mission personas', () => {
     assert.ok(draft.recommendation.reason_codes.includes('not_finished'));
     assert.equal(pf.ranking_summary.length, 3);
     assert.ok(pf.ranking_summary[0].heuristic_rank_score >= pf.ranking_summary[2].heuristic_rank_score, 'ranked');
+    // Paged by rank in SQL: the best two of three, each still compared with the whole lineage.
+    assert.equal(pf.total, 3);
+    const page = await json(get(`/lineage/${r0.id}/persona-portfolio?limit=2`));
+    assert.equal(page.total, 3);
+    assert.deepEqual(
+      page.branches.map((b: any) => b.run_id),
+      pf.ranking_summary.slice(0, 2).map((r: any) => r.run_id),
+    );
+    for (const b of page.branches) assert.equal(b.recommendation.supporting_metrics.sibling_count, 2);
+    assert.deepEqual(
+      (await json(get(`/lineage/${r0.id}/persona-portfolio?limit=2&offset=2`))).branches.map((b: any) => b.run_id),
+      [pf.ranking_summary[2].run_id],
+    );
     assert.ok(pf.shortlist_suggestions.length >= 1, 'a finished branch is suggested');
     assert.match(pf.interpretation_note, /heuristic/i);
 

@@ -370,7 +370,12 @@ const RECIPES: Record<string, Recipe> = {
 
 /** The id of a still-undecided candidate pattern (each decision route takes the next one). */
 async function candidate(i: number): Promise<number> {
-  const c = await call('GET', `${API}/memory/patterns/candidates`);
+  // Derivation is a background task: the read answers at once, so poll (with a deadline) until it is current.
+  let c = await call('GET', `${API}/memory/patterns/candidates`);
+  for (const deadline = Date.now() + 20000; !c.body.derived?.current && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 25));
+    c = await call('GET', `${API}/memory/patterns/candidates`);
+  }
   assert.ok(c.body.patterns?.length > i, `a candidate pattern to decide: ${JSON.stringify(c.body)}`);
   return c.body.patterns[i].id;
 }

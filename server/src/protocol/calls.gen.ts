@@ -589,6 +589,9 @@ export const N = {
     didChange: 'agentora/missions/didChange',
     didFinish: 'agentora/missions/didFinish',
   },
+  missionsAudit: {
+    didDecide: 'agentora/missions/didDecide',
+  },
   missionsBranchSets: {
     didFocus: 'agentora/branchset/didFocus',
   },
@@ -623,6 +626,7 @@ export interface Notifications {
   'agentora/memory/didProgress': typeof memory.didProgress;
   'agentora/missions/didChange': typeof missions.didChange;
   'agentora/missions/didFinish': typeof missions.didFinish;
+  'agentora/missions/didDecide': typeof missionsAudit.didDecide;
   'agentora/branchset/didFocus': typeof missionsBranchSets.didFocus;
   'agentora/missions/didAlert': typeof missionsObservability.didAlert;
   'agentora/missions/didCompact': typeof missionsObservability.didCompact;

@@ -14,7 +14,7 @@ import { missionsLineageMethods } from './missionsLineage';
 import { missionsBranchSetMethods, missionsBranchSetNotifications } from './missionsBranchSets';
 import { missionsPortfolioMethods } from './missionsPortfolio';
 import { missionsPersonaMethods } from './missionsPersonas';
-import { missionsAuditMethods } from './missionsAudit';
+import { missionsAuditMethods, missionsAuditNotifications } from './missionsAudit';
 import { missionsPatternMethods } from './missionsPatterns';
 import { credentialsMethods } from './credentials';
 import { agentsMethods } from './agents';
@@ -95,6 +95,7 @@ export const allNotifications: readonly AnyNotification[] = [
   ...modelAdminNotifications,
   ...workersNotifications,
   ...missionsBranchSetNotifications,
+  ...missionsAuditNotifications,
   ...runsNotifications,
   ...workflowsNotifications,
 ];

@@ -3,7 +3,7 @@
 // invalidated by every write that changes their inputs), policy checks and templates that really change the
 // policy of a lineage, audit summaries, dashboard exports and drill-downs from an aggregate to its runs / events.
 import { z } from 'zod';
-import { defineMethod, NoParams, pagination } from './define';
+import { defineMethod, defineNotification, NoParams, pagination } from './define';
 import { CacheMetadata, PersonaStats } from './missionsPersonas';
 import { loose } from './wire/common';
 
@@ -24,6 +24,20 @@ export const DecisionEvent = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 export type DecisionEvent = z.infer<typeof DecisionEvent>;
+
+/** A decision was recorded (an override, a policy block, a template, a pattern decision): open Audit and
+ *  Persona portfolio views re-read. Decisions that change no timeline event would not move missions/didChange. */
+export const didDecide = defineNotification({
+  name: 'agentora/missions/didDecide',
+  description: 'A decision event was recorded (operator or system; a policy block names its rule). The Audit and Persona portfolio panels re-read.',
+  payload: z.object({
+    id: z.number().int(),
+    run_id: z.string().nullable(),
+    event_type: z.string(),
+    actor_kind: z.enum(['operator', 'system']),
+    rule: z.string().nullable(),
+  }),
+});
 
 export const PolicyAction = z.enum([
   'shortlist',
@@ -366,42 +380,29 @@ export const applyPolicyTemplate = defineMethod({
 });
 
 const ExportWire = loose({ exported_at: z.string(), kind: z.string(), filters: z.record(z.string(), z.unknown()) });
-export const exportTrends = defineMethod({
-  method: 'agentora/missions/exportPersonaTrends',
-  scope: 'agent',
-  readOnly: true,
-  description: 'Dashboard export of persona trends (same filters).',
-  params: TrendParams,
-  result: z.object({
-    exported_at: z.string(),
-    kind: z.literal('persona-trends'),
-    filters: z.record(z.string(), z.string()),
-    data: z.record(z.string(), z.unknown()),
-  }),
-  rest: {
-    verb: 'GET',
-    path: '/api/integrations/exports/persona-trends',
-    wire: { schema: ExportWire.extend({ data: z.record(z.string(), z.unknown()) }) },
-  },
-});
-export const exportMatrix = defineMethod({
-  method: 'agentora/missions/exportPersonaMatrix',
-  scope: 'agent',
-  readOnly: true,
-  description: 'Dashboard export of the persona × strategy matrix (same filters).',
-  params: TrendParams,
-  result: z.object({
-    exported_at: z.string(),
-    kind: z.literal('persona-matrix'),
-    filters: z.record(z.string(), z.string()),
-    data: z.record(z.string(), z.unknown()),
-  }),
-  rest: {
-    verb: 'GET',
-    path: '/api/integrations/exports/persona-matrix',
-    wire: { schema: ExportWire.extend({ data: z.record(z.string(), z.unknown()) }) },
-  },
-});
+/** A dashboard export of one analytic (persona trends or the matrix): same filters, the analytic under `data`. */
+function dashboardExport<K extends 'persona-trends' | 'persona-matrix'>(kind: K, method: string, what: string) {
+  return defineMethod({
+    method,
+    scope: 'agent',
+    readOnly: true,
+    description: `Dashboard export of ${what} (same filters).`,
+    params: TrendParams,
+    result: z.object({
+      exported_at: z.string(),
+      kind: z.literal(kind),
+      filters: z.record(z.string(), z.string()),
+      data: z.record(z.string(), z.unknown()),
+    }),
+    rest: {
+      verb: 'GET',
+      path: `/api/integrations/exports/${kind}`,
+      wire: { schema: ExportWire.extend({ data: z.record(z.string(), z.unknown()) }) },
+    },
+  });
+}
+export const exportTrends = dashboardExport('persona-trends', 'agentora/missions/exportPersonaTrends', 'persona trends');
+export const exportMatrix = dashboardExport('persona-matrix', 'agentora/missions/exportPersonaMatrix', 'the persona × strategy matrix');
 export const exportAudit = defineMethod({
   method: 'agentora/missions/exportAuditSummary',
   scope: 'agent',
@@ -445,33 +446,39 @@ export const DrillRun = z.object({
 const DrillWire = loose({ filters: z.record(z.string(), z.unknown()), total: z.number(), runs: z.array(loose({ run_id: z.string() })) });
 const DrillResult = z.object({ ok: z.boolean(), filters: z.record(z.string(), z.string()), total: z.number().int(), runs: z.array(DrillRun) });
 const drillPage = pagination(100, 1000);
-export const drillMatrix = defineMethod({
-  method: 'agentora/missions/drilldownPersonaMatrix',
-  scope: 'agent',
-  readOnly: true,
-  description: 'The runs counted in one persona × strategy cell (same window and filters as the matrix; strategy "none" = no strategy).',
-  params: TrendFilters.extend({ persona_id: Id, strategy: z.string().trim().min(1).max(100), ...drillPage }),
-  result: DrillResult,
-  rest: { verb: 'GET', path: '/api/integrations/drilldown/persona-matrix', wire: { schema: DrillWire } },
-});
-export const drillTrends = defineMethod({
-  method: 'agentora/missions/drilldownPersonaTrends',
-  scope: 'agent',
-  readOnly: true,
-  description: "The runs counted in one persona's trend (same window and filters as persona-trends).",
-  params: TrendFilters.extend({ persona_id: Id, ...drillPage }),
-  result: DrillResult,
-  rest: { verb: 'GET', path: '/api/integrations/drilldown/persona-trends', wire: { schema: DrillWire } },
-});
-export const drillRecommendations = defineMethod({
-  method: 'agentora/missions/drilldownRecommendations',
-  scope: 'agent',
-  readOnly: true,
-  description: 'The branches of a lineage with a given heuristic recommendation (shortlist | eliminate | hold), and why.',
-  params: z.object({ root_run_id: Id, recommendation: z.enum(['shortlist', 'eliminate', 'hold']).optional() }),
-  result: DrillResult.extend({ recommendations: z.record(z.string(), z.array(z.string())) }),
-  rest: { verb: 'GET', path: '/api/integrations/drilldown/recommendations', wire: { schema: DrillWire } },
-});
+/** A drill-down from an aggregate to the runs it counted (GET /api/integrations/drilldown/<what>). */
+function drilldown<P extends z.ZodType, R extends z.ZodType>(what: string, method: string, description: string, params: P, result: R) {
+  return defineMethod({
+    method,
+    scope: 'agent',
+    readOnly: true,
+    description,
+    params,
+    result,
+    rest: { verb: 'GET', path: `/api/integrations/drilldown/${what}`, wire: { schema: DrillWire } },
+  });
+}
+export const drillMatrix = drilldown(
+  'persona-matrix',
+  'agentora/missions/drilldownPersonaMatrix',
+  'The runs counted in one persona × strategy cell (same window and filters as the matrix; strategy "none" = no strategy).',
+  TrendFilters.extend({ persona_id: Id, strategy: z.string().trim().min(1).max(100), ...drillPage }),
+  DrillResult,
+);
+export const drillTrends = drilldown(
+  'persona-trends',
+  'agentora/missions/drilldownPersonaTrends',
+  "The runs counted in one persona's trend (same window and filters as persona-trends).",
+  TrendFilters.extend({ persona_id: Id, ...drillPage }),
+  DrillResult,
+);
+export const drillRecommendations = drilldown(
+  'recommendations',
+  'agentora/missions/drilldownRecommendations',
+  'The branches of a lineage with a given heuristic recommendation (shortlist | eliminate | hold), and why.',
+  z.object({ root_run_id: Id, recommendation: z.enum(['shortlist', 'eliminate', 'hold']).optional() }),
+  DrillResult.extend({ recommendations: z.record(z.string(), z.array(z.string())) }),
+);
 export const drillPolicyBlocks = defineMethod({
   method: 'agentora/missions/drilldownPolicyBlocks',
   scope: 'agent',
@@ -485,6 +492,8 @@ export const drillPolicyBlocks = defineMethod({
     wire: { schema: loose({ filters: z.record(z.string(), z.unknown()), total: z.number(), events: WireEvents }) },
   },
 });
+
+export const missionsAuditNotifications = [didDecide] as const;
 
 export const missionsAuditMethods = [
   decisionEvents,

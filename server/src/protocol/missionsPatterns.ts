@@ -57,7 +57,17 @@ const PatternWire = loose({
   promotion_note: z.string(),
   archived: z.boolean(),
 });
-const Derived = z.object({ generation: z.number().int(), derived_now: z.boolean(), groups: z.number().int(), ms: z.number() });
+/** How current the persisted patterns are: derivation is a background task, a read never waits for it. */
+const Derived = z.object({
+  generation: z.number().int(),
+  derived_generation: z.number().int().nullable(),
+  current: z.boolean(),
+  pending: z.boolean(),
+  groups: z.number().int(),
+  ms: z.number(),
+  derived_at: z.string().nullable(),
+  error: z.string().nullable(),
+});
 
 export const patterns = defineMethod({
   method: 'agentora/missions/patterns',
@@ -89,7 +99,8 @@ export const candidates = defineMethod({
   method: 'agentora/missions/patternCandidates',
   scope: 'agent',
   readOnly: true,
-  description: 'Candidate patterns (not yet decided by the operator), derived from the finished missions; re-derived when missions changed.',
+  description:
+    'Candidate patterns (not yet decided by the operator), derived from the finished missions in the background when missions changed (`derived` says how current they are; the read never waits).',
   params: z.object(pagination(100, 500)).default({ limit: 100, offset: 0 }),
   result: z.object({ ok: z.boolean(), total: z.number().int(), patterns: z.array(Pattern), derived: Derived }),
   rest: { verb: 'GET', path: '/api/integrations/memory/patterns/candidates', wire: { schema: loose({ patterns: z.array(PatternWire) }) } },

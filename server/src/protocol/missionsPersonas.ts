@@ -3,7 +3,7 @@
 // applies: preset, objective tone, fork reason), the persona portfolio / summary / insights of a lineage with
 // explainable heuristic recommendations, and the operator's override of those recommendations.
 import { z } from 'zod';
-import { defineMethod, NoParams, zBool } from './define';
+import { defineMethod, NoParams, pagination, zBool } from './define';
 import { Mission } from './missions';
 import { BranchPreset } from './missionsBranchSets';
 import * as W from './wire/missions';
@@ -197,6 +197,8 @@ const PortfolioResult = z.object({
   ok: z.boolean(),
   root_run_id: z.string(),
   branch_set_id: z.string().nullable(),
+  /** Branches in the lineage (the page holds at most `limit` of them, best ranked first). */
+  total: z.number().int(),
   branches: z.array(PortfolioBranch),
   ranking_summary: z.array(
     z.object({
@@ -217,8 +219,8 @@ export const personaPortfolio = defineMethod({
   scope: 'agent',
   readOnly: true,
   description:
-    "The persona branches of a root side by side, ranked, each with its explainable heuristic recommendation and the operator's override state.",
-  params: RootParams,
+    "The persona branches of a root side by side, best ranked first (paged: limit / offset, total), each with its explainable heuristic recommendation — compared with the whole lineage — and the operator's override state.",
+  params: RootParams.extend(pagination(100, 1000)),
   result: PortfolioResult,
   rest: {
     verb: 'GET',

@@ -12,7 +12,7 @@ import { PRESETS } from '../lineage/branchSet';
 import { insertFork, launchDraft, planFork, refuse } from '../lineage/fork';
 import { missionStore } from '../store';
 import { getPersona, OVERLAYS } from './catalogue';
-import { decisionStore } from './decisions';
+import { recordDecision } from './decisions';
 import { enforce } from './policy';
 
 export async function createPersonaBranchSet(ctx: ServerContext, p: PersonaBranchSetParams, call: CallInfo) {
@@ -70,7 +70,7 @@ export async function createPersonaBranchSet(ctx: ServerContext, p: PersonaBranc
     const reason = spec.persona_assignment_reason || `assigned ${spec.persona_id} with the ${spec.overlay} overlay`;
     ctx.db.transaction(() => {
       store.update(id, { persona_assignment_reason: reason }, new Date().toISOString());
-      decisionStore(ctx.db).record({
+      recordDecision(ctx, {
         mission_id: id,
         type: 'persona_assignment_changed',
         actor: call.actor,

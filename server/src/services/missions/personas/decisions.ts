@@ -2,8 +2,9 @@
 // UPDATE and DELETE — migration 40). Each records the type, who (operator | system), the state before and after,
 // the rationale and, for a policy block, the rule. Audit reads go by index: a mission's events by
 // (mission_id, id); a lineage's by the root index of missions, then each mission's events.
+import type { ServerContext } from '../../../context';
 import type { Db } from '../../../store/db';
-import type { DecisionEvent } from '../../../protocol/missionsAudit';
+import { didDecide, type DecisionEvent } from '../../../protocol/missionsAudit';
 
 export type DecisionType =
   | 'recommendation_accepted'
@@ -142,6 +143,10 @@ function make(db: Db) {
       const events = (cached(`${SELECT} ${w} ORDER BY d.id DESC LIMIT @limit OFFSET @offset`).all(args) as Row[]).map(toEvent);
       return { total, events };
     },
+    /** One page of a lineage's events, newest first, without counting them (the caller has the total). */
+    page(f: { root: string; limit: number; offset: number }) {
+      return (cached(`${SELECT} WHERE ${OF_ROOT} ORDER BY d.id DESC LIMIT @limit OFFSET @offset`).all(f) as Row[]).map(toEvent);
+    },
     /** Counts by type and operator / system, for a run, a lineage or everything. */
     stats(scope: { run?: string; root?: string }) {
       const rows = (scope.run ? statsRun.all({ run: scope.run }) : scope.root ? statsRoot.all({ root: scope.root }) : statsAll.all()) as {
@@ -173,4 +178,16 @@ export function decisionStore(db: Db) {
   let s = stores.get(db);
   if (!s) stores.set(db, (s = make(db)));
   return s;
+}
+
+/**
+ * Record a decision and tell open panels (missions/didDecide). The notification goes out after the current
+ * synchronous work — after the enclosing transaction commits — so a panel that re-reads finds the event.
+ */
+export function recordDecision(ctx: ServerContext, e: NewDecision, now?: string): DecisionEvent {
+  const ev = decisionStore(ctx.db).record(e, now);
+  queueMicrotask(() =>
+    ctx.events.emit(didDecide, { id: ev.id, run_id: ev.run_id, event_type: ev.event_type, actor_kind: ev.actor_kind, rule: ev.rule }),
+  );
+  return ev;
 }

@@ -15,16 +15,7 @@ import { overrideRecommendation } from './override';
 import { applyTemplate, check, template, templates } from './policy';
 import { insights, portfolio, summary } from './portfolio';
 import { branchesOf, recommend } from './recommend';
-import {
-  decidePattern,
-  derive,
-  listPatterns,
-  patternsCrossRepo,
-  patternSummaries,
-  suggestBranchSet,
-  suggestNewMission,
-  suggestReplay,
-} from './patterns';
+import { decidePattern, listPatterns, patternsCrossRepo, patternSummaries, suggestBranchSet, suggestNewMission, suggestReplay } from './patterns';
 
 const cachedTrends = (ctx: Parameters<typeof trends>[0], f: A.TrendFilters) => {
   const r = cached(ctx, cacheKey('persona-trends', f), () => trends(ctx, f));
@@ -47,7 +38,7 @@ export const missionsPersonaServices: readonly Implementation[] = [
   implement(P.persona, async (p, ctx) => ({ ok: true, persona: await getPersona(ctx, p.persona_id) })),
   implement(P.personaOverlays, () => ({ ok: true, overlays: overlays() })),
   implement(P.personaBranchSet, (p, ctx, call) => createPersonaBranchSet(ctx, p, call)),
-  implement(P.personaPortfolio, (p, ctx) => portfolio(ctx, p.root_run_id)),
+  implement(P.personaPortfolio, (p, ctx) => portfolio(ctx, p.root_run_id, { limit: p.limit, offset: p.offset })),
   implement(P.personaSummary, (p, ctx) => summary(ctx, p.root_run_id)),
   implement(P.personaInsights, (p, ctx) => insights(ctx, p.root_run_id)),
   implement(P.override, (p, ctx, call) => overrideRecommendation(ctx, p, call)),
@@ -127,11 +118,9 @@ export const missionsPersonaServices: readonly Implementation[] = [
   }),
 
   implement(L.patterns, (p, ctx) => listPatterns(ctx, p)),
-  implement(L.candidates, (p, ctx) => {
-    const derived = derive(ctx);
-    const r = listPatterns(ctx, { status: 'candidate', promoted_only: false, archived: false, limit: p.limit, offset: p.offset });
-    return { ...r, derived };
-  }),
+  implement(L.candidates, (p, ctx) =>
+    listPatterns(ctx, { status: 'candidate', promoted_only: false, archived: false, limit: p.limit, offset: p.offset }),
+  ),
   implement(L.promotePattern, (p, ctx, call) => decidePattern(ctx, p.pattern_id, 'promote', p.note, call)),
   implement(L.rejectPattern, (p, ctx, call) => decidePattern(ctx, p.pattern_id, 'reject', p.note, call)),
   implement(L.archivePattern, (p, ctx, call) => decidePattern(ctx, p.pattern_id, 'archive', p.note, call)),

@@ -7,7 +7,7 @@ import { conflict } from '../../../protocol/errors';
 import type { OverrideParams } from '../../../protocol/missionsPersonas';
 import { commit, getRow, missionOf } from '../loop';
 import { refuse } from '../lineage/fork';
-import { decisionStore, type DecisionType } from './decisions';
+import { decisionStore, recordDecision, type DecisionType } from './decisions';
 import { enforce } from './policy';
 import { recommendationFor } from './recommend';
 
@@ -68,7 +68,7 @@ export function overrideRecommendation(ctx: ServerContext, p: OverrideParams, ca
       }),
       call.actor,
     );
-    eventId = decisionStore(ctx.db).record({
+    eventId = recordDecision(ctx, {
       mission_id: row.id,
       type: EVENT[p.decision],
       actor: call.actor,

@@ -1,8 +1,9 @@
 // Pattern memory (brief phase L). Candidates are derived from the finished missions — persona × strategy
 // outcomes per repo and across repos, with their real supporting run ids and writeback success rates — by a
 // few GROUP BYs over the covering persona index, and persisted (upsert by pattern_key: the evidence refreshes,
-// the operator's decision on a pattern never changes by itself). Derivation runs when missions changed since
-// the last one (the analytics generation), before a pattern read. The operator promotes / rejects / archives
+// the operator's decision on a pattern never changes by itself). Derivation is a background task
+// (derivation.ts): a pattern read starts one when missions changed since the last (the analytics generation)
+// and answers at once with what is persisted. The operator promotes / rejects / archives
 // (a note and a decision event each); a promoted pattern becomes a memory (source `mission`) through the memory
 // service, so chat and teams can use it; suggestions come only from promoted patterns, show their evidence and
 // are never applied here.
@@ -14,33 +15,10 @@ import { updateMemory } from '../../memory/store';
 import { wakeEmbedder } from '../../memory/embedder';
 import { getRow } from '../loop';
 import { prep } from './analytics';
-import { generationOf } from './cache';
 import { OVERLAYS } from './catalogue';
-import { decisionStore, type DecisionType } from './decisions';
-
-const TERMINAL = "status IN ('succeeded', 'failed', 'cancelled')";
-const SUPPORT_IDS = 50;
-
-interface Agg {
-  persona_id: string;
-  strategy: string;
-  repo: string | null;
-  repos: number;
-  n: number;
-  avg_score: number;
-  avg_risk: number;
-  pr: number;
-  wb_ok: number;
-  wb_tried: number;
-  ov: number;
-  ok: number;
-  mocks: number;
-}
-
-const AGG = `count(*) AS n, avg(mission_score) AS avg_score,
-  avg(CASE risk_level WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END) AS avg_risk,
-  total(pr_url IS NOT NULL) AS pr, total(writeback_status = 'succeeded') AS wb_ok, total(writeback_status IN ('succeeded', 'failed')) AS wb_tried,
-  total(operator_override_status != 'none') AS ov, total(status = 'succeeded') AS ok, total(mock) AS mocks, count(DISTINCT repo) AS repos`;
+import { requestDerivation, type DerivationStatus } from './derivation';
+import type { History } from './patternHistory';
+import { recordDecision, type DecisionType } from './decisions';
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const confidence = (n: number) => (n >= 5 ? 'high' : n >= 3 ? 'medium' : 'low');
@@ -78,42 +56,17 @@ const toPattern = (r: PatternRow): Pattern => ({
   archived: r.archived === 1,
 });
 
-const derivedAt = new WeakMap<ServerContext, number>();
+/** Groups upserted per transaction: each batch is a few milliseconds, and the event loop turns between them. */
+const APPLY_BATCH = 200;
 
-/** Re-derive the candidates if missions changed since the last derivation. */
-export function derive(ctx: ServerContext, force = false) {
-  const gen = generationOf(ctx);
-  if (!force && derivedAt.get(ctx) === gen) return { generation: gen, derived_now: false, groups: 0, ms: 0 };
-  const started = performance.now();
+/**
+ * The write half of a derivation: upsert each group's pattern (the read half ran off the event loop), in short
+ * batches with a turn of the event loop between them, so no request waits behind thousands of upserts.
+ */
+async function applyHistory(ctx: ServerContext, h: History): Promise<number> {
   const db = ctx.db;
-  const perRepo = prep(
-    db,
-    `SELECT persona_id, COALESCE(strategy, 'none') AS strategy, repo, ${AGG} FROM missions WHERE ${TERMINAL} GROUP BY persona_id, strategy, repo`,
-  ).all({}) as Agg[];
-  const cross = prep(
-    db,
-    `SELECT persona_id, COALESCE(strategy, 'none') AS strategy, NULL AS repo, ${AGG} FROM missions WHERE ${TERMINAL} GROUP BY persona_id, strategy`,
-  ).all({}) as Agg[];
-  // The supporting runs of every group in one pass (newest first, at most SUPPORT_IDS each), not a query per group.
-  const support = new Map<string, string[]>();
-  const add = (k: string, id: string) => {
-    const l = support.get(k) ?? [];
-    if (l.length < SUPPORT_IDS) {
-      l.push(id);
-      support.set(k, l);
-    }
-  };
-  for (const r of prep(
-    db,
-    `SELECT persona_id AS p, COALESCE(strategy, 'none') AS s, repo AS r, id, rn, rc FROM (
-       SELECT persona_id, strategy, repo, id, created_at,
-         row_number() OVER (PARTITION BY persona_id, strategy, repo ORDER BY created_at DESC, id DESC) AS rn,
-         row_number() OVER (PARTITION BY persona_id, strategy ORDER BY created_at DESC, id DESC) AS rc
-       FROM missions WHERE ${TERMINAL}) WHERE rn <= ${SUPPORT_IDS} OR rc <= ${SUPPORT_IDS} ORDER BY created_at DESC, id DESC`,
-  ).all({}) as { p: string; s: string; r: string; id: string; rn: number; rc: number }[]) {
-    if (r.rn <= SUPPORT_IDS) add(`${r.p}\u0000${r.s}\u0000${r.r}`, r.id);
-    if (r.rc <= SUPPORT_IDS) add(`${r.p}\u0000${r.s}\u0000*`, r.id);
-  }
+  const support = new Map(h.support);
+  const { perRepo, cross } = h;
   const upsert = prep(
     db,
     `INSERT INTO mission_patterns (pattern_type, pattern_key, repo_scope, persona_scope, strategy_scope, source_run_count, supporting_run_ids_json,
@@ -129,8 +82,9 @@ export function derive(ctx: ServerContext, force = false) {
        OR mission_patterns.override_rate IS NOT excluded.override_rate`,
   );
   const now = new Date().toISOString();
-  db.transaction(() => {
-    for (const a of [...perRepo, ...cross]) {
+  const groups = [...perRepo, ...cross];
+  const batch = db.transaction((part: typeof groups) => {
+    for (const a of part) {
       const repo = a.repo ?? '*';
       const type = a.repo === null ? 'persona_strategy' : 'persona_strategy_repo';
       const wb = a.wb_tried ? round(a.wb_ok / a.wb_tried) : null;
@@ -162,11 +116,17 @@ export function derive(ctx: ServerContext, force = false) {
         now,
       });
     }
-  })();
-  // The upserts themselves do not bump the generation (no trigger on patterns): this one is current.
-  derivedAt.set(ctx, gen);
-  return { generation: gen, derived_now: true, groups: perRepo.length + cross.length, ms: Math.round(performance.now() - started) };
+  });
+  for (let i = 0; i < groups.length; i += APPLY_BATCH) {
+    if (i) await new Promise((r) => setImmediate(r));
+    batch(groups.slice(i, i + APPLY_BATCH));
+  }
+  // The upserts themselves do not bump the generation (no trigger on patterns).
+  return groups.length;
 }
+
+/** Start a background derivation if missions changed since the last one; answers at once with its status. */
+export const derive = (ctx: ServerContext): DerivationStatus => requestDerivation(ctx, (h) => applyHistory(ctx, h));
 
 export function listPatterns(
   ctx: ServerContext,
@@ -281,7 +241,7 @@ export function decidePattern(ctx: ServerContext, id: number, verb: 'promote' | 
     });
     // Recorded on the most recent supporting run, so the pattern decision shows in that lineage's audit.
     const missionId = supporting.find((r) => prep(ctx.db, 'SELECT 1 FROM missions WHERE id = ?').pluck().get(r)) ?? null;
-    return decisionStore(ctx.db).record({
+    return recordDecision(ctx, {
       mission_id: missionId,
       type: EVENT[verb],
       actor: call.actor,

@@ -10,7 +10,7 @@ import type { PolicyAction, PolicyRules, PolicyTemplateName } from '../../../pro
 import type { MissionRow } from '../store';
 import { commit } from '../loop';
 import { CONSERVATIVE_OVERLAYS, CONSERVATIVE_PRESETS, EXPLORATORY_OVERLAYS, EXPLORATORY_PRESETS } from './catalogue';
-import { decisionStore } from './decisions';
+import { decisionStore, recordDecision } from './decisions';
 
 export const TEMPLATES: Record<PolicyTemplateName, { description: string; policy: PolicyRules }> = {
   default: {
@@ -227,7 +227,7 @@ export function enforce(ctx: ServerContext, row: Subject, action: PolicyAction, 
   const last = store.ofRun(row.id, 1, 0).events[0];
   const repeat = d.trigger === 'auto' && last?.event_type === 'policy_blocked_action' && last.rule === v.rule && last.data.action === action;
   if (!repeat)
-    store.record({
+    recordDecision(ctx, {
       mission_id: row.id,
       type: 'policy_blocked_action',
       actor: call.actor,
@@ -262,7 +262,8 @@ export function applyTemplate(ctx: ServerContext, row: Subject, name: string, no
          ON CONFLICT (root_mission_id) DO UPDATE SET template_name = excluded.template_name, applied_at = excluded.applied_at, applied_by = excluded.applied_by`,
       )
       .run(root, t.name, at, call.actor);
-    return decisionStore(ctx.db).record(
+    return recordDecision(
+      ctx,
       {
         mission_id: root,
         type: 'policy_template_applied',

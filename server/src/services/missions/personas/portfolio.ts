@@ -6,12 +6,37 @@ import { getRow } from '../loop';
 import { personaStats, prep, whereOf } from './analytics';
 import { cached, cacheKey } from './cache';
 import { effectivePolicy } from './policy';
-import { branchesOf, personaNameOf, recommend } from './recommend';
+import { branchesOf, COLS, personaNameOf, RANK_SQL, recommend, type BranchRow } from './recommend';
 
-export function portfolio(ctx: ServerContext, rootId: string) {
+/**
+ * One page of a lineage's persona branches, best ranked first: the rank and the page are the database's (the
+ * rank score in SQL, LIMIT / OFFSET), and each recommendation still compares its branch with the whole lineage
+ * (count, succeeded, best rank: one aggregate), so a 1k-branch lineage never builds 1k recommendations.
+ */
+export function portfolio(ctx: ServerContext, rootId: string, page: { limit: number; offset: number } = { limit: 100, offset: 0 }) {
   const root = getRow(ctx, rootId);
-  const branches = branchesOf(ctx, root.root_mission_id);
-  const recs = recommend(ctx, branches);
+  const rid = root.root_mission_id;
+  const agg = prep(
+    ctx.db,
+    `SELECT count(*) AS n, total(status = 'succeeded') AS ok, max(CASE WHEN status = 'succeeded' THEN ${RANK_SQL} END) AS top
+     FROM missions WHERE root_mission_id = @root AND id != @root`,
+  ).get({ root: rid }) as { n: number; ok: number; top: number | null };
+  // No branches yet: the root alone is the portfolio (as branchesOf answers).
+  const alone = agg.n === 0;
+  const branches = (
+    alone
+      ? branchesOf(ctx, rid)
+      : prep(
+          ctx.db,
+          `SELECT ${COLS} FROM missions WHERE root_mission_id = @root AND id != @root ORDER BY ${RANK_SQL} DESC, id LIMIT @limit OFFSET @offset`,
+        ).all({
+          root: rid,
+          ...page,
+        })
+  ) as BranchRow[];
+  const recs = alone
+    ? recommend(ctx, branches)
+    : recommend(ctx, branches, { count: agg.n, succeeded: agg.ok, top: agg.top === null ? null : Math.round(agg.top * 10) / 10 });
   const rows: PortfolioBranch[] = branches.map((b) => ({
     run_id: b.id,
     parent_run_id: b.parent_mission_id,
@@ -37,12 +62,20 @@ export function portfolio(ctx: ServerContext, rootId: string) {
   const ranked = [...rows].sort(
     (a, b) => b.recommendation.heuristic_rank_score - a.recommendation.heuristic_rank_score || a.run_id.localeCompare(b.run_id),
   );
-  const latestSet = [...branches].reverse().find((b) => b.persona_overlay && b.branch_set_id)?.branch_set_id ?? null;
-  const eff = effectivePolicy(ctx, root.root_mission_id);
+  const latestSet =
+    (prep(
+      ctx.db,
+      `SELECT branch_set_id FROM missions WHERE root_mission_id = @root AND persona_overlay IS NOT NULL AND branch_set_id IS NOT NULL
+       ORDER BY created_at DESC, id DESC LIMIT 1`,
+    )
+      .pluck()
+      .get({ root: rid }) as string | undefined) ?? null;
+  const eff = effectivePolicy(ctx, rid);
   return {
     ok: true,
-    root_run_id: root.root_mission_id,
+    root_run_id: rid,
     branch_set_id: latestSet,
+    total: alone ? branches.length : agg.n,
     branches: rows,
     ranking_summary: ranked.map((r) => ({
       run_id: r.run_id,

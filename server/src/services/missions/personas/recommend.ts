@@ -5,7 +5,7 @@
 import type { ServerContext } from '../../../context';
 import type { Recommendation } from '../../../protocol/missionsPersonas';
 import type { MissionRow } from '../store';
-import { check } from './policy';
+import { check, effectivePolicy } from './policy';
 
 export type BranchRow = Pick<
   MissionRow,
@@ -32,7 +32,7 @@ export type BranchRow = Pick<
   | 'packet_json'
 >;
 
-const COLS =
+export const COLS =
   'id, parent_mission_id, root_mission_id, created_at, branch_set_id, branch_label, strategy, persona_id, persona_overlay, persona_assignment_reason, status, mission_score, confidence_level, risk_level, pr_url, decision_state, recommendation_state, operator_override_status, operator_override_note, mock, packet_json';
 
 /** The branches a recommendation compares: the root's descendants (or the root alone while it has none). */
@@ -54,11 +54,27 @@ export function rankScore(r: Pick<BranchRow, 'mission_score' | 'pr_url' | 'risk_
   return Math.round(s * 10) / 10;
 }
 
-/** Recommendations for every branch, compared with each other. */
-export function recommend(ctx: ServerContext, branches: BranchRow[]): Map<string, Recommendation> {
+/** rankScore in SQL (same terms, same order), so a lineage is ranked and paged by the database. */
+export const RANK_SQL = `(mission_score + (pr_url IS NOT NULL) * 10 - CASE risk_level WHEN 'high' THEN 25 WHEN 'medium' THEN 10 ELSE 0 END
+  + (status = 'succeeded') * 10 - (status IN (${FAILED.map((f) => `'${f}'`).join(', ')})) * 30)`;
+
+/** What a recommendation compares a branch with: all its lineage's branches (also those outside a page). */
+export interface LineageStats {
+  count: number;
+  succeeded: number;
+  /** The best rank score among the succeeded branches (null: none succeeded). */
+  top: number | null;
+}
+
+/** Recommendations for every branch, compared with each other (or with the whole lineage when stats are given). */
+export function recommend(ctx: ServerContext, branches: BranchRow[], stats?: LineageStats): Map<string, Recommendation> {
   const ranks = new Map(branches.map((b) => [b.id, rankScore(b)]));
-  const succeeded = branches.filter((b) => b.status === 'succeeded');
-  const top = succeeded.length ? Math.max(...succeeded.map((b) => ranks.get(b.id)!)) : null;
+  const succeededCount = stats ? stats.succeeded : branches.filter((b) => b.status === 'succeeded').length;
+  const count = stats ? stats.count : branches.length;
+  let top = stats ? stats.top : null;
+  if (!stats) for (const b of branches) if (b.status === 'succeeded' && (top === null || ranks.get(b.id)! > top)) top = ranks.get(b.id)!;
+  // The policy is the lineage's: asked once, and per branch only when it is on.
+  const policyOn = branches.length > 0 && effectivePolicy(ctx, branches[0]!.root_mission_id).policy.enabled;
   const out = new Map<string, Recommendation>();
   for (const b of branches) {
     const rank = ranks.get(b.id)!;
@@ -85,7 +101,7 @@ export function recommend(ctx: ServerContext, branches: BranchRow[]): Map<string
     }
     codes.push(b.pr_url ? 'pr_present' : 'no_pr', `risk_${b.risk_level}`, `confidence_${b.confidence_level}`);
     // Would acting on it be blocked? (accepting a shortlist shortlists; accepting the others changes less.)
-    const verdict = action === 'shortlist' ? check(ctx, b, 'accept_recommendation') : { allowed: true, rule: null };
+    const verdict = action === 'shortlist' && policyOn ? check(ctx, b, 'accept_recommendation') : { allowed: true, rule: null };
     out.set(b.id, {
       action,
       reason_codes: codes,
@@ -101,10 +117,10 @@ export function recommend(ctx: ServerContext, branches: BranchRow[]): Map<string
       supporting_metrics: {
         heuristic_rank_score: rank,
         top_rank_score: top,
-        sibling_count: branches.length - 1,
-        succeeded_siblings: succeeded.filter((s) => s.id !== b.id).length,
+        sibling_count: count - 1,
+        succeeded_siblings: succeededCount - (b.status === 'succeeded' ? 1 : 0),
       },
-      confidence_basis: `compared with ${branches.length - 1} sibling branch(es); mission confidence ${b.confidence_level}${b.mock ? '; mock mission (not a real outcome)' : ''}`,
+      confidence_basis: `compared with ${count - 1} sibling branch(es); mission confidence ${b.confidence_level}${b.mock ? '; mock mission (not a real outcome)' : ''}`,
       heuristic_rank_score: rank,
       policy_blocked: !verdict.allowed,
       blocked_rules: verdict.rule ? [verdict.rule] : [],
