@@ -8,6 +8,7 @@
 //     through the server (fake → server → SSE client: two hops) against the fake read straight by the client.
 // Usage: npm run build && node --import tsx bench/chat.ts [sessions] [messagesPerSession] [part …]
 //   (default 10000 × 100, every part; parts: ttftHttp ttftLsp fullSpeed perToken concurrent bigList)
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -128,22 +129,31 @@ async function fullSpeed(): Promise<void> {
 
 async function perToken(): Promise<void> {
   const N = 2000;
-  const writes: number[] = [];
-  const fake = await startFakeOllama(['slow:latest'], { slowTokens: N, slowDelayMs: 1, tokenWrites: writes });
-  const s = await serverOn(fake.url);
+  // The fake runs in its own process (bench/fake-ollama-process.ts) and records each token's write time on the
+  // shared clock (epoch ms, high resolution); arrival times here are on the same clock.
+  const child = fork(path.join(__dirname, 'fake-ollama-process.ts'), [String(N), '1'], { execArgv: ['--import', 'tsx'] });
+  const message = <T>() => new Promise<T>((r) => child.once('message', (m) => r(m as T)));
+  const { url } = await message<{ url: string }>();
+  const writesNow = async () => {
+    child.send('writes');
+    return (await message<{ writes: number[] }>()).writes;
+  };
+  const now = () => performance.timeOrigin + performance.now();
+  const s = await serverOn(url);
   try {
     // Baseline: the same paced stream read straight through the official client (one hop, no server).
-    const direct = new OllamaProvider({ host: fake.url, chatModel: 'slow', embedModel: 'x', timeoutMs: 60000 });
-    const directLat: number[] = [];
-    let i = 0;
-    for await (const c of direct.chat({ messages: [{ role: 'user', content: 'go' }] }))
-      if (c.content) directLat.push(performance.now() - writes[i++]!);
+    const direct = new OllamaProvider({ host: url, chatModel: 'slow', embedModel: 'x', timeoutMs: 60000 });
+    const arrivals: number[] = [];
+    child.send('reset');
+    for await (const c of direct.chat({ messages: [{ role: 'user', content: 'go' }] })) if (c.content) arrivals.push(now());
+    const directWrites = await writesNow();
+    const directLat = arrivals.map((a, i) => a - directWrites[i]!);
     // Two streams through the server: the first warms it (and this process) up; the second is measured.
     let lat: number[] = [];
     let inOrder = false;
     let got = 0;
     for (let round = 0; round < 2; round++) {
-      writes.length = 0;
+      child.send('reset');
       const { session } = await post(s, '/api/chat/sessions', { title: `paced ${round}`, memory_mode: 'off' });
       const sse = await readSse(s, `/api/chat/sessions/${session.session_id}/stream`);
       const r = await post(s, `/api/chat/sessions/${session.session_id}/messages`, { content: 'go' });
@@ -152,7 +162,8 @@ async function perToken(): Promise<void> {
         60000,
       );
       const toks = sse.events.filter((e) => e.event === 'agentora/chat/didToken' && e.data.message_id === r.assistant_message_id);
-      lat = toks.map((t, k) => t.at - writes[k]!);
+      const writes = await writesNow();
+      lat = toks.map((t, k) => performance.timeOrigin + t.at - writes[k]!);
       inOrder = toks.length === N && toks.every((t, k) => t.data.seq === k + 1 && t.data.delta === `tok${k} `);
       got = toks.length;
       sse.close();
@@ -162,7 +173,7 @@ async function perToken(): Promise<void> {
     );
   } finally {
     await s.stop();
-    await fake.close();
+    child.send('close');
   }
 }
 
