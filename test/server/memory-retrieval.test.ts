@@ -218,6 +218,18 @@ describe('embeddings through the real Ollama client against a fake Ollama', () =
     assert.deepEqual((await call('/api/capsules/search', { query: 'automobile' })).body.items, [], 'archived: gone from the next search');
     await call(`/api/memory/capsules/${car.capsule_id}/restore`, {});
     assert.equal((await call('/api/capsules/search', { query: 'automobile' })).body.items[0]?.capsule_id, car.capsule_id, 'restored: back at once');
+    // Vectors read by searches are cached too: once the edited text is embedded again, its new meaning counts.
+    assert.equal((await call(`/api/memory/capsules/${car.capsule_id}`, { text: 'A warm pizza meal.' }, 'PATCH')).status, 200);
+    await poll(
+      're-embedded',
+      async () => (await call('/api/memory/health')).body.embeddings.pending === 0 && fake.embedded.includes('A warm pizza meal.'),
+    );
+    assert.deepEqual((await call('/api/capsules/search', { query: 'automobile' })).body.items, [], 'the old meaning no longer matches');
+    const food = (await call('/api/capsules/search', { query: 'food' })).body.items;
+    assert.ok(
+      food.some((i: any) => i.capsule_id === car.capsule_id && i.score_breakdown.vector_cosine > 0.5),
+      JSON.stringify(food),
+    );
   });
 
   test('when Ollama goes away, search falls back to full text at once and stops asking for a while', async () => {

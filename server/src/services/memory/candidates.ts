@@ -1,8 +1,9 @@
-// Everything retrieval needs about its candidates, in one statement: the scoring columns and text of each memory
-// and its vector of the embedding model, found by primary key. Rows come as raw arrays (better-sqlite3 builds an
-// object per row otherwise: about twice the time at a few hundred rows). At 200k memories the earlier two
-// statements (rows, then vectors through the model index: two B-tree seeks a vector) were most of a search's time,
-// and a third of the rows were the recent / popular pool, the same for every query: it is now cached.
+// Everything retrieval needs about its candidates: the scoring columns and text of each memory and its vector of
+// the embedding model, found by primary key. Rows come as raw arrays (better-sqlite3 builds an object per row
+// otherwise: about twice the time at a few hundred rows). At 200k memories reading them was most of a search's
+// time: rows, then vectors through the model index (two B-tree seeks and a 1 KB copy a vector). Now vectors come
+// from a cache kept until a vector is written, and the recent / popular pool, the same for every query until the
+// database changes, is kept whole.
 import type { ServerContext } from '../../context';
 import type { MemoryRow } from './store';
 import { decodeVector } from './vectors';
@@ -30,17 +31,19 @@ export type CandidateRow = Pick<
 >;
 
 function prepare(ctx: ServerContext) {
-  // json_each drives the join: memories and vectors are found by primary key.
-  const cols = `m.id, m.text, m.kind, m.source, m.layer, m.trust, m.salience, m.use_count,
-    m.touched_at, m.created_at, m.updated_at, m.valid_from, m.valid_to, m.status, m.repo, m.persona, m.mock`;
+  // json_each drives the joins: memories and vectors are found by primary key.
   return {
-    withVectors: ctx.db
+    rows: ctx.db
       .prepare(
-        `SELECT ${cols}, e.vec FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value
-         LEFT JOIN memory_embeddings e ON e.memory_id = m.id AND e.model = ?`,
+        `SELECT m.id, m.text, m.kind, m.source, m.layer, m.trust, m.salience, m.use_count, m.touched_at, m.created_at, m.updated_at,
+           m.valid_from, m.valid_to, m.status, m.repo, m.persona, m.mock
+         FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`,
       )
       .raw(true),
-    rowsOnly: ctx.db.prepare(`SELECT ${cols}, NULL FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`).raw(true),
+    vectors: ctx.db
+      .prepare('SELECT e.memory_id, e.vec FROM json_each(?) j CROSS JOIN memory_embeddings e ON e.memory_id = j.value WHERE e.model = ?')
+      .raw(true),
+    vectorEpoch: ctx.db.prepare('SELECT n FROM memory_vector_epoch WHERE k = 1').pluck(),
     recent: ctx.db.prepare(`SELECT id FROM memories WHERE status = 'active' ORDER BY touched_at DESC LIMIT ?`).pluck(),
     popular: ctx.db.prepare(`SELECT id FROM memories WHERE status = 'active' AND use_count > 0 ORDER BY use_count DESC LIMIT ?`).pluck(),
     // Changes when this connection writes anything (total_changes) or another connection commits (data_version).
@@ -51,10 +54,22 @@ interface Pool extends Candidates {
   key: string;
   ids: number[];
 }
-const cache = new WeakMap<object, { s: ReturnType<typeof prepare>; pool: Pool | null }>();
+/**
+ * Vectors read by recent searches (null: the memory has none of this model). A vector never changes without a
+ * write to memory_embeddings, and every such write moves memory_vector_epoch (triggers, migration 25): the cache
+ * is dropped when the epoch or the model moves. Bounded by VECTOR_CACHE_BYTES.
+ */
+interface VectorCache {
+  epoch: number;
+  model: string;
+  map: Map<number, Float32Array | null>;
+  bytes: number;
+}
+const VECTOR_CACHE_BYTES = 32 * 1024 * 1024;
+const cache = new WeakMap<object, { s: ReturnType<typeof prepare>; pool: Pool | null; vectors: VectorCache | null }>();
 function stateOf(ctx: ServerContext) {
   let s = cache.get(ctx.db);
-  if (!s) cache.set(ctx.db, (s = { s: prepare(ctx), pool: null }));
+  if (!s) cache.set(ctx.db, (s = { s: prepare(ctx), pool: null, vectors: null }));
   return s;
 }
 
@@ -64,13 +79,41 @@ export interface Candidates {
   vectors: Map<number, Float32Array>;
 }
 
+function vectorsOf(ctx: ServerContext, ids: number[], model: string): Map<number, Float32Array> {
+  const st = stateOf(ctx);
+  const epoch = st.s.vectorEpoch.get() as number;
+  if (!st.vectors || st.vectors.epoch !== epoch || st.vectors.model !== model) st.vectors = { epoch, model, map: new Map(), bytes: 0 };
+  const vc = st.vectors;
+  const out = new Map<number, Float32Array>();
+  const missing: number[] = [];
+  for (const id of ids) {
+    const v = vc.map.get(id);
+    if (v === undefined) missing.push(id);
+    else if (v) out.set(id, v);
+  }
+  if (missing.length) {
+    if (vc.bytes > VECTOR_CACHE_BYTES) {
+      vc.map.clear();
+      vc.bytes = 0;
+    }
+    const found = new Map((st.s.vectors.all(JSON.stringify(missing), model) as [number, Buffer][]).map(([id, b]) => [id, b]));
+    for (const id of missing) {
+      const b = found.get(id);
+      // A copy: the cached vector must not pin (or alias) a buffer better-sqlite3 hands out.
+      const v = b ? new Float32Array(decodeVector(b)) : null;
+      vc.map.set(id, v);
+      vc.bytes += (v?.byteLength ?? 0) + 48;
+      if (v) out.set(id, v);
+    }
+  }
+  return out;
+}
+
 /** Load candidates `ids` (text included), and with `model` their vectors of that model. */
 export function loadCandidates(ctx: ServerContext, ids: number[], model: string | null): Candidates {
   const { s } = stateOf(ctx);
-  const raw = (model ? s.withVectors.all(JSON.stringify(ids), model) : s.rowsOnly.all(JSON.stringify(ids))) as unknown[][];
   const rows = new Map<number, CandidateRow>();
-  const vectors = new Map<number, Float32Array>();
-  for (const r of raw) {
+  for (const r of s.rows.all(JSON.stringify(ids)) as unknown[][]) {
     const id = r[0] as number;
     rows.set(id, {
       id,
@@ -91,9 +134,8 @@ export function loadCandidates(ctx: ServerContext, ids: number[], model: string 
       persona: r[15] as string | null,
       mock: r[16] as number,
     });
-    if (r[17]) vectors.set(id, decodeVector(r[17] as Buffer));
   }
-  return { rows, vectors };
+  return { rows, vectors: model ? vectorsOf(ctx, [...rows.keys()], model) : new Map() };
 }
 
 /**

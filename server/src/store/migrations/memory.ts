@@ -292,4 +292,20 @@ const m24: Migration = {
   },
 };
 
-export const memoryMigrations: readonly Migration[] = [m20, m21, m22, m23, m24, m26];
+// Searches keep recently read vectors in memory (services/memory/candidates.ts); this counter, moved by triggers on
+// every vector write or delete from any connection, tells them when what they hold may be stale.
+const m25: Migration = {
+  version: 25,
+  name: 'memory: vector epoch (invalidates cached vectors)',
+  up(db) {
+    db.exec(`
+      CREATE TABLE memory_vector_epoch (k INTEGER PRIMARY KEY CHECK (k = 1), n INTEGER NOT NULL);
+      INSERT INTO memory_vector_epoch (k, n) VALUES (1, 0);
+      CREATE TRIGGER memory_vector_epoch_ai AFTER INSERT ON memory_embeddings BEGIN UPDATE memory_vector_epoch SET n = n + 1 WHERE k = 1; END;
+      CREATE TRIGGER memory_vector_epoch_au AFTER UPDATE ON memory_embeddings BEGIN UPDATE memory_vector_epoch SET n = n + 1 WHERE k = 1; END;
+      CREATE TRIGGER memory_vector_epoch_ad AFTER DELETE ON memory_embeddings BEGIN UPDATE memory_vector_epoch SET n = n + 1 WHERE k = 1; END;
+    `);
+  },
+};
+
+export const memoryMigrations: readonly Migration[] = [m20, m21, m22, m23, m24, m25, m26];
