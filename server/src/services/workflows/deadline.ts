@@ -73,9 +73,10 @@ export function expireIfDue(ctx: ServerContext, runId: number, actor = 'engine')
 /**
  * Make sure a timer fires at the run's deadline while its clock runs. `onDue` is called then (the engine expires
  * the run and aborts the attempt in flight). A deadline that moved on (the run was held meanwhile) re-arms.
+ * `known`: the running deadline the caller just read (saves the read); undefined: read it here.
  */
-export function armDeadline(ctx: ServerContext, runId: number, onDue: () => void): void {
-  const deadline = runningDeadline(ctx, runId);
+export function armDeadline(ctx: ServerContext, runId: number, onDue: () => void, known?: number | null): void {
+  const deadline = known === undefined ? runningDeadline(ctx, runId) : known;
   const m = timersOf(ctx);
   const cur = m.get(runId);
   if (deadline === null) return disarmDeadline(ctx, runId);

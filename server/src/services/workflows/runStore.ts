@@ -68,6 +68,8 @@ const JSON_COLS = new Set(['input', 'output']);
 export class WorkflowRunStore {
   private readonly s;
   private readonly defs = new Map<number, Definition>();
+  /** Parsed definition snapshots by their text: the runs of one version share one parse (and one object). */
+  private readonly parsed = new Map<string, Definition>();
   /** Statements built from a few shapes of dynamic SQL (transitions, step patches), prepared once each. */
   private readonly cache = new Map<string, Statement<unknown[]>>();
   private prep(sql: string) {
@@ -95,6 +97,18 @@ export class WorkflowRunStore {
       ),
       count: db.prepare<[{ wf: number | null; status: string | null }], { n: number }>(
         'SELECT COUNT(*) AS n FROM workflow_runs WHERE (@wf IS NULL OR workflow_id = @wf) AND (@status IS NULL OR status = @status)',
+      ),
+      row: db.prepare<[number], Omit<RunRow, 'steps_total' | 'steps_done' | 'current_position'>>('SELECT * FROM workflow_runs WHERE id = ?'),
+      head: db.prepare<[number], Pick<RunRow, 'id' | 'workflow_id' | 'status' | 'current_position'>>(
+        `SELECT r.id, r.workflow_id, r.status,
+          (SELECT MIN(position) FROM workflow_run_steps s WHERE s.run_id = r.id AND s.status NOT IN (${settled})) AS current_position
+          FROM workflow_runs r WHERE r.id = ?`,
+      ),
+      inFlight: db.prepare<[string, number], { run_id: number; position: number; attempts: number; step_type: string }>(
+        `SELECT s.run_id, s.position, s.attempts, s.step_type FROM workflow_run_steps s JOIN workflow_runs r ON r.id = s.run_id
+          WHERE s.run_id IN (SELECT value FROM json_each(?)) AND s.status = 'running' AND r.status IN ('running','waiting_approval')
+            AND (r.deadline_ms IS NULL OR r.held_since_ms IS NOT NULL OR r.deadline_ms > ?)
+            AND s.position = (SELECT MIN(position) FROM workflow_run_steps x WHERE x.run_id = s.run_id AND x.status NOT IN (${settled}))`,
       ),
       active: db.prepare<[], { id: number }>(`SELECT id FROM workflow_runs WHERE status IN ('queued','running','waiting_approval') ORDER BY id`),
       steps: db.prepare<[number], StepRow>('SELECT * FROM workflow_run_steps WHERE run_id = ? ORDER BY position'),
@@ -234,6 +248,39 @@ export class WorkflowRunStore {
     return r ? this.toRun(r) : null;
   }
 
+  /**
+   * The run and its steps as the driver reads them each round: two indexed reads, the counts computed from the
+   * steps rather than by the three sub-selects of `get`.
+   */
+  snapshot(id: number): { run: WorkflowRun; steps: RunStep[] } | null {
+    const r = this.s.row.get(id);
+    if (!r) return null;
+    const def = this.definitionOf(id, r.definition);
+    const steps = this.s.steps.all(id).map((x) => this.toStep(x, def));
+    let done = 0;
+    let current: number | null = null;
+    for (const st of steps) {
+      if (st.status === 'done' || st.status === 'skipped' || st.status === 'reused') done++;
+      if (!STEP_SETTLED.includes(st.status) && (current === null || st.position < current)) current = st.position;
+    }
+    return { run: this.toRun({ ...r, steps_total: steps.length, steps_done: done, current_position: current }), steps };
+  }
+
+  /** What a change notification needs of a run: no definition, inputs or counts. */
+  head(id: number): { id: number; workflow_id: number; status: WorkflowRunStatus; current_position: number | null } | null {
+    const r = this.s.head.get(id);
+    if (!r) return null;
+    return { ...r, current_position: r.status === 'completed' || r.status === 'cancelled' ? null : r.current_position };
+  }
+
+  /**
+   * Of these runs, the steps whose attempt was in flight (running, the run's current step, its clock not run
+   * out): what a restart resumes. One query for a slice of runs.
+   */
+  inFlightSteps(ids: readonly number[], now: number) {
+    return this.s.inFlight.all(JSON.stringify(ids), now);
+  }
+
   /** Remaining steps a stepwise / advanced run may take before pausing (null: no limit). */
   stepBudget(id: number): number | null {
     return this.s.budget.get(id)?.step_budget ?? null;
@@ -242,7 +289,12 @@ export class WorkflowRunStore {
   definitionOf(id: number, raw?: string): Definition {
     let d = this.defs.get(id);
     if (!d) {
-      d = JSON.parse(raw ?? this.s.get.get(id)!.definition) as Definition;
+      const text = raw ?? this.s.get.get(id)!.definition;
+      d = this.parsed.get(text);
+      if (!d) {
+        if (this.parsed.size >= 256) this.parsed.clear(); // a bound, not an LRU: a miss only costs one parse
+        this.parsed.set(text, (d = JSON.parse(text) as Definition));
+      }
       this.defs.set(id, d);
     }
     return d;
