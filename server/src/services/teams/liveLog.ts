@@ -2,13 +2,17 @@
 // id, is the row id it is stored under). A stream that connects late, or reconnects with Last-Event-ID, replays
 // the rows after the id it has, then follows live events — so it misses nothing and sees nothing twice.
 //
-// Writes are batched: an event gets its seq at once (a counter seeded from the table) and waits in memory until
-// the end of the event-loop turn, when all pending events are inserted in ONE transaction. A commit per event
-// (token batches included) was the largest server cost under 50 concurrent runs (bench/teams.ts profile). Every
-// read flushes first, so a replay always sees every event already sent. What a kill -9 loses is at most the
-// events of the last turn — a replay aid, not the run's state (steps are committed by the runner itself).
+// Writes are batched: an event gets its seq at once (a counter seeded from the table) and waits in memory for at
+// most FLUSH_MS, when all pending events are inserted in ONE transaction. A commit per event (token batches
+// included) was the largest server cost under 50 concurrent runs (bench/teams.ts CPU profile: the log's inserts
+// took more than the runs' own step transactions). Every read flushes first, so a replay always sees every event
+// already sent, and the server's stop flushes. What a kill -9 loses is at most the last FLUSH_MS of events — a
+// replay aid, not the run's state (steps are committed by the runner itself, and the stream's snapshot reads them).
 import type { Db } from '../../store/db';
 import type { RunEvent } from '../../protocol/runsLive';
+
+/** The longest an event waits for its write (one commit per window instead of one per event). */
+const FLUSH_MS = 20;
 
 type Pending = [id: number, runId: string, payload: string, createdAt: string];
 
@@ -16,7 +20,7 @@ class LiveLog {
   private readonly s;
   private next: number | null = null;
   private pending: Pending[] = [];
-  private scheduled = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
   constructor(private readonly db: Db) {
     this.s = {
       insert: db.prepare<Pending>('INSERT INTO run_live_events (id, run_id, payload, created_at) VALUES (?, ?, ?, ?)'),
@@ -28,22 +32,20 @@ class LiveLog {
     };
   }
 
-  /** Number an event and queue it for the end-of-turn write; its seq increases across runs, so per run too. */
+  /** Number an event and queue it for the batched write; its seq increases across runs, so per run too. */
   append(ev: RunEvent): number {
     const { seq: _s, ...payload } = ev;
     this.next ??= this.s.max.get()?.id ?? 0;
     const id = ++this.next;
     this.pending.push([id, ev.run_id, JSON.stringify(payload), new Date().toISOString()]);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
     return id;
   }
 
   /** Write every queued event in one transaction (also called before any read). */
   flush(): void {
-    this.scheduled = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     // After the database closed (server stopping) nothing can be written; the runners were stopped before it.
     if (!this.pending.length || !this.db.open) return;
     const rows = this.pending;
