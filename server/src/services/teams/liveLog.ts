@@ -14,6 +14,9 @@ import type { RunEvent } from '../../protocol/runsLive';
 /** The longest an event waits for its write (one commit per window instead of one per event). */
 const FLUSH_MS = 20;
 
+/** Ids skipped at a restart (far more than one flush window of events). */
+const RESTART_GAP = 100_000;
+
 type Pending = [id: number, runId: string, payload: string, createdAt: string];
 
 class LiveLog {
@@ -35,7 +38,9 @@ class LiveLog {
   /** Number an event and queue it for the batched write; its seq increases across runs, so per run too. */
   append(ev: RunEvent): number {
     const { seq: _s, ...payload } = ev;
-    this.next ??= this.s.max.get()?.id ?? 0;
+    // A new process numbers on past a gap: events sent in the last FLUSH_MS before a kill -9 were never stored, and
+    // a client may hold one of their ids as its Last-Event-ID — new events must still be after it.
+    this.next ??= (this.s.max.get()?.id ?? 0) + RESTART_GAP;
     const id = ++this.next;
     this.pending.push([id, ev.run_id, JSON.stringify(payload), new Date().toISOString()]);
     this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
