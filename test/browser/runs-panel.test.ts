@@ -1,6 +1,6 @@
 // The Runs panel in the standalone studio (real Chromium, the same bundle VS Code loads), driven like a user:
 // start a run from a template with a goal, watch the plan graph fill, approve the agent's file write inline,
-// see the run complete and the file written, download the report; pause / resume / deny on a second run; cancel a third; and the
+// see the run complete and the file written, read the report in the panel and save it; pause / resume / deny on a second run; cancel a third; and the
 // same panel at a 300 px sidebar width without horizontal overflow. The mock model plans and writes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,8 +71,11 @@ test('Runs panel: start from a template, the plan graph fills, approve inline, t
   const log = await page.$$eval('[data-testid=run-log] li', (lis) => lis.map((l) => l.getAttribute('data-type')));
   for (const t of ['plan', 'tool_call', 'tool_result', 'critique', 'synthesis']) assert.ok(log.includes(t), `step log shows ${t}`);
   await page.screenshot({ path: screenshotPath('studio-runs-done-1280.png'), fullPage: true });
-  // The report downloads as Markdown.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=run-report]')]);
+  // The report shows in the panel; Save downloads it as Markdown.
+  await page.click('[data-testid=run-report]');
+  await page.waitForSelector('[data-testid=run-report-text]');
+  assert.match((await page.textContent('[data-testid=run-report-text]')) ?? '', /^# Run report: write the summary to notes\.txt/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=run-report-save]')]);
   assert.match(download.suggestedFilename(), /^run_.*\.md$/);
   const file = await download.path();
   const md = readFileSync(file!, 'utf8');

@@ -58,8 +58,14 @@ export function mountRunStream(app: FastifyInstance, ctx: ServerContext): void {
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
-    const send = (name: string, payload: unknown, seq?: number) =>
+    // Node's response corks the socket on write and uncorks on process.nextTick — which, for an event emitted from
+    // the runner (a promise continuation), waits until the runner's synchronous stretch and the microtask queue
+    // are done (the next step's preparation included). Uncorking at once sends the event now: the step → client
+    // latency is the commit plus one write, not plus whatever the runner does next.
+    const send = (name: string, payload: unknown, seq?: number) => {
       res.write(`${seq !== undefined ? `id: ${seq}\n` : ''}event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+      res.socket?.uncork();
+    };
     // Snapshot, replay and subscription happen in one synchronous stretch: emitRun logs and sends synchronously
     // too, so no event can fall between the replay and the subscription. `last` guards anyway (a duplicate id is
     // never sent).

@@ -22,9 +22,14 @@ export function agentOr404(ctx: ServerContext, id: number): Agent {
 }
 
 export function teamOr404(ctx: ServerContext, id: number): Team {
+  return withYaml(teamCoreOr404(ctx, id));
+}
+
+/** The team without its YAML text (the runner and run creation need its members, not the export). */
+export function teamCoreOr404(ctx: ServerContext, id: number): TeamCore {
   const t = teamsStore(ctx.db).team(id);
   if (!t) throw notFound('Team', id);
-  return withYaml(t);
+  return t;
 }
 
 export function runOr404(ctx: ServerContext, id: string): Run {

@@ -51,7 +51,7 @@ export function validateDraft(raw: string): { ok: true; draft: PlanDraft } | { o
   return g.length ? { ok: false, error: g.join('; ') } : { ok: true, draft: p.data };
 }
 
-function messagesFor(team: Team, prompt: string, mode: TeamMode, planner: Agent): ChatMessage[] {
+function messagesFor(team: Pick<Team, 'members'>, prompt: string, mode: TeamMode, planner: Agent): ChatMessage[] {
   const roster = team.members
     .map(
       ({ agent: a }) =>
@@ -69,7 +69,7 @@ function messagesFor(team: Team, prompt: string, mode: TeamMode, planner: Agent)
 
 export async function makePlan(
   models: ModelProvider,
-  team: Team,
+  team: Pick<Team, 'members'>,
   prompt: string,
   mode: TeamMode,
   signal?: AbortSignal,

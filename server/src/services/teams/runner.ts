@@ -6,10 +6,11 @@
 import type { ServerContext } from '../../context';
 import type { Agent } from '../../protocol/agents';
 import { WORKING, type Run } from '../../protocol/runs';
-import { MODE_BEHAVIOUR, type Team } from '../../protocol/teams';
+import { MODE_BEHAVIOUR } from '../../protocol/teams';
+import type { TeamCore } from './store';
 import type { ActionItem } from '../../protocol/actions';
 import type { ChatMessage } from '../../bridges/models';
-import { teamOr404 } from './lookup';
+import { teamCoreOr404 } from './lookup';
 import { makePlan, plannerOf } from './planner';
 import { runStore, type RunSubgoal } from './runStore';
 import { budgetExceeded } from './progress';
@@ -182,7 +183,7 @@ async function drive(ctx: ServerContext, id: string, signal: AbortSignal): Promi
   // After a restart no branch is waiting yet: the loop finds its action again and waits anew.
   transitionRun(ctx, id, ['waiting_approval'], 'running');
   const env = makeEnv(ctx, id, signal);
-  const team = teamOr404(ctx, env.run().team_id);
+  const team = teamCoreOr404(ctx, env.run().team_id);
   const members = team.members.map((m) => m.agent);
 
   try {
@@ -196,7 +197,7 @@ async function drive(ctx: ServerContext, id: string, signal: AbortSignal): Promi
 }
 
 /** 1. Plan (once; a resumed run reuses the stored plan). */
-async function plan(env: RunEnv, team: Team): Promise<boolean> {
+async function plan(env: RunEnv, team: TeamCore): Promise<boolean> {
   const { rs, id } = env;
   if (!rs.plan(id).plan) {
     if (!env.gate()) return false;

@@ -4,7 +4,9 @@ import { conflict, notFound } from '../../protocol/errors';
 import type { ServerContext } from '../../context';
 import type { AreaRuntime } from '../../runtime';
 import { implement, type Implementation } from '../registry';
-import { agentOr404, teamOr404 } from './lookup';
+import { agentOr404, teamCoreOr404 } from './lookup';
+import { liveLog } from './liveLog';
+import { startLiveLogSweeper } from './liveRetention';
 import { teamsStore } from './store';
 import { runStore } from './runStore';
 import { abortRun, startRun, stopAll } from './runner';
@@ -21,7 +23,7 @@ const messagesOf = (ctx: ServerContext, id: string) => runStore(ctx.db).messages
 
 export const runsServices: readonly Implementation[] = [
   implement(R.createRun, (p, ctx) => {
-    const team = teamOr404(ctx, p.team_id);
+    const team = teamCoreOr404(ctx, p.team_id);
     const run = runStore(ctx.db).create({ ...p, mode: p.mode ?? team.mode });
     emitRun(ctx, { run_id: run.id, kind: 'status', status: run.status, data: { team_id: run.team_id, prompt: run.prompt } });
     startRun(ctx, run.id);
@@ -84,9 +86,13 @@ export const runsServices: readonly Implementation[] = [
   }),
 ];
 
+/** The live-log sweeper of each server (stopped with it). */
+const sweepers = new WeakMap<ServerContext, () => void>();
+
 export const runsRuntime: AreaRuntime = {
   name: 'runs',
   start(ctx) {
+    sweepers.set(ctx, startLiveLogSweeper(ctx));
     // Runs a previous server left queued or running continue from their last completed step.
     // (teams.onRestart = interrupt: they are marked interrupted instead, with the reason.)
     const interrupt = ctx.config['teams.onRestart'] === 'interrupt';
@@ -105,5 +111,9 @@ export const runsRuntime: AreaRuntime = {
     mountRunStream(app, ctx);
     mountAttachmentParser(app);
   },
-  stop: (ctx) => stopAll(ctx),
+  async stop(ctx) {
+    sweepers.get(ctx)?.();
+    await stopAll(ctx);
+    liveLog(ctx.db).flush();
+  },
 };
