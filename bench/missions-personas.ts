@@ -21,7 +21,7 @@ import path from 'node:path';
 import { openDatabase, type Db } from '../server/src/store/db';
 import { migrations } from '../server/src/store/migrations';
 import { aggregate, SQL, whereOf, type Where } from '../server/src/services/missions/personas/analytics';
-import { COLS as BRANCH_COLS } from '../server/src/services/missions/personas/recommend';
+import { COLS as BRANCH_COLS, RANK_SQL } from '../server/src/services/missions/personas/recommend';
 import { startServer } from '../test/helpers/server';
 
 const N = Number(process.env.BENCH_MISSIONS ?? 100_000);
@@ -301,9 +301,27 @@ async function main() {
         ],
         ROUNDS,
       ),
+      // The route's own queries: the lineage's counts (covering index), the page of branches by the rank index
+      // (migration 47), the latest persona branch set.
       portfolio: timeSql(
         db,
-        [{ sql: `SELECT ${BRANCH_COLS} FROM missions WHERE root_mission_id = @root ORDER BY created_at, id`, args: { root: ROOT } }],
+        [
+          {
+            sql: `SELECT count(*) AS n, total(status = 'succeeded') AS ok, max(CASE WHEN status = 'succeeded' THEN ${RANK_SQL} END) AS top
+              FROM missions WHERE root_mission_id = @root AND id != @root`,
+            args: { root: ROOT },
+          },
+          {
+            sql: `SELECT ${BRANCH_COLS} FROM missions INDEXED BY missions_persona_rank WHERE root_mission_id = @root AND id != @root
+              ORDER BY ${RANK_SQL} DESC, id LIMIT 100`,
+            args: { root: ROOT },
+          },
+          {
+            sql: `SELECT branch_set_id FROM missions WHERE root_mission_id = @root AND persona_overlay IS NOT NULL AND branch_set_id IS NOT NULL
+              ORDER BY created_at DESC, id DESC LIMIT 1`,
+            args: { root: ROOT },
+          },
+        ],
         ROUNDS,
       ),
     };

@@ -28,7 +28,10 @@ export function portfolio(ctx: ServerContext, rootId: string, page: { limit: num
       ? branchesOf(ctx, rid)
       : prep(
           ctx.db,
-          `SELECT ${COLS} FROM missions WHERE root_mission_id = @root AND id != @root ORDER BY ${RANK_SQL} DESC, id LIMIT @limit OFFSET @offset`,
+          // A range of the rank index (migration 47): the page's rows only, no sort of the whole lineage (the
+          // planner's statistics would rather take the root index and sort, hence INDEXED BY).
+          `SELECT ${COLS} FROM missions INDEXED BY missions_persona_rank WHERE root_mission_id = @root AND id != @root
+           ORDER BY ${RANK_SQL} DESC, id LIMIT @limit OFFSET @offset`,
         ).all({
           root: rid,
           ...page,
