@@ -10,19 +10,25 @@
 //  3. candidate pattern derivation over all missions, a background task: the read that starts it answers at once,
 //     the derivation's own time, and the longest stall of another client's requests meanwhile;
 //  4. every budget of design/performance.md for phases I–L, each with ✔ or ✘.
-// Env: BENCH_MISSIONS (100000), BENCH_EVENTS (500000), BENCH_ROUNDS (100), BENCH_JSON (output file).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Beside each route: the server's CPU time per request (user + system, from /proc; with the invalidation POST
+// for uncached rows), which depends far less on the machine's load than the latencies.
+// Env: BENCH_MISSIONS (100000), BENCH_EVENTS (500000), BENCH_ROUNDS (100), BENCH_JSON (output file),
+// BENCH_DB (a file: the seeded store is saved there, and reused when it exists — to iterate on the routes),
+// BENCH_ONLY (a regular expression: only the routes matching it, and the derivation only if it matches "derivation").
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Db } from '../server/src/store/db';
 import { migrations } from '../server/src/store/migrations';
 import { aggregate, SQL, whereOf, type Where } from '../server/src/services/missions/personas/analytics';
-import { COLS as BRANCH_COLS } from '../server/src/services/missions/personas/recommend';
+import { COLS as BRANCH_COLS, RANK_SQL } from '../server/src/services/missions/personas/recommend';
 import { startServer } from '../test/helpers/server';
 
 const N = Number(process.env.BENCH_MISSIONS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
+const SEEDED = process.env.BENCH_DB;
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const DESCENDANTS = 1000;
 const REPOS = Array.from({ length: 40 }, (_, i) => `org${i % 7}/repo-${i}`);
 const PERSONAS = ['default', 'skeptic_reviewer', 'architect_refactorer', 'conservative_stabilizer', 'rapid_builder', 'recovery_operator'];
@@ -215,6 +221,12 @@ function timeSql(db: Db, qs: { sql: string; args: Record<string, unknown>; pluck
   return times;
 }
 
+/** A process's CPU time so far (user + system), in ms, from /proc (Linux; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
 type Derived = { current: boolean; pending: boolean; ms: number; groups: number; error: string | null };
 
 interface Budget {
@@ -232,16 +244,28 @@ async function main() {
   const budgets: Budget[] = [];
   try {
     const file = path.join(dataDir, 'agentora.db');
-    const old = openDatabase(file, { migrations: migrations.filter((m) => m.version < 35) });
-    const seedMs = seed(old);
-    const te = performance.now();
-    const events = seedEvents(old);
-    console.log(`seeded ${N} missions in ${fmt(seedMs)} ms, ${events} timeline events in ${fmt(performance.now() - te)} ms`);
-    old.close();
-    const tm = performance.now();
-    const db = openDatabase(file);
-    console.log(`migrations 35+ in ${fmt(performance.now() - tm)} ms`);
-    const decisions = seedDecisions(db);
+    let db: Db;
+    let decisions: number;
+    if (SEEDED && existsSync(SEEDED)) {
+      // A copy of an earlier seeding (opening it runs only the migrations added since: e.g. a backfill).
+      copyFileSync(SEEDED, file);
+      const tm = performance.now();
+      db = openDatabase(file);
+      console.log(`reused ${SEEDED}; migrations in ${fmt(performance.now() - tm)} ms`);
+      decisions = db.prepare('SELECT count(*) FROM mission_decisions').pluck().get() as number;
+    } else {
+      const old = openDatabase(file, { migrations: migrations.filter((m) => m.version < 35) });
+      const seedMs = seed(old);
+      const te = performance.now();
+      const events = seedEvents(old);
+      console.log(`seeded ${N} missions in ${fmt(seedMs)} ms, ${events} timeline events in ${fmt(performance.now() - te)} ms`);
+      old.close();
+      const tm = performance.now();
+      db = openDatabase(file);
+      console.log(`migrations 35+ in ${fmt(performance.now() - tm)} ms`);
+      decisions = seedDecisions(db);
+      if (SEEDED) db.prepare('VACUUM INTO ?').run(SEEDED);
+    }
     db.pragma('optimize');
 
     const w30 = whereOf({ window: '30d' });
@@ -261,23 +285,43 @@ async function main() {
       insights: timeSql(db, [aggregate(wAll, 'byPersona')], ROUNDS),
       drill: timeSql(db, drillSql(cell), ROUNDS),
       drill_trends: timeSql(db, drillSql(trendCell), ROUNDS),
+      // The route's own queries (migration 44: each decision carries its lineage root): counts by type and actor,
+      // by run, and the page of events.
       audit: timeSql(
         db,
         [
+          { sql: `SELECT type, actor, count(*) FROM mission_decisions WHERE root_mission_id = @root GROUP BY type, actor`, args: { root: ROOT } },
           {
-            sql: `SELECT d.type, d.actor, count(*) FROM mission_decisions d WHERE d.mission_id IN (SELECT id FROM missions WHERE root_mission_id = @root) GROUP BY d.type, d.actor`,
+            sql: `SELECT json_group_array(json_object('run_id', run_id, 'count', n)) FROM
+              (SELECT mission_id AS run_id, count(*) AS n FROM mission_decisions WHERE root_mission_id = @root GROUP BY mission_id)`,
             args: { root: ROOT },
+            pluck: true,
           },
-          {
-            sql: `SELECT d.*, m.root_mission_id FROM mission_decisions d LEFT JOIN missions m ON m.id = d.mission_id WHERE d.mission_id IN (SELECT id FROM missions WHERE root_mission_id = @root) ORDER BY d.id DESC LIMIT 100`,
-            args: { root: ROOT },
-          },
+          { sql: `SELECT * FROM mission_decisions WHERE root_mission_id = @root ORDER BY id DESC LIMIT 100`, args: { root: ROOT } },
         ],
         ROUNDS,
       ),
+      // The route's own queries: the lineage's counts (covering index), the page of branches by the rank index
+      // (migration 47), the latest persona branch set.
       portfolio: timeSql(
         db,
-        [{ sql: `SELECT ${BRANCH_COLS} FROM missions WHERE root_mission_id = @root ORDER BY created_at, id`, args: { root: ROOT } }],
+        [
+          {
+            sql: `SELECT count(*) AS n, total(status = 'succeeded') AS ok, max(CASE WHEN status = 'succeeded' THEN ${RANK_SQL} END) AS top
+              FROM missions WHERE root_mission_id = @root AND id != @root`,
+            args: { root: ROOT },
+          },
+          {
+            sql: `SELECT ${BRANCH_COLS} FROM missions INDEXED BY missions_persona_rank WHERE root_mission_id = @root AND id != @root
+              ORDER BY ${RANK_SQL} DESC, id LIMIT 100`,
+            args: { root: ROOT },
+          },
+          {
+            sql: `SELECT branch_set_id FROM missions WHERE root_mission_id = @root AND persona_overlay IS NOT NULL AND branch_set_id IS NOT NULL
+              ORDER BY created_at DESC, id DESC LIMIT 1`,
+            args: { root: ROOT },
+          },
+        ],
         ROUNDS,
       ),
     };
@@ -286,17 +330,21 @@ async function main() {
     const s = await startServer({}, 120000, { dataDir });
     const API = '/api/integrations';
     const invalidate = async () => (await s.fetch(`${API}/analytics/cache/invalidate`, { method: 'POST', body: '{}' })).arrayBuffer();
+    const pid = s.proc.pid!;
     const time = async (route: string, cached: boolean) => {
       const times: number[] = [];
+      let cpu0 = 0;
+      let bytes = 0;
       for (let i = 0; i < ROUNDS + 5; i++) {
+        if (i === 5) cpu0 = cpuMs(pid);
         if (!cached) await invalidate();
         const t = performance.now();
         const res = await s.fetch(`${API}/${route}`);
-        await res.arrayBuffer();
+        bytes = (await res.arrayBuffer()).byteLength;
         if (res.status !== 200) throw new Error(`${route}: HTTP ${res.status}`);
         if (i >= 5) times.push(performance.now() - t);
       }
-      return times;
+      return { times, cpu: (cpuMs(pid) - cpu0) / ROUNDS, bytes };
     };
     try {
       // [floor, route, cached, p99 budget (ms)]
@@ -315,13 +363,16 @@ async function main() {
         ['portfolio', `lineage/${ROOT}/persona-portfolio`, false, 30],
       ];
       for (const [floorKey, route, cached, budget] of cases) {
-        const times = await time(route, cached);
+        if (ONLY && !ONLY.test(`${route}${cached ? ' (cached)' : ''}`)) continue;
+        const { times, cpu, bytes } = await time(route, cached);
         const floor = floors[floorKey]!;
         const ratio = cached ? null : fmt(pct(times, 50) / Math.max(pct(floor, 50), 0.001));
         rows.push({
           route: `GET ${route}${cached ? ' (cached)' : ''}`,
           p50_ms: fmt(pct(times, 50)),
           p99_ms: fmt(pct(times, 99)),
+          server_cpu_ms: fmt(cpu),
+          kB: fmt(bytes / 1024),
           bare_sql_p50_ms: fmt(pct(floor, 50)),
           ratio_p50: ratio,
         });
@@ -333,33 +384,35 @@ async function main() {
 
       // Candidate derivation: a background task. The read that starts it answers at once; another client's
       // requests keep being answered meanwhile (the longest stall is printed); then the derivation's own time.
-      const t = performance.now();
-      const first = (await (await s.fetch(`${API}/memory/patterns/candidates?limit=1`)).json()) as { derived: { pending: boolean } };
-      const requestMs = performance.now() - t;
-      let stall = 0;
-      let derived = null as Derived | null;
-      const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline) {
-        const p = performance.now();
-        const r = (await (await s.fetch(`${API}/memory/patterns/candidates?limit=1`)).json()) as { derived: Derived };
-        stall = Math.max(stall, performance.now() - p);
-        if (r.derived.current && !r.derived.pending) {
-          derived = r.derived;
-          break;
+      if (!ONLY || ONLY.test('derivation')) {
+        const t = performance.now();
+        const first = (await (await s.fetch(`${API}/memory/patterns/candidates?limit=1`)).json()) as { derived: { pending: boolean } };
+        const requestMs = performance.now() - t;
+        let stall = 0;
+        let derived = null as Derived | null;
+        const deadline = Date.now() + 60_000;
+        while (Date.now() < deadline) {
+          const p = performance.now();
+          const r = (await (await s.fetch(`${API}/memory/patterns/candidates?limit=1`)).json()) as { derived: Derived };
+          stall = Math.max(stall, performance.now() - p);
+          if (r.derived.current && !r.derived.pending) {
+            derived = r.derived;
+            break;
+          }
+          await new Promise((res) => setTimeout(res, 5));
         }
-        await new Promise((res) => setTimeout(res, 5));
+        if (!derived) throw new Error('the pattern derivation never finished');
+        if (derived.error) throw new Error(`pattern derivation: ${derived.error}`);
+        rows.push({
+          route: `candidate derivation (${N} missions, ${derived.groups} groups, background)`,
+          p50_ms: derived.ms,
+          request_ms: fmt(requestMs),
+          longest_stall_meanwhile_ms: fmt(stall),
+          started_in_background: first.derived.pending,
+        });
+        budgets.push({ what: 'candidate derivation (background task)', value: derived.ms, limit: 1000, unit: 'ms' });
+        budgets.push({ what: 'candidates read while deriving: answered at once', value: fmt(Math.max(requestMs, stall)), limit: 50, unit: 'ms' });
       }
-      if (!derived) throw new Error('the pattern derivation never finished');
-      if (derived.error) throw new Error(`pattern derivation: ${derived.error}`);
-      rows.push({
-        route: `candidate derivation (${N} missions, ${derived.groups} groups, background)`,
-        p50_ms: derived.ms,
-        request_ms: fmt(requestMs),
-        longest_stall_meanwhile_ms: fmt(stall),
-        started_in_background: first.derived.pending,
-      });
-      budgets.push({ what: 'candidate derivation (background task)', value: derived.ms, limit: 1000, unit: 'ms' });
-      budgets.push({ what: 'candidates read while deriving: answered at once', value: fmt(Math.max(requestMs, stall)), limit: 50, unit: 'ms' });
       console.log(`decision events: ${decisions} (${DESCENDANTS * 3} in the ${DESCENDANTS}-descendant lineage)`);
     } finally {
       await s.stop();

@@ -107,6 +107,38 @@ describe('analytics cache and drill-downs', () => {
     assert.ok(rb.shortlist_rate > 0 && rb.override_rate > 0 && rb.elimination_rate > 0, JSON.stringify(rb));
   });
 
+  test('a cached analytic answers REST with the JSON the other doors get: on a miss and on a hit, only its metadata differs', async () => {
+    const rpc = async (method: string, params: unknown) => {
+      const r = await json(s.fetch('/rpc', { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) }));
+      assert.ok(r.result, JSON.stringify(r));
+      return r.result;
+    };
+    const strip = ({ cache_metadata, ...rest }: any) => (assert.equal(typeof cache_metadata.cached, 'boolean'), rest);
+    const cases: [string, string, Record<string, unknown>][] = [
+      ['/persona-trends?window=all&repo=acme/analytics', 'agentora/missions/personaTrends', { window: 'all', repo: 'acme/analytics' }],
+      ['/persona-trends/matrix?window=all', 'agentora/missions/personaMatrix', { window: 'all' }],
+      ['/persona-insights', 'agentora/missions/personaInsights', {}],
+      [`/lineage/${root.id}/persona-summary`, 'agentora/missions/personaSummary', { root_run_id: root.id }],
+    ];
+    for (const [path, method, params] of cases) {
+      await json(post('/analytics/cache/invalidate', {}));
+      const miss = await json(get(path));
+      const hit = await json(get(path));
+      assert.deepEqual([miss.cache_metadata.cached, hit.cache_metadata.cached], [false, true], path);
+      assert.equal(hit.cache_metadata.cache_key, miss.cache_metadata.cache_key);
+      assert.ok(hit.cache_metadata.age_ms >= 0 && hit.cache_metadata.generation === miss.cache_metadata.generation, path);
+      const viaRpc = await rpc(method, params);
+      assert.equal(viaRpc.cache_metadata.cached, true, `${method}: the same entry serves both doors`);
+      assert.deepEqual(strip(hit), strip(miss), path);
+      assert.deepEqual(strip(hit), strip(viaRpc), `${path}: REST and JSON-RPC agree`);
+    }
+    // An unknown root is still a 404 on the JSON path, and bad filters a 400 naming the field.
+    assert.equal((await get('/lineage/run_nope/persona-summary')).status, 404);
+    const bad = await get('/persona-trends?window=1y');
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).message, /window/);
+  });
+
   test('the cache endpoint and explicit invalidation (all, or by prefix)', async () => {
     await primed();
     await json(get('/persona-trends/matrix?window=all'));

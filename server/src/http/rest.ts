@@ -5,7 +5,7 @@ import { AppError, HTTP_STATUS, type AnyMethod, type RestRoute } from '../protoc
 import type { ServiceRegistry } from '../services/registry';
 import type { ServerContext } from '../context';
 import { Readable } from 'node:stream';
-import { callAs, callRawAs, scopeOf, streamAs } from '../services/credentials/access';
+import { callAs, callRawAs, jsonAs, scopeOf, streamAs } from '../services/credentials/access';
 import { credentialOf, type AgentoraRouteConfig } from './credential';
 
 export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
@@ -67,6 +67,9 @@ export function mountRest(app: FastifyInstance, ctx: ServerContext, registry: Se
         mountRaw(app, ctx, registry, impl.spec, route);
         continue;
       }
+      // Ready JSON text is the wire answer itself: only for routes whose wire shape is the result as it is.
+      if (impl.restJson && (route.wire?.toWire || route.wire?.headers))
+        throw new Error(`${impl.spec.method}: a ready JSON answer (restJson) cannot go through toWire / headers`);
       app.route({
         method: route.verb,
         url: route.path,
@@ -84,6 +87,10 @@ export function mountRest(app: FastifyInstance, ctx: ServerContext, registry: Se
           try {
             if (wire?.fromWire) params = wire.fromWire(params);
             if (impl.restStream) return await sendStream(reply, route, streamAs(registry, impl.spec, params, credentialOf(req)));
+            if (impl.restJson) {
+              const json = jsonAs(registry, impl.spec, params, credentialOf(req));
+              if (json !== null) return reply.code(route.status ?? 200).type('application/json; charset=utf-8').send(json);
+            }
             const result = await callAs(registry, ctx, impl.spec, params, { transport: 'rest', actor: 'http', credential: credentialOf(req) });
             if (!wire) return reply.code(route.status ?? 200).send(result);
             if (wire.headers) reply.headers(wire.headers(result, params));

@@ -19,6 +19,20 @@ export interface Implementation {
   restStream?: StreamHandler<AnyMethod>;
   /** The REST call with the raw body (routes declaring `rawBodyLimit`): parses and validates it itself. */
   restRaw?: RawHandler;
+  /**
+   * The REST answer as ready JSON text of the route's wire shape (a route without toWire / headers), e.g. a cached
+   * analytic kept serialized: sent as it is, with no result validation nor serialization per request — the
+   * service made the text from a result it validated once. null: answer through `handler` as usual. The other
+   * doors always call `handler`.
+   */
+  restJson?: JsonHandler<AnyMethod>;
+}
+
+export type JsonHandler<M extends AnyMethod> = (params: ParsedParamsOf<M>, ctx: ServerContext, call: CallInfo) => string | null;
+
+/** A method whose REST answer may come as ready JSON text (`restJson`); the other doors use `handler`. */
+export function implementJson<M extends AnyMethod>(spec: M, handler: Handler<M>, restJson: JsonHandler<M>): Implementation {
+  return { ...implement(spec, handler), restJson: restJson as unknown as JsonHandler<AnyMethod> };
 }
 
 export type RawHandler = (body: Buffer, ctx: ServerContext, call: CallInfo) => Promise<unknown>;
@@ -65,6 +79,21 @@ export class ServiceRegistry {
     const parsed = (impl.spec.params as z.ZodType).safeParse(rawParams ?? undefined);
     if (!parsed.success) throw badInput(parsed.error);
     return impl.restStream(parsed.data, this.ctx, call);
+  }
+
+  /** A method's ready JSON REST answer (restJson) after the same parameter validation as `call`; null: none. */
+  json(method: string, rawParams: unknown, call: CallInfo): string | null {
+    const impl = this.byMethod.get(method);
+    if (!impl?.restJson) return null;
+    const parsed = (impl.spec.params as z.ZodType).safeParse(rawParams ?? undefined);
+    if (!parsed.success) throw badInput(parsed.error);
+    try {
+      return impl.restJson(parsed.data, this.ctx, call);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      this.ctx.log.error(`${method} failed`, err);
+      throw new AppError('internal', `${method} failed: ${(err as Error)?.message ?? String(err)}`);
+    }
   }
 
   /** A method's REST call with its raw body; the result is checked against the declared schema like `call`'s. */

@@ -228,4 +228,52 @@ const m043: Migration = {
   },
 };
 
-export const missionsPersonasMigrations: readonly Migration[] = [m040, m041, m042, m043];
+// The decision audit of a lineage (lineage/{root}/decision-audit, the Audit panel's root filter) used to walk the
+// lineage: the root's missions by the root index, then each mission's events (1k descendants: 1k index seeks and a
+// sort, ~10 ms per query). Each decision event now carries its mission's root, so a lineage's events are one index
+// range: counted by (type, actor) and by run inside covering indexes, paged newest first by (root, id).
+// The root is derived, never trusted: whatever an INSERT gives (a decision recorder, the base store, an imported
+// bundle whose mission ids were remapped), a trigger sets it to the mission's root. The append-only rule stays:
+// the one UPDATE the store accepts is that correction, with every other column unchanged. (The backfill drops the
+// old no-update trigger first and recreates it with that exception.)
+const DECISION_COLUMNS = ['id', 'mission_id', 'created_at', 'type', 'actor', 'note', 'data_json', 'previous_state', 'new_state', 'rule'];
+export const DECISION_ROOT_OF = (r: 'new' | 'old') => `(SELECT m.root_mission_id FROM missions m WHERE m.id = ${r}.mission_id)`;
+const m044: Migration = {
+  version: 44,
+  name: 'missions: decision events carry their lineage root (indexed audit of a lineage)',
+  up(db) {
+    db.exec(`
+      ALTER TABLE mission_decisions ADD COLUMN root_mission_id TEXT;
+      DROP TRIGGER mission_decisions_no_update;
+      UPDATE mission_decisions SET root_mission_id = ${DECISION_ROOT_OF('old').replace('old.', 'mission_decisions.')} WHERE mission_id IS NOT NULL;
+      CREATE TRIGGER mission_decisions_no_update BEFORE UPDATE ON mission_decisions
+        WHEN NOT (new.root_mission_id IS ${DECISION_ROOT_OF('new')} AND ${DECISION_COLUMNS.map((c) => `new.${c} IS old.${c}`).join(' AND ')})
+        BEGIN SELECT RAISE(ABORT, 'mission_decisions is append-only'); END;
+      CREATE TRIGGER mission_decisions_root AFTER INSERT ON mission_decisions
+        WHEN new.root_mission_id IS NOT ${DECISION_ROOT_OF('new')}
+        BEGIN UPDATE mission_decisions SET root_mission_id = ${DECISION_ROOT_OF('new')} WHERE id = new.id; END;
+      -- A lineage's counts by type and actor, and by run, each streamed from its index in GROUP BY order (no
+      -- sort); its page, newest first, from (root, id).
+      CREATE INDEX mission_decisions_root_stats ON mission_decisions (root_mission_id, type, actor) WHERE root_mission_id IS NOT NULL;
+      CREATE INDEX mission_decisions_root_runs ON mission_decisions (root_mission_id, mission_id) WHERE root_mission_id IS NOT NULL;
+      CREATE INDEX mission_decisions_root_page ON mission_decisions (root_mission_id, id) WHERE root_mission_id IS NOT NULL;
+    `);
+  },
+};
+
+// The persona portfolio of a lineage is a page of its branches best ranked first. Ranked in SQL over the root's
+// rows, a 1k-branch lineage meant reading and sorting 1k wide rows per page (~3 ms quiet, far more under load);
+// this index holds the branches of each root in rank order, so a page is a range of 100 entries and 100 row reads.
+// The rank expression is the one the portfolio orders by (recommend.ts RANK_SQL is this text): the planner uses
+// the index only for an identical expression, and a unit test checks the plan.
+export const PERSONA_RANK_SQL = `(mission_score + (pr_url IS NOT NULL) * 10 - CASE risk_level WHEN 'high' THEN 25 WHEN 'medium' THEN 10 ELSE 0 END
+  + (status = 'succeeded') * 10 - (status IN ('failed', 'cancelled', 'launch_failed')) * 30)`;
+const m047: Migration = {
+  version: 47,
+  name: 'missions: the branches of a lineage in persona rank order',
+  up(db) {
+    db.exec(`CREATE INDEX missions_persona_rank ON missions (root_mission_id, ${PERSONA_RANK_SQL} DESC, id);`);
+  },
+};
+
+export const missionsPersonasMigrations: readonly Migration[] = [m040, m041, m042, m043, m044, m047];

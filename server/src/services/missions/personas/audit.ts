@@ -2,7 +2,7 @@
 // timeline of the Audit panel, persona compare and the audit export.
 import type { ServerContext } from '../../../context';
 import { getRow } from '../loop';
-import { actorKind, decisionStore } from './decisions';
+import { decisionStore } from './decisions';
 import { prep } from './analytics';
 import { effectivePolicy } from './policy';
 import { personaNameOf } from './recommend';
@@ -28,38 +28,33 @@ export function auditSummary(ctx: ServerContext, runId: string) {
 export function decisionAudit(ctx: ServerContext, rootId: string, page: { limit: number; offset: number }) {
   const root = getRow(ctx, rootId).root_mission_id;
   const eff = effectivePolicy(ctx, root);
-  // One pass over the lineage's events gives the counts by type, by actor kind and by run (and so the total):
-  // grouped in SQL by (run, type, actor), a few rows per run, rolled up here. Then the page of events.
-  const groups = prep(
-    ctx.db,
-    `SELECT mission_id AS run_id, type, actor, count(*) AS n FROM mission_decisions
-     WHERE mission_id IN (SELECT id FROM missions WHERE root_mission_id = ?) GROUP BY mission_id, type, actor`,
-  ).all(root) as { run_id: string; type: string; actor: string; n: number }[];
-  const by_type: Record<string, number> = {};
-  const runs = new Map<string, number>();
-  let total = 0;
-  let operator = 0;
-  for (const g of groups) {
-    by_type[g.type] = (by_type[g.type] ?? 0) + g.n;
-    runs.set(g.run_id, (runs.get(g.run_id) ?? 0) + g.n);
-    total += g.n;
-    if (actorKind(g.actor) === 'operator') operator += g.n;
-  }
-  const by_run = [...runs]
-    .map(([run_id, count]) => ({ run_id, count }))
-    .sort((a, b) => b.count - a.count || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
-  const events = decisionStore(ctx.db).page({ root, ...page });
+  // Counts by type and actor (a few rows), and by run (one per run: handed over by SQLite as one JSON text, not
+  // a row object each), both streamed from the covering indexes of migration 44; then the page of events.
+  const store = decisionStore(ctx.db);
+  const s = store.stats({ root });
+  const by_run = (
+    JSON.parse(
+      prep(
+        ctx.db,
+        `SELECT json_group_array(json_object('run_id', run_id, 'count', n)) FROM
+          (SELECT mission_id AS run_id, count(*) AS n FROM mission_decisions WHERE root_mission_id = ? GROUP BY mission_id)`,
+      )
+        .pluck()
+        .get(root) as string,
+    ) as { run_id: string; count: number }[]
+  ).sort((a, b) => b.count - a.count || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
+  const events = store.page({ root, ...page });
   return {
     ok: true,
     root_run_id: root,
     policy: { source: eff.source, template_name: eff.template_name, rules: eff.policy },
-    total_decision_events: total,
-    operator_events: operator,
-    system_events: total - operator,
-    policy_blocked_events: by_type.policy_blocked_action ?? 0,
-    by_type,
+    total_decision_events: s.total,
+    operator_events: s.operator_events,
+    system_events: s.system_events,
+    policy_blocked_events: s.policy_blocked_events,
+    by_type: s.by_type,
     by_run,
-    total,
+    total: s.total,
     events,
   };
 }

@@ -3,10 +3,15 @@
 // store's analytics generation it was computed at (mission_analytics_gen, bumped by triggers on every write an
 // analytic reads — launch, refresh, writeback, decisions, templates; migration 40), and a read at another
 // generation drops the whole cache first. Per server (never a module singleton).
+import type { z } from 'zod';
 import type { ServerContext } from '../../../context';
+import { AppError } from '../../../protocol/errors';
+import { prep } from './analytics';
 
 interface Entry {
   value: unknown;
+  /** The value as validated JSON text for REST answers (made on the first REST read of the entry). */
+  json: string | null;
   generation: number;
   at: number;
   computed_at: string;
@@ -29,7 +34,7 @@ function stateOf(ctx: ServerContext): CacheState {
 }
 
 export const generationOf = (ctx: ServerContext): number =>
-  ctx.db.prepare('SELECT gen FROM mission_analytics_gen WHERE k = 1').pluck().get() as number;
+  prep(ctx.db, 'SELECT gen FROM mission_analytics_gen WHERE k = 1').pluck().get() as number;
 
 /** A stable key: the route and its filters in key order (undefined filters left out). */
 export function cacheKey(route: string, filters: Record<string, unknown>): string {
@@ -49,7 +54,8 @@ export interface CacheMeta {
   ttl_seconds: number;
 }
 
-export function cached<T>(ctx: ServerContext, key: string, compute: () => T): { value: T; meta: CacheMeta } {
+/** The entry of a key: the cached one when current, else computed now (and kept, when the cache is on). */
+function entryOf(ctx: ServerContext, key: string, compute: () => unknown): { entry: Entry; meta: CacheMeta } {
   const s = stateOf(ctx);
   const ttl = ctx.config['analytics.cacheTtlSeconds'];
   const gen = generationOf(ctx);
@@ -65,20 +71,46 @@ export function cached<T>(ctx: ServerContext, key: string, compute: () => T): { 
     hit.hits++;
     s.hits++;
     return {
-      value: hit.value as T,
+      entry: hit,
       meta: { cache_key: key, cached: true, generation: gen, computed_at: hit.computed_at, age_ms: now - hit.at, ttl_seconds: ttl },
     };
   }
   s.misses++;
   const value = compute();
   const computed_at = new Date().toISOString();
+  const entry: Entry = { value, json: null, generation: gen, at: now, computed_at, hits: 0 };
   if (ctx.config['analytics.cacheEnabled']) {
     s.entries.delete(key);
-    s.entries.set(key, { value, generation: gen, at: now, computed_at, hits: 0 });
+    s.entries.set(key, entry);
     // Oldest first out (Map keeps insertion order).
     while (s.entries.size > ctx.config['analytics.cacheMaxEntries']) s.entries.delete(s.entries.keys().next().value!);
   }
-  return { value, meta: { cache_key: key, cached: false, generation: gen, computed_at, age_ms: 0, ttl_seconds: ttl } };
+  return { entry, meta: { cache_key: key, cached: false, generation: gen, computed_at, age_ms: 0, ttl_seconds: ttl } };
+}
+
+export function cached<T>(ctx: ServerContext, key: string, compute: () => T): { value: T; meta: CacheMeta } {
+  const { entry, meta } = entryOf(ctx, key, compute);
+  return { value: entry.value as T, meta };
+}
+
+/**
+ * The REST answer of a cached analytic as JSON text: its result (the cached value plus cache_metadata) checked
+ * against the method's result schema and serialized once per entry, then only cache_metadata (the age, hit or
+ * miss) is written per request — a cache hit neither validates nor serializes the analytic again.
+ */
+export function cachedJson(ctx: ServerContext, key: string, compute: () => object, result: z.ZodType, method: string): string {
+  const { entry, meta } = entryOf(ctx, key, compute);
+  if (entry.json === null) {
+    const out = result.safeParse({ ...(entry.value as object), cache_metadata: meta });
+    if (!out.success) {
+      ctx.log.error(`${method} returned a result that does not match its schema`, out.error.issues);
+      throw new AppError('internal', `${method} produced an invalid result`);
+    }
+    const { cache_metadata: _meta, ...rest } = out.data as Record<string, unknown>;
+    entry.json = JSON.stringify(rest);
+  }
+  const body = entry.json;
+  return `${body.length > 2 ? `${body.slice(0, -1)},` : '{'}"cache_metadata":${JSON.stringify(meta)}}`;
 }
 
 export function cacheInfo(ctx: ServerContext) {

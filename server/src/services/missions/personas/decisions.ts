@@ -1,7 +1,8 @@
 // Decision events: every operator and system decision on a mission, append-only (the store's triggers refuse
 // UPDATE and DELETE — migration 40). Each records the type, who (operator | system), the state before and after,
 // the rationale and, for a policy block, the rule. Audit reads go by index: a mission's events by
-// (mission_id, id); a lineage's by the root index of missions, then each mission's events.
+// (mission_id, id); a lineage's by the root each event carries (migration 44: (root, id) for pages, and
+// (root, mission, type, actor) for counts).
 import type { ServerContext } from '../../../context';
 import type { Db } from '../../../store/db';
 import { didDecide, type DecisionEvent } from '../../../protocol/missionsAudit';
@@ -72,14 +73,16 @@ export interface NewDecision {
   data?: Record<string, unknown>;
 }
 
-const SELECT = `SELECT d.id, d.mission_id, m.root_mission_id, d.created_at, d.type, d.actor, d.note, d.data_json, d.previous_state, d.new_state, d.rule
-  FROM mission_decisions d LEFT JOIN missions m ON m.id = d.mission_id`;
-/** The events of one lineage: its missions by the root index, then their events by the mission index. */
-const OF_ROOT = `d.mission_id IN (SELECT id FROM missions WHERE root_mission_id = @root)`;
+const SELECT = `SELECT d.id, d.mission_id, d.root_mission_id, d.created_at, d.type, d.actor, d.note, d.data_json, d.previous_state, d.new_state, d.rule
+  FROM mission_decisions d`;
+/** The events of one lineage: by the root each event carries (an index range, whatever the lineage's size). */
+const OF_ROOT = `d.root_mission_id = @root`;
 
 function make(db: Db) {
-  const insert = db.prepare(`INSERT INTO mission_decisions (mission_id, created_at, type, actor, note, data_json, previous_state, new_state, rule)
-    VALUES (@mission_id, @created_at, @type, @actor, @note, @data_json, @previous_state, @new_state, @rule)`);
+  // The root is set here (the store's trigger would correct it anyway, at the cost of an UPDATE).
+  const insert = db.prepare(`INSERT INTO mission_decisions (mission_id, root_mission_id, created_at, type, actor, note, data_json, previous_state, new_state, rule)
+    VALUES (@mission_id, (SELECT root_mission_id FROM missions WHERE id = @mission_id), @created_at, @type, @actor, @note, @data_json, @previous_state,
+      @new_state, @rule)`);
   const byId = db.prepare(`${SELECT} WHERE d.id = ?`);
   const ofRun = db.prepare(`${SELECT} WHERE d.mission_id = ? ORDER BY d.id DESC LIMIT ? OFFSET ?`);
   const countRun = db.prepare(`SELECT count(*) AS n FROM mission_decisions WHERE mission_id = ?`).pluck();

@@ -2,18 +2,18 @@
 import * as P from '../../../protocol/missionsPersonas';
 import * as A from '../../../protocol/missionsAudit';
 import * as L from '../../../protocol/missionsPatterns';
-import { implement, type Implementation } from '../../registry';
+import { implement, implementJson, type Implementation } from '../../registry';
 import { getRow } from '../loop';
 import { refuse } from '../lineage/fork';
 import { drill, matrix, trends } from './analytics';
 import { auditSummary, decisionAudit, exportAudit, personaCompare, timeline } from './audit';
 import { createPersonaBranchSet } from './branchSet';
-import { cached, cacheInfo, cacheKey, invalidate } from './cache';
+import { cached, cacheInfo, cachedJson, cacheKey, invalidate } from './cache';
 import { getPersona, listPersonas, overlays } from './catalogue';
 import { decisionStore } from './decisions';
 import { overrideRecommendation } from './override';
 import { applyTemplate, check, template, templates } from './policy';
-import { insights, portfolio, summary } from './portfolio';
+import { insights, insightsQuery, portfolio, summary, summaryQuery } from './portfolio';
 import { branchesOf, recommend } from './recommend';
 import { decidePattern, listPatterns, patternsCrossRepo, patternSummaries, suggestBranchSet, suggestNewMission, suggestReplay } from './patterns';
 
@@ -25,6 +25,11 @@ const cachedMatrix = (ctx: Parameters<typeof matrix>[0], f: A.TrendFilters) => {
   const r = cached(ctx, cacheKey('persona-matrix', f), () => matrix(ctx, f));
   return { ...r.value, cache_metadata: r.meta };
 };
+// The REST answers of the cached analytics: the entry's JSON text (validated and serialized once per entry).
+const trendsJson = (ctx: Parameters<typeof trends>[0], f: A.TrendFilters) =>
+  cachedJson(ctx, cacheKey('persona-trends', f), () => trends(ctx, f), A.personaTrends.result, A.personaTrends.method);
+const matrixJson = (ctx: Parameters<typeof matrix>[0], f: A.TrendFilters) =>
+  cachedJson(ctx, cacheKey('persona-matrix', f), () => matrix(ctx, f), A.personaMatrix.result, A.personaMatrix.method);
 const filtersOf = (p: A.TrendFilters): A.TrendFilters => ({
   window: p.window,
   repo: p.repo,
@@ -39,8 +44,22 @@ export const missionsPersonaServices: readonly Implementation[] = [
   implement(P.personaOverlays, () => ({ ok: true, overlays: overlays() })),
   implement(P.personaBranchSet, (p, ctx, call) => createPersonaBranchSet(ctx, p, call)),
   implement(P.personaPortfolio, (p, ctx) => portfolio(ctx, p.root_run_id, { limit: p.limit, offset: p.offset })),
-  implement(P.personaSummary, (p, ctx) => summary(ctx, p.root_run_id)),
-  implement(P.personaInsights, (p, ctx) => insights(ctx, p.root_run_id)),
+  implementJson(
+    P.personaSummary,
+    (p, ctx) => summary(ctx, p.root_run_id),
+    (p, ctx) => {
+      const q = summaryQuery(ctx, p.root_run_id);
+      return cachedJson(ctx, q.key, q.compute, P.personaSummary.result, P.personaSummary.method);
+    },
+  ),
+  implementJson(
+    P.personaInsights,
+    (p, ctx) => insights(ctx, p.root_run_id),
+    (p, ctx) => {
+      const q = insightsQuery(ctx, p.root_run_id);
+      return cachedJson(ctx, q.key, q.compute, P.personaInsights.result, P.personaInsights.method);
+    },
+  ),
   implement(P.override, (p, ctx, call) => overrideRecommendation(ctx, p, call)),
 
   implement(A.decisionEvents, (p, ctx) => {
@@ -49,8 +68,16 @@ export const missionsPersonaServices: readonly Implementation[] = [
   }),
   implement(A.auditTimeline, (p, ctx) => timeline(ctx, p)),
   implement(A.personaCompare, (p, ctx) => personaCompare(ctx, p.run_id, p.other_run_id)),
-  implement(A.personaTrends, (p, ctx) => cachedTrends(ctx, filtersOf(p))),
-  implement(A.personaMatrix, (p, ctx) => cachedMatrix(ctx, filtersOf(p))),
+  implementJson(
+    A.personaTrends,
+    (p, ctx) => cachedTrends(ctx, filtersOf(p)),
+    (p, ctx) => trendsJson(ctx, filtersOf(p)),
+  ),
+  implementJson(
+    A.personaMatrix,
+    (p, ctx) => cachedMatrix(ctx, filtersOf(p)),
+    (p, ctx) => matrixJson(ctx, filtersOf(p)),
+  ),
   implement(A.policyCheck, (p, ctx) => {
     const v = check(ctx, getRow(ctx, p.run_id), p.action, { note: p.note, shortlists: p.shortlisted });
     return { ok: v.allowed, ...v };

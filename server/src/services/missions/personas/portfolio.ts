@@ -28,7 +28,10 @@ export function portfolio(ctx: ServerContext, rootId: string, page: { limit: num
       ? branchesOf(ctx, rid)
       : prep(
           ctx.db,
-          `SELECT ${COLS} FROM missions WHERE root_mission_id = @root AND id != @root ORDER BY ${RANK_SQL} DESC, id LIMIT @limit OFFSET @offset`,
+          // A range of the rank index (migration 47): the page's rows only, no sort of the whole lineage (the
+          // planner's statistics would rather take the root index and sort, hence INDEXED BY).
+          `SELECT ${COLS} FROM missions INDEXED BY missions_persona_rank WHERE root_mission_id = @root AND id != @root
+           ORDER BY ${RANK_SQL} DESC, id LIMIT @limit OFFSET @offset`,
         ).all({
           root: rid,
           ...page,
@@ -92,37 +95,44 @@ export function portfolio(ctx: ServerContext, rootId: string, page: { limit: num
   };
 }
 
-export function summary(ctx: ServerContext, rootId: string) {
-  const root = getRow(ctx, rootId);
-  const rid = root.root_mission_id;
-  const { value, meta } = cached(ctx, cacheKey('persona-summary', { root_run_id: rid }), () => {
-    const w = whereOf({ root_run_id: rid });
-    const stats = personaStats(ctx, w);
-    const extra = prep(
-      ctx.db,
-      `SELECT persona_id, group_concat(DISTINCT persona_overlay) AS overlays,
-        (SELECT id FROM missions b WHERE b.root_mission_id = @root AND b.persona_id = m.persona_id ORDER BY b.mission_score DESC, b.id LIMIT 1) AS best
-       FROM missions m WHERE root_mission_id = @root GROUP BY persona_id`,
-    ).all({ root: rid }) as { persona_id: string; overlays: string | null; best: string | null }[];
-    const by = new Map(extra.map((e) => [e.persona_id, e]));
-    return stats.map((s) => ({
-      ...s,
-      overlays: by.get(s.persona_id)?.overlays?.split(',').sort() ?? [],
-      best_run_id: by.get(s.persona_id)?.best ?? null,
-    }));
-  });
+/** The persona summary of a lineage, without its cache metadata (the cached value). */
+function summaryOf(ctx: ServerContext, rid: string) {
+  const w = whereOf({ root_run_id: rid });
+  const stats = personaStats(ctx, w);
+  const extra = prep(
+    ctx.db,
+    `SELECT persona_id, group_concat(DISTINCT persona_overlay) AS overlays,
+      (SELECT id FROM missions b WHERE b.root_mission_id = @root AND b.persona_id = m.persona_id ORDER BY b.mission_score DESC, b.id LIMIT 1) AS best
+     FROM missions m WHERE root_mission_id = @root GROUP BY persona_id`,
+  ).all({ root: rid }) as { persona_id: string; overlays: string | null; best: string | null }[];
+  const by = new Map(extra.map((e) => [e.persona_id, e]));
   return {
     ok: true,
     root_run_id: rid,
-    personas: value,
+    personas: stats.map((s) => ({
+      ...s,
+      overlays: by.get(s.persona_id)?.overlays?.split(',').sort() ?? [],
+      best_run_id: by.get(s.persona_id)?.best ?? null,
+    })),
     interpretation_note: 'Per-persona rollups of this lineage are heuristic operator aids; small counts say little.',
-    cache_metadata: meta,
   };
 }
 
-export function insights(ctx: ServerContext, rootId?: string) {
-  const rid = rootId ? getRow(ctx, rootId).root_mission_id : undefined;
-  const { value, meta } = cached(ctx, cacheKey('persona-insights', { root_run_id: rid }), () => personaStats(ctx, whereOf({ root_run_id: rid })));
+/** The cache key and the computation of a lineage's persona summary (the root resolved first: 404 if unknown). */
+export function summaryQuery(ctx: ServerContext, rootId: string) {
+  const rid = getRow(ctx, rootId).root_mission_id;
+  return { key: cacheKey('persona-summary', { root_run_id: rid }), compute: () => summaryOf(ctx, rid) };
+}
+
+export function summary(ctx: ServerContext, rootId: string) {
+  const q = summaryQuery(ctx, rootId);
+  const { value, meta } = cached(ctx, q.key, q.compute);
+  return { ...value, cache_metadata: meta };
+}
+
+/** Persona insights of a lineage or of everything, without cache metadata (the cached value). */
+function insightsOf(ctx: ServerContext, rid: string | undefined) {
+  const value = personaStats(ctx, whereOf({ root_run_id: rid }));
   const scored = value.filter((p) => p.average_score !== null);
   const top = [...scored].sort((a, b) => b.average_score! - a.average_score! || a.persona_id.localeCompare(b.persona_id))[0];
   const safest = [...value]
@@ -142,6 +152,16 @@ export function insights(ctx: ServerContext, rootId?: string) {
     top_by_score: top?.persona_id ?? null,
     lowest_risk: safest?.persona_id ?? null,
     notes,
-    cache_metadata: meta,
   };
+}
+
+export function insightsQuery(ctx: ServerContext, rootId?: string) {
+  const rid = rootId ? getRow(ctx, rootId).root_mission_id : undefined;
+  return { key: cacheKey('persona-insights', { root_run_id: rid }), compute: () => insightsOf(ctx, rid) };
+}
+
+export function insights(ctx: ServerContext, rootId?: string) {
+  const q = insightsQuery(ctx, rootId);
+  const { value, meta } = cached(ctx, q.key, q.compute);
+  return { ...value, cache_metadata: meta };
 }

@@ -6,6 +6,7 @@ import type { ServerContext } from '../../../context';
 import type { Recommendation } from '../../../protocol/missionsPersonas';
 import type { MissionRow } from '../store';
 import { check, effectivePolicy } from './policy';
+import { PERSONA_RANK_SQL } from '../../../store/migrations/missionsPersonas';
 
 export type BranchRow = Pick<
   MissionRow,
@@ -54,9 +55,11 @@ export function rankScore(r: Pick<BranchRow, 'mission_score' | 'pr_url' | 'risk_
   return Math.round(s * 10) / 10;
 }
 
-/** rankScore in SQL (same terms, same order), so a lineage is ranked and paged by the database. */
-export const RANK_SQL = `(mission_score + (pr_url IS NOT NULL) * 10 - CASE risk_level WHEN 'high' THEN 25 WHEN 'medium' THEN 10 ELSE 0 END
-  + (status = 'succeeded') * 10 - (status IN (${FAILED.map((f) => `'${f}'`).join(', ')})) * 30)`;
+/**
+ * rankScore in SQL (same terms, same order), so a lineage is ranked and paged by the database — by the index of
+ * migration 47, whose expression this is (a unit test checks that the two agree with rankScore's terms).
+ */
+export const RANK_SQL = PERSONA_RANK_SQL;
 
 /** What a recommendation compares a branch with: all its lineage's branches (also those outside a page). */
 export interface LineageStats {
