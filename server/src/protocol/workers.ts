@@ -65,6 +65,8 @@ export const Job = z.object({
   error: z.string().nullable(),
   created_at: z.string(),
   claimed_at: z.string().nullable(),
+  /** When it first started running: first claimed by a worker or taken locally (an action job: when its worker started it). */
+  started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   lease_deadline: z.string().nullable(),
   duration_ms: z.number().int().nullable(),
@@ -138,6 +140,7 @@ const WireJob = loose({
   used_fallback_local: z.boolean(),
   result_json: z.string().nullable(),
   error: z.string().nullable(),
+  started_at: z.string().nullable(),
 });
 export function jobToWire(j: Job) {
   return {
