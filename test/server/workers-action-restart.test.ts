@@ -22,21 +22,31 @@ describe('workers: an action job across a server restart', () => {
     const timing = { ...FAST, AGENTORA_WORKER_LEASE_SECONDS: '3', AGENTORA_WORKER_HEARTBEAT_SECONDS: '1' };
     const env = { ...timing, AGENTORA_USE_MOCK_OLLAMA: 'true', AGENTORA_ALLOWED_PATH_ROOTS: box, AGENTORA_ALLOWED_APPS: 'sh' };
     let s: Srv = await serve(dir, port, env);
-    let worker: WorkerProc | undefined;
+    const procs: WorkerProc[] = [];
     cleanup.push(async () => {
       writeFileSync(path.join(box, 'go'), ''); // let a still-waiting command end
-      await worker?.kill();
+      for (const w of procs) await w.kill();
       await s.stop('SIGKILL');
       removeDir(dir);
       removeDir(box);
     });
     const created = await s.api('POST', '/api/workers/tokens', { name: 'desk' });
     await s.api('PUT', `/api/workers/tokens/${created.body.id}/actions`, { allowed_actions: ['desktop_run_app'] });
-    worker = startWorker(s.url, created.body.token, 'http://127.0.0.1:9', ['--capabilities', 'model_chat', '--allow-actions', 'desktop_run_app'], 'desk', {
-      env: { AGENTORA_ALLOWED_PATH_ROOTS: box, AGENTORA_ALLOWED_APPS: 'sh', AGENTORA_DATA_DIR: path.join(dir, 'worker-data') },
-    });
+    const worker = startWorker(
+      s.url,
+      created.body.token,
+      'http://127.0.0.1:9',
+      ['--capabilities', 'model_chat', '--allow-actions', 'desktop_run_app'],
+      'desk',
+      {
+        env: { AGENTORA_ALLOWED_PATH_ROOTS: box, AGENTORA_ALLOWED_APPS: 'sh', AGENTORA_DATA_DIR: path.join(dir, 'worker-data') },
+      },
+    );
+    procs.push(worker);
     await worker.waitFor(/registered as worker #\d+ \(capabilities model_chat,action/);
-    await until('the worker is live', async () => (await s.api('GET', '/api/workers')).body.items.some((w: any) => w.name === 'desk' && w.state === 'live'));
+    await until('the worker is live', async () =>
+      (await s.api('GET', '/api/workers')).body.items.some((w: any) => w.name === 'desk' && w.state === 'live'),
+    );
 
     const script = 'while [ ! -f go ]; do sleep 0.05; done; echo late-outcome';
     const p = await s.api('POST', '/api/actions', {
@@ -54,7 +64,7 @@ describe('workers: an action job across a server restart', () => {
     const job = await until('the worker started the action', async () => {
       const items = (await s.api('GET', '/api/workers/jobs?limit=50')).body.items as any[];
       const j = items.find((x) => x.ref === `action:${id}`);
-      seen = { job: j, action: (await s.api('GET', `/api/actions/${id}`)).body, worker: worker!.out() };
+      seen = { job: j, action: (await s.api('GET', `/api/actions/${id}`)).body, worker: worker.out() };
       return j?.state === 'leased' && j.started_at && j;
     }).catch((e: Error) => assert.fail(`${e.message}: ${JSON.stringify(seen)}`));
     assert.ok(Date.parse(job.started_at) >= Date.parse(job.claimed_at), JSON.stringify(job));
