@@ -110,6 +110,11 @@ export const MaintenancePayload = z.object({
     .max(20000)
     .default([]),
   threshold: z.number().min(0.5).max(1).default(0.8),
+  /** Candidate pairs (ids of `items`) to verify; absent: find the near duplicates among all of `items`. */
+  pairs: z
+    .array(z.tuple([z.union([z.string(), z.number()]), z.union([z.string(), z.number()])]))
+    .max(20000)
+    .optional(),
 });
 /** An action approved through the safe-actions queue (only the queue dispatches these: see ./workersActions.ts). */
 export const ActionPayload = z.object({
