@@ -99,6 +99,17 @@ export function workerStore(db: Db) {
       const now = Date.now();
       return (prep(db, 'SELECT * FROM workers ORDER BY id DESC LIMIT 500').all() as WorkerRow[]).map((r) => toWorker(r, t, now));
     },
+    /** Is a worker with this capability live? One query (dispatch asks it for every job). */
+    anyLiveWith(capability: string, t: Timing): boolean {
+      const since = Date.now() - 2 * t.heartbeatMs;
+      return (
+        prep(
+          db,
+          `SELECT 1 FROM workers WHERE last_heartbeat_ms >= ? AND offline_reason IS NULL
+             AND EXISTS (SELECT 1 FROM json_each(capabilities_json) WHERE value = ?) LIMIT 1`,
+        ).get(since, capability) !== undefined
+      );
+    },
     /** Workers heard from recently enough to be live, with their load. */
     live(t: Timing): Worker[] {
       const since = Date.now() - 2 * t.heartbeatMs;
@@ -322,6 +333,10 @@ export function jobStore(db: Db) {
       return prep(db, "SELECT * FROM worker_jobs WHERE state = 'leased' AND lease_deadline_ms < ? AND started_ms IS NULL ORDER BY id LIMIT 500").all(
         now,
       ) as JobRow[];
+    },
+    /** How many jobs a worker holds now (its load): one COUNT over the worker index, no rows read. */
+    leasedCount(workerId: number): number {
+      return (prep(db, "SELECT COUNT(*) AS n FROM worker_jobs WHERE worker_id = ? AND state = 'leased'").get(workerId) as { n: number }).n;
     },
     leasedBy(workerId: number): JobRow[] {
       return prep(db, "SELECT * FROM worker_jobs WHERE state = 'leased' AND worker_id = ?").all(workerId) as JobRow[];
