@@ -62,7 +62,6 @@ const contexts = await Promise.all([
       'server/integrity-worker': 'server/src/services/system/integrityWorker.ts',
       'server/import-worker': 'server/src/services/missions/exchange/importWorker.ts',
       'server/pattern-worker': 'server/src/services/missions/personas/patternWorker.ts',
-      'server/checkpoint-worker': 'server/src/store/checkpointWorker.ts',
     },
     outdir: 'dist',
     platform: 'node',

@@ -1,7 +1,6 @@
 // Every implemented operation and every background runtime. Adding an area: `services/<area>/index.ts` exports
 // its implementations and runtime; list them here.
 import type { AreaRuntime } from '../runtime';
-import { checkpointRuntime } from '../store/checkpointer';
 import type { Implementation } from './registry';
 import { actionsRuntime, actionsServices } from './actions';
 import { chatRuntime, chatServices } from './chat';
@@ -42,7 +41,6 @@ export const allServices: readonly Implementation[] = [
   ...workflowsServices,
 ];
 export const allRuntimes: readonly AreaRuntime[] = [
-  checkpointRuntime,
   actionsRuntime,
   memoryRuntime,
   missionsRuntime,
