@@ -217,8 +217,11 @@ function seedDatabase(dbFile: string): void {
 async function measure(dataDir: string, results: Record<string, unknown>): Promise<void> {
   // ---------------- server ----------------
   let t = performance.now();
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
-    env: { PATH: process.env.PATH, HOME: dataDir, AGENTORA_DATA_DIR: dataDir, AGENTORA_LOG_LEVEL: 'warn' },
+  // AGENTORA_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server, as in test/helpers/server.ts.
+  const nodeArgs = process.env.AGENTORA_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const extraEnv = process.env.BENCH_ENV ? (JSON.parse(process.env.BENCH_ENV) as Record<string, string>) : {};
+  const proc = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--port', '0'], {
+    env: { PATH: process.env.PATH, HOME: dataDir, AGENTORA_DATA_DIR: dataDir, AGENTORA_LOG_LEVEL: 'warn', ...extraEnv },
     cwd: dataDir,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

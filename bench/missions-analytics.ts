@@ -9,7 +9,8 @@
 //  3. export of the newest ~10k missions (streamed) and their import into an empty server, time and peak RSS;
 //  4. compaction of the 500k events as a job (POST retention/compact {wait:false}) while another client polls GET metrics: the
 //     longest request stall during it, and the compactor's own longest transaction.
-// Env: BENCH_MISSIONS (100000), BENCH_EVENTS (500000), BENCH_ROUNDS (200), BENCH_JSON (output file).
+// Env: BENCH_MISSIONS (100000), BENCH_EVENTS (500000), BENCH_ROUNDS (200), BENCH_JSON (output file),
+// BENCH_SAVE_EXPORT (keep the exported bundle in this file).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -320,6 +321,8 @@ async function main() {
         const exportMs = performance.now() - t0;
         const exportRss = rssA.stop();
         const bundle = JSON.parse(text) as { runs: unknown[]; timeline_events: unknown[] };
+        // BENCH_SAVE_EXPORT=file keeps the bundle (to profile an import on its own).
+        if (process.env.BENCH_SAVE_EXPORT) writeFileSync(process.env.BENCH_SAVE_EXPORT, text);
         const target = await startServer({});
         const rssB = peakRss(target.proc.pid!);
         try {

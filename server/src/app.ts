@@ -11,6 +11,7 @@ import { createLogger, type LogSink, type Logger } from './log';
 import { allRuntimes, allServices } from './services';
 import { ServiceRegistry } from './services/registry';
 import { openDatabase, type Db } from './store/db';
+import { startCheckpointer } from './store/checkpointer';
 import { loadOrCreateToken } from './token';
 import { applyKeyBindings, setBindings } from './services/credentials/apiKeys';
 import { startHttpServer, type RunningHttpServer } from './http/server';
@@ -61,6 +62,8 @@ export function createApp(opts: AppOptions = {}): App {
   });
   prepareDataDir(config.dataDir);
   const db = openDatabase(privateFile(path.join(config.dataDir, 'agentora.db')));
+  // WAL checkpoints run in a worker thread, never inside a request's commit (store/checkpointer.ts).
+  const checkpointer = startCheckpointer(db, (message) => log.warn(message));
   const token = loadOrCreateToken(config.dataDir);
   // API keys go only to the origin they were stored for: a key whose URL moved is withheld (blank) here.
   const bound = applyKeyBindings(db, config);
@@ -128,6 +131,7 @@ export function createApp(opts: AppOptions = {}): App {
       await http?.close();
       http = null;
       for (const rt of allRuntimes) await Promise.resolve(rt.stop?.(ctx)).catch((err) => log.error(`${rt.name} runtime failed to stop`, err));
+      await checkpointer?.stop();
       db.close();
     },
   };

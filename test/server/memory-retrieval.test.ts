@@ -213,6 +213,11 @@ describe('embeddings through the real Ollama client against a fake Ollama', () =
     assert.equal(r.body.items[0].score_breakdown.text_rank, null, 'no word in common');
     assert.equal(r.body.items[0].score_breakdown.vector_cosine, 1);
     assert.ok(fake.embedded.includes('automobile'), 'the query was embedded by Ollama too');
+    // The recent / popular pool a meaning-only match comes from is cached between searches: a change shows at once.
+    await call(`/api/memory/capsules/${car.capsule_id}/archive`, {});
+    assert.deepEqual((await call('/api/capsules/search', { query: 'automobile' })).body.items, [], 'archived: gone from the next search');
+    await call(`/api/memory/capsules/${car.capsule_id}/restore`, {});
+    assert.equal((await call('/api/capsules/search', { query: 'automobile' })).body.items[0]?.capsule_id, car.capsule_id, 'restored: back at once');
   });
 
   test('when Ollama goes away, search falls back to full text at once and stops asking for a while', async () => {

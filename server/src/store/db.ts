@@ -29,6 +29,12 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
+  // Statement journals (every write statement with triggers or ON CONFLICT keeps one) and temp B-trees in memory,
+  // not in temp files: importing 10k missions made 1.4 million pwrite() calls to them, a third of its time.
+  db.pragma('temp_store = MEMORY');
+  // Reads through a memory map instead of a read() system call and a copy per page: random reads (a search's few
+  // hundred candidates at 200k memories) cost about half. Address space only; the OS pages it in and out.
+  db.pragma('mmap_size = 1073741824');
   migrate(db, opts.migrations ?? migrations);
   return db;
 }

@@ -16,6 +16,7 @@ import { decodeVector, dot } from './vectors';
 import { isoOf, nowIso } from './text';
 import { bm25Scores, planText, textCandidateIds } from './textsearch';
 import type { MemoryRow } from './store';
+import { loadCandidates, poolCandidates, type CandidateRow } from './candidates';
 
 const RECENT_POOL = 100;
 const POPULAR_POOL = 50;
@@ -28,7 +29,7 @@ export const RECORD_LIMIT = 30;
 type Params = z.output<typeof SearchParams>;
 
 export interface Scored {
-  row: MemoryRow;
+  row: CandidateRow;
   breakdown: ScoreBreakdown;
   admitted: boolean;
   reason: string;
@@ -67,7 +68,7 @@ function stmts(ctx: ServerContext) {
 export function textSearch(
   ctx: ServerContext,
   query: string,
-): { ids: number[]; rank: (rows: Map<number, MemoryRow>) => { id: number; bm25: number }[] } {
+): { ids: number[]; rank: (rows: Map<number, Pick<MemoryRow, 'text'>>) => { id: number; bm25: number }[] } {
   const plan = planText(ctx, query);
   const ids = textCandidateIds(ctx, plan);
   return {
@@ -97,13 +98,13 @@ export function loadRows(ctx: ServerContext, ids: number[]): Map<number, MemoryR
 
 const DAY = 86_400_000;
 
-function believedAt(r: MemoryRow, t: string | null): boolean {
+function believedAt(r: CandidateRow, t: string | null): boolean {
   if (r.status !== 'active') return false;
   if (t === null) return r.valid_to === null;
   return r.created_at <= t && r.valid_from <= t && (r.valid_to === null || r.valid_to > t);
 }
 
-function describe(b: ScoreBreakdown, r: MemoryRow): string {
+function describe(b: ScoreBreakdown, r: CandidateRow): string {
   const parts: string[] = [];
   if (b.text_rank !== null) parts.push(`text match (bm25 rank ${b.text_rank})`);
   if (b.vector_cosine !== null) parts.push(`semantic ${b.vector_cosine.toFixed(2)}${b.vector_rank !== null ? ` (rank ${b.vector_rank})` : ''}`);
@@ -125,31 +126,39 @@ export async function retrieve(ctx: ServerContext, p: Params, opts: RetrieveOpti
 
   let vectorUsed = false;
   let vectorNote: string | null = null;
-  const cos = new Map<number, number>();
+  let qv: Float32Array | null = null;
   const model = embedModel(ctx);
   if (!model) vectorNote = 'embeddings are off (memory.embeddingsEnabled or no embed model): full-text only';
   else if (!hasVectors(ctx, model)) vectorNote = `no memory has a '${model}' embedding yet: full-text only`;
   else {
     try {
-      const qv = await embedQuery(ctx, model, p.query);
-      const ids = [...new Set([...text.ids, ...poolIds(ctx)])];
-      for (const [id, c] of vectorScores(ctx, model, qv, ids)) cos.set(id, c);
-      vectorUsed = true;
+      qv = await embedQuery(ctx, model, p.query);
     } catch (err) {
       vectorNote = `query embedding failed (${(err as Error).message}): full-text only`;
     }
   }
+  // The text matches are read with their vectors in one statement; the recent / popular pool comes from a cache
+  // that lives until the database changes (candidates.ts).
+  const pool = qv ? poolCandidates(ctx, model!, RECENT_POOL, POPULAR_POOL) : null;
+  const { rows, vectors } = loadCandidates(ctx, pool ? text.ids.filter((id) => !pool.rows.has(id)) : text.ids, qv ? model : null);
+  const cos = new Map<number, number>();
+  if (qv && pool) {
+    for (const [id, r] of pool.rows) if (!rows.has(id)) rows.set(id, r);
+    for (const [id, v] of pool.vectors) if (!vectors.has(id)) vectors.set(id, v);
+    for (const [id, v] of vectors) cos.set(id, dot(qv, v));
+    vectorUsed = true;
+  }
   const vecOrder = [...cos.entries()].filter(([, c]) => c > 0).sort((a, b) => b[1] - a[1]);
   const vecRank = new Map(vecOrder.map(([id], i) => [id, i + 1]));
 
-  const ids = [...new Set([...text.ids, ...vecRank.keys()])];
-  const rows = loadRows(ctx, ids);
   const fts = text.rank(rows);
+  // Scored: every text match, and pool members that are at all similar (as before the reads were merged).
+  const scoredIds = [...new Set([...text.ids, ...vecRank.keys()])];
   const textRank = new Map(fts.map((r, i) => [r.id, { rank: i + 1, bm25: r.bm25 }]));
   const weights = p.source_weight as Partial<Record<Source, number>>;
   const nowMs = Date.parse(now);
   const scored: Scored[] = [];
-  for (const id of ids) {
+  for (const id of scoredIds) {
     const r = rows.get(id);
     if (!r || !believedAt(r, asOf)) continue;
     if (p.layers?.length && !p.layers.includes(r.layer)) continue;

@@ -55,6 +55,37 @@ function apply(r: 'new' | 'old', sign: 1 | -1): string {
     DELETE FROM mission_cube WHERE n <= 0 AND (fdim, fval, gdim, gval) IN (VALUES ${cells(r)});`;
 }
 
+/** The columns of a mission the cube reads. */
+export const CUBE_SOURCE_COLUMNS = [...CUBE_DIMS, 'risk_level', 'mission_score', 'refresh_count', 'pr_url'] as const;
+
+/**
+ * Add every mission of table `src` (CUBE_SOURCE_COLUMNS at least) to the cube in one set-based statement: what
+ * the insert trigger does row by row (26 upserts a mission), for a bulk import (services/missions/exchange).
+ */
+export function cubeAddSql(src: string): string {
+  // Each cell family (overall, per g, per (f, g)) grouped on its own: small sorts on one or two keys instead of one
+  // sort of 26 rows a mission. The families' keys never overlap (fdim / gdim differ), so no outer GROUP BY.
+  const sums = `count(*), ${measures('m')
+    .slice(1)
+    .map((x) => `total(${x})`)
+    .join(', ')}`;
+  const parts = [
+    `SELECT '', '', '', '', ${sums} FROM ${src} m WHERE true`,
+    ...CUBE_DIMS.flatMap((g) => [
+      `SELECT '', '', '${g}', m.${g}, ${sums} FROM ${src} m WHERE true GROUP BY m.${g}`,
+      ...CUBE_DIMS.filter((f) => f !== g).map(
+        (f) => `SELECT '${f}', m.${f}, '${g}', m.${g}, ${sums} FROM ${src} m WHERE true GROUP BY m.${f}, m.${g}`,
+      ),
+    ]),
+  ];
+  return parts
+    .map(
+      (part) => `INSERT INTO mission_cube (fdim, fval, gdim, gval, ${MEASURE_COLS.join(', ')}) ${part}
+    ON CONFLICT DO UPDATE SET ${MEASURE_COLS.map((k) => `${k} = ${k} + excluded.${k}`).join(', ')};`,
+    )
+    .join('\n');
+}
+
 const m035: Migration = {
   version: 35,
   name: 'missions: analytics cube and metrics counters',

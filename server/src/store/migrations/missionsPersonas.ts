@@ -164,6 +164,20 @@ const PERSONA_CUBE_COLUMNS = [
   'status',
 ];
 
+/** The columns of a mission the persona cube reads. */
+export const PERSONA_CUBE_SOURCE_COLUMNS = PERSONA_CUBE_COLUMNS;
+
+/** Add every mission of table `src` to the persona cube in one set-based statement (a bulk import's insert trigger). */
+export function personaCubeAddSql(src: string): string {
+  return `INSERT INTO mission_persona_cube (persona_id, strategy, day, ${PERSONA_CUBE_MEASURES.join(', ')})
+    SELECT m.persona_id, COALESCE(m.strategy, 'none'), substr(m.created_at, 1, 10),
+      ${personaMeasures('m')
+        .map((x, i) => (i === 0 ? 'count(*)' : `total(${x})`))
+        .join(', ')}
+    FROM ${src} m WHERE true GROUP BY 1, 2, 3
+    ON CONFLICT DO UPDATE SET ${PERSONA_CUBE_MEASURES.map((k) => `${k} = ${k} + excluded.${k}`).join(', ')}`;
+}
+
 const m042: Migration = {
   version: 42,
   name: 'missions: persona cube (trends, matrix, insights)',

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../../store/db';
 import { AppError } from '../../../protocol/errors';
 import { verifyBundle } from './signature';
+import { suspendMissionAggregates } from './bulkAggregates';
 
 export const SCHEMA_VERSION = 'mission-export-v1';
 const bad = (field: string, message: string) => new AppError('bad_request', `Invalid bundle: ${field}: ${message}`, [{ path: field, message }]);
@@ -92,6 +93,8 @@ export function importBundle(db: Db, bundle: Record<string, unknown>, opts: Impo
     const exists = db.prepare('SELECT 1 FROM missions WHERE id = ?').pluck();
     // Parents first (the bundle is ordered by depth; sort again so a hand-made bundle works too).
     fresh.sort((a, b) => Number(a.lineage_depth ?? 0) - Number(b.lineage_depth ?? 0));
+    // The analytics cubes get the new missions in one statement each, not a trigger per row (bulkAggregates.ts).
+    const aggregates = suspendMissionAggregates(db);
     for (const r of fresh) {
       const row: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(r)) if (cols.has(k) && k !== 'rowid') row[k] = v;
@@ -105,6 +108,7 @@ export function importBundle(db: Db, bundle: Record<string, unknown>, opts: Impo
       counts.imported_runs++;
     }
     const imported = new Set(fresh.map((r) => r.id as string));
+    aggregates.finish([...imported].map((id) => idMap.get(id) ?? id));
     // History is not news: the alerts the inserts above raised are replaced by the bundle's own alert records,
     // and whatever the timeline replay raises below is marked skipped, never sent.
     const newIds = JSON.stringify([...imported].map(mapId));

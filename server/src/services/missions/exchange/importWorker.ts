@@ -29,6 +29,9 @@ function answer(): unknown {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 10000');
     db.pragma('synchronous = NORMAL');
+    db.pragma('temp_store = MEMORY'); // statement journals in memory (see store/db.ts)
+    // The server's checkpoint thread copies the WAL (store/checkpointer.ts): the import's commit does not.
+    db.pragma('wal_autocheckpoint = 0');
     return importBundle(db, bundle as Record<string, unknown>, { requireSignature: input.requireSignature, key: () => input.key });
   } finally {
     db.close();

@@ -1,0 +1,88 @@
+// A bulk import adds its missions to the analytics cubes set-based (the per-row insert triggers are suspended
+// inside the import's transaction): the cubes must end exactly as if every mission had gone through the triggers,
+// the triggers must be back afterwards, and a failed import must leave both the data and the triggers as they were.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase, type Db } from '../../server/src/store/db';
+import { importBundle } from '../../server/src/services/missions/exchange/importBundle';
+
+const pick = <T>(xs: readonly T[], i: number) => xs[i % xs.length]!;
+function run(i: number, prefix: string) {
+  const id = `run_${prefix}${String(i).padStart(6, '0')}`;
+  return {
+    id,
+    created_at: new Date(Date.UTC(2026, 10, 1 + (i % 9), i % 24)).toISOString(),
+    status: pick(['succeeded', 'failed', 'cancelled', 'prepared', 'running', 'dry_run'], i),
+    repo: pick(['acme/a', 'acme/b', 'org/c'], i * 7),
+    persona_id: pick(['default', 'skeptic_reviewer', 'architect_refactorer'], i * 3),
+    mission_title: `Mission ${i}`,
+    objective: `Objective ${i}`,
+    session_id: `ses_${i}`,
+    packet_json: '{}',
+    snapshot_hash: `${id}`.padEnd(64, '0'),
+    root_mission_id: id,
+    risk_level: pick(['low', 'medium', 'high'], i * 5),
+    confidence_level: pick(['low', 'medium', 'high'], i * 11),
+    writeback_status: pick(['none', 'succeeded', 'failed', 'pending'], i * 13),
+    mission_score: (i * 37) % 100,
+    refresh_count: i % 4,
+    pr_url: i % 3 === 0 ? `https://example.invalid/pr/${i}` : null,
+    strategy: pick([null, 'conservative', 'exploratory'], i),
+    decision_state: pick(['none', 'shortlisted', 'eliminated'], i * 17),
+    operator_override_status: pick(['none', 'accepted', 'rejected'], i * 19),
+  };
+}
+const bundle = (runs: unknown[]) => ({ schema_version: 'mission-export-v1', runs, timeline_events: [] });
+const opts = { requireSignature: false, key: () => '' };
+
+const cube = (db: Db) => db.prepare('SELECT * FROM mission_cube ORDER BY fdim, fval, gdim, gval').all();
+const personaCube = (db: Db) => db.prepare('SELECT * FROM mission_persona_cube ORDER BY persona_id, strategy, day').all();
+const triggers = (db: Db) => db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all();
+
+test('imported missions land in the cubes exactly as the row triggers would put them; the triggers come back', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-import-cubes-'));
+  const bulk = openDatabase(path.join(dir, 'bulk.db'));
+  const rows = openDatabase(path.join(dir, 'rows.db'));
+  try {
+    const before = triggers(bulk);
+    // Two imports into the same database: the second one adds to cells the first one made.
+    const first = Array.from({ length: 120 }, (_, i) => run(i, 'a'));
+    const second = Array.from({ length: 80 }, (_, i) => run(i + 500, 'b'));
+    assert.equal(importBundle(bulk, bundle(first), opts).imported_runs, 120);
+    assert.equal(importBundle(bulk, bundle(second), opts).imported_runs, 80);
+    assert.deepEqual(triggers(bulk), before, 'every trigger is back, unchanged');
+    // The reference: the same missions one by one, through the triggers.
+    for (const r of [...first, ...second]) importBundle(rows, bundle([r]), opts);
+    assert.ok(cube(rows).length > 100, 'the reference cube has cells');
+    assert.deepEqual(cube(bulk), cube(rows));
+    assert.deepEqual(personaCube(bulk), personaCube(rows));
+    // And the restored triggers work: a later single insert moves the bulk database's cubes like the reference's.
+    importBundle(bulk, bundle([run(900, 'c')]), opts);
+    importBundle(rows, bundle([run(900, 'c')]), opts);
+    assert.deepEqual(cube(bulk), cube(rows));
+    assert.deepEqual(personaCube(bulk), personaCube(rows));
+  } finally {
+    bulk.close();
+    rows.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a bundle that fails half way changes nothing: no missions, no cube cells, triggers intact', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-import-cubes-'));
+  const db = openDatabase(path.join(dir, 'a.db'));
+  try {
+    const before = { cube: cube(db), triggers: triggers(db) };
+    const runs = [run(1, 'x'), { ...run(2, 'x'), risk_level: null }]; // NOT NULL: fails on the second insert
+    assert.throws(() => importBundle(db, bundle(runs), opts));
+    assert.equal(db.prepare('SELECT count(*) FROM missions').pluck().get(), 0);
+    assert.deepEqual(cube(db), before.cube);
+    assert.deepEqual(triggers(db), before.triggers);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

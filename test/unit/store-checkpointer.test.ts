@@ -1,0 +1,49 @@
+// The WAL is checkpointed by a worker thread, not inside the commits of requests: the server's connection has
+// the automatic checkpoint off while the worker runs, the worker copies the WAL into the database file, and the
+// automatic checkpoint comes back when the worker stops.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../../server/src/store/db';
+import { startCheckpointer } from '../../server/src/store/checkpointer';
+
+test('a worker thread checkpoints the WAL; commits no longer do', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-ckpt-'));
+  const file = path.join(dir, 'agentora.db');
+  const db = openDatabase(file, { migrations: [] });
+  const errors: string[] = [];
+  const cp = startCheckpointer(db, (m) => errors.push(m), 50);
+  try {
+    assert.ok(cp, 'the checkpointer starts for a file database');
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'commits no longer checkpoint');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
+    const ins = db.prepare('INSERT INTO t (body) VALUES (?)');
+    // ~3,000 pages of WAL: past SQLite's automatic threshold (1,000 pages), which no commit acts on now.
+    for (let i = 0; i < 30; i++)
+      db.transaction(() => {
+        for (let k = 0; k < 100; k++) ins.run('x'.repeat(4000));
+      })();
+    const s = await cp.passNow();
+    assert.ok(s.wal_frames >= 1000, `the WAL grew past the automatic threshold (${s.wal_frames} frames)`);
+    assert.equal(s.checkpointed_frames, s.wal_frames, 'the worker copied all of it into the database file');
+    // The rows (12 MB) are in the database file itself now, not only in the WAL.
+    assert.ok(statSync(file).size > 12_000_000, `database file holds the rows (${statSync(file).size} bytes)`);
+    await cp.stop();
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000, 'automatic checkpoints are back once the worker stops');
+    assert.deepEqual(errors, []);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an in-memory database gets no checkpointer', () => {
+  const db = openDatabase(':memory:', { migrations: [] });
+  assert.equal(
+    startCheckpointer(db, () => {}),
+    null,
+  );
+  db.close();
+});
