@@ -52,6 +52,9 @@ describe('workers: tokens, dispatch, fallback', () => {
     assert.equal(job.used_fallback_local, true);
     assert.match(job.fallback_reason, /no live worker with the capability 'model_chat'/);
     assert.equal(job.ran_on, 'local');
+    // started_at: set when the local fallback took it, between creation and the end
+    assert.ok(job.started_at, 'started_at is set');
+    assert.ok(job.created_at <= job.started_at && job.started_at <= job.finished_at, JSON.stringify(job));
     assert.equal(JSON.parse(job.result_json).content, 'local says alone-1');
     assert.equal(calls(local, 'alone-1'), 1);
 
@@ -60,6 +63,7 @@ describe('workers: tokens, dispatch, fallback', () => {
     assert.match(doc.fix_hint, /agentora worker-token create --name <machine>.*agentora worker --server/);
     const only = await s.api('POST', '/api/workers/dispatch', chatJob('alone-2', { worker_only: true }));
     assert.equal(only.body.job.status, 'failed');
+    assert.equal(only.body.job.started_at, null, 'a job that never ran never started');
     assert.match(only.body.job.error, /worker-only job: no live worker/);
     assert.equal(calls(local, 'alone-2'), 0);
   });
@@ -126,6 +130,9 @@ describe('workers: tokens, dispatch, fallback', () => {
     assert.equal(job.used_fallback_local, false);
     assert.equal(job.ran_on, 'worker:desktop');
     assert.equal(job.worker_node_id, me.id);
+    // started_at: set when the worker claimed it (the job was queued or leased at dispatch, never started before)
+    assert.ok(job.started_at && job.created_at <= job.started_at && job.started_at <= job.finished_at, JSON.stringify(job));
+    assert.equal(job.started_at, job.claimed_at);
     assert.equal(calls(remote, 'remote-1'), 1);
     assert.equal(calls(local, 'remote-1'), 0);
 

@@ -46,7 +46,9 @@ export interface Srv {
 
 /** `agentora serve` on this port and data dir (the caller removes the data dir). */
 export async function serve(dataDir: string, port: number, env: Record<string, string>): Promise<Srv> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], {
+  // AGENTORA_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server a bench starts.
+  const nodeArgs = process.env.AGENTORA_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--port', String(port)], {
     env: { PATH: process.env.PATH, HOME: dataDir, AGENTORA_DATA_DIR: dataDir, ...env },
     cwd: dataDir,
     stdio: ['ignore', 'pipe', 'pipe'],

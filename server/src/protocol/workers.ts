@@ -65,6 +65,8 @@ export const Job = z.object({
   error: z.string().nullable(),
   created_at: z.string(),
   claimed_at: z.string().nullable(),
+  /** When it first started running: first claimed by a worker or taken locally (an action job: when its worker started it). */
+  started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   lease_deadline: z.string().nullable(),
   duration_ms: z.number().int().nullable(),
@@ -108,6 +110,11 @@ export const MaintenancePayload = z.object({
     .max(20000)
     .default([]),
   threshold: z.number().min(0.5).max(1).default(0.8),
+  /** Candidate pairs (ids of `items`) to verify; absent: find the near duplicates among all of `items`. */
+  pairs: z
+    .array(z.tuple([z.union([z.string(), z.number()]), z.union([z.string(), z.number()])]))
+    .max(20000)
+    .optional(),
 });
 /** An action approved through the safe-actions queue (only the queue dispatches these: see ./workersActions.ts). */
 export const ActionPayload = z.object({
@@ -138,6 +145,7 @@ const WireJob = loose({
   used_fallback_local: z.boolean(),
   result_json: z.string().nullable(),
   error: z.string().nullable(),
+  started_at: z.string().nullable(),
 });
 export function jobToWire(j: Job) {
   return {

@@ -70,4 +70,12 @@ export const workerSettings = [
     default: 'local',
     description: 'Where the memory embedder computes embeddings (batches become model_embed jobs when not local).',
   }),
+  setting({
+    key: 'workers.maintenanceMode',
+    env: 'AGENTORA_WORKER_MAINTENANCE_MODE',
+    schema: enumSetting(MODES),
+    default: 'auto',
+    description:
+      'Where the memory duplicate scan verifies its candidate pairs (batches become memory_maintenance jobs when a worker takes them; local otherwise).',
+  }),
 ] as const;

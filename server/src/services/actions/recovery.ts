@@ -1,10 +1,12 @@
 // Start-up recovery: an action the previous server process left `executing` (it may have started its side
 // effect) or `approved` (it had not started) becomes `interrupted`, with an execution row saying what is known
 // — for a file write, whether the file now holds the proposed content. It is never re-run: the operator sees it
-// in the history and proposes it again if it should run.
+// in the history and proposes it again if it should run. Exception: an action running as a worker job keeps
+// running across the restart (its worker reports later; see workers/actionJobs.ts resumeWorkerActions).
 import { lstatSync, readFileSync } from 'node:fs';
 import type { ServerContext } from '../../context';
 import type { ActionItem } from '../../protocol/actions';
+import { runsOnWorker } from '../workers/actionJobs';
 import { emitChange } from './queue';
 import { stateOf } from './state';
 
@@ -89,6 +91,9 @@ export function recoverInterrupted(ctx: ServerContext): number {
   let n = 0;
   for (const item of st.store.unfinished()) {
     const started = item.status === 'executing';
+    // An action running as a worker job outlives the restart: the workers area records its real outcome when the
+    // worker reports it (resumeWorkerActions), so it is not marked interrupted here.
+    if (started && item.requested_worker && item.requested_worker !== 'local' && runsOnWorker(ctx, item.id)) continue;
     let known: Record<string, unknown>;
     try {
       known = whatIsKnown(item, started);

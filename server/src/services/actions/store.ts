@@ -208,10 +208,21 @@ export class ActionStore {
     })();
   }
 
-  /** executing → executed|failed, with the execution row, in one transaction. */
-  finish(id: number, ok: boolean, startedAt: Date, result: unknown, error: string | null): void {
+  /**
+   * executing → executed|failed, with the execution row, in one transaction. Conditional: only an action still
+   * `executing` is finished (false otherwise, nothing written), so an outcome is recorded exactly once.
+   */
+  finish(id: number, ok: boolean, startedAt: Date, result: unknown, error: string | null): boolean {
     const finished = new Date();
-    this.db.transaction(() => {
+    return this.db.transaction(() => {
+      const changed = this.s.finish.run({
+        id,
+        status: ok ? 'executed' : 'failed',
+        result: result === undefined ? null : JSON.stringify(result),
+        error,
+        at: finished.toISOString(),
+      }).changes;
+      if (changed !== 1) return false;
       this.s.execution.run(
         id,
         ok ? 1 : 0,
@@ -221,13 +232,7 @@ export class ActionStore {
         result === undefined ? null : JSON.stringify(result),
         error,
       );
-      this.s.finish.run({
-        id,
-        status: ok ? 'executed' : 'failed',
-        result: result === undefined ? null : JSON.stringify(result),
-        error,
-        at: finished.toISOString(),
-      });
+      return true;
     })();
   }
 

@@ -29,7 +29,7 @@ interface JobRow {
   undone_count: number;
 }
 
-const running = new WeakMap<ServerContext, { id: number; done: Promise<void>; cancelled: boolean }>();
+const running = new WeakMap<ServerContext, { id: number; done: Promise<void>; cancelled: boolean; stop: AbortController }>();
 
 const JOB_SELECT = `SELECT j.*, (SELECT COUNT(*) FROM memory_job_changes c WHERE c.job_id = j.id) AS change_count,
   (SELECT COUNT(*) FROM memory_job_changes c WHERE c.job_id = j.id AND c.undone_at IS NOT NULL) AS undone_count FROM memory_jobs j`;
@@ -227,8 +227,16 @@ async function runJob(ctx: ServerContext, job: JobReporter): Promise<void> {
       const started = performance.now();
       job.progress(phase, from, `${phase}…`, true);
       if (phase === 'duplicates') {
-        const r = await scanDuplicates(ctx, by, (f, m) => job.progress(phase, from + span * f, m), job.proposalRecorder('duplicate scan finding'));
+        const r = await scanDuplicates(
+          ctx,
+          by,
+          (f, m) => job.progress(phase, from + span * f, m),
+          job.proposalRecorder('duplicate scan finding'),
+          running.get(ctx)?.stop.signal,
+        );
         job.summary.scanned = r.scanned;
+        // where the near-duplicate verification ran (workers.maintenanceMode; a worker's memory_maintenance jobs)
+        Object.assign(job.summary, r.where ?? {});
         job.summary.duplicate_proposals = r.proposalIds.length;
         job.summary.touched_capsules = touchedBy(ctx, r.proposalIds);
       } else if (phase === 'conflicts') {
@@ -284,7 +292,7 @@ export async function startJob(ctx: ServerContext, kind: JobKind, wait: boolean)
   );
   const reporter = new JobReporter(ctx, id, kind);
   const done = new Promise<void>((resolve) => setImmediate(() => void runJob(ctx, reporter).finally(resolve)));
-  running.set(ctx, { id, done, cancelled: false });
+  running.set(ctx, { id, done, cancelled: false, stop: new AbortController() });
   void done.then(() => {
     if (running.get(ctx)?.id === id) running.delete(ctx);
   });
@@ -296,6 +304,7 @@ export async function stopJobs(ctx: ServerContext): Promise<void> {
   const job = running.get(ctx);
   if (!job) return;
   job.cancelled = true;
+  job.stop.abort();
   await job.done;
 }
 

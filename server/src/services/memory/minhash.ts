@@ -90,3 +90,29 @@ export function jaccard(a: Set<string>, b: Set<string>): number {
   for (const x of a) if (b.has(x)) inter++;
   return inter / (a.size + b.size - inter);
 }
+
+/**
+ * Verify candidate near-duplicate pairs on their word shingles: the pairs whose exact Jaccard similarity is at
+ * least `threshold` and below 1 (identical texts are the exact scan's). The same code on a worker (a
+ * `memory_maintenance` job) and here (the local scan, and the job's local fallback).
+ */
+export function verifyPairs<Id extends string | number>(
+  items: readonly { id: Id; text: string }[],
+  pairs: readonly (readonly [Id, Id])[],
+  threshold: number,
+): { a: Id; b: Id; similarity: number }[] {
+  const texts = new Map<Id, string>(items.map((i) => [i.id, i.text]));
+  const cache = new Map<Id, Set<string>>();
+  const sh = (id: Id) => {
+    let s = cache.get(id);
+    if (!s) cache.set(id, (s = shingles(texts.get(id) ?? '')));
+    return s;
+  };
+  const out: { a: Id; b: Id; similarity: number }[] = [];
+  for (const [a, b] of pairs) {
+    if (!texts.has(a) || !texts.has(b)) continue;
+    const j = jaccard(sh(a), sh(b));
+    if (j >= threshold && j < 1) out.push({ a, b, similarity: j });
+  }
+  return out;
+}

@@ -3,7 +3,8 @@
 // proposals (see proposals.ts); nothing is merged or superseded here.
 import type { ServerContext } from '../../context';
 import { keyValues, polarity } from './facts';
-import { BANDS, NUM_HASHES, ROWS, estimateJaccard, fromBlob, jaccard, shingles } from './minhash';
+import { BANDS, NUM_HASHES, ROWS, estimateJaccard, fromBlob } from './minhash';
+import { verifyCandidates } from './scanVerify';
 import { propose } from './proposals';
 import { nowIso } from './text';
 
@@ -20,6 +21,8 @@ export interface ScanReport {
   found: number;
   proposalIds: number[];
   capped: boolean;
+  /** Where the near-duplicate verification ran (duplicate scan only). */
+  where?: { worker_batches: number; fallback_batches: number; local_batches: number };
 }
 
 type Progress = (fraction: number, message: string) => void;
@@ -74,7 +77,13 @@ class UnionFind {
   }
 }
 
-export async function scanDuplicates(ctx: ServerContext, createdBy: string, progress: Progress, onCreated?: OnCreated): Promise<ScanReport> {
+export async function scanDuplicates(
+  ctx: ServerContext,
+  createdBy: string,
+  progress: Progress,
+  onCreated?: OnCreated,
+  signal?: AbortSignal,
+): Promise<ScanReport> {
   const report: ScanReport = { scanned: 0, found: 0, proposalIds: [], capped: false };
   const threshold = ctx.config['memory.nearDuplicateThreshold'];
 
@@ -152,27 +161,16 @@ export async function scanDuplicates(ctx: ServerContext, createdBy: string, prog
     await yieldLoop();
   }
 
-  // Verify candidates exactly on their shingles, then cluster.
-  const textOf = ctx.db.prepare('SELECT text FROM memories WHERE id = ?');
-  const shingleCache = new Map<number, Set<string>>();
-  const sh = (id: number) => {
-    let s = shingleCache.get(id);
-    if (!s) shingleCache.set(id, (s = shingles((textOf.get(id) as { text: string }).text)));
-    return s;
-  };
+  // Verify candidates exactly on their shingles (on a worker or here: scanVerify.ts), then cluster.
+  const candidates = [...pairs.values()].map(([a, b]) => [ids[a]!, ids[b]!] as const);
+  const verified = await verifyCandidates(ctx, candidates, threshold, createdBy, (f, m) => progress(0.8 + 0.15 * f, m), signal);
+  report.where = { worker_batches: verified.worker_batches, fallback_batches: verified.fallback_batches, local_batches: verified.local_batches };
   const uf = new UnionFind();
   const sims = new Map<number, number>();
-  let checked = 0;
-  for (const [a, b] of pairs.values()) {
-    const ia = ids[a]!;
-    const ib = ids[b]!;
-    const j = jaccard(sh(ia), sh(ib));
-    if (j >= threshold && j < 1) {
-      uf.union(ia, ib);
-      sims.set(ia, Math.min(sims.get(ia) ?? 1, j));
-      sims.set(ib, Math.min(sims.get(ib) ?? 1, j));
-    }
-    if (++checked % 1000 === 0) await yieldLoop();
+  for (const { a: ia, b: ib, similarity: j } of verified.pairs) {
+    uf.union(ia, ib);
+    sims.set(ia, Math.min(sims.get(ia) ?? 1, j));
+    sims.set(ib, Math.min(sims.get(ib) ?? 1, j));
   }
   const clusters = new Map<number, number[]>();
   for (const id of sims.keys()) {

@@ -66,22 +66,37 @@ export async function runActionOnWorker(ctx: ServerContext, item: ActionItem, ev
   if (!started) throw conflict(`Action ${item.id} is already ${st.store.get(item.id)?.status}; it runs at most once`);
   emitChange(ctx, 'action', st.store.get(item.id));
 
+  const refused = refusal(ctx, item.tool_name, requested);
+  if (refused) return recordOutcome(ctx, item, started, null, `Refused: ${refused}`, call.transport, ev.rule);
+  const job = dispatch(ctx, {
+    job_type: 'action',
+    payload: { action_id: item.id, tool_name: item.tool_name, params: item.params, worker: requested },
+    priority: 7,
+    worker_only: true,
+    idempotency_key: actionKey(item.id),
+    ref: actionKey(item.id),
+  });
+  return recordOutcome(ctx, item, started, await waitForJob(ctx, job.id), null, call.transport, ev.rule);
+}
+
+const actionKey = (id: number) => `action:${id}`;
+
+/** Record the worker job's outcome (or a refusal) on the action, once: only an action still `executing` is finished. */
+function recordOutcome(
+  ctx: ServerContext,
+  item: ActionItem,
+  started: Date,
+  done: W.Job | null,
+  refusedWith: string | null,
+  transport: string,
+  rule: string | null,
+): ActionItem {
+  const st = stateOf(ctx);
   let ok = false;
   let result: unknown = null;
-  let error: string | null = null;
+  let error: string | null = refusedWith;
   let actor = 'server';
-  const refused = refusal(ctx, item.tool_name, requested);
-  if (refused) error = `Refused: ${refused}`;
-  else {
-    const job = dispatch(ctx, {
-      job_type: 'action',
-      payload: { action_id: item.id, tool_name: item.tool_name, params: item.params, worker: requested },
-      priority: 7,
-      worker_only: true,
-      idempotency_key: `action:${item.id}`,
-      ref: `action:${item.id}`,
-    });
-    const done = await waitForJob(ctx, job.id);
+  if (done) {
     actor = done.ran_on ?? (done.worker_name ? `worker:${done.worker_name}` : 'server');
     const out = (done.result ?? null) as { ok?: boolean; result?: unknown; error?: string } | null;
     if (done.state === 'succeeded' && out) {
@@ -90,19 +105,58 @@ export async function runActionOnWorker(ctx: ServerContext, item: ActionItem, ev
       error = ok ? null : (out.error ?? 'the action failed on the worker');
     } else error = done.error ?? `the worker job ended ${done.state}`;
   }
-  st.store.finish(item.id, ok, started, result, error);
-  st.store.audit({
-    action_id: item.id,
-    event: ok ? 'executed' : 'failed',
-    actor,
-    transport: call.transport,
-    reason: error,
-    rule: ev.rule,
-    scope_preview: item.scope_preview,
-  });
-  const out = st.store.get(item.id)!;
-  emitChange(ctx, 'action', out);
-  return out;
+  if (st.store.finish(item.id, ok, started, result, error)) {
+    st.store.audit({
+      action_id: item.id,
+      event: ok ? 'executed' : 'failed',
+      actor,
+      transport,
+      reason: error,
+      rule,
+      scope_preview: item.scope_preview,
+    });
+    emitChange(ctx, 'action', st.store.get(item.id));
+  }
+  return st.store.get(item.id)!;
+}
+
+/**
+ * Is this `executing` action running as a worker job the restart does not end? Start-up recovery leaves such an
+ * action executing (not interrupted): the job's lease survives the restart, the worker reports its result under
+ * the idempotency key, and `resumeWorkerActions` records that real outcome on the action.
+ */
+export function runsOnWorker(ctx: ServerContext, actionId: number): boolean {
+  return jobStore(ctx.db).byKey(actionKey(actionId)) !== undefined;
+}
+
+/**
+ * After a restart: wait again for the worker job of each action left executing (or take the outcome a job
+ * reached while the previous process was stopping), and record it on the action once.
+ */
+export function resumeWorkerActions(ctx: ServerContext): number {
+  const st = stateOf(ctx);
+  let n = 0;
+  for (const item of st.store.unfinished()) {
+    if (item.status !== 'executing') continue;
+    const row = jobStore(ctx.db).byKey(actionKey(item.id));
+    if (!row) continue;
+    n++;
+    const started = new Date(item.started_at ?? Date.now());
+    st.store.audit({
+      action_id: item.id,
+      event: 'resumed',
+      actor: 'server',
+      transport: 'startup',
+      reason: `the server restarted while job ${row.id} ran this action on a worker; its result is recorded when the worker reports it`,
+      rule: null,
+    });
+    waitForJob(ctx, row.id).then(
+      (done) => recordOutcome(ctx, item, started, done, null, 'worker', null),
+      (err: unknown) => ctx.log.error(`workers: action ${item.id}: waiting for job ${row.id} failed`, err),
+    );
+  }
+  if (n) ctx.log.info(`workers: ${n} action(s) running on a worker across the restart: their results will be recorded when reported`);
+  return n;
 }
 
 export const workersActionsServices: readonly Implementation[] = [

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { collectChat, type ChatRequest, type ModelProvider } from '../../bridges/models/types';
 import { ChatPayload, EmbedPayload, MaintenancePayload, type JobType } from '../../protocol/workers';
-import { bandKeys, jaccard, shingles, signature } from '../memory/minhash';
+import { bandKeys, jaccard, shingles, signature, verifyPairs } from '../memory/minhash';
 
 export const ChatResult = z.object({
   content: z.string(),
@@ -81,6 +81,8 @@ export async function executeJob(type: JobType, payload: unknown, models: ModelP
     }
     case 'memory_maintenance': {
       const p = MaintenancePayload.parse(payload);
+      // the memory scan's batches name their candidate pairs (found by LSH over the stored sketches)
+      if (p.pairs) return { pairs: verifyPairs(p.items, p.pairs, p.threshold), scanned: p.items.length };
       return nearDuplicates(p.items, p.threshold);
     }
     case 'action':

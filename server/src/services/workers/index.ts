@@ -10,7 +10,7 @@ import { cancel, claim, complete, dispatch, endLeasesOf, fail, kick, startSchedu
 import { jobStore, workerStore } from './store';
 import { certificateFingerprint } from './tls';
 import { tokenStore, workerCommandLine } from './tokens';
-import { checkAllowList } from './actionJobs';
+import { checkAllowList, resumeWorkerActions } from './actionJobs';
 
 /** The worker this call may act for: the operator may act for any; a worker token only for its own workers. */
 function ownWorker(ctx: ServerContext, call: CallInfo, workerId: number) {
@@ -135,7 +135,10 @@ export const workersServices: readonly Implementation[] = [
 
 export const workersRuntime: AreaRuntime = {
   name: 'workers',
-  start: (ctx) => startScheduler(ctx),
+  start: (ctx) => {
+    resumeWorkerActions(ctx); // before the scheduler's first sweep can finish their jobs
+    startScheduler(ctx);
+  },
   stop: (ctx) => stopScheduler(ctx),
 };
 export { withWorkerRouting } from './routing';

@@ -118,7 +118,7 @@ function tryClaim(ctx: ServerContext, workerId: number, max: number): W.ClaimedJ
   const jobs = jobStore(ctx.db);
   const t = timing(ctx);
   return ctx.db.transaction(() => {
-    const free = Math.min(max, w.concurrency - jobs.leasedBy(workerId).length);
+    const free = Math.min(max, w.concurrency - jobs.leasedCount(workerId));
     if (free <= 0) return [];
     const out: W.ClaimedJob[] = [];
     const deadline = Date.now() + t.leaseMs;
@@ -143,7 +143,7 @@ function tryClaim(ctx: ServerContext, workerId: number, max: number): W.ClaimedJ
 export function kick(ctx: ServerContext): void {
   const s = stateOf(ctx);
   if (s.waiters.size === 0) return;
-  const leased = (id: number) => jobStore(ctx.db).leasedBy(id).length;
+  const leased = (id: number) => jobStore(ctx.db).leasedCount(id);
   const order = [...s.waiters].map((w) => ({ w, load: leased(w.workerId) })).sort((a, b) => a.load - b.load);
   for (const { w } of order) {
     const got = tryClaim(ctx, w.workerId, w.max);
@@ -228,7 +228,8 @@ export function dispatch(ctx: ServerContext, p: z.output<typeof W.DispatchParams
   changed(ctx, 'dispatched', id);
   kick(ctx);
   const row = jobs.row(id)!;
-  if (row.state === 'queued' && capableLive(ctx, p.job_type).length === 0) takeLocal(ctx, row, `no live worker with the capability '${p.job_type}'`);
+  if (row.state === 'queued' && !workerStore(ctx.db).anyLiveWith(p.job_type, timing(ctx)))
+    takeLocal(ctx, row, `no live worker with the capability '${p.job_type}'`);
   return jobs.get(id)!;
 }
 
@@ -274,7 +275,7 @@ export function fail(ctx: ServerContext, id: number, leaseId: string, error: str
   if (retryable && row.attempts <= row.max_retries && jobs.requeue(id, leaseId, error)) {
     changed(ctx, 'requeued', id);
     kick(ctx);
-    if (capableLive(ctx, row.job_type).length === 0)
+    if (!workerStore(ctx.db).anyLiveWith(row.job_type, timing(ctx)))
       takeLocal(ctx, jobs.row(id)!, `no live worker with the capability '${row.job_type}' after a failure`);
     return { accepted: true, state: jobs.row(id)!.state };
   }

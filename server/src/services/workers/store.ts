@@ -50,6 +50,8 @@ export interface JobRow {
   finished_ms: number | null;
   /** An action job's side effect started on its worker (migration 71): never handed out again. */
   started_ms: number | null;
+  /** When the job first started running, over all its attempts (migration 72). */
+  first_started_ms: number | null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -96,6 +98,17 @@ export function workerStore(db: Db) {
     list(t: Timing): Worker[] {
       const now = Date.now();
       return (prep(db, 'SELECT * FROM workers ORDER BY id DESC LIMIT 500').all() as WorkerRow[]).map((r) => toWorker(r, t, now));
+    },
+    /** Is a worker with this capability live? One query (dispatch asks it for every job). */
+    anyLiveWith(capability: string, t: Timing): boolean {
+      const since = Date.now() - 2 * t.heartbeatMs;
+      return (
+        prep(
+          db,
+          `SELECT 1 FROM workers WHERE last_heartbeat_ms >= ? AND offline_reason IS NULL
+             AND EXISTS (SELECT 1 FROM json_each(capabilities_json) WHERE value = ?) LIMIT 1`,
+        ).get(since, capability) !== undefined
+      );
     },
     /** Workers heard from recently enough to be live, with their load. */
     live(t: Timing): Worker[] {
@@ -176,6 +189,8 @@ export function jobStore(db: Db) {
         error: r.error,
         created_at: r.created_at,
         claimed_at: iso(r.claimed_ms),
+        // an action starts when its worker says it starts the side effect; any other job when it is first claimed
+        started_at: iso(r.job_type === 'action' ? r.started_ms : r.first_started_ms),
         finished_at: iso(r.finished_ms),
         lease_deadline: r.state === 'leased' ? iso(r.lease_deadline_ms) : null,
         duration_ms: r.finished_ms === null ? null : r.finished_ms - (r.claimed_ms ?? r.created_ms),
@@ -246,9 +261,10 @@ export function jobStore(db: Db) {
       return (
         prep(
           db,
-          `UPDATE worker_jobs SET state = 'leased', worker_id = ?, lease_id = ?, lease_deadline_ms = ?, attempts = attempts + 1, claimed_ms = ?
-             WHERE id = ? AND state = 'queued'`,
-        ).run(workerId, leaseId, deadline, Date.now(), id).changes === 1
+          `UPDATE worker_jobs SET state = 'leased', worker_id = @workerId, lease_id = @leaseId, lease_deadline_ms = @deadline, attempts = attempts + 1, claimed_ms = @now,
+               first_started_ms = COALESCE(first_started_ms, @now)
+             WHERE id = @id AND state = 'queued'`,
+        ).run({ workerId, leaseId, deadline, now: Date.now(), id }).changes === 1
       );
     },
     extend(id: number, workerId: number, leaseId: string, deadline: number): boolean {
@@ -282,13 +298,14 @@ export function jobStore(db: Db) {
     },
     /** Take the job from whoever holds it (queued or leased) and run it here. */
     toLocal(id: number, from: { state: JobState; leaseId: string | null }, localLease: string, reason: string): boolean {
+      const now = Date.now();
       return (
         prep(
           db,
           `UPDATE worker_jobs SET state = 'running_local', worker_id = NULL, lease_id = ?, lease_deadline_ms = NULL, used_fallback_local = 1,
-               fallback_reason = ?, claimed_ms = ?, attempts = attempts + 1
+               fallback_reason = ?, claimed_ms = ?, first_started_ms = COALESCE(first_started_ms, ?), attempts = attempts + 1
              WHERE id = ? AND state = ? AND lease_id IS ?`,
-        ).run(localLease, reason, Date.now(), id, from.state, from.leaseId).changes === 1
+        ).run(localLease, reason, now, now, id, from.state, from.leaseId).changes === 1
       );
     },
     finishLocal(id: number, localLease: string, outcome: { result: unknown } | { error: string }): boolean {
@@ -316,6 +333,10 @@ export function jobStore(db: Db) {
       return prep(db, "SELECT * FROM worker_jobs WHERE state = 'leased' AND lease_deadline_ms < ? AND started_ms IS NULL ORDER BY id LIMIT 500").all(
         now,
       ) as JobRow[];
+    },
+    /** How many jobs a worker holds now (its load): one COUNT over the worker index, no rows read. */
+    leasedCount(workerId: number): number {
+      return (prep(db, "SELECT COUNT(*) AS n FROM worker_jobs WHERE worker_id = ? AND state = 'leased'").get(workerId) as { n: number }).n;
     },
     leasedBy(workerId: number): JobRow[] {
       return prep(db, "SELECT * FROM worker_jobs WHERE state = 'leased' AND worker_id = ?").all(workerId) as JobRow[];

@@ -76,4 +76,13 @@ const m71: Migration = {
   },
 };
 
-export const workersMigrations: readonly Migration[] = [m70, m71];
+const m72: Migration = {
+  version: 72,
+  name: 'workers: when a job first started running (a worker claimed it, or the local fallback took it)',
+  up(db) {
+    db.exec('ALTER TABLE worker_jobs ADD COLUMN first_started_ms INTEGER');
+    db.exec('UPDATE worker_jobs SET first_started_ms = claimed_ms WHERE claimed_ms IS NOT NULL');
+  },
+};
+
+export const workersMigrations: readonly Migration[] = [m70, m71, m72];
