@@ -114,9 +114,14 @@ test('the portfolio page is a range of the rank index, whose expression ranks ex
         for (const score of [0, 37.5, 80, 100]) addMission(db, `run_${String(n++).padStart(3, '0')}`, 'run_root', { status, risk, pr, score });
   const page = `SELECT ${COLS}, ${RANK_SQL} AS rank FROM missions INDEXED BY missions_persona_rank WHERE root_mission_id = @root AND id != @root
     ORDER BY ${RANK_SQL} DESC, id LIMIT @limit OFFSET @offset`;
-  const plan = (db.prepare(`EXPLAIN QUERY PLAN ${page}`).all({ root: 'run_root', limit: 10, offset: 0 }) as { detail: string }[]).map((r) => r.detail);
+  const plan = (db.prepare(`EXPLAIN QUERY PLAN ${page}`).all({ root: 'run_root', limit: 10, offset: 0 }) as { detail: string }[]).map(
+    (r) => r.detail,
+  );
   assert.deepEqual(plan, ['SEARCH missions USING INDEX missions_persona_rank (root_mission_id=?)'], 'no sort of the lineage');
-  const rows = db.prepare(page).all({ root: 'run_root', limit: 1000, offset: 0 }) as (Parameters<typeof rankScore>[0] & { id: string; rank: number })[];
+  const rows = db.prepare(page).all({ root: 'run_root', limit: 1000, offset: 0 }) as (Parameters<typeof rankScore>[0] & {
+    id: string;
+    rank: number;
+  })[];
   assert.equal(rows.length, n);
   for (const r of rows) assert.equal(r.rank, rankScore(r), r.id);
   const byJs = [...rows].sort((a, b) => rankScore(b) - rankScore(a) || (a.id < b.id ? -1 : 1)).map((r) => r.id);

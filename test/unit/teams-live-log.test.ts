@@ -52,7 +52,10 @@ test(
     const id = runStore(db).create(base).id;
     const log = liveLog(db);
     const seqs = Array.from({ length: 100 }, (_x, i) => log.append({ run_id: id, kind: 'token', delta: `t${i}` }));
-    assert.ok(seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1), 'seqs increase by one');
+    assert.ok(
+      seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1),
+      'seqs increase by one',
+    );
     assert.equal(rows(db), 0, 'nothing written during the turn');
     await written(db, 100);
     // An event of this turn is visible to a replay right away (the read writes the batch first).
@@ -76,7 +79,9 @@ test(
       const next = liveLog(db2).append({ run_id: id, kind: 'status', status: 'completed' });
       assert.ok(next > more + 1000, `numbering restarts at ${next}, right after ${more}`);
       assert.deepEqual(
-        liveLog(db2).since(id, more).map((e) => e.seq),
+        liveLog(db2)
+          .since(id, more)
+          .map((e) => e.seq),
         [next],
       );
       liveLog(db2).flush();

@@ -89,7 +89,11 @@ export function mountRest(app: FastifyInstance, ctx: ServerContext, registry: Se
             if (impl.restStream) return await sendStream(reply, route, streamAs(registry, impl.spec, params, credentialOf(req)));
             if (impl.restJson) {
               const json = jsonAs(registry, impl.spec, params, credentialOf(req));
-              if (json !== null) return reply.code(route.status ?? 200).type('application/json; charset=utf-8').send(json);
+              if (json !== null)
+                return reply
+                  .code(route.status ?? 200)
+                  .type('application/json; charset=utf-8')
+                  .send(json);
             }
             const result = await callAs(registry, ctx, impl.spec, params, { transport: 'rest', actor: 'http', credential: credentialOf(req) });
             if (!wire) return reply.code(route.status ?? 200).send(result);

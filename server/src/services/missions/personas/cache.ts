@@ -33,8 +33,7 @@ function stateOf(ctx: ServerContext): CacheState {
   return s;
 }
 
-export const generationOf = (ctx: ServerContext): number =>
-  prep(ctx.db, 'SELECT gen FROM mission_analytics_gen WHERE k = 1').pluck().get() as number;
+export const generationOf = (ctx: ServerContext): number => prep(ctx.db, 'SELECT gen FROM mission_analytics_gen WHERE k = 1').pluck().get() as number;
 
 /** A stable key: the route and its filters in key order (undefined filters left out). */
 export function cacheKey(route: string, filters: Record<string, unknown>): string {

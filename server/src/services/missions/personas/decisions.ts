@@ -80,7 +80,8 @@ const OF_ROOT = `d.root_mission_id = @root`;
 
 function make(db: Db) {
   // The root is set here (the store's trigger would correct it anyway, at the cost of an UPDATE).
-  const insert = db.prepare(`INSERT INTO mission_decisions (mission_id, root_mission_id, created_at, type, actor, note, data_json, previous_state, new_state, rule)
+  const insert =
+    db.prepare(`INSERT INTO mission_decisions (mission_id, root_mission_id, created_at, type, actor, note, data_json, previous_state, new_state, rule)
     VALUES (@mission_id, (SELECT root_mission_id FROM missions WHERE id = @mission_id), @created_at, @type, @actor, @note, @data_json, @previous_state,
       @new_state, @rule)`);
   const byId = db.prepare(`${SELECT} WHERE d.id = ?`);
