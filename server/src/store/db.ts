@@ -32,9 +32,6 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   // Statement journals (every write statement with triggers or ON CONFLICT keeps one) and temp B-trees in memory,
   // not in temp files: importing 10k missions made 1.4 million pwrite() calls to them, a third of its time.
   db.pragma('temp_store = MEMORY');
-  // Reads through a memory map instead of a read() system call and a copy per page: random reads (a search's few
-  // hundred candidates at 200k memories) cost about half. Address space only; the OS pages it in and out.
-  db.pragma('mmap_size = 1073741824');
   migrate(db, opts.migrations ?? migrations);
   return db;
 }

@@ -121,7 +121,9 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
   /** Size batches to the machine: a delete that took longer than half a slice shrinks the next one (and back). */
   const adapt = (rows: number, ms: number) => {
     if (opts.batch || rows < batch) return;
-    batch = Math.max(10, Math.min(2000, Math.floor((batch * sliceMs) / 2 / Math.max(ms, 0.01))));
+    // Grow at most twofold a step: a delete's cost is not linear in its rows (cold pages), and one oversized
+    // batch is one stalled request.
+    batch = Math.max(10, Math.min(2000, batch * 2, Math.floor((batch * sliceMs) / 2 / Math.max(ms, 0.01))));
   };
   const sliceMs = opts.sliceMs ?? 8;
   const now = opts.now ?? new Date();
@@ -198,7 +200,11 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
                 }
                 report.removed_events_cap += victims.length;
                 for (const v of victims) addType(v.type, 1);
-                if (!opts.dryRun) s.deleteIds.run(JSON.stringify(victims.map((v) => v.id)));
+                if (!opts.dryRun) {
+                  const tb = performance.now();
+                  s.deleteIds.run(JSON.stringify(victims.map((v) => v.id)));
+                  adapt(victims.length, performance.now() - tb);
+                }
                 if (!opts.dryRun && victims.length === size && want > size) return true; // same mission again next turn
               }
             }
