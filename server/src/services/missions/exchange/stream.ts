@@ -29,24 +29,26 @@ export async function* exportStream(ctx: ServerContext, f: ExportFilters): Async
   const signed = ctx.config['missions.signExports'];
   const hmac: Hmac | null = signed ? createHmac('sha256', signingKey(ctx)) : null;
   const out = (s: string) => (hmac?.update(s), s);
-  // The selected ids, once (narrow: the id column only), in id order; rows are then read a page at a time by id.
-  const ids = db.prepare(`SELECT id FROM missions ${where} ORDER BY id`).pluck().all(args) as string[];
-  const idsJson = JSON.stringify(ids);
+  // The selected ids, once, in the bundle's run order (lineage depth, creation, id). Rows are then read a page of
+  // ids at a time by primary key. (Paging the sorted query with OFFSET re-read and re-sorted every selected
+  // mission row for every page: quadratic, most of a 10k-mission export.)
+  const ids = db.prepare(`SELECT id FROM missions ${where} ORDER BY lineage_depth, created_at, id`).pluck().all(args) as string[];
+  const idsJson = JSON.stringify([...ids].sort());
 
-  const runsInOrder = db.prepare(
-    `SELECT * FROM missions WHERE id IN (SELECT value FROM json_each(@ids)) ORDER BY lineage_depth, created_at, id LIMIT @limit OFFSET @offset`,
-  );
+  const runsById = db.prepare('SELECT * FROM missions WHERE id IN (SELECT value FROM json_each(?))');
   async function* runs(): AsyncGenerator<string> {
     for (let offset = 0; offset < ids.length; offset += PAGE) {
-      const rows = runsInOrder.all({ ids: idsJson, limit: PAGE, offset }) as MissionRow[];
-      yield out((offset ? ',' : '') + rows.map(canonicalJson).join(','));
+      const page = ids.slice(offset, offset + PAGE);
+      const byId = new Map((runsById.all(JSON.stringify(page)) as MissionRow[]).map((r) => [r.id, r]));
+      yield out((offset ? ',' : '') + page.map((id) => canonicalJson(byId.get(id))).join(','));
       await new Promise<void>((r) => setImmediate(r));
     }
   }
   async function* snapshots(): AsyncGenerator<string> {
     const byId = db.prepare('SELECT * FROM missions WHERE id = ?');
-    for (let i = 0; i < ids.length; i += PAGE) {
-      const parts = ids.slice(i, i + PAGE).map((id) => {
+    const sorted = [...ids].sort(); // an object: canonical JSON sorts its keys
+    for (let i = 0; i < sorted.length; i += PAGE) {
+      const parts = sorted.slice(i, i + PAGE).map((id) => {
         const r = byId.get(id) as MissionRow;
         return `${JSON.stringify(id)}:${canonicalJson({ ...snapshotContent(r), snapshot_hash: r.snapshot_hash })}`;
       });
