@@ -61,6 +61,7 @@ const contexts = await Promise.all([
       'server/cli': 'server/src/cli.ts',
       'server/integrity-worker': 'server/src/services/system/integrityWorker.ts',
       'server/checkpoint-worker': 'server/src/store/checkpointWorker.ts',
+      'server/retrieval-worker': 'server/src/services/memory/retrievalWorker.ts',
       'server/import-worker': 'server/src/services/missions/exchange/importWorker.ts',
       'server/pattern-worker': 'server/src/services/missions/personas/patternWorker.ts',
     },

@@ -16,6 +16,8 @@ import { signature, toBlob } from '../server/src/services/memory/minhash';
 import { normHash, words } from '../server/src/services/memory/text';
 import { encodeVector, dot, unit } from '../server/src/services/memory/vectors';
 import { CLI, ROOT } from '../test/helpers/server';
+import { procCpuMs } from './procCpu';
+import { leanClient } from './leanHttp';
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200_000);
 /** `--keep`: leave the seeded data dir for profiling (its path is printed). */
@@ -236,15 +238,8 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
   });
   results.server_ready_ms = Math.round(performance.now() - t);
   const token = readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
-  const post = async (p: string, body: unknown) => {
-    const res = await fetch(url + p, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return res.json() as Promise<any>;
-  };
-  const get = async (p: string) => (await fetch(url + p, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
+  const client = leanClient(url, token);
+  const { post, get } = client;
   try {
     const queries = Array.from({ length: QUERIES }, (_, i) =>
       i % 3 === 0
@@ -310,6 +305,8 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
     const PER_CLIENT = 60;
     const conc: number[] = [];
     t = performance.now();
+    const serverCpu0 = procCpuMs(proc.pid!);
+    const clientCpu0 = process.cpuUsage();
     await Promise.all(
       Array.from({ length: CLIENTS }, async (_, c) => {
         for (let k = 0; k < PER_CLIENT; k++) {
@@ -322,6 +319,12 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
       }),
     );
     const concS = (performance.now() - t) / 1000;
+    const clientCpu = process.cpuUsage(clientCpu0);
+    // Both processes share the machine's cores: what each search costs them is what limits throughput.
+    const cpuPerSearch = {
+      server_cpu_ms_per_search: +((procCpuMs(proc.pid!) - serverCpu0) / (CLIENTS * PER_CLIENT)).toFixed(2),
+      client_cpu_ms_per_search: +((clientCpu.user + clientCpu.system) / 1000 / (CLIENTS * PER_CLIENT)).toFixed(2),
+    };
     results.search_concurrent = {
       clients: CLIENTS,
       requests: conc.length,
@@ -329,6 +332,7 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
       p50_ms: +pct(conc, 50).toFixed(2),
       p99_ms: +pct(conc, 99).toFixed(2),
       max_ms: +Math.max(...conc).toFixed(2),
+      ...cpuPerSearch,
     };
     console.log('search, 10 concurrent clients', results.search_concurrent);
 
@@ -416,6 +420,7 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
       cold_count: health.cold_count,
     };
   } finally {
+    client.close();
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
   }

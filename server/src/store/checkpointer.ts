@@ -4,10 +4,10 @@
 // The server turns the automatic checkpoint off and a worker thread with its own connection runs a PASSIVE
 // checkpoint every CHECKPOINT_INTERVAL_MS. If the worker cannot start or dies, the automatic checkpoint comes back,
 // so the WAL can never grow without bound.
-import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { nativeBindingPath, type Db } from './db';
+import { spawnThread } from './threads';
 
 export const CHECKPOINT_INTERVAL_MS = 250;
 const AUTO_CHECKPOINT_PAGES = 1000; // SQLite's default
@@ -28,14 +28,6 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-function spawnWorker(workerData: unknown): Worker {
-  const bundled = path.join(__dirname, 'checkpoint-worker.js');
-  if (process.env.AGENTORA_BUNDLED === '1' && existsSync(bundled)) return new Worker(bundled, { workerData });
-  // From sources (tests under tsx): a worker thread does not inherit tsx's loader, so register it first.
-  const source = path.join(__dirname, 'checkpointWorker.ts');
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true, workerData });
-}
-
 export function startCheckpointer(db: Db, onError: (message: string) => void, intervalMs = CHECKPOINT_INTERVAL_MS): Checkpointer | null {
   if (db.name === ':memory:' || db.memory) return null;
   const stats: CheckpointStats = { running: false, passes: 0, wal_frames: 0, checkpointed_frames: 0, last_error: null };
@@ -43,7 +35,11 @@ export function startCheckpointer(db: Db, onError: (message: string) => void, in
   const binding = nativeBindingPath();
   let worker: Worker;
   try {
-    worker = spawnWorker({ file: db.name, intervalMs, ...(binding ? { nativeBinding: binding } : {}) });
+    worker = spawnThread('checkpoint-worker', path.join(__dirname, 'checkpointWorker.ts'), {
+      file: db.name,
+      intervalMs,
+      ...(binding ? { nativeBinding: binding } : {}),
+    });
   } catch (err) {
     onError(`WAL checkpoint worker did not start (${(err as Error).message}): checkpoints stay automatic`);
     return null;

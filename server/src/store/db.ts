@@ -36,8 +36,12 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   return db;
 }
 
+const versionStatements = new WeakMap<Db, Database.Statement>();
 export function schemaVersion(db: Db): number {
-  const row = db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_version').get() as { v: number };
+  let st = versionStatements.get(db);
+  // Prepared once per connection: the version and doctor routes ask on every call.
+  if (!st) versionStatements.set(db, (st = db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_version')));
+  const row = st.get() as { v: number };
   return row.v;
 }
 

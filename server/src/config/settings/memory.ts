@@ -18,6 +18,14 @@ export const memorySettings = [
     description: 'How often the background embedder looks for memories waiting for an embedding (milliseconds).',
   }),
   setting({
+    key: 'memory.searchThreads',
+    env: 'AGENTORA_MEMORY_SEARCH_THREADS',
+    schema: intSetting(0, 8),
+    default: 2,
+    description:
+      'Worker threads that rank memory searches, each on a read connection of its own, so concurrent searches use more than one core and never queue on the server\'s event loop. 0: rank on the event loop.',
+  }),
+  setting({
     key: 'memory.hotDays',
     env: 'AGENTORA_MEMORY_HOT_DAYS',
     schema: intSetting(0, 3650),

@@ -4,7 +4,10 @@
 // time: rows, then vectors through the model index (two B-tree seeks and a 1 KB copy a vector). Now vectors come
 // from a cache kept until a vector is written, and the recent / popular pool, the same for every query until the
 // database changes, is kept whole.
-import type { ServerContext } from '../../context';
+import type { Db } from '../../store/db';
+
+/** Retrieval reads only the connection: on the event loop or in a retrieval thread (retrievalPool.ts). */
+export type DbCtx = { db: Db };
 import type { MemoryRow } from './store';
 import { decodeVector } from './vectors';
 
@@ -28,9 +31,12 @@ export type CandidateRow = Pick<
   | 'repo'
   | 'persona'
   | 'mock'
->;
+> & {
+  /** touched_at in epoch ms, parsed once when the row is read (recency is scored for every candidate). */
+  touched_ms: number;
+};
 
-function prepare(ctx: ServerContext) {
+function prepare(ctx: DbCtx) {
   // json_each drives the joins: memories and vectors are found by primary key.
   return {
     rows: ctx.db
@@ -67,7 +73,7 @@ interface VectorCache {
 }
 const VECTOR_CACHE_BYTES = 32 * 1024 * 1024;
 const cache = new WeakMap<object, { s: ReturnType<typeof prepare>; pool: Pool | null; vectors: VectorCache | null }>();
-function stateOf(ctx: ServerContext) {
+function stateOf(ctx: DbCtx) {
   let s = cache.get(ctx.db);
   if (!s) cache.set(ctx.db, (s = { s: prepare(ctx), pool: null, vectors: null }));
   return s;
@@ -79,7 +85,7 @@ export interface Candidates {
   vectors: Map<number, Float32Array>;
 }
 
-function vectorsOf(ctx: ServerContext, ids: number[], model: string): Map<number, Float32Array> {
+function vectorsOf(ctx: DbCtx, ids: number[], model: string): Map<number, Float32Array> {
   const st = stateOf(ctx);
   const epoch = st.s.vectorEpoch.get() as number;
   if (!st.vectors || st.vectors.epoch !== epoch || st.vectors.model !== model) st.vectors = { epoch, model, map: new Map(), bytes: 0 };
@@ -110,7 +116,7 @@ function vectorsOf(ctx: ServerContext, ids: number[], model: string): Map<number
 }
 
 /** Load candidates `ids` (text included), and with `model` their vectors of that model. */
-export function loadCandidates(ctx: ServerContext, ids: number[], model: string | null): Candidates {
+export function loadCandidates(ctx: DbCtx, ids: number[], model: string | null): Candidates {
   const { s } = stateOf(ctx);
   const rows = new Map<number, CandidateRow>();
   for (const r of s.rows.all(JSON.stringify(ids)) as unknown[][]) {
@@ -125,6 +131,7 @@ export function loadCandidates(ctx: ServerContext, ids: number[], model: string 
       salience: r[6] as number,
       use_count: r[7] as number,
       touched_at: r[8] as string,
+      touched_ms: Date.parse(r[8] as string),
       created_at: r[9] as string,
       updated_at: r[10] as string,
       valid_from: r[11] as string,
@@ -143,7 +150,7 @@ export function loadCandidates(ctx: ServerContext, ids: number[], model: string 
  * `popular` most used current memories), loaded like any candidate. It is the same for every query until the
  * database changes, so it is kept until then: a search reads only its own text matches.
  */
-export function poolCandidates(ctx: ServerContext, model: string, recent: number, popular: number): Pool {
+export function poolCandidates(ctx: DbCtx, model: string, recent: number, popular: number): Pool {
   const st = stateOf(ctx);
   const [changes, dataVersion] = st.s.generation.get() as [number, number];
   const key = `${changes}:${dataVersion}:${model}:${recent}:${popular}`;

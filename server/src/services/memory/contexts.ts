@@ -16,24 +16,23 @@ export function recordContext(ctx: ServerContext, owner: Owner, p: { query: stri
   const db = ctx.db;
   return db.transaction(() => {
     const id = Number(
-      db
-        .prepare(
-          `INSERT INTO memory_contexts (owner_kind, owner_id, query, top_k, as_of, vector_used, vector_note, fts_candidates, vector_candidates, took_ms, created_at)
+      sql(
+        db,
+        `INSERT INTO memory_contexts (owner_kind, owner_id, query, top_k, as_of, vector_used, vector_note, fts_candidates, vector_candidates, took_ms, created_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          owner.kind,
-          owner.id,
-          p.query,
-          p.top_k,
-          p.as_of ?? null,
-          r.vectorUsed ? 1 : 0,
-          r.vectorNote,
-          r.ftsCandidates,
-          r.vectorCandidates,
-          r.tookMs,
-          now,
-        ).lastInsertRowid,
+      ).run(
+        owner.kind,
+        owner.id,
+        p.query,
+        p.top_k,
+        p.as_of ?? null,
+        r.vectorUsed ? 1 : 0,
+        r.vectorNote,
+        r.ftsCandidates,
+        r.vectorCandidates,
+        r.tookMs,
+        now,
+      ).lastInsertRowid,
     );
     const ins = sql(
       db,

@@ -13,6 +13,7 @@ import { neighborServices } from './neighbors';
 import { acceptProposal, listProposals, openCount, rejectProposal } from './proposals';
 import { statements, sql } from './store';
 import { uploadServices } from './upload';
+import { stopRetrievalThreads } from './retrievalPool';
 
 const proposalServices = [
   implement(M.conflicts, (p, ctx) => ({ ok: true, ...listProposals(ctx.db, 'conflict', p.status, p.limit, p.offset) })),
@@ -107,5 +108,6 @@ export const memoryRuntime: AreaRuntime = {
   async stop(ctx) {
     stopEmbedder(ctx);
     await stopJobs(ctx);
+    await stopRetrievalThreads(ctx);
   },
 };

@@ -10,12 +10,12 @@
 //      taken instead — FTS5 walks a doclist backwards by rowid cheaply;
 //   4. every candidate is then scored with BM25 over *all* query terms in JavaScript (tokens of its text; a light
 //      suffix-stripping stemmer stands in for FTS5's porter stemmer), so common terms still count in the ranking.
-import type { ServerContext } from '../../context';
+import type { DbCtx } from './candidates';
 import { contentWords, words } from './text';
 
 export const RANK_BUDGET = 1000;
-export const ANCHOR_K = 100;
-export const COMMON_K = 120;
+export const ANCHOR_K = 60;
+export const COMMON_K = 60;
 const DF_TTL_MS = 5 * 60_000;
 const K1 = 1.2;
 const B = 0.75;
@@ -33,7 +33,7 @@ const TF_CACHE = 50_000;
 const DF_SAMPLE = 2000;
 const states = new WeakMap<object, TextState>();
 
-function prepare(ctx: ServerContext) {
+function prepare(ctx: DbCtx) {
   const db = ctx.db;
   return {
     count: db.prepare('SELECT COUNT(*) AS n FROM memories_fts WHERE memories_fts MATCH ?'),
@@ -49,12 +49,12 @@ function prepare(ctx: ServerContext) {
   };
 }
 const cache = new WeakMap<object, ReturnType<typeof prepare>>();
-function stmts(ctx: ServerContext) {
+function stmts(ctx: DbCtx) {
   let s = cache.get(ctx.db);
   if (!s) cache.set(ctx.db, (s = prepare(ctx)));
   return s;
 }
-function state(ctx: ServerContext): TextState {
+function state(ctx: DbCtx): TextState {
   let s = states.get(ctx.db);
   if (!s) states.set(ctx.db, (s = { df: new Map(), total: null, tf: new Map() }));
   return s;
@@ -74,7 +74,7 @@ export function stem(w: string): string {
 /** An FTS5 phrase for one term: always quoted, so user text can never be FTS5 query syntax. */
 export const phrase = (t: string) => `"${t.replace(/"/g, '""')}"`;
 
-function corpus(ctx: ServerContext): { n: number; maxId: number; avgLen: number } {
+function corpus(ctx: DbCtx): { n: number; maxId: number; avgLen: number } {
   const s = state(ctx);
   const now = Date.now();
   if (!s.total || now - s.total.at > DF_TTL_MS) {
@@ -84,7 +84,7 @@ function corpus(ctx: ServerContext): { n: number; maxId: number; avgLen: number 
   return s.total;
 }
 
-export function docFrequency(ctx: ServerContext, term: string, maxId = currentMaxId(ctx)): number {
+export function docFrequency(ctx: DbCtx, term: string, maxId = currentMaxId(ctx)): number {
   const s = state(ctx);
   const now = Date.now();
   const hit = s.df.get(term);
@@ -105,7 +105,7 @@ export function docFrequency(ctx: ServerContext, term: string, maxId = currentMa
 }
 
 /** The newest memory id: when it moves, cached counts of rare terms are recounted (one index lookup). */
-function currentMaxId(ctx: ServerContext): number {
+function currentMaxId(ctx: DbCtx): number {
   return (stmts(ctx).maxId.get() as { m: number | null }).m ?? 0;
 }
 
@@ -120,7 +120,7 @@ export interface TextPlan {
   mode: 'ranked' | 'newest' | 'none';
 }
 
-export function planText(ctx: ServerContext, query: string, maxTerms = 12): TextPlan & { df: Map<string, number> } {
+export function planText(ctx: DbCtx, query: string, maxTerms = 12): TextPlan & { df: Map<string, number> } {
   let terms = [...new Set(contentWords(query))];
   if (!terms.length) terms = [...new Set(words(query))];
   terms = terms.slice(0, maxTerms);
@@ -140,7 +140,7 @@ export function planText(ctx: ServerContext, query: string, maxTerms = 12): Text
 }
 
 /** Candidate ids from FTS5, bounded as described above. */
-export function textCandidateIds(ctx: ServerContext, plan: TextPlan): number[] {
+export function textCandidateIds(ctx: DbCtx, plan: TextPlan): number[] {
   const s = stmts(ctx);
   if (plan.mode === 'ranked') return (s.ranked.all(plan.anchors.map(phrase).join(' OR '), ANCHOR_K) as { id: number }[]).map((r) => r.id);
   if (plan.mode === 'newest') {
@@ -154,7 +154,7 @@ export function textCandidateIds(ctx: ServerContext, plan: TextPlan): number[] {
 
 /** BM25 over all query terms for candidate texts (higher is better). A candidate FTS5 matched but the light
  *  stemmer does not (e.g. "ran" for "running") keeps a small score: it is still a text match. */
-export function bm25Scores(ctx: ServerContext, plan: TextPlan & { df: Map<string, number> }, texts: Map<number, string>): Map<number, number> {
+export function bm25Scores(ctx: DbCtx, plan: TextPlan & { df: Map<string, number> }, texts: Map<number, string>): Map<number, number> {
   const { n, avgLen } = corpus(ctx);
   const q = plan.terms.map((t) => ({ stem: stem(t), idf: Math.log(1 + (n - plan.df.get(t)! + 0.5) / (plan.df.get(t)! + 0.5)) }));
   const out = new Map<number, number>();

@@ -2,6 +2,7 @@
 // setting; a missing row means the setting (agentora.models.chatModel / embedModel). Tool use falls back to the
 // chat default. Every caller that needs "the model when none is named" asks here, never the provider directly.
 import type { ServerContext } from '../../context';
+import { sql } from '../../store/statements';
 
 export type Purpose = 'chat' | 'tools' | 'embedding';
 export interface DefaultEntry {
@@ -10,7 +11,7 @@ export interface DefaultEntry {
 }
 
 function chosen(ctx: ServerContext, purpose: Purpose): string | undefined {
-  const row = ctx.db.prepare('SELECT model FROM model_defaults WHERE purpose = ?').get(purpose) as { model: string } | undefined;
+  const row = sql(ctx.db, 'SELECT model FROM model_defaults WHERE purpose = ?').get(purpose) as { model: string } | undefined;
   return row?.model;
 }
 
