@@ -90,8 +90,14 @@ export function rankOffLoop(ctx: ServerContext, job: RankJob): Promise<Ranked> {
   }
   if (!pool && size > 0) pools.set(ctx, (pool = start(ctx, size)));
   if (!pool || pool.failed || !pool.threads.length) return Promise.resolve().then(() => rankMemories(ctx, job));
-  const t = pool.threads.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+  // The least busy thread; ties rotate, so every thread's caches stay warm (a cold one pays on the next burst).
   const id = pool.nextId++;
+  const n = pool.threads.length;
+  let t = pool.threads[id % n]!;
+  for (let k = 1; k < n; k++) {
+    const o = pool.threads[(id + k) % n]!;
+    if (o.jobs.size < t.jobs.size) t = o;
+  }
   return new Promise<Ranked>((resolve, reject) => {
     t.jobs.set(id, { job, resolve, reject });
     t.worker.postMessage({ type: 'rank', id, job });
