@@ -12,18 +12,27 @@ import { freePort, removeDir, serve, tempDir } from '../test/server/workers-help
 // loaded machine is not declared dead (live = heard from within two heartbeats).
 const TIMING = { AGENTORA_WORKER_LEASE_SECONDS: '3', AGENTORA_WORKER_HEARTBEAT_SECONDS: '1' };
 
-/** Health GETs from another process (so the load generator's own event loop does not count), every 20 ms. */
+/**
+ * Health GETs from another process (so the load generator's own event loop does not count), every 20 ms. The
+ * first fetch of a fresh Node process loads its HTTP client and opens the connection (~50–90 ms in the probe
+ * itself, nothing to do with the server): it is made before the load starts and not counted.
+ */
 function healthProbe(url: string) {
   const code = `const l=[];let on=true;process.stdin.on('end',()=>{on=false});process.stdin.resume();
-    (async()=>{while(on){const t=performance.now();await fetch(${JSON.stringify(url)});l.push(performance.now()-t);await new Promise(r=>setTimeout(r,20));}
+    (async()=>{await fetch(${JSON.stringify(url)}).then((r)=>r.arrayBuffer());process.stdout.write('ready\\n');while(on){const t=performance.now();await fetch(${JSON.stringify(url)});l.push(performance.now()-t);await new Promise(r=>setTimeout(r,20));}
     process.stdout.write(JSON.stringify(l));})();`;
   const p = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   p.stdout.on('data', (d) => (out += d));
+  const ready = new Promise<void>((resolve) => {
+    const seen = () => out.startsWith('ready\n') && (p.stdout.off('data', seen), resolve());
+    p.stdout.on('data', seen);
+  });
   return {
+    ready,
     stop: () =>
       new Promise<number[]>((resolve) => {
-        p.once('exit', () => resolve(JSON.parse(out || '[]') as number[]));
+        p.once('exit', () => resolve(JSON.parse(out.replace(/^ready\n/, '') || '[]') as number[]));
         p.stdin.end();
       }),
   };
@@ -68,11 +77,12 @@ async function main() {
     const N = Number(process.env.BENCH_WORKER_JOBS ?? 10000);
     const firstId = (await s.api('GET', '/api/workers/jobs?limit=1')).body.items[0]?.id ?? 0;
     const ids = await Promise.all(Array.from({ length: 4 }, (_, i) => reg(`tp${i}`)));
+    const probe = healthProbe(`${s.url}/api/health`);
+    await probe.ready;
     const t0 = performance.now();
     let dispatching = true;
     let done = 0;
     // the workers poll while jobs arrive (a worker that stops polling stops being live: its jobs would run here)
-    const probe = healthProbe(`${s.url}/api/health`);
     // The load generator (this process: 4 scripted workers + the dispatcher) runs at a lower priority than the
     // server and the prober: on a 2-core machine it would otherwise take the server's CPU, and the health figure
     // would measure CPU contention with the bench, not stalls of the server's event loop.

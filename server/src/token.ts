@@ -23,7 +23,15 @@ export function loadOrCreateToken(dataDir: string): string {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** The expected side is the same few secrets on every request (operator token, MCP key): hash each once. */
+const expectedDigests = new Map<string, Buffer>();
+
 /** Constant-time comparison (hashing first makes the lengths equal, so length does not leak either). */
 export function tokensEqual(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
+  let want = expectedDigests.get(expected);
+  if (!want) {
+    if (expectedDigests.size >= 8) expectedDigests.clear(); // rotated secrets: keep only the current few
+    expectedDigests.set(expected, (want = digest(expected)));
+  }
+  return timingSafeEqual(digest(given), want);
 }

@@ -12,6 +12,7 @@ import { AGENT_SECRET_PREFIX, credentialStore } from '../services/credentials/st
 import { sessionValid } from '../services/credentials/sessions';
 import { editorOrigins } from '../services/system/editorOrigins';
 import { workerBySecret } from '../services/workers/tokens';
+import { createBulkGate, isBulkRoute } from './bulkGate';
 import { mountRest, sendError } from './rest';
 import { mountRpc } from './rpc';
 import { mountStudio } from './studio';
@@ -47,6 +48,8 @@ export async function startHttpServer(
   });
   app.decorateRequest('credential', null);
 
+  const bulk = createBulkGate(); // workers' bursts take turns (http/bulkGate.ts); registered first: auth waits too
+  app.addHook('onRequest', async (req) => (isBulkRoute(req.method, req.routeOptions.url) ? bulk.turn() : undefined));
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');

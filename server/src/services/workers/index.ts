@@ -21,15 +21,14 @@ function ownWorker(ctx: ServerContext, call: CallInfo, workerId: number) {
     throw new AppError('forbidden', `Worker ${workerId} was registered with another worker token`);
   return w;
 }
+/** The job row (and the row of the worker that holds it, if any) — read once, handed on to the scheduler. */
 function ownJob(ctx: ServerContext, call: CallInfo, jobId: number) {
   const row = jobStore(ctx.db).row(jobId);
   if (!row) throw notFound('Job', jobId);
+  const w = row.worker_id === null ? undefined : workerStore(ctx.db).row(row.worker_id);
   const c = call.credential;
-  if (c?.kind === 'worker') {
-    const w = row.worker_id === null ? undefined : workerStore(ctx.db).row(row.worker_id);
-    if (w && w.token_id !== c.tokenId) throw new AppError('forbidden', `Job ${jobId} is not leased to a worker of this token`);
-  }
-  return row;
+  if (c?.kind === 'worker' && w && w.token_id !== c.tokenId) throw new AppError('forbidden', `Job ${jobId} is not leased to a worker of this token`);
+  return { row, worker: w };
 }
 const timingOut = (ctx: ServerContext) => ({
   lease_seconds: ctx.config['workers.leaseSeconds'],
@@ -116,9 +115,8 @@ export const workersServices: readonly Implementation[] = [
     return { jobs: await claim(ctx, p.worker_id, p.max, p.wait_seconds) };
   }),
   implement(W.complete, (p, ctx, call) => {
-    const row = ownJob(ctx, call, p.id);
-    const name = row.worker_id === null ? null : workerStore(ctx.db).row(row.worker_id)?.name;
-    return complete(ctx, p.id, p.lease_id, p.result, `worker:${name ?? row.worker_id ?? '?'}`, p.idempotency_key);
+    const { row, worker } = ownJob(ctx, call, p.id);
+    return complete(ctx, p.id, p.lease_id, p.result, `worker:${worker?.name ?? row.worker_id ?? '?'}`, p.idempotency_key, row);
   }),
   implement(W.fail, (p, ctx, call) => {
     ownJob(ctx, call, p.id);

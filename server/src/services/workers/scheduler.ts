@@ -143,9 +143,13 @@ function tryClaim(ctx: ServerContext, workerId: number, max: number): W.ClaimedJ
 export function kick(ctx: ServerContext): void {
   const s = stateOf(ctx);
   if (s.waiters.size === 0) return;
-  const leased = (id: number) => jobStore(ctx.db).leasedCount(id);
-  const order = [...s.waiters].map((w) => ({ w, load: leased(w.workerId) })).sort((a, b) => a.load - b.load);
+  const jobs = jobStore(ctx.db);
+  // One job dispatched while four workers wait: the first takes it; the others must not each run a claim
+  // transaction over an empty queue (the herd cost as much as the dispatch itself under load).
+  if (!jobs.anyQueued()) return;
+  const order = [...s.waiters].map((w) => ({ w, load: jobs.leasedCount(w.workerId) })).sort((a, b) => a.load - b.load);
   for (const { w } of order) {
+    if (!jobs.anyQueued()) return;
     const got = tryClaim(ctx, w.workerId, w.max);
     if (got.length === 0) continue;
     clearTimeout(w.timer);
@@ -228,16 +232,17 @@ export function dispatch(ctx: ServerContext, p: z.output<typeof W.DispatchParams
   changed(ctx, 'dispatched', id);
   kick(ctx);
   const row = jobs.row(id)!;
-  if (row.state === 'queued' && !workerStore(ctx.db).anyLiveWith(p.job_type, timing(ctx)))
-    takeLocal(ctx, row, `no live worker with the capability '${p.job_type}'`);
+  if (row.state !== 'queued' || workerStore(ctx.db).anyLiveWith(p.job_type, timing(ctx))) return jobs.toJob(row);
+  takeLocal(ctx, row, `no live worker with the capability '${p.job_type}'`);
   return jobs.get(id)!;
 }
 
 // ---------- what workers report ----------
 
-export function complete(ctx: ServerContext, id: number, leaseId: string, result: unknown, ranOn: string, key?: string) {
+/** `read`: the job's row as the caller just read it in this same synchronous call (saves reading it again). */
+export function complete(ctx: ServerContext, id: number, leaseId: string, result: unknown, ranOn: string, key?: string, read?: JobRow) {
   const jobs = jobStore(ctx.db);
-  const row = jobs.row(id);
+  const row = read ?? jobs.row(id);
   if (!row) throw notFound('Job', id);
   if (key !== undefined && row.idempotency_key !== key)
     throw conflict(
@@ -329,11 +334,16 @@ export function sweep(ctx: ServerContext): void {
     const w = row.worker_id === null ? undefined : workerStore(ctx.db).row(row.worker_id);
     takeLocal(ctx, row, `worker '${w?.name ?? row.worker_id}' went silent`);
   }
-  const queued = jobs.queued(200);
+  // Ids and types only: under load the queue is deep and every one of its first 200 jobs usually has a live worker;
+  // reading 200 whole rows twice a second for nothing was a few ms on the event loop each time.
+  const queued = jobs.queuedHeads(200);
   if (queued.length) {
     const live = workerStore(ctx.db).live(t);
-    for (const row of queued)
-      if (!live.some((w) => w.capabilities.includes(row.job_type))) takeLocal(ctx, row, `no live worker with the capability '${row.job_type}'`);
+    for (const q of queued) {
+      if (live.some((w) => w.capabilities.includes(q.job_type))) continue;
+      const row = jobs.row(q.id);
+      if (row?.state === 'queued') takeLocal(ctx, row, `no live worker with the capability '${row.job_type}'`);
+    }
   }
 }
 

@@ -341,8 +341,16 @@ export function jobStore(db: Db) {
     leasedBy(workerId: number): JobRow[] {
       return prep(db, "SELECT * FROM worker_jobs WHERE state = 'leased' AND worker_id = ?").all(workerId) as JobRow[];
     },
-    queued(limit: number): JobRow[] {
-      return prep(db, "SELECT * FROM worker_jobs WHERE state = 'queued' ORDER BY priority DESC, id LIMIT ?").all(limit) as JobRow[];
+    /** Is any job waiting in the queue? (The queue index answers without reading a row.) */
+    anyQueued(): boolean {
+      return prep(db, "SELECT 1 FROM worker_jobs WHERE state = 'queued' LIMIT 1").get() !== undefined;
+    },
+    /** The head of the queue, in the order workers get it: ids and types only. */
+    queuedHeads(limit: number): { id: number; job_type: JobType }[] {
+      return prep(db, "SELECT id, job_type FROM worker_jobs WHERE state = 'queued' ORDER BY priority DESC, id LIMIT ?").all(limit) as {
+        id: number;
+        job_type: JobType;
+      }[];
     },
     runningLocal(): JobRow[] {
       return prep(db, "SELECT * FROM worker_jobs WHERE state = 'running_local' ORDER BY id").all() as JobRow[];

@@ -54,6 +54,9 @@ export function tokenStore(db: Db) {
     },
     revoke(id: number): void {
       prep(db, 'UPDATE worker_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id);
+      // Forget it before anything else can run: the very next request with this secret is looked up, and refused.
+      const m = verified.get(db);
+      if (m) for (const [secret, t] of m) if (t.id === id) m.delete(secret);
     },
     bySecret(secret: string): WorkerToken | undefined {
       const r = prep(db, `SELECT ${COLS} FROM worker_tokens WHERE token_hash = ? AND revoked_at IS NULL`).get(sha256(secret)) as Row | undefined;
@@ -62,12 +65,28 @@ export function tokenStore(db: Db) {
   };
 }
 
+/**
+ * Verified worker secrets, per database: a worker sends its token with every claim, result and heartbeat, and a
+ * SHA-256 plus a lookup per request was a measurable share of the server's CPU under load (bench/workers.ts).
+ * Only live tokens that were just verified are kept (so the map is as small as the set of tokens in use); revoking
+ * one (`tokenStore().revoke`, the only way a token stops being live) deletes its entries in the same call.
+ */
+const verified = new WeakMap<Db, Map<string, { id: number; name: string }>>();
+const VERIFIED_MAX = 1000;
+
 /** Only the last-used time is written per request, at most once a minute (heartbeats are frequent). */
 const lastTouch = new Map<number, number>();
 export function workerBySecret(ctx: ServerContext, secret: string): { id: number; name: string } | undefined {
   if (!secret.startsWith(WORKER_SECRET_PREFIX)) return undefined;
-  const t = tokenStore(ctx.db).bySecret(secret);
-  if (!t) return undefined;
+  let m = verified.get(ctx.db);
+  if (!m) verified.set(ctx.db, (m = new Map()));
+  let t: { id: number; name: string } | undefined = m.get(secret);
+  if (!t) {
+    const row = tokenStore(ctx.db).bySecret(secret);
+    if (!row) return undefined;
+    if (m.size >= VERIFIED_MAX) m.clear();
+    m.set(secret, (t = { id: row.id, name: row.name }));
+  }
   const now = Date.now();
   if ((lastTouch.get(t.id) ?? 0) < now - 60_000) {
     lastTouch.set(t.id, now);
