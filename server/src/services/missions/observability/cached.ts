@@ -32,5 +32,5 @@ export const insightsQuery = (ctx: ServerContext, f: O.AnalyticsFilters) => ({
 export const value = <T>(ctx: ServerContext, q: Query<T>): T => cached(ctx, q.key, q.compute, DEPS).value;
 
 /** The cached REST answer: the entry's JSON text (the wire shape has no cache_metadata). */
-export const json = <T extends object>(ctx: ServerContext, q: Query<T>, spec: { result: z.ZodType; method: string }): string =>
+export const json = <T extends object>(ctx: ServerContext, q: Query<T>, spec: { result: z.ZodType; method: string }): Buffer =>
   cachedJson(ctx, q.key, q.compute, spec.result, spec.method, { deps: DEPS, withMeta: false });
