@@ -421,7 +421,8 @@ async function main() {
         // not itself below one HTTP round trip (a cube read of 0.2 ms: any route is its HTTP answer, printed only).
         if (ratio !== null && pct(floor, 50) >= TINY_SQL_MS)
           budgets.push({ what: `${label2} route / bare SQL (p50)`, value: ratio, limit: 3, unit: '×' });
-        else if (ratio !== null) notes.push(`${label2}: route / bare SQL ${ratio}× not a budget (bare SQL ${fmt(pct(floor, 50))} ms < ${TINY_SQL_MS} ms)`);
+        else if (ratio !== null)
+          notes.push(`${label2}: route / bare SQL ${ratio}× not a budget (bare SQL ${fmt(pct(floor, 50))} ms < ${TINY_SQL_MS} ms)`);
       }
 
       // Candidate derivation: a background task. The read that starts it answers at once; another client's

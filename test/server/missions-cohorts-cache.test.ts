@@ -18,7 +18,9 @@ describe('cached cohorts', () => {
     return (await r.json()) as any;
   };
   const launch = async (title: string) =>
-    (await (await post('/runs/launch', { persona_id: 'default', repo: REPO, mission_title: title, objective: 'Fix it', watch: false })).json()) as any;
+    (await (
+      await post('/runs/launch', { persona_id: 'default', repo: REPO, mission_title: title, objective: 'Fix it', watch: false })
+    ).json()) as any;
   const finish = async (id: string) => {
     for (let i = 0; i < 20; i++) {
       const r = (await (await post(`/runs/${id}/refresh`)).json()) as any;
