@@ -28,7 +28,8 @@ export interface Implementation {
   restJson?: JsonHandler<AnyMethod>;
 }
 
-export type JsonHandler<M extends AnyMethod> = (params: ParsedParamsOf<M>, ctx: ServerContext, call: CallInfo) => string | null;
+/** A ready JSON answer: text, or its UTF-8 bytes (sent as they are: no re-encoding, no length scan). */
+export type JsonHandler<M extends AnyMethod> = (params: ParsedParamsOf<M>, ctx: ServerContext, call: CallInfo) => string | Buffer | null;
 
 /** A method whose REST answer may come as ready JSON text (`restJson`); the other doors use `handler`. */
 export function implementJson<M extends AnyMethod>(spec: M, handler: Handler<M>, restJson: JsonHandler<M>): Implementation {
@@ -82,7 +83,7 @@ export class ServiceRegistry {
   }
 
   /** A method's ready JSON REST answer (restJson) after the same parameter validation as `call`; null: none. */
-  json(method: string, rawParams: unknown, call: CallInfo): string | null {
+  json(method: string, rawParams: unknown, call: CallInfo): string | Buffer | null {
     const impl = this.byMethod.get(method);
     if (!impl?.restJson) return null;
     const parsed = (impl.spec.params as z.ZodType).safeParse(rawParams ?? undefined);

@@ -71,7 +71,7 @@ export function streamAs(registry: ServiceRegistry, spec: AnyMethod, params: unk
 }
 
 /** A ready JSON REST answer (registry.json) under the same refusal rules as callAs; null: none ready. */
-export function jsonAs(registry: ServiceRegistry, spec: AnyMethod, params: unknown, credential: CallCredential): string | null {
+export function jsonAs(registry: ServiceRegistry, spec: AnyMethod, params: unknown, credential: CallCredential): string | Buffer | null {
   const denied = refusal(spec, credential);
   if (denied) throw denied;
   return registry.json(spec.method, params, { transport: 'rest', actor: actorOf(credential, 'http'), credential });

@@ -276,4 +276,20 @@ const m047: Migration = {
   },
 };
 
-export const missionsPersonasMigrations: readonly Migration[] = [m040, m041, m042, m043, m044, m047];
+// Cohorts and the observability insights also read refresh_count, which every watcher refresh bumps. Bumping the
+// analytics generation for it would drop the whole cache (trends, matrix) on every refresh; a second counter in
+// the same row moves only with refresh_count, and only the entries that read it (cohorts) check it.
+const m048: Migration = {
+  version: 48,
+  name: 'missions: refresh generation for the cached cohorts',
+  up(db) {
+    db.exec(`
+      ALTER TABLE mission_analytics_gen ADD COLUMN refresh_gen INTEGER NOT NULL DEFAULT 0;
+      CREATE TRIGGER mission_gen_refresh AFTER UPDATE OF refresh_count ON missions
+        WHEN old.refresh_count IS NOT new.refresh_count
+        BEGIN UPDATE mission_analytics_gen SET refresh_gen = refresh_gen + 1 WHERE k = 1; END;
+    `);
+  },
+};
+
+export const missionsPersonasMigrations: readonly Migration[] = [m040, m041, m042, m043, m044, m047, m048];

@@ -4,8 +4,8 @@ import type { AreaRuntime } from '../../../runtime';
 import type { ServerContext } from '../../../context';
 import * as O from '../../../protocol/missionsObservability';
 import { AppError } from '../../../protocol/errors';
-import { implement, implementRaw, type Implementation } from '../../registry';
-import { cohortsOf, cohortsSummaryOf, insightsOf } from './analytics';
+import { implement, implementJson, implementRaw, type Implementation } from '../../registry';
+import { cohortsQuery, cohortsSummaryQuery, insightsQuery, json, value } from './cached';
 import { dryRunCompaction, retentionOf, startCompaction, startCompactor } from '../retention';
 import { compactionJobs } from '../retention/jobs';
 import { alertEvents, startAlertDispatcher } from '../alerts';
@@ -22,9 +22,22 @@ const filtersOf = (p: O.AnalyticsFilters): O.AnalyticsFilters => {
 };
 
 export const missionsObservabilityServices: readonly Implementation[] = [
-  implement(O.insights, (p, ctx) => insightsOf(ctx.db, filtersOf(p))),
-  implement(O.cohorts, (p, ctx) => cohortsOf(ctx.db, p.group_by, filtersOf(p), p.limit)),
-  implement(O.cohortsSummary, (p, ctx) => cohortsSummaryOf(ctx.db, filtersOf(p))),
+  // Through the analytics cache (./cached.ts); REST answers with the entry's ready JSON text.
+  implementJson(
+    O.insights,
+    (p, ctx) => value(ctx, insightsQuery(ctx, filtersOf(p))),
+    (p, ctx) => json(ctx, insightsQuery(ctx, filtersOf(p)), O.insights),
+  ),
+  implementJson(
+    O.cohorts,
+    (p, ctx) => value(ctx, cohortsQuery(ctx, filtersOf(p), p.group_by, p.limit)),
+    (p, ctx) => json(ctx, cohortsQuery(ctx, filtersOf(p), p.group_by, p.limit), O.cohorts),
+  ),
+  implementJson(
+    O.cohortsSummary,
+    (p, ctx) => value(ctx, cohortsSummaryQuery(ctx, filtersOf(p))),
+    (p, ctx) => json(ctx, cohortsSummaryQuery(ctx, filtersOf(p)), O.cohortsSummary),
+  ),
   implement(O.retention, (_p, ctx) => retentionOf(ctx)),
   implement(O.compact, async (p, ctx, call) => {
     if (p.dry_run) return { ok: true, report: await dryRunCompaction(ctx), job_id: null, state: null };

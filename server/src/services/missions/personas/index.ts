@@ -8,7 +8,7 @@ import { refuse } from '../lineage/fork';
 import { drill, matrix, trends } from './analytics';
 import { auditSummary, decisionAudit, exportAudit, personaCompare, timeline } from './audit';
 import { createPersonaBranchSet } from './branchSet';
-import { cached, cacheInfo, cachedJson, cacheKey, invalidate } from './cache';
+import { cached, cacheInfo, cachedJson, cacheKey, invalidate, validated } from './cache';
 import { getPersona, listPersonas, overlays } from './catalogue';
 import { decisionStore } from './decisions';
 import { overrideRecommendation } from './override';
@@ -43,7 +43,17 @@ export const missionsPersonaServices: readonly Implementation[] = [
   implement(P.persona, async (p, ctx) => ({ ok: true, persona: await getPersona(ctx, p.persona_id) })),
   implement(P.personaOverlays, () => ({ ok: true, overlays: overlays() })),
   implement(P.personaBranchSet, (p, ctx, call) => createPersonaBranchSet(ctx, p, call)),
-  implement(P.personaPortfolio, (p, ctx) => portfolio(ctx, p.root_run_id, { limit: p.limit, offset: p.offset })),
+  implementJson(
+    P.personaPortfolio,
+    (p, ctx) => portfolio(ctx, p.root_run_id, { limit: p.limit, offset: p.offset }),
+    // REST: the same checked result, sent as UTF-8 bytes (no second length scan and encoding of ~130 kB per page).
+    (p, ctx) =>
+      Buffer.from(
+        JSON.stringify(
+          validated(ctx, P.personaPortfolio.result, P.personaPortfolio.method, portfolio(ctx, p.root_run_id, { limit: p.limit, offset: p.offset })),
+        ),
+      ),
+  ),
   implementJson(
     P.personaSummary,
     (p, ctx) => summary(ctx, p.root_run_id),

@@ -11,6 +11,7 @@ import type { MissionRow } from '../store';
 import { commit } from '../loop';
 import { CONSERVATIVE_OVERLAYS, CONSERVATIVE_PRESETS, EXPLORATORY_OVERLAYS, EXPLORATORY_PRESETS } from './catalogue';
 import { decisionStore, recordDecision } from './decisions';
+import { prep } from './analytics';
 
 export const TEMPLATES: Record<PolicyTemplateName, { description: string; policy: PolicyRules }> = {
   default: {
@@ -85,7 +86,8 @@ function fromSettings(ctx: ServerContext): PolicyRules {
 }
 
 export function appliedTemplate(ctx: ServerContext, rootId: string): string | null {
-  return (ctx.db.prepare('SELECT template_name FROM mission_policy WHERE root_mission_id = ?').pluck().get(rootId) as string | undefined) ?? null;
+  // Prepared once per connection (a portfolio asks twice per request).
+  return (prep(ctx.db, 'SELECT template_name FROM mission_policy WHERE root_mission_id = ?').pluck().get(rootId) as string | undefined) ?? null;
 }
 
 /** The policy in force for a lineage, and where it comes from. */
