@@ -24,6 +24,11 @@ export interface FakeOllama {
   pulls: { model: string; closedEarly: boolean; ended: boolean }[];
   /** The installed models (pull adds, delete removes). */
   models: string[];
+  /** /api/chat requests open right now, and the most ever open at once (the model layer's concurrency cap). */
+  readonly openChats: number;
+  readonly maxOpenChats: number;
+  /** TCP connections clients opened to this fake (keep-alive reuse keeps it low). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -59,7 +64,14 @@ export async function startFakeOllama(
   const chats: FakeOllama['chats'] = [];
   const pulls: FakeOllama['pulls'] = [];
   const known = (m: string) => models.includes(m) || models.includes(`${m}:latest`);
+  let openChats = 0;
+  let maxOpenChats = 0;
+  let connections = 0;
   const server: Server = createServer((req, res) => {
+    if (req.url === '/api/chat') {
+      maxOpenChats = Math.max(maxOpenChats, ++openChats);
+      res.once('close', () => openChats--);
+    }
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
@@ -270,6 +282,7 @@ export async function startFakeOllama(
       res.writeHead(404).end();
     });
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -277,6 +290,15 @@ export async function startFakeOllama(
     chats,
     pulls,
     models,
+    get openChats() {
+      return openChats;
+    },
+    get maxOpenChats() {
+      return maxOpenChats;
+    },
+    get connections() {
+      return connections;
+    },
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();
