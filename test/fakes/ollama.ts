@@ -188,8 +188,12 @@ export async function startFakeOllama(
             if (i < n) {
               opts.tokenWrites?.push(performance.now());
               const line =
-                JSON.stringify({ model: json.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: `tok${i} ` }, done: false }) +
-                '\n';
+                JSON.stringify({
+                  model: json.model,
+                  created_at: new Date().toISOString(),
+                  message: { role: 'assistant', content: `tok${i} ` },
+                  done: false,
+                }) + '\n';
               for (const g of group) if (!g.res.destroyed) g.res.write(line);
               i++;
               return void setTimeout(step, opts.slowDelayMs ?? 50);

@@ -68,9 +68,7 @@ test('the queue: a waiting call whose signal aborts leaves at once with an `abor
 test('never more chat calls at Ollama than maxParallel; all of them answer', async () => {
   const p = new OllamaProvider({ host: fake.url, chatModel: 'slow', embedModel: 'x', timeoutMs: 30_000, maxParallel: 2 });
   const kinds = ['workflow_model_call', 'model_chat', 'team_step'] as const;
-  const replies = await Promise.all(
-    Array.from({ length: 7 }, (_, i) => collectChat(p.chat(ask(`q${i}`, { route: { kind: kinds[i % 3]! } })))),
-  );
+  const replies = await Promise.all(Array.from({ length: 7 }, (_, i) => collectChat(p.chat(ask(`q${i}`, { route: { kind: kinds[i % 3]! } })))));
   assert.equal(replies.length, 7);
   for (const r of replies) assert.equal(r.last?.done, true);
   assert.equal(fake.maxOpenChats, 2, 'the fake saw exactly the cap at once (not more, and the cap was used)');
@@ -104,7 +102,10 @@ test("a waiting call's timeout starts when it is sent, not while it waits its tu
 
 test('the setting reaches the provider: agentora.models.maxParallel caps the calls the server makes', async () => {
   const host = fake.url.replace('127.0.0.1', 'localhost'); // another base URL: a queue of its own
-  const config = loadConfig({ env: { AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: host, AGENTORA_OLLAMA_MAX_PARALLEL: '3' }, dotenvFiles: [] });
+  const config = loadConfig({
+    env: { AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: host, AGENTORA_OLLAMA_MAX_PARALLEL: '3' },
+    dotenvFiles: [],
+  });
   assert.equal(config['models.maxParallel'], 3);
   const p = createModelProvider(config);
   let open = 0;
