@@ -94,16 +94,16 @@ test('a cancelled waiting call never reaches Ollama; a consumer that stops readi
 });
 
 test("a waiting call's timeout starts when it is sent, not while it waits its turn", async () => {
-  // Each call takes ~500 ms; with one slot the fourth waits ~1.5 s, longer than the 1.2 s timeout of a call.
-  const p = new OllamaProvider({ host: fake.url, chatModel: 'slow', embedModel: 'x', timeoutMs: 1200, maxParallel: 1 });
-  const replies = await Promise.all(Array.from({ length: 4 }, (_, i) => collectChat(p.chat(ask(`t${i}`)))));
+  // Each call takes ~500 ms; with one slot the last ones wait 2–2.5 s, longer than the 2 s timeout of a call.
+  const p = new OllamaProvider({ host: fake.url, chatModel: 'slow', embedModel: 'x', timeoutMs: 2000, maxParallel: 1 });
+  const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => collectChat(p.chat(ask(`t${i}`)))));
   for (const r of replies) assert.equal(r.last?.done, true);
 });
 
 test('the setting reaches the provider: agentora.models.maxParallel caps the calls the server makes', async () => {
-  const host = fake.url.replace('127.0.0.1', 'localhost'); // another base URL: a queue of its own
+  // The queue is per base URL: this provider's setting becomes the cap of the queue the tests above used.
   const config = loadConfig({
-    env: { AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: host, AGENTORA_OLLAMA_MAX_PARALLEL: '3' },
+    env: { AGENTORA_USE_MOCK_OLLAMA: 'false', AGENTORA_OLLAMA_URL: fake.url, AGENTORA_OLLAMA_MAX_PARALLEL: '3' },
     dotenvFiles: [],
   });
   assert.equal(config['models.maxParallel'], 3);
