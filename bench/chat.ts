@@ -4,12 +4,13 @@
 //     per token (client arrival − fake write, p99);
 //   • 20 concurrent streaming chats while another client lists sessions: the slowest of those requests;
 //   • session list at S sessions / M messages (seeded straight into SQLite): GET /api/chat/sessions p99, and search.
-//   • per-token latency: the fake paces 2,000 tokens 1 ms apart; each token's SSE arrival − its write at the fake,
-//     through the server (fake → server → SSE client: two hops) against the fake read straight by the client.
+//   • per-token latency: the fake paces 2,000 tokens 1 ms apart and writes each to two requests at once, one read
+//     straight by this process, one by the server; per token, its SSE arrival through the server minus its direct
+//     arrival is what the server adds (paired, so machine stalls cancel out); the server's CPU per token beside it.
 // Usage: npm run build && node --import tsx bench/chat.ts [sessions] [messagesPerSession] [part …]
 //   (default 10000 × 100, every part; parts: ttftHttp ttftLsp fullSpeed perToken concurrent bigList)
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../server/src/store/db';
@@ -109,17 +110,19 @@ async function fullSpeed(): Promise<void> {
     const { session } = await post(s, '/api/chat/sessions', { title: 'fast', memory_mode: 'off' });
     const sse = await readSse(s, `/api/chat/sessions/${session.session_id}/stream`);
     const t0 = performance.now();
+    const cpu0 = cpuMs(s.proc.pid!);
     const r = await post(s, `/api/chat/sessions/${session.session_id}/messages`, { content: 'go' });
     await sse.waitFor(
       (e) => e.event === 'agentora/chat/didMessage' && e.data.message_id === r.assistant_message_id && e.data.status === 'complete',
       60000,
     );
     const total = performance.now() - t0;
+    const cpu1 = cpuMs(s.proc.pid!);
     const toks = sse.events.filter((e) => e.event === 'agentora/chat/didToken' && e.data.message_id === r.assistant_message_id);
     const inOrder = toks.every((t, i) => t.data.seq === i + 1 && t.data.delta === `tok${i} `);
     sse.close();
     console.log(
-      `fake at full speed: ${toks.length}/${N} tokens, in order: ${inOrder}; through the server + SSE ${fmt(total)}, the client alone ${fmt(directMs)}: the server adds ${((total - directMs) / N).toFixed(3)} ms per token on average (budget < 1 ms p99)`,
+      `fake at full speed: ${toks.length}/${N} tokens, in order: ${inOrder}; through the server + SSE ${fmt(total)}, the client alone ${fmt(directMs)}: the server adds ${((total - directMs) / N).toFixed(3)} ms per token on average (budget < 1 ms p99); server CPU ${cpu0 === null || cpu1 === null ? 'n/a' : `${(((cpu1 - cpu0) / N) * 1000).toFixed(0)} µs`} per token`,
     );
   } finally {
     await s.stop();
@@ -127,49 +130,76 @@ async function fullSpeed(): Promise<void> {
   }
 }
 
+/** CPU time (user + system) the process has used, in ms, from /proc (Linux; null elsewhere). */
+function cpuMs(pid: number, which: 'all' | 'user' | 'system' = 'all'): number | null {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const [user, system] = [Number(f[11]) * 10, Number(f[12]) * 10]; // utime, stime: clock ticks of 10 ms
+    return which === 'user' ? user : which === 'system' ? system : user + system;
+  } catch {
+    return null;
+  }
+}
+
 async function perToken(): Promise<void> {
   const N = 2000;
-  // The fake runs in its own process (bench/fake-ollama-process.ts) and records each token's write time on the
-  // shared clock (epoch ms, high resolution); arrival times here are on the same clock.
-  const child = fork(path.join(__dirname, 'fake-ollama-process.ts'), [String(N), '1'], { execArgv: ['--import', 'tsx'] });
+  // The fake runs in its own process (bench/fake-ollama-process.ts) and writes each paced token to TWO requests in
+  // the same tick: one read straight here through the official client, one the server's. Per token, its arrival
+  // through the server (SSE) minus its arrival straight from the fake is what the server adds — paired token by
+  // token, so a stall of this machine or of this process (its GC, the fake's timers) delays both and cancels out,
+  // instead of comparing the tails of two separate runs. The server's CPU time per token is printed beside it.
+  const child = fork(path.join(__dirname, 'fake-ollama-process.ts'), [String(N), '1', '2'], { execArgv: ['--import', 'tsx'] });
   const message = <T>() => new Promise<T>((r) => child.once('message', (m) => r(m as T)));
   const { url } = await message<{ url: string }>();
   const writesNow = async () => {
     child.send('writes');
     return (await message<{ writes: number[] }>()).writes;
   };
-  const now = () => performance.timeOrigin + performance.now();
   const s = await serverOn(url);
   try {
-    // Baseline: the same paced stream read straight through the official client (one hop, no server).
     const direct = new OllamaProvider({ host: url, chatModel: 'slow', embedModel: 'x', timeoutMs: 60000 });
-    const arrivals: number[] = [];
-    child.send('reset');
-    for await (const c of direct.chat({ messages: [{ role: 'user', content: 'go' }] })) if (c.content) arrivals.push(now());
-    const directWrites = await writesNow();
-    const directLat = arrivals.map((a, i) => a - directWrites[i]!);
-    // Two streams through the server: the first warms it (and this process) up; the second is measured.
+    // Two streams: the first warms the server (and this process) up; the second is measured.
+    let added: number[] = [];
     let lat: number[] = [];
+    let directLat: number[] = [];
     let inOrder = false;
     let got = 0;
+    let cpuPerToken: number | null = null;
+    let sysPerToken: number | null = null;
     for (let round = 0; round < 2; round++) {
       child.send('reset');
       const { session } = await post(s, '/api/chat/sessions', { title: `paced ${round}`, memory_mode: 'off' });
       const sse = await readSse(s, `/api/chat/sessions/${session.session_id}/stream`);
+      const arrivals: number[] = [];
+      const reading = (async () => {
+        for await (const c of direct.chat({ messages: [{ role: 'user', content: 'go' }] })) if (c.content) arrivals.push(performance.now());
+      })();
+      const cpu0 = cpuMs(s.proc.pid!);
+      const sys0 = cpuMs(s.proc.pid!, 'system');
       const r = await post(s, `/api/chat/sessions/${session.session_id}/messages`, { content: 'go' });
       await sse.waitFor(
         (e) => e.event === 'agentora/chat/didMessage' && e.data.message_id === r.assistant_message_id && e.data.status === 'complete',
         60000,
       );
+      const cpu1 = cpuMs(s.proc.pid!);
+      const sys1 = cpuMs(s.proc.pid!, 'system');
+      await reading;
       const toks = sse.events.filter((e) => e.event === 'agentora/chat/didToken' && e.data.message_id === r.assistant_message_id);
       const writes = await writesNow();
+      added = toks.map((t, k) => t.at - arrivals[k]!);
       lat = toks.map((t, k) => performance.timeOrigin + t.at - writes[k]!);
+      directLat = arrivals.map((a, k) => performance.timeOrigin + a - writes[k]!);
       inOrder = toks.length === N && toks.every((t, k) => t.data.seq === k + 1 && t.data.delta === `tok${k} `);
       got = toks.length;
+      cpuPerToken = cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / N : null;
+      sysPerToken = sys0 !== null && sys1 !== null ? (sys1 - sys0) / N : null;
       sse.close();
     }
     console.log(
-      `per-token latency, ${got}/${N} tokens 1 ms apart, in order: ${inOrder}: through the server p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}; the client alone p50 ${fmt(pct(directLat, 50))}, p99 ${fmt(pct(directLat, 99))}: the server adds p50 ${fmt(pct(lat, 50) - pct(directLat, 50))}, p99 ${fmt(pct(lat, 99) - pct(directLat, 99))} per token (budget < 1 ms p99)`,
+      `per-token latency, ${got}/${N} tokens 1 ms apart, in order: ${inOrder}: fake → client p50 ${fmt(pct(directLat, 50))}, p99 ${fmt(pct(directLat, 99))}; fake → server → SSE client p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}`,
+    );
+    console.log(
+      `${pct(added, 99) < 1 ? '✔' : '✘'} the server adds per token (paired with the direct read): p50 ${fmt(pct(added, 50))}, p99 ${fmt(pct(added, 99))}, max ${fmt(Math.max(...added))} (budget < 1 ms p99); server CPU ${cpuPerToken === null ? 'n/a' : `${(cpuPerToken * 1000).toFixed(0)} µs`} per token (${sysPerToken === null ? 'n/a' : `${(sysPerToken * 1000).toFixed(0)} µs`} of it in the kernel)`,
     );
   } finally {
     await s.stop();

@@ -3,7 +3,7 @@
 // Chat: a last user message "echo: <text>" is answered with <text>. Behaviours by model name: "slow…" streams `slowTokens` tokens `slowDelayMs` apart (for Stop and kill -9
 // tests), "garbage…" sends a line that is not JSON mid-stream. Every /api/chat request is recorded in `chats`
 // with whether the client closed the connection before the answer ended (what Stop must cause).
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeOllama {
@@ -24,6 +24,11 @@ export interface FakeOllama {
   pulls: { model: string; closedEarly: boolean; ended: boolean }[];
   /** The installed models (pull adds, delete removes). */
   models: string[];
+  /** /api/chat requests open right now, and the most ever open at once (the model layer's concurrency cap). */
+  readonly openChats: number;
+  readonly maxOpenChats: number;
+  /** TCP connections clients opened to this fake (keep-alive reuse keeps it low). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -35,6 +40,11 @@ export interface FakeOllamaOptions {
   slowDelayMs?: number;
   /** performance.now() of each paced "slow…" token write, pushed here (the chat benchmark's per-token latency). */
   tokenWrites?: number[];
+  /**
+   * "slow…" requests wait until this many are open, then get the same tokens in lockstep (token i written to all
+   * of them in the same tick): the chat benchmark reads one directly and one through the server, and pairs them.
+   */
+  lockstep?: number;
   /**
    * What /api/chat answers (default "Hello from fake Ollama"): the reply text, streamed in chunks — e.g. JSON for
    * a request with `format` —, or `{tool_calls}` for a tool-call answer (Ollama's shape), or `{crash: true}` to cut
@@ -59,7 +69,15 @@ export async function startFakeOllama(
   const chats: FakeOllama['chats'] = [];
   const pulls: FakeOllama['pulls'] = [];
   const known = (m: string) => models.includes(m) || models.includes(`${m}:latest`);
+  let lockstepGroup: { res: ServerResponse; rec: { ended: boolean } }[] = [];
+  let openChats = 0;
+  let maxOpenChats = 0;
+  let connections = 0;
   const server: Server = createServer((req, res) => {
+    if (req.url === '/api/chat') {
+      maxOpenChats = Math.max(maxOpenChats, ++openChats);
+      res.once('close', () => openChats--);
+    }
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
@@ -151,6 +169,42 @@ export async function startFakeOllama(
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
         const n = opts.slowTokens ?? 200;
         let i = 0;
+        const doneLine = () =>
+          JSON.stringify({
+            model: json.model,
+            created_at: new Date().toISOString(),
+            message: { role: 'assistant', content: '' },
+            done: true,
+            done_reason: 'stop',
+            prompt_eval_count: 17,
+            eval_count: n,
+          }) + '\n';
+        if ((opts.lockstep ?? 1) > 1) {
+          lockstepGroup.push({ res, rec });
+          if (lockstepGroup.length < opts.lockstep!) return;
+          const group = lockstepGroup;
+          lockstepGroup = [];
+          const step = () => {
+            if (i < n) {
+              opts.tokenWrites?.push(performance.now());
+              const line =
+                JSON.stringify({
+                  model: json.model,
+                  created_at: new Date().toISOString(),
+                  message: { role: 'assistant', content: `tok${i} ` },
+                  done: false,
+                }) + '\n';
+              for (const g of group) if (!g.res.destroyed) g.res.write(line);
+              i++;
+              return void setTimeout(step, opts.slowDelayMs ?? 50);
+            }
+            for (const g of group) {
+              g.rec.ended = true;
+              g.res.end(doneLine());
+            }
+          };
+          return void setTimeout(step, opts.slowDelayMs ?? 50);
+        }
         if (opts.slowDelayMs === 0 && !json.model.startsWith('garbage')) {
           // Full speed: every token written at once, as fast as the socket takes them.
           for (; i < n; i++)
@@ -270,6 +324,7 @@ export async function startFakeOllama(
       res.writeHead(404).end();
     });
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -277,6 +332,15 @@ export async function startFakeOllama(
     chats,
     pulls,
     models,
+    get openChats() {
+      return openChats;
+    },
+    get maxOpenChats() {
+      return maxOpenChats;
+    },
+    get connections() {
+      return connections;
+    },
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();

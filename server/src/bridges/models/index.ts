@@ -13,5 +13,6 @@ export function createModelProvider(config: Config): ModelProvider {
     chatModel: config['models.chatModel'],
     embedModel: config['models.embedModel'],
     timeoutMs: config['models.timeoutSeconds'] * 1000,
+    maxParallel: config['models.maxParallel'],
   });
 }

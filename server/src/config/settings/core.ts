@@ -84,6 +84,14 @@ export const coreSettings = [
     description: 'Give up on a model request after this many seconds.',
   }),
   setting({
+    key: 'models.maxParallel',
+    env: 'AGENTORA_OLLAMA_MAX_PARALLEL',
+    schema: intSetting(1, 64),
+    default: 4,
+    description:
+      "Most model chat calls sent to Ollama at once (match Ollama's OLLAMA_NUM_PARALLEL). More wait in a fair queue — chat, team and workflow calls take turns — and a waiting call's timeout starts only when it is sent.",
+  }),
+  setting({
     key: 'workers.urls',
     env: 'AGENTORA_WORKER_URLS',
     schema: listSetting,

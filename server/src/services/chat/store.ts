@@ -179,6 +179,11 @@ export function saveContent(db: Db, id: number, content: string): void {
   sql(db, 'UPDATE chat_messages SET content = ?, updated_at = ? WHERE id = ?').run(content, nowIso(), id);
 }
 
+/** A streaming answer's flush: only what arrived since the last one crosses into SQLite. */
+export function appendContent(db: Db, id: number, more: string): void {
+  sql(db, 'UPDATE chat_messages SET content = content || ?, updated_at = ? WHERE id = ?').run(more, nowIso(), id);
+}
+
 export function finishMessage(
   db: Db,
   id: number,
