@@ -23,7 +23,7 @@ export const memorySettings = [
     schema: intSetting(0, 8),
     default: 2,
     description:
-      'Worker threads that rank memory searches, each on a read connection of its own, so concurrent searches use more than one core and never queue on the server\'s event loop. 0: rank on the event loop.',
+      "Worker threads that rank memory searches, each on a read connection of its own, so concurrent searches use more than one core and never queue on the server's event loop. 0: rank on the event loop.",
   }),
   setting({
     key: 'memory.hotDays',
