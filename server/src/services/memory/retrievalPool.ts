@@ -57,7 +57,6 @@ function start(ctx: ServerContext, size: number): Pool {
       ...(binding ? { nativeBinding: binding } : {}),
     });
     const t: Thread = { worker, jobs: new Map() };
-    worker.unref();
     worker.on('message', (m: { id: number; ok: boolean; result?: Ranked; message?: string }) => {
       const j = t.jobs.get(m.id);
       if (!j) return;
@@ -67,6 +66,9 @@ function start(ctx: ServerContext, size: number): Pool {
     });
     worker.on('error', (err) => fail(t, err.message));
     worker.on('exit', (code) => fail(t, `exit code ${code}`));
+    // After the listeners (adding a 'message' listener refs the thread again): idle threads never keep a
+    // process alive, e.g. a test's context that closes its database without stopping the memory runtime.
+    worker.unref();
     pool.threads.push(t);
   }
   return pool;
