@@ -86,3 +86,24 @@ test('a bundle that fails half way changes nothing: no missions, no cube cells, 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a re-import that adds nothing leaves the schema alone (the cube triggers are not suspended)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-import-cubes-'));
+  const db = openDatabase(path.join(dir, 'a.db'));
+  try {
+    const runs = Array.from({ length: 5 }, (_, i) => run(i, 'r'));
+    assert.equal(importBundle(db, bundle(runs), opts).imported_runs, 5);
+    // Dropping and re-creating a trigger bumps SQLite's schema cookie (and makes every connection re-prepare).
+    const cookie = db.pragma('schema_version', { simple: true });
+    const again = importBundle(db, bundle(runs), opts);
+    assert.equal(again.imported_runs, 0);
+    assert.equal(again.skipped_runs, 5);
+    assert.equal(db.pragma('schema_version', { simple: true }), cookie, 'no DROP / CREATE TRIGGER for an import of nothing');
+    // An empty bundle too.
+    importBundle(db, bundle([]), opts);
+    assert.equal(db.pragma('schema_version', { simple: true }), cookie);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
