@@ -107,3 +107,54 @@ test('a re-import that adds nothing leaves the schema alone (the cube triggers a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('history rows go in chunks: a row that leaves a column out gets its default; a non-scalar value is a 400 naming it', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-import-cubes-'));
+  const db = openDatabase(path.join(dir, 'a.db'));
+  try {
+    const runs = [run(1, 'h'), run(2, 'h')];
+    const ev = (i: number, extra: Record<string, unknown> = {}) => ({
+      mission_id: runs[i % 2]!.id,
+      created_at: new Date(Date.UTC(2026, 10, 3, 0, i)).toISOString(),
+      type: 'job_event',
+      message: `event ${i}`,
+      ...extra,
+    });
+    // 1,200 events (more than one chunk), some with data_json / actor and some without (column defaults apply).
+    const events = Array.from({ length: 1200 }, (_, i) => (i % 7 === 0 ? ev(i) : ev(i, { data_json: `{"i":${i}}`, actor: 'bench' })));
+    const r = importBundle(db, { ...bundle(runs), timeline_events: events }, opts);
+    assert.equal(r.imported_timeline_events, 1200);
+    const rows = db.prepare('SELECT message, data_json, actor FROM mission_events ORDER BY id').all() as { message: string; data_json: string; actor: string }[];
+    assert.equal(rows.length, 1200);
+    assert.deepEqual(
+      rows.map((x) => x.message),
+      events.map((e) => e.message),
+      'in bundle order',
+    );
+    const dflt = db.prepare('SELECT data_json, actor FROM mission_events WHERE message = ?').get('event 0') as { data_json: string; actor: string };
+    const plain = openDatabase(':memory:');
+    plain.prepare(`INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, mission_title, objective, session_id, packet_json, snapshot_hash, root_mission_id)
+      VALUES ('x', 't', 't', 'prepared', 'a/b', 'p', 't', 'o', 's', '{}', 'h', 'x')`).run();
+    plain.prepare("INSERT INTO mission_events (mission_id, created_at, type, message) VALUES ('x', 't', 'job_event', 'm')").run();
+    assert.deepEqual(dflt, plain.prepare('SELECT data_json, actor FROM mission_events').get(), 'a left-out column takes its default');
+    plain.close();
+    assert.equal(rows[1]!.data_json, '{"i":1}');
+
+    // A value SQLite cannot store as given: 400 naming the row and field; nothing changes.
+    const before = db.prepare('SELECT count(*) FROM mission_events').pluck().get();
+    const bad = [run(3, 'h'), run(4, 'h')];
+    assert.throws(
+      () => importBundle(db, { ...bundle(bad), timeline_events: [ev(0), { ...ev(1), mission_id: bad[0]!.id, data_json: { nested: true } }] }, opts),
+      (err: { kind?: string; issues?: { path: string }[] }) => err.kind === 'bad_request' && err.issues?.[0]?.path === 'timeline_events[1].data_json',
+    );
+    assert.throws(
+      () => importBundle(db, bundle([{ ...run(5, 'h'), summary: ['x'] }]), opts),
+      (err: { kind?: string; issues?: { path: string }[] }) => err.kind === 'bad_request' && err.issues?.[0]?.path === 'runs[0].summary',
+    );
+    assert.equal(db.prepare('SELECT count(*) FROM mission_events').pluck().get(), before);
+    assert.equal(db.prepare("SELECT count(*) FROM missions WHERE id IN ('run_h000003', 'run_h000005')").pluck().get(), 0);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
