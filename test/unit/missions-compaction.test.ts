@@ -177,7 +177,8 @@ test(
     assert.equal(report.removed_events_ttl, 12_000);
     const rows = trace.filter((t) => t.phase === 'ttl:score_changed').map((t) => t.rows);
     assert.ok(rows[0]! <= 50, 'the first batch is small');
-    for (let i = 1; i < rows.length; i++) assert.ok(rows[i]! <= Math.max(2 * rows[i - 1]!, 20) && rows[i]! <= 2000, `batch ${i}: ${rows[i - 1]} → ${rows[i]}`);
+    for (let i = 1; i < rows.length; i++)
+      assert.ok(rows[i]! <= Math.max(2 * rows[i - 1]!, 20) && rows[i]! <= 2000, `batch ${i}: ${rows[i - 1]} → ${rows[i]}`);
   }),
 );
 

@@ -124,7 +124,11 @@ test('history rows go in chunks: a row that leaves a column out gets its default
     const events = Array.from({ length: 1200 }, (_, i) => (i % 7 === 0 ? ev(i) : ev(i, { data_json: `{"i":${i}}`, actor: 'bench' })));
     const r = importBundle(db, { ...bundle(runs), timeline_events: events }, opts);
     assert.equal(r.imported_timeline_events, 1200);
-    const rows = db.prepare('SELECT message, data_json, actor FROM mission_events ORDER BY id').all() as { message: string; data_json: string; actor: string }[];
+    const rows = db.prepare('SELECT message, data_json, actor FROM mission_events ORDER BY id').all() as {
+      message: string;
+      data_json: string;
+      actor: string;
+    }[];
     assert.equal(rows.length, 1200);
     assert.deepEqual(
       rows.map((x) => x.message),
@@ -133,8 +137,12 @@ test('history rows go in chunks: a row that leaves a column out gets its default
     );
     const dflt = db.prepare('SELECT data_json, actor FROM mission_events WHERE message = ?').get('event 0') as { data_json: string; actor: string };
     const plain = openDatabase(':memory:');
-    plain.prepare(`INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, mission_title, objective, session_id, packet_json, snapshot_hash, root_mission_id)
-      VALUES ('x', 't', 't', 'prepared', 'a/b', 'p', 't', 'o', 's', '{}', 'h', 'x')`).run();
+    plain
+      .prepare(
+        `INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, mission_title, objective, session_id, packet_json, snapshot_hash, root_mission_id)
+      VALUES ('x', 't', 't', 'prepared', 'a/b', 'p', 't', 'o', 's', '{}', 'h', 'x')`,
+      )
+      .run();
     plain.prepare("INSERT INTO mission_events (mission_id, created_at, type, message) VALUES ('x', 't', 'job_event', 'm')").run();
     assert.deepEqual(dflt, plain.prepare('SELECT data_json, actor FROM mission_events').get(), 'a left-out column takes its default');
     plain.close();
