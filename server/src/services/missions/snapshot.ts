@@ -32,7 +32,7 @@ const keyCache = new Map<string, string[]>();
 function sortedKeys(obj: Record<string, unknown>): string[] {
   const own = Object.keys(obj);
   if (own.length > 64) return own.sort();
-  const id = own.join('\u0000');
+  const id = JSON.stringify(own); // (unambiguous: keys may hold any character)
   let sorted = keyCache.get(id);
   if (!sorted) {
     if (keyCache.size > 256) keyCache.clear();
