@@ -166,3 +166,35 @@ test('history rows go in chunks: a row that leaves a column out gets its default
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a bulk import into an empty database builds the missions indexes once at the end: same indexes, same answers', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-import-cubes-'));
+  const db = openDatabase(path.join(dir, 'a.db'));
+  try {
+    const indexes = () => db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'missions' ORDER BY name").all();
+    const before = indexes();
+    // A failing bulk import (the last row breaks NOT NULL) leaves the indexes as they were.
+    const broken = Array.from({ length: 600 }, (_, i) => run(i, 'f'));
+    broken[599] = { ...broken[599]!, risk_level: null as unknown as string };
+    assert.throws(() => importBundle(db, bundle(broken), opts));
+    assert.deepEqual(indexes(), before);
+    assert.equal(db.prepare('SELECT count(*) FROM missions').pluck().get(), 0);
+
+    const runs = Array.from({ length: 600 }, (_, i) => run(i, 'i'));
+    assert.equal(importBundle(db, bundle(runs), opts).imported_runs, 600);
+    assert.deepEqual(indexes(), before, 'every index is back, unchanged');
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    // Answers through an index equal a scan of the table.
+    const viaIndex = db.prepare("SELECT id FROM missions INDEXED BY missions_status WHERE status = 'failed' ORDER BY id").pluck().all();
+    const scan = db.prepare("SELECT id FROM missions NOT INDEXED WHERE status = 'failed' ORDER BY id").pluck().all();
+    assert.ok(scan.length > 50);
+    assert.deepEqual(viaIndex, scan);
+    // A small import into the now larger table keeps its indexes the ordinary way.
+    assert.equal(importBundle(db, bundle(Array.from({ length: 10 }, (_, i) => run(i, 'j'))), opts).imported_runs, 10);
+    assert.deepEqual(indexes(), before);
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../../store/db';
 import { AppError } from '../../../protocol/errors';
 import { verifyBundle } from './signature';
-import { suspendMissionAggregates } from './bulkAggregates';
+import { suspendMissionAggregates, suspendMissionIndexes } from './bulkAggregates';
 
 export const SCHEMA_VERSION = 'mission-export-v1';
 const bad = (field: string, message: string) => new AppError('bad_request', `Invalid bundle: ${field}: ${message}`, [{ path: field, message }]);
@@ -127,6 +127,8 @@ export function importBundle(db: Db, bundle: Record<string, unknown>, opts: Impo
     // The analytics cubes get the new missions in one statement each, not a trigger per row (bulkAggregates.ts).
     // (Only when there is something to add: a re-import that skips every mission leaves the triggers alone.)
     const aggregates = fresh.length ? suspendMissionAggregates(db) : null;
+    // Into an empty (or small) database, the secondary indexes are built once at the end (bulkAggregates.ts).
+    const indexes = suspendMissionIndexes(db, fresh.length);
     const at = new Map(runs.map((r, i) => [r, i])); // (for error paths: fresh is sorted by depth)
     fresh.forEach((r) => {
       const row: Record<string, unknown> = {};
@@ -140,6 +142,7 @@ export function importBundle(db: Db, bundle: Record<string, unknown>, opts: Impo
       insertNow('missions', row, `runs[${at.get(r)}]`);
       counts.imported_runs++;
     });
+    indexes?.finish();
     const imported = new Set(fresh.map((r) => r.id as string));
     aggregates?.finish([...imported].map((id) => idMap.get(id) ?? id));
     // History is not news: the alerts the inserts above raised are replaced by the bundle's own alert records,
