@@ -131,6 +131,58 @@ test(
 );
 
 test(
+  'each transaction removes one batch of at most N rows, and other work runs between transactions',
+  withDb(async (db) => {
+    const ins = db.prepare("INSERT INTO mission_events (mission_id, created_at, type, message) VALUES (?, ?, 'job_event', '')");
+    db.transaction(() => {
+      for (let m = 0; m < 20; m++) {
+        mission(db, `r${m}`);
+        for (let i = 0; i < 100; i++) ins.run(`r${m}`, daysAgo(40 + (i % 20))); // all past the TTL
+      }
+    })();
+    const total = db.prepare('SELECT count(*) FROM mission_events').pluck();
+    // A "request" that reads between event-loop turns while the compactor runs: it must see the table part-way.
+    const seen = new Set<number>();
+    let running = true;
+    const reader = (async () => {
+      while (running) {
+        seen.add(total.get() as number);
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    })();
+    const trace: { phase: string; ms: number; rows: number }[] = [];
+    const report = await compactMissionEvents(db, { ttlDays: 30, maxPerRun: 1000 }, { dryRun: false, now: NOW, batch: 150, trace });
+    running = false;
+    await reader;
+    assert.equal(report.removed_events_ttl, 2000);
+    const deleting = trace.filter((t) => t.rows > 0);
+    assert.ok(deleting.length >= Math.ceil(2000 / 150), `${deleting.length} transactions removed rows`);
+    assert.ok(Math.max(...trace.map((t) => t.rows)) <= 150, 'no transaction removes more than one batch');
+    assert.equal(report.transactions, trace.length);
+    const between = [...seen].filter((n) => n > 0 && n < 2000);
+    assert.ok(between.length >= 5, `the reader ran between transactions and saw ${between.length} intermediate counts`);
+  }),
+);
+
+test(
+  'the adaptive batch never grows past 2,000 rows a transaction and at most doubles from one to the next',
+  withDb(async (db) => {
+    const ins = db.prepare("INSERT INTO mission_events (mission_id, created_at, type, message) VALUES (?, ?, 'score_changed', '')");
+    db.transaction(() => {
+      mission(db, 'big');
+      for (let i = 0; i < 12_000; i++) ins.run('big', daysAgo(45));
+    })();
+    const trace: { phase: string; ms: number; rows: number }[] = [];
+    const report = await compactMissionEvents(db, { ttlDays: 30, maxPerRun: 100_000 }, { dryRun: false, now: NOW, trace });
+    assert.equal(report.removed_events_ttl, 12_000);
+    const rows = trace.filter((t) => t.phase === 'ttl:score_changed').map((t) => t.rows);
+    assert.ok(rows[0]! <= 50, 'the first batch is small');
+    for (let i = 1; i < rows.length; i++)
+      assert.ok(rows[i]! <= Math.max(2 * rows[i - 1]!, 20) && rows[i]! <= 2000, `batch ${i}: ${rows[i - 1]} → ${rows[i]}`);
+  }),
+);
+
+test(
   'the analytics cube equals GROUP BYs over missions after inserts, updates and deletes',
   withDb((db) => {
     for (let i = 0; i < 50; i++)

@@ -11,6 +11,30 @@ import { loadConfig } from '../../server/src/config';
 
 const config = (env: Record<string, string> = {}) => loadConfig({ env, dotenvFiles: [], overrides: { dataDir: '/tmp/agentora-unused' } });
 
+test('canonical JSON: flat rows (one JSON.stringify) and nested values write the same bytes as the recursive form', () => {
+  // The reference: keys sorted by UTF-16 code units, undefined members dropped, no whitespace.
+  const reference = (v: unknown): string => {
+    if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
+    if (Array.isArray(v)) return `[${v.map(reference).join(',')}]`;
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(o[k])}`).join(',')}}`;
+  };
+  // Integer-like keys (which JavaScript itself orders numerically), '' beside {}, odd characters.
+  assert.equal(canonicalJson({ 10: 'a', 9: 'b', 2: null, b: undefined, '': 1 }), '{"":1,"10":"a","2":null,"9":"b"}');
+  assert.equal(canonicalJson([{ '': {} }, {}, { '': 1 }]), '[{"":{}},{},{"":1}]');
+  fc.assert(
+    fc.property(
+      fc.array(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true }), fc.constant(null), fc.jsonValue()))),
+      (rows) => {
+        return canonicalJson(rows) === reference(rows);
+      },
+    ),
+  );
+});
+
 test('canonical JSON ignores key order, so the snapshot hash is stable', () => {
   assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: null }] }), '{"a":[{"c":null,"d":2}],"b":1}');
   fc.assert(

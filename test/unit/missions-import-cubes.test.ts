@@ -86,3 +86,115 @@ test('a bundle that fails half way changes nothing: no missions, no cube cells, 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a re-import that adds nothing leaves the schema alone (the cube triggers are not suspended)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-import-cubes-'));
+  const db = openDatabase(path.join(dir, 'a.db'));
+  try {
+    const runs = Array.from({ length: 5 }, (_, i) => run(i, 'r'));
+    assert.equal(importBundle(db, bundle(runs), opts).imported_runs, 5);
+    // Dropping and re-creating a trigger bumps SQLite's schema cookie (and makes every connection re-prepare).
+    const cookie = db.pragma('schema_version', { simple: true });
+    const again = importBundle(db, bundle(runs), opts);
+    assert.equal(again.imported_runs, 0);
+    assert.equal(again.skipped_runs, 5);
+    assert.equal(db.pragma('schema_version', { simple: true }), cookie, 'no DROP / CREATE TRIGGER for an import of nothing');
+    // An empty bundle too.
+    importBundle(db, bundle([]), opts);
+    assert.equal(db.pragma('schema_version', { simple: true }), cookie);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('history rows go in chunks: a row that leaves a column out gets its default; a non-scalar value is a 400 naming it', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-import-cubes-'));
+  const db = openDatabase(path.join(dir, 'a.db'));
+  try {
+    const runs = [run(1, 'h'), run(2, 'h')];
+    const ev = (i: number, extra: Record<string, unknown> = {}) => ({
+      mission_id: runs[i % 2]!.id,
+      created_at: new Date(Date.UTC(2026, 10, 3, 0, i)).toISOString(),
+      type: 'job_event',
+      message: `event ${i}`,
+      ...extra,
+    });
+    // 1,200 events (more than one chunk), some with data_json / actor and some without (column defaults apply).
+    const events = Array.from({ length: 1200 }, (_, i) => (i % 7 === 0 ? ev(i) : ev(i, { data_json: `{"i":${i}}`, actor: 'bench' })));
+    const r = importBundle(db, { ...bundle(runs), timeline_events: events }, opts);
+    assert.equal(r.imported_timeline_events, 1200);
+    const rows = db.prepare('SELECT message, data_json, actor FROM mission_events ORDER BY id').all() as {
+      message: string;
+      data_json: string;
+      actor: string;
+    }[];
+    assert.equal(rows.length, 1200);
+    assert.deepEqual(
+      rows.map((x) => x.message),
+      events.map((e) => e.message),
+      'in bundle order',
+    );
+    const dflt = db.prepare('SELECT data_json, actor FROM mission_events WHERE message = ?').get('event 0') as { data_json: string; actor: string };
+    const plain = openDatabase(':memory:');
+    plain
+      .prepare(
+        `INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, mission_title, objective, session_id, packet_json, snapshot_hash, root_mission_id)
+      VALUES ('x', 't', 't', 'prepared', 'a/b', 'p', 't', 'o', 's', '{}', 'h', 'x')`,
+      )
+      .run();
+    plain.prepare("INSERT INTO mission_events (mission_id, created_at, type, message) VALUES ('x', 't', 'job_event', 'm')").run();
+    assert.deepEqual(dflt, plain.prepare('SELECT data_json, actor FROM mission_events').get(), 'a left-out column takes its default');
+    plain.close();
+    assert.equal(rows[1]!.data_json, '{"i":1}');
+
+    // A value SQLite cannot store as given: 400 naming the row and field; nothing changes.
+    const before = db.prepare('SELECT count(*) FROM mission_events').pluck().get();
+    const bad = [run(3, 'h'), run(4, 'h')];
+    assert.throws(
+      () => importBundle(db, { ...bundle(bad), timeline_events: [ev(0), { ...ev(1), mission_id: bad[0]!.id, data_json: { nested: true } }] }, opts),
+      (err: { kind?: string; issues?: { path: string }[] }) => err.kind === 'bad_request' && err.issues?.[0]?.path === 'timeline_events[1].data_json',
+    );
+    assert.throws(
+      () => importBundle(db, bundle([{ ...run(5, 'h'), summary: ['x'] }]), opts),
+      (err: { kind?: string; issues?: { path: string }[] }) => err.kind === 'bad_request' && err.issues?.[0]?.path === 'runs[0].summary',
+    );
+    assert.equal(db.prepare('SELECT count(*) FROM mission_events').pluck().get(), before);
+    assert.equal(db.prepare("SELECT count(*) FROM missions WHERE id IN ('run_h000003', 'run_h000005')").pluck().get(), 0);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a bulk import into an empty database builds the missions indexes once at the end: same indexes, same answers', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-import-cubes-'));
+  const db = openDatabase(path.join(dir, 'a.db'));
+  try {
+    const indexes = () => db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'missions' ORDER BY name").all();
+    const before = indexes();
+    // A failing bulk import (the last row breaks NOT NULL) leaves the indexes as they were.
+    const broken = Array.from({ length: 600 }, (_, i) => run(i, 'f'));
+    broken[599] = { ...broken[599]!, risk_level: null as unknown as string };
+    assert.throws(() => importBundle(db, bundle(broken), opts));
+    assert.deepEqual(indexes(), before);
+    assert.equal(db.prepare('SELECT count(*) FROM missions').pluck().get(), 0);
+
+    const runs = Array.from({ length: 600 }, (_, i) => run(i, 'i'));
+    assert.equal(importBundle(db, bundle(runs), opts).imported_runs, 600);
+    assert.deepEqual(indexes(), before, 'every index is back, unchanged');
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    // Answers through an index equal a scan of the table.
+    const viaIndex = db.prepare("SELECT id FROM missions INDEXED BY missions_status WHERE status = 'failed' ORDER BY id").pluck().all();
+    const scan = db.prepare("SELECT id FROM missions NOT INDEXED WHERE status = 'failed' ORDER BY id").pluck().all();
+    assert.ok(scan.length > 50);
+    assert.deepEqual(viaIndex, scan);
+    // A small import into the now larger table keeps its indexes the ordinary way.
+    assert.equal(importBundle(db, bundle(Array.from({ length: 10 }, (_, i) => run(i, 'j'))), opts).imported_runs, 10);
+    assert.deepEqual(indexes(), before);
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

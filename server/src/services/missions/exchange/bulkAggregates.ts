@@ -40,3 +40,29 @@ export function suspendMissionAggregates(db: Db): SuspendedAggregates {
     },
   };
 }
+
+/** Fresh missions from which rebuilding the secondary indexes beats maintaining them row by row. */
+export const BULK_INDEX_MIN = 500;
+
+/**
+ * A bulk import into a table it at least doubles (an empty database above all): each of the missions table's ~20
+ * secondary indexes is dropped inside the import's transaction and built again from its stored SQL at the end — one
+ * sort per index instead of a B-tree descent per row per index (about half of a 10k-mission import). Must run
+ * inside the import's transaction: other connections never see the table without its indexes, and a failed import
+ * rolls all of it back. Returns null (nothing suspended) when the table is large next to the import.
+ */
+export function suspendMissionIndexes(db: Db, fresh: number): { finish(): void } | null {
+  if (fresh < BULK_INDEX_MIN) return null;
+  const existing = db.prepare('SELECT count(*) FROM missions').pluck().get() as number;
+  if (existing > fresh) return null;
+  const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'missions' AND sql IS NOT NULL").all() as {
+    name: string;
+    sql: string;
+  }[];
+  for (const i of indexes) db.exec(`DROP INDEX "${i.name}"`);
+  return {
+    finish() {
+      for (const i of indexes) db.exec(i.sql);
+    },
+  };
+}

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../../store/db';
 import { AppError } from '../../../protocol/errors';
 import { verifyBundle } from './signature';
-import { suspendMissionAggregates } from './bulkAggregates';
+import { suspendMissionAggregates, suspendMissionIndexes } from './bulkAggregates';
 
 export const SCHEMA_VERSION = 'mission-export-v1';
 const bad = (field: string, message: string) => new AppError('bad_request', `Invalid bundle: ${field}: ${message}`, [{ path: field, message }]);
@@ -62,15 +62,46 @@ export function importBundle(db: Db, bundle: Record<string, unknown>, opts: Impo
     imported_mission_patterns: 0,
   };
   const idMap = new Map<string, string>();
-  // Rows of one table almost always carry the same columns: one prepared statement per column list, not per row
-  // (preparing per row was most of the time of a 10k-mission import).
+  // History rows (events, alerts, decisions...) go in a chunk at a time: one INSERT ... SELECT over json_each of the
+  // chunk's rows. Per-row statements each opened a statement journal (the tables have triggers): a third of a
+  // 10k-mission import. A chunk holds consecutive rows with the same column list (rows of one table almost always
+  // share it), so a column a row leaves out still takes its default, as with a row-by-row INSERT.
   const statements = new Map<string, ReturnType<Db['prepare']>>();
-  const insert = (verb: string, table: string, row: Record<string, unknown>) => {
+  const CHUNK = 500;
+  let pending: { verb: string; table: string; keys: string[]; id: string; rows: Record<string, unknown>[] } | null = null;
+  const flush = () => {
+    if (!pending) return;
+    const { verb, table, keys, rows } = pending;
+    pending = null;
+    const text = `${verb} INTO ${table} (${keys.join(', ')}) SELECT ${keys.map((k) => `value ->> '$."${k}"'`).join(', ')} FROM json_each(?)`;
+    let st = statements.get(text);
+    if (!st) statements.set(text, (st = db.prepare(text)));
+    st.run(JSON.stringify(rows));
+  };
+  /** One row now (missions: their many indexes, not the statement journal, are the cost; binding beats ->> here). */
+  const insertNow = (table: string, row: Record<string, unknown>, where: string) => {
     const keys = Object.keys(row);
-    const text = `${verb} INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`;
+    for (const k of keys) {
+      const v = row[k];
+      if (v !== null && typeof v !== 'string' && typeof v !== 'number') throw bad(`${where}.${k}`, 'expected text, a number or null');
+    }
+    const text = `INSERT INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`;
     let st = statements.get(text);
     if (!st) statements.set(text, (st = db.prepare(text)));
     st.run(row);
+  };
+  /** Queue one row (validated: text, numbers and null only, as SQLite would bind them) for its table's next chunk. */
+  const insert = (verb: string, table: string, row: Record<string, unknown>, where: string) => {
+    const keys = Object.keys(row);
+    for (const k of keys) {
+      const v = row[k];
+      if (v !== null && typeof v !== 'string' && typeof v !== 'number') throw bad(`${where}.${k}`, 'expected text, a number or null');
+      if (typeof v === 'number' && !Number.isFinite(v)) throw bad(`${where}.${k}`, 'expected a finite number');
+    }
+    const id = `${verb} ${table} ${keys.join(',')}`;
+    if (pending && (pending.id !== id || pending.rows.length >= CHUNK)) flush();
+    if (!pending) pending = { verb, table, keys, id, rows: [] };
+    pending.rows.push(row);
   };
 
   db.transaction(() => {
@@ -94,8 +125,12 @@ export function importBundle(db: Db, bundle: Record<string, unknown>, opts: Impo
     // Parents first (the bundle is ordered by depth; sort again so a hand-made bundle works too).
     fresh.sort((a, b) => Number(a.lineage_depth ?? 0) - Number(b.lineage_depth ?? 0));
     // The analytics cubes get the new missions in one statement each, not a trigger per row (bulkAggregates.ts).
-    const aggregates = suspendMissionAggregates(db);
-    for (const r of fresh) {
+    // (Only when there is something to add: a re-import that skips every mission leaves the triggers alone.)
+    const aggregates = fresh.length ? suspendMissionAggregates(db) : null;
+    // Into an empty (or small) database, the secondary indexes are built once at the end (bulkAggregates.ts).
+    const indexes = suspendMissionIndexes(db, fresh.length);
+    const at = new Map(runs.map((r, i) => [r, i])); // (for error paths: fresh is sorted by depth)
+    fresh.forEach((r) => {
       const row: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(r)) if (cols.has(k) && k !== 'rowid') row[k] = v;
       row.id = mapId(r.id);
@@ -104,25 +139,27 @@ export function importBundle(db: Db, bundle: Record<string, unknown>, opts: Impo
       const parent = mapId(r.parent_mission_id ?? null);
       // A parent that is neither here nor in the bundle: keep the lineage text in provenance, drop the link.
       row.parent_mission_id = parent && exists.get(parent) ? parent : null;
-      insert('INSERT', 'missions', row);
+      insertNow('missions', row, `runs[${at.get(r)}]`);
       counts.imported_runs++;
-    }
+    });
+    indexes?.finish();
     const imported = new Set(fresh.map((r) => r.id as string));
-    aggregates.finish([...imported].map((id) => idMap.get(id) ?? id));
+    aggregates?.finish([...imported].map((id) => idMap.get(id) ?? id));
     // History is not news: the alerts the inserts above raised are replaced by the bundle's own alert records,
     // and whatever the timeline replay raises below is marked skipped, never sent.
     const newIds = JSON.stringify([...imported].map(mapId));
     db.prepare("DELETE FROM mission_alert_events WHERE status = 'pending' AND mission_id IN (SELECT value FROM json_each(?))").run(newIds);
     const copy = (key: string, table: string, counter: keyof typeof counts, missionCol = 'mission_id') => {
       const tcols = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
-      for (const e of arr(bundle, key)) {
-        if (!imported.has(e[missionCol] as string)) continue;
+      arr(bundle, key).forEach((e, i) => {
+        if (!imported.has(e[missionCol] as string)) return;
         const row: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(e)) if (tcols.has(k) && k !== 'id') row[k] = v;
         row[missionCol] = mapId(e[missionCol]);
-        insert('INSERT OR IGNORE', table, row);
+        insert('INSERT OR IGNORE', table, row, `${key}[${i}]`);
         counts[counter]++;
-      }
+      });
+      flush();
     };
     copy('alert_events', 'mission_alert_events', 'imported_alert_events');
     copy('timeline_events', 'mission_events', 'imported_timeline_events');

@@ -30,6 +30,9 @@ function answer(): unknown {
     db.pragma('busy_timeout = 10000');
     db.pragma('synchronous = NORMAL');
     db.pragma('temp_store = MEMORY'); // statement journals in memory (see store/db.ts)
+    // A page cache that holds the import's working set (10k missions with ~20 indexes: tens of MB of B-tree pages).
+    // With SQLite's default 2 MB the one big transaction spills dirty pages to the WAL mid-way and reads them back.
+    db.pragma('cache_size = -65536');
     // The server's checkpoint thread copies the WAL (store/checkpointer.ts): the import's commit does not.
     db.pragma('wal_autocheckpoint = 0');
     return importBundle(db, bundle as Record<string, unknown>, { requireSignature: input.requireSignature, key: () => input.key });

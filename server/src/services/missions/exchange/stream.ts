@@ -45,11 +45,13 @@ export async function* exportStream(ctx: ServerContext, f: ExportFilters): Async
     }
   }
   async function* snapshots(): AsyncGenerator<string> {
-    const byId = db.prepare('SELECT * FROM missions WHERE id = ?');
     const sorted = [...ids].sort(); // an object: canonical JSON sorts its keys
     for (let i = 0; i < sorted.length; i += PAGE) {
-      const parts = sorted.slice(i, i + PAGE).map((id) => {
-        const r = byId.get(id) as MissionRow;
+      const page = sorted.slice(i, i + PAGE);
+      // A page of rows in one statement (not one point query per mission).
+      const byId = new Map((runsById.all(JSON.stringify(page)) as MissionRow[]).map((r) => [r.id, r]));
+      const parts = page.map((id) => {
+        const r = byId.get(id)!;
         return `${JSON.stringify(id)}:${canonicalJson({ ...snapshotContent(r), snapshot_hash: r.snapshot_hash })}`;
       });
       yield out((i ? ',' : '') + parts.join(','));
@@ -57,17 +59,19 @@ export async function* exportStream(ctx: ServerContext, f: ExportFilters): Async
     }
   }
   async function* rowsOf(table: string): AsyncGenerator<string> {
-    const page = db.prepare(
-      `SELECT * FROM ${table} WHERE mission_id IN (SELECT value FROM json_each(@ids)) AND id > @after ORDER BY id LIMIT @limit`,
+    // The rows' ids once, through the (mission_id, ...) index, sorted here; then a page of rows at a time by primary
+    // key. (Paging `mission_id IN (all ids) AND id > @after ORDER BY id` parsed the whole id list and searched the
+    // index again for every page: most of a 10k-mission export.)
+    const rowIds = (db.prepare(`SELECT id FROM ${table} WHERE mission_id IN (SELECT value FROM json_each(?))`).pluck().all(idsJson) as number[]).sort(
+      (a, b) => a - b,
     );
-    let after = -1;
+    const byIds = db.prepare(`SELECT * FROM ${table} WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`);
     let first = true;
-    for (;;) {
-      const rows = page.all({ ids: idsJson, after, limit: PAGE }) as { id: number }[];
-      if (rows.length === 0) return;
+    for (let i = 0; i < rowIds.length; i += PAGE) {
+      const rows = byIds.all(JSON.stringify(rowIds.slice(i, i + PAGE))) as Record<string, unknown>[];
+      if (rows.length === 0) continue; // (removed since the ids were read)
       yield out((first ? '' : ',') + rows.map(canonicalJson).join(','));
       first = false;
-      after = rows[rows.length - 1]!.id;
       await new Promise<void>((r) => setImmediate(r));
     }
   }

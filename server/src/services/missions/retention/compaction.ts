@@ -4,8 +4,10 @@
 //  - per-run cap: a mission keeps at most missions.eventsMaxPerRun timeline events — the oldest removable ones go
 //    first, however recent (the earlier product skipped recent events, so a chatty mission grew without bound).
 // Important types (KEPT_EVENT_TYPES: what happened to the mission, its launch, state changes, writebacks) are
-// never removed by either rule. Work runs in short transactions (each stops after a few ms or a batch of rows)
-// with an event-loop turn between them, so a request never waits more than one batch behind the compactor.
+// never removed by either rule. Work runs in short transactions with an event-loop turn between them, so a request
+// never waits more than one short transaction behind the compactor. Each transaction removes ONE batch: its
+// COMMIT (writing every page the batch dirtied to the WAL) costs about as much as the DELETE itself, so the batch
+// size adapts to the whole transaction's time, commit included, aiming at targetMs.
 import type { Db } from '../../../store/db';
 import type { CompactionReport } from '../../../protocol/missionsObservability';
 
@@ -41,13 +43,15 @@ export interface CompactionPolicy {
 
 export interface CompactionOptions {
   dryRun: boolean;
-  /** Fixed rows per delete statement (default: adaptive, starting at 100, so one delete stays within half a slice). */
+  /** Fixed rows per transaction (default: adaptive, starting at 50, aiming at targetMs per transaction). */
   batch?: number;
-  /** A transaction stops taking new batches after this many ms (default 8). */
-  sliceMs?: number;
+  /** The time one transaction aims at, commit included (default 5 ms). */
+  targetMs?: number;
   now?: Date;
   /** Called after every committed transaction with the report so far (the job records and streams it). */
   onProgress?: (report: CompactionReport) => void;
+  /** Diagnostics: every transaction's phase, length and rows removed (the bench and tests read it). */
+  trace?: { phase: string; ms: number; rows: number }[];
 }
 
 const KEPT_SQL = KEPT_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
@@ -93,10 +97,6 @@ function statements(db: Db) {
   return s;
 }
 
-/**
- * Compact (or, dry run, count what would be removed). Async: it yields to the event loop between transactions.
- * The per-run cap counts what the TTL step leaves, so a dry run and a real run agree.
- */
 /** A report with nothing removed yet. */
 export const emptyReport = (dryRun: boolean, startedAt: string, cutoff: string): CompactionReport => ({
   dry_run: dryRun,
@@ -115,17 +115,23 @@ export const emptyReport = (dryRun: boolean, startedAt: string, cutoff: string):
   duration_ms: 0,
 });
 
+/**
+ * Compact (or, dry run, count what would be removed). Async: it yields to the event loop between transactions.
+ * The per-run cap counts what the TTL step leaves, so a dry run and a real run agree.
+ */
 export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opts: CompactionOptions): Promise<CompactionReport> {
   const s = statements(db);
-  let batch = opts.batch ?? 100;
-  /** Size batches to the machine: a delete that took longer than half a slice shrinks the next one (and back). */
+  const targetMs = opts.targetMs ?? 5;
+  let batch = opts.batch ?? 50;
+  /**
+   * Size the next batch from the last full one's whole transaction (select, delete, commit): proportional to the
+   * target, growing at most twofold a step (a delete's cost is not linear in its rows: cold pages), shrinking at
+   * once after a slow one.
+   */
   const adapt = (rows: number, ms: number) => {
-    if (opts.batch || rows < batch) return;
-    // Grow at most twofold a step: a delete's cost is not linear in its rows (cold pages), and one oversized
-    // batch is one stalled request.
-    batch = Math.max(10, Math.min(2000, batch * 2, Math.floor((batch * sliceMs) / 2 / Math.max(ms, 0.01))));
+    if (opts.batch || rows === 0 || rows < batch) return;
+    batch = Math.max(10, Math.min(2000, batch * 2, Math.floor((batch * targetMs) / Math.max(ms, 0.01))));
   };
-  const sliceMs = opts.sliceMs ?? 8;
   const now = opts.now ?? new Date();
   const started = performance.now();
   const cutoff = new Date(now.getTime() - policy.ttlDays * 86_400_000).toISOString();
@@ -134,19 +140,24 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
   const addType = (t: string, n: number) => {
     if (n > 0) report.removed_by_type[t] = (report.removed_by_type[t] ?? 0) + n;
   };
-  /** Run fn in one transaction, timed; fn returns whether there is more to do. */
-  const step = async (fn: () => boolean): Promise<boolean> => {
+  const removed = () => report.removed_events_ttl + report.removed_events_cap + report.removed_watcher_events + report.removed_alert_events;
+  /** Run fn in one transaction, timed (commit included); fn returns whether there is more to do. */
+  const step = async (fn: () => boolean, phase: string): Promise<boolean> => {
+    const before = removed();
     const t0 = performance.now();
     const more = db.transaction(fn)();
     const ms = performance.now() - t0;
+    const rows = removed() - before;
+    if (!opts.dryRun) adapt(rows, ms);
     report.transactions++;
     report.longest_transaction_ms = Math.max(report.longest_transaction_ms, Math.round(ms * 100) / 100);
+    opts.trace?.push({ phase, ms, rows });
     opts.onProgress?.(report);
     await yieldToLoop();
     return more;
   };
 
-  // 1. TTL, per removable type (the (type, created_at) index finds them without a scan).
+  // 1. TTL, per removable type (the (type, created_at) index finds them without a scan): one batch a transaction.
   for (const type of REMOVABLE_EVENT_TYPES) {
     if (opts.dryRun) {
       const n = s.ttlCount.get(type, cutoff) as number;
@@ -157,35 +168,31 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
     let more = true;
     while (more) {
       more = await step(() => {
-        const t0 = performance.now();
-        while (performance.now() - t0 < sliceMs) {
-          const want = batch;
-          const tb = performance.now();
-          const ids = s.ttlIds.all(type, cutoff, want) as number[];
-          if (ids.length) s.deleteIds.run(JSON.stringify(ids));
-          adapt(ids.length, performance.now() - tb);
-          report.removed_events_ttl += ids.length;
-          addType(type, ids.length);
-          if (ids.length < want) return false;
-        }
-        return true;
-      });
+        const want = batch;
+        const ids = s.ttlIds.all(type, cutoff, want) as number[];
+        if (ids.length) s.deleteIds.run(JSON.stringify(ids));
+        report.removed_events_ttl += ids.length;
+        addType(type, ids.length);
+        return ids.length === want;
+      }, `ttl:${type}`);
     }
   }
 
-  // 2. Per-run cap: page through missions by id; trim each one over the cap, oldest removable events first. The
-  // time check runs per mission and one mission's trim is split into batches, so no transaction grows with the
-  // data (a mission with 100k chatty events is trimmed over many turns).
+  // 2. Per-run cap: page through missions by id; trim each one over the cap, oldest removable events first. A
+  // transaction reads missions for at most half the target and ends after its one delete (a mission with 100k
+  // chatty events is trimmed a batch per turn), so no transaction grows with the data.
   let after = '';
   const page = 50;
   let done = false;
   while (!done) {
     await step(() => {
       const t0 = performance.now();
+      let first = true; // (the first mission is always taken: a slow read must not stall the walk)
       for (;;) {
         const rows = s.runCounts.all(after, page) as { id: string; n: number }[];
         for (const r of rows) {
-          if (performance.now() - t0 >= sliceMs) return true;
+          if (!first && performance.now() - t0 >= targetMs / 2) return true;
+          first = false;
           if (r.n > policy.maxPerRun) {
             const left = opts.dryRun ? r.n - (s.ttlOfRun.get(r.id, cutoff) as number) : r.n;
             if (left > policy.maxPerRun) {
@@ -201,11 +208,11 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
                 report.removed_events_cap += victims.length;
                 for (const v of victims) addType(v.type, 1);
                 if (!opts.dryRun) {
-                  const tb = performance.now();
                   s.deleteIds.run(JSON.stringify(victims.map((v) => v.id)));
-                  adapt(victims.length, performance.now() - tb);
+                  if (victims.length === size && want > size) return true; // the same mission again next turn
+                  after = r.id;
+                  return true; // one delete per transaction
                 }
-                if (!opts.dryRun && victims.length === size && want > size) return true; // same mission again next turn
               }
             }
           }
@@ -216,7 +223,7 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
           return false;
         }
       }
-    });
+    }, 'cap');
   }
 
   // 3. The watcher log and delivered / failed alert rows past the TTL.
@@ -233,13 +240,11 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
     while (more) {
       more = await step(() => {
         const want = batch;
-        const tb = performance.now();
         const found = ids.all(cutoff, want) as number[];
         if (found.length) del.run(JSON.stringify(found));
-        adapt(found.length, performance.now() - tb);
         report[field] += found.length;
         return found.length === want;
-      });
+      }, field);
     }
   }
 
