@@ -44,6 +44,8 @@ export function startCheckpointer(db: Db, onError: (message: string) => void, in
     onError(`WAL checkpoint worker did not start (${(err as Error).message}): checkpoints stay automatic`);
     return null;
   }
+  // The worker must not keep the process alive on its own.
+  worker.unref();
   db.pragma('wal_autocheckpoint = 0');
   stats.running = true;
   let stopping = false;
@@ -66,8 +68,6 @@ export function startCheckpointer(db: Db, onError: (message: string) => void, in
   });
   worker.on('error', (err) => fallBack(err.message));
   worker.on('exit', (code) => fallBack(`exit code ${code}`));
-  // The worker must not keep the process alive on its own (after the listeners: a 'message' listener refs it).
-  worker.unref();
   return {
     stats: () => ({ ...stats }),
     passNow() {

@@ -61,13 +61,15 @@ function start(ctx: ServerContext, size: number): Pool {
       const j = t.jobs.get(m.id);
       if (!j) return;
       t.jobs.delete(m.id);
+      if (!t.jobs.size) worker.unref();
       if (m.ok) j.resolve(m.result!);
       else j.reject(new Error(m.message));
     });
     worker.on('error', (err) => fail(t, err.message));
     worker.on('exit', (code) => fail(t, `exit code ${code}`));
-    // After the listeners (adding a 'message' listener refs the thread again): idle threads never keep a
-    // process alive, e.g. a test's context that closes its database without stopping the memory runtime.
+    // An idle thread never keeps the process alive (e.g. a test's context that closes its database without
+    // stopping the memory runtime); a thread with jobs does, or a caller awaiting its answer would be dropped.
+    // After the listeners: adding a 'message' listener refs the thread again.
     worker.unref();
     pool.threads.push(t);
   }
@@ -101,6 +103,7 @@ export function rankOffLoop(ctx: ServerContext, job: RankJob): Promise<Ranked> {
     if (o.jobs.size < t.jobs.size) t = o;
   }
   return new Promise<Ranked>((resolve, reject) => {
+    if (!t.jobs.size) t.worker.ref();
     t.jobs.set(id, { job, resolve, reject });
     t.worker.postMessage({ type: 'rank', id, job });
   });
