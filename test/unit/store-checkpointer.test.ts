@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase, WAL_SIZE_LIMIT_BYTES } from '../../server/src/store/db';
+import { openDatabase } from '../../server/src/store/db';
 import { startCheckpointer } from '../../server/src/store/checkpointer';
 
 test('a worker thread checkpoints the WAL; commits no longer do', async () => {
@@ -46,31 +46,4 @@ test('an in-memory database gets no checkpointer', () => {
     null,
   );
   db.close();
-});
-
-test('a WAL the checkpoint thread has copied is cut back to journal_size_limit on its next restart', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-ckpt-'));
-  const file = path.join(dir, 'agentora.db');
-  const db = openDatabase(file, { migrations: [] });
-  assert.equal(db.pragma('journal_size_limit', { simple: true }), WAL_SIZE_LIMIT_BYTES, 'every server connection sets the limit');
-  // A small limit, so 12 MB of WAL is "large" here.
-  db.pragma('journal_size_limit = 1048576');
-  const cp = startCheckpointer(db, () => {}, 50);
-  try {
-    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
-    const ins = db.prepare('INSERT INTO t (body) VALUES (?)');
-    for (let i = 0; i < 30; i++)
-      db.transaction(() => {
-        for (let k = 0; k < 100; k++) ins.run('x'.repeat(4000));
-      })();
-    assert.ok(statSync(`${file}-wal`).size > 10_000_000, 'the WAL grew');
-    const s = await cp!.passNow();
-    assert.equal(s.checkpointed_frames, s.wal_frames);
-    ins.run('after'); // the next writer restarts the WAL from its start and truncates the file
-    assert.ok(statSync(`${file}-wal`).size <= 1048576 + 65536, `WAL cut back (${statSync(`${file}-wal`).size} bytes)`);
-  } finally {
-    await cp?.stop();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
 });

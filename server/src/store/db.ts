@@ -17,9 +17,6 @@ export function nativeBindingPath(): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
-/** What a reset WAL file is truncated to (store/checkpointer.ts copies the WAL in a thread). */
-export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
-
 export interface OpenOptions {
   migrations?: readonly Migration[];
 }
@@ -35,9 +32,6 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   // Statement journals (every write statement with triggers or ON CONFLICT keeps one) and temp B-trees in memory,
   // not in temp files: importing 10k missions made 1.4 million pwrite() calls to them, a third of its time.
   db.pragma('temp_store = MEMORY');
-  // The WAL restarts from its beginning once the checkpoint thread has copied all of it, but the file keeps its
-  // high-water mark (657 MB after 10k worker jobs): on each restart SQLite truncates it to this size.
-  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   migrate(db, opts.migrations ?? migrations);
   return db;
 }
