@@ -21,7 +21,9 @@ export const memorySettings = [
     key: 'memory.searchThreads',
     env: 'AGENTORA_MEMORY_SEARCH_THREADS',
     schema: intSetting(0, 8),
-    default: 2,
+    // One thread: the event loop keeps HTTP and a thread ranks. On 2 cores a second thread measured worse (p99
+    // 67–70 against 52–58 ms at 10 clients): both threads warm their own caches and compete with the event loop.
+    default: 1,
     description:
       "Worker threads that rank memory searches, each on a read connection of its own, so concurrent searches use more than one core and never queue on the server's event loop. 0: rank on the event loop.",
   }),
