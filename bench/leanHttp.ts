@@ -6,9 +6,10 @@ import http from 'node:http';
 export function leanClient(baseUrl: string, token: string, sockets = 16) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
   const { hostname, port } = new URL(baseUrl);
-  const send = (method: string, p: string, body?: unknown) =>
-    new Promise<any>((resolve, reject) => {
-      const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  /** One request: its status and raw body once the last byte is in. */
+  const raw = (method: string, p: string, body?: string) =>
+    new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const data = body === undefined ? undefined : Buffer.from(body);
       const req = http.request(
         {
           agent,
@@ -21,22 +22,19 @@ export function leanClient(baseUrl: string, token: string, sockets = 16) {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            try {
-              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-            } catch (err) {
-              reject(err as Error);
-            }
-          });
+          res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
           res.on('error', reject);
         },
       );
       req.on('error', reject);
       req.end(data);
     });
+  const json = async (method: string, p: string, body?: unknown) =>
+    JSON.parse((await raw(method, p, body === undefined ? undefined : JSON.stringify(body))).body.toString('utf8')) as any;
   return {
-    post: (p: string, body: unknown) => send('POST', p, body),
-    get: (p: string) => send('GET', p),
+    raw,
+    post: (p: string, body: unknown) => json('POST', p, body),
+    get: (p: string) => json('GET', p),
     close: () => agent.destroy(),
   };
 }

@@ -19,8 +19,7 @@
 // Env: BENCH_MISSIONS (100000), BENCH_EVENTS (500000), BENCH_ROUNDS (100), BENCH_JSON (output file),
 // BENCH_DB (a file: the seeded store is saved there, and reused when it exists — to iterate on the routes),
 // BENCH_ONLY (a regular expression: only the routes matching it, and the derivation only if it matches "derivation").
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Db } from '../server/src/store/db';
@@ -29,6 +28,8 @@ import { aggregate, SQL, whereOf, type Where } from '../server/src/services/miss
 import { COLS as BRANCH_COLS, RANK_SQL } from '../server/src/services/missions/personas/recommend';
 import { aggregateSql } from '../server/src/services/missions/observability/analytics';
 import { startServer } from '../test/helpers/server';
+import { leanClient } from './leanHttp';
+import { procCpuMs as cpuMs } from './procCpu';
 
 const N = Number(process.env.BENCH_MISSIONS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
@@ -229,12 +230,6 @@ function timeSql(db: Db, qs: { sql: string; args: Record<string, unknown>; pluck
   return times;
 }
 
-/** A process's CPU time so far (user + system), in ms, from /proc (Linux; clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
-
 type Derived = { current: boolean; pending: boolean; ms: number; groups: number; error: string | null };
 
 interface Budget {
@@ -341,23 +336,12 @@ async function main() {
 
     const s = await startServer({}, 120000, { dataDir });
     const API = '/api/integrations';
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const client = leanClient(s.url, s.token, 1);
     /** One request over the keep-alive connection: its status and body size once the last byte is in. */
-    const request = (method: string, p: string, body?: string) =>
-      new Promise<{ status: number; bytes: number }>((resolve, reject) => {
-        const req = http.request(
-          s.url + p,
-          { method, agent, headers: { authorization: `Bearer ${s.token}`, ...(body ? { 'content-type': 'application/json' } : {}) } },
-          (res) => {
-            let bytes = 0;
-            res.on('data', (c: Buffer) => (bytes += c.length));
-            res.on('end', () => resolve({ status: res.statusCode!, bytes }));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
+    const request = async (method: string, p: string, body?: string) => {
+      const r = await client.raw(method, p, body);
+      return { status: r.status, bytes: r.body.length };
+    };
     const viaFetch = async (method: string, p: string, body?: string) => {
       const res = await s.fetch(p, { method, body });
       return { status: res.status, bytes: (await res.arrayBuffer()).byteLength };
@@ -458,7 +442,7 @@ async function main() {
       }
       console.log(`decision events: ${decisions} (${DESCENDANTS * 3} in the ${DESCENDANTS}-descendant lineage)`);
     } finally {
-      agent.destroy();
+      client.close();
       await s.stop();
     }
   } finally {

@@ -4,9 +4,9 @@
 // rule the doc sets for background load). Scripted workers speak the real HTTP routes with a real worker token.
 // Run after `npm run build`:  node --import tsx bench/workers.ts  (prints ✔/✘ per budget)
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { freePort, removeDir, serve, tempDir } from '../test/server/workers-helpers';
+import { procCpuMs as cpuMs } from './procCpu';
 
 // Short enough to measure the fallback in seconds, long enough that a scripted worker busy completing a batch on a
 // loaded machine is not declared dead (live = heard from within two heartbeats).
@@ -36,12 +36,6 @@ function healthProbe(url: string) {
         p.stdin.end();
       }),
   };
-}
-
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux): load-independent cost per operation. */
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;

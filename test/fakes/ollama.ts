@@ -169,6 +169,13 @@ export async function startFakeOllama(
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
         const n = opts.slowTokens ?? 200;
         let i = 0;
+        const tokenLine = (k: number) =>
+          JSON.stringify({
+            model: json.model,
+            created_at: new Date().toISOString(),
+            message: { role: 'assistant', content: `tok${k} ` },
+            done: false,
+          }) + '\n';
         const doneLine = () =>
           JSON.stringify({
             model: json.model,
@@ -187,13 +194,7 @@ export async function startFakeOllama(
           const step = () => {
             if (i < n) {
               opts.tokenWrites?.push(performance.now());
-              const line =
-                JSON.stringify({
-                  model: json.model,
-                  created_at: new Date().toISOString(),
-                  message: { role: 'assistant', content: `tok${i} ` },
-                  done: false,
-                }) + '\n';
+              const line = tokenLine(i);
               for (const g of group) if (!g.res.destroyed) g.res.write(line);
               i++;
               return void setTimeout(step, opts.slowDelayMs ?? 50);
@@ -207,56 +208,21 @@ export async function startFakeOllama(
         }
         if (opts.slowDelayMs === 0 && !json.model.startsWith('garbage')) {
           // Full speed: every token written at once, as fast as the socket takes them.
-          for (; i < n; i++)
-            res.write(
-              JSON.stringify({
-                model: json.model,
-                created_at: new Date().toISOString(),
-                message: { role: 'assistant', content: `tok${i} ` },
-                done: false,
-              }) + '\n',
-            );
+          for (; i < n; i++) res.write(tokenLine(i));
           rec.ended = true;
-          return res.end(
-            JSON.stringify({
-              model: json.model,
-              created_at: new Date().toISOString(),
-              message: { role: 'assistant', content: '' },
-              done: true,
-              done_reason: 'stop',
-              prompt_eval_count: 17,
-              eval_count: n,
-            }) + '\n',
-          );
+          return res.end(doneLine());
         }
         const tick = () => {
           if (res.destroyed) return;
           if (i === 3 && json.model.startsWith('garbage')) return res.end('this is not json\n');
           if (i < n) {
             opts.tokenWrites?.push(performance.now());
-            res.write(
-              JSON.stringify({
-                model: json.model,
-                created_at: new Date().toISOString(),
-                message: { role: 'assistant', content: `tok${i} ` },
-                done: false,
-              }) + '\n',
-            );
+            res.write(tokenLine(i));
             i++;
             return void setTimeout(tick, opts.slowDelayMs ?? 50);
           }
           rec.ended = true;
-          res.end(
-            JSON.stringify({
-              model: json.model,
-              created_at: new Date().toISOString(),
-              message: { role: 'assistant', content: '' },
-              done: true,
-              done_reason: 'stop',
-              prompt_eval_count: 17,
-              eval_count: n,
-            }) + '\n',
-          );
+          res.end(doneLine());
         };
         return void setTimeout(tick, opts.slowDelayMs ?? 50);
       }
