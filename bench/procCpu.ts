@@ -1,7 +1,36 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** utime + stime of a /proc stat file, in ms (clock ticks, USER_HZ = 100). */
+function statCpuMs(file: string): number {
+  const f = readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
 
 /** CPU time (user + system, ms) a process has used so far, from /proc (Linux): load-independent cost per operation. */
 export function procCpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU time (ms) per thread of a process, keyed "tid name" (Linux): shows which thread a cost lands on — the event
+ * loop (named like the process), worker threads, libuv's pool. Diff two snapshots with `threadCpuDelta`.
+ */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      out.set(`${tid} ${name}`, statCpuMs(`/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** Threads that used at least 1% of the total between two snapshots, with ms per `per` operations. */
+export function threadCpuDelta(before: Map<string, number>, after: Map<string, number>, per: number): Record<string, number> {
+  const d = [...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const);
+  const total = d.reduce((a, [, v]) => a + v, 0);
+  return Object.fromEntries(d.filter(([, v]) => v > total / 100).map(([k, v]) => [k, +(v / per).toFixed(2)]));
 }

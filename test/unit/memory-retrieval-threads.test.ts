@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createApp } from '../../server/src/app';
 import { retrievalThreads } from '../../server/src/services/memory/retrievalPool';
 import { rankMemories } from '../../server/src/services/memory/rank';
+import { SAMPLE_MEMORIES as TEXTS } from '../helpers/memoryTexts';
 
 const internal = { transport: 'internal', actor: 'test' } as const;
 
@@ -22,15 +23,6 @@ async function withApp(threads: number, body: (call: (m: string, p: unknown) => 
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const TEXTS = [
-  'The payments service retries webhooks three times with exponential backoff',
-  'Billing exports invoices to the ledger every night at two',
-  'The auth gateway rotates signing tokens weekly',
-  'Search indexes catalog items within five seconds of an update',
-  'Payments webhooks are signed with HMAC SHA-256 and checked on receipt',
-  'The scheduler batches notifications per user every ten minutes',
-];
 
 test('searches rank in threads, answer as the event loop would, and see every write at once', async () => {
   await withApp(2, async (call, app) => {

@@ -107,7 +107,6 @@ function contextsOf(ctx: ServerContext, runId: string, limit: number, offset: nu
 
 export const contextServices = [
   implement(M.search, async (p, ctx) => {
-    const r = await retrieve(ctx, p);
     const owner: Owner | null = p.run_id
       ? { kind: 'run', id: p.run_id }
       : p.chat_id
@@ -115,6 +114,7 @@ export const contextServices = [
         : p.mission_id
           ? { kind: 'mission', id: p.mission_id }
           : null;
+    const r = await retrieve(ctx, p, { record: owner !== null });
     const contextId = owner ? recordContext(ctx, owner, p, r) : null;
     return {
       ok: true,

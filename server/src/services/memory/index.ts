@@ -14,6 +14,7 @@ import { acceptProposal, listProposals, openCount, rejectProposal } from './prop
 import { statements, sql } from './store';
 import { uploadServices } from './upload';
 import { stopRetrievalThreads } from './retrievalPool';
+import { startTextIndexUpkeep, stopTextIndexUpkeep } from './textIndex';
 
 const proposalServices = [
   implement(M.conflicts, (p, ctx) => ({ ok: true, ...listProposals(ctx.db, 'conflict', p.status, p.limit, p.offset) })),
@@ -101,12 +102,14 @@ export const memoryRuntime: AreaRuntime = {
   start(ctx) {
     failInterruptedJobs(ctx);
     startEmbedder(ctx);
+    startTextIndexUpkeep(ctx);
   },
   reconfigure(ctx) {
     reconfigureEmbedder(ctx);
   },
   async stop(ctx) {
     stopEmbedder(ctx);
+    stopTextIndexUpkeep(ctx);
     await stopJobs(ctx);
     await stopRetrievalThreads(ctx);
   },

@@ -7,6 +7,7 @@ import * as M from '../../protocol/memory';
 import { implement } from '../registry';
 import { changed } from './capsules';
 import { scanConflicts, scanDuplicates, yieldLoop } from './scan';
+import { mergeTextIndex } from './textIndex';
 import { nowIso } from './text';
 import { sql } from './store';
 
@@ -218,7 +219,8 @@ async function runJob(ctx: ServerContext, job: JobReporter): Promise<void> {
         ? [
             { phase: 'duplicates', span: 0.4 },
             { phase: 'conflicts', span: 0.3 },
-            { phase: 'decay', span: 0.3 },
+            { phase: 'decay', span: 0.25 },
+            { phase: 'index', span: 0.05 },
           ]
         : [{ phase: job.kind, span: 1 }];
     let at = 0;
@@ -243,6 +245,16 @@ async function runJob(ctx: ServerContext, job: JobReporter): Promise<void> {
         const r = await scanConflicts(ctx, by, (f, m) => job.progress(phase, from + span * f, m), job.proposalRecorder('conflict scan finding'));
         job.summary.scanned = Math.max(job.summary.scanned ?? 0, r.scanned);
         job.summary.conflict_proposals = r.proposalIds.length;
+      } else if (phase === 'index') {
+        // The full-text index merged into one segment when it has grown several (textIndex.ts).
+        const signal = running.get(ctx)?.stop.signal;
+        const r = await mergeTextIndex(db, async () => {
+          await yieldLoop();
+          signal?.throwIfAborted();
+        });
+        job.summary.index_segments_before = r.segments_before;
+        job.summary.index_segments_after = r.segments_after;
+        job.summary.index_merge_steps = r.steps;
       } else await decayAndArchive(ctx, job, from, span);
       job.summary[`${phase}_ms`] = Math.round(performance.now() - started);
       at += span;

@@ -36,6 +36,9 @@ export interface RankJob {
   /** The embedding model and the query's unit vector under it; null: full-text only. */
   model: string | null;
   qv: Float32Array | null;
+  /** False when no context will be recorded: ranking stops at top_k and `considered` holds only the admitted
+   *  items (less to score, build and copy back from a retrieval thread). */
+  record?: boolean;
 }
 
 export interface Scored {
@@ -162,8 +165,9 @@ export function rankMemories(c: { db: Db }, job: RankJob): Ranked {
   const items: Scored[] = [];
   const considered: Scored[] = [];
   let others = 0;
-  for (let i = 0; i < finals.length && (items.length < job.top_k || others < RECORD_LIMIT); i++) {
-    if (i >= flagged) flagUpTo(Math.min(finals.length, i + job.top_k + RECORD_LIMIT + 20));
+  const recordLimit = job.record === false ? 0 : RECORD_LIMIT;
+  for (let i = 0; i < finals.length && (items.length < job.top_k || others < recordLimit); i++) {
+    if (i >= flagged) flagUpTo(Math.min(finals.length, i + job.top_k + recordLimit + 20));
     const f = finals[i]!;
     const b = breakdownOf(f);
     const s: Scored = {
@@ -188,7 +192,7 @@ export function rankMemories(c: { db: Db }, job: RankJob): Ranked {
     }
     if (s.cluster !== null && !clusterLead.has(s.cluster) && relevant) clusterLead.set(s.cluster, s.row.id);
     if (s.admitted) considered.push(s);
-    else if (others < RECORD_LIMIT) {
+    else if (others < recordLimit) {
       others++;
       considered.push(s);
     }

@@ -23,6 +23,8 @@ export interface Retrieval extends Ranked {
 export interface RetrieveOptions {
   /** For a real-mode mission: memories made in mock mode are never admitted (each says so in its reason). */
   excludeMock?: boolean;
+  /** False when the caller records no context: `considered` then holds only the admitted items. Default true. */
+  record?: boolean;
 }
 
 export async function retrieve(ctx: ServerContext, p: Params, opts: RetrieveOptions = {}): Promise<Retrieval> {
@@ -50,6 +52,7 @@ export async function retrieve(ctx: ServerContext, p: Params, opts: RetrieveOpti
     excludeMock: !!opts.excludeMock,
     model: qv ? model : null,
     qv,
+    ...(opts.record === false ? { record: false } : {}),
   });
   return { ...ranked, vectorUsed: !!qv, vectorNote, tookMs: round(performance.now() - t0) };
 }
