@@ -39,6 +39,19 @@ export interface RankJob {
   /** False when no context will be recorded: ranking stops at top_k and `considered` holds only the admitted
    *  items (less to score, build and copy back from a retrieval thread). */
   record?: boolean;
+  /** The text pass, when the caller ran it already (search.ts runs it on the event loop: see there why). */
+  text?: TextPass;
+}
+
+/** The full-text half of candidate finding: the query's terms and their frequencies, and the matching ids. */
+export interface TextPass {
+  plan: ReturnType<typeof planText>;
+  ids: number[];
+}
+
+export function textPass(c: { db: Db }, query: string): TextPass {
+  const plan = planText(c, query);
+  return { plan, ids: textCandidateIds(c, plan) };
 }
 
 export interface Scored {
@@ -83,8 +96,7 @@ export function round(x: number): number {
 export function rankMemories(c: { db: Db }, job: RankJob): Ranked {
   const asOf = job.as_of ? isoOf(job.as_of) : null;
   const now = asOf ?? nowIso();
-  const plan = planText(c, job.query);
-  const textIds = textCandidateIds(c, plan);
+  const { plan, ids: textIds } = job.text ?? textPass(c, job.query);
   const { qv, model } = job;
   // The text matches are read with their vectors in one statement; the recent / popular pool comes from a cache
   // that lives until the database changes (candidates.ts).
