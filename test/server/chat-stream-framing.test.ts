@@ -67,9 +67,14 @@ test('a burst of tokens: one event per token on the session stream and on /api/e
 test('the bench trace route exists only with AGENTORA_BENCH_CHAT_TRACE=1, and then times every token', async () => {
   assert.equal((await srv.fetch('/api/debug/chat-trace?message_id=1')).status, 404);
   const { messageId } = await streamOnce(traced);
-  const body = (await (await traced.fetch(`/api/debug/chat-trace?message_id=${messageId}`)).json()) as { added_ms: (number | null)[] };
-  assert.equal(body.added_ms.length, N);
-  assert.ok(body.added_ms.every((x) => typeof x === 'number' && x >= 0));
+  const body = (await (await traced.fetch(`/api/debug/chat-trace?message_id=${messageId}`)).json()) as {
+    added_ms: (number | null)[];
+    added_cpu_ms: (number | null)[];
+  };
+  for (const samples of [body.added_ms, body.added_cpu_ms]) {
+    assert.equal(samples.length, N);
+    assert.ok(samples.every((x) => typeof x === 'number' && x >= 0));
+  }
   // Without the token it is refused like any other API route.
   assert.equal((await traced.fetch(`/api/debug/chat-trace?message_id=${messageId}`, { auth: false })).status, 401);
 });

@@ -91,7 +91,8 @@ export function mountEvents(app: FastifyInstance, bus: EventBus, log: Logger, li
   };
   const unsubscribe = bus.subscribe((name, _payload, json) => {
     window.add(name, json());
-    if (!pumpScheduled) {
+    // No client connected (e.g. only the editor over LSP): nothing to pump, no extra event-loop callback per token.
+    if (!pumpScheduled && clients.size > 0) {
       pumpScheduled = true;
       setImmediate(pumpAll);
     }

@@ -104,14 +104,14 @@ function mountStream(app: FastifyInstance, ctx: ServerContext): void {
   });
 }
 
-/** Bench-only (AGENTORA_BENCH_CHAT_TRACE=1): the in-server time each token of a message took, ms, in seq order. */
+/** Bench-only (AGENTORA_BENCH_CHAT_TRACE=1): the in-server time (wall, and process CPU) each token of a message took, ms, in seq order. */
 function mountTrace(app: FastifyInstance): void {
   if (!streamTrace) return;
   const trace = streamTrace;
-  app.get<{ Querystring: { message_id?: string } }>('/api/debug/chat-trace', (req) => ({
-    ok: true,
-    added_ms: trace.take(Number(req.query.message_id)),
-  }));
+  app.get<{ Querystring: { message_id?: string } }>('/api/debug/chat-trace', (req) => {
+    const t = trace.take(Number(req.query.message_id));
+    return { ok: true, added_ms: t.wall, added_cpu_ms: t.cpu };
+  });
 }
 
 export const chatRuntime: AreaRuntime = {
