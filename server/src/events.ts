@@ -2,16 +2,25 @@
 // (language-server connection → sendNotification, HTTP → server-sent events).
 import type { AnyNotification, PayloadOf } from './protocol';
 
-export type Listener = (name: string, payload: unknown) => void;
+/**
+ * `json()` is the payload as JSON text, made at most once per event whoever asks (the SSE replay window and a
+ * session's SSE stream share it): at full streaming speed, serialising each token once per transport was a
+ * measurable part of the server's cost per token (issue 11).
+ */
+export type Listener = (name: string, payload: unknown, json: () => string) => void;
 
 export class EventBus {
   private readonly listeners = new Set<Listener>();
 
   emit<N extends AnyNotification>(spec: N, payload: PayloadOf<N>): void {
-    const checked = spec.payload.parse(payload);
+    // A `hot` notification (one per streamed token) is built from typed values by its emitter and is not re-parsed
+    // here (tested against its schema instead); every other payload is checked (and stripped of unknown keys).
+    const checked = spec.hot ? payload : spec.payload.parse(payload);
+    let text: string | undefined;
+    const json = () => (text ??= JSON.stringify(checked));
     for (const l of this.listeners) {
       try {
-        l(spec.name, checked);
+        l(spec.name, checked, json);
       } catch {
         // A broken subscriber (a closed SSE stream) must not stop the others.
       }

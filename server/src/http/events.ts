@@ -40,9 +40,10 @@ export class EventWindow {
 
   constructor(private readonly limits: SseLimits) {}
 
-  add(name: string, payload: unknown): Framed {
+  /** `json` is the payload as JSON text (the bus makes it once per event for every transport). */
+  add(name: string, json: string): Framed {
     const n = this.next++;
-    const ev = { n, text: `id: ${this.boot}.${n}\nevent: ${name}\ndata: ${JSON.stringify(payload)}\n\n` };
+    const ev = { n, text: `id: ${this.boot}.${n}\nevent: ${name}\ndata: ${json}\n\n` };
     this.events.push(ev);
     this.bytes += ev.text.length;
     while (this.events.length > this.limits.windowEvents || (this.bytes > this.limits.windowBytes && this.events.length > 1)) {
@@ -88,9 +89,10 @@ export function mountEvents(app: FastifyInstance, bus: EventBus, log: Logger, li
     pumpScheduled = false;
     for (const pump of clients) pump();
   };
-  const unsubscribe = bus.subscribe((name, payload) => {
-    window.add(name, payload);
-    if (!pumpScheduled) {
+  const unsubscribe = bus.subscribe((name, _payload, json) => {
+    window.add(name, json());
+    // No client connected (e.g. only the editor over LSP): nothing to pump, no extra event-loop callback per token.
+    if (!pumpScheduled && clients.size > 0) {
       pumpScheduled = true;
       setImmediate(pumpAll);
     }

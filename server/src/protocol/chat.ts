@@ -280,6 +280,7 @@ export const didToken = defineNotification({
   name: 'agentora/chat/didToken',
   description: 'A piece of an answer as it streams (seq starts at 1 per message).',
   payload: z.object({ session_id: z.number().int(), message_id: z.number().int(), seq: z.number().int(), delta: z.string() }),
+  hot: true,
 });
 
 export const didMessage = defineNotification({

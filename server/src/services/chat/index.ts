@@ -10,6 +10,7 @@ import { modelAdminServices } from './models';
 import { regenerate, send, stop, stopAll } from './runner';
 import { purgeDeleted, sessionServices, UNDO_MS } from './sessions';
 import { markInterrupted, sessionRow } from './store';
+import { streamTrace } from '../../bridges/models/streamTrace';
 
 /** Started by an editor as its language server (stdio / IPC transport): an extension receives our notifications. */
 const EDITOR_CONNECTED = process.argv.some((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--clientProcessId'));
@@ -64,16 +65,52 @@ function mountStream(app: FastifyInstance, ctx: ServerContext): void {
       'X-Accel-Buffering': 'no',
     });
     res.write(': connected\n\n');
-    const unsubscribe = ctx.events.subscribe((name, payload) => {
-      if (CHAT_EVENTS.has(name) && (payload as { session_id?: number }).session_id === id)
-        res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+    // Events due in this tick go out in ONE write, on the next tick: tokens that arrived in one read from Ollama
+    // (a burst) become one socket write, still one SSE event each, in order. A write per event cost a syscall and
+    // its chunk framing per token.
+    let pending = '';
+    /** [message_id, seq] of the tokens in `pending`, only while the bench trace is on. */
+    let traced: number[] = [];
+    const flush = () => {
+      const text = pending;
+      pending = '';
+      if (res.destroyed) return;
+      res.write(text);
+      if (streamTrace && traced.length) {
+        const tokens = traced;
+        traced = [];
+        // Queued after the response's own uncork tick: it runs once the bytes are handed to the kernel.
+        process.nextTick(() => streamTrace!.written(tokens));
+      }
+    };
+    const send = (text: string) => {
+      if (!pending) process.nextTick(flush);
+      pending += text;
+    };
+    const unsubscribe = ctx.events.subscribe((name, payload, json) => {
+      if (!CHAT_EVENTS.has(name) || (payload as { session_id?: number }).session_id !== id) return;
+      send(`event: ${name}\ndata: ${json()}\n\n`);
+      if (streamTrace && name === C.didToken.name) {
+        const t = payload as { message_id: number; seq: number };
+        traced.push(t.message_id, t.seq);
+      }
     });
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const heartbeat = setInterval(() => send(': keep-alive\n\n'), 15_000);
     heartbeat.unref();
     req.raw.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
     });
+  });
+}
+
+/** Bench-only (AGENTORA_BENCH_CHAT_TRACE=1): the in-server time (wall, and process CPU) each token of a message took, ms, in seq order. */
+function mountTrace(app: FastifyInstance): void {
+  if (!streamTrace) return;
+  const trace = streamTrace;
+  app.get<{ Querystring: { message_id?: string } }>('/api/debug/chat-trace', (req) => {
+    const t = trace.take(Number(req.query.message_id));
+    return { ok: true, added_ms: t.wall, added_cpu_ms: t.cpu };
   });
 }
 
@@ -89,6 +126,7 @@ export const chatRuntime: AreaRuntime = {
   },
   mountHttp(app, ctx) {
     mountStream(app, ctx);
+    mountTrace(app);
   },
   stop(ctx) {
     clearInterval(purgeTimers.get(ctx));

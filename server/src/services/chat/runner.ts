@@ -10,6 +10,7 @@ import { AppError } from '../../protocol';
 import { appendContent, finishMessage, insertMessage, messageRow, pathTo, sessionRow, type MessageRow, type SessionRow } from './store';
 import { memoryForTurn, systemWithMemories } from './memory';
 import { defaultModel } from '../models/defaults';
+import { streamTrace } from '../../bridges/models/streamTrace';
 
 // A flush is a synchronous SQLite write on the event loop (~0.3–0.5 ms): a token arriving meanwhile waits for it.
 // Every 100 ms that was ~1 % of the tokens of a fast stream — the whole p99 of the per-token budget (issue 11);
@@ -110,6 +111,7 @@ async function stream(ctx: ServerContext, session: SessionRow, userId: number, a
       if (run.controller.signal.aborted) break;
       if (chunk.content) {
         content += chunk.content;
+        streamTrace?.token(assistantId, seq + 1, chunk);
         ctx.events.emit(C.didToken, { session_id: session.id, message_id: assistantId, seq: ++seq, delta: chunk.content });
         timer ??= setTimeout(flush, FLUSH_MS);
       }

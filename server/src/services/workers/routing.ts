@@ -87,12 +87,14 @@ export class RoutingProvider implements ModelProvider {
     }
   }
 
-  async *chat(req: ChatRequest): AsyncIterable<ChatChunk> {
+  /** Run here: the inner provider's own stream, not re-yielded through another async generator (each layer costs every token a few promise turns). */
+  chat(req: ChatRequest): AsyncIterable<ChatChunk> {
     const route = req.route;
-    if (!route || !this.useWorker(route.kind, route.workerMode)) {
-      yield* this.inner.chat(req);
-      return;
-    }
+    if (!route || !this.useWorker(route.kind, route.workerMode)) return this.inner.chat(req);
+    return this.onWorker(route, req);
+  }
+
+  private async *onWorker(route: ModelCallRoute, req: ChatRequest): AsyncIterable<ChatChunk> {
     const payload = {
       model: req.model ?? this.inner.defaultChatModel,
       messages: req.messages,
