@@ -65,7 +65,6 @@ const APPLY_BATCH = 200;
  */
 async function applyHistory(ctx: ServerContext, h: History): Promise<number> {
   const db = ctx.db;
-  const support = new Map(h.support);
   const { perRepo, cross } = h;
   const upsert = prep(
     db,
@@ -104,7 +103,7 @@ async function applyHistory(ctx: ServerContext, h: History): Promise<number> {
         persona_scope: a.persona_id,
         strategy_scope: a.strategy,
         source_run_count: a.n,
-        supporting_run_ids_json: JSON.stringify(support.get(`${a.persona_id}\u0000${a.strategy}\u0000${a.repo ?? '*'}`) ?? []),
+        supporting_run_ids_json: a.support_json,
         evidence_summary: parts.join('; '),
         average_score: round(a.avg_score, 1),
         average_risk: round(a.avg_risk),
