@@ -23,6 +23,8 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { openDatabase, type Db } from '../server/src/store/db';
 import { migrations } from '../server/src/store/migrations';
 import { aggregate, SQL, whereOf, type Where } from '../server/src/services/missions/personas/analytics';
@@ -42,6 +44,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
  * printed beside it (p99_of_100_ms).
  */
 const CACHED_ROUNDS = Number(process.env.BENCH_CACHED_ROUNDS ?? 1000);
+/**
+ * A full garbage collection of this process (the client), before each timed route — never during its samples.
+ * The bare-SQL floors leave this process hundreds of MB of result rows; their collection landed in the first
+ * cached routes' samples (persona-trends cached p99 7–12 ms over 1000 samples in full runs, 3–5 ms in a client
+ * without them, at the same server CPU per request).
+ */
+v8.setFlagsFromString('--expose-gc');
+const collectClientGarbage = vm.runInNewContext('gc') as () => void;
 const SEEDED = process.env.BENCH_DB;
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const DESCENDANTS = 1000;
@@ -395,6 +405,7 @@ async function main() {
       ];
       for (const [floorKey, route, cached, budget] of cases) {
         if (ONLY && !ONLY.test(`${route}${cached ? ' (cached)' : ''}`)) continue;
+        collectClientGarbage();
         const { times, cpu, bytes } = await time(route, cached);
         const floor = floors[floorKey]!;
         const ratio = cached ? null : fmt(pct(times, 50) / Math.max(pct(floor, 50), 0.001));
@@ -426,7 +437,8 @@ async function main() {
         // Over the same client as every route above (BENCH_CLIENT): a first fetch() in this process also paid
         // undici's own start (~60 ms), which is the client's cost, not the server's answer.
         const candidates = async () => {
-          if (process.env.BENCH_CLIENT === 'fetch') return (await (await s.fetch(`${API}/memory/patterns/candidates?limit=1`)).json()) as { derived: Derived };
+          if (process.env.BENCH_CLIENT === 'fetch')
+            return (await (await s.fetch(`${API}/memory/patterns/candidates?limit=1`)).json()) as { derived: Derived };
           const r = await client.raw('GET', `${API}/memory/patterns/candidates?limit=1`);
           if (r.status !== 200) throw new Error(`candidates: HTTP ${r.status}`);
           return JSON.parse(r.body.toString('utf8')) as { derived: Derived };

@@ -16,7 +16,19 @@ function add(db: Db, id: string, o: { repo: string; persona?: string; strategy?:
     `INSERT INTO missions (id, created_at, updated_at, status, repo, persona_id, strategy, mission_title, objective, session_id, packet_json,
       snapshot_hash, root_mission_id, lineage_depth, mission_score, risk_level)
      VALUES (?, ?, ?, ?, ?, ?, ?, 'M', 'objective', ?, '{}', ?, ?, 0, ?, 'low')`,
-  ).run(id, at, at, o.status ?? 'succeeded', o.repo, o.persona ?? 'rapid_builder', o.strategy ?? null, `ses_${id}`, id.padEnd(64, '0'), id, o.score ?? 50);
+  ).run(
+    id,
+    at,
+    at,
+    o.status ?? 'succeeded',
+    o.repo,
+    o.persona ?? 'rapid_builder',
+    o.strategy ?? null,
+    `ses_${id}`,
+    id.padEnd(64, '0'),
+    id,
+    o.score ?? 50,
+  );
 }
 
 test('supporting runs: the newest finished runs of each group, per repo and across repos, newest first, at most SUPPORT_IDS', () => {

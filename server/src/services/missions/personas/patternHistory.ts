@@ -44,7 +44,8 @@ const AGG = `count(*) AS n, avg(mission_score) AS avg_score,
 // runs), returned as one JSON text per group. Building them in JS from a scan of every terminal mission (70k rows
 // at 100k missions) cost the worker 250 ms of row objects and garbage collection, and the server the
 // deserialization of 86k strings in one message (a 45 ms stall of the event loop).
-const FROM = (alias: string) => `missions AS ${alias} INDEXED BY missions_pattern_history WHERE ${alias}.status IN ('succeeded', 'failed', 'cancelled')`;
+const FROM = (alias: string) =>
+  `missions AS ${alias} INDEXED BY missions_pattern_history WHERE ${alias}.status IN ('succeeded', 'failed', 'cancelled')`;
 const support = (sameRepo: boolean) => `(SELECT json_group_array(id ORDER BY created_at DESC, id DESC) FROM
     (SELECT s.id, s.created_at FROM ${FROM('s')} AND s.persona_id = m.persona_id AND s.strategy IS m.strategy
       ${sameRepo ? 'AND s.repo IS m.repo' : ''} ORDER BY s.created_at DESC, s.id DESC LIMIT ${SUPPORT_IDS})) AS support_json`;

@@ -125,7 +125,7 @@ async function applyHistory(ctx: ServerContext, h: History): Promise<number> {
     }
     return i;
   });
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     if (i) await new Promise((r) => setImmediate(r));
     i = slice(i);
   }
