@@ -56,16 +56,19 @@ const toPattern = (r: PatternRow): Pattern => ({
   archived: r.archived === 1,
 });
 
-/** Groups upserted per transaction: each batch is a few milliseconds, and the event loop turns between them. */
-const APPLY_BATCH = 200;
+/**
+ * The longest a transaction of upserts holds the event loop (ms): a slice ends after this, and the event loop turns
+ * between slices. A fixed 200 groups a batch took 10–25 ms on a busy machine (a read during a derivation waited
+ * that long); a time-bounded slice keeps each wait under a few milliseconds whatever the machine's speed.
+ */
+const APPLY_SLICE_MS = 4;
 
 /**
  * The write half of a derivation: upsert each group's pattern (the read half ran off the event loop), in short
- * batches with a turn of the event loop between them, so no request waits behind thousands of upserts.
+ * time-bounded slices with a turn of the event loop between them, so no request waits behind thousands of upserts.
  */
 async function applyHistory(ctx: ServerContext, h: History): Promise<number> {
   const db = ctx.db;
-  const support = new Map(h.support);
   const { perRepo, cross } = h;
   const upsert = prep(
     db,
@@ -83,8 +86,12 @@ async function applyHistory(ctx: ServerContext, h: History): Promise<number> {
   );
   const now = new Date().toISOString();
   const groups = [...perRepo, ...cross];
-  const batch = db.transaction((part: typeof groups) => {
-    for (const a of part) {
+  /** Upserts from group `from` until the slice's time is up; returns the next group's index. */
+  const slice = db.transaction((from: number): number => {
+    const until = performance.now() + APPLY_SLICE_MS;
+    let i = from;
+    for (; i < groups.length && (i === from || performance.now() < until); i++) {
+      const a = groups[i]!;
       const repo = a.repo ?? '*';
       const type = a.repo === null ? 'persona_strategy' : 'persona_strategy_repo';
       const wb = a.wb_tried ? round(a.wb_ok / a.wb_tried) : null;
@@ -104,7 +111,7 @@ async function applyHistory(ctx: ServerContext, h: History): Promise<number> {
         persona_scope: a.persona_id,
         strategy_scope: a.strategy,
         source_run_count: a.n,
-        supporting_run_ids_json: JSON.stringify(support.get(`${a.persona_id}\u0000${a.strategy}\u0000${a.repo ?? '*'}`) ?? []),
+        supporting_run_ids_json: a.support_json,
         evidence_summary: parts.join('; '),
         average_score: round(a.avg_score, 1),
         average_risk: round(a.avg_risk),
@@ -116,10 +123,11 @@ async function applyHistory(ctx: ServerContext, h: History): Promise<number> {
         now,
       });
     }
+    return i;
   });
-  for (let i = 0; i < groups.length; i += APPLY_BATCH) {
+  for (let i = 0; i < groups.length;) {
     if (i) await new Promise((r) => setImmediate(r));
-    batch(groups.slice(i, i + APPLY_BATCH));
+    i = slice(i);
   }
   // The upserts themselves do not bump the generation (no trigger on patterns).
   return groups.length;
