@@ -1,7 +1,7 @@
 // Starts the real built CLI (`node dist/server/cli.js serve`) on a free port with a temp data dir, and waits for
 // its ready line (no sleeps). Always stop() it, even when a test fails.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -39,6 +39,8 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
     const timer = setTimeout(() => reject(new Error(`server not ready in ${timeoutMs} ms\n${out}\n${err}`)), timeoutMs);
     proc.stdout!.on('data', (d) => {
       out += d;
+      // AGENTORA_SERVER_STDOUT=file keeps what a bench's server prints (e.g. with --trace-gc in the node args).
+      if (process.env.AGENTORA_SERVER_STDOUT) appendFileSync(process.env.AGENTORA_SERVER_STDOUT, d);
       const m = /studio\s*: (http:\/\/[^/]+)\//.exec(out);
       if (m) {
         clearTimeout(timer);
