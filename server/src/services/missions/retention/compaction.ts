@@ -8,7 +8,12 @@
 // never waits more than one short transaction behind the compactor. Each transaction removes ONE batch: its
 // COMMIT (writing every page the batch dirtied to the WAL) costs about as much as the DELETE itself, so the batch
 // size adapts to the whole transaction's time, commit included, aiming at targetMs.
+// Every so often (once the checkpoint thread saw a big WAL) it pauses for a checkpoint pass, so that the WAL is
+// copied whole and started over (store/checkpointer.ts walSettler): without that pause the WAL is never all
+// copied while the compactor writes, and grew by every page it wrote (2.5 GB for 500k events), each commit
+// appending fresh pages, with slow writes and stalls to match.
 import type { Db } from '../../../store/db';
+import { walSettler } from '../../../store/checkpointer';
 import type { CompactionReport } from '../../../protocol/missionsObservability';
 
 export const KEPT_EVENT_TYPES = [
@@ -50,7 +55,9 @@ export interface CompactionOptions {
   now?: Date;
   /** Called after every committed transaction with the report so far (the job records and streams it). */
   onProgress?: (report: CompactionReport) => void;
-  /** Diagnostics: every transaction's phase, length and rows removed (the bench and tests read it). */
+  /** Pause for a WAL checkpoint and restart once a checkpoint pass saw this many WAL frames (default SETTLE_FRAMES; 0: after every transaction). */
+  settleFrames?: number;
+  /** Diagnostics: every transaction's phase, length and rows removed, and each pause that restarted the WAL (phase 'wal-restart'). */
   trace?: { phase: string; ms: number; rows: number }[];
 }
 
@@ -133,6 +140,7 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
     batch = Math.max(10, Math.min(2000, batch * 2, Math.floor((batch * targetMs) / Math.max(ms, 0.01))));
   };
   const now = opts.now ?? new Date();
+  const settle = walSettler(db, opts.settleFrames);
   const started = performance.now();
   const cutoff = new Date(now.getTime() - policy.ttlDays * 86_400_000).toISOString();
   const report = emptyReport(opts.dryRun, now.toISOString(), cutoff);
@@ -154,6 +162,10 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
     opts.trace?.push({ phase, ms, rows });
     opts.onProgress?.(report);
     await yieldToLoop();
+    if (!opts.dryRun) {
+      const s0 = performance.now();
+      if (await settle()) opts.trace?.push({ phase: 'wal-restart', ms: performance.now() - s0, rows: 0 });
+    }
     return more;
   };
 
