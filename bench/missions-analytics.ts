@@ -15,7 +15,6 @@
 // database is kept there, and later runs copy it instead of seeding again — minutes saved per run).
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { openDatabase, type Db } from '../server/src/store/db';
 import { migrations } from '../server/src/store/migrations';
@@ -203,10 +202,6 @@ async function compaction(s: TestServer, rows: Record<string, unknown>[]) {
     const lat: number[] = [];
     const at: number[] = [];
     let t0 = performance.now();
-    const strace = process.env.BENCH_STRACE
-      ? spawn('perf', ['trace', '-o', process.env.BENCH_STRACE, '--duration', '3', '-p', String(s.proc.pid)])
-      : null;
-    if (strace) await new Promise((r) => setTimeout(r, 500));
     const poller = (async () => {
       while (polling) {
         if (!polling) break;
@@ -218,7 +213,6 @@ async function compaction(s: TestServer, rows: Record<string, unknown>[]) {
     })().catch(() => {});
     // A job: the request answers at once; the bench follows the job until it ends.
     t0 = performance.now();
-    console.log(`compaction starts at ${new Date().toISOString()} (${Date.now()})`);
     const started = (await (await s.fetch('/api/integrations/retention/compact', { method: 'POST', body: '{"wait":false}' })).json()) as {
       job_id: number;
     };
@@ -236,8 +230,10 @@ async function compaction(s: TestServer, rows: Record<string, unknown>[]) {
     const compactMs = performance.now() - t0;
     polling = false;
     await poller;
-    strace?.kill('SIGINT');
-    const worst = lat.map((ms, i) => ({ ms: fmt(ms), at_ms: fmt(at[i]!) })).sort((a, b) => b.ms - a.ms).slice(0, 8);
+    const worst = lat
+      .map((ms, i) => ({ ms: fmt(ms), at_ms: fmt(at[i]!) }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 8);
     console.log('slowest metrics requests during compaction (at: ms after the compact request):', JSON.stringify(worst));
     rows.push({
       route: `POST retention/compact (${before.timeline_events.count} events, predicted ${before.next_compaction.removed_total})`,

@@ -97,6 +97,34 @@ function makeStatements(db: Db) {
   };
 }
 
+const BUSY = Symbol('busy');
+const busyTimeouts = new WeakMap<Db, number>();
+/**
+ * Run fn in a write (IMMEDIATE) transaction if the write lock is free now; BUSY when another connection holds it.
+ * Only the BEGIN goes without waiting: once the lock is held, the connection's busy timeout applies again.
+ * (PRAGMA busy_timeout acts when it is compiled, so it cannot be a prepared statement run later.)
+ */
+function writeIfFree<T>(db: Db, fn: () => T): T | typeof BUSY {
+  let timeout = busyTimeouts.get(db);
+  if (timeout === undefined) busyTimeouts.set(db, (timeout = Number(db.pragma('busy_timeout', { simple: true }))));
+  let began = false;
+  db.pragma('busy_timeout = 0');
+  try {
+    return db
+      .transaction(() => {
+        began = true;
+        db.pragma(`busy_timeout = ${timeout}`);
+        return fn();
+      })
+      .immediate();
+  } catch (err) {
+    if (!began && (err as { code?: string }).code === 'SQLITE_BUSY') return BUSY;
+    throw err;
+  } finally {
+    if (!began) db.pragma(`busy_timeout = ${timeout}`);
+  }
+}
+
 const stmtCache = new WeakMap<Db, ReturnType<typeof makeStatements>>();
 function statements(db: Db) {
   let s = stmtCache.get(db);
@@ -152,8 +180,20 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
   /** Run fn in one transaction, timed (commit included); fn returns whether there is more to do. */
   const step = async (fn: () => boolean, phase: string): Promise<boolean> => {
     const before = removed();
-    const t0 = performance.now();
-    const more = db.transaction(fn)();
+    let more: boolean;
+    let t0 = performance.now();
+    for (;;) {
+      const r = opts.dryRun ? db.transaction(fn)() : writeIfFree(db, fn);
+      if (r !== BUSY) {
+        more = r;
+        break;
+      }
+      // Another connection writes (the checkpoint thread starting the WAL over, an import): come back shortly
+      // rather than sleep in SQLite's busy handler, which would hold the event loop.
+      opts.trace?.push({ phase: 'busy', ms: performance.now() - t0, rows: 0 });
+      await new Promise((r) => setTimeout(r, 2));
+      t0 = performance.now();
+    }
     const ms = performance.now() - t0;
     const rows = removed() - before;
     if (!opts.dryRun) adapt(rows, ms);
