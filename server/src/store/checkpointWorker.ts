@@ -71,7 +71,7 @@ function readAhead(from: number) {
   try {
     fd = openSync(`${file}-wal`, 'r');
     const end = Math.min(fstatSync(fd).size, from + READ_AHEAD_BYTES);
-    for (let at = from; at < end;) {
+    for (let at = from; at < end; ) {
       const n = readSync(fd, readBuffer, 0, Math.min(readBuffer.length, end - at), at);
       if (n <= 0) break;
       at += n;
