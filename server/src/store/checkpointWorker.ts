@@ -11,15 +11,7 @@
 // (Under steady writes the WAL is never all copied and so never restarts: it grew to 2.5 GB during one compaction
 // of 500k events, every commit appending pages the kernel had to allocate. A long writer pauses now and then
 // for a pass — checkpointer.ts settle() — so that the pass completes and the WAL starts over.)
-//
-// And it reads ahead of the writer. Each WAL frame is a page plus a 24-byte header, so every frame written over
-// an old part of the WAL (after a restart) covers file blocks only in part, and a block no longer in the page
-// cache is first read from disk — on the event loop, 20–50 ms. The kernel does drop them: this VM's proactive
-// reclaim (DAMON) evicts page cache in coarse physical regions every few seconds, hot WAL pages included. So after
-// each pass that found writes, the thread reads the next READ_AHEAD_BYTES of the old WAL beyond the last frame:
-// any disk read happens here, and the server's writes find the blocks in memory.
 import { parentPort, workerData } from 'node:worker_threads';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
 const { file, nativeBinding, intervalMs } = workerData as { file: string; nativeBinding?: string; intervalMs: number };
@@ -61,28 +53,6 @@ function restart(before: number): boolean {
   }
 }
 
-const READ_AHEAD_BYTES = 16 * 1024 * 1024;
-const WAL_HEADER_BYTES = 32;
-const frameBytes = Number(db.pragma('page_size', { simple: true })) + 24;
-const readBuffer = Buffer.allocUnsafe(1024 * 1024);
-/** Bring the WAL's bytes [from, from + READ_AHEAD_BYTES) into the page cache (those that exist). */
-function readAhead(from: number) {
-  let fd: number | null = null;
-  try {
-    fd = openSync(`${file}-wal`, 'r');
-    const end = Math.min(fstatSync(fd).size, from + READ_AHEAD_BYTES);
-    for (let at = from; at < end; ) {
-      const n = readSync(fd, readBuffer, 0, Math.min(readBuffer.length, end - at), at);
-      if (n <= 0) break;
-      at += n;
-    }
-  } catch {
-    // only a read-ahead: a missing or unreadable WAL changes nothing
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
-}
-
 let passes = 0;
 let restarts = 0;
 /** data_version right after this thread's last restart: while it holds, the WAL is that one frame. */
@@ -105,8 +75,6 @@ const pass = (id?: number) => {
       restarts++;
       quietAt = dataVersion.get() as number;
     }
-    // The server writes next after the thread's frame (restarted) or after the last frame.
-    if (log >= 0) readAhead(WAL_HEADER_BYTES + (restarted ? 1 : log) * frameBytes);
     // log: frames in the WAL; checkpointed: how many of them are now in the database file (before any restart).
     parentPort!.postMessage({ type: 'pass', id, passes, restarts, restarted, log, checkpointed });
   } catch (err) {
