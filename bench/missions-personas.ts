@@ -352,7 +352,7 @@ async function main() {
     };
     db.close();
 
-    const s = await startServer({}, 120000, { dataDir });
+    const s = await startServer(process.env.BENCH_ENV ? (JSON.parse(process.env.BENCH_ENV) as Record<string, string>) : {}, 120000, { dataDir });
     const API = '/api/integrations';
     const client = leanClient(s.url, s.token, 1);
     /** One request over the keep-alive connection: its status and body size once the last byte is in. */
