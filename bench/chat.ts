@@ -24,7 +24,7 @@
 //     on it includes the trace's two getrusage calls per token).
 // Usage: npm run build && node --import tsx bench/chat.ts [sessions] [messagesPerSession] [part …]
 //   (default 10000 × 100, every part; parts: ttftHttp ttftLsp fullSpeed perToken concurrent bigList)
-import { execSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,10 +57,10 @@ const serverOn = (ollamaUrl: string, env: Record<string, string> = {}) =>
   });
 /** The machine's load beside every figure (a shared 2-core machine: the numbers are only indicative). */
 const load = () =>
-  `[${execSync('uptime')
-    .toString()
-    .trim()
-    .replace(/^.*load/, 'load')}]`;
+  `[load average: ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')}]`;
 
 async function ttftHttp(): Promise<void> {
   const s = await startServer({ AGENTORA_USE_MOCK_OLLAMA: 'true' });
