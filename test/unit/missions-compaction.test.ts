@@ -3,11 +3,13 @@
 // rollup the analytics read stays equal to a full GROUP BY over the missions after writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Db } from '../../server/src/store/db';
 import { compactMissionEvents, KEPT_EVENT_TYPES } from '../../server/src/services/missions/retention/compaction';
+import { startCheckpointer } from '../../server/src/store/checkpointer';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
@@ -221,5 +223,81 @@ test(
       }
     }
     assert.ok(KEPT_EVENT_TYPES.includes('state_changed'));
+  }),
+);
+
+/** 2,000 job events of 20 missions, all past a 30-day TTL. */
+function chatter(db: Db) {
+  const ins = db.prepare("INSERT INTO mission_events (mission_id, created_at, type, message) VALUES (?, ?, 'job_event', ?)");
+  db.transaction(() => {
+    for (let m = 0; m < 20; m++) {
+      mission(db, `r${m}`);
+      for (let i = 0; i < 100; i++) ins.run(`r${m}`, daysAgo(40 + (i % 20)), 'x'.repeat(200));
+    }
+  })();
+}
+
+test('with the checkpoint thread, the compactor pauses for it between batches: the WAL starts over instead of growing', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-compact-'));
+  const settled = openDatabase(path.join(dir, 'settled.db'));
+  const grown = openDatabase(path.join(dir, 'grown.db'));
+  // Passes only when the compactor asks (settleFrames 0: after every transaction), none on a timer.
+  const cp = startCheckpointer(settled, () => {}, 3_600_000)!;
+  try {
+    chatter(settled);
+    chatter(grown);
+    await cp.passNow();
+    grown.pragma('wal_checkpoint(TRUNCATE)');
+    grown.pragma('wal_autocheckpoint = 0'); // the same work with nothing copying the WAL: it keeps every frame
+    const trace: { phase: string; ms: number; rows: number }[] = [];
+    const policy = { ttlDays: 30, maxPerRun: 1000 };
+    const a = await compactMissionEvents(settled, policy, { dryRun: false, now: NOW, batch: 100, settleFrames: 0, trace });
+    const b = await compactMissionEvents(grown, policy, { dryRun: false, now: NOW, batch: 100 });
+    assert.equal(a.removed_events_ttl, 2000);
+    assert.deepEqual(
+      { ...a, started_at: '', finished_at: '', duration_ms: 0, longest_transaction_ms: 0 },
+      { ...b, started_at: '', finished_at: '', duration_ms: 0, longest_transaction_ms: 0 },
+    );
+    const restarts = trace.filter((t) => t.phase === 'wal-restart').length;
+    assert.ok(restarts >= 10, `the WAL started over after the batches (${restarts} times)`);
+    assert.ok(cp.stats().restarts >= restarts);
+    const walOf = (db: Db) => statSync(`${db.name}-wal`).size;
+    assert.ok(walOf(settled) * 3 < walOf(grown), `WAL ${walOf(settled)} bytes with the pauses, ${walOf(grown)} without`);
+  } finally {
+    await cp.stop();
+    settled.close();
+    grown.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test(
+  'while another connection holds the write lock, the compactor waits on the event loop, not in SQLite',
+  { timeout: 60_000 },
+  withDb(async (db) => {
+    chatter(db);
+    // A busy timeout longer than this test may run: a compactor that waited in SQLite's busy handler (holding
+    // the event loop, so the timer below could not release the lock) would make the test time out.
+    db.pragma('busy_timeout = 600000');
+    const other = new Database(db.name);
+    other.exec('BEGIN IMMEDIATE');
+    let released = false;
+    setTimeout(() => {
+      other.exec('COMMIT');
+      released = true;
+    }, 30);
+    try {
+      const trace: { phase: string; ms: number; rows: number }[] = [];
+      const report = await compactMissionEvents(db, { ttlDays: 30, maxPerRun: 1000 }, { dryRun: false, now: NOW, batch: 500, trace });
+      assert.ok(released);
+      assert.equal(report.removed_events_ttl, 2000);
+      assert.ok(
+        trace.some((t) => t.phase === 'busy'),
+        'it found the lock taken and came back',
+      );
+      assert.equal(db.prepare('SELECT count(*) FROM mission_events').pluck().get(), 0);
+    } finally {
+      other.close();
+    }
   }),
 );

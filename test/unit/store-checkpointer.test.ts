@@ -3,7 +3,7 @@
 // automatic checkpoint comes back when the worker stops.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../server/src/store/db';
@@ -34,6 +34,48 @@ test('a worker thread checkpoints the WAL; commits no longer do', async () => {
     assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000, 'automatic checkpoints are back once the worker stops');
     assert.deepEqual(errors, []);
   } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// The WAL header's salts change each time the WAL starts over (bytes 16-23 of the -wal file).
+const walSalt = (file: string) => readFileSync(`${file}-wal`).subarray(16, 24).toString('hex');
+
+test('the checkpoint thread starts the WAL over itself, so a write on the server connection only appends', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-ckpt-'));
+  const file = path.join(dir, 'agentora.db');
+  const db = openDatabase(file, { migrations: [] });
+  // No timer passes during the test: only passNow() runs them.
+  const cp = startCheckpointer(db, () => {}, 3_600_000)!;
+  try {
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
+    const ins = db.prepare('INSERT INTO t (body) VALUES (?)');
+    db.transaction(() => {
+      for (let k = 0; k < 200; k++) ins.run('x'.repeat(4000));
+    })();
+    const first = await cp.passNow();
+    assert.equal(first.checkpointed_frames, first.wal_frames, 'the pass copied the whole WAL');
+    assert.equal(first.restarts, 1, 'and the thread started the WAL over');
+    const salt = walSalt(file);
+    ins.run('after the restart');
+    assert.equal(walSalt(file), salt, "the server's write appended to the thread's WAL: it did not start one (nor fsync its header)");
+    // While nobody else writes, passes leave the thread's one frame alone (copying it would hand the next
+    // restart back to the server's connection).
+    const idle = await cp.passNow();
+    assert.equal(idle.restarts, 2, 'the pass after that write copied it and started over again');
+    const salt2 = walSalt(file);
+    assert.notEqual(salt2, salt);
+    const quiet = await cp.passNow();
+    assert.equal(quiet.restarts, 2, 'a pass with nothing new written does nothing');
+    ins.run('later');
+    assert.equal(walSalt(file), salt2, 'the next write appends again');
+    const after = await cp.passNow();
+    assert.ok(after.wal_frames <= 3, `the WAL holds the thread's frame and the one write, not the 200 rows (${after.wal_frames} frames)`);
+    assert.equal(db.prepare('SELECT count(*) FROM t').pluck().get() as number, 202);
+    assert.equal(after.last_error, null);
+  } finally {
+    await cp.stop();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,7 +8,12 @@
 // never waits more than one short transaction behind the compactor. Each transaction removes ONE batch: its
 // COMMIT (writing every page the batch dirtied to the WAL) costs about as much as the DELETE itself, so the batch
 // size adapts to the whole transaction's time, commit included, aiming at targetMs.
+// Every so often (once the checkpoint thread saw a big WAL) it pauses for a checkpoint pass, so that the WAL is
+// copied whole and started over (store/checkpointer.ts walSettler): without that pause the WAL is never all
+// copied while the compactor writes, and grew by every page it wrote (2.5 GB for 500k events), each commit
+// appending fresh pages, with slow writes and stalls to match.
 import type { Db } from '../../../store/db';
+import { walSettler } from '../../../store/checkpointer';
 import type { CompactionReport } from '../../../protocol/missionsObservability';
 
 export const KEPT_EVENT_TYPES = [
@@ -50,7 +55,9 @@ export interface CompactionOptions {
   now?: Date;
   /** Called after every committed transaction with the report so far (the job records and streams it). */
   onProgress?: (report: CompactionReport) => void;
-  /** Diagnostics: every transaction's phase, length and rows removed (the bench and tests read it). */
+  /** Pause for a WAL checkpoint and restart once a checkpoint pass saw this many WAL frames (default SETTLE_FRAMES; 0: after every transaction). */
+  settleFrames?: number;
+  /** Diagnostics: every transaction's phase, length and rows removed, and each pause that restarted the WAL (phase 'wal-restart'). */
   trace?: { phase: string; ms: number; rows: number }[];
 }
 
@@ -88,6 +95,34 @@ function makeStatements(db: Db) {
       : null,
     deleteAlerts: hasAlerts ? db.prepare('DELETE FROM mission_alert_events WHERE id IN (SELECT value FROM json_each(?))') : null,
   };
+}
+
+const BUSY = Symbol('busy');
+const busyTimeouts = new WeakMap<Db, number>();
+/**
+ * Run fn in a write (IMMEDIATE) transaction if the write lock is free now; BUSY when another connection holds it.
+ * Only the BEGIN goes without waiting: once the lock is held, the connection's busy timeout applies again.
+ * (PRAGMA busy_timeout acts when it is compiled, so it cannot be a prepared statement run later.)
+ */
+function writeIfFree<T>(db: Db, fn: () => T): T | typeof BUSY {
+  let timeout = busyTimeouts.get(db);
+  if (timeout === undefined) busyTimeouts.set(db, (timeout = Number(db.pragma('busy_timeout', { simple: true }))));
+  let began = false;
+  db.pragma('busy_timeout = 0');
+  try {
+    return db
+      .transaction(() => {
+        began = true;
+        db.pragma(`busy_timeout = ${timeout}`);
+        return fn();
+      })
+      .immediate();
+  } catch (err) {
+    if (!began && (err as { code?: string }).code === 'SQLITE_BUSY') return BUSY;
+    throw err;
+  } finally {
+    if (!began) db.pragma(`busy_timeout = ${timeout}`);
+  }
 }
 
 const stmtCache = new WeakMap<Db, ReturnType<typeof makeStatements>>();
@@ -133,6 +168,7 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
     batch = Math.max(10, Math.min(2000, batch * 2, Math.floor((batch * targetMs) / Math.max(ms, 0.01))));
   };
   const now = opts.now ?? new Date();
+  const settle = walSettler(db, opts.settleFrames);
   const started = performance.now();
   const cutoff = new Date(now.getTime() - policy.ttlDays * 86_400_000).toISOString();
   const report = emptyReport(opts.dryRun, now.toISOString(), cutoff);
@@ -144,8 +180,20 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
   /** Run fn in one transaction, timed (commit included); fn returns whether there is more to do. */
   const step = async (fn: () => boolean, phase: string): Promise<boolean> => {
     const before = removed();
-    const t0 = performance.now();
-    const more = db.transaction(fn)();
+    let more: boolean;
+    let t0 = performance.now();
+    for (;;) {
+      const r = opts.dryRun ? db.transaction(fn)() : writeIfFree(db, fn);
+      if (r !== BUSY) {
+        more = r;
+        break;
+      }
+      // Another connection writes (the checkpoint thread starting the WAL over, an import): come back shortly
+      // rather than sleep in SQLite's busy handler, which would hold the event loop.
+      opts.trace?.push({ phase: 'busy', ms: performance.now() - t0, rows: 0 });
+      await new Promise((r) => setTimeout(r, 2));
+      t0 = performance.now();
+    }
     const ms = performance.now() - t0;
     const rows = removed() - before;
     if (!opts.dryRun) adapt(rows, ms);
@@ -154,6 +202,10 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
     opts.trace?.push({ phase, ms, rows });
     opts.onProgress?.(report);
     await yieldToLoop();
+    if (!opts.dryRun) {
+      const s0 = performance.now();
+      if (await settle()) opts.trace?.push({ phase: 'wal-restart', ms: performance.now() - s0, rows: 0 });
+    }
     return more;
   };
 
