@@ -63,6 +63,7 @@ const contexts = await Promise.all([
       'server/checkpoint-worker': 'server/src/store/checkpointWorker.ts',
       'server/retrieval-worker': 'server/src/services/memory/retrievalWorker.ts',
       'server/import-worker': 'server/src/services/missions/exchange/importWorker.ts',
+      'server/compaction-worker': 'server/src/services/missions/retention/compactionWorker.ts',
       'server/pattern-worker': 'server/src/services/missions/personas/patternWorker.ts',
     },
     outdir: 'dist',

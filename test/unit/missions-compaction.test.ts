@@ -10,6 +10,7 @@ import path from 'node:path';
 import { openDatabase, type Db } from '../../server/src/store/db';
 import { compactMissionEvents, KEPT_EVENT_TYPES } from '../../server/src/services/missions/retention/compaction';
 import { startCheckpointer } from '../../server/src/store/checkpointer';
+import { compactOffLoop } from '../../server/src/services/missions/retention/compactionThread';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
@@ -299,5 +300,34 @@ test(
     } finally {
       other.close();
     }
+  }),
+);
+
+test(
+  'a real compaction runs in a thread on its own connection and removes what the same compaction on the event loop would',
+  withDb(async (db) => {
+    for (const id of ['r1', 'r2']) {
+      mission(db, id);
+      events(db, id, [
+        ['prepared', 90],
+        ['job_event', 90],
+        ['job_event', 40],
+        ['score_changed', 31],
+        ['job_event', 1],
+        ['job_event', 1],
+      ]);
+    }
+    const policy = { ttlDays: 30, maxPerRun: 3 };
+    const predicted = await compactMissionEvents(db, policy, { dryRun: true, now: NOW });
+    // data_version moves only when ANOTHER connection commits: the thread's deletes move it, the server's would not.
+    const version = () => db.pragma('data_version', { simple: true }) as number;
+    const before = version();
+    const progress: number[] = [];
+    const report = await compactOffLoop({ db } as never, policy, { now: NOW, onProgress: (r) => progress.push(r.transactions) });
+    assert.ok(version() > before, 'the deletes were committed by another connection (the compaction thread)');
+    assert.equal(report.removed_total, predicted.removed_total);
+    assert.deepEqual(report.removed_by_type, predicted.removed_by_type);
+    assert.ok(progress.length >= 1, 'progress reached the server');
+    assert.deepEqual(typesOf(db, 'r1'), ['prepared', 'job_event', 'job_event'], 'past the TTL removed; the cap of 3 then holds');
   }),
 );

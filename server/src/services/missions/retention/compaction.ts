@@ -57,6 +57,8 @@ export interface CompactionOptions {
   onProgress?: (report: CompactionReport) => void;
   /** Pause for a WAL checkpoint and restart once a checkpoint pass saw this many WAL frames (default SETTLE_FRAMES; 0: after every transaction). */
   settleFrames?: number;
+  /** The pause itself, when the compactor runs on another connection than the checkpointer's (compactionThread.ts). */
+  settle?: () => Promise<boolean>;
   /** Diagnostics: every transaction's phase, length and rows removed, and each pause that restarted the WAL (phase 'wal-restart'). */
   trace?: { phase: string; ms: number; rows: number }[];
 }
@@ -168,7 +170,7 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
     batch = Math.max(10, Math.min(2000, batch * 2, Math.floor((batch * targetMs) / Math.max(ms, 0.01))));
   };
   const now = opts.now ?? new Date();
-  const settle = walSettler(db, opts.settleFrames);
+  const settle = opts.settle ?? walSettler(db, opts.settleFrames);
   const started = performance.now();
   const cutoff = new Date(now.getTime() - policy.ttlDays * 86_400_000).toISOString();
   const report = emptyReport(opts.dryRun, now.toISOString(), cutoff);

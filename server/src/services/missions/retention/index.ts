@@ -8,6 +8,7 @@ import { missionStore } from '../store';
 import { didCompact } from '../../../protocol/missionsObservability';
 import { compactMissionEvents, emptyReport, KEPT_EVENT_TYPES, REMOVABLE_EVENT_TYPES } from './compaction';
 import { compactionJobs } from './jobs';
+import { compactOffLoop } from './compactionThread';
 
 interface RetentionState {
   running: { jobId: number; done: Promise<CompactionReport> } | null;
@@ -47,8 +48,7 @@ export function startCompaction(ctx: ServerContext, actor: string): { jobId: num
   const done = (async () => {
     await new Promise<void>((r) => setImmediate(r)); // the request that started it answers first
     try {
-      const report = await compactMissionEvents(ctx.db, policy(ctx), {
-        dryRun: false,
+      const report = await compactOffLoop(ctx, policy(ctx), {
         now: started,
         onProgress: jobs.progress(jobId, (r) => emit('running', r)),
       });
