@@ -1,8 +1,10 @@
-// Only the server opens the database. One connection, WAL, foreign keys on, a busy timeout, and numbered
-// migrations applied at open — each in its own transaction, recorded in `schema_version`.
+// The server's connection to the database: WAL, foreign keys on, a busy timeout, transactions that begin IMMEDIATE
+// (immediate.ts: threads write beside it), and numbered migrations applied at open — each in its own transaction,
+// recorded in `schema_version`.
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { immediateByDefault } from './immediate';
 import { migrations, type Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -24,7 +26,7 @@ export interface OpenOptions {
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const binding = nativeBindingPath();
-  const db = new Database(file, binding ? { nativeBinding: binding } : {});
+  const db = immediateByDefault(new Database(file, binding ? { nativeBinding: binding } : {}));
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { AppError } from '../../../protocol/errors';
+import { immediateByDefault } from '../../../store/immediate';
 import { importBundle } from './importBundle';
 
 interface Input {
@@ -24,7 +25,9 @@ function answer(): unknown {
   }
   if (bundle === null || typeof bundle !== 'object' || Array.isArray(bundle))
     throw new AppError('bad_request', 'Invalid body: expected a JSON object', [{ path: '', message: 'expected a JSON object' }]);
-  const db = new Database(input.file, { fileMustExist: true, ...(input.nativeBinding ? { nativeBinding: input.nativeBinding } : {}) });
+  const db = immediateByDefault(
+    new Database(input.file, { fileMustExist: true, ...(input.nativeBinding ? { nativeBinding: input.nativeBinding } : {}) }),
+  );
   try {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 10000');

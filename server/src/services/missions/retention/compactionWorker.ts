@@ -4,6 +4,7 @@
 // for at most one of the compactor's short transactions (it takes the write lock only when it is free).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { immediateByDefault } from '../../../store/immediate';
 import { compactMissionEvents, type CompactionPolicy } from './compaction';
 
 interface Input {
@@ -32,7 +33,9 @@ const settle = () =>
   });
 
 async function run(): Promise<void> {
-  const db = new Database(input.file, { fileMustExist: true, ...(input.nativeBinding ? { nativeBinding: input.nativeBinding } : {}) });
+  const db = immediateByDefault(
+    new Database(input.file, { fileMustExist: true, ...(input.nativeBinding ? { nativeBinding: input.nativeBinding } : {}) }),
+  );
   try {
     // As the server's own connection (store/db.ts), without ever checkpointing (the checkpoint thread does).
     db.pragma('foreign_keys = ON');
