@@ -2,7 +2,9 @@
 // database and runs `PRAGMA quick_check`, which reads every page — seconds on a large store.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { runInBackground } from '../../store/threadPriority';
 
+runInBackground();
 const { file, nativeBinding } = workerData as { file: string; nativeBinding?: string };
 const started = performance.now();
 try {

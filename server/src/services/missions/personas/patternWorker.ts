@@ -3,8 +3,10 @@
 // server applies the few thousand upserts.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { runInBackground } from '../../../store/threadPriority';
 import { readHistory } from './patternHistory';
 
+runInBackground();
 const { file, nativeBinding } = workerData as { file: string; nativeBinding?: string };
 try {
   const db = new Database(file, { readonly: true, fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) });

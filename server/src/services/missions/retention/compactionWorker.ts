@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { immediateByDefault } from '../../../store/immediate';
+import { runInBackground } from '../../../store/threadPriority';
 import { compactMissionEvents, type CompactionPolicy } from './compaction';
 
 interface Input {
@@ -16,6 +17,7 @@ interface Input {
 }
 type FromServer = { type: 'settled'; id: number; restarted: boolean };
 
+runInBackground();
 const input = workerData as Input;
 const port = parentPort!;
 const waiting = new Map<number, (restarted: boolean) => void>();
