@@ -7,8 +7,8 @@
 //     Also one root with 1k descendants (10 branch sets of 90, 100 forks of forks): lineage, portfolio per root and
 //     per run, decision summary, each beside its bare SQL;
 //  3. export of the newest ~10k missions (streamed) and their import into an empty server, time and peak RSS;
-//  4. compaction of the 500k events as a job (POST retention/compact {wait:false}) while another client polls GET metrics: the
-//     longest request stall during it, and the compactor's own longest transaction.
+//  4. compaction of the 500k events as a job (POST retention/compact {wait:false}) while another client polls GET metrics and
+//     a third creates a memory every 50 ms: the longest read and write during it, and the compactor's longest transaction.
 // Env: BENCH_MISSIONS (100000), BENCH_EVENTS (500000), BENCH_ROUNDS (200), BENCH_JSON (output file),
 // BENCH_SAVE_EXPORT (keep the exported bundle in this file), BENCH_ONLY=compact (only step 4: seeds, then
 // compacts; the routes, floors and export are skipped), BENCH_SEED_CACHE (a folder: the seeded and migrated
@@ -211,6 +211,21 @@ async function compaction(s: TestServer, rows: Record<string, unknown>[]) {
         at.push(t - t0);
       }
     })().catch(() => {});
+    // And a writer: a server-side write waits for the compactor's transaction in progress (the write lock is
+    // one), so the longest write shows what a compaction transaction costs a request that writes. Gentle: one
+    // memory created every 50 ms.
+    const wlat: number[] = [];
+    let wn = 0;
+    const writer = (async () => {
+      while (polling) {
+        const t = performance.now();
+        const r = await s.fetch('/api/memory/capsules', { method: 'POST', body: JSON.stringify({ text: `bench write ${++wn} during compaction` }) });
+        if (!r.ok) throw new Error(`memory create answered ${r.status} after ${(performance.now() - t).toFixed(1)} ms: ${await r.text()}`);
+        await r.arrayBuffer();
+        wlat.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, Number(process.env.BENCH_WRITE_GAP_MS ?? 50)));
+      }
+    })();
     // A job: the request answers at once; the bench follows the job until it ends.
     t0 = performance.now();
     const started = (await (await s.fetch('/api/integrations/retention/compact', { method: 'POST', body: '{"wait":false}' })).json()) as {
@@ -230,6 +245,7 @@ async function compaction(s: TestServer, rows: Record<string, unknown>[]) {
     const compactMs = performance.now() - t0;
     polling = false;
     await poller;
+    await writer;
     const worst = lat
       .map((ms, i) => ({ ms: fmt(ms), at_ms: fmt(at[i]!) }))
       .sort((a, b) => b.ms - a.ms)
@@ -245,6 +261,9 @@ async function compaction(s: TestServer, rows: Record<string, unknown>[]) {
       concurrent_metrics_requests: lat.length,
       concurrent_request_p99_ms: fmt(pct(lat, 99)),
       concurrent_request_max_ms: fmt(Math.max(...lat)),
+      concurrent_writes: wlat.length,
+      concurrent_write_p99_ms: fmt(pct(wlat, 99)),
+      concurrent_write_max_ms: fmt(Math.max(...wlat)),
       load_avg_1m: fmt(os.loadavg()[0]!),
     });
   } catch (err) {

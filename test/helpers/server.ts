@@ -39,7 +39,7 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
     const timer = setTimeout(() => reject(new Error(`server not ready in ${timeoutMs} ms\n${out}\n${err}`)), timeoutMs);
     proc.stdout!.on('data', (d) => {
       out += d;
-      // AGENTORA_SERVER_STDOUT=file keeps what a bench's server prints (e.g. with --trace-gc in the node args).
+      // AGENTORA_SERVER_STDOUT=file keeps what a bench's server prints, stdout and stderr (its log; --trace-gc output).
       if (process.env.AGENTORA_SERVER_STDOUT) appendFileSync(process.env.AGENTORA_SERVER_STDOUT, d);
       const m = /studio\s*: (http:\/\/[^/]+)\//.exec(out);
       if (m) {
@@ -47,7 +47,10 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
         resolve(m[1]!);
       }
     });
-    proc.stderr!.on('data', (d) => (err += d));
+    proc.stderr!.on('data', (d) => {
+      err += d;
+      if (process.env.AGENTORA_SERVER_STDOUT) appendFileSync(process.env.AGENTORA_SERVER_STDOUT, d);
+    });
     proc.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}\n${out}\n${err}`));

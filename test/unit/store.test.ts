@@ -4,7 +4,9 @@ import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { latestVersion, migrate, openDatabase, schemaVersion } from '../../server/src/store/db';
+import { writeGate } from '../../server/src/store/immediate';
 import { migrations } from '../../server/src/store/migrations';
 
 test('a new database is migrated to the latest version with WAL and foreign keys on; reopening applies nothing', () => {
@@ -57,5 +59,47 @@ test('a read-then-write transaction survives another connection committing in be
   assert.equal(db.transaction(() => db.transaction(() => 7)())(), 7);
   assert.equal(db.transaction(() => db.prepare('SELECT count(*) FROM t').pluck().get()).deferred(), 2);
   other.close();
+  db.close();
+});
+
+test('the server connection announces every write in its write gate, and a background writer waits for it', async () => {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'agentora-db-')), 'a.db');
+  const db = openDatabase(file, { migrations: [] });
+  const gate = new Int32Array(writeGate(db)!);
+  // Read the gate from inside SQL, while a statement runs.
+  db.function('gate_now', () => Atomics.load(gate, 0));
+  db.exec('CREATE TABLE t (x INTEGER, who TEXT)');
+  db.prepare("INSERT INTO t VALUES (gate_now(), 'single write')").run();
+  db.transaction(() => db.prepare("INSERT INTO t VALUES (gate_now(), 'transaction')").run())();
+  assert.deepEqual(db.prepare('SELECT x, who FROM t ORDER BY rowid').raw().all(), [
+    [1, 'single write'],
+    [1, 'transaction'],
+  ]);
+  assert.equal(db.prepare('SELECT gate_now()').pluck().get(), 0, 'a read is not announced');
+  assert.equal(Atomics.load(gate, 0), 0, 'and every announcement ended');
+
+  // A background thread that waits for the gate does not even try to begin while the server's transaction runs.
+  const source = path.join(__dirname, '../../server/src/store/immediate.ts');
+  const w = new Worker(
+    `require('tsx/cjs'); const { waitForGate } = require(${JSON.stringify(source)});
+     const { parentPort, workerData } = require('node:worker_threads');
+     parentPort.once('message', () => { const t = performance.now(); waitForGate(workerData); parentPort.postMessage(performance.now() - t); });
+     parentPort.postMessage('ready');`,
+    { eval: true, workerData: writeGate(db) },
+  );
+  const next = () =>
+    new Promise<unknown>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  await next(); // 'ready'
+  const waited = next() as Promise<number>;
+  db.transaction(() => {
+    w.postMessage('go');
+    const until = performance.now() + 200;
+    while (performance.now() < until); // the server's transaction holds on for 200 ms
+  })();
+  assert.ok((await waited) >= 150, 'the thread waited for the transaction to end');
+  await w.terminate();
   db.close();
 });

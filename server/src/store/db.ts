@@ -26,7 +26,7 @@ export interface OpenOptions {
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const binding = nativeBindingPath();
-  const db = immediateByDefault(new Database(file, binding ? { nativeBinding: binding } : {}));
+  const db = immediateByDefault(new Database(file, binding ? { nativeBinding: binding } : {}), { announce: true });
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

@@ -14,6 +14,7 @@
 // appending fresh pages, with slow writes and stalls to match.
 import type { Db } from '../../../store/db';
 import { walSettler } from '../../../store/checkpointer';
+import { waitForGate } from '../../../store/immediate';
 import type { CompactionReport } from '../../../protocol/missionsObservability';
 
 export const KEPT_EVENT_TYPES = [
@@ -59,6 +60,9 @@ export interface CompactionOptions {
   settleFrames?: number;
   /** The pause itself, when the compactor runs on another connection than the checkpointer's (compactionThread.ts). */
   settle?: () => Promise<boolean>;
+  /** The server connection's write announcements (store/immediate.ts writeGate), when the compactor runs in a thread: it
+   * begins no transaction while the server waits to write. */
+  gate?: SharedArrayBuffer;
   /** Diagnostics: every transaction's phase, length and rows removed, and each pause that restarted the WAL (phase 'wal-restart'). */
   trace?: { phase: string; ms: number; rows: number }[];
 }
@@ -185,7 +189,12 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
     let more: boolean;
     let t0 = performance.now();
     for (;;) {
-      const r = opts.dryRun ? db.transaction(fn)() : writeIfFree(db, fn);
+      // A dry run only reads: a snapshot, without the write lock.
+      if (!opts.dryRun && opts.gate) {
+        waitForGate(opts.gate);
+        t0 = performance.now();
+      }
+      const r = opts.dryRun ? db.transaction(fn).deferred() : writeIfFree(db, fn);
       if (r !== BUSY) {
         more = r;
         break;

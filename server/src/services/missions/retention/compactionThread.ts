@@ -7,6 +7,7 @@ import type { ServerContext } from '../../../context';
 import type { CompactionReport } from '../../../protocol/missionsObservability';
 import { nativeBindingPath } from '../../../store/db';
 import { walSettler } from '../../../store/checkpointer';
+import { writeGate } from '../../../store/immediate';
 import { spawnThread } from '../../../store/threads';
 import { compactMissionEvents, type CompactionPolicy } from './compaction';
 
@@ -29,6 +30,7 @@ export function compactOffLoop(
     ...(binding ? { nativeBinding: binding } : {}),
     policy,
     now: opts.now.toISOString(),
+    gate: writeGate(db),
   });
   // The WAL pauses go through the server's checkpoint thread, as they would for a compaction on the event loop.
   const settle = walSettler(db);

@@ -14,6 +14,8 @@ interface Input {
   policy: CompactionPolicy;
   /** ISO time the compaction was started at (its TTL cutoff is computed from it). */
   now: string;
+  /** The server connection's write announcements (store/immediate.ts). */
+  gate?: SharedArrayBuffer;
 }
 type FromServer = { type: 'settled'; id: number; restarted: boolean };
 
@@ -50,6 +52,7 @@ async function run(): Promise<void> {
       now: new Date(input.now),
       onProgress: (r) => port.postMessage({ type: 'progress', report: r }),
       settle,
+      gate: input.gate,
     });
     port.postMessage({ type: 'done', report });
   } catch (err) {
