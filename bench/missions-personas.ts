@@ -282,6 +282,8 @@ interface Budget {
   unit: string;
   /** 'max': value must stay under limit; 'min': above. */
   kind?: 'max' | 'min';
+  /** What else the reader should know (e.g. how many slow samples waited for a core). */
+  note?: string;
 }
 
 async function main() {
@@ -459,7 +461,18 @@ async function main() {
         });
         const label = `${route.split('?')[0]}${route.includes('repo=') ? ' (repo filter)' : ''}${cached ? ' cached' : ''}`;
         const label2 = route.startsWith('cohorts') ? label.replace('(repo filter)', '(repo + status filters)') : label;
-        budgets.push({ what: `${label2} p99`, value: fmt(pct(times, 99)), limit: budget, unit: 'ms' });
+        const queued = slow.filter(([, w]) => w >= 1).length;
+        budgets.push({
+          what: `${label2} p99`,
+          value: fmt(pct(times, 99)),
+          limit: budget,
+          unit: 'ms',
+          ...(slow.length && waits.length
+            ? {
+                note: `${slow.length} sample(s) over ${budget} ms, ${queued} of them waited >= 1 ms for a core; event loop CPU p99 ${fmt(pct(loopCpu, 99))} ms`,
+              }
+            : {}),
+        });
         // The ratio only means something where the route does more than serve a cache entry, and where its SQL is
         // not itself below one HTTP round trip (a cube read of 0.2 ms: any route is its HTTP answer, printed only).
         if (ratio !== null && pct(floor, 50) >= TINY_SQL_MS)
@@ -522,7 +535,7 @@ async function main() {
   for (const b of budgets) {
     const ok = b.value !== null && (b.kind === 'min' ? b.value >= b.limit : b.value <= b.limit);
     console.log(
-      `  ${ok ? '✔' : '✘'} ${b.what}: ${b.value}${b.unit === 'ms' ? ' ms' : b.unit} (budget ${b.kind === 'min' ? '≥' : '≤'} ${b.limit}${b.unit === 'ms' ? ' ms' : b.unit})`,
+      `  ${ok ? '✔' : '✘'} ${b.what}: ${b.value}${b.unit === 'ms' ? ' ms' : b.unit} (budget ${b.kind === 'min' ? '≥' : '≤'} ${b.limit}${b.unit === 'ms' ? ' ms' : b.unit})${b.note ? ` — ${b.note}` : ''}`,
     );
   }
   for (const n of notes) console.log(`  · ${n}`);
