@@ -454,7 +454,12 @@ async function main() {
           ...(cached ? { p99_of_100_ms: fmt(pct(times.slice(0, 100), 99)) } : {}),
           server_cpu_ms: fmt(cpu),
           ...(loopCpu.length ? { loop_cpu_p50_ms: fmt(pct(loopCpu, 50)), loop_cpu_p99_ms: fmt(pct(loopCpu, 99)) } : {}),
-          ...(waits.length ? { over_budget: `${slow.length} (${slow.filter(([, w]) => w >= 1).length} queued)` } : {}),
+          // over budget (of them queued) / all samples that waited >= 1 ms: slow <=> queued is the machine's doing.
+          ...(waits.length
+            ? {
+                over_budget: `${slow.length} (${slow.filter(([, w]) => w >= 1).length} q) / ${waits.filter((w) => w >= 1).length} q of ${waits.length}`,
+              }
+            : {}),
           kB: fmt(bytes / 1024),
           bare_sql_p50_ms: fmt(pct(floor, 50)),
           ratio_p50: ratio,
@@ -469,7 +474,7 @@ async function main() {
           unit: 'ms',
           ...(slow.length && waits.length
             ? {
-                note: `${slow.length} sample(s) over ${budget} ms, ${queued} of them waited >= 1 ms for a core; event loop CPU p99 ${fmt(pct(loopCpu, 99))} ms`,
+                note: `${slow.length} sample(s) over ${budget} ms, ${queued} of them waited >= 1 ms for a core (${waits.filter((w) => w >= 1).length} of all ${waits.length} did); event loop CPU p99 ${fmt(pct(loopCpu, 99))} ms`,
               }
             : {}),
         });
