@@ -63,8 +63,11 @@ export function portfolio(ctx: ServerContext, rootId: string, page: { limit: num
     operator_override_note: b.operator_override_note,
     mock: b.mock === 1,
   }));
+  // Ties by id in binary order, as the page's ORDER BY (SQLite's BINARY collation): the ranking lists a page's
+  // branches in the page's own order (localeCompare, ICU's order, could swap two tied ids and cost more).
   const ranked = [...rows].sort(
-    (a, b) => b.recommendation.heuristic_rank_score - a.recommendation.heuristic_rank_score || a.run_id.localeCompare(b.run_id),
+    (a, b) =>
+      b.recommendation.heuristic_rank_score - a.recommendation.heuristic_rank_score || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0),
   );
   const latestSet = (prep(ctx.db, PORTFOLIO_SQL.latestSet).pluck().get({ root: rid }) as string | undefined) ?? null;
   return {
