@@ -11,8 +11,11 @@
 //  3. candidate pattern derivation over all missions, a background task: the read that starts it answers at once,
 //     the derivation's own time, and the longest stall of another client's requests meanwhile;
 //  4. every budget of design/performance.md for phases I–L, each with ✔ or ✘.
-// Beside each route: the server's CPU time per request (user + system, from /proc; with the invalidation POST
-// for uncached rows), which depends far less on the machine's load than the latencies.
+// Beside each route: the server's CPU time per request (user + system of all its threads, from /proc; with the
+// invalidation POST for uncached cacheable rows), its event loop's CPU per request (p50 / p99, schedstat), and how
+// many samples went over the budget and how many of those waited >= 1 ms for a core (server or client main thread
+// ready but not running: the shared machine's share) — measures that depend far less on the load than latencies.
+// Bare SQL: the route's own statements on this process's connection, one run per round of the route's samples.
 // The client: one keep-alive HTTP connection (node:http, like a panel's), timing until the last body byte. The
 // global fetch (undici) costs ~0.5 ms a request in this process and its own garbage collections land in the
 // samples (p99 of cached answers 2× a plain client's in a side-by-side run): BENCH_CLIENT=fetch measures with it.
@@ -20,15 +23,18 @@
 // cached route), BENCH_JSON (output file),
 // BENCH_DB (a file: the seeded store is saved there, and reused when it exists — to iterate on the routes),
 // BENCH_ONLY (a regular expression: only the routes matching it, and the derivation only if it matches "derivation").
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { openDatabase, type Db } from '../server/src/store/db';
 import { migrations } from '../server/src/store/migrations';
-import { aggregate, SQL, whereOf, type Where } from '../server/src/services/missions/personas/analytics';
-import { COLS as BRANCH_COLS, RANK_SQL } from '../server/src/services/missions/personas/recommend';
+import { aggregate, ROOT_OF_SQL, SQL, whereOf, type Where } from '../server/src/services/missions/personas/analytics';
+import { PORTFOLIO_SQL } from '../server/src/services/missions/personas/portfolio';
+import { BY_RUN_SQL } from '../server/src/services/missions/personas/audit';
+import { LINEAGE_DECISION_SQL } from '../server/src/services/missions/personas/decisions';
+import { TEMPLATE_SQL } from '../server/src/services/missions/personas/policy';
 import { aggregateSql } from '../server/src/services/missions/observability/analytics';
 import { startServer } from '../test/helpers/server';
 import { leanClient } from './leanHttp';
@@ -237,15 +243,34 @@ function seedDecisions(db: Db): number {
   return n;
 }
 
-function timeSql(db: Db, qs: { sql: string; args: Record<string, unknown>; pluck?: boolean }[], rounds: number): number[] {
-  const stmts = qs.map((q) => ({ s: q.pluck ? db.prepare(q.sql).pluck() : db.prepare(q.sql), a: q.args }));
-  const times: number[] = [];
-  for (let i = 0; i < rounds; i++) {
+/** A statement of a route's bare SQL: get (one row, as the route asks) or all; pluck: the first column. */
+type Q = { sql: string; args: unknown; pluck?: boolean; get?: boolean };
+
+/** A route's bare SQL, prepared once on the bench's own connection: each call runs it once and returns its ms. */
+function floorOf(db: Db, qs: Q[]): () => number {
+  const stmts = qs.map((q) => ({ s: q.pluck ? db.prepare(q.sql).pluck() : db.prepare(q.sql), q }));
+  return () => {
     const t = performance.now();
-    for (const q of stmts) q.s.all(q.a);
-    times.push(performance.now() - t);
+    for (const { s, q } of stmts)
+      if (q.get) s.get(q.args);
+      else s.all(q.args);
+    return performance.now() - t;
+  };
+}
+
+/**
+ * [CPU ms, run-queue wait ms] of a process's main thread so far (/proc/<pid>/task/<pid>/schedstat, Linux; null
+ * elsewhere): the server's event loop and this client. Per request, the CPU is what the server spent on it
+ * whatever the load; the wait is how long a thread was ready to run but had no core — the machine's share of a
+ * slow sample, not the route's.
+ */
+function sched(pid: number): [number, number] | null {
+  try {
+    const [cpu, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ');
+    return [Number(cpu) / 1e6, Number(wait) / 1e6];
+  } catch {
+    return null;
   }
-  return times;
 }
 
 type Derived = { current: boolean; pending: boolean; ms: number; groups: number; error: string | null };
@@ -257,6 +282,8 @@ interface Budget {
   unit: string;
   /** 'max': value must stay under limit; 'min': above. */
   kind?: 'max' | 'min';
+  /** What else the reader should know (e.g. how many slow samples waited for a core). */
+  note?: string;
 }
 
 async function main() {
@@ -296,61 +323,46 @@ async function main() {
     const cell = whereOf({ window: 'all', persona_id: 'rapid_builder', strategy: 'minimal_patch' });
     const trendCell = whereOf({ window: '30d', persona_id: 'skeptic_reviewer' });
     const drillPage = { limit: 100, offset: 0 };
-    const drillSql = (w: Where) => [
-      { sql: SQL.count(w.sql), args: w.args, pluck: true },
+    const drillSql = (w: Where): Q[] => [
+      { sql: SQL.count(w.sql), args: w.args, pluck: true, get: true },
       { sql: SQL.drill(w.sql), args: { ...w.args, ...drillPage } },
     ];
-    const floors: Record<string, number[]> = {
-      trends: timeSql(db, [aggregate(w30, 'byPersona'), aggregate(w30, 'series')], ROUNDS),
-      trends_repo: timeSql(db, [aggregate(w30repo, 'byPersona'), aggregate(w30repo, 'series')], ROUNDS),
-      matrix: timeSql(db, [aggregate(wAll, 'matrix')], ROUNDS),
+    // Each route's bare SQL: the statements the route itself runs (the same exported texts), on this process's
+    // own connection to the server's file. Sampled in the same rounds as the route (one bare run, then one
+    // request), so both see the same moment of a shared machine: a ratio of two medians taken minutes apart
+    // moved by 2x with the machine's load alone.
+    const root = { root: ROOT };
+    const floors: Record<string, () => number> = {
+      trends: floorOf(db, [aggregate(w30, 'byPersona'), aggregate(w30, 'series')]),
+      trends_repo: floorOf(db, [aggregate(w30repo, 'byPersona'), aggregate(w30repo, 'series')]),
+      matrix: floorOf(db, [aggregate(wAll, 'matrix')]),
       // Cohorts: one dimension from the cube; two filters at once aggregate the matching missions in SQL.
-      cohorts: timeSql(db, [aggregateSql('repo', {})], ROUNDS),
-      cohorts_filtered: timeSql(db, [aggregateSql('persona_id', { repo: REPOS[3], status: 'succeeded' })], ROUNDS),
-      insights: timeSql(db, [aggregate(wAll, 'byPersona')], ROUNDS),
-      drill: timeSql(db, drillSql(cell), ROUNDS),
-      drill_trends: timeSql(db, drillSql(trendCell), ROUNDS),
-      // The route's own queries (migration 44: each decision carries its lineage root): counts by type and actor,
-      // by run, and the page of events.
-      audit: timeSql(
-        db,
-        [
-          { sql: `SELECT type, actor, count(*) FROM mission_decisions WHERE root_mission_id = @root GROUP BY type, actor`, args: { root: ROOT } },
-          {
-            sql: `SELECT json_group_array(json_object('run_id', run_id, 'count', n)) FROM
-              (SELECT mission_id AS run_id, count(*) AS n FROM mission_decisions WHERE root_mission_id = @root GROUP BY mission_id)`,
-            args: { root: ROOT },
-            pluck: true,
-          },
-          { sql: `SELECT * FROM mission_decisions WHERE root_mission_id = @root ORDER BY id DESC LIMIT 100`, args: { root: ROOT } },
-        ],
-        ROUNDS,
-      ),
-      // The route's own queries: the lineage's counts (covering index), the page of branches by the rank index
-      // (migration 47), the latest persona branch set.
-      portfolio: timeSql(
-        db,
-        [
-          {
-            sql: `SELECT count(*) AS n, total(status = 'succeeded') AS ok, max(CASE WHEN status = 'succeeded' THEN ${RANK_SQL} END) AS top
-              FROM missions WHERE root_mission_id = @root AND id != @root`,
-            args: { root: ROOT },
-          },
-          {
-            sql: `SELECT ${BRANCH_COLS} FROM missions INDEXED BY missions_persona_rank WHERE root_mission_id = @root AND id != @root
-              ORDER BY ${RANK_SQL} DESC, id LIMIT 100`,
-            args: { root: ROOT },
-          },
-          {
-            sql: `SELECT branch_set_id FROM missions WHERE root_mission_id = @root AND persona_overlay IS NOT NULL AND branch_set_id IS NOT NULL
-              ORDER BY created_at DESC, id DESC LIMIT 1`,
-            args: { root: ROOT },
-          },
-        ],
-        ROUNDS,
-      ),
+      cohorts: floorOf(db, [aggregateSql('repo', {})]),
+      cohorts_filtered: floorOf(db, [aggregateSql('persona_id', { repo: REPOS[3], status: 'succeeded' })]),
+      insights: floorOf(db, [aggregate(wAll, 'byPersona')]),
+      drill: floorOf(db, drillSql(cell)),
+      drill_trends: floorOf(db, drillSql(trendCell)),
+      // The route's statements: the root of the run, the lineage's policy template, counts by type and actor (a
+      // covering index of migration 44), counts by run (one JSON text), the page of events.
+      audit: floorOf(db, [
+        { sql: ROOT_OF_SQL, args: ROOT, pluck: true, get: true },
+        { sql: TEMPLATE_SQL, args: ROOT, pluck: true, get: true },
+        { sql: LINEAGE_DECISION_SQL.stats, args: root },
+        { sql: BY_RUN_SQL, args: root, pluck: true, get: true },
+        { sql: LINEAGE_DECISION_SQL.page, args: { ...root, ...drillPage } },
+      ]),
+      // The route's statements: the root, the lineage's counts (covering index), the page of branches by the rank
+      // index (migration 47), the policy template, the latest persona branch set.
+      portfolio: floorOf(db, [
+        { sql: ROOT_OF_SQL, args: ROOT, pluck: true, get: true },
+        { sql: PORTFOLIO_SQL.lineage, args: root, get: true },
+        { sql: PORTFOLIO_SQL.page, args: { ...root, ...drillPage } },
+        { sql: TEMPLATE_SQL, args: ROOT, pluck: true, get: true },
+        { sql: PORTFOLIO_SQL.latestSet, args: root, pluck: true, get: true },
+      ]),
     };
-    db.close();
+    /** The last bare-SQL samples of each floor (a cached row prints its uncached row's). */
+    const floorSamples: Record<string, number[]> = {};
 
     const s = await startServer(process.env.BENCH_ENV ? (JSON.parse(process.env.BENCH_ENV) as Record<string, string>) : {}, 120000, { dataDir });
     const API = '/api/integrations';
@@ -367,25 +379,47 @@ async function main() {
     const send = process.env.BENCH_CLIENT === 'fetch' ? viaFetch : request;
     const invalidate = () => send('POST', `${API}/analytics/cache/invalidate`, '{}');
     const pid = s.proc.pid!;
-    const time = async (route: string, cached: boolean) => {
+    /**
+     * Samples of a route. Uncached: each round runs the route's bare SQL here, then (for a cacheable route) drops
+     * the cache, then times the request. Per request also: the server event loop's CPU and the run-queue wait of
+     * the server's and this client's main threads (schedstat), outside the timed span.
+     */
+    const time = async (route: string, cached: boolean, cacheable: boolean, floor: () => number) => {
       const times: number[] = [];
+      const loopCpu: number[] = [];
+      const waits: number[] = [];
+      const bare: number[] = [];
       let cpu0 = 0;
       let bytes = 0;
       const rounds = cached ? CACHED_ROUNDS : ROUNDS;
       for (let i = 0; i < rounds + 5; i++) {
         if (i === 5) cpu0 = cpuMs(pid);
-        if (!cached) await invalidate();
+        if (!cached) {
+          const b = floor();
+          if (i >= 5) bare.push(b);
+          if (cacheable) await invalidate();
+        }
+        const s0 = sched(pid);
+        const c0 = sched(process.pid);
         const t = performance.now();
         const res = await send('GET', `${API}/${route}`);
+        const dt = performance.now() - t;
+        const s1 = sched(pid);
+        const c1 = sched(process.pid);
         bytes = res.bytes;
         if (res.status !== 200) throw new Error(`${route}: HTTP ${res.status}`);
-        if (i >= 5) times.push(performance.now() - t);
+        if (i < 5) continue;
+        times.push(dt);
+        if (s0 && s1 && c0 && c1) {
+          loopCpu.push(s1[0] - s0[0]);
+          waits.push(s1[1] - s0[1] + (c1[1] - c0[1]));
+        }
       }
-      return { times, cpu: (cpuMs(pid) - cpu0) / rounds, bytes };
+      return { times, cpu: (cpuMs(pid) - cpu0) / rounds, bytes, loopCpu, waits, bare };
     };
     try {
-      // [floor, route, cached, p99 budget (ms)]
-      const cases: [string, string, boolean, number][] = [
+      // [floor, route, cached, p99 budget (ms), cacheable (false: never cached, no invalidation before a sample)]
+      const cases: [string, string, boolean, number, boolean?][] = [
         ['trends', 'persona-trends?window=30d', false, 100],
         ['trends', 'persona-trends?window=30d', true, 5],
         ['trends_repo', `persona-trends?window=30d&repo=${encodeURIComponent(REPOS[3]!)}`, false, 100],
@@ -398,30 +432,52 @@ async function main() {
         ['cohorts', 'cohorts?group_by=repo', true, 5],
         ['cohorts_filtered', `cohorts?group_by=persona_id&repo=${encodeURIComponent(REPOS[3]!)}&status=succeeded`, false, 100],
         ['cohorts_filtered', `cohorts?group_by=persona_id&repo=${encodeURIComponent(REPOS[3]!)}&status=succeeded`, true, 5],
-        ['drill', 'drilldown/persona-matrix?window=all&persona_id=rapid_builder&strategy=minimal_patch&limit=100', false, 100],
-        ['drill_trends', 'drilldown/persona-trends?window=30d&persona_id=skeptic_reviewer&limit=100', false, 100],
-        ['audit', `lineage/${ROOT}/decision-audit?limit=100`, false, 30],
-        ['portfolio', `lineage/${ROOT}/persona-portfolio`, false, 30],
+        ['drill', 'drilldown/persona-matrix?window=all&persona_id=rapid_builder&strategy=minimal_patch&limit=100', false, 100, false],
+        ['drill_trends', 'drilldown/persona-trends?window=30d&persona_id=skeptic_reviewer&limit=100', false, 100, false],
+        ['audit', `lineage/${ROOT}/decision-audit?limit=100`, false, 30, false],
+        ['portfolio', `lineage/${ROOT}/persona-portfolio`, false, 30, false],
       ];
-      for (const [floorKey, route, cached, budget] of cases) {
+      for (const [floorKey, route, cached, budget, cacheable = true] of cases) {
         if (ONLY && !ONLY.test(`${route}${cached ? ' (cached)' : ''}`)) continue;
         collectClientGarbage();
-        const { times, cpu, bytes } = await time(route, cached);
-        const floor = floors[floorKey]!;
+        const { times, cpu, bytes, loopCpu, waits, bare } = await time(route, cached, cacheable, floors[floorKey]!);
+        if (!cached) floorSamples[floorKey] = bare;
+        // A cached row without its uncached row (BENCH_ONLY): its bare SQL sampled now, for the printout only.
+        const floor = floorSamples[floorKey] ?? (floorSamples[floorKey] = Array.from({ length: ROUNDS }, floors[floorKey]!));
         const ratio = cached ? null : fmt(pct(times, 50) / Math.max(pct(floor, 50), 0.001));
+        // Samples over the budget, and how many of them waited >= 1 ms for a core (server or client thread).
+        const slow = times.map((t, i) => [t, waits[i] ?? 0] as const).filter(([t]) => t > budget);
         rows.push({
           route: `GET ${route}${cached ? ' (cached)' : ''}`,
           p50_ms: fmt(pct(times, 50)),
           p99_ms: fmt(pct(times, 99)),
           ...(cached ? { p99_of_100_ms: fmt(pct(times.slice(0, 100), 99)) } : {}),
           server_cpu_ms: fmt(cpu),
+          ...(loopCpu.length ? { loop_cpu_p50_ms: fmt(pct(loopCpu, 50)), loop_cpu_p99_ms: fmt(pct(loopCpu, 99)) } : {}),
+          // over budget (of them queued) / all samples that waited >= 1 ms: slow <=> queued is the machine's doing.
+          ...(waits.length
+            ? {
+                over_budget: `${slow.length} (${slow.filter(([, w]) => w >= 1).length} q) / ${waits.filter((w) => w >= 1).length} q of ${waits.length}`,
+              }
+            : {}),
           kB: fmt(bytes / 1024),
           bare_sql_p50_ms: fmt(pct(floor, 50)),
           ratio_p50: ratio,
         });
         const label = `${route.split('?')[0]}${route.includes('repo=') ? ' (repo filter)' : ''}${cached ? ' cached' : ''}`;
         const label2 = route.startsWith('cohorts') ? label.replace('(repo filter)', '(repo + status filters)') : label;
-        budgets.push({ what: `${label2} p99`, value: fmt(pct(times, 99)), limit: budget, unit: 'ms' });
+        const queued = slow.filter(([, w]) => w >= 1).length;
+        budgets.push({
+          what: `${label2} p99`,
+          value: fmt(pct(times, 99)),
+          limit: budget,
+          unit: 'ms',
+          ...(slow.length && waits.length
+            ? {
+                note: `${slow.length} sample(s) over ${budget} ms, ${queued} of them waited >= 1 ms for a core (${waits.filter((w) => w >= 1).length} of all ${waits.length} did); event loop CPU p99 ${fmt(pct(loopCpu, 99))} ms`,
+              }
+            : {}),
+        });
         // The ratio only means something where the route does more than serve a cache entry, and where its SQL is
         // not itself below one HTTP round trip (a cube read of 0.2 ms: any route is its HTTP answer, printed only).
         if (ratio !== null && pct(floor, 50) >= TINY_SQL_MS)
@@ -474,6 +530,7 @@ async function main() {
     } finally {
       client.close();
       await s.stop();
+      db.close();
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -483,7 +540,7 @@ async function main() {
   for (const b of budgets) {
     const ok = b.value !== null && (b.kind === 'min' ? b.value >= b.limit : b.value <= b.limit);
     console.log(
-      `  ${ok ? '✔' : '✘'} ${b.what}: ${b.value}${b.unit === 'ms' ? ' ms' : b.unit} (budget ${b.kind === 'min' ? '≥' : '≤'} ${b.limit}${b.unit === 'ms' ? ' ms' : b.unit})`,
+      `  ${ok ? '✔' : '✘'} ${b.what}: ${b.value}${b.unit === 'ms' ? ' ms' : b.unit} (budget ${b.kind === 'min' ? '≥' : '≤'} ${b.limit}${b.unit === 'ms' ? ' ms' : b.unit})${b.note ? ` — ${b.note}` : ''}`,
     );
   }
   for (const n of notes) console.log(`  · ${n}`);

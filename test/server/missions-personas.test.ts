@@ -175,6 +175,19 @@ describe('mission personas', () => {
       assert.equal(b.recommendation.policy_blocked, false);
       assert.ok(b.persona_overlay);
     }
+    // persona_name is read by SQLite from the branch's context packet (PERSONA_NAME_SQL), as the packet names it.
+    for (const b of pf.branches) {
+      const run = (await json(get(`/runs/${b.run_id}`))).run;
+      assert.equal(b.persona_name, run.context_packet.persona.name, b.persona_id);
+    }
+    assert.ok(
+      pf.branches.some((b: any) => b.persona_name !== b.persona_id),
+      'a packet persona name (e.g. "Rapid Builder"), not the id',
+    );
+    // The root is resolved by its one column (rootOf): an unknown run is still a 404, for the audit too.
+    assert.equal((await get('/lineage/run_nope/persona-portfolio')).status, 404);
+    assert.equal((await get('/lineage/run_nope/decision-audit')).status, 404);
+    assert.equal((await json(get(`/lineage/${set.launched_runs[0].id}/decision-audit`))).root_run_id, r0.id, 'a branch resolves to its root');
     const draft = pf.branches.find((b: any) => b.persona_id === 'skeptic_reviewer');
     assert.equal(draft.recommendation.action, 'hold');
     assert.ok(draft.recommendation.reason_codes.includes('not_finished'));

@@ -6,6 +6,7 @@ import type { ServerContext } from '../../../context';
 import type { Db } from '../../../store/db';
 import type { TrendFilters } from '../../../protocol/missionsAudit';
 import type { PersonaStats } from '../../../protocol/missionsPersonas';
+import { notFound } from '../../../protocol/errors';
 
 const DAY = 86_400_000;
 const TERMINAL = "('succeeded', 'failed', 'cancelled')";
@@ -161,6 +162,16 @@ export function prep(db: Db, sql: string) {
   let s = m.get(sql);
   if (!s) m.set(sql, (s = db.prepare(sql)));
   return s;
+}
+
+/** The lineage root of a mission: one narrow column of its row (a route needs no more of it). */
+export const ROOT_OF_SQL = 'SELECT root_mission_id FROM missions WHERE id = ?';
+
+/** The root of a mission's lineage (404 for an unknown mission, as getRow). */
+export function rootOf(ctx: ServerContext, id: string): string {
+  const root = prep(ctx.db, ROOT_OF_SQL).pluck().get(id) as string | undefined;
+  if (root === undefined) throw notFound('Mission', id);
+  return root;
 }
 
 export function personaStats(ctx: ServerContext, w: Where): PersonaStats[] {

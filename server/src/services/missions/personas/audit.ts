@@ -3,7 +3,7 @@
 import type { ServerContext } from '../../../context';
 import { getRow } from '../loop';
 import { decisionStore } from './decisions';
-import { prep } from './analytics';
+import { prep, rootOf } from './analytics';
 import { effectivePolicy } from './policy';
 import { personaNameOf } from './recommend';
 import type { MissionRow } from '../store';
@@ -25,24 +25,20 @@ export function auditSummary(ctx: ServerContext, runId: string) {
   };
 }
 
+/** Decision counts by run of a lineage, as one JSON text (exported for the benchmark's bare SQL). */
+export const BY_RUN_SQL = `SELECT json_group_array(json_object('run_id', run_id, 'count', n)) FROM
+  (SELECT mission_id AS run_id, count(*) AS n FROM mission_decisions WHERE root_mission_id = @root GROUP BY mission_id)`;
+
 export function decisionAudit(ctx: ServerContext, rootId: string, page: { limit: number; offset: number }) {
-  const root = getRow(ctx, rootId).root_mission_id;
+  const root = rootOf(ctx, rootId);
   const eff = effectivePolicy(ctx, root);
   // Counts by type and actor (a few rows), and by run (one per run: handed over by SQLite as one JSON text, not
   // a row object each), both streamed from the covering indexes of migration 44; then the page of events.
   const store = decisionStore(ctx.db);
   const s = store.stats({ root });
-  const by_run = (
-    JSON.parse(
-      prep(
-        ctx.db,
-        `SELECT json_group_array(json_object('run_id', run_id, 'count', n)) FROM
-          (SELECT mission_id AS run_id, count(*) AS n FROM mission_decisions WHERE root_mission_id = ? GROUP BY mission_id)`,
-      )
-        .pluck()
-        .get(root) as string,
-    ) as { run_id: string; count: number }[]
-  ).sort((a, b) => b.count - a.count || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
+  const by_run = (JSON.parse(prep(ctx.db, BY_RUN_SQL).pluck().get({ root }) as string) as { run_id: string; count: number }[]).sort(
+    (a, b) => b.count - a.count || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0),
+  );
   const events = store.page({ root, ...page });
   return {
     ok: true,
@@ -63,7 +59,7 @@ export function timeline(
   ctx: ServerContext,
   p: { root_run_id?: string; actor_kind?: 'operator' | 'system'; event_type?: string; policy_blocked_only: boolean; limit: number; offset: number },
 ) {
-  const root = p.root_run_id ? getRow(ctx, p.root_run_id).root_mission_id : undefined;
+  const root = p.root_run_id ? rootOf(ctx, p.root_run_id) : undefined;
   const store = decisionStore(ctx.db);
   const types = p.policy_blocked_only ? ['policy_blocked_action'] : p.event_type ? [p.event_type] : undefined;
   const q = store.query({ root, types, actor_kind: p.actor_kind, limit: p.limit, offset: p.offset });
@@ -71,7 +67,7 @@ export function timeline(
 }
 
 export function exportAudit(ctx: ServerContext, p: { root_run_id?: string; limit: number }) {
-  const root = p.root_run_id ? getRow(ctx, p.root_run_id).root_mission_id : undefined;
+  const root = p.root_run_id ? rootOf(ctx, p.root_run_id) : undefined;
   const store = decisionStore(ctx.db);
   return {
     exported_at: new Date().toISOString(),

@@ -77,6 +77,13 @@ const SELECT = `SELECT d.id, d.mission_id, d.root_mission_id, d.created_at, d.ty
   FROM mission_decisions d`;
 /** The events of one lineage: by the root each event carries (an index range, whatever the lineage's size). */
 const OF_ROOT = `d.root_mission_id = @root`;
+const statsSql = (where: string) =>
+  `SELECT d.type AS type, d.actor AS actor, count(*) AS n FROM mission_decisions d ${where} GROUP BY d.type, d.actor`;
+/** A lineage's statements (exported: the benchmark's bare SQL of the decision audit is exactly these). */
+export const LINEAGE_DECISION_SQL = {
+  stats: statsSql(`WHERE ${OF_ROOT}`),
+  page: `${SELECT} WHERE ${OF_ROOT} ORDER BY d.id DESC LIMIT @limit OFFSET @offset`,
+};
 
 function make(db: Db) {
   // The root is set here (the store's trigger would correct it anyway, at the cost of an UPDATE).
@@ -87,10 +94,8 @@ function make(db: Db) {
   const byId = db.prepare(`${SELECT} WHERE d.id = ?`);
   const ofRun = db.prepare(`${SELECT} WHERE d.mission_id = ? ORDER BY d.id DESC LIMIT ? OFFSET ?`);
   const countRun = db.prepare(`SELECT count(*) AS n FROM mission_decisions WHERE mission_id = ?`).pluck();
-  const statsSql = (where: string) =>
-    `SELECT d.type AS type, d.actor AS actor, count(*) AS n FROM mission_decisions d ${where} GROUP BY d.type, d.actor`;
   const statsRun = db.prepare(statsSql('WHERE d.mission_id = @run'));
-  const statsRoot = db.prepare(statsSql(`WHERE ${OF_ROOT}`));
+  const statsRoot = db.prepare(LINEAGE_DECISION_SQL.stats);
   const statsAll = db.prepare(statsSql(''));
   const stmts = new Map<string, ReturnType<Db['prepare']>>();
   const cached = (sql: string) => {
@@ -149,7 +154,7 @@ function make(db: Db) {
     },
     /** One page of a lineage's events, newest first, without counting them (the caller has the total). */
     page(f: { root: string; limit: number; offset: number }) {
-      return (cached(`${SELECT} WHERE ${OF_ROOT} ORDER BY d.id DESC LIMIT @limit OFFSET @offset`).all(f) as Row[]).map(toEvent);
+      return (cached(LINEAGE_DECISION_SQL.page).all(f) as Row[]).map(toEvent);
     },
     /** Counts by type and operator / system, for a run, a lineage or everything. */
     stats(scope: { run?: string; root?: string }) {

@@ -85,9 +85,12 @@ function fromSettings(ctx: ServerContext): PolicyRules {
   };
 }
 
+/** The policy template applied to a lineage (exported for the benchmark's bare SQL). */
+export const TEMPLATE_SQL = 'SELECT template_name FROM mission_policy WHERE root_mission_id = ?';
+
 export function appliedTemplate(ctx: ServerContext, rootId: string): string | null {
-  // Prepared once per connection (a portfolio asks twice per request).
-  return (prep(ctx.db, 'SELECT template_name FROM mission_policy WHERE root_mission_id = ?').pluck().get(rootId) as string | undefined) ?? null;
+  // Prepared once per connection.
+  return (prep(ctx.db, TEMPLATE_SQL).pluck().get(rootId) as string | undefined) ?? null;
 }
 
 /** The policy in force for a lineage, and where it comes from. */

@@ -2,44 +2,45 @@
 // with their recommendations and override state; per-persona rollups (SQL aggregates, cached).
 import type { ServerContext } from '../../../context';
 import type { PortfolioBranch } from '../../../protocol/missionsPersonas';
-import { getRow } from '../loop';
-import { personaStats, prep, whereOf } from './analytics';
+import { personaStats, prep, rootOf, whereOf } from './analytics';
 import { cached, cacheKey } from './cache';
 import { effectivePolicy } from './policy';
-import { branchesOf, COLS, personaNameOf, RANK_SQL, recommend, type BranchRow } from './recommend';
+import { branchesOf, COLS, RANK_SQL, recommend, type BranchRow } from './recommend';
 
 /**
  * One page of a lineage's persona branches, best ranked first: the rank and the page are the database's (the
  * rank score in SQL, LIMIT / OFFSET), and each recommendation still compares its branch with the whole lineage
  * (count, succeeded, best rank: one aggregate), so a 1k-branch lineage never builds 1k recommendations.
  */
-export function portfolio(ctx: ServerContext, rootId: string, page: { limit: number; offset: number } = { limit: 100, offset: 0 }) {
-  const root = getRow(ctx, rootId);
-  const rid = root.root_mission_id;
-  const agg = prep(
-    ctx.db,
-    `SELECT count(*) AS n, total(status = 'succeeded') AS ok, max(CASE WHEN status = 'succeeded' THEN ${RANK_SQL} END) AS top
+/** The SQL of a portfolio page, exported so the benchmark's bare SQL is exactly the route's (besides ROOT_OF_SQL). */
+export const PORTFOLIO_SQL = {
+  /** The lineage's counts and best rank (covering index). */
+  lineage: `SELECT count(*) AS n, total(status = 'succeeded') AS ok, max(CASE WHEN status = 'succeeded' THEN ${RANK_SQL} END) AS top
      FROM missions WHERE root_mission_id = @root AND id != @root`,
-  ).get({ root: rid }) as { n: number; ok: number; top: number | null };
+  // A range of the rank index (migration 47): the page's rows only, no sort of the whole lineage (the planner's
+  // statistics would rather take the root index and sort, hence INDEXED BY).
+  page: `SELECT ${COLS} FROM missions INDEXED BY missions_persona_rank WHERE root_mission_id = @root AND id != @root
+           ORDER BY ${RANK_SQL} DESC, id LIMIT @limit OFFSET @offset`,
+  latestSet: `SELECT branch_set_id FROM missions WHERE root_mission_id = @root AND persona_overlay IS NOT NULL AND branch_set_id IS NOT NULL
+       ORDER BY created_at DESC, id DESC LIMIT 1`,
+};
+
+/**
+ * One page of a lineage's persona branches, best ranked first: the rank and the page are the database's (the
+ * rank score in SQL, LIMIT / OFFSET), and each recommendation still compares its branch with the whole lineage
+ * (count, succeeded, best rank: one aggregate), so a 1k-branch lineage never builds 1k recommendations. The root
+ * is read by its one column (rootOf), the policy once (for the answer and the recommendations).
+ */
+export function portfolio(ctx: ServerContext, rootId: string, page: { limit: number; offset: number } = { limit: 100, offset: 0 }) {
+  const rid = rootOf(ctx, rootId);
+  const agg = prep(ctx.db, PORTFOLIO_SQL.lineage).get({ root: rid }) as { n: number; ok: number; top: number | null };
   // No branches yet: the root alone is the portfolio (as branchesOf answers).
   const alone = agg.n === 0;
-  const branches = (
-    alone
-      ? branchesOf(ctx, rid)
-      : prep(
-          ctx.db,
-          // A range of the rank index (migration 47): the page's rows only, no sort of the whole lineage (the
-          // planner's statistics would rather take the root index and sort, hence INDEXED BY).
-          `SELECT ${COLS} FROM missions INDEXED BY missions_persona_rank WHERE root_mission_id = @root AND id != @root
-           ORDER BY ${RANK_SQL} DESC, id LIMIT @limit OFFSET @offset`,
-        ).all({
-          root: rid,
-          ...page,
-        })
-  ) as BranchRow[];
+  const branches = (alone ? branchesOf(ctx, rid) : prep(ctx.db, PORTFOLIO_SQL.page).all({ root: rid, ...page })) as BranchRow[];
+  const eff = effectivePolicy(ctx, rid);
   const recs = alone
-    ? recommend(ctx, branches)
-    : recommend(ctx, branches, { count: agg.n, succeeded: agg.ok, top: agg.top === null ? null : Math.round(agg.top * 10) / 10 });
+    ? recommend(ctx, branches, undefined, eff.policy.enabled)
+    : recommend(ctx, branches, { count: agg.n, succeeded: agg.ok, top: agg.top === null ? null : Math.round(agg.top * 10) / 10 }, eff.policy.enabled);
   const rows: PortfolioBranch[] = branches.map((b) => ({
     run_id: b.id,
     parent_run_id: b.parent_mission_id,
@@ -47,7 +48,7 @@ export function portfolio(ctx: ServerContext, rootId: string, page: { limit: num
     branch_label: b.branch_label,
     strategy: b.strategy,
     persona_id: b.persona_id,
-    persona_name: personaNameOf(b),
+    persona_name: b.persona_name,
     persona_overlay: b.persona_overlay,
     persona_assignment_reason: b.persona_assignment_reason,
     status: b.status,
@@ -62,18 +63,13 @@ export function portfolio(ctx: ServerContext, rootId: string, page: { limit: num
     operator_override_note: b.operator_override_note,
     mock: b.mock === 1,
   }));
+  // Ties by id in binary order, as the page's ORDER BY (SQLite's BINARY collation): the ranking lists a page's
+  // branches in the page's own order (localeCompare, ICU's order, could swap two tied ids and cost more).
   const ranked = [...rows].sort(
-    (a, b) => b.recommendation.heuristic_rank_score - a.recommendation.heuristic_rank_score || a.run_id.localeCompare(b.run_id),
+    (a, b) =>
+      b.recommendation.heuristic_rank_score - a.recommendation.heuristic_rank_score || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0),
   );
-  const latestSet =
-    (prep(
-      ctx.db,
-      `SELECT branch_set_id FROM missions WHERE root_mission_id = @root AND persona_overlay IS NOT NULL AND branch_set_id IS NOT NULL
-       ORDER BY created_at DESC, id DESC LIMIT 1`,
-    )
-      .pluck()
-      .get({ root: rid }) as string | undefined) ?? null;
-  const eff = effectivePolicy(ctx, rid);
+  const latestSet = (prep(ctx.db, PORTFOLIO_SQL.latestSet).pluck().get({ root: rid }) as string | undefined) ?? null;
   return {
     ok: true,
     root_run_id: rid,
@@ -120,7 +116,7 @@ function summaryOf(ctx: ServerContext, rid: string) {
 
 /** The cache key and the computation of a lineage's persona summary (the root resolved first: 404 if unknown). */
 export function summaryQuery(ctx: ServerContext, rootId: string) {
-  const rid = getRow(ctx, rootId).root_mission_id;
+  const rid = rootOf(ctx, rootId);
   return { key: cacheKey('persona-summary', { root_run_id: rid }), compute: () => summaryOf(ctx, rid) };
 }
 
@@ -156,7 +152,7 @@ function insightsOf(ctx: ServerContext, rid: string | undefined) {
 }
 
 export function insightsQuery(ctx: ServerContext, rootId?: string) {
-  const rid = rootId ? getRow(ctx, rootId).root_mission_id : undefined;
+  const rid = rootId ? rootOf(ctx, rootId) : undefined;
   return { key: cacheKey('persona-insights', { root_run_id: rid }), compute: () => insightsOf(ctx, rid) };
 }
 

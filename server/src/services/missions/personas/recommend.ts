@@ -30,11 +30,22 @@ export type BranchRow = Pick<
   | 'operator_override_status'
   | 'operator_override_note'
   | 'mock'
-  | 'packet_json'
->;
+> & {
+  /** The packet's persona name (PERSONA_NAME_SQL): SQLite reads it, a branch row never carries the packet. */
+  persona_name: string;
+};
 
-export const COLS =
-  'id, parent_mission_id, root_mission_id, created_at, branch_set_id, branch_label, strategy, persona_id, persona_overlay, persona_assignment_reason, status, mission_score, confidence_level, risk_level, pr_url, decision_state, recommendation_state, operator_override_status, operator_override_note, mock, packet_json';
+/**
+ * personaNameOf in SQL: the packet's `persona.name` when it is a non-empty string, else the persona id (also for
+ * a damaged packet). A branch row then carries one short string instead of the whole packet (kilobytes per real
+ * mission) parsed in JS per branch. A unit test checks that it agrees with personaNameOf.
+ */
+export const PERSONA_NAME_SQL = `CASE WHEN json_valid(packet_json) AND json_type(packet_json, '$.persona.name') = 'text'
+  AND json_extract(packet_json, '$.persona.name') != '' THEN json_extract(packet_json, '$.persona.name') ELSE persona_id END`;
+
+export const COLS = `id, parent_mission_id, root_mission_id, created_at, branch_set_id, branch_label, strategy, persona_id, persona_overlay,
+  persona_assignment_reason, status, mission_score, confidence_level, risk_level, pr_url, decision_state, recommendation_state,
+  operator_override_status, operator_override_note, mock, ${PERSONA_NAME_SQL} AS persona_name`;
 
 /** The branches a recommendation compares: the root's descendants (or the root alone while it has none). */
 export function branchesOf(ctx: ServerContext, rootId: string): BranchRow[] {
@@ -69,15 +80,21 @@ export interface LineageStats {
   top: number | null;
 }
 
-/** Recommendations for every branch, compared with each other (or with the whole lineage when stats are given). */
-export function recommend(ctx: ServerContext, branches: BranchRow[], stats?: LineageStats): Map<string, Recommendation> {
+/** What a recommendation reads of a branch (a MissionRow fits too). */
+export type RecommendInput = Omit<BranchRow, 'persona_name'>;
+
+/**
+ * Recommendations for every branch, compared with each other (or with the whole lineage when stats are given).
+ * policyOn: whether the lineage's policy is on, when the caller already read it (else read here, once).
+ */
+export function recommend(ctx: ServerContext, branches: RecommendInput[], stats?: LineageStats, policyOn?: boolean): Map<string, Recommendation> {
   const ranks = new Map(branches.map((b) => [b.id, rankScore(b)]));
   const succeededCount = stats ? stats.succeeded : branches.filter((b) => b.status === 'succeeded').length;
   const count = stats ? stats.count : branches.length;
   let top = stats ? stats.top : null;
   if (!stats) for (const b of branches) if (b.status === 'succeeded' && (top === null || ranks.get(b.id)! > top)) top = ranks.get(b.id)!;
   // The policy is the lineage's: asked once, and per branch only when it is on.
-  const policyOn = branches.length > 0 && effectivePolicy(ctx, branches[0]!.root_mission_id).policy.enabled;
+  const policyChecked = branches.length > 0 && (policyOn ?? effectivePolicy(ctx, branches[0]!.root_mission_id).policy.enabled);
   const out = new Map<string, Recommendation>();
   for (const b of branches) {
     const rank = ranks.get(b.id)!;
@@ -104,7 +121,7 @@ export function recommend(ctx: ServerContext, branches: BranchRow[], stats?: Lin
     }
     codes.push(b.pr_url ? 'pr_present' : 'no_pr', `risk_${b.risk_level}`, `confidence_${b.confidence_level}`);
     // Would acting on it be blocked? (accepting a shortlist shortlists; accepting the others changes less.)
-    const verdict = action === 'shortlist' && policyOn ? check(ctx, b, 'accept_recommendation') : { allowed: true, rule: null };
+    const verdict = action === 'shortlist' && policyChecked ? check(ctx, b, 'accept_recommendation') : { allowed: true, rule: null };
     out.set(b.id, {
       action,
       reason_codes: codes,
@@ -133,7 +150,7 @@ export function recommend(ctx: ServerContext, branches: BranchRow[], stats?: Lin
   return out;
 }
 
-export function personaNameOf(r: Pick<BranchRow, 'packet_json' | 'persona_id'>): string {
+export function personaNameOf(r: Pick<MissionRow, 'packet_json' | 'persona_id'>): string {
   try {
     const p = (JSON.parse(r.packet_json) as { persona?: { name?: unknown } }).persona;
     return typeof p?.name === 'string' && p.name ? p.name : r.persona_id;
