@@ -103,3 +103,36 @@ test('the server connection announces every write in its write gate, and a backg
   await w.terminate();
   db.close();
 });
+
+test('a write that finds the database busy is tried again for the busy timeout, in wall-clock time', async () => {
+  // SQLite's busy handler counts tries, not time (a signal cuts its sleeps short). With it off here, only the
+  // connection's own retry can carry a transaction and a single write past another connection's lock.
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'agentora-db-')), 'a.db');
+  const db = openDatabase(file, { migrations: [] });
+  db.exec('CREATE TABLE t (x INTEGER)');
+  db.pragma('busy_timeout = 0');
+  /** Another connection holds the write lock for ms (resolves once it holds it; `done` when it let go). */
+  const holdFor = async (ms: number, x: number) => {
+    const w = new Worker(
+      `const D = require(${JSON.stringify(require.resolve('better-sqlite3'))}); const d = new D(${JSON.stringify(file)});
+       d.exec('BEGIN IMMEDIATE'); d.exec('INSERT INTO t VALUES (${x})'); require('node:worker_threads').parentPort.postMessage('held');
+       const until = performance.now() + ${ms}; while (performance.now() < until); d.exec('COMMIT'); d.close();`,
+      { eval: true },
+    );
+    const done = new Promise((r) => w.once('exit', r));
+    await new Promise((r) => w.once('message', r));
+    return { done };
+  };
+  let other = await holdFor(150, 10);
+  const t0 = performance.now();
+  db.transaction(() => db.prepare('INSERT INTO t VALUES (1)').run())();
+  assert.ok(performance.now() - t0 >= 100, 'the transaction waited for the other writer');
+  await other.done;
+  other = await holdFor(150, 20);
+  const t1 = performance.now();
+  db.prepare('INSERT INTO t VALUES (2)').run();
+  assert.ok(performance.now() - t1 >= 100, 'the single write waited too');
+  await other.done;
+  assert.deepEqual(db.prepare('SELECT x FROM t ORDER BY rowid').pluck().all(), [10, 1, 20, 2]);
+  db.close();
+});

@@ -9,6 +9,9 @@ import { migrations, type Migration } from './migrations';
 
 export type Db = Database.Database;
 
+/** How long a write waits for another connection's write lock. */
+const BUSY_TIMEOUT_MS = 5000;
+
 /**
  * The compiled better-sqlite3 addon. In the bundled server (dist/server/*.js) it sits in dist/native/ beside
  * the bundle; running from sources (tests through tsx) the package finds its own build.
@@ -26,10 +29,10 @@ export interface OpenOptions {
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const binding = nativeBindingPath();
-  const db = immediateByDefault(new Database(file, binding ? { nativeBinding: binding } : {}), { announce: true });
+  const db = immediateByDefault(new Database(file, binding ? { nativeBinding: binding } : {}), { announce: true, busyMs: BUSY_TIMEOUT_MS });
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('synchronous = NORMAL');
   // Statement journals (every write statement with triggers or ON CONFLICT keeps one) and temp B-trees in memory,
   // not in temp files: importing 10k missions made 1.4 million pwrite() calls to them, a third of its time.

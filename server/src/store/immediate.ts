@@ -40,8 +40,32 @@ function announce<T>(gate: Int32Array, fn: () => T): T {
   }
 }
 
-/** Transactions begin IMMEDIATE. With announce: the connection's writes are announced in its writeGate. */
-export function immediateByDefault(db: Db, opts: { announce?: boolean } = {}): Db {
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * Run attempt; while it fails with SQLITE_BUSY before it changed anything (retryable), try again after a short
+ * pause, up to busyMs in all. SQLite's own busy handler counts its tries rather than the time it slept, and a
+ * signal cuts its sleeps short (under the CPU profiler writes failed with "database is locked" after ~70 ms of a
+ * 5 s timeout); this bound is wall-clock time.
+ */
+function retryBusy<T>(busyMs: number, attempt: () => T, retryable: () => boolean): T {
+  const until = performance.now() + busyMs;
+  for (let ms = 1; ; ms = Math.min(ms * 2, 16)) {
+    try {
+      return attempt();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || !retryable() || performance.now() >= until) throw err;
+    }
+    Atomics.wait(pause, 0, 0, ms);
+  }
+}
+
+/**
+ * Transactions begin IMMEDIATE. With announce (the server's connection): its writes are announced in its
+ * writeGate, and a transaction whose BEGIN, or a single write statement that, found the database busy is tried
+ * again for up to busyMs.
+ */
+export function immediateByDefault(db: Db, opts: { announce?: boolean; busyMs?: number } = {}): Db {
+  const busyMs = opts.busyMs ?? 5000;
   const make = db.transaction;
   if (!opts.announce) {
     db.transaction = function (this: Db, fn) {
@@ -52,11 +76,26 @@ export function immediateByDefault(db: Db, opts: { announce?: boolean } = {}): D
   const gate = new Int32Array(new SharedArrayBuffer(4));
   gates.set(db, gate);
   db.transaction = function (this: Db, fn) {
-    const t = make.call(this, fn);
+    // Whether the last call got past BEGIN: only a BEGIN that failed is tried again (fn may have done other things).
+    let began = false;
+    const t = make.call(this, function (this: unknown, ...args: unknown[]) {
+      began = true;
+      return (fn as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof fn);
     const run = t.immediate;
     // Nested calls are savepoints inside a transaction that is already announced.
     const announced = function (this: unknown, ...args: unknown[]) {
-      return db.inTransaction ? run.apply(this, args as never) : announce(gate, () => run.apply(this, args as never));
+      if (db.inTransaction) return run.apply(this, args as never);
+      return announce(gate, () =>
+        retryBusy(
+          busyMs,
+          () => {
+            began = false;
+            return run.apply(this, args as never);
+          },
+          () => !began,
+        ),
+      );
     };
     return Object.assign(announced, {
       default: announced,
@@ -76,8 +115,16 @@ export function immediateByDefault(db: Db, opts: { announce?: boolean } = {}): D
     if (st.readonly) return st;
     for (const m of ['run', 'get', 'all'] as const) {
       const original = st[m] as (...a: unknown[]) => unknown;
+      // A single statement that failed with SQLITE_BUSY changed nothing (it is its own transaction).
       (st as unknown as Record<string, unknown>)[m] = function (this: unknown, ...args: unknown[]) {
-        return db.inTransaction ? original.apply(this, args) : announce(gate, () => original.apply(this, args));
+        if (db.inTransaction) return original.apply(this, args);
+        return announce(gate, () =>
+          retryBusy(
+            busyMs,
+            () => original.apply(this, args),
+            () => true,
+          ),
+        );
       };
     }
     return st;
