@@ -12,7 +12,8 @@
 // Env: BENCH_MISSIONS (100000), BENCH_EVENTS (500000), BENCH_ROUNDS (200), BENCH_JSON (output file),
 // BENCH_SAVE_EXPORT (keep the exported bundle in this file), BENCH_ONLY=compact (only step 4: seeds, then
 // compacts; the routes, floors and export are skipped), BENCH_SEED_CACHE (a folder: the seeded and migrated
-// database is kept there, and later runs copy it instead of seeding again — minutes saved per run).
+// database is kept there, and later runs copy it instead of seeding again — minutes saved per run), BENCH_WRITE_GAP_MS
+// (the writer's pause during step 4, 50).
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
