@@ -1,7 +1,8 @@
 // A real compaction runs in a worker thread (compactionWorker.ts) with a connection of its own. On the event loop
-// its ~2,000 short transactions were fine on average, but a commit that had to fsync or read a block back from
-// disk stalled every request for 40–110 ms (bench/missions-analytics.ts, BENCH_ONLY=compact). Dry runs stay on
-// the event loop (they only count), and so does an in-memory database (a thread cannot open it).
+// its ~2,000 short transactions were fine on average, but a commit slowed by the disk (its writes) stalled every
+// request for 40–110 ms (bench/missions-analytics.ts, BENCH_ONLY=compact). In the thread only a server write waits,
+// for at most the transaction in progress (store/immediate.ts, write gate). Dry runs stay on the event loop (they
+// only count), and so does an in-memory database (a thread cannot open it).
 import path from 'node:path';
 import type { ServerContext } from '../../../context';
 import type { CompactionReport } from '../../../protocol/missionsObservability';
