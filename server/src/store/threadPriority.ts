@@ -1,10 +1,10 @@
-// Background threads that only read (pattern derivation, the doctor's integrity check) run at a lower CPU priority
+// Background threads (compaction, pattern derivation, the doctor's integrity check) run at a lower CPU priority
 // than the event loop. On 2 cores such a thread competes with the thread answering requests; at equal priority the
 // kernel shares a core between them and a request waits for the thread's time slice. With nice 10 the scheduler
 // gives the event loop about 9 of every 10 slices they contend for, and the thread still has every idle cycle.
-// Not a thread that writes (compaction): it holds the write lock while it works, and at a low priority any other
-// busy process could keep it off the CPU while the event loop waits for that lock (measured: its longest
-// transaction went from ~40 to 141 ms under load).
+// Open question for the compaction thread: it holds the write lock while it works, so at a low priority another
+// busy process can keep it off the CPU while the event loop waits for that lock (one run under load: its longest
+// transaction 141 ms). Quiet runs gave 40–120 ms with it; it has not been measured at normal priority since.
 // Linux keeps a nice value per thread (setpriority with a thread id, see setpriority(2) "BUGS"); Node has no
 // gettid, so the thread finds its own id in /proc/thread-self. Elsewhere this does nothing.
 import { readlinkSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // Runs one real compaction in a worker thread, on a connection of its own (compactionThread.ts starts it). Its
-// transactions commit here, so a slow commit — an fsync, or a disk read this VM's page reclaim can put inside
-// one — never blocks the server's event loop: readers are never blocked (WAL), and a writer on the server waits
-// for at most one of the compactor's short transactions (it takes the write lock only when it is free).
+// transactions commit here, so a slow commit (its writes: compactionThread.ts) never blocks the server's event loop:
+// readers are never blocked (WAL), and a writer on the server waits for at most one of the compactor's short
+// transactions (it takes the write lock only when it is free, and not while the server announces a write).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { immediateByDefault } from '../../../store/immediate';
