@@ -89,3 +89,34 @@ test('an in-memory database gets no checkpointer', () => {
   );
   db.close();
 });
+
+test('passes come every interval while the server writes, and back off while it does not', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentora-ckpt-'));
+  const file = path.join(dir, 'agentora.db');
+  const db = openDatabase(file, { migrations: [] });
+  const cp = startCheckpointer(db, () => {}, 50)!;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  try {
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
+    const ins = db.prepare('INSERT INTO t (body) VALUES (?)');
+    await sleep(600); // the pass after the CREATE has run; from here nothing is written
+    const idle0 = cp.stats().passes;
+    await sleep(1500);
+    const idle = cp.stats().passes - idle0;
+    // At the 50 ms interval 1.5 s would hold 30 passes; backed off (CHECKPOINT_IDLE_MS, 500 ms) at most 4.
+    assert.ok(idle <= 4, `idle: ${idle} passes in 1.5 s`);
+    const busy0 = cp.stats().passes;
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      ins.run('x'.repeat(4000));
+      await sleep(20);
+    }
+    const busy = cp.stats().passes - busy0;
+    // Writes every 20 ms: a pass about every 50 ms (30 in 1.5 s); idle pacing would give 3 or 4.
+    assert.ok(busy >= 8, `while writing: ${busy} passes in 1.5 s`);
+  } finally {
+    await cp.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -14,7 +14,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { file, nativeBinding, intervalMs } = workerData as { file: string; nativeBinding?: string; intervalMs: number };
+const { file, nativeBinding, intervalMs, idleMs } = workerData as { file: string; nativeBinding?: string; intervalMs: number; idleMs: number };
 const db = new Database(file, { fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) });
 db.pragma('busy_timeout = 1000');
 // NORMAL, as the server's: a checkpoint syncs the WAL before it copies and the database file after. (The restart
@@ -65,15 +65,20 @@ let passes = 0;
 let restarts = 0;
 /** data_version right after this thread's last restart: while it holds, the WAL is that one frame. */
 let quietAt: number | null = null;
-/** One pass; id: the server's passNow() request it answers (none for the timer's passes). */
-const pass = (id?: number) => {
+/** data_version at the last pass: another connection wrote since when it differs. */
+let lastSeen: number | null = null;
+/** One pass; id: the server's passNow() request it answers (none for the timer's passes). Returns whether another
+ * connection had written since the previous pass. */
+const pass = (id?: number): boolean => {
   try {
     const before = dataVersion.get() as number;
+    const wrote = before !== lastSeen;
+    lastSeen = before;
     passes++;
     if (before === quietAt) {
       // Nobody wrote since the restart: copying its lone frame would make the next write start the WAL over.
       parentPort!.postMessage({ type: 'pass', id, passes, restarts, restarted: false, log: 1, checkpointed: 0 });
-      return;
+      return wrote;
     }
     const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
     const log = r?.log ?? 0;
@@ -85,15 +90,28 @@ const pass = (id?: number) => {
     }
     // log: frames in the WAL; checkpointed: how many of them are now in the database file (before any restart).
     parentPort!.postMessage({ type: 'pass', id, passes, restarts, restarted, log, checkpointed });
+    return wrote;
   } catch (err) {
     parentPort!.postMessage({ type: 'error', id, message: (err as Error).message });
+    return true;
   }
 };
-const timer = setInterval(() => pass(), intervalMs);
+// Every intervalMs while the server writes, every idleMs once a pass found nothing new (an idle studio wakes
+// this thread twice a second, not twenty times). Small, frequent passes are what keep writers quick: each pass
+// fsyncs what the writers added since the last one, and while that writeback runs a writer appending to the
+// same WAL can wait on it (ext4's block mapping lock, pages under writeback). With passes every 250 ms, the
+// compaction's transactions reached 40–70 ms and a request behind one 50–60 ms; every 50 ms, 20–40 ms and
+// under 40 ms (bench/missions-analytics.ts, BENCH_ONLY=compact; session 10's numbers in docs/architecture.md).
+let timer: NodeJS.Timeout;
+const tick = () => {
+  const wrote = pass();
+  timer = setTimeout(tick, wrote ? intervalMs : Math.max(intervalMs, idleMs));
+};
+timer = setTimeout(tick, intervalMs);
 parentPort!.on('message', (m: { type: string; id?: number }) => {
   if (m.type === 'now') pass(m.id);
   if (m.type === 'stop') {
-    clearInterval(timer);
+    clearTimeout(timer);
     db.close();
     parentPort!.close(); // lets the thread end
   }

@@ -2,7 +2,7 @@
 // 1000 pages: that commit also copies the WAL into the database file and fsyncs it, tens to hundreds of ms on the
 // event loop, so one unlucky request (or a compaction slice, a worker's result, a run step) stalls everyone.
 // The server turns the automatic checkpoint off and a worker thread with its own connection runs a PASSIVE
-// checkpoint every CHECKPOINT_INTERVAL_MS. If the worker cannot start or dies, the automatic checkpoint comes back,
+// checkpoint every CHECKPOINT_INTERVAL_MS while the server writes (CHECKPOINT_IDLE_MS when it does not). If the worker cannot start or dies, the automatic checkpoint comes back,
 // so the WAL can never grow without bound.
 // The worker also starts the WAL over when a pass copied all of it (checkpointWorker.ts says why), and a long
 // writer calls walSettler's settle() between its transactions so that this happens during its work too.
@@ -11,7 +11,10 @@ import path from 'node:path';
 import { nativeBindingPath, type Db } from './db';
 import { spawnThread } from './threads';
 
-export const CHECKPOINT_INTERVAL_MS = 250;
+/** Between passes while the server writes (checkpointWorker.ts says why so often). */
+export const CHECKPOINT_INTERVAL_MS = 50;
+/** Between passes once a pass found nothing written since the one before. */
+export const CHECKPOINT_IDLE_MS = 500;
 const AUTO_CHECKPOINT_PAGES = 1000; // SQLite's default
 /** A long writer pauses for a checkpoint (and WAL restart) once a pass saw this many frames (16 MB of 4 kB pages). */
 export const SETTLE_FRAMES = 4096;
@@ -53,6 +56,7 @@ export function startCheckpointer(db: Db, onError: (message: string) => void, in
     worker = spawnThread('checkpoint-worker', path.join(__dirname, 'checkpointWorker.ts'), {
       file: db.name,
       intervalMs,
+      idleMs: CHECKPOINT_IDLE_MS,
       ...(binding ? { nativeBinding: binding } : {}),
     });
   } catch (err) {
