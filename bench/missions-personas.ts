@@ -18,11 +18,14 @@
 // Bare SQL: the route's own statements on this process's connection, one run per round of the route's samples.
 // The client: one keep-alive HTTP connection (node:http, like a panel's), timing until the last body byte. The
 // global fetch (undici) costs ~0.5 ms a request in this process and its own garbage collections land in the
-// samples (p99 of cached answers 2× a plain client's in a side-by-side run): BENCH_CLIENT=fetch measures with it.
+// samples (p99 of cached answers 2× a plain client's in a side-by-side run): BENCH_CLIENT=fetch measures with it
+// (with BENCH_DRIVER=inline). The timed requests go from a child process (requestDriver.ts): this process's heap
+// holds the bare SQL's results, and its garbage collector's threads took both cores during slow samples.
 // Env: BENCH_MISSIONS (100000), BENCH_EVENTS (500000), BENCH_ROUNDS (100), BENCH_CACHED_ROUNDS (1000: samples of a
 // cached route), BENCH_JSON (output file),
 // BENCH_DB (a file: the seeded store is saved there, and reused when it exists — to iterate on the routes),
 // BENCH_ONLY (a regular expression: only the routes matching it, and the derivation only if it matches "derivation").
+import { fork } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -379,41 +382,75 @@ async function main() {
     const send = process.env.BENCH_CLIENT === 'fetch' ? viaFetch : request;
     const invalidate = () => send('POST', `${API}/analytics/cache/invalidate`, '{}');
     const pid = s.proc.pid!;
+    // Every timed request goes from a child process with a small heap of its own (requestDriver.ts says why);
+    // this process runs the bare SQL and the cache invalidations between them. BENCH_DRIVER=inline times the
+    // requests here, as before session 10.
+    const driver =
+      process.env.BENCH_DRIVER === 'inline'
+        ? null
+        : fork(path.join(__dirname, 'requestDriver.ts'), [], {
+            execArgv: ['--import', 'tsx'],
+            env: { ...process.env, DRIVER_URL: s.url, DRIVER_TOKEN: s.token },
+          });
+    type Driven = { times: number[]; loopCpu: number[]; waits: number[]; bytes: number; error?: string };
+    /** rounds requests of a route, timed by the driver after `warmup` untimed ones. */
+    const drive = (route: string, rounds: number, warmup: number) =>
+      new Promise<Driven>((resolve, reject) => {
+        driver!.once('message', (m: Driven) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+        driver!.send({ route, rounds, warmup, serverPid: pid });
+      });
+    /** One timed request, here: [ms, server loop CPU ms, core wait ms] (null: no schedstat). */
+    const inline = async (route: string): Promise<Driven> => {
+      const s0 = sched(pid);
+      const c0 = sched(process.pid);
+      const t = performance.now();
+      const res = await send('GET', route);
+      const dt = performance.now() - t;
+      const s1 = sched(pid);
+      const c1 = sched(process.pid);
+      if (res.status !== 200) throw new Error(`${route}: HTTP ${res.status}`);
+      const measured = s0 && s1 && c0 && c1;
+      return {
+        times: [dt],
+        loopCpu: measured ? [s1[0] - s0[0]] : [],
+        waits: measured ? [s1[1] - s0[1] + (c1[1] - c0[1])] : [],
+        bytes: res.bytes,
+      };
+    };
     /**
      * Samples of a route. Uncached: each round runs the route's bare SQL here, then (for a cacheable route) drops
      * the cache, then times the request. Per request also: the server event loop's CPU and the run-queue wait of
-     * the server's and this client's main threads (schedstat), outside the timed span.
+     * the server's and the timing client's main threads (schedstat), outside the timed span.
      */
     const time = async (route: string, cached: boolean, cacheable: boolean, floor: () => number) => {
       const times: number[] = [];
       const loopCpu: number[] = [];
       const waits: number[] = [];
       const bare: number[] = [];
-      let cpu0 = 0;
       let bytes = 0;
       const rounds = cached ? CACHED_ROUNDS : ROUNDS;
-      for (let i = 0; i < rounds + 5; i++) {
-        if (i === 5) cpu0 = cpuMs(pid);
+      const warmup = cached ? 20 : 5;
+      const url = `${API}/${route}`;
+      if (cached && driver) {
+        // A cached route needs nothing between its requests: one run of the driver.
+        const cpu0 = cpuMs(pid);
+        const d = await drive(url, rounds, warmup);
+        return { ...d, cpu: (cpuMs(pid) - cpu0) / (rounds + warmup), bare };
+      }
+      let cpu0 = 0;
+      for (let i = 0; i < rounds + warmup; i++) {
+        if (i === warmup) cpu0 = cpuMs(pid);
         if (!cached) {
           const b = floor();
-          if (i >= 5) bare.push(b);
+          if (i >= warmup) bare.push(b);
           if (cacheable) await invalidate();
         }
-        const s0 = sched(pid);
-        const c0 = sched(process.pid);
-        const t = performance.now();
-        const res = await send('GET', `${API}/${route}`);
-        const dt = performance.now() - t;
-        const s1 = sched(pid);
-        const c1 = sched(process.pid);
-        bytes = res.bytes;
-        if (res.status !== 200) throw new Error(`${route}: HTTP ${res.status}`);
-        if (i < 5) continue;
-        times.push(dt);
-        if (s0 && s1 && c0 && c1) {
-          loopCpu.push(s1[0] - s0[0]);
-          waits.push(s1[1] - s0[1] + (c1[1] - c0[1]));
-        }
+        const d = driver ? await drive(url, 1, 0) : await inline(url);
+        bytes = d.bytes;
+        if (i < warmup) continue;
+        times.push(...d.times);
+        loopCpu.push(...d.loopCpu);
+        waits.push(...d.waits);
       }
       return { times, cpu: (cpuMs(pid) - cpu0) / rounds, bytes, loopCpu, waits, bare };
     };
@@ -529,6 +566,7 @@ async function main() {
       console.log(`decision events: ${decisions} (${DESCENDANTS * 3} in the ${DESCENDANTS}-descendant lineage)`);
     } finally {
       client.close();
+      driver?.kill();
       await s.stop();
       db.close();
     }

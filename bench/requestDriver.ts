@@ -1,0 +1,55 @@
+// A child process that times requests for a bench: a small heap of its own, so its garbage collector does not
+// run beside the server on a 2-core machine. Measured in session 10 (perf sched_switch, clock-aligned): in the
+// personas bench's cached samples over 5 ms, the bench process's own V8 helper threads (concurrent marking and
+// parallel scavenges of a heap that holds the floors' SQL results) held both cores while the request waited.
+// Protocol (IPC): { route, rounds, warmup, serverPid } → { times, loopCpu, waits, bytes } (schedstat: the server's
+// event loop CPU per request, and how long it and this process's main thread waited for a core).
+import { readFileSync } from 'node:fs';
+import { leanClient } from './leanHttp';
+
+const [url, token] = [process.env.DRIVER_URL!, process.env.DRIVER_TOKEN!];
+const client = leanClient(url, token, 1);
+
+/** [CPU ms, run-queue wait ms] of a process's main thread so far (Linux; null elsewhere). */
+function sched(pid: number): [number, number] | null {
+  try {
+    const [cpu, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ');
+    return [Number(cpu) / 1e6, Number(wait) / 1e6];
+  } catch {
+    return null;
+  }
+}
+type Ask = { route: string; rounds: number; warmup: number; serverPid: number };
+process.on('message', async (m: Ask | { stop: true }) => {
+  if ('stop' in m) {
+    client.close();
+    process.disconnect();
+    return;
+  }
+  const times: number[] = [];
+  const loopCpu: number[] = [];
+  const waits: number[] = [];
+  let bytes = 0;
+  try {
+    for (let i = 0; i < m.rounds + m.warmup; i++) {
+      const s0 = sched(m.serverPid);
+      const c0 = sched(process.pid);
+      const t = performance.now();
+      const r = await client.raw('GET', m.route);
+      const dt = performance.now() - t;
+      const s1 = sched(m.serverPid);
+      const c1 = sched(process.pid);
+      if (r.status !== 200) throw new Error(`${m.route}: HTTP ${r.status}`);
+      bytes = r.body.length;
+      if (i < m.warmup) continue;
+      times.push(dt);
+      if (s0 && s1 && c0 && c1) {
+        loopCpu.push(s1[0] - s0[0]);
+        waits.push(s1[1] - s0[1] + (c1[1] - c0[1]));
+      }
+    }
+    process.send!({ times, loopCpu, waits, bytes });
+  } catch (err) {
+    process.send!({ error: (err as Error).message });
+  }
+});
