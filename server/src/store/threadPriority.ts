@@ -2,9 +2,10 @@
 // than the event loop. On 2 cores such a thread competes with the thread answering requests; at equal priority the
 // kernel shares a core between them and a request waits for the thread's time slice. With nice 10 the scheduler
 // gives the event loop about 9 of every 10 slices they contend for, and the thread still has every idle cycle.
-// Open question for the compaction thread: it holds the write lock while it works, so at a low priority another
-// busy process can keep it off the CPU while the event loop waits for that lock (one run under load: its longest
-// transaction 141 ms). Quiet runs gave 40–120 ms with it; it has not been measured at normal priority since.
+// The compaction thread holds the write lock while it works, so at a low priority it can be kept off the CPU while
+// the event loop waits for that lock (perf, session 10: runnable but waiting up to 38 ms inside a transaction,
+// 17–23 ms at nice 0). Measured side by side (3 compaction runs each, docs/architecture.md) nice 0 made no
+// difference to the requests, so it stays here too.
 // Linux keeps a nice value per thread (setpriority with a thread id, see setpriority(2) "BUGS"); Node has no
 // gettid, so the thread finds its own id in /proc/thread-self. Elsewhere this does nothing.
 import { readlinkSync } from 'node:fs';
