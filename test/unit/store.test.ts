@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { latestVersion, migrate, openDatabase, schemaVersion } from '../../server/src/store/db';
 import { writeGate } from '../../server/src/store/immediate';
 import { migrations } from '../../server/src/store/migrations';
+import { openWorkerConnection } from '../../server/src/store/workerConnection';
 
 test('a new database is migrated to the latest version with WAL and foreign keys on; reopening applies nothing', () => {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'agentora-db-')), 'a.db');
@@ -135,4 +136,33 @@ test('a write that finds the database busy is tried again for the busy timeout, 
   await other.done;
   assert.deepEqual(db.prepare('SELECT x FROM t ORDER BY rowid').pluck().all(), [10, 1, 20, 2]);
   db.close();
+});
+
+test('a worker thread’s writing connection has the server’s settings, never checkpoints, and begins IMMEDIATE', () => {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'agentora-store-')), 'agentora.db');
+  const server = openDatabase(file, { migrations: [] });
+  server.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+  const w = openWorkerConnection(file, { busyMs: 1234, cacheKb: 4096 });
+  const other = new Database(file);
+  try {
+    const p = (name: string) => w.pragma(name, { simple: true });
+    assert.equal(p('foreign_keys'), 1);
+    assert.equal(p('busy_timeout'), 1234);
+    assert.equal(p('synchronous'), 1, 'NORMAL');
+    assert.equal(p('temp_store'), 2, 'MEMORY');
+    assert.equal(p('cache_size'), -4096);
+    assert.equal(p('wal_autocheckpoint'), 0, 'the checkpoint thread copies the WAL, not this connection');
+    assert.equal(p('journal_mode'), 'wal');
+    // IMMEDIATE: the write lock is held from BEGIN, before any write (another writer finds the database busy).
+    other.pragma('busy_timeout = 0');
+    w.transaction(() => {
+      w.prepare('SELECT COUNT(*) FROM t').get();
+      assert.throws(() => other.prepare("INSERT INTO t (v) VALUES ('x')").run(), /locked|busy/i);
+    })();
+    assert.throws(() => openWorkerConnection(path.join(path.dirname(file), 'missing.db'), { busyMs: 10 }), /unable to open|no such file/i);
+  } finally {
+    other.close();
+    w.close();
+    server.close();
+  }
 });

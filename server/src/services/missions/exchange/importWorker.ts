@@ -2,9 +2,8 @@
 // missions) and imports it in one transaction on its own connection to the database. The server keeps answering
 // meanwhile: readers are never blocked (WAL); writers wait for the import's transaction like any other writer.
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { AppError } from '../../../protocol/errors';
-import { immediateByDefault } from '../../../store/immediate';
+import { openWorkerConnection } from '../../../store/workerConnection';
 import { importBundle } from './importBundle';
 
 interface Input {
@@ -25,19 +24,10 @@ function answer(): unknown {
   }
   if (bundle === null || typeof bundle !== 'object' || Array.isArray(bundle))
     throw new AppError('bad_request', 'Invalid body: expected a JSON object', [{ path: '', message: 'expected a JSON object' }]);
-  const db = immediateByDefault(
-    new Database(input.file, { fileMustExist: true, ...(input.nativeBinding ? { nativeBinding: input.nativeBinding } : {}) }),
-  );
+  // A page cache that holds the import's working set (10k missions with ~20 indexes: tens of MB of B-tree pages).
+  // With SQLite's default 2 MB the one big transaction spills dirty pages to the WAL mid-way and reads them back.
+  const db = openWorkerConnection(input.file, { nativeBinding: input.nativeBinding, busyMs: 10000, cacheKb: 65536 });
   try {
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 10000');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('temp_store = MEMORY'); // statement journals in memory (see store/db.ts)
-    // A page cache that holds the import's working set (10k missions with ~20 indexes: tens of MB of B-tree pages).
-    // With SQLite's default 2 MB the one big transaction spills dirty pages to the WAL mid-way and reads them back.
-    db.pragma('cache_size = -65536');
-    // The server's checkpoint thread copies the WAL (store/checkpointer.ts): the import's commit does not.
-    db.pragma('wal_autocheckpoint = 0');
     return importBundle(db, bundle as Record<string, unknown>, { requireSignature: input.requireSignature, key: () => input.key });
   } finally {
     db.close();

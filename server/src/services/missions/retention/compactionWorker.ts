@@ -3,8 +3,7 @@
 // readers are never blocked (WAL), and a writer on the server waits for at most one of the compactor's short
 // transactions (it takes the write lock only when it is free, and not while the server announces a write).
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
-import { immediateByDefault } from '../../../store/immediate';
+import { openWorkerConnection } from '../../../store/workerConnection';
 import { runInBackground } from '../../../store/threadPriority';
 import { compactMissionEvents, type CompactionPolicy } from './compaction';
 
@@ -37,16 +36,9 @@ const settle = () =>
   });
 
 async function run(): Promise<void> {
-  const db = immediateByDefault(
-    new Database(input.file, { fileMustExist: true, ...(input.nativeBinding ? { nativeBinding: input.nativeBinding } : {}) }),
-  );
+  // As the server's own connection (store/db.ts), without ever checkpointing (the checkpoint thread does).
+  const db = openWorkerConnection(input.file, { nativeBinding: input.nativeBinding, busyMs: 5000 });
   try {
-    // As the server's own connection (store/db.ts), without ever checkpointing (the checkpoint thread does).
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('temp_store = MEMORY');
-    db.pragma('wal_autocheckpoint = 0');
     const report = await compactMissionEvents(db, input.policy, {
       dryRun: false,
       now: new Date(input.now),
