@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { latestVersion, migrate, openDatabase, schemaVersion } from '../../server/src/store/db';
-import { writeGate } from '../../server/src/store/immediate';
+import { writeGate, writeTurn } from '../../server/src/store/immediate';
 import { migrations } from '../../server/src/store/migrations';
 import { openWorkerConnection } from '../../server/src/store/workerConnection';
 
@@ -165,4 +165,55 @@ test('a worker thread’s writing connection has the server’s settings, never 
     w.close();
     server.close();
   }
+});
+
+test('a call that may write waits for a background transaction off the event loop, then finds the lock free', async () => {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'agentora-store-')), 'agentora.db');
+  const db = openDatabase(file, { migrations: [] });
+  db.exec('CREATE TABLE t (x INTEGER)');
+  assert.equal(writeTurn(db), null, 'nothing holds: a call goes ahead at once, as always');
+  const source = path.join(__dirname, '../../server/src/store/immediate.ts');
+  const opener = path.join(__dirname, '../../server/src/store/workerConnection.ts');
+  // A background writer: one 300 ms transaction with the gate's flag up, as the compaction thread runs each of its.
+  const w = new Worker(
+    `require('tsx/cjs'); const { holdWhile } = require(${JSON.stringify(source)});
+     const { openWorkerConnection } = require(${JSON.stringify(opener)});
+     const { parentPort, workerData } = require('node:worker_threads');
+     const d = openWorkerConnection(${JSON.stringify(file)}, { busyMs: 5000 });
+     parentPort.once('message', () => {
+       holdWhile(workerData, () => d.transaction(() => {
+         d.prepare('INSERT INTO t VALUES (1)').run();
+         const until = performance.now() + 300; while (performance.now() < until);
+       })());
+       d.close();
+       parentPort.postMessage('done');
+     });
+     parentPort.postMessage('ready');`,
+    { eval: true, workerData: writeGate(db) },
+  );
+  const next = () => new Promise((resolve, reject) => (w.once('message', resolve), w.once('error', reject)));
+  await next(); // 'ready'
+  const done = next();
+  w.postMessage('go');
+  let turn = writeTurn(db);
+  for (const until = performance.now() + 2000; !turn && performance.now() < until; turn = writeTurn(db)) await new Promise((r) => setTimeout(r, 2));
+  assert.ok(turn, 'the background transaction raised the flag');
+  // The event loop keeps turning while the call waits for its turn.
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 10);
+  const t0 = performance.now();
+  await turn.ready;
+  const waited = performance.now() - t0;
+  clearInterval(ticker);
+  const t1 = performance.now();
+  db.prepare('INSERT INTO t VALUES (2)').run();
+  const wrote = performance.now() - t1;
+  turn.release();
+  await done;
+  assert.ok(waited >= 100, `it waited for the background transaction (${waited.toFixed(0)} ms)`);
+  assert.ok(ticks >= 5, `other work ran meanwhile (${ticks} ticks of 10 ms)`);
+  assert.ok(wrote < 50, `the write then found the lock free (${wrote.toFixed(1)} ms)`);
+  assert.deepEqual(db.prepare('SELECT x FROM t ORDER BY rowid').pluck().all(), [1, 2]);
+  await w.terminate();
+  db.close();
 });

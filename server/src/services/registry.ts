@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { AppError, badInput, type AnyMethod, type ParsedParamsOf, type ResultOf } from '../protocol';
 import type { CallInfo, ServerContext } from '../context';
+import { writeTurn } from '../store/immediate';
 
 export type Handler<M extends AnyMethod> = (params: ParsedParamsOf<M>, ctx: ServerContext, call: CallInfo) => Promise<ResultOf<M>> | ResultOf<M>;
 
@@ -116,8 +117,18 @@ export class ServiceRegistry {
     const parsed = (impl.spec.params as z.ZodType).safeParse(rawParams ?? undefined);
     if (!parsed.success) throw badInput(parsed.error);
     let result: unknown;
+    // A call that may write waits off the event loop for a background writer's transaction in progress
+    // (store/immediate.ts): its synchronous part then finds the write lock free.
+    const turn = impl.spec.readOnly ? null : writeTurn(this.ctx.db);
     try {
-      result = await impl.handler(parsed.data, this.ctx, call);
+      if (turn) await turn.ready;
+      let pending: unknown;
+      try {
+        pending = impl.handler(parsed.data, this.ctx, call);
+      } finally {
+        turn?.release();
+      }
+      result = await pending;
     } catch (err) {
       if (err instanceof AppError) throw err;
       this.ctx.log.error(`${method} failed`, err);

@@ -13,6 +13,9 @@
 // in a shared counter (writeGate) — transactions and single write statements alike — and a background writer
 // (compactionWorker.ts) does not begin a transaction while the counter is up. The event loop then waits for at
 // most the background transaction in progress.
+// And it need not wait with the event loop stopped: a background writer raises a flag while its transaction runs
+// (holdWhile), and a call that may write (services/registry.ts) awaits the flag's fall off the event loop before
+// it starts (writeTurn) — other requests, reads above all, are answered meanwhile.
 import type Database from 'better-sqlite3';
 
 type Db = Database.Database;
@@ -23,20 +26,63 @@ export function writeGate(db: Db): SharedArrayBuffer | undefined {
   return gates.get(db)?.buffer as SharedArrayBuffer | undefined;
 }
 
+// The gate's slots: the server's announcements (a count), and whether a background writer is in a transaction.
+const ANNOUNCED = 0;
+const HOLDING = 1;
+
+/** In a background writer thread: run one transaction (fn) with the gate's flag up, so the server's calls that
+ * may write wait for it off the event loop (writeTurn). */
+export function holdWhile<T>(buffer: SharedArrayBuffer | undefined, fn: () => T): T {
+  if (!buffer) return fn();
+  const gate = new Int32Array(buffer);
+  Atomics.store(gate, HOLDING, 1);
+  try {
+    return fn();
+  } finally {
+    Atomics.store(gate, HOLDING, 0);
+    Atomics.notify(gate, HOLDING);
+  }
+}
+
+type WaitAsync = (a: Int32Array, i: number, v: number, ms: number) => { async: boolean; value: Promise<string> | string };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+/**
+ * On the server, before a call that may write: null when no background writer is in a transaction (go ahead, as
+ * always). Otherwise the call's turn: the announcement count is raised at once (the background writer begins no
+ * further transaction), `ready` resolves when its transaction in progress has ended (or after maxMs, when the
+ * write waits in SQLite's busy handler as before), and `release()` — once the call's synchronous part has run —
+ * lowers the count again.
+ */
+export function writeTurn(db: Db, maxMs = 5000): { ready: Promise<unknown>; release: () => void } | null {
+  const gate = gates.get(db);
+  if (!gate || Atomics.load(gate, HOLDING) === 0) return null;
+  Atomics.add(gate, ANNOUNCED, 1);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    if (Atomics.sub(gate, ANNOUNCED, 1) === 1) Atomics.notify(gate, ANNOUNCED);
+  };
+  const w = waitAsync(gate, HOLDING, 1, maxMs);
+  return { ready: w.async ? (w.value as Promise<string>) : Promise.resolve(w.value), release };
+}
+
 /** In a background writer thread: wait (blocking this thread only) until the server announces no write. */
 export function waitForGate(buffer: SharedArrayBuffer | undefined, maxMs = 5000): void {
   if (!buffer) return;
   const gate = new Int32Array(buffer);
   const until = performance.now() + maxMs;
-  for (let v = Atomics.load(gate, 0); v > 0 && performance.now() < until; v = Atomics.load(gate, 0)) Atomics.wait(gate, 0, v, 5);
+  for (let v = Atomics.load(gate, ANNOUNCED); v > 0 && performance.now() < until; v = Atomics.load(gate, ANNOUNCED))
+    Atomics.wait(gate, ANNOUNCED, v, 5);
 }
 
 function announce<T>(gate: Int32Array, fn: () => T): T {
-  Atomics.add(gate, 0, 1);
+  Atomics.add(gate, ANNOUNCED, 1);
   try {
     return fn();
   } finally {
-    if (Atomics.sub(gate, 0, 1) === 1) Atomics.notify(gate, 0);
+    if (Atomics.sub(gate, ANNOUNCED, 1) === 1) Atomics.notify(gate, ANNOUNCED);
   }
 }
 
@@ -73,7 +119,7 @@ export function immediateByDefault(db: Db, opts: { announce?: boolean; busyMs?: 
     } as Db['transaction'];
     return db;
   }
-  const gate = new Int32Array(new SharedArrayBuffer(4));
+  const gate = new Int32Array(new SharedArrayBuffer(8));
   gates.set(db, gate);
   db.transaction = function (this: Db, fn) {
     // Whether the last call got past BEGIN: only a BEGIN that failed is tried again (fn may have done other things).

@@ -14,7 +14,7 @@
 // appending fresh pages, with slow writes and stalls to match.
 import type { Db } from '../../../store/db';
 import { walSettler } from '../../../store/checkpointer';
-import { waitForGate } from '../../../store/immediate';
+import { holdWhile, waitForGate } from '../../../store/immediate';
 import type { CompactionReport } from '../../../protocol/missionsObservability';
 
 export const KEPT_EVENT_TYPES = [
@@ -205,7 +205,7 @@ export async function compactMissionEvents(db: Db, policy: CompactionPolicy, opt
         waitForGate(opts.gate);
         t0 = performance.now();
       }
-      const r = opts.dryRun ? db.transaction(fn).deferred() : writeIfFree(db, fn);
+      const r = opts.dryRun ? db.transaction(fn).deferred() : holdWhile(opts.gate, () => writeIfFree(db, fn));
       if (r !== BUSY) {
         more = r;
         break;
