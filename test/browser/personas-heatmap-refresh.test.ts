@@ -104,6 +104,9 @@ test('heat map: an open drill-down stays open and is listed again when a decisio
   await until('the drill-down to list both runs', async () => (await rows.count()) === 2);
   assert.deepEqual((await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-run')))).sort(), [first, second].sort());
   assert.match((await drill.locator('h4').textContent()) ?? '', /rapid_builder × constraint_relaxation: 2 run/);
+  // The portfolio card of the new branch catches up on its own tick (it may lag the heat map by one): wait for it
+  // so the screenshot shows one consistent state.
+  await page.waitForSelector(`[data-testid=branch][data-run="${second}"]:has-text("succeeded")`);
   await page.screenshot({ path: screenshotPath('studio-personas-drill-refresh-1280.png'), fullPage: true });
 
   // 3. A new window is a different question: choosing it closes the drill-down.
