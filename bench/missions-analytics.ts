@@ -14,6 +14,7 @@
 // compacts; the routes, floors and export are skipped), BENCH_SEED_CACHE (a folder: the seeded and migrated
 // database is kept there, and later runs copy it instead of seeding again — minutes saved per run), BENCH_WRITE_GAP_MS
 // (the writer's pause during step 4, 50).
+import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -192,9 +193,81 @@ function timeSql(db: Db, sqls: { sql: string; args?: Record<string, string | num
  * Compaction of the 500k events as a job while a client polls metrics: the longest any request waited, and the
  * compactor's own longest transaction.
  */
+type LoopSamples = { lat: number[]; at: number[]; wlat: number[]; wat: number[]; writeErrors: string[] };
+
+/** The metrics poller and the memory writer in this process (fetch): start times in ms since the epoch. */
+function inlineLoops(s: TestServer, gap: number, writeBody: (n: number) => string): { stop: () => Promise<LoopSamples> } {
+  let on = true;
+  const out: LoopSamples = { lat: [], at: [], wlat: [], wat: [], writeErrors: [] };
+  const poller = (async () => {
+    while (on) {
+      const start = performance.timeOrigin + performance.now();
+      const t = performance.now();
+      await (await s.fetch('/api/integrations/metrics')).arrayBuffer();
+      out.lat.push(performance.now() - t);
+      out.at.push(start);
+    }
+  })().catch(() => {});
+  const writer = (async () => {
+    for (let n = 1; on; n++) {
+      const start = performance.timeOrigin + performance.now();
+      const t = performance.now();
+      const r = await s.fetch('/api/memory/capsules', { method: 'POST', body: writeBody(n) });
+      // A failure is reported, not thrown (a throw here would leave the server running without its bench).
+      if (!r.ok) out.writeErrors.push(`${r.status} after ${(performance.now() - t).toFixed(1)} ms: ${await r.text()}`);
+      else {
+        await r.arrayBuffer();
+        out.wlat.push(performance.now() - t);
+        out.wat.push(start);
+      }
+      await new Promise((r) => setTimeout(r, gap));
+    }
+  })();
+  return {
+    stop: async () => {
+      on = false;
+      await poller;
+      await writer;
+      return out;
+    },
+  };
+}
+
+/** The same two loops, each in a child process of its own (requestDriver.ts). */
+async function drivenLoops(s: TestServer, gap: number, writeBody: (n: string) => string): Promise<{ stop: () => Promise<LoopSamples> }> {
+  const spawn = () =>
+    fork(path.join(__dirname, 'requestDriver.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, DRIVER_URL: s.url, DRIVER_TOKEN: s.token },
+    });
+  const answer = <T>(d: ChildProcess) => new Promise<T>((resolve) => d.once('message', (m) => resolve(m as T)));
+  const [poller, writer] = [spawn(), spawn()];
+  // Loaded and warm before the loops start: a few timed metrics reads each.
+  for (const d of [poller, writer]) {
+    const warm = answer(d);
+    d.send({ route: '/api/integrations/metrics', rounds: 3, warmup: 2, serverPid: s.proc.pid });
+    await warm;
+  }
+  type Looped = { times: number[]; at: number[]; errors: string[] };
+  const polled = answer<Looped>(poller);
+  const written = answer<Looped>(writer);
+  poller.send({ loop: { method: 'GET', route: '/api/integrations/metrics', gapMs: 0 } });
+  writer.send({ loop: { method: 'POST', route: '/api/memory/capsules', body: writeBody('{n}'), gapMs: gap } });
+  return {
+    stop: async () => {
+      poller.send({ stop: true });
+      writer.send({ stop: true });
+      const [p, w] = await Promise.all([polled, written]);
+      poller.kill();
+      writer.kill();
+      return { lat: p.times, at: p.at, wlat: w.times, wat: w.at, writeErrors: [...p.errors, ...w.errors] };
+    },
+  };
+}
+
 async function compaction(s: TestServer, rows: Record<string, unknown>[]) {
   // Compaction of the 500k events while a client polls metrics: the longest any request waited.
-  let polling = true;
+  let loops: { stop: () => Promise<LoopSamples> } | undefined;
   try {
     const before = (await (await s.fetch('/api/integrations/retention')).json()) as {
       timeline_events: { count: number };
@@ -206,39 +279,13 @@ async function compaction(s: TestServer, rows: Record<string, unknown>[]) {
       await (await s.fetch('/api/integrations/metrics')).arrayBuffer();
       await (await s.fetch('/api/memory/capsules', { method: 'POST', body: JSON.stringify({ text: `bench warm-up write ${i}` }) })).arrayBuffer();
     }
-    const lat: number[] = [];
-    const at: number[] = [];
+    // The poller and the writer are two child processes (requestDriver.ts), each a small heap and an event loop
+    // of its own, like two panels: this process's fetch() and garbage collector then stay out of the samples.
+    // BENCH_DRIVER=inline runs both here with fetch(), as before session 10.
+    const GAP = Number(process.env.BENCH_WRITE_GAP_MS ?? 50);
+    const writeBody = (n: number | string) => JSON.stringify({ text: `bench write ${n} during compaction` });
+    loops = process.env.BENCH_DRIVER === 'inline' ? inlineLoops(s, GAP, writeBody) : await drivenLoops(s, GAP, writeBody);
     let t0 = performance.now();
-    const poller = (async () => {
-      while (polling) {
-        if (!polling) break;
-        const t = performance.now();
-        await (await s.fetch('/api/integrations/metrics')).arrayBuffer();
-        lat.push(performance.now() - t);
-        at.push(t - t0);
-      }
-    })().catch(() => {});
-    // And a writer: a server-side write waits for the compactor's transaction in progress (the write lock is
-    // one), so the longest write shows what a compaction transaction costs a request that writes. Gentle: one
-    // memory created every 50 ms.
-    const wlat: number[] = [];
-    const wat: number[] = [];
-    const writeErrors: string[] = [];
-    let wn = 0;
-    const writer = (async () => {
-      while (polling) {
-        const t = performance.now();
-        const r = await s.fetch('/api/memory/capsules', { method: 'POST', body: JSON.stringify({ text: `bench write ${++wn} during compaction` }) });
-        // A failure is reported, not thrown (a throw here would leave the server running without its bench).
-        if (!r.ok) writeErrors.push(`${r.status} after ${(performance.now() - t).toFixed(1)} ms: ${await r.text()}`);
-        else {
-          await r.arrayBuffer();
-          wlat.push(performance.now() - t);
-          wat.push(t - t0);
-        }
-        await new Promise((r) => setTimeout(r, Number(process.env.BENCH_WRITE_GAP_MS ?? 50)));
-      }
-    })();
     // A job: the request answers at once; the bench follows the job until it ends.
     t0 = performance.now();
     const monoAtT0 = Number(process.hrtime.bigint()) / 1e9;
@@ -257,9 +304,11 @@ async function compaction(s: TestServer, rows: Record<string, unknown>[]) {
       await new Promise((r) => setTimeout(r, 100));
     }
     const compactMs = performance.now() - t0;
-    polling = false;
-    await poller;
-    await writer;
+    const { lat, at: atEpoch, wlat, wat: watEpoch, writeErrors } = await loops.stop();
+    loops = undefined;
+    const epochT0 = performance.timeOrigin + t0;
+    const at = atEpoch.map((x) => x - epochT0);
+    const wat = watEpoch.map((x) => x - epochT0);
     const worst = lat
       .map((ms, i) => ({ ms: fmt(ms), at_ms: fmt(at[i]!) }))
       .sort((a, b) => b.ms - a.ms)
@@ -291,7 +340,7 @@ async function compaction(s: TestServer, rows: Record<string, unknown>[]) {
     // (A request open longer than Node's 5 min request timeout is closed by the server: compaction at this
     // size on a loaded machine should then run as a job — reported, not hidden.)
     rows.push({ route: 'POST retention/compact', error: (err as Error).message });
-    polling = false;
+    await loops?.stop();
   }
 }
 

@@ -4,6 +4,9 @@
 // parallel scavenges of a heap that holds the floors' SQL results) held both cores while the request waited.
 // Protocol (IPC): { route, rounds, warmup, serverPid } → { times, loopCpu, waits, bytes } (schedstat: the server's
 // event loop CPU per request, and how long it and this process's main thread waited for a core).
+// Or a loop until told to stop — { loop: { method, route, body?, gapMs } } … { stop: true } → { times, at, errors }
+// (at: each request's start in ms since the epoch; `{n}` in the body becomes the request's number). After the
+// loop's answer the driver takes further asks; { stop: true } with no loop running ends it.
 import { readFileSync } from 'node:fs';
 import { leanClient } from './leanHttp';
 
@@ -20,12 +23,43 @@ function sched(pid: number): [number, number] | null {
   }
 }
 type Ask = { route: string; rounds: number; warmup: number; serverPid: number };
-process.on('message', async (m: Ask | { stop: true }) => {
+type Loop = { loop: { method: string; route: string; body?: string; gapMs: number } };
+let looping = false;
+/** Requests back to back (gapMs after each) until { stop }; failures are counted, not thrown. */
+async function loop({ method, route, body, gapMs }: Loop['loop']) {
+  const times: number[] = [];
+  const at: number[] = [];
+  const errors: string[] = [];
+  looping = true;
+  for (let n = 1; looping; n++) {
+    const start = performance.timeOrigin + performance.now();
+    const t = performance.now();
+    try {
+      const r = await client.raw(method, route, body?.replace('{n}', String(n)));
+      const dt = performance.now() - t;
+      if (r.status >= 400) errors.push(`${r.status} after ${dt.toFixed(1)} ms: ${r.body.toString('utf8').slice(0, 200)}`);
+      else {
+        times.push(dt);
+        at.push(start);
+      }
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+    if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+  }
+  process.send!({ times, at, errors });
+}
+process.on('message', async (m: Ask | Loop | { stop: true }) => {
   if ('stop' in m) {
+    if (looping) {
+      looping = false; // the loop answers once its request in flight is in
+      return;
+    }
     client.close();
     process.disconnect();
     return;
   }
+  if ('loop' in m) return void loop(m.loop);
   const times: number[] = [];
   const loopCpu: number[] = [];
   const waits: number[] = [];
