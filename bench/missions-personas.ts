@@ -26,7 +26,7 @@
 // BENCH_DB (a file: the seeded store is saved there, and reused when it exists — to iterate on the routes),
 // BENCH_ONLY (a regular expression: only the routes matching it, and the derivation only if it matches "derivation").
 import { fork } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -41,7 +41,7 @@ import { TEMPLATE_SQL } from '../server/src/services/missions/personas/policy';
 import { aggregateSql } from '../server/src/services/missions/observability/analytics';
 import { startServer } from '../test/helpers/server';
 import { leanClient } from './leanHttp';
-import { procCpuMs as cpuMs } from './procCpu';
+import { procCpuMs as cpuMs, schedStat as sched } from './procCpu';
 
 const N = Number(process.env.BENCH_MISSIONS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
@@ -259,21 +259,6 @@ function floorOf(db: Db, qs: Q[]): () => number {
       else s.all(q.args);
     return performance.now() - t;
   };
-}
-
-/**
- * [CPU ms, run-queue wait ms] of a process's main thread so far (/proc/<pid>/task/<pid>/schedstat, Linux; null
- * elsewhere): the server's event loop and this client. Per request, the CPU is what the server spent on it
- * whatever the load; the wait is how long a thread was ready to run but had no core — the machine's share of a
- * slow sample, not the route's.
- */
-function sched(pid: number): [number, number] | null {
-  try {
-    const [cpu, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ');
-    return [Number(cpu) / 1e6, Number(wait) / 1e6];
-  } catch {
-    return null;
-  }
 }
 
 type Derived = { current: boolean; pending: boolean; ms: number; groups: number; error: string | null };

@@ -34,3 +34,17 @@ export function threadCpuDelta(before: Map<string, number>, after: Map<string, n
   const total = d.reduce((a, [, v]) => a + v, 0);
   return Object.fromEntries(d.filter(([, v]) => v > total / 100).map(([k, v]) => [k, +(v / per).toFixed(2)]));
 }
+
+/**
+ * [CPU ms, run-queue wait ms] of a process's main thread so far (/proc/<pid>/task/<pid>/schedstat, Linux; null
+ * elsewhere): per request, the CPU is what the thread spent whatever the load; the wait is how long it was ready to
+ * run but had no core — the machine's share of a slow sample, not the route's.
+ */
+export function schedStat(pid: number): [number, number] | null {
+  try {
+    const [cpu, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ');
+    return [Number(cpu) / 1e6, Number(wait) / 1e6];
+  } catch {
+    return null;
+  }
+}

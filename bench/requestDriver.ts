@@ -7,21 +7,12 @@
 // Or a loop until told to stop — { loop: { method, route, body?, gapMs } } … { stop: true } → { times, at, errors }
 // (at: each request's start in ms since the epoch; `{n}` in the body becomes the request's number). After the
 // loop's answer the driver takes further asks; { stop: true } with no loop running ends it.
-import { readFileSync } from 'node:fs';
 import { leanClient } from './leanHttp';
+import { schedStat as sched } from './procCpu';
 
 const [url, token] = [process.env.DRIVER_URL!, process.env.DRIVER_TOKEN!];
 const client = leanClient(url, token, 1);
 
-/** [CPU ms, run-queue wait ms] of a process's main thread so far (Linux; null elsewhere). */
-function sched(pid: number): [number, number] | null {
-  try {
-    const [cpu, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ');
-    return [Number(cpu) / 1e6, Number(wait) / 1e6];
-  } catch {
-    return null;
-  }
-}
 type Ask = { route: string; rounds: number; warmup: number; serverPid: number };
 type Loop = { loop: { method: string; route: string; body?: string; gapMs: number } };
 let looping = false;

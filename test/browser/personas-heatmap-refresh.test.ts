@@ -9,22 +9,13 @@ import assert from 'node:assert/strict';
 import type { Browser, Page, Response } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { startServer, type TestServer } from '../helpers/server';
-import { screenshotPath } from '../helpers/codeServer';
+import { screenshotPath, until } from '../helpers/codeServer';
 
 const API = '/api/integrations';
 let s: TestServer;
 let browser: Browser;
 let root: string;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const post = async (p: string, body: unknown) => {
   const res = await s.fetch(API + p, { method: 'POST', body: JSON.stringify(body) });
   assert.ok(res.ok, `POST ${p}: ${res.status} ${await res.clone().text()}`);
@@ -36,7 +27,7 @@ const branch = async (persona: string) => {
     auto_launch_selected: true,
     specs: [{ persona_id: persona, overlay: persona, launch: true }],
   });
-  for (const l of set.launched_runs) await until('branch terminal', async () => (await get(`/runs/${l.id}`)).run.terminal);
+  for (const l of set.launched_runs) await until('branch terminal', async () => (await get(`/runs/${l.id}`)).run.terminal, 20000);
   return set.launched_runs.map((l: { id: string }) => l.id) as string[];
 };
 
@@ -56,7 +47,7 @@ before(async () => {
     objective: 'Make the importer easier to read',
   });
   root = r.id;
-  await until('root terminal', async () => (await get(`/runs/${root}`)).run.terminal);
+  await until('root terminal', async () => (await get(`/runs/${root}`)).run.terminal, 20000);
   await branch('conservative_stabilizer');
   await branch('rapid_builder');
 });
@@ -99,9 +90,9 @@ test('heat map: an open drill-down stays open and is listed again when a decisio
   // 2. A mission change: another rapid_builder branch runs, the cell's number visibly goes from 1 to 2, and the
   // open drill-down is listed again with both runs, without the operator clicking anything.
   const [second] = await branch('rapid_builder');
-  await until('the cell to count 2', async () => (await cell.getAttribute('data-count')) === '2');
+  await until('the cell to count 2', async () => (await cell.getAttribute('data-count')) === '2', 20000);
   assert.equal(await drill.count(), 1, 'the drill-down must stay open after a mission change refreshes the panel');
-  await until('the drill-down to list both runs', async () => (await rows.count()) === 2);
+  await until('the drill-down to list both runs', async () => (await rows.count()) === 2, 20000);
   assert.deepEqual((await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-run')))).sort(), [first, second].sort());
   assert.match((await drill.locator('h4').textContent()) ?? '', /rapid_builder × constraint_relaxation: 2 run/);
   // The portfolio card of the new branch catches up on its own tick (it may lag the heat map by one): wait for it
