@@ -5,16 +5,20 @@
 //     each printed beside its bare SQL on the same file (the floor; ratio = route / floor) and beside the
 //     earlier approach (the same aggregate as a GROUP BY over the mission rows) for reference;
 //     Also one root with 1k descendants (10 branch sets of 90, 100 forks of forks): lineage, portfolio per root and
-//     per run, decision summary, each beside its bare SQL;
+//     per run, decision summary, each beside its bare SQL. Each route is also printed beside the transport floor of
+//     its answer's size (a bare node:http server sending that many ready bytes, transportFloor.ts) and its ratio over
+//     SQL + transport (budget ≤ 3): over a floor of microseconds, or for a 100 KB answer, HTTP itself is most of the
+//     route, and that column shows what the route adds on top of what no route can avoid. Timed requests go from a
+//     child process (requestDriver.ts); the server's event-loop CPU per request is printed too;
 //  3. export of the newest ~10k missions (streamed) and their import into an empty server, time and peak RSS;
 //  4. compaction of the 500k events as a job (POST retention/compact {wait:false}) while another client polls GET metrics and
 //     a third creates a memory every 50 ms: the longest read and write during it, and the compactor's longest transaction.
 // Env: BENCH_MISSIONS (100000), BENCH_EVENTS (500000), BENCH_ROUNDS (200), BENCH_JSON (output file),
 // BENCH_SAVE_EXPORT (keep the exported bundle in this file), BENCH_ONLY=compact (only step 4: seeds, then
-// compacts; the routes, floors and export are skipped), BENCH_SEED_CACHE (a folder: the seeded and migrated
+// compacts; the routes, floors and export are skipped), BENCH_ONLY=routes (steps 1–2 only), BENCH_SEED_CACHE (a folder: the seeded and migrated
 // database is kept there, and later runs copy it instead of seeding again — minutes saved per run), BENCH_WRITE_GAP_MS
 // (the writer's pause during step 4, 50).
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,8 +27,10 @@ import { migrations } from '../server/src/store/migrations';
 import { aggregateSql } from '../server/src/services/missions/observability/analytics';
 import type { CohortDimension } from '../server/src/protocol/missionsObservability';
 import { startServer, type TestServer } from '../test/helpers/server';
-import { SELECT as PORTFOLIO_SELECT } from '../server/src/services/missions/portfolio/query';
+import { PLACE_SQL, SELECT as PORTFOLIO_SELECT, SET_SQL } from '../server/src/services/missions/portfolio/query';
 import { descendantsSql } from '../server/src/services/missions/lineage/query';
+import { startTransportFloor } from './transportFloor';
+import { drive, forkDriver, type Driven } from './driverClient';
 
 const N = Number(process.env.BENCH_MISSIONS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
@@ -178,12 +184,13 @@ function peakRss(pid: number): { stop: () => number } {
   };
 }
 
-function timeSql(db: Db, sqls: { sql: string; args?: Record<string, string | number> }[], rounds: number): number[] {
-  const stmts = sqls.map((q) => ({ s: db.prepare(q.sql), a: q.args ?? {} }));
+/** args: named parameters, or the positional ones of a statement with `?`. */
+function timeSql(db: Db, sqls: { sql: string; args?: Record<string, string | number> | (string | number)[] }[], rounds: number): number[] {
+  const stmts = sqls.map((q) => ({ s: db.prepare(q.sql), a: Array.isArray(q.args) ? q.args : [q.args ?? {}] }));
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const t = performance.now();
-    for (const q of stmts) q.s.all(q.a);
+    for (const q of stmts) q.s.all(...q.a);
     times.push(performance.now() - t);
   }
   return times;
@@ -235,11 +242,7 @@ function inlineLoops(s: TestServer, gap: number, writeBody: (n: number) => strin
 
 /** The same two loops, each in a child process of its own (requestDriver.ts). */
 async function drivenLoops(s: TestServer, gap: number, writeBody: (n: string) => string): Promise<{ stop: () => Promise<LoopSamples> }> {
-  const spawn = () =>
-    fork(path.join(__dirname, 'requestDriver.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, DRIVER_URL: s.url, DRIVER_TOKEN: s.token },
-    });
+  const spawn = () => forkDriver(s.url, s.token);
   const answer = <T>(d: ChildProcess) => new Promise<T>((resolve) => d.once('message', (m) => resolve(m as T)));
   const [poller, writer] = [spawn(), spawn()];
   // Loaded and warm before the loops start: a few timed metrics reads each.
@@ -438,9 +441,18 @@ async function main() {
       ),
     );
     floors.set('lineage/run_lineage_root/portfolio', timeSql(db, [{ sql: ofRoot, args: root }], ROUNDS));
+    // The route's own three statements: the run's place in its lineage, its branch set, the set's branches.
     floors.set(
       'runs/run_lineage_0000/portfolio',
-      timeSql(db, [{ sql: `${PORTFOLIO_SELECT} WHERE m.root_mission_id = @root AND m.branch_set_id = 'bs-bench-0'`, args: root }], ROUNDS),
+      timeSql(
+        db,
+        [
+          { sql: PLACE_SQL, args: ['run_lineage_0000'] },
+          { sql: SET_SQL, args: ['bs-bench-0'] },
+          { sql: `${PORTFOLIO_SELECT} WHERE m.root_mission_id = @root AND m.branch_set_id = 'bs-bench-0'`, args: root },
+        ],
+        ROUNDS,
+      ),
     );
     floors.set(
       'lineage/run_lineage_root/decision-summary',
@@ -462,6 +474,26 @@ async function main() {
 
     const s = await startServer({}, 120000, { dataDir });
     console.log(`server ready in ${fmt(s.readyMs)} ms (migrations on an existing db)`);
+    // The timed requests go from a child process with a small heap of its own (requestDriver.ts says why): fetch()
+    // here cost 2–3 ms of CPU a request beside the server, and this process's heap holds the floors' results.
+    // BENCH_DRIVER=inline times them here with fetch(), as before session 11.
+    const driver = process.env.BENCH_DRIVER === 'inline' ? null : forkDriver(s.url, s.token);
+    // The transport floor of each answer's size (transportFloor.ts), timed the same way (driver mode only).
+    const transport = driver ? await startTransportFloor() : null;
+    /** ROUNDS timed requests of a route after 10 untimed ones: latencies, and the server's loop CPU per request. */
+    const timeRoute = async (route: string): Promise<Pick<Driven, 'times' | 'loopCpu' | 'bytes'>> => {
+      if (driver) return drive(driver, route, ROUNDS, 10, s.proc.pid!);
+      for (let i = 0; i < 10; i++) await (await s.fetch(route)).arrayBuffer();
+      const times: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const t = performance.now();
+        const res = await s.fetch(route);
+        await res.arrayBuffer();
+        times.push(performance.now() - t);
+        if (res.status !== 200) throw new Error(`${route}: HTTP ${res.status}`);
+      }
+      return { times, loopCpu: [], bytes: 0 };
+    };
     try {
       for (const route of [
         'metrics',
@@ -474,28 +506,28 @@ async function main() {
         'runs/run_lineage_0000/portfolio',
         'lineage/run_lineage_root/decision-summary',
       ]) {
-        for (let i = 0; i < 10; i++) await (await s.fetch(`/api/integrations/${route}`)).arrayBuffer();
-        const times: number[] = [];
-        for (let i = 0; i < ROUNDS; i++) {
-          const t = performance.now();
-          const res = await s.fetch(`/api/integrations/${route}`);
-          await res.arrayBuffer();
-          times.push(performance.now() - t);
-          if (res.status !== 200) throw new Error(`${route}: HTTP ${res.status}`);
-        }
+        const { times, loopCpu, bytes } = await timeRoute(`/api/integrations/${route}`);
         const floor = floors.get(route)!;
         const scan = scans.get(route);
+        const http = transport ? pct(await transport.time(bytes, ROUNDS), 50) : null;
         rows.push({
           route: `GET ${route}`,
           p50_ms: fmt(pct(times, 50)),
           p99_ms: fmt(pct(times, 99)),
           bare_sql_p50_ms: fmt(pct(floor, 50)),
           ratio_p50: fmt(pct(times, 50) / Math.max(pct(floor, 50), 0.001)),
+          answer_kb: transport ? fmt(bytes / 1024) : null,
+          bare_http_p50_ms: http === null ? null : fmt(http),
+          ratio_over_sql_and_http: http === null ? null : fmt(pct(times, 50) / (pct(floor, 50) + http)),
+          server_cpu_p50_ms: loopCpu.length ? fmt(pct(loopCpu, 50)) : null,
           full_scan_sql_ms: scan ? fmt(pct(scan, 50)) : null,
         });
       }
+      transport?.stop();
+      driver?.kill();
 
       console.table(rows);
+      if (process.env.BENCH_ONLY === 'routes') return;
 
       // Export of the newest ~10k missions (streamed) and their import into an empty server (raw body, worker):
       // each end to end, with the server's peak RSS (budget < 5 s each, RSS < 400 MB).
@@ -540,6 +572,7 @@ async function main() {
 
       await compaction(s, rows);
     } finally {
+      driver?.kill();
       await s.stop();
     }
   } finally {

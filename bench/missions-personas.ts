@@ -25,7 +25,6 @@
 // cached route), BENCH_JSON (output file),
 // BENCH_DB (a file: the seeded store is saved there, and reused when it exists — to iterate on the routes),
 // BENCH_ONLY (a regular expression: only the routes matching it, and the derivation only if it matches "derivation").
-import { fork } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +40,7 @@ import { TEMPLATE_SQL } from '../server/src/services/missions/personas/policy';
 import { aggregateSql } from '../server/src/services/missions/observability/analytics';
 import { startServer } from '../test/helpers/server';
 import { leanClient } from './leanHttp';
+import { drive as driveRoute, forkDriver, type Driven } from './driverClient';
 import { procCpuMs as cpuMs, schedStat as sched } from './procCpu';
 
 const N = Number(process.env.BENCH_MISSIONS ?? 100_000);
@@ -370,20 +370,9 @@ async function main() {
     // Every timed request goes from a child process with a small heap of its own (requestDriver.ts says why);
     // this process runs the bare SQL and the cache invalidations between them. BENCH_DRIVER=inline times the
     // requests here, as before session 10.
-    const driver =
-      process.env.BENCH_DRIVER === 'inline'
-        ? null
-        : fork(path.join(__dirname, 'requestDriver.ts'), [], {
-            execArgv: ['--import', 'tsx'],
-            env: { ...process.env, DRIVER_URL: s.url, DRIVER_TOKEN: s.token },
-          });
-    type Driven = { times: number[]; loopCpu: number[]; waits: number[]; bytes: number; error?: string };
+    const driver = process.env.BENCH_DRIVER === 'inline' ? null : forkDriver(s.url, s.token);
     /** rounds requests of a route, timed by the driver after `warmup` untimed ones. */
-    const drive = (route: string, rounds: number, warmup: number) =>
-      new Promise<Driven>((resolve, reject) => {
-        driver!.once('message', (m: Driven) => (m.error ? reject(new Error(m.error)) : resolve(m)));
-        driver!.send({ route, rounds, warmup, serverPid: pid });
-      });
+    const drive = (route: string, rounds: number, warmup: number) => driveRoute(driver!, route, rounds, warmup, pid);
     /** One timed request, here: [ms, server loop CPU ms, core wait ms] (null: no schedstat). */
     const inline = async (route: string): Promise<Driven> => {
       const s0 = sched(pid);

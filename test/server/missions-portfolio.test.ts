@@ -77,7 +77,7 @@ describe('mission portfolio and decision summary', () => {
     assert.equal(top.strategy, 'conservative_fix');
     assert.equal(top.persona, root.persona_id);
     assert.equal(top.explanation, '80 mission score + 10 succeeded + 5 PR opened = 95');
-    assert.equal(p.ranking_summary[3].explanation, '30 mission score − 10 medium risk − 20 failed = 0');
+    assert.equal(p.ranking_summary[3].explanation, '30 mission score - 10 medium risk - 20 failed = 0');
     assert.match(p.ranking_explanation, /-25 for high risk/);
     const a = p.branches.find((x: any) => x.run_id === ids.a);
     assert.equal(a.rank, 1);

@@ -14,6 +14,17 @@ export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
 }
 
 /**
+ * A JSON answer sent as bytes: one UTF-8 encode of the text, where Fastify's own path (serialize to a string,
+ * Buffer.byteLength for Content-Length, then encode again inside the socket write) walks a large answer three
+ * times — 0.2–0.3 ms of a 100 KB portfolio's 1.5 ms (session 11's profile). Same text and headers as Fastify's.
+ */
+export function sendJson(reply: FastifyReply, status: number, value: unknown): FastifyReply {
+  reply.code(status);
+  if (value === undefined) return reply.send();
+  return reply.type('application/json; charset=utf-8').send(Buffer.from(JSON.stringify(value)));
+}
+
+/**
  * A streamed answer: the first chunk is awaited before the status is sent, so an error found up front (a bad
  * filter, a missing key) is still a proper error answer; later chunks flow with backpressure (Readable.from).
  */
@@ -48,7 +59,7 @@ function mountRaw(app: FastifyInstance, ctx: ServerContext, registry: ServiceReg
           const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
           const result = await callRawAs(registry, spec, body, credentialOf(req));
           const wire = route.wire;
-          return reply.code(route.status ?? 200).send(wire?.toWire ? wire.toWire(result, {}) : result);
+          return sendJson(reply, route.status ?? 200, wire?.toWire ? wire.toWire(result, {}) : result);
         } catch (err) {
           return sendError(reply, err);
         }
@@ -96,9 +107,9 @@ export function mountRest(app: FastifyInstance, ctx: ServerContext, registry: Se
                   .send(json);
             }
             const result = await callAs(registry, ctx, impl.spec, params, { transport: 'rest', actor: 'http', credential: credentialOf(req) });
-            if (!wire) return reply.code(route.status ?? 200).send(result);
+            if (!wire) return sendJson(reply, route.status ?? 200, result);
             if (wire.headers) reply.headers(wire.headers(result, params));
-            return reply.code(route.status ?? 200).send(wire.toWire ? wire.toWire(result, params) : result);
+            return sendJson(reply, route.status ?? 200, wire.toWire ? wire.toWire(result, params) : result);
           } catch (err) {
             return sendError(reply, err);
           }

@@ -54,7 +54,7 @@ export const RankingEntry = z.object({
   strategy: z.string().nullable(),
   persona: z.string(),
   heuristic_rank_score: Count,
-  /** The score as a sum, e.g. "72 mission score − 25 high risk + 10 succeeded = 57". */
+  /** The score as a sum, e.g. "72 mission score - 25 high risk + 10 succeeded = 57" (ASCII). */
   explanation: z.string(),
 });
 

@@ -1,6 +1,6 @@
 // Services of the portfolio / decision-summary methods (protocol/missionsPortfolio.ts).
 import type { ServerContext } from '../../../context';
-import { AppError } from '../../../protocol/errors';
+import { AppError, notFound } from '../../../protocol/errors';
 import * as P from '../../../protocol/missionsPortfolio';
 import type { DecisionSummaryResult, PortfolioBranch, PortfolioResult } from '../../../protocol/missionsPortfolio';
 import { implement, type Implementation } from '../../registry';
@@ -41,8 +41,9 @@ function portfolioOf(rootId: string, setId: string | null, setLabel: string | nu
 }
 
 export function runPortfolio(ctx: ServerContext, runId: string, setId: string | undefined, limit: number): PortfolioResult {
-  const run = getRow(ctx, runId);
   const sql = portfolioSql(ctx.db);
+  const run = sql.place(runId);
+  if (!run) throw notFound('Mission', runId);
   const wanted = setId ?? run.branch_set_id;
   if (!wanted) return portfolioOf(run.root_mission_id, null, null, sql.branchesOfRoot(run.root_mission_id), limit);
   const set = sql.branchSet(wanted);

@@ -16,6 +16,11 @@ export const SELECT = `SELECT m.branch_set_id, ${PORTFOLIO_COLUMNS.map((c) => `m
 
 export type DecidedRow = BranchRow & { decided_at: string | null };
 
+/** A run's place in its lineage, by the two columns a portfolio needs (not the wide row with its context packet). */
+export const PLACE_SQL = 'SELECT root_mission_id, branch_set_id FROM missions WHERE id = ?';
+/** A branch set by its id (exported, as SELECT, for the bench's bare-SQL floor). */
+export const SET_SQL = 'SELECT * FROM mission_branch_sets WHERE id = ?';
+
 export interface BranchSetRow {
   id: string;
   root_mission_id: string;
@@ -28,7 +33,8 @@ function statements(db: Db) {
   return {
     ofRoot: db.prepare(`${SELECT} WHERE m.root_mission_id = ? AND m.id <> m.root_mission_id`),
     ofSet: db.prepare(`${SELECT} WHERE m.root_mission_id = ? AND m.branch_set_id = ?`),
-    set: db.prepare('SELECT * FROM mission_branch_sets WHERE id = ?'),
+    place: db.prepare(PLACE_SQL),
+    set: db.prepare(SET_SQL),
     setsOfRoot: db.prepare('SELECT * FROM mission_branch_sets WHERE root_mission_id = ? ORDER BY created_at, id'),
     label: db.prepare(`UPDATE mission_branch_sets SET set_label = ? WHERE id = ? AND set_label = ''`),
     decisionCounts: db.prepare(
@@ -50,6 +56,7 @@ export function portfolioSql(db: Db) {
   return {
     branchesOfRoot: (root: string) => allRows<DecidedRow>(st.ofRoot, root),
     branchesOfSet: (root: string, set: string) => allRows<DecidedRow>(st.ofSet, root, set),
+    place: (id: string) => st.place.get(id) as { root_mission_id: string; branch_set_id: string | null } | undefined,
     branchSet: (id: string) => st.set.get(id) as BranchSetRow | undefined,
     branchSetsOfRoot: (root: string) => st.setsOfRoot.all(root) as BranchSetRow[],
     /** The branch-set service names its set once (the trigger recorded it with an empty label). */

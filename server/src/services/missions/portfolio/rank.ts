@@ -38,10 +38,10 @@ export const RANK_POINTS = {
 };
 
 export const RANKING_EXPLANATION =
-  `heuristic_rank_score = mission score (0–100, heuristic) ` +
+  `heuristic_rank_score = mission score (0-100, heuristic) ` +
   `${RANK_POINTS.risk.medium} for medium risk / ${RANK_POINTS.risk.high} for high risk, ` +
   `+${RANK_POINTS.outcome.succeeded} succeeded / ${RANK_POINTS.outcome.failed} failed / ${RANK_POINTS.outcome.cancelled} cancelled / ${RANK_POINTS.outcome.launch_failed} launch failed, ` +
-  `+${RANK_POINTS.pr} with a PR, +${RANK_POINTS.writeback.succeeded} written back / ${RANK_POINTS.writeback.failed} writeback failed; clamped to 0–100. ` +
+  `+${RANK_POINTS.pr} with a PR, +${RANK_POINTS.writeback.succeeded} written back / ${RANK_POINTS.writeback.failed} writeback failed; clamped to 0-100. ` +
   `Ties: older branch first. Shortlist / eliminate decisions do not change the score.`;
 
 export const INTERPRETATION_NOTE =
@@ -68,7 +68,9 @@ export const rankScore = (factors: PortfolioBranch['rank_factors']) =>
 
 export function explain(factors: PortfolioBranch['rank_factors'], score: number): string {
   const [first, ...rest] = factors;
-  const sum = rest.map((x) => `${x.points < 0 ? '−' : '+'} ${Math.abs(x.points)} ${x.factor}`).join(' ');
+  // ASCII on purpose: one character above U+00FF makes V8 build the whole answer as a two-byte string, and
+  // serializing and encoding a 100 KB portfolio then costs about 0.3 ms more (measured in session 11).
+  const sum = rest.map((x) => `${x.points < 0 ? '-' : '+'} ${Math.abs(x.points)} ${x.factor}`).join(' ');
   const raw = factors.reduce((s, x) => s + x.points, 0);
   return `${first!.points} ${first!.factor}${sum ? ' ' + sum : ''} = ${score}${raw !== score ? ' (clamped)' : ''}`;
 }
@@ -139,7 +141,7 @@ export function suggest(ranked: PortfolioBranch[]): { shortlist: Suggestion[]; e
     .map((b) =>
       suggestion(
         b,
-        `succeeded with ${b.risk_signal} risk${b.has_pr ? ' and a PR' : ''}; rank score ${b.heuristic_rank_score} ≥ ${SHORTLIST_MIN_RANK} (#${b.rank} of ${ranked.length})`,
+        `succeeded with ${b.risk_signal} risk${b.has_pr ? ' and a PR' : ''}; rank score ${b.heuristic_rank_score} >= ${SHORTLIST_MIN_RANK} (#${b.rank} of ${ranked.length})`,
       ),
     );
   const eliminate: Suggestion[] = [];
