@@ -20,7 +20,8 @@ export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
  */
 export function sendJson(reply: FastifyReply, status: number, value: unknown): FastifyReply {
   reply.code(status);
-  if (value === undefined) return reply.send();
+  // Text a route's wire already made (a Markdown or CSV download with its own Content-Type) goes as it is.
+  if (value === undefined || typeof value === 'string' || Buffer.isBuffer(value)) return reply.send(value);
   return reply.type('application/json; charset=utf-8').send(Buffer.from(JSON.stringify(value)));
 }
 

@@ -9,6 +9,7 @@ import { AppError, type ErrorKind, type FieldIssue } from '../../../protocol/err
 import type { z } from 'zod';
 import type { ImportResult as ImportResultSchema } from '../../../protocol/missionsExchange';
 import { nativeBindingPath } from '../../../store/db';
+import { writeGate } from '../../../store/immediate';
 import { importMissions, signingKey } from './index';
 
 type ImportResult = z.infer<typeof ImportResultSchema>;
@@ -43,7 +44,14 @@ export async function importRaw(ctx: ServerContext, body: Buffer): Promise<Impor
   const binding = nativeBindingPath();
   const answer = await new Promise<WorkerAnswer>((resolve) => {
     const w = new Worker(workerFile(), {
-      workerData: { file, ...(binding ? { nativeBinding: binding } : {}), requireSignature, key: signingKey(ctx), body: bytes },
+      workerData: {
+        file,
+        ...(binding ? { nativeBinding: binding } : {}),
+        requireSignature,
+        key: signingKey(ctx),
+        body: bytes,
+        gate: writeGate(ctx.db),
+      },
       transferList: [bytes.buffer as ArrayBuffer],
     });
     let done = false;

@@ -1,6 +1,7 @@
 // Runs in a worker thread (never on the server's event loop): parses a REST import body (tens of MB for 10k
 // missions) and imports it in one transaction on its own connection to the database. The server keeps answering
-// meanwhile: readers are never blocked (WAL); writers wait for the import's transaction like any other writer.
+// meanwhile: readers are never blocked (WAL); writers wait for the import's transaction, off the event loop (the
+// write gate's flag is up while it runs).
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../../protocol/errors';
 import { openWorkerConnection } from '../../../store/workerConnection';
@@ -12,6 +13,8 @@ interface Input {
   requireSignature: boolean;
   key: string;
   body: Uint8Array;
+  /** The server connection's write gate (store/immediate.ts): up while the import's transaction runs. */
+  gate?: SharedArrayBuffer;
 }
 const input = workerData as Input;
 
@@ -28,7 +31,7 @@ function answer(): unknown {
   // With SQLite's default 2 MB the one big transaction spills dirty pages to the WAL mid-way and reads them back.
   const db = openWorkerConnection(input.file, { nativeBinding: input.nativeBinding, busyMs: 10000, cacheKb: 65536 });
   try {
-    return importBundle(db, bundle as Record<string, unknown>, { requireSignature: input.requireSignature, key: () => input.key });
+    return importBundle(db, bundle as Record<string, unknown>, { requireSignature: input.requireSignature, key: () => input.key, gate: input.gate });
   } finally {
     db.close();
   }
