@@ -176,6 +176,29 @@ test('both panels at 300 px: nothing sticks out sideways (the heat map scrolls i
   await page.selectOption('[data-testid=window]', 'all');
   await page.waitForSelector('[data-testid=heat-cell]');
   await noSidewaysScroll(page, 'personas');
+  // Every heat-map label is inside the map's box at 300 px, whole: none cut at the edge or hidden until a
+  // sideways scroll, none shortened with an ellipsis (a long persona name wraps at an underscore instead).
+  const labels = await page.$$eval('[data-testid=heatmap] text:not(.n)', (texts) => {
+    const box = texts[0]!.closest('.scroll')!.getBoundingClientRect();
+    return texts.map((t) => {
+      const r = t.getBoundingClientRect();
+      const shown = [...t.childNodes]
+        .filter((n) => n.nodeName !== 'title')
+        .map((n) => n.textContent)
+        .join('');
+      return { shown, inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.top >= box.top - 0.5 };
+    });
+  });
+  assert.deepEqual(
+    labels.filter((l) => !l.inside || l.shown.includes('…')),
+    [],
+    `heat-map labels cut or hidden at 300 px: ${JSON.stringify(labels)}`,
+  );
+  for (const name of ['conservative_stabilizer', 'rapid_builder', 'constraint_relaxation'])
+    assert.ok(
+      labels.some((l) => l.shown === name),
+      `${name} is shown whole: ${JSON.stringify(labels)}`,
+    );
   await page.screenshot({ path: screenshotPath('studio-personas-300.png'), fullPage: true });
   await open(page, 'audit', '[data-testid=audit-event]');
   await noSidewaysScroll(page, 'audit');
