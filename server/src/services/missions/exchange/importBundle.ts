@@ -111,73 +111,72 @@ export function importBundle(db: Db, bundle: Record<string, unknown>, opts: Impo
     pending.rows.push(row);
   };
 
-  holdWhile(opts.gate, () =>
-    db.transaction(() => {
-      // Decide each run: same id + same snapshot → already here (skip); same id, other content → new id.
-      const fresh: Record<string, unknown>[] = [];
-      for (const r of runs) {
-        const id = r.id as string;
-        const here = existing.get(id) as string | undefined;
-        if (here === r.snapshot_hash) {
-          counts.skipped_runs++;
-          continue;
-        }
-        if (here !== undefined) {
-          idMap.set(id, `run_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
-          counts.remapped_runs++;
-        } else idMap.set(id, id);
-        fresh.push(r);
+  const importAll = db.transaction(() => {
+    // Decide each run: same id + same snapshot → already here (skip); same id, other content → new id.
+    const fresh: Record<string, unknown>[] = [];
+    for (const r of runs) {
+      const id = r.id as string;
+      const here = existing.get(id) as string | undefined;
+      if (here === r.snapshot_hash) {
+        counts.skipped_runs++;
+        continue;
       }
-      const mapId = (v: unknown) => (typeof v === 'string' ? (idMap.get(v) ?? v) : v);
-      const exists = db.prepare('SELECT 1 FROM missions WHERE id = ?').pluck();
-      // Parents first (the bundle is ordered by depth; sort again so a hand-made bundle works too).
-      fresh.sort((a, b) => Number(a.lineage_depth ?? 0) - Number(b.lineage_depth ?? 0));
-      // The analytics cubes get the new missions in one statement each, not a trigger per row (bulkAggregates.ts).
-      // (Only when there is something to add: a re-import that skips every mission leaves the triggers alone.)
-      const aggregates = fresh.length ? suspendMissionAggregates(db) : null;
-      // Into an empty (or small) database, the secondary indexes are built once at the end (bulkAggregates.ts).
-      const indexes = suspendMissionIndexes(db, fresh.length);
-      const at = new Map(runs.map((r, i) => [r, i])); // (for error paths: fresh is sorted by depth)
-      fresh.forEach((r) => {
+      if (here !== undefined) {
+        idMap.set(id, `run_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
+        counts.remapped_runs++;
+      } else idMap.set(id, id);
+      fresh.push(r);
+    }
+    const mapId = (v: unknown) => (typeof v === 'string' ? (idMap.get(v) ?? v) : v);
+    const exists = db.prepare('SELECT 1 FROM missions WHERE id = ?').pluck();
+    // Parents first (the bundle is ordered by depth; sort again so a hand-made bundle works too).
+    fresh.sort((a, b) => Number(a.lineage_depth ?? 0) - Number(b.lineage_depth ?? 0));
+    // The analytics cubes get the new missions in one statement each, not a trigger per row (bulkAggregates.ts).
+    // (Only when there is something to add: a re-import that skips every mission leaves the triggers alone.)
+    const aggregates = fresh.length ? suspendMissionAggregates(db) : null;
+    // Into an empty (or small) database, the secondary indexes are built once at the end (bulkAggregates.ts).
+    const indexes = suspendMissionIndexes(db, fresh.length);
+    const at = new Map(runs.map((r, i) => [r, i])); // (for error paths: fresh is sorted by depth)
+    fresh.forEach((r) => {
+      const row: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(r)) if (cols.has(k) && k !== 'rowid') row[k] = v;
+      row.id = mapId(r.id);
+      row.root_mission_id = mapId(r.root_mission_id);
+      row.updated_at = row.updated_at ?? row.created_at;
+      const parent = mapId(r.parent_mission_id ?? null);
+      // A parent that is neither here nor in the bundle: keep the lineage text in provenance, drop the link.
+      row.parent_mission_id = parent && exists.get(parent) ? parent : null;
+      insertNow('missions', row, `runs[${at.get(r)}]`);
+      counts.imported_runs++;
+    });
+    indexes?.finish();
+    const imported = new Set(fresh.map((r) => r.id as string));
+    aggregates?.finish([...imported].map((id) => idMap.get(id) ?? id));
+    // History is not news: the alerts the inserts above raised are replaced by the bundle's own alert records,
+    // and whatever the timeline replay raises below is marked skipped, never sent.
+    const newIds = JSON.stringify([...imported].map(mapId));
+    db.prepare("DELETE FROM mission_alert_events WHERE status = 'pending' AND mission_id IN (SELECT value FROM json_each(?))").run(newIds);
+    const copy = (key: string, table: string, counter: keyof typeof counts, missionCol = 'mission_id') => {
+      const tcols = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+      arr(bundle, key).forEach((e, i) => {
+        if (!imported.has(e[missionCol] as string)) return;
         const row: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(r)) if (cols.has(k) && k !== 'rowid') row[k] = v;
-        row.id = mapId(r.id);
-        row.root_mission_id = mapId(r.root_mission_id);
-        row.updated_at = row.updated_at ?? row.created_at;
-        const parent = mapId(r.parent_mission_id ?? null);
-        // A parent that is neither here nor in the bundle: keep the lineage text in provenance, drop the link.
-        row.parent_mission_id = parent && exists.get(parent) ? parent : null;
-        insertNow('missions', row, `runs[${at.get(r)}]`);
-        counts.imported_runs++;
+        for (const [k, v] of Object.entries(e)) if (tcols.has(k) && k !== 'id') row[k] = v;
+        row[missionCol] = mapId(e[missionCol]);
+        insert('INSERT OR IGNORE', table, row, `${key}[${i}]`);
+        counts[counter]++;
       });
-      indexes?.finish();
-      const imported = new Set(fresh.map((r) => r.id as string));
-      aggregates?.finish([...imported].map((id) => idMap.get(id) ?? id));
-      // History is not news: the alerts the inserts above raised are replaced by the bundle's own alert records,
-      // and whatever the timeline replay raises below is marked skipped, never sent.
-      const newIds = JSON.stringify([...imported].map(mapId));
-      db.prepare("DELETE FROM mission_alert_events WHERE status = 'pending' AND mission_id IN (SELECT value FROM json_each(?))").run(newIds);
-      const copy = (key: string, table: string, counter: keyof typeof counts, missionCol = 'mission_id') => {
-        const tcols = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
-        arr(bundle, key).forEach((e, i) => {
-          if (!imported.has(e[missionCol] as string)) return;
-          const row: Record<string, unknown> = {};
-          for (const [k, v] of Object.entries(e)) if (tcols.has(k) && k !== 'id') row[k] = v;
-          row[missionCol] = mapId(e[missionCol]);
-          insert('INSERT OR IGNORE', table, row, `${key}[${i}]`);
-          counts[counter]++;
-        });
-        flush();
-      };
-      copy('alert_events', 'mission_alert_events', 'imported_alert_events');
-      copy('timeline_events', 'mission_events', 'imported_timeline_events');
-      copy('watcher_events', 'mission_watcher_events', 'imported_watcher_events');
-      db.prepare(
-        "UPDATE mission_alert_events SET status = 'skipped', last_error = 'imported history' WHERE status = 'pending' AND mission_id IN (SELECT value FROM json_each(?))",
-      ).run(newIds);
-      copy('operator_decision_events', 'mission_decisions', 'imported_operator_decision_events');
-      copy('writebacks', 'mission_writebacks', 'imported_writebacks');
-    })(),
-  );
+      flush();
+    };
+    copy('alert_events', 'mission_alert_events', 'imported_alert_events');
+    copy('timeline_events', 'mission_events', 'imported_timeline_events');
+    copy('watcher_events', 'mission_watcher_events', 'imported_watcher_events');
+    db.prepare(
+      "UPDATE mission_alert_events SET status = 'skipped', last_error = 'imported history' WHERE status = 'pending' AND mission_id IN (SELECT value FROM json_each(?))",
+    ).run(newIds);
+    copy('operator_decision_events', 'mission_decisions', 'imported_operator_decision_events');
+    copy('writebacks', 'mission_writebacks', 'imported_writebacks');
+  });
+  holdWhile(opts.gate, () => importAll());
   return { ok: true, ...counts, id_map: Object.fromEntries([...idMap].filter(([a, b]) => a !== b)) };
 }
