@@ -48,10 +48,15 @@ test('searches rank in threads, answer as the event loop would, and see every wr
         inline.items.map((s) => s.row.id),
       );
 
-    // A memory written now is found by the next search (the thread reads the committed write).
+    // A memory written now is found by the next search (the thread reads the committed write). Found, not
+    // necessarily first: its embedding comes from the background embed loop, and until then a memory that matches
+    // by text and by vector may rank above it (under CI load that happened once).
     const made = await call('agentora/memory/create', { text: 'Payments webhooks moved to the new queue cluster', kind: 'fact', source: 'operator' });
     const after = await call('agentora/memory/search', { query: 'queue cluster webhooks', top_k: 3 });
-    assert.equal(after.items[0]?.capsule_id, made.capsule.capsule_id, 'the new memory is found at once');
+    assert.ok(
+      after.items.some((i: any) => i.capsule_id === made.capsule.capsule_id),
+      `the new memory is found at once: ${JSON.stringify(after.items.map((i: any) => i.capsule_id))}`,
+    );
 
     // Archived: gone from the very next search.
     await call('agentora/memory/archive', { capsule_id: made.capsule.capsule_id });
