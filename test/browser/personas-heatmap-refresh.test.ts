@@ -3,7 +3,8 @@
 // the operator had just listed vanished under them. Here the studio (real Chromium) is driven like a person:
 // click a cell, then another operator changes things over the real HTTP API (a decision, then a new persona
 // branch), and the drill-down must stay open and list the cell's runs again; a new window still closes it.
-// A file of its own so the existing personas/audit file's counts stay as they are.
+// And an older answer that arrives after a newer one (a slow network, held back in the browser) must not replace
+// it. A file of its own so the existing personas/audit file's counts stay as they are.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page, Response } from 'playwright-core';
@@ -105,6 +106,40 @@ test('heat map: an open drill-down stays open and is listed again when a decisio
   await drill.waitFor({ state: 'detached' });
   await cell.waitFor();
   assert.equal(await cell.getAttribute('data-count'), '2');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('heat map: an older answer that arrives last does not replace the newer one', async () => {
+  const page: Page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // A slow network for one question only: the matrix filtered to a repo with no missions answers 1.5 s late (the
+  // server answers at once; the browser holds the answer back). The operator meanwhile clears the filter.
+  let held: (() => void) | null = null;
+  const released = new Promise<void>((r) => (held = r));
+  await page.route('**/rpc', async (route) => {
+    const body = route.request().postData() ?? '';
+    if (body.includes('"agentora/missions/personaMatrix"') && body.includes('nobody/none')) {
+      const response = await route.fetch();
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.fulfill({ response });
+      held!();
+      return;
+    }
+    await route.continue();
+  });
+  await page.goto(`${s.url}/?token=${s.token}#personas`);
+  await page.waitForSelector('[data-testid=heat-cell]');
+  const before = await page.locator('[data-testid=heat-cell]').count();
+  assert.ok(before >= 2);
+  await page.fill('[data-testid=repo-filter]', 'nobody/none');
+  await page.fill('[data-testid=repo-filter]', '');
+  await released; // the stale "no missions" answer has now been handed to the page
+  // Let the page act on it (two animation frames), then the map must still show every cell.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.equal(await page.locator('[data-testid=matrix-empty]').count(), 0, 'the stale empty answer replaced the map');
+  assert.equal(await page.locator('[data-testid=heat-cell]').count(), before);
   assert.deepEqual(errors, []);
   await page.close();
 });
