@@ -8,22 +8,14 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { startServer, type TestServer } from '../helpers/server';
-import { screenshotPath } from '../helpers/codeServer';
+import { screenshotPath, until } from '../helpers/codeServer';
+import { launchRootMission } from '../helpers/missions';
 
 const API = '/api/integrations';
 let s: TestServer;
 let browser: Browser;
 let root: string;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const post = async (p: string, body: unknown) => (await s.fetch(API + p, { method: 'POST', body: JSON.stringify(body) })).json() as Promise<any>;
 const get = async (p: string) => (await s.fetch(API + p)).json() as Promise<any>;
 
@@ -34,14 +26,11 @@ before(async () => {
     AGENTORA_PERSONA_POLICY_ENABLED: 'true',
   });
   browser = await launchChromium();
-  const r = await post('/runs/launch', {
-    persona_id: 'default',
+  root = await launchRootMission(s, {
     repo: 'acme/portfolio-with-a-rather-long-name',
     mission_title: 'Speed up the cache',
     objective: 'Make the cache faster',
   });
-  root = r.id;
-  await until('root terminal', async () => (await get(`/runs/${root}`)).run.terminal);
   const set = await post(`/runs/${root}/persona-branch-set`, {
     auto_launch_selected: true,
     specs: [
@@ -49,7 +38,7 @@ before(async () => {
       { persona_id: 'rapid_builder', overlay: 'rapid_builder', launch: true },
     ],
   });
-  for (const l of set.launched_runs) await until('branch terminal', async () => (await get(`/runs/${l.id}`)).run.terminal);
+  for (const l of set.launched_runs) await until('branch terminal', async () => (await get(`/runs/${l.id}`)).run.terminal, 20000);
 });
 after(async () => {
   await browser?.close();
@@ -137,13 +126,13 @@ test('Audit: the timeline tells operator from system, highlights the block with 
   assert.match((await page.textContent('[data-testid=audit-stats]')) ?? '', /1 policy block/);
 
   await page.check('[data-testid=audit-blocks]');
-  await until('only blocks', async () => (await page.locator('[data-testid=audit-event]').count()) === 1);
+  await until('only blocks', async () => (await page.locator('[data-testid=audit-event]').count()) === 1, 20000);
   await page.uncheck('[data-testid=audit-blocks]');
   await page.selectOption('[data-testid=audit-actor]', 'system');
   await page.waitForSelector('[data-testid=audit-empty]');
   await page.selectOption('[data-testid=audit-actor]', '');
   await page.selectOption('[data-testid=audit-type]', 'persona_assignment_changed');
-  await until('assignments only', async () => (await page.locator('[data-testid=audit-event]').count()) === 2);
+  await until('assignments only', async () => (await page.locator('[data-testid=audit-event]').count()) === 2, 20000);
   await page.selectOption('[data-testid=audit-type]', '');
   await page.selectOption('[data-testid=audit-root]', root);
   await page.waitForSelector('[data-testid=audit-event][data-type=policy_blocked_action]');

@@ -11,6 +11,7 @@ import type { Browser, Page, Response } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { startServer, type TestServer } from '../helpers/server';
 import { screenshotPath, until } from '../helpers/codeServer';
+import { launchRootMission } from '../helpers/missions';
 
 const API = '/api/integrations';
 let s: TestServer;
@@ -41,14 +42,11 @@ before(async () => {
     AGENTORA_MISSIONS_WATCHER_INTERVAL_SECONDS: '0.1',
   });
   browser = await launchChromium();
-  const r = await post('/runs/launch', {
-    persona_id: 'default',
+  root = await launchRootMission(s, {
     repo: 'acme/heatmap-refresh',
     mission_title: 'Tidy the importer',
     objective: 'Make the importer easier to read',
   });
-  root = r.id;
-  await until('root terminal', async () => (await get(`/runs/${root}`)).run.terminal, 20000);
   await branch('conservative_stabilizer');
   await branch('rapid_builder');
 });
@@ -114,30 +112,37 @@ test('heat map: an older answer that arrives last does not replace the newer one
   const page: Page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  // A slow network for one question only: the matrix filtered to a repo with no missions answers 1.5 s late (the
-  // server answers at once; the browser holds the answer back). The operator meanwhile clears the filter.
-  let held: (() => void) | null = null;
-  const released = new Promise<void>((r) => (held = r));
+  // A slow network for one question only: the browser holds back the answer to the matrix filtered to a repo with
+  // no missions (the server answers at once) until the newer answer — the operator cleared the filter meanwhile —
+  // has been shown. Ordered by signals, not by a timer.
+  let letOldGo!: () => void;
+  const oldMayGo = new Promise<void>((r) => (letOldGo = r));
+  let oldHandedOver!: () => void;
+  const oldDelivered = new Promise<void>((r) => (oldHandedOver = r));
   await page.route('**/rpc', async (route) => {
     const body = route.request().postData() ?? '';
     if (body.includes('"agentora/missions/personaMatrix"') && body.includes('nobody/none')) {
       const response = await route.fetch();
-      await new Promise((r) => setTimeout(r, 1500));
+      await oldMayGo;
       await route.fulfill({ response });
-      held!();
+      oldHandedOver();
       return;
     }
     await route.continue();
   });
+  const frames = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   await page.goto(`${s.url}/?token=${s.token}#personas`);
   await page.waitForSelector('[data-testid=heat-cell]');
   const before = await page.locator('[data-testid=heat-cell]').count();
   assert.ok(before >= 2);
   await page.fill('[data-testid=repo-filter]', 'nobody/none');
+  const newer = page.waitForResponse((r) => matrixAnswer(r) && !(r.request().postData() ?? '').includes('nobody/none'));
   await page.fill('[data-testid=repo-filter]', '');
-  await released; // the stale "no missions" answer has now been handed to the page
-  // Let the page act on it (two animation frames), then the map must still show every cell.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await (await newer).finished();
+  await frames(); // the newer answer is on screen
+  letOldGo();
+  await oldDelivered; // the stale "no missions" answer has now been handed to the page
+  await frames(); // and the page has acted on it: the map must still show every cell
   assert.equal(await page.locator('[data-testid=matrix-empty]').count(), 0, 'the stale empty answer replaced the map');
   assert.equal(await page.locator('[data-testid=heat-cell]').count(), before);
   assert.deepEqual(errors, []);
