@@ -19,8 +19,7 @@ import { encodeVector, dot, unit } from '../server/src/services/memory/vectors';
 import { CLI, ROOT } from '../test/helpers/server';
 import { procCpuMs, threadCpuDelta, threadCpuMs } from './procCpu';
 import { leanClient } from './leanHttp';
-// @ts-expect-error autocannon ships no type declarations
-import autocannon from 'autocannon';
+import { runLoad, type LoadAsk, type LoadResult } from './searchLoad';
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200_000);
 /** `--keep`: leave the seeded data dir for profiling (its path is printed). */
@@ -345,40 +344,26 @@ async function measure(dataDir: string, results: Record<string, unknown>): Promi
         }),
       );
       lat = { p50: pct(conc, 50), p99: pct(conc, 99), max: Math.max(...conc), n: conc.length };
-    } else if (process.env.BENCH_DRIVER === 'inline') {
-      let next = 0;
-      let failed = '';
-      const r = await autocannon({
+    } else {
+      // Every query twice, in the order of the single-client pass; autocannon in a child process of its own
+      // (loadGenerator.ts says why), or here with BENCH_DRIVER=inline.
+      const ask: LoadAsk = {
         url,
+        token,
         connections: CLIENTS,
         amount: searches,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/capsules/search',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            // Every query twice, in the order of the single-client pass.
-            setupRequest: (req: object) => ({ ...req, body: JSON.stringify({ query: queries[next++ % queries.length], top_k: 6 }) }),
-            onResponse: (status: number, body: string) => {
-              if (status !== 200 || !body.includes('"ok":true')) failed ||= `${status} ${body.slice(0, 300)}`;
-            },
-          },
-        ],
-      });
-      if (failed || r.non2xx || r.errors) throw new Error(`search failed under load: ${failed || `${r.non2xx} non-2xx, ${r.errors} errors`}`);
-      // autocannon's histogram holds whole milliseconds.
-      lat = { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, n: r.latency.totalCount };
-    } else {
-      // autocannon in a child process of its own (loadGenerator.ts says why); every query twice, in the order of
-      // the single-client pass.
-      const bodies = queries.map((q) => JSON.stringify({ query: q, top_k: 6 }));
-      const r = await new Promise<{ p50: number; p99: number; max: number; n: number; cpuMs: number; failed: string }>((resolve) => {
-        gen!.once('message', resolve as never);
-        gen!.send({ url, token, connections: CLIENTS, amount: searches, path: '/api/capsules/search', bodies });
-      });
+        path: '/api/capsules/search',
+        bodies: queries.map((q) => JSON.stringify({ query: q, top_k: 6 })),
+      };
+      const r: LoadResult & { cpuMs?: number } = gen
+        ? await new Promise<LoadResult & { cpuMs: number }>((resolve) => {
+            gen.once('message', resolve as never);
+            gen.send(ask);
+          })
+        : await runLoad(ask);
       if (r.failed) throw new Error(`search failed under load: ${r.failed}`);
       lat = { p50: r.p50, p99: r.p99, max: r.max, n: r.n };
-      generatorCpuMs = r.cpuMs;
+      generatorCpuMs = r.cpuMs ?? 0;
     }
     const concS = (performance.now() - t) / 1000;
     const clientCpu = process.cpuUsage(clientCpu0);
